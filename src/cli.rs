@@ -1,0 +1,160 @@
+//! The command line: `actionbench` opens the window, `actionbench serve` runs headless.
+
+use crate::domain::envelope::JwtConfig;
+use crate::domain::sample::LoadedSample;
+use crate::domain::wire::InvokeResponse;
+use crate::engine::{EngineConfig, Mode};
+use clap::{Args, Parser, Subcommand};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "actionbench", version, about = "A local workbench for Wix Automations action providers")]
+pub struct Cli {
+    #[command(flatten)]
+    pub inbox: InboxArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the inbox headless: one JSON line per event on stdout.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The automatic answer: immediate, timeout:MINUTES or error:STATUS.
+    #[arg(long, default_value = "immediate", value_parser = parse_answer)]
+    pub answer: AutoAnswer,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InboxArgs {
+    /// Port of the inbox; 0 picks a free one.
+    #[arg(long, default_value_t = 4010, global = true)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback needs --allow-remote.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), global = true)]
+    pub bind: IpAddr,
+    /// Allow listening on an address other machines can reach.
+    #[arg(long, global = true)]
+    pub allow_remote: bool,
+    /// Folder of sample files to load.
+    #[arg(long, global = true)]
+    pub samples: Option<PathBuf>,
+    /// Wix's public key (PEM): JWT bodies are verified with it (RS256, iss, aud, iat/exp).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub public_key: Option<PathBuf>,
+    /// The app ID JWTs must be addressed to (their `aud`).
+    #[arg(long, global = true)]
+    pub app_id: Option<String>,
+    /// Seconds a held caller waits before the fallback answer goes.
+    #[arg(long, default_value_t = 25, global = true)]
+    pub hold_seconds: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AutoAnswer {
+    Immediate,
+    Timeout(i64),
+    Error(u16),
+}
+
+pub fn parse_answer(s: &str) -> Result<AutoAnswer, String> {
+    let bad = || format!("{s:?}: expected immediate, timeout:MINUTES or error:STATUS");
+    match s.split_once(':') {
+        None if s == "immediate" => Ok(AutoAnswer::Immediate),
+        Some(("timeout", m)) => {
+            let m: i64 = m.parse().map_err(|_| bad())?;
+            if !(1..=1440).contains(&m) {
+                return Err(format!("timeout:{m}: minutes must be 1 to 1440 (24 h)"));
+            }
+            Ok(AutoAnswer::Timeout(m))
+        }
+        Some(("error", st)) => {
+            let st: u16 = st.parse().map_err(|_| bad())?;
+            if !(400..=599).contains(&st) {
+                return Err(format!("error:{st}: the status must be 400 to 599"));
+            }
+            Ok(AutoAnswer::Error(st))
+        }
+        _ => Err(bad()),
+    }
+}
+
+impl InboxArgs {
+    /// The engine configuration these flags describe; `mode` is the default for new keys.
+    pub fn engine_config(&self, mode: Mode) -> Result<EngineConfig, String> {
+        let jwt = match &self.public_key {
+            Some(p) => {
+                let pem = std::fs::read(p).map_err(|e| format!("--public-key {}: {e}", p.display()))?;
+                JwtConfig::from_pem(&pem, self.app_id.clone()).map_err(|e| format!("--public-key {}: {e}", p.display()))?
+            }
+            None => JwtConfig { public_key: None, app_id: self.app_id.clone() },
+        };
+        Ok(EngineConfig {
+            hold_for: chrono::Duration::seconds(self.hold_seconds as i64),
+            jwt,
+            default_mode: mode,
+            ..EngineConfig::default()
+        })
+    }
+
+    /// The samples folder: the flag, else `samples/` here, else the one shipped with the source.
+    pub fn samples_dir(&self) -> PathBuf {
+        if let Some(p) = &self.samples {
+            return p.clone();
+        }
+        let here = PathBuf::from("samples");
+        if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples") }
+    }
+
+    pub fn load_samples(&self) -> (Vec<LoadedSample>, Vec<String>) {
+        LoadedSample::load_dir(&self.samples_dir())
+    }
+}
+
+impl AutoAnswer {
+    /// Applies the answer to an engine configuration.
+    pub fn configure(&self, config: &mut EngineConfig) {
+        match self {
+            AutoAnswer::Immediate => {
+                config.default_mode = Mode::Auto;
+                config.default_answer = Some(InvokeResponse::immediate(serde_json::json!({})).to_value());
+            }
+            AutoAnswer::Timeout(m) => {
+                config.default_mode = Mode::Auto;
+                config.default_answer = Some(InvokeResponse::timeout_length(*m).to_value());
+            }
+            AutoAnswer::Error(st) => {
+                config.default_mode = Mode::Fail;
+                config.default_fail_status = *st;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_answer("immediate"), Ok(AutoAnswer::Immediate));
+        assert_eq!(parse_answer("timeout:1440"), Ok(AutoAnswer::Timeout(1440)));
+        assert_eq!(parse_answer("error:503"), Ok(AutoAnswer::Error(503)));
+        assert!(parse_answer("timeout:1441").unwrap_err().contains("1440"));
+        assert!(parse_answer("error:200").unwrap_err().contains("400"));
+        assert!(parse_answer("later").unwrap_err().contains("expected"));
+    }
+
+    #[test]
+    fn serve_takes_the_inbox_flags_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["actionbench", "serve", "--port", "0", "--answer", "timeout:5"]).expect("parses");
+        let Some(Command::Serve(s)) = cli.command else { panic!("serve expected") };
+        assert_eq!(s.answer, AutoAnswer::Timeout(5));
+        assert_eq!(cli.inbox.port, 0);
+    }
+}

@@ -1,0 +1,125 @@
+//! Time, injectable: the real clock, a manual one for tests, and the time warp that lets a
+//! day-long wait pass in half a minute.
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Mutex;
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock(Mutex::new(start))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += by;
+    }
+
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = to;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The speeds the window offers.
+pub const WARP_FACTORS: [u32; 3] = [1, 60, 3600];
+
+/// Simulated time: it runs `factor` times faster than the clock it is read from, and never
+/// jumps when the factor changes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeWarp {
+    anchor_real: DateTime<Utc>,
+    anchor_sim: DateTime<Utc>,
+    factor: u32,
+}
+
+impl TimeWarp {
+    pub fn new(real_now: DateTime<Utc>) -> Self {
+        TimeWarp { anchor_real: real_now, anchor_sim: real_now, factor: 1 }
+    }
+
+    pub fn factor(&self) -> u32 {
+        self.factor
+    }
+
+    pub fn simulated(&self, real_now: DateTime<Utc>) -> DateTime<Utc> {
+        let elapsed = real_now - self.anchor_real;
+        self.anchor_sim + elapsed * self.factor as i32
+    }
+
+    /// Real time left until simulated time reaches `sim_deadline`.
+    pub fn real_until(&self, real_now: DateTime<Utc>, sim_deadline: DateTime<Utc>) -> Duration {
+        (sim_deadline - self.simulated(real_now)) / self.factor.max(1) as i32
+    }
+
+    pub fn set_factor(&mut self, real_now: DateTime<Utc>, factor: u32) {
+        self.anchor_sim = self.simulated(real_now);
+        self.anchor_real = real_now;
+        self.factor = factor.max(1);
+    }
+}
+
+/// "1 h 02 min", "3 min 05 s", "12 s": how long, for people.
+pub fn human_duration(d: Duration) -> String {
+    let total = d.num_seconds();
+    let sign = if total < 0 { "-" } else { "" };
+    let s = total.abs();
+    let (days, hours, mins, secs) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if days > 0 {
+        format!("{sign}{days} d {hours:02} h {mins:02} min")
+    } else if hours > 0 {
+        format!("{sign}{hours} h {mins:02} min {secs:02} s")
+    } else if mins > 0 {
+        format!("{sign}{mins} min {secs:02} s")
+    } else {
+        format!("{sign}{secs} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warp_runs_faster_and_does_not_jump_when_changed() {
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").map(|t| t.to_utc());
+        let t0 = t0.expect("date");
+        let mut warp = TimeWarp::new(t0);
+        warp.set_factor(t0, 3600);
+        let t1 = t0 + Duration::seconds(10);
+        assert_eq!(warp.simulated(t1), t0 + Duration::hours(10));
+        warp.set_factor(t1, 1);
+        assert_eq!(warp.simulated(t1), t0 + Duration::hours(10));
+        assert_eq!(warp.simulated(t1 + Duration::seconds(5)), t0 + Duration::hours(10) + Duration::seconds(5));
+    }
+
+    #[test]
+    fn durations_read_like_a_person_would_say_them() {
+        assert_eq!(human_duration(Duration::seconds(12)), "12 s");
+        assert_eq!(human_duration(Duration::seconds(185)), "3 min 05 s");
+        assert_eq!(human_duration(Duration::minutes(62)), "1 h 02 min 00 s");
+        assert_eq!(human_duration(Duration::hours(25)), "1 d 01 h 00 min");
+        assert_eq!(human_duration(Duration::seconds(-5)), "-5 s");
+    }
+}

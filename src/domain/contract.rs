@@ -1,0 +1,440 @@
+//! Contract checks: what protocol.md says an answer or a report must be, as findings.
+
+use super::schema::Schema;
+use super::wire::*;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One thing a message gets wrong (or suspiciously), with a stable code for tests and CI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Error, code, message: message.into() }
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Warning, code, message: message.into() }
+    }
+}
+
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// Parses `body` as JSON, or says why it is not.
+pub fn parse_json_body(body: &[u8]) -> Result<Value, Finding> {
+    serde_json::from_slice(body).map_err(|e| Finding::error("not-json", format!("the body is not JSON: {e}")))
+}
+
+/// What a provider's answer to Invoke means, once it passed the checks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InvokeOutcome {
+    /// `IMMEDIATE`: the run moves on with `result`.
+    Immediate,
+    /// A timeout: Wix waits for a completion report until `deadline`.
+    Wait { deadline: DateTime<Utc> },
+    /// A non-2xx status or a broken answer: the step fails.
+    Failed { reason: String },
+}
+
+/// Checks an answer to Invoke. `now` is when the request was answered (timeout dates are
+/// measured from it); `output` is the action's output schema, when known.
+pub fn check_invoke_answer(status: u16, body: &[u8], output: Option<&Schema>, now: DateTime<Utc>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let parsed = parse_json_body(body);
+    if !is_success(status) {
+        out.push(Finding::error("non-2xx-status", format!("HTTP status {status}: Wix treats the step as failed")));
+        match &parsed {
+            Ok(v) => check_application_error(v, &mut out),
+            Err(f) => out.push(Finding::warning("not-json", f.message.clone())),
+        }
+        return out;
+    }
+    let v = match parsed {
+        Ok(v) => v,
+        Err(f) => {
+            out.push(f);
+            return out;
+        }
+    };
+    check_invoke_value(&v, output, now, &mut out);
+    out
+}
+
+fn check_application_error(v: &Value, out: &mut Vec<Finding>) {
+    match v.get("applicationError") {
+        Some(Value::Object(e)) => {
+            if !e.get("code").is_some_and(Value::is_string) {
+                out.push(Finding::warning("application-error-shape", "applicationError.code should be a string"));
+            }
+        }
+        _ => out.push(Finding::warning(
+            "application-error-shape",
+            "an error body is expected as {\"applicationError\": {\"code\", \"data\"}} (the SDK's shape)",
+        )),
+    }
+}
+
+fn check_invoke_value(v: &Value, output: Option<&Schema>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+    let Some(obj) = v.as_object() else {
+        out.push(Finding::error("not-object", format!("the answer must be a JSON object, not {}", type_name(v))));
+        return;
+    };
+    let ty = match obj.get("invokeTimeoutType") {
+        None | Some(Value::Null) => "IMMEDIATE",
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => {
+            out.push(Finding::error(
+                "timeout-type-invalid",
+                format!("invokeTimeoutType must be a string, not {}", type_name(other)),
+            ));
+            return;
+        }
+    };
+    let length = obj.get("timeoutLengthOptions").filter(|v| !v.is_null());
+    let date = obj.get("timeoutDateOptions").filter(|v| !v.is_null());
+    if length.is_some() && date.is_some() {
+        out.push(Finding::error(
+            "both-timeout-options",
+            "timeoutLengthOptions and timeoutDateOptions are one-of: send only one",
+        ));
+    }
+    match ty {
+        "IMMEDIATE" => {
+            if let Some(k) = [("timeoutLengthOptions", length), ("timeoutDateOptions", date)]
+                .iter()
+                .find_map(|(k, v)| v.map(|_| *k))
+            {
+                out.push(Finding::error("options-contradict-type", format!("{k} contradicts invokeTimeoutType IMMEDIATE")));
+            }
+        }
+        "TIMEOUT_LENGTH" => {
+            if date.is_some() && length.is_none() {
+                out.push(Finding::error(
+                    "options-contradict-type",
+                    "timeoutDateOptions contradicts invokeTimeoutType TIMEOUT_LENGTH",
+                ));
+            }
+            match length {
+                None => out.push(Finding::error(
+                    "missing-timeout-options",
+                    "TIMEOUT_LENGTH needs timeoutLengthOptions.timeoutInMinutes",
+                )),
+                Some(l) => check_minutes(l.get("timeoutInMinutes"), out),
+            }
+        }
+        "TIMEOUT_DATE" => {
+            if length.is_some() && date.is_none() {
+                out.push(Finding::error(
+                    "options-contradict-type",
+                    "timeoutLengthOptions contradicts invokeTimeoutType TIMEOUT_DATE",
+                ));
+            }
+            match date {
+                None => out.push(Finding::error(
+                    "missing-timeout-options",
+                    "TIMEOUT_DATE needs timeoutDateOptions.timeoutDate",
+                )),
+                Some(d) => check_date(d.get("timeoutDate"), now, out),
+            }
+        }
+        "UNKNOWN_INVOKE_TIMEOUT_TYPE" => out.push(Finding::error(
+            "timeout-type-invalid",
+            "UNKNOWN_INVOKE_TIMEOUT_TYPE is the zero value, not an answer: use IMMEDIATE, TIMEOUT_LENGTH or TIMEOUT_DATE",
+        )),
+        other => out.push(Finding::error(
+            "timeout-type-invalid",
+            format!("invokeTimeoutType {other:?} is not one of IMMEDIATE, TIMEOUT_LENGTH, TIMEOUT_DATE"),
+        )),
+    }
+    match obj.get("result") {
+        None | Some(Value::Null) => {
+            if ty == "IMMEDIATE" && output.is_some_and(|s| s.source.get("properties").is_some()) {
+                out.push(Finding::warning(
+                    "result-missing",
+                    "the action has an output schema but the answer carries no result",
+                ));
+            }
+        }
+        Some(r @ Value::Object(_)) => {
+            // A timeout answer's result is not what later steps see: the completion report's is.
+            if ty == "IMMEDIATE" {
+                if let Some(schema) = output {
+                    for v in schema.violations(r) {
+                        out.push(Finding::error("result-schema", format!("result {v}")));
+                    }
+                }
+            }
+        }
+        Some(other) => out.push(Finding::error(
+            "result-not-object",
+            format!("result must be an object ({{}} when there is no output schema), not {}", type_name(other)),
+        )),
+    }
+}
+
+fn check_minutes(v: Option<&Value>, out: &mut Vec<Finding>) {
+    match v.and_then(Value::as_i64) {
+        None => out.push(Finding::error(
+            "timeout-minutes-invalid",
+            "timeoutLengthOptions.timeoutInMinutes must be a whole number",
+        )),
+        Some(m) if m <= 0 => out.push(Finding::error(
+            "timeout-minutes-invalid",
+            format!("timeoutInMinutes must be positive, got {m}"),
+        )),
+        Some(m) if m > MAX_TIMEOUT_MINUTES => out.push(Finding::error(
+            "timeout-too-long",
+            format!("timeoutInMinutes is at most {MAX_TIMEOUT_MINUTES} (24 h), got {m}"),
+        )),
+        Some(_) => {}
+    }
+}
+
+pub fn parse_timeout_date(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.to_utc())
+        .map_err(|e| format!("timeoutDate {s:?} is not an RFC 3339 date-time: {e}"))
+}
+
+fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+    let Some(s) = v.and_then(Value::as_str) else {
+        out.push(Finding::error("timeout-date-invalid", "timeoutDateOptions.timeoutDate must be a date-time string"));
+        return;
+    };
+    match parse_timeout_date(s) {
+        Err(e) => out.push(Finding::error("timeout-date-invalid", e)),
+        Ok(d) if d <= now => out.push(Finding::error(
+            "timeout-date-past",
+            format!("timeoutDate {s} is not in the future (now is {})", now.to_rfc3339()),
+        )),
+        Ok(d) if d > now + Duration::days(365) => out.push(Finding::error(
+            "timeout-date-too-far",
+            format!("timeoutDate {s} is more than a year after the request"),
+        )),
+        Ok(_) => {}
+    }
+}
+
+/// What an answer to Invoke does to the run. Call after [`check_invoke_answer`]: a broken
+/// answer (any error finding) fails the step [assumed: Wix's handling is not documented].
+pub fn invoke_outcome(status: u16, body: &[u8], findings: &[Finding], now: DateTime<Utc>) -> InvokeOutcome {
+    if !is_success(status) {
+        return InvokeOutcome::Failed { reason: format!("the action answered HTTP {status}") };
+    }
+    if let Some(f) = findings.iter().find(|f| f.severity == Severity::Error) {
+        return InvokeOutcome::Failed { reason: format!("the answer breaks the contract: {}", f.message) };
+    }
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    match v.get("invokeTimeoutType").and_then(Value::as_str) {
+        Some("TIMEOUT_LENGTH") => {
+            let m = v.pointer("/timeoutLengthOptions/timeoutInMinutes").and_then(Value::as_i64).unwrap_or(0);
+            InvokeOutcome::Wait { deadline: now + Duration::minutes(m) }
+        }
+        Some("TIMEOUT_DATE") => {
+            let d = v.pointer("/timeoutDateOptions/timeoutDate").and_then(Value::as_str).unwrap_or("");
+            match parse_timeout_date(d) {
+                Ok(deadline) => InvokeOutcome::Wait { deadline },
+                Err(reason) => InvokeOutcome::Failed { reason },
+            }
+        }
+        _ => InvokeOutcome::Immediate,
+    }
+}
+
+/// Checks an answer to validate-configuration.
+pub fn check_validate_answer(status: u16, body: &[u8]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let v = match answer_object(status, body, &mut out) {
+        Some(v) => v,
+        None => return out,
+    };
+    if !v.get("valid").is_some_and(Value::is_boolean) {
+        out.push(Finding::error("valid-missing", "validate-configuration answers need a boolean `valid`"));
+    }
+    match v.get("configurationErrors") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(errs)) => {
+            for (i, e) in errs.iter().enumerate() {
+                for field in ["fieldKey", "message"] {
+                    if !e.get(field).is_some_and(Value::is_string) {
+                        out.push(Finding::error(
+                            "configuration-error-shape",
+                            format!("configurationErrors[{i}].{field} must be a string"),
+                        ));
+                    }
+                }
+            }
+            if v.get("valid") == Some(&Value::Bool(true)) && !errs.is_empty() {
+                out.push(Finding::warning("valid-with-errors", "valid is true but configurationErrors is not empty"));
+            }
+        }
+        Some(other) => out.push(Finding::error(
+            "configuration-error-shape",
+            format!("configurationErrors must be an array, not {}", type_name(other)),
+        )),
+    }
+    out
+}
+
+/// Checks an answer to quota-info.
+pub fn check_quota_answer(status: u16, body: &[u8]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let v = match answer_object(status, body, &mut out) {
+        Some(v) => v,
+        None => return out,
+    };
+    match v.get("actionQuotaInfo") {
+        Some(Value::Object(q)) => {
+            if !q.get("enforced").is_some_and(Value::is_boolean) {
+                out.push(Finding::error("quota-shape", "actionQuotaInfo.enforced must be a boolean"));
+            }
+            if !matches!(q.get("quotaInfo"), None | Some(Value::Array(_))) {
+                out.push(Finding::error("quota-shape", "actionQuotaInfo.quotaInfo must be an array"));
+            }
+        }
+        _ => out.push(Finding::error("quota-shape", "quota-info answers need an actionQuotaInfo object")),
+    }
+    out
+}
+
+fn answer_object(status: u16, body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
+    if !is_success(status) {
+        out.push(Finding::error("non-2xx-status", format!("HTTP status {status}")));
+        if let Ok(v) = parse_json_body(body) {
+            check_application_error(&v, out);
+        }
+        return None;
+    }
+    match parse_json_body(body) {
+        Ok(v @ Value::Object(_)) => Some(v),
+        Ok(other) => {
+            out.push(Finding::error("not-object", format!("the answer must be a JSON object, not {}", type_name(&other))));
+            None
+        }
+        Err(f) => {
+            out.push(f);
+            None
+        }
+    }
+}
+
+/// Checks a Report Action Invocation Completed body. `output` is the output schema of the
+/// action the token belongs to, when known.
+pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(obj) = v.as_object() else {
+        out.push(Finding::error("not-object", format!("the report must be a JSON object, not {}", type_name(v))));
+        return out;
+    };
+    match obj.get("invocationToken") {
+        Some(Value::String(t)) if t.is_empty() => {
+            out.push(Finding::error("token-missing", "invocationToken is empty"))
+        }
+        Some(Value::String(t)) if t.chars().count() > MAX_TOKEN_LEN => out.push(Finding::error(
+            "token-too-long",
+            format!("invocationToken is at most {MAX_TOKEN_LEN} characters, got {}", t.chars().count()),
+        )),
+        Some(Value::String(_)) => {}
+        Some(other) => out.push(Finding::error(
+            "token-missing",
+            format!("invocationToken must be a string, not {}", type_name(other)),
+        )),
+        None => out.push(Finding::error("token-missing", "invocationToken is required")),
+    }
+    let success = obj.get("successInfo").filter(|v| !v.is_null());
+    let failure = obj.get("failureInfo").filter(|v| !v.is_null());
+    if success.is_some() && failure.is_some() {
+        out.push(Finding::error("both-infos", "successInfo and failureInfo are one-of: send only one"));
+    }
+    match obj.get("status").and_then(Value::as_str) {
+        Some("SUCCESS") => {
+            if failure.is_some() {
+                out.push(Finding::error("info-contradicts-status", "failureInfo contradicts status SUCCESS"));
+            }
+            match success.map(|s| s.get("result")) {
+                None => out.push(Finding::error("missing-info", "status SUCCESS needs successInfo.result")),
+                Some(None) | Some(Some(Value::Null)) => {
+                    out.push(Finding::error("missing-info", "successInfo.result is required ({} when there is no output)"))
+                }
+                Some(Some(r @ Value::Object(_))) => {
+                    if let Some(schema) = output {
+                        for v in schema.violations(r) {
+                            out.push(Finding::error("result-schema", format!("successInfo.result {v}")));
+                        }
+                    }
+                }
+                Some(Some(other)) => out.push(Finding::error(
+                    "result-not-object",
+                    format!("successInfo.result must be an object, not {}", type_name(other)),
+                )),
+            }
+        }
+        Some("FAILURE") => {
+            if success.is_some() {
+                out.push(Finding::error("info-contradicts-status", "successInfo contradicts status FAILURE"));
+            }
+            match failure.map(|f| f.get("errorDescription")) {
+                None => out.push(Finding::error("missing-info", "status FAILURE needs failureInfo.errorDescription")),
+                Some(Some(Value::String(d))) if d.chars().count() > MAX_ERROR_DESCRIPTION_LEN => {
+                    out.push(Finding::error(
+                        "description-too-long",
+                        format!(
+                            "errorDescription is at most {MAX_ERROR_DESCRIPTION_LEN} characters, got {}",
+                            d.chars().count()
+                        ),
+                    ))
+                }
+                Some(Some(Value::String(_))) => {}
+                Some(_) => out.push(Finding::error(
+                    "missing-info",
+                    "failureInfo.errorDescription must be a string",
+                )),
+            }
+        }
+        Some(other) => out.push(Finding::error(
+            "status-invalid",
+            format!("status {other:?} is not SUCCESS or FAILURE"),
+        )),
+        None => out.push(Finding::error("status-invalid", "status is required: SUCCESS or FAILURE")),
+    }
+    out
+}
+
+/// Checks `actionParams` against the action's input schema. Wix validates before calling, so
+/// a violation means the caller does not behave like Wix.
+pub fn check_action_params(params: &Value, input: &Schema) -> Vec<Finding> {
+    input
+        .violations(params)
+        .into_iter()
+        .map(|v| Finding::warning("params-schema", format!("actionParams {v} (Wix validates params before calling)")))
+        .collect()
+}

@@ -1,0 +1,281 @@
+//! One exchange in the log and, for Invoke, the invocation's life: held → answered →
+//! waiting → completed / failed / timed out. The transitions live here, free of any server or UI.
+
+use super::contract::{Finding, InvokeOutcome, Severity};
+use super::envelope::EnvelopeKind;
+use super::wire::Method;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub type ExchangeId = u64;
+
+/// Where an exchange stands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "phase", rename_all = "kebab-case")]
+pub enum Phase {
+    /// The caller waits for the developer's answer until `hold_until`.
+    Held { hold_until: DateTime<Utc> },
+    /// Answered and done: an IMMEDIATE invoke, or a validate-configuration / quota-info answer.
+    Answered,
+    /// A timeout answer was sent: Wix waits for a completion report until `deadline`.
+    Waiting { deadline: DateTime<Utc> },
+    /// The completion report said SUCCESS; the run moves on with `result`.
+    Completed { result: Value },
+    /// The completion report said FAILURE.
+    ReportedFailure { description: String },
+    /// No report came before the deadline: the step failed.
+    TimedOut { deadline: DateTime<Utc> },
+    /// The answer was an error or broke the contract: the step failed.
+    Failed { reason: String },
+    /// The workbench refused the request itself (malformed, unauthenticated, unknown route).
+    Rejected { code: String, message: String },
+    /// A completion report the mock API accepted.
+    Accepted,
+    /// The caller hung up before it was answered.
+    CallerGone,
+    /// The workbench closed while the call was held; it was answered 503.
+    ShutDown,
+}
+
+impl Phase {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Phase::Held { .. } => "held",
+            Phase::Answered => "answered",
+            Phase::Waiting { .. } => "waiting",
+            Phase::Completed { .. } => "completed",
+            Phase::ReportedFailure { .. } => "reported failure",
+            Phase::TimedOut { .. } => "timed out",
+            Phase::Failed { .. } => "failed",
+            Phase::Rejected { .. } => "rejected",
+            Phase::Accepted => "accepted",
+            Phase::CallerGone => "caller gone",
+            Phase::ShutDown => "shut down",
+        }
+    }
+
+    /// The phase an answer leads to, from `Held` only.
+    pub fn answer(&self, outcome: InvokeOutcome) -> Result<Phase, TransitionError> {
+        match self {
+            Phase::Held { .. } => Ok(match outcome {
+                InvokeOutcome::Immediate => Phase::Answered,
+                InvokeOutcome::Wait { deadline } => Phase::Waiting { deadline },
+                InvokeOutcome::Failed { reason } => Phase::Failed { reason },
+            }),
+            other => Err(TransitionError::NotHeld(other.label())),
+        }
+    }
+
+    /// The phase a completion report leads to. `now` is simulated time.
+    pub fn report(&self, success: Option<Value>, failure: Option<String>, now: DateTime<Utc>) -> Result<Phase, ReportRefusal> {
+        match self {
+            Phase::Waiting { deadline } if now >= *deadline => Err(ReportRefusal::TimedOut(*deadline)),
+            Phase::Waiting { .. } => Ok(match (success, failure) {
+                (Some(result), _) => Phase::Completed { result },
+                (None, Some(description)) => Phase::ReportedFailure { description },
+                (None, None) => Phase::ReportedFailure { description: String::new() },
+            }),
+            Phase::Completed { .. } | Phase::ReportedFailure { .. } => Err(ReportRefusal::AlreadyCompleted),
+            Phase::TimedOut { deadline } => Err(ReportRefusal::TimedOut(*deadline)),
+            other => Err(ReportRefusal::NotWaiting(other.label())),
+        }
+    }
+
+    /// `TimedOut` once simulated time reaches a waiting invocation's deadline.
+    pub fn deadline_passed(&self, now: DateTime<Utc>) -> Option<Phase> {
+        match self {
+            Phase::Waiting { deadline } if now >= *deadline => Some(Phase::TimedOut { deadline: *deadline }),
+            _ => None,
+        }
+    }
+
+    pub fn is_held(&self) -> bool {
+        matches!(self, Phase::Held { .. })
+    }
+
+    /// Whether the run failed at this step, or the call was refused.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Phase::Failed { .. } | Phase::TimedOut { .. } | Phase::ReportedFailure { .. } | Phase::Rejected { .. }
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransitionError {
+    NotHeld(&'static str),
+}
+
+impl std::fmt::Display for TransitionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransitionError::NotHeld(p) => write!(f, "the call is no longer held (it is {p})"),
+        }
+    }
+}
+
+/// Why the completion API refuses a report for a known token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportRefusal {
+    AlreadyCompleted,
+    TimedOut(DateTime<Utc>),
+    NotWaiting(&'static str),
+}
+
+impl ReportRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReportRefusal::AlreadyCompleted => "ALREADY_COMPLETED",
+            ReportRefusal::TimedOut(_) => "TIMED_OUT",
+            ReportRefusal::NotWaiting(_) => "NOT_WAITING",
+        }
+    }
+}
+
+impl std::fmt::Display for ReportRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportRefusal::AlreadyCompleted => write!(f, "this invocation was already completed"),
+            ReportRefusal::TimedOut(d) => write!(f, "this invocation timed out at {}", d.to_rfc3339()),
+            ReportRefusal::NotWaiting(p) => {
+                write!(f, "this invocation is not waiting for a completion report (it is {p})")
+            }
+        }
+    }
+}
+
+/// Who sent the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnsweredBy {
+    /// Crafted in the window.
+    Developer,
+    /// The action key's saved answer.
+    Auto,
+    /// The action key is set to fail.
+    FailPolicy,
+    /// The hold deadline passed; the saved answer went instead.
+    Fallback,
+    /// The workbench refused the request.
+    Workbench,
+    /// The workbench closed.
+    Shutdown,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SentResponse {
+    pub status: u16,
+    pub body: Value,
+    pub by: AnsweredBy,
+    pub at: DateTime<Utc>,
+    /// Contract findings about the answer; an answer with errors was sent on purpose.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// What arrived, kept as it came. Shared, never changed after arrival.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Arrival {
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy for non-UTF-8), or a note when it was not read.
+    pub raw_body: String,
+    pub request: Option<Value>,
+    pub metadata: Option<Value>,
+    pub jwt_header: Option<Value>,
+    pub jwt_claims: Option<Value>,
+}
+
+/// One HTTP request, its answer and what followed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Exchange {
+    pub id: ExchangeId,
+    /// Simulated time of arrival.
+    pub at: DateTime<Utc>,
+    pub http_method: String,
+    pub path: String,
+    pub method: Option<Method>,
+    pub action_key: Option<String>,
+    pub envelope: Option<EnvelopeKind>,
+    pub invocation_token: Option<String>,
+    pub arrival: Arc<Arrival>,
+    /// Findings about the request itself.
+    pub findings: Vec<Finding>,
+    pub phase: Phase,
+    pub response: Option<SentResponse>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl Exchange {
+    /// Flagged in the log: refused, or something in it broke the contract.
+    pub fn is_flagged(&self) -> bool {
+        matches!(self.phase, Phase::Rejected { .. })
+            || self.findings.iter().any(|f| f.severity == Severity::Error)
+            || self.response.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.severity == Severity::Error))
+    }
+
+    pub fn method_label(&self) -> &str {
+        self.method.map(Method::label).unwrap_or(&self.path)
+    }
+
+    pub fn note(&mut self, at: DateTime<Utc>, text: impl Into<String>) {
+        self.timeline.push(TimelineEntry { at, text: text.into() });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use serde_json::json;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).map(|d| d.to_utc()).expect("date")
+    }
+
+    #[test]
+    fn held_answers_lead_to_their_phase() {
+        let held = Phase::Held { hold_until: t("2026-01-01T00:00:25Z") };
+        assert_eq!(held.answer(InvokeOutcome::Immediate), Ok(Phase::Answered));
+        let d = t("2026-01-02T00:00:00Z");
+        assert_eq!(held.answer(InvokeOutcome::Wait { deadline: d }), Ok(Phase::Waiting { deadline: d }));
+        assert!(matches!(held.answer(InvokeOutcome::Failed { reason: "x".into() }), Ok(Phase::Failed { .. })));
+        assert_eq!(Phase::Answered.answer(InvokeOutcome::Immediate), Err(TransitionError::NotHeld("answered")));
+    }
+
+    #[test]
+    fn reports_complete_only_waiting_invocations_before_the_deadline() {
+        let deadline = t("2026-01-02T00:00:00Z");
+        let waiting = Phase::Waiting { deadline };
+        let before = deadline - Duration::minutes(1);
+        assert_eq!(
+            waiting.report(Some(json!({"ok": true})), None, before),
+            Ok(Phase::Completed { result: json!({"ok": true}) })
+        );
+        assert_eq!(
+            waiting.report(None, Some("no".into()), before),
+            Ok(Phase::ReportedFailure { description: "no".into() })
+        );
+        assert_eq!(waiting.report(None, None, deadline), Err(ReportRefusal::TimedOut(deadline)));
+        let done = Phase::Completed { result: json!({}) };
+        assert_eq!(done.report(None, None, before), Err(ReportRefusal::AlreadyCompleted));
+        assert_eq!(Phase::TimedOut { deadline }.report(None, None, before), Err(ReportRefusal::TimedOut(deadline)));
+        assert_eq!(Phase::Answered.report(None, None, before), Err(ReportRefusal::NotWaiting("answered")));
+    }
+
+    #[test]
+    fn the_deadline_times_out_a_waiting_invocation_only() {
+        let deadline = t("2026-01-02T00:00:00Z");
+        let waiting = Phase::Waiting { deadline };
+        assert_eq!(waiting.deadline_passed(deadline - Duration::seconds(1)), None);
+        assert_eq!(waiting.deadline_passed(deadline), Some(Phase::TimedOut { deadline }));
+        assert_eq!(Phase::Answered.deadline_passed(deadline), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! The domain core: wire types, envelopes, contract checks, schemas, the invocation state
+//! machine, samples and time. No egui, no axum: the server, the window and the CLI share it.
+
+pub mod clock;
+pub mod contract;
+pub mod envelope;
+pub mod invocation;
+pub mod sample;
+pub mod schema;
+pub mod wire;

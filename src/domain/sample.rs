@@ -1,0 +1,133 @@
+//! Samples: saved requests, with the action's schemas, that can be replayed.
+
+use super::contract::{Finding, check_action_params};
+use super::schema::Schema;
+use super::wire::{InvokeRequest, Metadata, Method, Object, from_value_at};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A sample file, as documented in the README.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sample {
+    pub name: String,
+    pub description: String,
+    #[serde(default = "default_method")]
+    pub method: Method,
+    /// The method's request (for invoke: `actionKey`, `actionParams`, `activationContext`).
+    pub request: Value,
+    #[serde(default)]
+    pub metadata: Metadata,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_schema: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    /// A typical answer, to start the composer from instead of the output schema's skeleton.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example_answer: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+fn default_method() -> Method {
+    Method::Invoke
+}
+
+/// A sample with its compiled schemas and where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedSample {
+    pub sample: Sample,
+    pub path: Option<PathBuf>,
+    pub input: Option<Schema>,
+    pub output: Option<Schema>,
+}
+
+impl Sample {
+    pub fn parse(text: &str) -> Result<Sample, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let s: Sample = from_value_at(&v)?;
+        if !s.request.is_object() {
+            return Err("request must be an object".into());
+        }
+        if s.method == Method::Invoke {
+            s.invoke_request()?;
+        }
+        Ok(s)
+    }
+
+    pub fn action_key(&self) -> Option<&str> {
+        self.request.get("actionKey").and_then(Value::as_str)
+    }
+
+    pub fn invoke_request(&self) -> Result<InvokeRequest, String> {
+        from_value_at(&self.request).map_err(|e| format!("request: {e}"))
+    }
+
+    /// The body to send: `{request, metadata}`. With `fresh_ids`, the activation, invocation
+    /// token and request ID are new, as they are on every real run.
+    pub fn envelope(&self, fresh_ids: bool) -> Value {
+        let mut request = self.request.clone();
+        let mut metadata = serde_json::to_value(&self.metadata).unwrap_or_default();
+        if fresh_ids {
+            let id = uuid::Uuid::new_v4();
+            if let Some(ctx) = request.get_mut("activationContext").and_then(Value::as_object_mut) {
+                if ctx.contains_key("activationId") {
+                    ctx.insert("activationId".into(), Value::String(id.to_string()));
+                }
+                if ctx.contains_key("invocationToken") {
+                    ctx.insert("invocationToken".into(), Value::String(format!("tok-{}", uuid::Uuid::new_v4())));
+                }
+            }
+            if let Some(m) = metadata.as_object_mut() {
+                m.insert("requestId".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+            }
+        }
+        serde_json::json!({ "request": request, "metadata": metadata })
+    }
+}
+
+impl LoadedSample {
+    pub fn new(sample: Sample, path: Option<PathBuf>) -> Result<LoadedSample, String> {
+        let compile = |s: &Option<Value>, what: &str| {
+            s.as_ref().map(|v| Schema::compile(v).map_err(|e| format!("{what}: {e}"))).transpose()
+        };
+        let input = compile(&sample.input_schema, "inputSchema")?;
+        let output = compile(&sample.output_schema, "outputSchema")?;
+        Ok(LoadedSample { sample, path, input, output })
+    }
+
+    pub fn load(path: &Path) -> Result<LoadedSample, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let sample = Sample::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        LoadedSample::new(sample, Some(path.to_path_buf())).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Every `*.json` in `dir`, sorted by file name; files that fail are returned as errors.
+    pub fn load_dir(dir: &Path) -> (Vec<LoadedSample>, Vec<String>) {
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect(),
+            Err(e) => return (vec![], vec![format!("{}: {e}", dir.display())]),
+        };
+        paths.sort();
+        let (mut ok, mut errs) = (vec![], vec![]);
+        for p in paths {
+            match LoadedSample::load(&p) {
+                Ok(s) => ok.push(s),
+                Err(e) => errs.push(e),
+            }
+        }
+        (ok, errs)
+    }
+
+    /// Findings about the sample's params against its input schema: Wix would not send these.
+    pub fn params_findings(&self) -> Vec<Finding> {
+        match (&self.input, self.sample.request.get("actionParams")) {
+            (Some(schema), Some(params)) => check_action_params(params, schema),
+            _ => vec![],
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Wire types of the action provider protocol, with Wix's field names verbatim.
+//!
+//! Every struct keeps the fields it does not know in `extra`, so nothing a caller sends is
+//! dropped: it round-trips and the window shows it. Enumerations stay strings so that an
+//! unknown value is kept and flagged by the contract checks instead of failing to parse.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub type Object = Map<String, Value>;
+
+/// The service plugin methods Wix calls, plus the completion API the workbench stands in for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    Invoke,
+    ValidateConfiguration,
+    QuotaInfo,
+    CompletionReport,
+}
+
+pub const INVOKE_PATH: &str = "/v1/invoke";
+pub const VALIDATE_CONFIGURATION_PATH: &str = "/v1/validate-configuration";
+pub const QUOTA_INFO_PATH: &str = "/v1/quota-info";
+pub const COMPLETION_REPORT_PATH: &str = "/automations_runtime/v1/report-action-invocation-completed";
+
+impl Method {
+    pub const ALL: [Method; 4] = [
+        Method::Invoke,
+        Method::ValidateConfiguration,
+        Method::QuotaInfo,
+        Method::CompletionReport,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Method::Invoke => INVOKE_PATH,
+            Method::ValidateConfiguration => VALIDATE_CONFIGURATION_PATH,
+            Method::QuotaInfo => QUOTA_INFO_PATH,
+            Method::CompletionReport => COMPLETION_REPORT_PATH,
+        }
+    }
+
+    /// The method served at `path`; a trailing slash is tolerated.
+    pub fn from_path(path: &str) -> Option<Method> {
+        let path = path.strip_suffix('/').unwrap_or(path);
+        Method::ALL.into_iter().find(|m| m.path() == path)
+    }
+
+    /// The name used in the log and in headless output.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Invoke => "invoke",
+            Method::ValidateConfiguration => "validate-configuration",
+            Method::QuotaInfo => "quota-info",
+            Method::CompletionReport => "completion report",
+        }
+    }
+
+    /// Whether Wix calls this method on the provider (as opposed to the completion API).
+    pub fn is_service_plugin(self) -> bool {
+        self != Method::CompletionReport
+    }
+}
+
+pub const ACTIVATION_SOURCES: [&str; 3] =
+    ["TRIGGER_PROVIDER_EVENT", "MANUAL_ACTIVATION", "RERUN_ACTIVATION"];
+pub const TIMEOUT_TYPES: [&str; 4] =
+    ["UNKNOWN_INVOKE_TIMEOUT_TYPE", "IMMEDIATE", "TIMEOUT_LENGTH", "TIMEOUT_DATE"];
+pub const IDENTITY_TYPES: [&str; 5] = ["ANONYMOUS_VISITOR", "MEMBER", "WIX_USER", "APP", "UNKNOWN"];
+pub const MAX_TIMEOUT_MINUTES: i64 = 24 * 60;
+pub const MAX_TOKEN_LEN: usize = 500;
+pub const MAX_ERROR_DESCRIPTION_LEN: usize = 1000;
+pub const APP_EXTENSION_TYPE: &str = "AUTOMATIONS_ACTION_PROVIDER";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvokeRequest {
+    pub action_key: String,
+    pub action_params: Object,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_context: Option<ActivationContext>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivationContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invocation_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_source_info: Option<ActivationSourceInfo>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivationSourceInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_initiation_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_activation_info: Option<ManualActivationInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerun_activation_info: Option<RerunActivationInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiator_info: Option<InitiatorInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preinstalled_info: Option<PreinstalledInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_sync: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualActivationInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_mode: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RerunActivationInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_activation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_delays: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiatorInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiator_user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wix_employee: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreinstalledInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+/// The `metadata` part of an envelope.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_extension_type: Option<String>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymous_visitor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wix_user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvokeResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoke_timeout_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_length_options: Option<TimeoutLengthOptions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_date_options: Option<TimeoutDateOptions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeoutLengthOptions {
+    pub timeout_in_minutes: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeoutDateOptions {
+    pub timeout_date: String,
+}
+
+impl InvokeResponse {
+    pub fn immediate(result: Value) -> Self {
+        InvokeResponse {
+            invoke_timeout_type: Some("IMMEDIATE".into()),
+            result: Some(result),
+            ..Default::default()
+        }
+    }
+
+    pub fn timeout_length(minutes: i64) -> Self {
+        InvokeResponse {
+            invoke_timeout_type: Some("TIMEOUT_LENGTH".into()),
+            timeout_length_options: Some(TimeoutLengthOptions { timeout_in_minutes: minutes }),
+            result: Some(Value::Object(Object::new())),
+            ..Default::default()
+        }
+    }
+
+    pub fn timeout_date(date: impl Into<String>) -> Self {
+        InvokeResponse {
+            invoke_timeout_type: Some("TIMEOUT_DATE".into()),
+            timeout_date_options: Some(TimeoutDateOptions { timeout_date: date.into() }),
+            result: Some(Value::Object(Object::new())),
+            ..Default::default()
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// The body of a provider error, as the SDK sends it with the handler's HTTP status.
+pub fn application_error(code: &str, data: Value) -> Value {
+    serde_json::json!({ "applicationError": { "code": code, "data": data } })
+}
+
+/// Body of Report Action Invocation Completed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionReport {
+    pub invocation_token: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_info: Option<SuccessInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_info: Option<FailureInfo>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuccessInfo {
+    pub result: Value,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureInfo {
+    pub error_description: String,
+}
+
+impl CompletionReport {
+    pub fn success(token: &str, result: Value) -> Self {
+        CompletionReport {
+            invocation_token: token.into(),
+            status: "SUCCESS".into(),
+            success_info: Some(SuccessInfo { result }),
+            ..Default::default()
+        }
+    }
+
+    pub fn failure(token: &str, description: &str) -> Self {
+        CompletionReport {
+            invocation_token: token.into(),
+            status: "FAILURE".into(),
+            failure_info: Some(FailureInfo { error_description: description.into() }),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidateConfigurationRequest {
+    pub action_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_mapping: Option<String>,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigurationError {
+    pub field_key: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cta_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cta_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidateConfigurationResponse {
+    pub valid: bool,
+    #[serde(default)]
+    pub configuration_errors: Vec<ConfigurationError>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaInfoRequest {
+    pub action_key: String,
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+/// A quota answer that enforces nothing: the default for quota-info.
+pub fn unenforced_quota() -> Value {
+    serde_json::json!({ "actionQuotaInfo": { "enforced": false, "quotaInfo": [] } })
+}
+
+/// A valid configuration with no errors: the default for validate-configuration.
+pub fn valid_configuration() -> Value {
+    serde_json::json!({ "valid": true, "configurationErrors": [] })
+}
+
+/// Parses `value` as `T`, naming the path of the first field that does not fit.
+pub fn from_value_at<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path == "." { inner } else { format!("{path}: {inner}") }
+    })
+}

@@ -1,0 +1,911 @@
+//! The engine: the one core the server, the window and the headless CLI share.
+//!
+//! It takes every incoming call ([`Engine::intake`]), decides whether to answer at once or
+//! hold it for the developer, applies answers and completion reports through the domain state
+//! machine, times out waits on the (warpable) clock, and streams every change as an [`Event`].
+//! It knows nothing of axum or egui: callers hand it plain data and get plain data back.
+
+use crate::domain::clock::{Clock, TimeWarp};
+use crate::domain::contract::{self, Finding, InvokeOutcome, Severity};
+use crate::domain::envelope::{self, JwtConfig};
+use crate::domain::invocation::*;
+use crate::domain::sample::LoadedSample;
+use crate::domain::schema::Schema;
+use crate::domain::wire::{self, CompletionReport, InvokeResponse, Method, from_value_at};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+
+/// The largest body the server reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How a key's calls are answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The caller waits for the developer, until the hold deadline.
+    Hold,
+    /// The saved answer goes at once.
+    Auto,
+    /// An HTTP error with an `applicationError` body goes at once.
+    Fail,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Hold, Mode::Auto, Mode::Fail];
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Hold => "hold",
+            Mode::Auto => "auto",
+            Mode::Fail => "fail",
+        }
+    }
+}
+
+/// How one action key is answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    pub mode: Mode,
+    /// The saved answer to Invoke (auto mode, and the fallback when a hold runs out).
+    pub answer: Value,
+    pub fail_status: u16,
+    pub fail_code: String,
+}
+
+impl Policy {
+    pub fn new(mode: Mode, answer: Value) -> Policy {
+        Policy { mode, answer, fail_status: 500, fail_code: "ACTION_FAILED".into() }
+    }
+}
+
+/// What the engine starts with.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// How long a held caller waits before the fallback answer goes.
+    pub hold_for: Duration,
+    pub jwt: JwtConfig,
+    /// The mode of keys nobody set: hold in the window, auto when headless.
+    pub default_mode: Mode,
+    /// The saved answer of keys nobody set; `None`: IMMEDIATE with the output schema's skeleton.
+    pub default_answer: Option<Value>,
+    pub default_fail_status: u16,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            hold_for: Duration::seconds(25),
+            jwt: JwtConfig::default(),
+            default_mode: Mode::Hold,
+            default_answer: None,
+            default_fail_status: 500,
+        }
+    }
+}
+
+/// An HTTP answer, as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply { status, body, headers: vec![] }
+    }
+
+    /// An error in the shape of Wix API errors, naming the problem.
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        Reply::json(
+            status,
+            json!({ "message": message,
+                    "details": { "applicationError": { "code": code, "description": message, "data": {} } } }),
+        )
+    }
+
+    /// A validation error listing each field violation.
+    pub fn violations(findings: &[Finding]) -> Reply {
+        let errors: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+        let message = errors.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ");
+        let violations: Vec<Value> =
+            errors.iter().map(|f| json!({ "field": f.code, "description": f.message })).collect();
+        Reply::json(
+            400,
+            json!({ "message": message, "details": { "validationError": { "fieldViolations": violations } } }),
+        )
+    }
+}
+
+/// The body as the server read it.
+#[derive(Clone, Debug)]
+pub enum Body {
+    Read(Vec<u8>),
+    TooLarge { declared: Option<u64> },
+    Unreadable(String),
+}
+
+/// An HTTP request, as plain data.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub http_method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Incoming {
+    pub fn post(path: &str, body: impl Into<Vec<u8>>) -> Incoming {
+        Incoming { http_method: "POST".into(), path: path.into(), headers: vec![], body: Body::Read(body.into()) }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the server does with a call: answer now, or wait for the answer.
+#[derive(Debug)]
+pub enum Intake {
+    Now(Reply),
+    Held { id: ExchangeId, reply: oneshot::Receiver<Reply> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Arrived,
+    Held,
+    Answered,
+    Waiting,
+    Completed,
+    Failed,
+    TimedOut,
+    Rejected,
+    Accepted,
+    CallerGone,
+    ShutDown,
+}
+
+impl EventKind {
+    fn of(phase: &Phase) -> EventKind {
+        match phase {
+            Phase::Held { .. } => EventKind::Held,
+            Phase::Answered => EventKind::Answered,
+            Phase::Waiting { .. } => EventKind::Waiting,
+            Phase::Completed { .. } => EventKind::Completed,
+            Phase::ReportedFailure { .. } | Phase::Failed { .. } => EventKind::Failed,
+            Phase::TimedOut { .. } => EventKind::TimedOut,
+            Phase::Rejected { .. } => EventKind::Rejected,
+            Phase::Accepted => EventKind::Accepted,
+            Phase::CallerGone => EventKind::CallerGone,
+            Phase::ShutDown => EventKind::ShutDown,
+        }
+    }
+}
+
+/// A change to one exchange, with its state after the change.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub kind: EventKind,
+    pub exchange: Exchange,
+}
+
+/// A stream of events. When the reader falls behind, events are dropped and `lagged` is set:
+/// the reader then takes a [`Engine::snapshot`] and carries on.
+pub struct Subscription {
+    pub rx: Receiver<Event>,
+    lagged: Arc<AtomicBool>,
+}
+
+impl Subscription {
+    pub fn take_lagged(&self) -> bool {
+        self.lagged.swap(false, Ordering::AcqRel)
+    }
+}
+
+struct Subscriber {
+    tx: SyncSender<Event>,
+    lagged: Arc<AtomicBool>,
+    wake: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// Schemas and example answer of one action key, from the samples.
+#[derive(Clone, Debug, Default)]
+pub struct ActionSchemas {
+    pub input: Option<Schema>,
+    pub output: Option<Schema>,
+    pub example_answer: Option<Value>,
+}
+
+impl ActionSchemas {
+    /// The answer to start from: the sample's example, else IMMEDIATE with the output skeleton.
+    pub fn starting_answer(&self) -> Value {
+        self.example_answer.clone().unwrap_or_else(|| {
+            let result = self.output.as_ref().map(Schema::skeleton).unwrap_or_else(|| json!({}));
+            InvokeResponse::immediate(result).to_value()
+        })
+    }
+}
+
+#[derive(Default)]
+struct State {
+    exchanges: Vec<Exchange>,
+    pending: HashMap<ExchangeId, oneshot::Sender<Reply>>,
+    tokens: HashMap<String, ExchangeId>,
+    waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
+    policies: HashMap<String, Policy>,
+    schemas: HashMap<String, ActionSchemas>,
+    subscribers: Vec<Subscriber>,
+    closing: bool,
+}
+
+pub struct Engine {
+    state: Mutex<State>,
+    warp: Mutex<TimeWarp>,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+}
+
+fn now_note(ex: &mut Exchange, at: DateTime<Utc>, text: impl Into<String>) {
+    ex.note(at, text);
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, clock: Arc<dyn Clock>) -> Arc<Engine> {
+        let warp = TimeWarp::new(clock.now());
+        Arc::new(Engine { state: Mutex::new(State::default()), warp: Mutex::new(warp), clock, config })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Real (unwarped) time: hold deadlines and JWT times use it.
+    pub fn real_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Simulated time: arrival stamps, timeouts and deadlines use it.
+    pub fn now(&self) -> DateTime<Utc> {
+        let warp = *self.warp.lock().unwrap_or_else(|e| e.into_inner());
+        warp.simulated(self.clock.now())
+    }
+
+    pub fn warp(&self) -> TimeWarp {
+        *self.warp.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_warp(&self, factor: u32) {
+        let real = self.clock.now();
+        self.warp.lock().unwrap_or_else(|e| e.into_inner()).set_factor(real, factor);
+    }
+
+    // ---- configuration ------------------------------------------------------------------
+
+    /// Registers the samples' schemas and example answers under their action keys.
+    pub fn add_samples(&self, samples: &[LoadedSample]) {
+        let mut st = self.lock();
+        for s in samples {
+            if let Some(key) = s.sample.action_key() {
+                let entry = st.schemas.entry(key.to_string()).or_default();
+                if s.input.is_some() {
+                    entry.input.clone_from(&s.input);
+                }
+                if s.output.is_some() {
+                    entry.output.clone_from(&s.output);
+                }
+                if s.sample.example_answer.is_some() {
+                    entry.example_answer.clone_from(&s.sample.example_answer);
+                }
+            }
+        }
+    }
+
+    pub fn schemas(&self, action_key: &str) -> ActionSchemas {
+        self.lock().schemas.get(action_key).cloned().unwrap_or_default()
+    }
+
+    fn default_policy(&self, st: &State, key: &str) -> Policy {
+        let answer = self
+            .config
+            .default_answer
+            .clone()
+            .unwrap_or_else(|| st.schemas.get(key).cloned().unwrap_or_default().starting_answer());
+        let mut p = Policy::new(self.config.default_mode, answer);
+        p.fail_status = self.config.default_fail_status;
+        p
+    }
+
+    pub fn policy(&self, action_key: &str) -> Policy {
+        let st = self.lock();
+        st.policies.get(action_key).cloned().unwrap_or_else(|| self.default_policy(&st, action_key))
+    }
+
+    pub fn set_policy(&self, action_key: &str, policy: Policy) {
+        self.lock().policies.insert(action_key.to_string(), policy);
+    }
+
+    // ---- observing ----------------------------------------------------------------------
+
+    /// Events from now on. `wake` is called after events are queued (the window repaints).
+    pub fn subscribe(&self, capacity: usize, wake: Option<Arc<dyn Fn() + Send + Sync>>) -> Subscription {
+        let (tx, rx) = std::sync::mpsc::sync_channel(capacity.max(1));
+        let lagged = Arc::new(AtomicBool::new(false));
+        self.lock().subscribers.push(Subscriber { tx, lagged: lagged.clone(), wake });
+        Subscription { rx, lagged }
+    }
+
+    pub fn snapshot(&self) -> Vec<Exchange> {
+        self.lock().exchanges.clone()
+    }
+
+    pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
+        self.lock().exchanges.get(index(id)).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().exchanges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn emit(st: &mut State, kind: EventKind, id: ExchangeId) {
+        let Some(ex) = st.exchanges.get(index(id)) else { return };
+        st.subscribers.retain(|s| {
+            match s.tx.try_send(Event { kind, exchange: ex.clone() }) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => s.lagged.store(true, Ordering::Release),
+                Err(TrySendError::Disconnected(_)) => return false,
+            }
+            if let Some(w) = &s.wake {
+                w();
+            }
+            true
+        });
+    }
+
+    // ---- intake -------------------------------------------------------------------------
+
+    /// Takes one HTTP request: logs it, and answers it now or holds it.
+    pub fn intake(&self, incoming: Incoming) -> Intake {
+        let real = self.clock.now();
+        let sim = self.now();
+        let mut st = self.lock();
+        let id = st.exchanges.len() as ExchangeId + 1;
+        let raw_body = match &incoming.body {
+            Body::Read(b) => String::from_utf8_lossy(b).into_owned(),
+            Body::TooLarge { declared } => match declared {
+                Some(n) => format!("(not read: {n} bytes, over the {MAX_BODY_BYTES}-byte limit)"),
+                None => format!("(not read: over the {MAX_BODY_BYTES}-byte limit)"),
+            },
+            Body::Unreadable(e) => format!("(not read: {e})"),
+        };
+        let method = Method::from_path(&incoming.path);
+        let mut ex = Exchange {
+            id,
+            at: sim,
+            http_method: incoming.http_method.clone(),
+            path: incoming.path.clone(),
+            method,
+            action_key: None,
+            envelope: None,
+            invocation_token: None,
+            arrival: Arc::new(Arrival { headers: incoming.headers.clone(), raw_body, ..Default::default() }),
+            findings: vec![],
+            phase: Phase::Answered,
+            response: None,
+            timeline: vec![],
+        };
+        now_note(&mut ex, sim, format!("{} {} arrived", incoming.http_method, incoming.path));
+        let refusal = self.check_transport(&incoming, method);
+        st.exchanges.push(ex);
+        Engine::emit(&mut st, EventKind::Arrived, id);
+        if let Some(reply) = refusal {
+            return Intake::Now(self.reject(&mut st, id, reply, sim));
+        }
+        let (Some(method), Body::Read(body)) = (method, &incoming.body) else {
+            // check_transport refuses every other case.
+            return Intake::Now(self.reject(&mut st, id, Reply::error(500, "INTERNAL", "unrouted"), sim));
+        };
+        if method == Method::CompletionReport {
+            let auth = incoming.header("authorization").is_some();
+            return Intake::Now(self.intake_report(&mut st, id, body, auth, sim));
+        }
+        self.intake_plugin(&mut st, id, method, body, real, sim)
+    }
+
+    /// Route, HTTP method and body problems, as the error reply to send.
+    fn check_transport(&self, incoming: &Incoming, method: Option<Method>) -> Option<Reply> {
+        let Some(_) = method else {
+            let known: Vec<String> = Method::ALL.iter().map(|m| format!("POST {}", m.path())).collect();
+            let msg = format!("no route for {} {}: the workbench serves {}", incoming.http_method, incoming.path, known.join(", "));
+            return Some(Reply::error(404, "UNKNOWN_ROUTE", &msg));
+        };
+        if !incoming.http_method.eq_ignore_ascii_case("POST") {
+            let msg = format!("{} is not allowed on {}: use POST", incoming.http_method, incoming.path);
+            let mut r = Reply::error(405, "METHOD_NOT_ALLOWED", &msg);
+            r.headers.push(("allow".into(), "POST".into()));
+            return Some(r);
+        }
+        match &incoming.body {
+            Body::Read(_) => None,
+            Body::TooLarge { .. } => Some(Reply::error(
+                413,
+                "BODY_TOO_LARGE",
+                &format!("the body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit"),
+            )),
+            Body::Unreadable(e) => Some(Reply::error(400, "BODY_UNREADABLE", &format!("the body could not be read: {e}"))),
+        }
+    }
+
+    fn reject(&self, st: &mut State, id: ExchangeId, reply: Reply, sim: DateTime<Utc>) -> Reply {
+        let message = reply.body.get("message").and_then(Value::as_str).unwrap_or("refused").to_string();
+        let code = reply
+            .body
+            .pointer("/details/applicationError/code")
+            .and_then(Value::as_str)
+            .unwrap_or("VALIDATION_ERROR")
+            .to_string();
+        if let Some(ex) = st.exchanges.get_mut(index(id)) {
+            ex.phase = Phase::Rejected { code, message: message.clone() };
+            ex.response = Some(SentResponse {
+                status: reply.status,
+                body: reply.body.clone(),
+                by: AnsweredBy::Workbench,
+                at: sim,
+                findings: vec![],
+            });
+            now_note(ex, sim, format!("refused with HTTP {}: {message}", reply.status));
+        }
+        Engine::emit(st, EventKind::Rejected, id);
+        reply
+    }
+
+    fn intake_plugin(
+        &self,
+        st: &mut State,
+        id: ExchangeId,
+        method: Method,
+        body: &[u8],
+        real: DateTime<Utc>,
+        sim: DateTime<Utc>,
+    ) -> Intake {
+        let decoded = match envelope::decode(body, &self.config.jwt, real) {
+            Ok(d) => d,
+            Err(e) => return Intake::Now(self.reject(st, id, Reply::error(e.status(), e.code(), &e.to_string()), sim)),
+        };
+        let parsed = parse_plugin_request(method, &decoded.request);
+        let ex = &mut st.exchanges[index(id)];
+        let mut arrival = (*ex.arrival).clone();
+        arrival.request = Some(decoded.request.clone());
+        arrival.metadata.clone_from(&decoded.metadata);
+        if let Some((h, c)) = &decoded.jwt {
+            arrival.jwt_header = Some(h.clone());
+            arrival.jwt_claims = Some(c.clone());
+        }
+        ex.arrival = Arc::new(arrival);
+        ex.envelope = Some(decoded.kind);
+        if decoded.kind == envelope::EnvelopeKind::JwtUnverified {
+            ex.findings.push(Finding::warning(
+                "jwt-unverified",
+                "the JWT was decoded but not verified: start with --public-key to check it",
+            ));
+        }
+        let (key, mut findings) = match parsed {
+            Ok(x) => x,
+            Err((code, msg)) => return Intake::Now(self.reject(st, id, Reply::error(400, code, &msg), sim)),
+        };
+        let schemas = st.schemas.get(&key).cloned().unwrap_or_default();
+        let ex = &mut st.exchanges[index(id)];
+        if method == Method::Invoke {
+            if let (Some(input), Some(params)) = (&schemas.input, decoded.request.get("actionParams")) {
+                findings.extend(contract::check_action_params(params, input));
+            }
+            match decoded.request.pointer("/activationContext/invocationToken").and_then(Value::as_str) {
+                Some(t) => {
+                    ex.invocation_token = Some(t.to_string());
+                    st.tokens.insert(t.to_string(), id);
+                }
+                None => findings.push(Finding::warning(
+                    "no-invocation-token",
+                    "activationContext.invocationToken is missing: a timeout answer could not be completed",
+                )),
+            }
+        }
+        let ex = &mut st.exchanges[index(id)];
+        ex.findings.extend(findings);
+        ex.action_key = Some(key.clone());
+        if st.closing {
+            let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+            return Intake::Now(self.finish(st, id, reply, AnsweredBy::Shutdown, sim));
+        }
+        let policy = st.policies.get(&key).cloned().unwrap_or_else(|| self.default_policy(st, &key));
+        match policy.mode {
+            Mode::Auto => {
+                let reply = Reply::json(200, auto_body(method, &policy));
+                Intake::Now(self.finish(st, id, reply, AnsweredBy::Auto, sim))
+            }
+            Mode::Fail => {
+                let reply = fail_reply(&policy);
+                Intake::Now(self.finish(st, id, reply, AnsweredBy::FailPolicy, sim))
+            }
+            Mode::Hold => {
+                let (tx, rx) = oneshot::channel();
+                st.pending.insert(id, tx);
+                let hold_until = real + self.config.hold_for;
+                let ex = &mut st.exchanges[index(id)];
+                ex.phase = Phase::Held { hold_until };
+                now_note(ex, sim, "held: waiting for the developer's answer");
+                Engine::emit(st, EventKind::Held, id);
+                Intake::Held { id, reply: rx }
+            }
+        }
+    }
+
+    /// Applies an answer to an exchange (held or not yet answered) and sends it to a held caller.
+    fn finish(&self, st: &mut State, id: ExchangeId, reply: Reply, by: AnsweredBy, sim: DateTime<Utc>) -> Reply {
+        let schemas = st.exchanges[index(id)]
+            .action_key
+            .as_ref()
+            .and_then(|k| st.schemas.get(k).cloned())
+            .unwrap_or_default();
+        let ex = &mut st.exchanges[index(id)];
+        let body = serde_json::to_vec(&reply.body).unwrap_or_default();
+        let method = ex.method.unwrap_or(Method::Invoke);
+        let findings = check_answer(method, reply.status, &body, schemas.output.as_ref(), sim);
+        let outcome = match method {
+            Method::Invoke => contract::invoke_outcome(reply.status, &body, &findings, sim),
+            _ if (200..300).contains(&reply.status) && !contract::has_errors(&findings) => InvokeOutcome::Immediate,
+            _ => InvokeOutcome::Failed { reason: format!("answered HTTP {} {}", reply.status, summary(&findings)) },
+        };
+        let held = Phase::Held { hold_until: sim };
+        let phase = if by == AnsweredBy::Shutdown { Phase::ShutDown } else { held.answer(outcome).unwrap_or(Phase::Answered) };
+        let who = match by {
+            AnsweredBy::Developer => "the developer answered",
+            AnsweredBy::Auto => "answered with the saved answer",
+            AnsweredBy::FailPolicy => "answered with an error (the key is set to fail)",
+            AnsweredBy::Fallback => "the hold deadline passed: the saved answer was sent instead",
+            AnsweredBy::Workbench => "refused",
+            AnsweredBy::Shutdown => "the workbench closed: answered 503",
+        };
+        let sent_on_purpose = if contract::has_errors(&findings) && by == AnsweredBy::Developer {
+            " (sent on purpose despite contract findings)"
+        } else {
+            ""
+        };
+        now_note(ex, sim, format!("{who}: HTTP {}{sent_on_purpose}", reply.status));
+        match &phase {
+            Phase::Waiting { deadline } => {
+                now_note(ex, sim, format!("waiting for a completion report until {}", deadline.to_rfc3339()));
+            }
+            Phase::Failed { reason } => now_note(ex, sim, format!("the step failed: {reason}")),
+            Phase::Answered if method == Method::Invoke => now_note(ex, sim, "the run moves on with the result"),
+            _ => {}
+        }
+        ex.response = Some(SentResponse { status: reply.status, body: reply.body.clone(), by, at: sim, findings });
+        ex.phase = phase.clone();
+        if let Phase::Waiting { deadline } = phase {
+            st.waiting.insert((deadline, id));
+        }
+        if let Some(tx) = st.pending.remove(&id) {
+            // The caller may have gone; its drop guard records that.
+            let _ = tx.send(reply.clone());
+        }
+        Engine::emit(st, EventKind::of(&phase), id);
+        reply
+    }
+
+    // ---- commands -----------------------------------------------------------------------
+
+    /// Answers a held call with `reply`, crafted by the developer.
+    pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
+        let sim = self.now();
+        let mut st = self.lock();
+        let ex = st.exchanges.get(index(id)).ok_or_else(|| format!("no exchange #{id}"))?;
+        if !ex.phase.is_held() || !st.pending.contains_key(&id) {
+            return Err(format!("#{id} is not held any more (it is {})", ex.phase.label()));
+        }
+        self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
+        Ok(())
+    }
+
+    /// The caller of a held call hung up.
+    pub fn caller_gone(&self, id: ExchangeId) {
+        let sim = self.now();
+        let mut st = self.lock();
+        if st.pending.remove(&id).is_some() {
+            if let Some(ex) = st.exchanges.get_mut(index(id)) {
+                ex.phase = Phase::CallerGone;
+                now_note(ex, sim, "the caller hung up before it was answered");
+            }
+            Engine::emit(&mut st, EventKind::CallerGone, id);
+        }
+    }
+
+    /// Sends fallback answers to holds that ran out and times out waits past their deadline.
+    pub fn tick(&self) {
+        let real = self.clock.now();
+        let sim = self.now();
+        let mut st = self.lock();
+        let expired: Vec<ExchangeId> = st
+            .pending
+            .keys()
+            .copied()
+            .filter(|id| matches!(st.exchanges[index(*id)].phase, Phase::Held { hold_until } if hold_until <= real))
+            .collect();
+        for id in expired {
+            let ex = &st.exchanges[index(id)];
+            let key = ex.action_key.clone().unwrap_or_default();
+            let method = ex.method.unwrap_or(Method::Invoke);
+            let policy = st.policies.get(&key).cloned().unwrap_or_else(|| self.default_policy(&st, &key));
+            let reply = Reply::json(200, auto_body(method, &policy));
+            self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
+        }
+        while let Some(&(deadline, id)) = st.waiting.first() {
+            if deadline > sim {
+                break;
+            }
+            st.waiting.pop_first();
+            let Some(ex) = st.exchanges.get_mut(index(id)) else { continue };
+            if let Some(next) = ex.phase.deadline_passed(sim) {
+                ex.phase = next;
+                now_note(
+                    ex,
+                    deadline,
+                    "no completion report before the deadline: the step failed and the run moves on without its output",
+                );
+                Engine::emit(&mut st, EventKind::TimedOut, id);
+            }
+        }
+    }
+
+    /// Reports completion of invocation `id` from the window, through the same checks as the
+    /// mock completion API.
+    pub fn report_completion(&self, id: ExchangeId, report: &CompletionReport) -> Result<(), Reply> {
+        let sim = self.now();
+        let mut st = self.lock();
+        let value = serde_json::to_value(report).unwrap_or_default();
+        self.apply_report(&mut st, id, &value, "from the window", sim)
+    }
+
+    /// Answers every held call 503 and refuses new ones: the server is about to stop.
+    pub fn close(&self) {
+        let sim = self.now();
+        let mut st = self.lock();
+        st.closing = true;
+        let held: Vec<ExchangeId> = st.pending.keys().copied().collect();
+        for id in held {
+            let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+            self.finish(&mut st, id, reply, AnsweredBy::Shutdown, sim);
+        }
+    }
+
+    // ---- completion reports ---------------------------------------------------------------
+
+    fn intake_report(&self, st: &mut State, id: ExchangeId, body: &[u8], authorized: bool, sim: DateTime<Utc>) -> Reply {
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => {
+                let msg = format!("the completion report is not valid JSON: {e}");
+                return self.reject(st, id, Reply::error(400, "INVALID_JSON", &msg), sim);
+            }
+        };
+        {
+            let ex = &mut st.exchanges[index(id)];
+            let mut arrival = (*ex.arrival).clone();
+            arrival.request = Some(value.clone());
+            ex.arrival = Arc::new(arrival);
+            ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
+            if !authorized {
+                ex.findings.push(Finding::warning(
+                    "no-authorization",
+                    "no Authorization header: Wix requires the app's access token here",
+                ));
+            }
+        }
+        let token = value.get("invocationToken").and_then(Value::as_str).map(str::to_string);
+        let target = token.as_ref().and_then(|t| st.tokens.get(t).copied());
+        if let (Some(t), None) = (&token, target) {
+            let findings = contract::check_completion_report(&value, None);
+            if contract::has_errors(&findings) {
+                st.exchanges[index(id)].findings.extend(findings.clone());
+                return self.reject(st, id, Reply::violations(&findings), sim);
+            }
+            let msg = format!("no invocation has the invocationToken {t:?}");
+            return self.reject(st, id, Reply::error(404, "UNKNOWN_INVOCATION_TOKEN", &msg), sim);
+        }
+        let Some(target) = target else {
+            let findings = contract::check_completion_report(&value, None);
+            st.exchanges[index(id)].findings.extend(findings.clone());
+            return self.reject(st, id, Reply::violations(&findings), sim);
+        };
+        {
+            let key = st.exchanges[index(target)].action_key.clone();
+            let ex = &mut st.exchanges[index(id)];
+            ex.invocation_token = token;
+            ex.action_key = key;
+        }
+        match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
+            Ok(()) => {
+                let reply = Reply::json(200, json!({}));
+                let ex = &mut st.exchanges[index(id)];
+                ex.phase = Phase::Accepted;
+                ex.response = Some(SentResponse {
+                    status: 200,
+                    body: reply.body.clone(),
+                    by: AnsweredBy::Workbench,
+                    at: sim,
+                    findings: vec![],
+                });
+                now_note(ex, sim, format!("accepted: invocation #{target} updated"));
+                Engine::emit(st, EventKind::Accepted, id);
+                reply
+            }
+            Err(reply) => {
+                if reply.status == 400 {
+                    let out = st.exchanges[index(target)].action_key.clone().and_then(|k| st.schemas.get(&k).cloned());
+                    let findings = contract::check_completion_report(&value, out.and_then(|s| s.output).as_ref());
+                    st.exchanges[index(id)].findings.extend(findings);
+                }
+                self.reject(st, id, reply, sim)
+            }
+        }
+    }
+
+    fn apply_report(&self, st: &mut State, target: ExchangeId, report: &Value, via: &str, sim: DateTime<Utc>) -> Result<(), Reply> {
+        let output = st.exchanges[index(target)]
+            .action_key
+            .as_ref()
+            .and_then(|k| st.schemas.get(k))
+            .and_then(|s| s.output.clone());
+        let findings = contract::check_completion_report(report, output.as_ref());
+        let ex = &mut st.exchanges[index(target)];
+        if contract::has_errors(&findings) {
+            now_note(ex, sim, format!("completion report {via} refused (400): {}", summary(&findings)));
+            Engine::emit(st, EventKind::of(&st.exchanges[index(target)].phase.clone()), target);
+            return Err(Reply::violations(&findings));
+        }
+        let parsed: CompletionReport = from_value_at(report).map_err(|e| Reply::error(400, "VALIDATION_ERROR", &e))?;
+        let success = parsed.success_info.map(|s| s.result).filter(|_| parsed.status == "SUCCESS");
+        let failure = parsed.failure_info.map(|f| f.error_description);
+        match ex.phase.report(success, failure, sim) {
+            Ok(next) => {
+                let text = match &next {
+                    Phase::Completed { .. } => format!("completion report {via}: SUCCESS: the run moves on with the result"),
+                    Phase::ReportedFailure { description } => {
+                        format!("completion report {via}: FAILURE ({description}): the step failed")
+                    }
+                    _ => format!("completion report {via}"),
+                };
+                if let Phase::Waiting { deadline } = ex.phase {
+                    st.waiting.remove(&(deadline, target));
+                }
+                let ex = &mut st.exchanges[index(target)];
+                ex.phase = next.clone();
+                now_note(ex, sim, text);
+                Engine::emit(st, EventKind::of(&next), target);
+                Ok(())
+            }
+            Err(refusal) => {
+                let reply = Reply::error(409, refusal.code(), &refusal.to_string());
+                now_note(ex, sim, format!("completion report {via} refused (409): {refusal}"));
+                let kind = EventKind::of(&ex.phase);
+                Engine::emit(st, kind, target);
+                Err(reply)
+            }
+        }
+    }
+}
+
+fn index(id: ExchangeId) -> usize {
+    (id as usize).wrapping_sub(1)
+}
+
+fn summary(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The saved answer for `method`.
+fn auto_body(method: Method, policy: &Policy) -> Value {
+    match method {
+        Method::Invoke => policy.answer.clone(),
+        Method::ValidateConfiguration => wire::valid_configuration(),
+        _ => wire::unenforced_quota(),
+    }
+}
+
+fn fail_reply(policy: &Policy) -> Reply {
+    Reply::json(policy.fail_status, wire::application_error(&policy.fail_code, json!({})))
+}
+
+/// The contract findings about an answer to `method`.
+pub fn check_answer(method: Method, status: u16, body: &[u8], output: Option<&Schema>, now: DateTime<Utc>) -> Vec<Finding> {
+    match method {
+        Method::Invoke => contract::check_invoke_answer(status, body, output, now),
+        Method::ValidateConfiguration => contract::check_validate_answer(status, body),
+        Method::QuotaInfo => contract::check_quota_answer(status, body),
+        Method::CompletionReport => vec![],
+    }
+}
+
+type RequestProblem = (&'static str, String);
+
+fn require_string<'a>(req: &'a Value, field: &str) -> Result<&'a str, RequestProblem> {
+    match req.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(Value::String(_)) => Err(("INVALID_FIELD", format!("{field} must not be empty"))),
+        Some(other) => Err(("INVALID_FIELD", format!("{field} must be a string, got {}", json_type(other)))),
+        None => Err(("MISSING_FIELD", format!("{field} is required"))),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Checks a service plugin request's shape; returns its action key and findings about it.
+fn parse_plugin_request(method: Method, req: &Value) -> Result<(String, Vec<Finding>), RequestProblem> {
+    if !req.is_object() {
+        return Err(("NOT_AN_OBJECT", format!("the request must be a JSON object, got {}", json_type(req))));
+    }
+    let key = require_string(req, "actionKey")?.to_string();
+    let mut findings = vec![];
+    match method {
+        Method::Invoke => {
+            match req.get("actionParams") {
+                Some(Value::Object(_)) => {}
+                Some(other) => {
+                    return Err(("INVALID_FIELD", format!("actionParams must be an object, got {}", json_type(other))));
+                }
+                None => return Err(("MISSING_FIELD", "actionParams is required".into())),
+            }
+            from_value_at::<wire::InvokeRequest>(req).map_err(|e| ("INVALID_FIELD", e))?;
+            if let Some(src) = req.pointer("/activationContext/activationSourceInfo/activationInitiationSource") {
+                if !src.as_str().is_some_and(|s| wire::ACTIVATION_SOURCES.contains(&s)) {
+                    findings.push(Finding::warning(
+                        "unknown-activation-source",
+                        format!("activationInitiationSource {src} is not one of {:?}", wire::ACTIVATION_SOURCES),
+                    ));
+                }
+            }
+        }
+        Method::ValidateConfiguration => {
+            let parsed: wire::ValidateConfigurationRequest = from_value_at(req).map_err(|e| ("INVALID_FIELD", e))?;
+            if let Some(m) = parsed.input_mapping {
+                if !serde_json::from_str::<Value>(&m).is_ok_and(|v| v.is_object()) {
+                    findings.push(Finding::warning(
+                        "input-mapping-not-json",
+                        "inputMapping should be a JSON object serialised as a string",
+                    ));
+                }
+            }
+        }
+        Method::QuotaInfo | Method::CompletionReport => {}
+    }
+    Ok((key, findings))
+}

@@ -1,0 +1,92 @@
+//! `actionbench serve`: the same engine and server as the window, printing one JSON line per
+//! event on stdout.
+
+use crate::cli::{InboxArgs, ServeArgs};
+use crate::domain::invocation::{Exchange, Phase};
+use crate::engine::{Engine, Event, Mode};
+use crate::domain::clock::SystemClock;
+use crate::server;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One event as the JSON line `serve` prints.
+pub fn event_line(e: &Event) -> Value {
+    let ex: &Exchange = &e.exchange;
+    let mut line = json!({
+        "event": e.kind,
+        "id": ex.id,
+        "at": ex.at.to_rfc3339(),
+        "method": ex.method.map(|m| m.label()),
+        "path": ex.path,
+        "actionKey": ex.action_key,
+        "envelope": ex.envelope.map(|k| k.label()),
+        "phase": ex.phase.label(),
+        "flagged": ex.is_flagged(),
+    });
+    if let Some(r) = &ex.response {
+        line["status"] = json!(r.status);
+        line["answeredBy"] = json!(r.by);
+    }
+    match &ex.phase {
+        Phase::Waiting { deadline } | Phase::TimedOut { deadline } => line["deadline"] = json!(deadline.to_rfc3339()),
+        Phase::Rejected { code, message } => {
+            line["code"] = json!(code);
+            line["message"] = json!(message);
+        }
+        Phase::Failed { reason } => line["reason"] = json!(reason),
+        Phase::ReportedFailure { description } => line["errorDescription"] = json!(description),
+        Phase::Completed { result } => line["result"] = result.clone(),
+        _ => {}
+    }
+    if let Some(t) = &ex.invocation_token {
+        line["invocationToken"] = json!(t);
+    }
+    let findings: Vec<Value> = ex
+        .findings
+        .iter()
+        .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
+        .map(|f| json!({ "severity": f.severity, "code": f.code, "message": f.message }))
+        .collect();
+    if !findings.is_empty() {
+        line["findings"] = Value::Array(findings);
+    }
+    line
+}
+
+pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
+    let mut config = inbox.engine_config(Mode::Auto)?;
+    serve.answer.configure(&mut config);
+    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote).map_err(|e| e.to_string())?;
+    let engine = Engine::new(config, Arc::new(SystemClock));
+    let (samples, errors) = inbox.load_samples();
+    for e in &errors {
+        eprintln!("sample skipped: {e}");
+    }
+    engine.add_samples(&samples);
+    let rt = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let subscription = engine.subscribe(65_536, None);
+    let handle = rt.block_on(server::start(engine.clone(), addr)).map_err(|e| e.to_string())?;
+    if !handle.addr.ip().is_loopback() {
+        eprintln!("warning: listening on {}: other machines can reach the inbox", handle.addr);
+    }
+    println!("{}", json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len() }));
+    let printer_engine = engine.clone();
+    std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        while let Ok(ev) = subscription.rx.recv() {
+            let mut out = stdout.lock();
+            if subscription.take_lagged() {
+                let _ = writeln!(out, "{}", json!({ "event": "lagged", "note": "stdout fell behind; some events were dropped", "calls": printer_engine.len() }));
+            }
+            let _ = writeln!(out, "{}", event_line(&ev));
+            let _ = out.flush();
+        }
+    });
+    rt.block_on(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    rt.block_on(handle.stop(Duration::from_secs(2)));
+    Ok(())
+}

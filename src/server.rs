@@ -1,0 +1,200 @@
+//! The HTTP side: axum in front of the engine. It turns requests into plain data, lets the
+//! engine decide, and turns the engine's reply back into a response. No egui here.
+
+use crate::engine::{Body as InBody, Engine, Incoming, Intake, MAX_BODY_BYTES, Reply};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Every request goes to one handler: the engine routes, so that unknown paths and wrong
+/// methods are logged like any other call.
+pub fn router(engine: Arc<Engine>) -> Router {
+    Router::new().fallback(handle).with_state(engine)
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, [(header::CONTENT_TYPE, "application/json")], self.body.to_string()).into_response();
+        for (k, v) in self.headers {
+            if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+                res.headers_mut().insert(k, v);
+            }
+        }
+        res
+    }
+}
+
+/// Marks a held call "caller gone" if its handler is dropped before the answer arrives.
+struct HoldGuard {
+    engine: Arc<Engine>,
+    id: u64,
+    armed: bool,
+}
+
+impl Drop for HoldGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.engine.caller_gone(self.id);
+        }
+    }
+}
+
+async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = match declared {
+        Some(n) if n > MAX_BODY_BYTES as u64 => InBody::TooLarge { declared: Some(n) },
+        _ => match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(b) => InBody::Read(b.to_vec()),
+            Err(e) if is_length_limit(&e) => InBody::TooLarge { declared },
+            Err(e) => InBody::Unreadable(e.to_string()),
+        },
+    };
+    let incoming = Incoming { http_method: parts.method.to_string(), path: parts.uri.path().to_string(), headers, body };
+    match engine.intake(incoming) {
+        Intake::Now(reply) => reply.into_response(),
+        Intake::Held { id, reply } => {
+            let mut guard = HoldGuard { engine: engine.clone(), id, armed: true };
+            let reply = reply.await;
+            guard.armed = false;
+            match reply {
+                Ok(r) => r.into_response(),
+                Err(_) => Reply::error(503, "SHUTTING_DOWN", "the workbench stopped before answering").into_response(),
+            }
+        }
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// Why the server could not start, in words a person can act on.
+#[derive(Debug)]
+pub enum StartError {
+    NotLoopback(SocketAddr),
+    InUse(SocketAddr),
+    Bind(SocketAddr, std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::NotLoopback(a) => write!(
+                f,
+                "{a} is not a loopback address: other machines could call the inbox. Pass --allow-remote to do it anyway"
+            ),
+            StartError::InUse(a) => write!(
+                f,
+                "port {} on {} is already in use: stop the other program, or pick another port with --port (--port 0 picks a free one)",
+                a.port(),
+                a.ip()
+            ),
+            StartError::Bind(a, e) => write!(f, "cannot listen on {a}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A running server: its address, and how to stop it.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    engine: Arc<Engine>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    ticker: JoinHandle<()>,
+}
+
+/// How often holds and waits are checked against the clock.
+pub const TICK: Duration = Duration::from_millis(100);
+
+pub fn check_bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<SocketAddr, StartError> {
+    let addr = SocketAddr::new(ip, port);
+    if !ip.is_loopback() && !allow_remote {
+        return Err(StartError::NotLoopback(addr));
+    }
+    Ok(addr)
+}
+
+/// Binds and serves on the current tokio runtime; ticks the engine's clock in the background.
+pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle, StartError> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => StartError::InUse(addr),
+        _ => StartError::Bind(addr, e),
+    })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(engine.clone());
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("server stopped: {e}");
+        }
+    });
+    let ticking = engine.clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(TICK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            ticking.tick();
+        }
+    });
+    tracing::info!("inbox listening on http://{addr}");
+    Ok(ServerHandle { addr, engine, shutdown: Some(tx), task: Some(task), ticker })
+}
+
+impl ServerHandle {
+    /// Answers every held call 503, then stops, waiting at most `deadline` for open requests.
+    pub async fn stop(mut self, deadline: Duration) {
+        self.engine.close();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.ticker.abort();
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(deadline, task).await.is_err() {
+                tracing::warn!("server did not stop within {deadline:?}; aborting open connections");
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.ticker.abort();
+        if let Some(t) = &self.task {
+            t.abort();
+        }
+    }
+}
+

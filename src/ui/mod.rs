@@ -1,0 +1,1 @@
+pub fn run(_: &crate::cli::InboxArgs) -> Result<(), String> { Ok(()) }
