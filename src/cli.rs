@@ -9,7 +9,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "actionbench", version, about = "A local workbench for Wix Automations action providers")]
+#[command(
+    name = "actionbench",
+    version,
+    about = "A local workbench for Wix Automations action providers"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub inbox: InboxArgs,
@@ -89,10 +93,15 @@ impl InboxArgs {
     pub fn engine_config(&self, mode: Mode) -> Result<EngineConfig, String> {
         let jwt = match &self.public_key {
             Some(p) => {
-                let pem = std::fs::read(p).map_err(|e| format!("--public-key {}: {e}", p.display()))?;
-                JwtConfig::from_pem(&pem, self.app_id.clone()).map_err(|e| format!("--public-key {}: {e}", p.display()))?
+                let pem =
+                    std::fs::read(p).map_err(|e| format!("--public-key {}: {e}", p.display()))?;
+                JwtConfig::from_pem(&pem, self.app_id.clone())
+                    .map_err(|e| format!("--public-key {}: {e}", p.display()))?
             }
-            None => JwtConfig { public_key: None, app_id: self.app_id.clone() },
+            None => JwtConfig {
+                public_key: None,
+                app_id: self.app_id.clone(),
+            },
         };
         Ok(EngineConfig {
             hold_for: chrono::Duration::seconds(self.hold_seconds as i64),
@@ -108,7 +117,11 @@ impl InboxArgs {
             return p.clone();
         }
         let here = PathBuf::from("samples");
-        if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples") }
+        if here.is_dir() {
+            here
+        } else {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+        }
     }
 
     pub fn load_samples(&self) -> (Vec<LoadedSample>, Vec<String>) {
@@ -122,7 +135,8 @@ impl AutoAnswer {
         match self {
             AutoAnswer::Immediate => {
                 config.default_mode = Mode::Auto;
-                config.default_answer = Some(InvokeResponse::immediate(serde_json::json!({})).to_value());
+                config.default_answer =
+                    Some(InvokeResponse::immediate(serde_json::json!({})).to_value());
             }
             AutoAnswer::Timeout(m) => {
                 config.default_mode = Mode::Auto;
@@ -152,8 +166,18 @@ mod tests {
 
     #[test]
     fn serve_takes_the_inbox_flags_after_the_subcommand() {
-        let cli = Cli::try_parse_from(["actionbench", "serve", "--port", "0", "--answer", "timeout:5"]).expect("parses");
-        let Some(Command::Serve(s)) = cli.command else { panic!("serve expected") };
+        let cli = Cli::try_parse_from([
+            "actionbench",
+            "serve",
+            "--port",
+            "0",
+            "--answer",
+            "timeout:5",
+        ])
+        .expect("parses");
+        let Some(Command::Serve(s)) = cli.command else {
+            panic!("serve expected")
+        };
         assert_eq!(s.answer, AutoAnswer::Timeout(5));
         assert_eq!(cli.inbox.port, 0);
     }

@@ -59,7 +59,12 @@ pub struct Policy {
 
 impl Policy {
     pub fn new(mode: Mode, answer: Value) -> Policy {
-        Policy { mode, answer, fail_status: 500, fail_code: "ACTION_FAILED".into() }
+        Policy {
+            mode,
+            answer,
+            fail_status: 500,
+            fail_code: "ACTION_FAILED".into(),
+        }
     }
 }
 
@@ -98,7 +103,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(status: u16, body: Value) -> Reply {
-        Reply { status, body, headers: vec![] }
+        Reply {
+            status,
+            body,
+            headers: vec![],
+        }
     }
 
     /// An error in the shape of Wix API errors, naming the problem.
@@ -112,10 +121,19 @@ impl Reply {
 
     /// A validation error listing each field violation.
     pub fn violations(findings: &[Finding]) -> Reply {
-        let errors: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
-        let message = errors.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ");
-        let violations: Vec<Value> =
-            errors.iter().map(|f| json!({ "field": f.code, "description": f.message })).collect();
+        let errors: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        let message = errors
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let violations: Vec<Value> = errors
+            .iter()
+            .map(|f| json!({ "field": f.code, "description": f.message }))
+            .collect();
         Reply::json(
             400,
             json!({ "message": message, "details": { "validationError": { "fieldViolations": violations } } }),
@@ -142,11 +160,19 @@ pub struct Incoming {
 
 impl Incoming {
     pub fn post(path: &str, body: impl Into<Vec<u8>>) -> Incoming {
-        Incoming { http_method: "POST".into(), path: path.into(), headers: vec![], body: Body::Read(body.into()) }
+        Incoming {
+            http_method: "POST".into(),
+            path: path.into(),
+            headers: vec![],
+            body: Body::Read(body.into()),
+        }
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -154,7 +180,10 @@ impl Incoming {
 #[derive(Debug)]
 pub enum Intake {
     Now(Reply),
-    Held { id: ExchangeId, reply: oneshot::Receiver<Reply> },
+    Held {
+        id: ExchangeId,
+        reply: oneshot::Receiver<Reply>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -228,7 +257,11 @@ impl ActionSchemas {
     /// The answer to start from: the sample's example, else IMMEDIATE with the output skeleton.
     pub fn starting_answer(&self) -> Value {
         self.example_answer.clone().unwrap_or_else(|| {
-            let result = self.output.as_ref().map(Schema::skeleton).unwrap_or_else(|| json!({}));
+            let result = self
+                .output
+                .as_ref()
+                .map(Schema::skeleton)
+                .unwrap_or_else(|| json!({}));
             InvokeResponse::immediate(result).to_value()
         })
     }
@@ -260,7 +293,12 @@ fn now_note(ex: &mut Exchange, at: DateTime<Utc>, text: impl Into<String>) {
 impl Engine {
     pub fn new(config: EngineConfig, clock: Arc<dyn Clock>) -> Arc<Engine> {
         let warp = TimeWarp::new(clock.now());
-        Arc::new(Engine { state: Mutex::new(State::default()), warp: Mutex::new(warp), clock, config })
+        Arc::new(Engine {
+            state: Mutex::new(State::default()),
+            warp: Mutex::new(warp),
+            clock,
+            config,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -288,7 +326,10 @@ impl Engine {
 
     pub fn set_warp(&self, factor: u32) {
         let real = self.clock.now();
-        self.warp.lock().unwrap_or_else(|e| e.into_inner()).set_factor(real, factor);
+        self.warp
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_factor(real, factor);
     }
 
     // ---- configuration ------------------------------------------------------------------
@@ -313,15 +354,21 @@ impl Engine {
     }
 
     pub fn schemas(&self, action_key: &str) -> ActionSchemas {
-        self.lock().schemas.get(action_key).cloned().unwrap_or_default()
+        self.lock()
+            .schemas
+            .get(action_key)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn default_policy(&self, st: &State, key: &str) -> Policy {
-        let answer = self
-            .config
-            .default_answer
-            .clone()
-            .unwrap_or_else(|| st.schemas.get(key).cloned().unwrap_or_default().starting_answer());
+        let answer = self.config.default_answer.clone().unwrap_or_else(|| {
+            st.schemas
+                .get(key)
+                .cloned()
+                .unwrap_or_default()
+                .starting_answer()
+        });
         let mut p = Policy::new(self.config.default_mode, answer);
         p.fail_status = self.config.default_fail_status;
         p
@@ -329,7 +376,10 @@ impl Engine {
 
     pub fn policy(&self, action_key: &str) -> Policy {
         let st = self.lock();
-        st.policies.get(action_key).cloned().unwrap_or_else(|| self.default_policy(&st, action_key))
+        st.policies
+            .get(action_key)
+            .cloned()
+            .unwrap_or_else(|| self.default_policy(&st, action_key))
     }
 
     pub fn set_policy(&self, action_key: &str, policy: Policy) {
@@ -339,10 +389,18 @@ impl Engine {
     // ---- observing ----------------------------------------------------------------------
 
     /// Events from now on. `wake` is called after events are queued (the window repaints).
-    pub fn subscribe(&self, capacity: usize, wake: Option<Arc<dyn Fn() + Send + Sync>>) -> Subscription {
+    pub fn subscribe(
+        &self,
+        capacity: usize,
+        wake: Option<Arc<dyn Fn() + Send + Sync>>,
+    ) -> Subscription {
         let (tx, rx) = std::sync::mpsc::sync_channel(capacity.max(1));
         let lagged = Arc::new(AtomicBool::new(false));
-        self.lock().subscribers.push(Subscriber { tx, lagged: lagged.clone(), wake });
+        self.lock().subscribers.push(Subscriber {
+            tx,
+            lagged: lagged.clone(),
+            wake,
+        });
         Subscription { rx, lagged }
     }
 
@@ -363,9 +421,14 @@ impl Engine {
     }
 
     fn emit(st: &mut State, kind: EventKind, id: ExchangeId) {
-        let Some(ex) = st.exchanges.get(index(id)) else { return };
+        let Some(ex) = st.exchanges.get(index(id)) else {
+            return;
+        };
         st.subscribers.retain(|s| {
-            match s.tx.try_send(Event { kind, exchange: ex.clone() }) {
+            match s.tx.try_send(Event {
+                kind,
+                exchange: ex.clone(),
+            }) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => s.lagged.store(true, Ordering::Release),
                 Err(TrySendError::Disconnected(_)) => return false,
@@ -403,13 +466,21 @@ impl Engine {
             action_key: None,
             envelope: None,
             invocation_token: None,
-            arrival: Arc::new(Arrival { headers: incoming.headers.clone(), raw_body, ..Default::default() }),
+            arrival: Arc::new(Arrival {
+                headers: incoming.headers.clone(),
+                raw_body,
+                ..Default::default()
+            }),
             findings: vec![],
             phase: Phase::Answered,
             response: None,
             timeline: vec![],
         };
-        now_note(&mut ex, sim, format!("{} {} arrived", incoming.http_method, incoming.path));
+        now_note(
+            &mut ex,
+            sim,
+            format!("{} {} arrived", incoming.http_method, incoming.path),
+        );
         let refusal = self.check_transport(&incoming, method);
         st.exchanges.push(ex);
         Engine::emit(&mut st, EventKind::Arrived, id);
@@ -418,7 +489,12 @@ impl Engine {
         }
         let (Some(method), Body::Read(body)) = (method, &incoming.body) else {
             // check_transport refuses every other case.
-            return Intake::Now(self.reject(&mut st, id, Reply::error(500, "INTERNAL", "unrouted"), sim));
+            return Intake::Now(self.reject(
+                &mut st,
+                id,
+                Reply::error(500, "INTERNAL", "unrouted"),
+                sim,
+            ));
         };
         if method == Method::CompletionReport {
             let auth = incoming.header("authorization").is_some();
@@ -430,12 +506,23 @@ impl Engine {
     /// Route, HTTP method and body problems, as the error reply to send.
     fn check_transport(&self, incoming: &Incoming, method: Option<Method>) -> Option<Reply> {
         let Some(_) = method else {
-            let known: Vec<String> = Method::ALL.iter().map(|m| format!("POST {}", m.path())).collect();
-            let msg = format!("no route for {} {}: the workbench serves {}", incoming.http_method, incoming.path, known.join(", "));
+            let known: Vec<String> = Method::ALL
+                .iter()
+                .map(|m| format!("POST {}", m.path()))
+                .collect();
+            let msg = format!(
+                "no route for {} {}: the workbench serves {}",
+                incoming.http_method,
+                incoming.path,
+                known.join(", ")
+            );
             return Some(Reply::error(404, "UNKNOWN_ROUTE", &msg));
         };
         if !incoming.http_method.eq_ignore_ascii_case("POST") {
-            let msg = format!("{} is not allowed on {}: use POST", incoming.http_method, incoming.path);
+            let msg = format!(
+                "{} is not allowed on {}: use POST",
+                incoming.http_method, incoming.path
+            );
             let mut r = Reply::error(405, "METHOD_NOT_ALLOWED", &msg);
             r.headers.push(("allow".into(), "POST".into()));
             return Some(r);
@@ -447,12 +534,21 @@ impl Engine {
                 "BODY_TOO_LARGE",
                 &format!("the body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit"),
             )),
-            Body::Unreadable(e) => Some(Reply::error(400, "BODY_UNREADABLE", &format!("the body could not be read: {e}"))),
+            Body::Unreadable(e) => Some(Reply::error(
+                400,
+                "BODY_UNREADABLE",
+                &format!("the body could not be read: {e}"),
+            )),
         }
     }
 
     fn reject(&self, st: &mut State, id: ExchangeId, reply: Reply, sim: DateTime<Utc>) -> Reply {
-        let message = reply.body.get("message").and_then(Value::as_str).unwrap_or("refused").to_string();
+        let message = reply
+            .body
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("refused")
+            .to_string();
         let code = reply
             .body
             .pointer("/details/applicationError/code")
@@ -460,7 +556,10 @@ impl Engine {
             .unwrap_or("VALIDATION_ERROR")
             .to_string();
         if let Some(ex) = st.exchanges.get_mut(index(id)) {
-            ex.phase = Phase::Rejected { code, message: message.clone() };
+            ex.phase = Phase::Rejected {
+                code,
+                message: message.clone(),
+            };
             ex.response = Some(SentResponse {
                 status: reply.status,
                 body: reply.body.clone(),
@@ -468,7 +567,11 @@ impl Engine {
                 at: sim,
                 findings: vec![],
             });
-            now_note(ex, sim, format!("refused with HTTP {}: {message}", reply.status));
+            now_note(
+                ex,
+                sim,
+                format!("refused with HTTP {}: {message}", reply.status),
+            );
         }
         Engine::emit(st, EventKind::Rejected, id);
         reply
@@ -485,7 +588,14 @@ impl Engine {
     ) -> Intake {
         let decoded = match envelope::decode(body, &self.config.jwt, real) {
             Ok(d) => d,
-            Err(e) => return Intake::Now(self.reject(st, id, Reply::error(e.status(), e.code(), &e.to_string()), sim)),
+            Err(e) => {
+                return Intake::Now(self.reject(
+                    st,
+                    id,
+                    Reply::error(e.status(), e.code(), &e.to_string()),
+                    sim,
+                ));
+            }
         };
         let parsed = parse_plugin_request(method, &decoded.request);
         let ex = &mut st.exchanges[index(id)];
@@ -506,12 +616,16 @@ impl Engine {
         }
         let (key, mut findings) = match parsed {
             Ok(x) => x,
-            Err((code, msg)) => return Intake::Now(self.reject(st, id, Reply::error(400, code, &msg), sim)),
+            Err((code, msg)) => {
+                return Intake::Now(self.reject(st, id, Reply::error(400, code, &msg), sim));
+            }
         };
         let schemas = st.schemas.get(&key).cloned().unwrap_or_default();
         let ex = &mut st.exchanges[index(id)];
         if method == Method::Invoke {
-            if let (Some(input), Some(params)) = (&schemas.input, decoded.request.get("actionParams")) {
+            if let (Some(input), Some(params)) =
+                (&schemas.input, decoded.request.get("actionParams"))
+            {
                 findings.extend(contract::check_action_params(params, input));
             }
             match decoded.request.pointer("/activationContext/invocationToken").and_then(Value::as_str) {
@@ -532,7 +646,11 @@ impl Engine {
             let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
             return Intake::Now(self.finish(st, id, reply, AnsweredBy::Shutdown, sim));
         }
-        let policy = st.policies.get(&key).cloned().unwrap_or_else(|| self.default_policy(st, &key));
+        let policy = st
+            .policies
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| self.default_policy(st, &key));
         match policy.mode {
             Mode::Auto => {
                 let reply = Reply::json(200, auto_body(method, &policy));
@@ -556,7 +674,14 @@ impl Engine {
     }
 
     /// Applies an answer to an exchange (held or not yet answered) and sends it to a held caller.
-    fn finish(&self, st: &mut State, id: ExchangeId, reply: Reply, by: AnsweredBy, sim: DateTime<Utc>) -> Reply {
+    fn finish(
+        &self,
+        st: &mut State,
+        id: ExchangeId,
+        reply: Reply,
+        by: AnsweredBy,
+        sim: DateTime<Utc>,
+    ) -> Reply {
         let schemas = st.exchanges[index(id)]
             .action_key
             .as_ref()
@@ -568,11 +693,19 @@ impl Engine {
         let findings = check_answer(method, reply.status, &body, schemas.output.as_ref(), sim);
         let outcome = match method {
             Method::Invoke => contract::invoke_outcome(reply.status, &body, &findings, sim),
-            _ if (200..300).contains(&reply.status) && !contract::has_errors(&findings) => InvokeOutcome::Immediate,
-            _ => InvokeOutcome::Failed { reason: format!("answered HTTP {} {}", reply.status, summary(&findings)) },
+            _ if (200..300).contains(&reply.status) && !contract::has_errors(&findings) => {
+                InvokeOutcome::Immediate
+            }
+            _ => InvokeOutcome::Failed {
+                reason: format!("answered HTTP {} {}", reply.status, summary(&findings)),
+            },
         };
         let held = Phase::Held { hold_until: sim };
-        let phase = if by == AnsweredBy::Shutdown { Phase::ShutDown } else { held.answer(outcome).unwrap_or(Phase::Answered) };
+        let phase = if by == AnsweredBy::Shutdown {
+            Phase::ShutDown
+        } else {
+            held.answer(outcome).unwrap_or(Phase::Answered)
+        };
         let who = match by {
             AnsweredBy::Developer => "the developer answered",
             AnsweredBy::Auto => "answered with the saved answer",
@@ -586,16 +719,35 @@ impl Engine {
         } else {
             ""
         };
-        now_note(ex, sim, format!("{who}: HTTP {}{sent_on_purpose}", reply.status));
+        now_note(
+            ex,
+            sim,
+            format!("{who}: HTTP {}{sent_on_purpose}", reply.status),
+        );
         match &phase {
             Phase::Waiting { deadline } => {
-                now_note(ex, sim, format!("waiting for a completion report until {}", deadline.to_rfc3339()));
+                now_note(
+                    ex,
+                    sim,
+                    format!(
+                        "waiting for a completion report until {}",
+                        deadline.to_rfc3339()
+                    ),
+                );
             }
             Phase::Failed { reason } => now_note(ex, sim, format!("the step failed: {reason}")),
-            Phase::Answered if method == Method::Invoke => now_note(ex, sim, "the run moves on with the result"),
+            Phase::Answered if method == Method::Invoke => {
+                now_note(ex, sim, "the run moves on with the result")
+            }
             _ => {}
         }
-        ex.response = Some(SentResponse { status: reply.status, body: reply.body.clone(), by, at: sim, findings });
+        ex.response = Some(SentResponse {
+            status: reply.status,
+            body: reply.body.clone(),
+            by,
+            at: sim,
+            findings,
+        });
         ex.phase = phase.clone();
         if let Phase::Waiting { deadline } = phase {
             st.waiting.insert((deadline, id));
@@ -614,9 +766,15 @@ impl Engine {
     pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
         let sim = self.now();
         let mut st = self.lock();
-        let ex = st.exchanges.get(index(id)).ok_or_else(|| format!("no exchange #{id}"))?;
+        let ex = st
+            .exchanges
+            .get(index(id))
+            .ok_or_else(|| format!("no exchange #{id}"))?;
         if !ex.phase.is_held() || !st.pending.contains_key(&id) {
-            return Err(format!("#{id} is not held any more (it is {})", ex.phase.label()));
+            return Err(format!(
+                "#{id} is not held any more (it is {})",
+                ex.phase.label()
+            ));
         }
         self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
         Ok(())
@@ -650,7 +808,11 @@ impl Engine {
             let ex = &st.exchanges[index(id)];
             let key = ex.action_key.clone().unwrap_or_default();
             let method = ex.method.unwrap_or(Method::Invoke);
-            let policy = st.policies.get(&key).cloned().unwrap_or_else(|| self.default_policy(&st, &key));
+            let policy = st
+                .policies
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| self.default_policy(&st, &key));
             let reply = Reply::json(200, auto_body(method, &policy));
             self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
         }
@@ -659,7 +821,9 @@ impl Engine {
                 break;
             }
             st.waiting.pop_first();
-            let Some(ex) = st.exchanges.get_mut(index(id)) else { continue };
+            let Some(ex) = st.exchanges.get_mut(index(id)) else {
+                continue;
+            };
             if let Some(next) = ex.phase.deadline_passed(sim) {
                 ex.phase = next;
                 now_note(
@@ -674,7 +838,11 @@ impl Engine {
 
     /// Reports completion of invocation `id` from the window, through the same checks as the
     /// mock completion API.
-    pub fn report_completion(&self, id: ExchangeId, report: &CompletionReport) -> Result<(), Reply> {
+    pub fn report_completion(
+        &self,
+        id: ExchangeId,
+        report: &CompletionReport,
+    ) -> Result<(), Reply> {
         let sim = self.now();
         let mut st = self.lock();
         let value = serde_json::to_value(report).unwrap_or_default();
@@ -695,7 +863,14 @@ impl Engine {
 
     // ---- completion reports ---------------------------------------------------------------
 
-    fn intake_report(&self, st: &mut State, id: ExchangeId, body: &[u8], authorized: bool, sim: DateTime<Utc>) -> Reply {
+    fn intake_report(
+        &self,
+        st: &mut State,
+        id: ExchangeId,
+        body: &[u8],
+        authorized: bool,
+        sim: DateTime<Utc>,
+    ) -> Reply {
         let value: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
@@ -716,7 +891,10 @@ impl Engine {
                 ));
             }
         }
-        let token = value.get("invocationToken").and_then(Value::as_str).map(str::to_string);
+        let token = value
+            .get("invocationToken")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let target = token.as_ref().and_then(|t| st.tokens.get(t).copied());
         if let (Some(t), None) = (&token, target) {
             let findings = contract::check_completion_report(&value, None);
@@ -725,7 +903,12 @@ impl Engine {
                 return self.reject(st, id, Reply::violations(&findings), sim);
             }
             let msg = format!("no invocation has the invocationToken {t:?}");
-            return self.reject(st, id, Reply::error(404, "UNKNOWN_INVOCATION_TOKEN", &msg), sim);
+            return self.reject(
+                st,
+                id,
+                Reply::error(404, "UNKNOWN_INVOCATION_TOKEN", &msg),
+                sim,
+            );
         }
         let Some(target) = target else {
             let findings = contract::check_completion_report(&value, None);
@@ -756,8 +939,14 @@ impl Engine {
             }
             Err(reply) => {
                 if reply.status == 400 {
-                    let out = st.exchanges[index(target)].action_key.clone().and_then(|k| st.schemas.get(&k).cloned());
-                    let findings = contract::check_completion_report(&value, out.and_then(|s| s.output).as_ref());
+                    let out = st.exchanges[index(target)]
+                        .action_key
+                        .clone()
+                        .and_then(|k| st.schemas.get(&k).cloned());
+                    let findings = contract::check_completion_report(
+                        &value,
+                        out.and_then(|s| s.output).as_ref(),
+                    );
                     st.exchanges[index(id)].findings.extend(findings);
                 }
                 self.reject(st, id, reply, sim)
@@ -765,7 +954,14 @@ impl Engine {
         }
     }
 
-    fn apply_report(&self, st: &mut State, target: ExchangeId, report: &Value, via: &str, sim: DateTime<Utc>) -> Result<(), Reply> {
+    fn apply_report(
+        &self,
+        st: &mut State,
+        target: ExchangeId,
+        report: &Value,
+        via: &str,
+        sim: DateTime<Utc>,
+    ) -> Result<(), Reply> {
         let output = st.exchanges[index(target)]
             .action_key
             .as_ref()
@@ -774,17 +970,34 @@ impl Engine {
         let findings = contract::check_completion_report(report, output.as_ref());
         let ex = &mut st.exchanges[index(target)];
         if contract::has_errors(&findings) {
-            now_note(ex, sim, format!("completion report {via} refused (400): {}", summary(&findings)));
-            Engine::emit(st, EventKind::of(&st.exchanges[index(target)].phase.clone()), target);
+            now_note(
+                ex,
+                sim,
+                format!(
+                    "completion report {via} refused (400): {}",
+                    summary(&findings)
+                ),
+            );
+            Engine::emit(
+                st,
+                EventKind::of(&st.exchanges[index(target)].phase.clone()),
+                target,
+            );
             return Err(Reply::violations(&findings));
         }
-        let parsed: CompletionReport = from_value_at(report).map_err(|e| Reply::error(400, "VALIDATION_ERROR", &e))?;
-        let success = parsed.success_info.map(|s| s.result).filter(|_| parsed.status == "SUCCESS");
+        let parsed: CompletionReport =
+            from_value_at(report).map_err(|e| Reply::error(400, "VALIDATION_ERROR", &e))?;
+        let success = parsed
+            .success_info
+            .map(|s| s.result)
+            .filter(|_| parsed.status == "SUCCESS");
         let failure = parsed.failure_info.map(|f| f.error_description);
         match ex.phase.report(success, failure, sim) {
             Ok(next) => {
                 let text = match &next {
-                    Phase::Completed { .. } => format!("completion report {via}: SUCCESS: the run moves on with the result"),
+                    Phase::Completed { .. } => format!(
+                        "completion report {via}: SUCCESS: the run moves on with the result"
+                    ),
                     Phase::ReportedFailure { description } => {
                         format!("completion report {via}: FAILURE ({description}): the step failed")
                     }
@@ -801,7 +1014,11 @@ impl Engine {
             }
             Err(refusal) => {
                 let reply = Reply::error(409, refusal.code(), &refusal.to_string());
-                now_note(ex, sim, format!("completion report {via} refused (409): {refusal}"));
+                now_note(
+                    ex,
+                    sim,
+                    format!("completion report {via} refused (409): {refusal}"),
+                );
                 let kind = EventKind::of(&ex.phase);
                 Engine::emit(st, kind, target);
                 Err(reply)
@@ -833,11 +1050,20 @@ fn auto_body(method: Method, policy: &Policy) -> Value {
 }
 
 fn fail_reply(policy: &Policy) -> Reply {
-    Reply::json(policy.fail_status, wire::application_error(&policy.fail_code, json!({})))
+    Reply::json(
+        policy.fail_status,
+        wire::application_error(&policy.fail_code, json!({})),
+    )
 }
 
 /// The contract findings about an answer to `method`.
-pub fn check_answer(method: Method, status: u16, body: &[u8], output: Option<&Schema>, now: DateTime<Utc>) -> Vec<Finding> {
+pub fn check_answer(
+    method: Method,
+    status: u16,
+    body: &[u8],
+    output: Option<&Schema>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     match method {
         Method::Invoke => contract::check_invoke_answer(status, body, output, now),
         Method::ValidateConfiguration => contract::check_validate_answer(status, body),
@@ -852,7 +1078,10 @@ fn require_string<'a>(req: &'a Value, field: &str) -> Result<&'a str, RequestPro
     match req.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
         Some(Value::String(_)) => Err(("INVALID_FIELD", format!("{field} must not be empty"))),
-        Some(other) => Err(("INVALID_FIELD", format!("{field} must be a string, got {}", json_type(other)))),
+        Some(other) => Err((
+            "INVALID_FIELD",
+            format!("{field} must be a string, got {}", json_type(other)),
+        )),
         None => Err(("MISSING_FIELD", format!("{field} is required"))),
     }
 }
@@ -869,9 +1098,15 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 /// Checks a service plugin request's shape; returns its action key and findings about it.
-fn parse_plugin_request(method: Method, req: &Value) -> Result<(String, Vec<Finding>), RequestProblem> {
+fn parse_plugin_request(
+    method: Method,
+    req: &Value,
+) -> Result<(String, Vec<Finding>), RequestProblem> {
     if !req.is_object() {
-        return Err(("NOT_AN_OBJECT", format!("the request must be a JSON object, got {}", json_type(req))));
+        return Err((
+            "NOT_AN_OBJECT",
+            format!("the request must be a JSON object, got {}", json_type(req)),
+        ));
     }
     let key = require_string(req, "actionKey")?.to_string();
     let mut findings = vec![];
@@ -880,22 +1115,34 @@ fn parse_plugin_request(method: Method, req: &Value) -> Result<(String, Vec<Find
             match req.get("actionParams") {
                 Some(Value::Object(_)) => {}
                 Some(other) => {
-                    return Err(("INVALID_FIELD", format!("actionParams must be an object, got {}", json_type(other))));
+                    return Err((
+                        "INVALID_FIELD",
+                        format!("actionParams must be an object, got {}", json_type(other)),
+                    ));
                 }
                 None => return Err(("MISSING_FIELD", "actionParams is required".into())),
             }
             from_value_at::<wire::InvokeRequest>(req).map_err(|e| ("INVALID_FIELD", e))?;
-            if let Some(src) = req.pointer("/activationContext/activationSourceInfo/activationInitiationSource") {
-                if !src.as_str().is_some_and(|s| wire::ACTIVATION_SOURCES.contains(&s)) {
+            if let Some(src) =
+                req.pointer("/activationContext/activationSourceInfo/activationInitiationSource")
+            {
+                if !src
+                    .as_str()
+                    .is_some_and(|s| wire::ACTIVATION_SOURCES.contains(&s))
+                {
                     findings.push(Finding::warning(
                         "unknown-activation-source",
-                        format!("activationInitiationSource {src} is not one of {:?}", wire::ACTIVATION_SOURCES),
+                        format!(
+                            "activationInitiationSource {src} is not one of {:?}",
+                            wire::ACTIVATION_SOURCES
+                        ),
                     ));
                 }
             }
         }
         Method::ValidateConfiguration => {
-            let parsed: wire::ValidateConfigurationRequest = from_value_at(req).map_err(|e| ("INVALID_FIELD", e))?;
+            let parsed: wire::ValidateConfigurationRequest =
+                from_value_at(req).map_err(|e| ("INVALID_FIELD", e))?;
             if let Some(m) = parsed.input_mapping {
                 if !serde_json::from_str::<Value>(&m).is_ok_and(|v| v.is_object()) {
                     findings.push(Finding::warning(

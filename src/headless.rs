@@ -2,9 +2,9 @@
 //! event on stdout.
 
 use crate::cli::{InboxArgs, ServeArgs};
+use crate::domain::clock::SystemClock;
 use crate::domain::invocation::{Exchange, Phase};
 use crate::engine::{Engine, Event, Mode};
-use crate::domain::clock::SystemClock;
 use crate::server;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -30,7 +30,9 @@ pub fn event_line(e: &Event) -> Value {
         line["answeredBy"] = json!(r.by);
     }
     match &ex.phase {
-        Phase::Waiting { deadline } | Phase::TimedOut { deadline } => line["deadline"] = json!(deadline.to_rfc3339()),
+        Phase::Waiting { deadline } | Phase::TimedOut { deadline } => {
+            line["deadline"] = json!(deadline.to_rfc3339())
+        }
         Phase::Rejected { code, message } => {
             line["code"] = json!(code);
             line["message"] = json!(message);
@@ -58,27 +60,41 @@ pub fn event_line(e: &Event) -> Value {
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let mut config = inbox.engine_config(Mode::Auto)?;
     serve.answer.configure(&mut config);
-    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote).map_err(|e| e.to_string())?;
+    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
+        .map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     let (samples, errors) = inbox.load_samples();
     for e in &errors {
         eprintln!("sample skipped: {e}");
     }
     engine.add_samples(&samples);
-    let rt = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     let subscription = engine.subscribe(65_536, None);
-    let handle = rt.block_on(server::start(engine.clone(), addr)).map_err(|e| e.to_string())?;
+    let handle = rt
+        .block_on(server::start(engine.clone(), addr))
+        .map_err(|e| e.to_string())?;
     if !handle.addr.ip().is_loopback() {
-        eprintln!("warning: listening on {}: other machines can reach the inbox", handle.addr);
+        eprintln!(
+            "warning: listening on {}: other machines can reach the inbox",
+            handle.addr
+        );
     }
-    println!("{}", json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len() }));
+    println!(
+        "{}",
+        json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len() })
+    );
     let printer_engine = engine.clone();
     std::thread::spawn(move || {
         let stdout = std::io::stdout();
         while let Ok(ev) = subscription.rx.recv() {
             let mut out = stdout.lock();
             if subscription.take_lagged() {
-                let _ = writeln!(out, "{}", json!({ "event": "lagged", "note": "stdout fell behind; some events were dropped", "calls": printer_engine.len() }));
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    json!({ "event": "lagged", "note": "stdout fell behind; some events were dropped", "calls": printer_engine.len() })
+                );
             }
             let _ = writeln!(out, "{}", event_line(&ev));
             let _ = out.flush();

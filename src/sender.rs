@@ -17,7 +17,11 @@ impl SendOutcome {
 }
 
 /// Posts `sample` (as a `{request, metadata}` JSON envelope with fresh IDs) to `base_url`.
-pub async fn send_sample(client: &reqwest::Client, base_url: &str, sample: &Sample) -> Result<SendOutcome, String> {
+pub async fn send_sample(
+    client: &reqwest::Client,
+    base_url: &str,
+    sample: &Sample,
+) -> Result<SendOutcome, String> {
     let url = format!("{}{}", base_url.trim_end_matches('/'), sample.method.path());
     let res = client
         .post(&url)
@@ -28,6 +32,9 @@ pub async fn send_sample(client: &reqwest::Client, base_url: &str, sample: &Samp
         .await
         .map_err(|e| format!("could not reach {url}: {e}"))?;
     let status = res.status().as_u16();
-    let body = res.text().await.map_err(|e| format!("could not read the answer from {url}: {e}"))?;
+    let body = res
+        .text()
+        .await
+        .map_err(|e| format!("could not read the answer from {url}: {e}"))?;
     Ok(SendOutcome { status, body })
 }

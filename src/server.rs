@@ -22,7 +22,12 @@ pub fn router(engine: Arc<Engine>) -> Router {
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut res = (status, [(header::CONTENT_TYPE, "application/json")], self.body.to_string()).into_response();
+        let mut res = (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            self.body.to_string(),
+        )
+            .into_response();
         for (k, v) in self.headers {
             if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
                 res.headers_mut().insert(k, v);
@@ -52,7 +57,12 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let declared = parts
         .headers
@@ -67,16 +77,30 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
             Err(e) => InBody::Unreadable(e.to_string()),
         },
     };
-    let incoming = Incoming { http_method: parts.method.to_string(), path: parts.uri.path().to_string(), headers, body };
+    let incoming = Incoming {
+        http_method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        headers,
+        body,
+    };
     match engine.intake(incoming) {
         Intake::Now(reply) => reply.into_response(),
         Intake::Held { id, reply } => {
-            let mut guard = HoldGuard { engine: engine.clone(), id, armed: true };
+            let mut guard = HoldGuard {
+                engine: engine.clone(),
+                id,
+                armed: true,
+            };
             let reply = reply.await;
             guard.armed = false;
             match reply {
                 Ok(r) => r.into_response(),
-                Err(_) => Reply::error(503, "SHUTTING_DOWN", "the workbench stopped before answering").into_response(),
+                Err(_) => Reply::error(
+                    503,
+                    "SHUTTING_DOWN",
+                    "the workbench stopped before answering",
+                )
+                .into_response(),
             }
         }
     }
@@ -147,7 +171,9 @@ pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle
         std::io::ErrorKind::AddrInUse => StartError::InUse(addr),
         _ => StartError::Bind(addr, e),
     })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Bind(addr, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(addr, e))?;
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(engine.clone());
     let task = tokio::spawn(async move {
@@ -168,7 +194,13 @@ pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle
         }
     });
     tracing::info!("inbox listening on http://{addr}");
-    Ok(ServerHandle { addr, engine, shutdown: Some(tx), task: Some(task), ticker })
+    Ok(ServerHandle {
+        addr,
+        engine,
+        shutdown: Some(tx),
+        task: Some(task),
+        ticker,
+    })
 }
 
 impl ServerHandle {
@@ -182,7 +214,9 @@ impl ServerHandle {
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
             if tokio::time::timeout(deadline, task).await.is_err() {
-                tracing::warn!("server did not stop within {deadline:?}; aborting open connections");
+                tracing::warn!(
+                    "server did not stop within {deadline:?}; aborting open connections"
+                );
                 abort.abort();
             }
         }
@@ -197,4 +231,3 @@ impl Drop for ServerHandle {
         }
     }
 }
-

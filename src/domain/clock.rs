@@ -56,7 +56,11 @@ pub struct TimeWarp {
 
 impl TimeWarp {
     pub fn new(real_now: DateTime<Utc>) -> Self {
-        TimeWarp { anchor_real: real_now, anchor_sim: real_now, factor: 1 }
+        TimeWarp {
+            anchor_real: real_now,
+            anchor_sim: real_now,
+            factor: 1,
+        }
     }
 
     pub fn factor(&self) -> u32 {
@@ -111,7 +115,10 @@ mod tests {
         assert_eq!(warp.simulated(t1), t0 + Duration::hours(10));
         warp.set_factor(t1, 1);
         assert_eq!(warp.simulated(t1), t0 + Duration::hours(10));
-        assert_eq!(warp.simulated(t1 + Duration::seconds(5)), t0 + Duration::hours(10) + Duration::seconds(5));
+        assert_eq!(
+            warp.simulated(t1 + Duration::seconds(5)),
+            t0 + Duration::hours(10) + Duration::seconds(5)
+        );
     }
 
     #[test]

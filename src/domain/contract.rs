@@ -23,10 +23,18 @@ pub struct Finding {
 
 impl Finding {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Error, code, message: message.into() }
+        Finding {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+        }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, code, message: message.into() }
+        Finding {
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -51,7 +59,8 @@ fn is_success(status: u16) -> bool {
 
 /// Parses `body` as JSON, or says why it is not.
 pub fn parse_json_body(body: &[u8]) -> Result<Value, Finding> {
-    serde_json::from_slice(body).map_err(|e| Finding::error("not-json", format!("the body is not JSON: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| Finding::error("not-json", format!("the body is not JSON: {e}")))
 }
 
 /// What a provider's answer to Invoke means, once it passed the checks.
@@ -67,11 +76,19 @@ pub enum InvokeOutcome {
 
 /// Checks an answer to Invoke. `now` is when the request was answered (timeout dates are
 /// measured from it); `output` is the action's output schema, when known.
-pub fn check_invoke_answer(status: u16, body: &[u8], output: Option<&Schema>, now: DateTime<Utc>) -> Vec<Finding> {
+pub fn check_invoke_answer(
+    status: u16,
+    body: &[u8],
+    output: Option<&Schema>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let parsed = parse_json_body(body);
     if !is_success(status) {
-        out.push(Finding::error("non-2xx-status", format!("HTTP status {status}: Wix treats the step as failed")));
+        out.push(Finding::error(
+            "non-2xx-status",
+            format!("HTTP status {status}: Wix treats the step as failed"),
+        ));
         match &parsed {
             Ok(v) => check_application_error(v, &mut out),
             Err(f) => out.push(Finding::warning("not-json", f.message.clone())),
@@ -103,9 +120,17 @@ fn check_application_error(v: &Value, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_invoke_value(v: &Value, output: Option<&Schema>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+fn check_invoke_value(
+    v: &Value,
+    output: Option<&Schema>,
+    now: DateTime<Utc>,
+    out: &mut Vec<Finding>,
+) {
     let Some(obj) = v.as_object() else {
-        out.push(Finding::error("not-object", format!("the answer must be a JSON object, not {}", type_name(v))));
+        out.push(Finding::error(
+            "not-object",
+            format!("the answer must be a JSON object, not {}", type_name(v)),
+        ));
         return;
     };
     let ty = match obj.get("invokeTimeoutType") {
@@ -114,7 +139,10 @@ fn check_invoke_value(v: &Value, output: Option<&Schema>, now: DateTime<Utc>, ou
         Some(other) => {
             out.push(Finding::error(
                 "timeout-type-invalid",
-                format!("invokeTimeoutType must be a string, not {}", type_name(other)),
+                format!(
+                    "invokeTimeoutType must be a string, not {}",
+                    type_name(other)
+                ),
             ));
             return;
         }
@@ -196,7 +224,10 @@ fn check_invoke_value(v: &Value, output: Option<&Schema>, now: DateTime<Utc>, ou
         }
         Some(other) => out.push(Finding::error(
             "result-not-object",
-            format!("result must be an object ({{}} when there is no output schema), not {}", type_name(other)),
+            format!(
+                "result must be an object ({{}} when there is no output schema), not {}",
+                type_name(other)
+            ),
         )),
     }
 }
@@ -227,14 +258,20 @@ pub fn parse_timeout_date(s: &str) -> Result<DateTime<Utc>, String> {
 
 fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
     let Some(s) = v.and_then(Value::as_str) else {
-        out.push(Finding::error("timeout-date-invalid", "timeoutDateOptions.timeoutDate must be a date-time string"));
+        out.push(Finding::error(
+            "timeout-date-invalid",
+            "timeoutDateOptions.timeoutDate must be a date-time string",
+        ));
         return;
     };
     match parse_timeout_date(s) {
         Err(e) => out.push(Finding::error("timeout-date-invalid", e)),
         Ok(d) if d <= now => out.push(Finding::error(
             "timeout-date-past",
-            format!("timeoutDate {s} is not in the future (now is {})", now.to_rfc3339()),
+            format!(
+                "timeoutDate {s} is not in the future (now is {})",
+                now.to_rfc3339()
+            ),
         )),
         Ok(d) if d > now + Duration::days(365) => out.push(Finding::error(
             "timeout-date-too-far",
@@ -246,21 +283,38 @@ fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
 
 /// What an answer to Invoke does to the run. Call after [`check_invoke_answer`]: a broken
 /// answer (any error finding) fails the step [assumed: Wix's handling is not documented].
-pub fn invoke_outcome(status: u16, body: &[u8], findings: &[Finding], now: DateTime<Utc>) -> InvokeOutcome {
+pub fn invoke_outcome(
+    status: u16,
+    body: &[u8],
+    findings: &[Finding],
+    now: DateTime<Utc>,
+) -> InvokeOutcome {
     if !is_success(status) {
-        return InvokeOutcome::Failed { reason: format!("the action answered HTTP {status}") };
+        return InvokeOutcome::Failed {
+            reason: format!("the action answered HTTP {status}"),
+        };
     }
     if let Some(f) = findings.iter().find(|f| f.severity == Severity::Error) {
-        return InvokeOutcome::Failed { reason: format!("the answer breaks the contract: {}", f.message) };
+        return InvokeOutcome::Failed {
+            reason: format!("the answer breaks the contract: {}", f.message),
+        };
     }
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     match v.get("invokeTimeoutType").and_then(Value::as_str) {
         Some("TIMEOUT_LENGTH") => {
-            let m = v.pointer("/timeoutLengthOptions/timeoutInMinutes").and_then(Value::as_i64).unwrap_or(0);
-            InvokeOutcome::Wait { deadline: now + Duration::minutes(m) }
+            let m = v
+                .pointer("/timeoutLengthOptions/timeoutInMinutes")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            InvokeOutcome::Wait {
+                deadline: now + Duration::minutes(m),
+            }
         }
         Some("TIMEOUT_DATE") => {
-            let d = v.pointer("/timeoutDateOptions/timeoutDate").and_then(Value::as_str).unwrap_or("");
+            let d = v
+                .pointer("/timeoutDateOptions/timeoutDate")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             match parse_timeout_date(d) {
                 Ok(deadline) => InvokeOutcome::Wait { deadline },
                 Err(reason) => InvokeOutcome::Failed { reason },
@@ -278,7 +332,10 @@ pub fn check_validate_answer(status: u16, body: &[u8]) -> Vec<Finding> {
         None => return out,
     };
     if !v.get("valid").is_some_and(Value::is_boolean) {
-        out.push(Finding::error("valid-missing", "validate-configuration answers need a boolean `valid`"));
+        out.push(Finding::error(
+            "valid-missing",
+            "validate-configuration answers need a boolean `valid`",
+        ));
     }
     match v.get("configurationErrors") {
         None | Some(Value::Null) => {}
@@ -294,12 +351,18 @@ pub fn check_validate_answer(status: u16, body: &[u8]) -> Vec<Finding> {
                 }
             }
             if v.get("valid") == Some(&Value::Bool(true)) && !errs.is_empty() {
-                out.push(Finding::warning("valid-with-errors", "valid is true but configurationErrors is not empty"));
+                out.push(Finding::warning(
+                    "valid-with-errors",
+                    "valid is true but configurationErrors is not empty",
+                ));
             }
         }
         Some(other) => out.push(Finding::error(
             "configuration-error-shape",
-            format!("configurationErrors must be an array, not {}", type_name(other)),
+            format!(
+                "configurationErrors must be an array, not {}",
+                type_name(other)
+            ),
         )),
     }
     out
@@ -315,20 +378,32 @@ pub fn check_quota_answer(status: u16, body: &[u8]) -> Vec<Finding> {
     match v.get("actionQuotaInfo") {
         Some(Value::Object(q)) => {
             if !q.get("enforced").is_some_and(Value::is_boolean) {
-                out.push(Finding::error("quota-shape", "actionQuotaInfo.enforced must be a boolean"));
+                out.push(Finding::error(
+                    "quota-shape",
+                    "actionQuotaInfo.enforced must be a boolean",
+                ));
             }
             if !matches!(q.get("quotaInfo"), None | Some(Value::Array(_))) {
-                out.push(Finding::error("quota-shape", "actionQuotaInfo.quotaInfo must be an array"));
+                out.push(Finding::error(
+                    "quota-shape",
+                    "actionQuotaInfo.quotaInfo must be an array",
+                ));
             }
         }
-        _ => out.push(Finding::error("quota-shape", "quota-info answers need an actionQuotaInfo object")),
+        _ => out.push(Finding::error(
+            "quota-shape",
+            "quota-info answers need an actionQuotaInfo object",
+        )),
     }
     out
 }
 
 fn answer_object(status: u16, body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
     if !is_success(status) {
-        out.push(Finding::error("non-2xx-status", format!("HTTP status {status}")));
+        out.push(Finding::error(
+            "non-2xx-status",
+            format!("HTTP status {status}"),
+        ));
         if let Ok(v) = parse_json_body(body) {
             check_application_error(&v, out);
         }
@@ -337,7 +412,13 @@ fn answer_object(status: u16, body: &[u8], out: &mut Vec<Finding>) -> Option<Val
     match parse_json_body(body) {
         Ok(v @ Value::Object(_)) => Some(v),
         Ok(other) => {
-            out.push(Finding::error("not-object", format!("the answer must be a JSON object, not {}", type_name(&other))));
+            out.push(Finding::error(
+                "not-object",
+                format!(
+                    "the answer must be a JSON object, not {}",
+                    type_name(&other)
+                ),
+            ));
             None
         }
         Err(f) => {
@@ -352,7 +433,10 @@ fn answer_object(status: u16, body: &[u8], out: &mut Vec<Finding>) -> Option<Val
 pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(obj) = v.as_object() else {
-        out.push(Finding::error("not-object", format!("the report must be a JSON object, not {}", type_name(v))));
+        out.push(Finding::error(
+            "not-object",
+            format!("the report must be a JSON object, not {}", type_name(v)),
+        ));
         return out;
     };
     match obj.get("invocationToken") {
@@ -361,46 +445,71 @@ pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Findin
         }
         Some(Value::String(t)) if t.chars().count() > MAX_TOKEN_LEN => out.push(Finding::error(
             "token-too-long",
-            format!("invocationToken is at most {MAX_TOKEN_LEN} characters, got {}", t.chars().count()),
+            format!(
+                "invocationToken is at most {MAX_TOKEN_LEN} characters, got {}",
+                t.chars().count()
+            ),
         )),
         Some(Value::String(_)) => {}
         Some(other) => out.push(Finding::error(
             "token-missing",
             format!("invocationToken must be a string, not {}", type_name(other)),
         )),
-        None => out.push(Finding::error("token-missing", "invocationToken is required")),
+        None => out.push(Finding::error(
+            "token-missing",
+            "invocationToken is required",
+        )),
     }
     let success = obj.get("successInfo").filter(|v| !v.is_null());
     let failure = obj.get("failureInfo").filter(|v| !v.is_null());
     if success.is_some() && failure.is_some() {
-        out.push(Finding::error("both-infos", "successInfo and failureInfo are one-of: send only one"));
+        out.push(Finding::error(
+            "both-infos",
+            "successInfo and failureInfo are one-of: send only one",
+        ));
     }
     match obj.get("status").and_then(Value::as_str) {
         Some("SUCCESS") => {
             if failure.is_some() {
-                out.push(Finding::error("info-contradicts-status", "failureInfo contradicts status SUCCESS"));
+                out.push(Finding::error(
+                    "info-contradicts-status",
+                    "failureInfo contradicts status SUCCESS",
+                ));
             }
             match success.map(|s| s.get("result")) {
-                None => out.push(Finding::error("missing-info", "status SUCCESS needs successInfo.result")),
-                Some(None) | Some(Some(Value::Null)) => {
-                    out.push(Finding::error("missing-info", "successInfo.result is required ({} when there is no output)"))
-                }
+                None => out.push(Finding::error(
+                    "missing-info",
+                    "status SUCCESS needs successInfo.result",
+                )),
+                Some(None) | Some(Some(Value::Null)) => out.push(Finding::error(
+                    "missing-info",
+                    "successInfo.result is required ({} when there is no output)",
+                )),
                 Some(Some(r @ Value::Object(_))) => {
                     if let Some(schema) = output {
                         for v in schema.violations(r) {
-                            out.push(Finding::error("result-schema", format!("successInfo.result {v}")));
+                            out.push(Finding::error(
+                                "result-schema",
+                                format!("successInfo.result {v}"),
+                            ));
                         }
                     }
                 }
                 Some(Some(other)) => out.push(Finding::error(
                     "result-not-object",
-                    format!("successInfo.result must be an object, not {}", type_name(other)),
+                    format!(
+                        "successInfo.result must be an object, not {}",
+                        type_name(other)
+                    ),
                 )),
             }
         }
         Some("FAILURE") => {
             if success.is_some() {
-                out.push(Finding::error("info-contradicts-status", "successInfo contradicts status FAILURE"));
+                out.push(Finding::error(
+                    "info-contradicts-status",
+                    "successInfo contradicts status FAILURE",
+                ));
             }
             match failure.map(|f| f.get("errorDescription")) {
                 None => out.push(Finding::error("missing-info", "status FAILURE needs failureInfo.errorDescription")),
@@ -424,7 +533,10 @@ pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Findin
             "status-invalid",
             format!("status {other:?} is not SUCCESS or FAILURE"),
         )),
-        None => out.push(Finding::error("status-invalid", "status is required: SUCCESS or FAILURE")),
+        None => out.push(Finding::error(
+            "status-invalid",
+            "status is required: SUCCESS or FAILURE",
+        )),
     }
     out
 }
@@ -435,6 +547,11 @@ pub fn check_action_params(params: &Value, input: &Schema) -> Vec<Finding> {
     input
         .violations(params)
         .into_iter()
-        .map(|v| Finding::warning("params-schema", format!("actionParams {v} (Wix validates params before calling)")))
+        .map(|v| {
+            Finding::warning(
+                "params-schema",
+                format!("actionParams {v} (Wix validates params before calling)"),
+            )
+        })
         .collect()
 }

@@ -100,21 +100,38 @@ impl std::fmt::Display for EnvelopeError {
             EnvelopeError::Empty => write!(f, "the body is empty: expected JSON or a compact JWT"),
             EnvelopeError::InvalidJson(e) => write!(f, "the body is not valid JSON: {e}"),
             EnvelopeError::NotAnObject(what) => write!(f, "{what} must be a JSON object"),
-            EnvelopeError::MalformedJwt(e) => write!(f, "the body is neither JSON nor a compact JWT: {e}"),
-            EnvelopeError::AlgNone => write!(f, "the JWT says alg \"none\": unsigned tokens are refused"),
-            EnvelopeError::WrongAlgorithm(a) => write!(f, "the JWT is signed with {a}; Wix signs with RS256"),
-            EnvelopeError::BadSignature => {
-                write!(f, "the JWT signature does not match the configured public key")
+            EnvelopeError::MalformedJwt(e) => {
+                write!(f, "the body is neither JSON nor a compact JWT: {e}")
             }
-            EnvelopeError::WrongIssuer(iss) => write!(f, "the JWT issuer is {iss:?}, expected \"wix.com\""),
+            EnvelopeError::AlgNone => {
+                write!(f, "the JWT says alg \"none\": unsigned tokens are refused")
+            }
+            EnvelopeError::WrongAlgorithm(a) => {
+                write!(f, "the JWT is signed with {a}; Wix signs with RS256")
+            }
+            EnvelopeError::BadSignature => {
+                write!(
+                    f,
+                    "the JWT signature does not match the configured public key"
+                )
+            }
+            EnvelopeError::WrongIssuer(iss) => {
+                write!(f, "the JWT issuer is {iss:?}, expected \"wix.com\"")
+            }
             EnvelopeError::WrongAudience { got, expected } => {
-                write!(f, "the JWT audience is {got}, expected the app ID {expected:?}")
+                write!(
+                    f,
+                    "the JWT audience is {got}, expected the app ID {expected:?}"
+                )
             }
             EnvelopeError::Expired { exp, now } => {
                 write!(f, "the JWT expired: exp {exp} is not after now ({now})")
             }
             EnvelopeError::IssuedInFuture { iat, now } => {
-                write!(f, "the JWT is issued in the future: iat {iat} is after now ({now})")
+                write!(
+                    f,
+                    "the JWT is issued in the future: iat {iat} is after now ({now})"
+                )
             }
             EnvelopeError::MissingClaim(c) => write!(f, "the JWT has no {c} claim"),
             EnvelopeError::BadData(e) => write!(f, "the JWT data claim is wrong: {e}"),
@@ -137,7 +154,10 @@ impl JwtConfig {
     pub fn from_pem(pem: &[u8], app_id: Option<String>) -> Result<JwtConfig, String> {
         let key = jsonwebtoken::DecodingKey::from_rsa_pem(pem)
             .map_err(|e| format!("the public key is not an RSA PEM key: {e}"))?;
-        Ok(JwtConfig { public_key: Some(key), app_id })
+        Ok(JwtConfig {
+            public_key: Some(key),
+            app_id,
+        })
     }
 }
 
@@ -145,7 +165,8 @@ fn b64_json(part: &str, what: &str) -> Result<Value, EnvelopeError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part.trim_end_matches('='))
         .map_err(|e| EnvelopeError::MalformedJwt(format!("the {what} is not base64url: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| EnvelopeError::MalformedJwt(format!("the {what} is not JSON: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| EnvelopeError::MalformedJwt(format!("the {what} is not JSON: {e}")))
 }
 
 /// Decodes a body. `now` is the time the token's `iat` and `exp` are checked against.
@@ -156,7 +177,8 @@ pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decode
         return Err(EnvelopeError::Empty);
     }
     if text.starts_with('{') || text.starts_with('[') || text.starts_with('"') {
-        let v: Value = serde_json::from_str(text).map_err(|e| EnvelopeError::InvalidJson(e.to_string()))?;
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| EnvelopeError::InvalidJson(e.to_string()))?;
         return plain(v);
     }
     let parts: Vec<&str> = text.split('.').collect();
@@ -183,37 +205,65 @@ pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decode
     let data = match claims.get("data") {
         Some(Value::Object(o)) => Value::Object(o.clone()),
         // Older senders put the data claim in as a JSON string.
-        Some(Value::String(s)) => serde_json::from_str(s)
-            .map_err(|e| EnvelopeError::BadData(format!("data is a string that is not JSON: {e}")))?,
+        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| {
+            EnvelopeError::BadData(format!("data is a string that is not JSON: {e}"))
+        })?,
         Some(_) => return Err(EnvelopeError::BadData("data must be an object".into())),
         None => return Err(EnvelopeError::MissingClaim("data")),
     };
     let request = match data.get("request") {
         Some(r @ Value::Object(_)) => r.clone(),
-        Some(_) => return Err(EnvelopeError::BadData("data.request must be an object".into())),
+        Some(_) => {
+            return Err(EnvelopeError::BadData(
+                "data.request must be an object".into(),
+            ));
+        }
         None => return Err(EnvelopeError::BadData("data.request is missing".into())),
     };
     let metadata = data.get("metadata").cloned();
-    if !metadata.as_ref().and_then(|m| m.get("appExtensionType")).is_some_and(Value::is_string) {
+    if !metadata
+        .as_ref()
+        .and_then(|m| m.get("appExtensionType"))
+        .is_some_and(Value::is_string)
+    {
         return Err(EnvelopeError::MissingAppExtensionType);
     }
-    Ok(Decoded { kind, request, metadata, jwt: Some((header, claims)) })
+    Ok(Decoded {
+        kind,
+        request,
+        metadata,
+        jwt: Some((header, claims)),
+    })
 }
 
 fn plain(v: Value) -> Result<Decoded, EnvelopeError> {
     if !v.is_object() {
         return Err(EnvelopeError::NotAnObject("the body"));
     }
-    let is_envelope = v.get("request").is_some_and(Value::is_object) && v.get("actionKey").is_none();
+    let is_envelope =
+        v.get("request").is_some_and(Value::is_object) && v.get("actionKey").is_none();
     if is_envelope {
         let metadata = v.get("metadata").cloned();
-        if metadata.as_ref().is_some_and(|m| !m.is_object() && !m.is_null()) {
+        if metadata
+            .as_ref()
+            .is_some_and(|m| !m.is_object() && !m.is_null())
+        {
             return Err(EnvelopeError::NotAnObject("metadata"));
         }
         let request = v.get("request").cloned().unwrap_or(Value::Null);
-        Ok(Decoded { kind: EnvelopeKind::PlainEnvelope, request, metadata, jwt: None })
+        Ok(Decoded {
+            kind: EnvelopeKind::PlainEnvelope,
+            request,
+            metadata,
+            jwt: None,
+        })
     } else {
-        Ok(Decoded { kind: EnvelopeKind::PlainJson, request: v, metadata: None, jwt: None })
+        Ok(Decoded {
+            kind: EnvelopeKind::PlainJson,
+            request: v,
+            metadata: None,
+            jwt: None,
+        })
     }
 }
 
@@ -227,7 +277,11 @@ fn verify(
 ) -> Result<(), EnvelopeError> {
     use jsonwebtoken::errors::ErrorKind;
     if alg != "RS256" {
-        return Err(EnvelopeError::WrongAlgorithm(if alg.is_empty() { "no algorithm".into() } else { alg.into() }));
+        return Err(EnvelopeError::WrongAlgorithm(if alg.is_empty() {
+            "no algorithm".into()
+        } else {
+            alg.into()
+        }));
     }
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     // Times are checked below against the workbench clock, so tests can move it.
@@ -240,16 +294,23 @@ fn verify(
     }
     if let Err(e) = jsonwebtoken::decode::<Value>(token, key, &v) {
         return Err(match e.kind() {
-            ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) => EnvelopeError::BadSignature,
+            ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) => {
+                EnvelopeError::BadSignature
+            }
             ErrorKind::InvalidAlgorithm => EnvelopeError::WrongAlgorithm(alg.into()),
-            ErrorKind::InvalidIssuer | ErrorKind::MissingRequiredClaim(_) if claims.get("iss").is_none() => {
+            ErrorKind::InvalidIssuer | ErrorKind::MissingRequiredClaim(_)
+                if claims.get("iss").is_none() =>
+            {
                 EnvelopeError::MissingClaim("iss")
             }
-            ErrorKind::InvalidIssuer => {
-                EnvelopeError::WrongIssuer(claims.get("iss").map(Value::to_string).unwrap_or_default())
-            }
+            ErrorKind::InvalidIssuer => EnvelopeError::WrongIssuer(
+                claims.get("iss").map(Value::to_string).unwrap_or_default(),
+            ),
             ErrorKind::InvalidAudience => EnvelopeError::WrongAudience {
-                got: claims.get("aud").map(Value::to_string).unwrap_or_else(|| "missing".into()),
+                got: claims
+                    .get("aud")
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "missing".into()),
                 expected: app_id.unwrap_or_default().into(),
             },
             ErrorKind::MissingRequiredClaim(c) if c == "aud" => EnvelopeError::MissingClaim("aud"),
@@ -258,8 +319,14 @@ fn verify(
         });
     }
     let now_s = now.timestamp();
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(EnvelopeError::MissingClaim("exp"))?;
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or(EnvelopeError::MissingClaim("iat"))?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or(EnvelopeError::MissingClaim("exp"))?;
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or(EnvelopeError::MissingClaim("iat"))?;
     if iat > now_s {
         return Err(EnvelopeError::IssuedInFuture { iat, now: now_s });
     }

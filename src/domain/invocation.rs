@@ -69,15 +69,26 @@ impl Phase {
     }
 
     /// The phase a completion report leads to. `now` is simulated time.
-    pub fn report(&self, success: Option<Value>, failure: Option<String>, now: DateTime<Utc>) -> Result<Phase, ReportRefusal> {
+    pub fn report(
+        &self,
+        success: Option<Value>,
+        failure: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Phase, ReportRefusal> {
         match self {
-            Phase::Waiting { deadline } if now >= *deadline => Err(ReportRefusal::TimedOut(*deadline)),
+            Phase::Waiting { deadline } if now >= *deadline => {
+                Err(ReportRefusal::TimedOut(*deadline))
+            }
             Phase::Waiting { .. } => Ok(match (success, failure) {
                 (Some(result), _) => Phase::Completed { result },
                 (None, Some(description)) => Phase::ReportedFailure { description },
-                (None, None) => Phase::ReportedFailure { description: String::new() },
+                (None, None) => Phase::ReportedFailure {
+                    description: String::new(),
+                },
             }),
-            Phase::Completed { .. } | Phase::ReportedFailure { .. } => Err(ReportRefusal::AlreadyCompleted),
+            Phase::Completed { .. } | Phase::ReportedFailure { .. } => {
+                Err(ReportRefusal::AlreadyCompleted)
+            }
             Phase::TimedOut { deadline } => Err(ReportRefusal::TimedOut(*deadline)),
             other => Err(ReportRefusal::NotWaiting(other.label())),
         }
@@ -86,7 +97,9 @@ impl Phase {
     /// `TimedOut` once simulated time reaches a waiting invocation's deadline.
     pub fn deadline_passed(&self, now: DateTime<Utc>) -> Option<Phase> {
         match self {
-            Phase::Waiting { deadline } if now >= *deadline => Some(Phase::TimedOut { deadline: *deadline }),
+            Phase::Waiting { deadline } if now >= *deadline => Some(Phase::TimedOut {
+                deadline: *deadline,
+            }),
             _ => None,
         }
     }
@@ -99,7 +112,10 @@ impl Phase {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            Phase::Failed { .. } | Phase::TimedOut { .. } | Phase::ReportedFailure { .. } | Phase::Rejected { .. }
+            Phase::Failed { .. }
+                | Phase::TimedOut { .. }
+                | Phase::ReportedFailure { .. }
+                | Phase::Rejected { .. }
         )
     }
 }
@@ -139,9 +155,14 @@ impl std::fmt::Display for ReportRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReportRefusal::AlreadyCompleted => write!(f, "this invocation was already completed"),
-            ReportRefusal::TimedOut(d) => write!(f, "this invocation timed out at {}", d.to_rfc3339()),
+            ReportRefusal::TimedOut(d) => {
+                write!(f, "this invocation timed out at {}", d.to_rfc3339())
+            }
             ReportRefusal::NotWaiting(p) => {
-                write!(f, "this invocation is not waiting for a completion report (it is {p})")
+                write!(
+                    f,
+                    "this invocation is not waiting for a completion report (it is {p})"
+                )
             }
         }
     }
@@ -218,7 +239,10 @@ impl Exchange {
     pub fn is_flagged(&self) -> bool {
         matches!(self.phase, Phase::Rejected { .. })
             || self.findings.iter().any(|f| f.severity == Severity::Error)
-            || self.response.as_ref().is_some_and(|r| r.findings.iter().any(|f| f.severity == Severity::Error))
+            || self
+                .response
+                .as_ref()
+                .is_some_and(|r| r.findings.iter().any(|f| f.severity == Severity::Error))
     }
 
     pub fn method_label(&self) -> &str {
@@ -226,7 +250,10 @@ impl Exchange {
     }
 
     pub fn note(&mut self, at: DateTime<Utc>, text: impl Into<String>) {
-        self.timeline.push(TimelineEntry { at, text: text.into() });
+        self.timeline.push(TimelineEntry {
+            at,
+            text: text.into(),
+        });
     }
 }
 
@@ -237,17 +264,30 @@ mod tests {
     use serde_json::json;
 
     fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).map(|d| d.to_utc()).expect("date")
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.to_utc())
+            .expect("date")
     }
 
     #[test]
     fn held_answers_lead_to_their_phase() {
-        let held = Phase::Held { hold_until: t("2026-01-01T00:00:25Z") };
+        let held = Phase::Held {
+            hold_until: t("2026-01-01T00:00:25Z"),
+        };
         assert_eq!(held.answer(InvokeOutcome::Immediate), Ok(Phase::Answered));
         let d = t("2026-01-02T00:00:00Z");
-        assert_eq!(held.answer(InvokeOutcome::Wait { deadline: d }), Ok(Phase::Waiting { deadline: d }));
-        assert!(matches!(held.answer(InvokeOutcome::Failed { reason: "x".into() }), Ok(Phase::Failed { .. })));
-        assert_eq!(Phase::Answered.answer(InvokeOutcome::Immediate), Err(TransitionError::NotHeld("answered")));
+        assert_eq!(
+            held.answer(InvokeOutcome::Wait { deadline: d }),
+            Ok(Phase::Waiting { deadline: d })
+        );
+        assert!(matches!(
+            held.answer(InvokeOutcome::Failed { reason: "x".into() }),
+            Ok(Phase::Failed { .. })
+        ));
+        assert_eq!(
+            Phase::Answered.answer(InvokeOutcome::Immediate),
+            Err(TransitionError::NotHeld("answered"))
+        );
     }
 
     #[test]
@@ -257,25 +297,47 @@ mod tests {
         let before = deadline - Duration::minutes(1);
         assert_eq!(
             waiting.report(Some(json!({"ok": true})), None, before),
-            Ok(Phase::Completed { result: json!({"ok": true}) })
+            Ok(Phase::Completed {
+                result: json!({"ok": true})
+            })
         );
         assert_eq!(
             waiting.report(None, Some("no".into()), before),
-            Ok(Phase::ReportedFailure { description: "no".into() })
+            Ok(Phase::ReportedFailure {
+                description: "no".into()
+            })
         );
-        assert_eq!(waiting.report(None, None, deadline), Err(ReportRefusal::TimedOut(deadline)));
+        assert_eq!(
+            waiting.report(None, None, deadline),
+            Err(ReportRefusal::TimedOut(deadline))
+        );
         let done = Phase::Completed { result: json!({}) };
-        assert_eq!(done.report(None, None, before), Err(ReportRefusal::AlreadyCompleted));
-        assert_eq!(Phase::TimedOut { deadline }.report(None, None, before), Err(ReportRefusal::TimedOut(deadline)));
-        assert_eq!(Phase::Answered.report(None, None, before), Err(ReportRefusal::NotWaiting("answered")));
+        assert_eq!(
+            done.report(None, None, before),
+            Err(ReportRefusal::AlreadyCompleted)
+        );
+        assert_eq!(
+            Phase::TimedOut { deadline }.report(None, None, before),
+            Err(ReportRefusal::TimedOut(deadline))
+        );
+        assert_eq!(
+            Phase::Answered.report(None, None, before),
+            Err(ReportRefusal::NotWaiting("answered"))
+        );
     }
 
     #[test]
     fn the_deadline_times_out_a_waiting_invocation_only() {
         let deadline = t("2026-01-02T00:00:00Z");
         let waiting = Phase::Waiting { deadline };
-        assert_eq!(waiting.deadline_passed(deadline - Duration::seconds(1)), None);
-        assert_eq!(waiting.deadline_passed(deadline), Some(Phase::TimedOut { deadline }));
+        assert_eq!(
+            waiting.deadline_passed(deadline - Duration::seconds(1)),
+            None
+        );
+        assert_eq!(
+            waiting.deadline_passed(deadline),
+            Some(Phase::TimedOut { deadline })
+        );
         assert_eq!(Phase::Answered.deadline_passed(deadline), None);
     }
 }

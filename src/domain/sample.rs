@@ -71,16 +71,25 @@ impl Sample {
         let mut metadata = serde_json::to_value(&self.metadata).unwrap_or_default();
         if fresh_ids {
             let id = uuid::Uuid::new_v4();
-            if let Some(ctx) = request.get_mut("activationContext").and_then(Value::as_object_mut) {
+            if let Some(ctx) = request
+                .get_mut("activationContext")
+                .and_then(Value::as_object_mut)
+            {
                 if ctx.contains_key("activationId") {
                     ctx.insert("activationId".into(), Value::String(id.to_string()));
                 }
                 if ctx.contains_key("invocationToken") {
-                    ctx.insert("invocationToken".into(), Value::String(format!("tok-{}", uuid::Uuid::new_v4())));
+                    ctx.insert(
+                        "invocationToken".into(),
+                        Value::String(format!("tok-{}", uuid::Uuid::new_v4())),
+                    );
                 }
             }
             if let Some(m) = metadata.as_object_mut() {
-                m.insert("requestId".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+                m.insert(
+                    "requestId".into(),
+                    Value::String(uuid::Uuid::new_v4().to_string()),
+                );
             }
         }
         serde_json::json!({ "request": request, "metadata": metadata })
@@ -90,17 +99,25 @@ impl Sample {
 impl LoadedSample {
     pub fn new(sample: Sample, path: Option<PathBuf>) -> Result<LoadedSample, String> {
         let compile = |s: &Option<Value>, what: &str| {
-            s.as_ref().map(|v| Schema::compile(v).map_err(|e| format!("{what}: {e}"))).transpose()
+            s.as_ref()
+                .map(|v| Schema::compile(v).map_err(|e| format!("{what}: {e}")))
+                .transpose()
         };
         let input = compile(&sample.input_schema, "inputSchema")?;
         let output = compile(&sample.output_schema, "outputSchema")?;
-        Ok(LoadedSample { sample, path, input, output })
+        Ok(LoadedSample {
+            sample,
+            path,
+            input,
+            output,
+        })
     }
 
     pub fn load(path: &Path) -> Result<LoadedSample, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let sample = Sample::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        LoadedSample::new(sample, Some(path.to_path_buf())).map_err(|e| format!("{}: {e}", path.display()))
+        LoadedSample::new(sample, Some(path.to_path_buf()))
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// Every `*.json` in `dir`, sorted by file name; files that fail are returned as errors.

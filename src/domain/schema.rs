@@ -13,15 +13,21 @@ pub struct Schema {
 
 impl std::fmt::Debug for Schema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Schema").field("source", &self.source).finish()
+        f.debug_struct("Schema")
+            .field("source", &self.source)
+            .finish()
     }
 }
 
 impl Schema {
     /// Compiles `source` (Wix stores schemas as draft-07).
     pub fn compile(source: &Value) -> Result<Schema, String> {
-        let validator = jsonschema::draft7::new(source).map_err(|e| format!("invalid JSON Schema: {e}"))?;
-        Ok(Schema { source: Arc::new(source.clone()), validator: Arc::new(validator) })
+        let validator =
+            jsonschema::draft7::new(source).map_err(|e| format!("invalid JSON Schema: {e}"))?;
+        Ok(Schema {
+            source: Arc::new(source.clone()),
+            validator: Arc::new(validator),
+        })
     }
 
     /// Every way `instance` breaks the schema, each naming where.
@@ -45,7 +51,10 @@ impl Schema {
 /// A value shaped like `schema`: each property gets a placeholder of its type (the first
 /// `enum` value, a `default` or an `examples[0]` where the schema gives one).
 pub fn skeleton(schema: &Value) -> Value {
-    if let Some(v) = schema.get("default").or_else(|| schema.get("examples").and_then(|e| e.get(0))) {
+    if let Some(v) = schema
+        .get("default")
+        .or_else(|| schema.get("examples").and_then(|e| e.get(0)))
+    {
         return v.clone();
     }
     if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
@@ -59,7 +68,10 @@ pub fn skeleton(schema: &Value) -> Value {
     }
     let ty = match schema.get("type") {
         Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts.iter().find_map(|t| t.as_str().filter(|t| *t != "null")).unwrap_or("null"),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .find_map(|t| t.as_str().filter(|t| *t != "null"))
+            .unwrap_or("null"),
         _ if schema.get("properties").is_some() => "object",
         _ => "object",
     };

@@ -22,7 +22,8 @@ pub enum Method {
 pub const INVOKE_PATH: &str = "/v1/invoke";
 pub const VALIDATE_CONFIGURATION_PATH: &str = "/v1/validate-configuration";
 pub const QUOTA_INFO_PATH: &str = "/v1/quota-info";
-pub const COMPLETION_REPORT_PATH: &str = "/automations_runtime/v1/report-action-invocation-completed";
+pub const COMPLETION_REPORT_PATH: &str =
+    "/automations_runtime/v1/report-action-invocation-completed";
 
 impl Method {
     pub const ALL: [Method; 4] = [
@@ -63,10 +64,17 @@ impl Method {
     }
 }
 
-pub const ACTIVATION_SOURCES: [&str; 3] =
-    ["TRIGGER_PROVIDER_EVENT", "MANUAL_ACTIVATION", "RERUN_ACTIVATION"];
-pub const TIMEOUT_TYPES: [&str; 4] =
-    ["UNKNOWN_INVOKE_TIMEOUT_TYPE", "IMMEDIATE", "TIMEOUT_LENGTH", "TIMEOUT_DATE"];
+pub const ACTIVATION_SOURCES: [&str; 3] = [
+    "TRIGGER_PROVIDER_EVENT",
+    "MANUAL_ACTIVATION",
+    "RERUN_ACTIVATION",
+];
+pub const TIMEOUT_TYPES: [&str; 4] = [
+    "UNKNOWN_INVOKE_TIMEOUT_TYPE",
+    "IMMEDIATE",
+    "TIMEOUT_LENGTH",
+    "TIMEOUT_DATE",
+];
 pub const IDENTITY_TYPES: [&str; 5] = ["ANONYMOUS_VISITOR", "MEMBER", "WIX_USER", "APP", "UNKNOWN"];
 pub const MAX_TIMEOUT_MINUTES: i64 = 24 * 60;
 pub const MAX_TOKEN_LEN: usize = 500;
@@ -244,7 +252,9 @@ impl InvokeResponse {
     pub fn timeout_length(minutes: i64) -> Self {
         InvokeResponse {
             invoke_timeout_type: Some("TIMEOUT_LENGTH".into()),
-            timeout_length_options: Some(TimeoutLengthOptions { timeout_in_minutes: minutes }),
+            timeout_length_options: Some(TimeoutLengthOptions {
+                timeout_in_minutes: minutes,
+            }),
             result: Some(Value::Object(Object::new())),
             ..Default::default()
         }
@@ -253,7 +263,9 @@ impl InvokeResponse {
     pub fn timeout_date(date: impl Into<String>) -> Self {
         InvokeResponse {
             invoke_timeout_type: Some("TIMEOUT_DATE".into()),
-            timeout_date_options: Some(TimeoutDateOptions { timeout_date: date.into() }),
+            timeout_date_options: Some(TimeoutDateOptions {
+                timeout_date: date.into(),
+            }),
             result: Some(Value::Object(Object::new())),
             ..Default::default()
         }
@@ -309,7 +321,9 @@ impl CompletionReport {
         CompletionReport {
             invocation_token: token.into(),
             status: "FAILURE".into(),
-            failure_info: Some(FailureInfo { error_description: description.into() }),
+            failure_info: Some(FailureInfo {
+                error_description: description.into(),
+            }),
             ..Default::default()
         }
     }
@@ -369,6 +383,10 @@ pub fn from_value_at<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T,
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        if path == "." { inner } else { format!("{path}: {inner}") }
+        if path == "." {
+            inner
+        } else {
+            format!("{path}: {inner}")
+        }
     })
 }

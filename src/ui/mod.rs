@@ -1,1 +1,64 @@
-pub fn run(_: &crate::cli::InboxArgs) -> Result<(), String> { Ok(()) }
+//! The egui window. It owns no server: it gets handles to the engine and the runtime.
+
+pub mod app;
+pub mod composer;
+pub mod json_tree;
+
+pub use app::{App, Core, RfdPicker, SamplePicker};
+
+use crate::cli::InboxArgs;
+use crate::domain::clock::SystemClock;
+use crate::engine::{Engine, Mode};
+use crate::server;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Opens the window with the inbox listening; when the window closes, held calls are answered
+/// 503 and the server stops within 2 s.
+pub fn run(inbox: &InboxArgs) -> Result<(), String> {
+    let config = inbox.engine_config(Mode::Hold)?;
+    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
+        .map_err(|e| e.to_string())?;
+    let engine = Engine::new(config, Arc::new(SystemClock));
+    let (samples, sample_errors) = inbox.load_samples();
+    engine.add_samples(&samples);
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let handle = rt
+        .block_on(server::start(engine.clone(), addr))
+        .map_err(|e| e.to_string())?;
+    let remote_warning = (!handle.addr.ip().is_loopback()).then(|| {
+        format!(
+            "listening on {}: other machines can call the inbox",
+            handle.addr.ip()
+        )
+    });
+    if let Some(w) = &remote_warning {
+        eprintln!("warning: {w}");
+    }
+    let inbox_url = format!("http://{}", handle.addr);
+    println!("ActionBench inbox listening on {inbox_url}");
+    let core = Core {
+        engine,
+        runtime: rt.handle().clone(),
+        inbox_url: inbox_url.clone(),
+        remote_warning,
+        samples,
+        sample_errors,
+        picker: Arc::new(RfdPicker),
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(format!("ActionBench: {inbox_url}"))
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([900.0, 560.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "ActionBench",
+        options,
+        Box::new(|cc| Ok(Box::new(App::new(core, &cc.egui_ctx)))),
+    );
+    rt.block_on(handle.stop(Duration::from_secs(2)));
+    result.map_err(|e| format!("the window failed: {e}"))
+}

@@ -1,0 +1,940 @@
+//! The window. It reads the engine's event stream in `logic`, draws from its own copy of the
+//! log in `ui`, and turns clicks into [`Command`]s applied after the pass: no engine lock is
+//! ever taken while drawing.
+
+use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
+use super::json_tree::json_tree;
+use crate::domain::clock::{WARP_FACTORS, human_duration};
+use crate::domain::contract::{Finding, Severity};
+use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
+use crate::domain::sample::LoadedSample;
+use crate::domain::wire::{CompletionReport, Method};
+use crate::engine::{Engine, Mode, Policy, Reply, Subscription};
+use crate::sender::{SendOutcome, send_sample};
+use chrono::{DateTime, Utc};
+use egui::{Color32, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+/// Picks a sample file. The real one opens a dialog; tests hand in their own.
+pub trait SamplePicker: Send + Sync {
+    fn pick(&self) -> Option<PathBuf>;
+}
+
+/// The system file dialog (rfd). Runs on a worker thread, never on the UI thread.
+pub struct RfdPicker;
+
+impl SamplePicker for RfdPicker {
+    fn pick(&self) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Open sample")
+            .add_filter("Sample (JSON)", &["json"])
+            .pick_file()
+    }
+}
+
+/// What the window is given: handles to the core, never its internals.
+pub struct Core {
+    pub engine: Arc<Engine>,
+    pub runtime: tokio::runtime::Handle,
+    /// Where the inbox listens, as a URL.
+    pub inbox_url: String,
+    /// Shown in red when the inbox listens beyond loopback.
+    pub remote_warning: Option<String>,
+    pub samples: Vec<LoadedSample>,
+    pub sample_errors: Vec<String>,
+    pub picker: Arc<dyn SamplePicker>,
+}
+
+/// What a click asks for; applied after the pass.
+#[derive(Debug)]
+pub enum Command {
+    Select(ExchangeId),
+    Answer(ExchangeId, Reply),
+    Report(ExchangeId, CompletionReport),
+    SetPolicy(String, Policy),
+    SetWarp(u32),
+    SendSample(usize),
+    OpenSample,
+}
+
+enum Background {
+    Sent {
+        name: String,
+        result: Result<SendOutcome, String>,
+    },
+    Picked(Result<LoadedSample, String>),
+}
+
+pub struct App {
+    core: Core,
+    events: Subscription,
+    log: Vec<Exchange>,
+    held: BTreeSet<ExchangeId>,
+    waiting: BTreeSet<ExchangeId>,
+    keys: BTreeMap<String, Policy>,
+    selected: Option<ExchangeId>,
+    drafts: HashMap<ExchangeId, AnswerDraft>,
+    reports: HashMap<ExchangeId, ReportDraft>,
+    commands: Vec<Command>,
+    status: Option<(String, bool)>,
+    bg_tx: Sender<Background>,
+    bg_rx: Receiver<Background>,
+    now: DateTime<Utc>,
+    real_now: DateTime<Utc>,
+    warp: u32,
+    client: reqwest::Client,
+    ctx: egui::Context,
+}
+
+/// How long one frame may spend taking events in.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+
+fn phase_color(p: &Phase) -> Color32 {
+    match p {
+        Phase::Held { .. } => Color32::from_rgb(230, 170, 30),
+        Phase::Waiting { .. } => Color32::from_rgb(80, 160, 230),
+        Phase::Answered | Phase::Completed { .. } | Phase::Accepted => {
+            Color32::from_rgb(60, 170, 90)
+        }
+        Phase::CallerGone | Phase::ShutDown => Color32::GRAY,
+        _ => Color32::from_rgb(220, 70, 60),
+    }
+}
+
+fn finding_list(ui: &mut Ui, findings: &[Finding]) {
+    for f in findings {
+        let (icon, color) = match f.severity {
+            Severity::Error => ("Error:", Color32::from_rgb(220, 70, 60)),
+            Severity::Warning => ("Warning:", Color32::from_rgb(210, 160, 30)),
+        };
+        ui.label(RichText::new(format!("{icon} {}", f.message)).color(color));
+    }
+}
+
+fn code_editor(ui: &mut Ui, label: &str, text: &mut String, rows: usize) {
+    let l = ui.label(label);
+    ui.add(
+        egui::TextEdit::multiline(text)
+            .code_editor()
+            .desired_rows(rows)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(l.id);
+}
+
+impl App {
+    pub fn new(core: Core, ctx: &egui::Context) -> App {
+        let wake_ctx = ctx.clone();
+        let events = core.engine.subscribe(
+            100_000,
+            Some(Arc::new(move || {
+                wake_ctx.request_repaint_after(Duration::from_millis(30))
+            })),
+        );
+        let (bg_tx, bg_rx) = channel();
+        let mut keys = BTreeMap::new();
+        for s in &core.samples {
+            if let Some(k) = s.sample.action_key() {
+                keys.entry(k.to_string())
+                    .or_insert_with(|| core.engine.policy(k));
+            }
+        }
+        let log = core.engine.snapshot();
+        let now = core.engine.now();
+        let real_now = core.engine.real_now();
+        let warp = core.engine.warp().factor();
+        let mut app = App {
+            core,
+            events,
+            log: vec![],
+            held: BTreeSet::new(),
+            waiting: BTreeSet::new(),
+            keys,
+            selected: None,
+            drafts: HashMap::new(),
+            reports: HashMap::new(),
+            commands: vec![],
+            status: None,
+            bg_tx,
+            bg_rx,
+            now,
+            real_now,
+            warp,
+            client: reqwest::Client::new(),
+            ctx: ctx.clone(),
+        };
+        for ex in log {
+            app.take(ex);
+        }
+        if !app.core.sample_errors.is_empty() {
+            app.status = Some((
+                format!(
+                    "Some samples were skipped: {}",
+                    app.core.sample_errors.join("; ")
+                ),
+                true,
+            ));
+        }
+        app
+    }
+
+    pub fn selected(&self) -> Option<ExchangeId> {
+        self.selected
+    }
+
+    pub fn log(&self) -> &[Exchange] {
+        &self.log
+    }
+
+    pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
+        self.drafts.get_mut(&id)
+    }
+
+    pub fn report_draft_mut(&mut self, id: ExchangeId) -> Option<&mut ReportDraft> {
+        self.reports.get_mut(&id)
+    }
+
+    /// Takes one exchange's new state into the window's copy of the log.
+    fn take(&mut self, ex: Exchange) {
+        let id = ex.id;
+        if let Some(key) = &ex.action_key {
+            if !self.keys.contains_key(key) {
+                let policy = self.core.engine.policy(key);
+                self.keys.insert(key.clone(), policy);
+            }
+        }
+        match &ex.phase {
+            Phase::Held { .. } => {
+                self.held.insert(id);
+                if !self.drafts.contains_key(&id) {
+                    let schemas = ex
+                        .action_key
+                        .as_deref()
+                        .map(|k| self.core.engine.schemas(k))
+                        .unwrap_or_default();
+                    let method = ex.method.unwrap_or(Method::Invoke);
+                    self.drafts
+                        .insert(id, AnswerDraft::new(method, &schemas, self.now));
+                }
+                // A new arrival never takes the focus from an answer being written.
+                if self.selected.is_none() {
+                    self.selected = Some(id);
+                }
+            }
+            _ => {
+                self.held.remove(&id);
+                self.drafts.remove(&id);
+            }
+        }
+        if matches!(ex.phase, Phase::Waiting { .. }) {
+            self.waiting.insert(id);
+            if !self.reports.contains_key(&id) {
+                let schemas = ex
+                    .action_key
+                    .as_deref()
+                    .map(|k| self.core.engine.schemas(k))
+                    .unwrap_or_default();
+                self.reports.insert(id, ReportDraft::new(&schemas));
+            }
+        } else {
+            self.waiting.remove(&id);
+        }
+        let i = (id as usize).saturating_sub(1);
+        if i < self.log.len() {
+            self.log[i] = ex;
+        } else {
+            // Ids are dense and arrive in order; fill any gap a lagged stream left.
+            while self.log.len() < i {
+                let missing = self.log.len() as ExchangeId + 1;
+                match self.core.engine.exchange(missing) {
+                    Some(e) => self.log.push(e),
+                    None => break,
+                }
+            }
+            self.log.push(ex);
+        }
+    }
+
+    fn drain(&mut self) {
+        let started = Instant::now();
+        if self.events.take_lagged() {
+            while self.events.rx.try_recv().is_ok() {}
+            for ex in self.core.engine.snapshot() {
+                self.take(ex);
+            }
+        }
+        while started.elapsed() < DRAIN_BUDGET {
+            match self.events.rx.try_recv() {
+                Ok(ev) => self.take(ev.exchange),
+                Err(_) => return,
+            }
+        }
+        // More left than the budget allowed: carry on next frame.
+        self.ctx.request_repaint();
+    }
+
+    fn take_background(&mut self) {
+        while let Ok(bg) = self.bg_rx.try_recv() {
+            match bg {
+                Background::Sent { name, result } => {
+                    self.status = Some(match result {
+                        Ok(out) => (
+                            format!(
+                                "\"{name}\" was answered HTTP {}: {}",
+                                out.status,
+                                clip(&out.body, 160)
+                            ),
+                            out.status >= 400,
+                        ),
+                        Err(e) => (format!("\"{name}\" could not be sent: {e}"), true),
+                    });
+                }
+                Background::Picked(Ok(sample)) => {
+                    self.core.engine.add_samples(std::slice::from_ref(&sample));
+                    if let Some(k) = sample.sample.action_key() {
+                        let policy = self.core.engine.policy(k);
+                        self.keys.entry(k.to_string()).or_insert(policy);
+                    }
+                    self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
+                    self.core.samples.push(sample);
+                }
+                Background::Picked(Err(e)) => {
+                    self.status = Some((format!("The sample could not be opened: {e}"), true))
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::Select(id) => self.selected = Some(id),
+            Command::Answer(id, reply) => {
+                if let Err(e) = self.core.engine.answer(id, reply) {
+                    self.status = Some((e, true));
+                }
+            }
+            Command::Report(id, report) => match self.core.engine.report_completion(id, &report) {
+                Ok(()) => {
+                    self.status = Some((format!("Completion report for #{id} accepted"), false))
+                }
+                Err(r) => {
+                    let msg = r
+                        .body
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .unwrap_or("refused")
+                        .to_string();
+                    self.status = Some((
+                        format!(
+                            "Completion report for #{id} refused (HTTP {}): {msg}",
+                            r.status
+                        ),
+                        true,
+                    ));
+                }
+            },
+            Command::SetPolicy(key, policy) => {
+                self.core.engine.set_policy(&key, policy.clone());
+                self.keys.insert(key, policy);
+            }
+            Command::SetWarp(f) => {
+                self.core.engine.set_warp(f);
+                self.warp = f;
+            }
+            Command::SendSample(i) => {
+                let Some(s) = self.core.samples.get(i) else {
+                    return;
+                };
+                let sample = s.sample.clone();
+                let (client, url, tx, ctx) = (
+                    self.client.clone(),
+                    self.core.inbox_url.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                self.status = Some((format!("Sent \"{}\" to the inbox", sample.name), false));
+                self.core.runtime.spawn(async move {
+                    let result = send_sample(&client, &url, &sample).await;
+                    let _ = tx.send(Background::Sent {
+                        name: sample.name.clone(),
+                        result,
+                    });
+                    ctx.request_repaint();
+                });
+            }
+            Command::OpenSample => {
+                let (picker, tx, ctx) = (
+                    self.core.picker.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                std::thread::spawn(move || {
+                    if let Some(path) = picker.pick() {
+                        let _ = tx.send(Background::Picked(LoadedSample::load(&path)));
+                        ctx.request_repaint();
+                    }
+                });
+            }
+        }
+    }
+
+    // ---- drawing ------------------------------------------------------------------------
+
+    fn top_bar(&mut self, ui: &mut Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(RichText::new("ActionBench").strong());
+            ui.separator();
+            ui.label("Inbox");
+            ui.label(RichText::new(&self.core.inbox_url).monospace().strong());
+            if let Some(w) = &self.core.remote_warning {
+                ui.label(
+                    RichText::new(format!("WARNING: {w}")).color(Color32::from_rgb(220, 70, 60)),
+                );
+            }
+            ui.separator();
+            ui.label(format!(
+                "{} calls · {} held · {} waiting",
+                self.log.len(),
+                self.held.len(),
+                self.waiting.len()
+            ));
+            ui.separator();
+            ui.label("Time warp");
+            for f in WARP_FACTORS {
+                if ui
+                    .selectable_label(self.warp == f, format!("×{f}"))
+                    .clicked()
+                    && self.warp != f
+                {
+                    self.commands.push(Command::SetWarp(f));
+                }
+            }
+            let t = self.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+            let label = if self.warp > 1 {
+                format!("Simulated {t}")
+            } else {
+                t
+            };
+            ui.label(RichText::new(label).monospace());
+        });
+    }
+
+    fn samples_panel(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("Samples");
+            if ui.button("Open sample…").clicked() {
+                self.commands.push(Command::OpenSample);
+            }
+        });
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("samples")
+            .max_height(ui.available_height() * 0.62)
+            .show(ui, |ui| {
+                for (i, s) in self.core.samples.iter().enumerate() {
+                    ui.push_id(i, |ui| {
+                        ui.label(RichText::new(&s.sample.name).strong());
+                        ui.label(RichText::new(&s.sample.description).small().weak());
+                        let invalid = s.params_findings();
+                        ui.horizontal(|ui| {
+                            let text = if invalid.is_empty() {
+                                "Send to inbox"
+                            } else {
+                                "Send anyway (invalid params)"
+                            };
+                            if ui.button(text).clicked() {
+                                self.commands.push(Command::SendSample(i));
+                            }
+                            ui.label(RichText::new(s.sample.method.label()).small().monospace());
+                        });
+                        finding_list(ui, &invalid);
+                        ui.add_space(6.0);
+                    });
+                }
+            });
+        ui.separator();
+        ui.heading("Action keys");
+        ui.label(
+            RichText::new("How each key's calls are answered")
+                .small()
+                .weak(),
+        );
+        let keys: Vec<(String, Policy)> = self
+            .keys
+            .iter()
+            .map(|(k, p)| (k.clone(), p.clone()))
+            .collect();
+        egui::Grid::new("keys")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                for (key, policy) in keys {
+                    ui.label(RichText::new(&key).monospace());
+                    ui.horizontal(|ui| {
+                        let mut p = policy.clone();
+                        egui::ComboBox::from_id_salt(("mode", &key))
+                            .selected_text(p.mode.label())
+                            .width(60.0)
+                            .show_ui(ui, |ui| {
+                                for m in Mode::ALL {
+                                    ui.selectable_value(&mut p.mode, m, m.label());
+                                }
+                            });
+                        if p.mode == Mode::Fail {
+                            ui.add(
+                                egui::DragValue::new(&mut p.fail_status)
+                                    .range(400..=599)
+                                    .prefix("HTTP "),
+                            );
+                        }
+                        if p != policy {
+                            self.commands.push(Command::SetPolicy(key.clone(), p));
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+    }
+
+    fn held_queue(&mut self, ui: &mut Ui) {
+        if self.held.is_empty() {
+            ui.label(RichText::new("No call is held. Send a sample, or POST to the inbox.").weak());
+            return;
+        }
+        ui.label(
+            RichText::new(format!(
+                "Held calls ({}): each caller waits for your answer",
+                self.held.len()
+            ))
+            .strong(),
+        );
+        ui.horizontal_wrapped(|ui| {
+            for id in self.held.iter().copied().collect::<Vec<_>>() {
+                let Some(ex) = self.log.get(id as usize - 1) else {
+                    continue;
+                };
+                let left = match ex.phase {
+                    Phase::Held { hold_until } => human_duration(hold_until - self.real_now),
+                    _ => String::new(),
+                };
+                let text = format!(
+                    "#{id} {} · {} left",
+                    ex.action_key.as_deref().unwrap_or("?"),
+                    left
+                );
+                let chosen = self.selected == Some(id);
+                if ui
+                    .selectable_label(chosen, RichText::new(text).color(phase_color(&ex.phase)))
+                    .clicked()
+                {
+                    self.commands.push(Command::Select(id));
+                }
+            }
+        });
+    }
+
+    fn log_table(&mut self, ui: &mut Ui) {
+        let n = self.log.len();
+        let selected = self.selected;
+        let mut clicked = None;
+        TableBuilder::new(ui)
+            .id_salt("log")
+            .striped(true)
+            .stick_to_bottom(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(44.0))
+            .column(Column::exact(62.0))
+            .column(Column::initial(120.0).at_least(70.0).clip(true))
+            .column(Column::initial(130.0).at_least(70.0).clip(true))
+            .column(Column::initial(120.0).at_least(70.0).clip(true))
+            .column(Column::remainder().at_least(60.0).clip(true))
+            .header(20.0, |mut h| {
+                for title in ["#", "Time", "Method", "Action key", "Status", "Envelope"] {
+                    h.col(|ui| {
+                        ui.strong(title);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(20.0, n, |mut row| {
+                    let ex = &self.log[row.index()];
+                    row.set_selected(selected == Some(ex.id));
+                    row.col(|ui| {
+                        if ui
+                            .selectable_label(selected == Some(ex.id), format!("#{}", ex.id))
+                            .clicked()
+                        {
+                            clicked = Some(ex.id);
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.label(RichText::new(ex.at.format("%H:%M:%S").to_string()).monospace());
+                    });
+                    row.col(|ui| {
+                        ui.label(ex.method_label());
+                    });
+                    row.col(|ui| {
+                        ui.label(
+                            RichText::new(ex.action_key.as_deref().unwrap_or("—")).monospace(),
+                        );
+                    });
+                    row.col(|ui| {
+                        let status = ex
+                            .response
+                            .as_ref()
+                            .map(|r| format!(" {}", r.status))
+                            .unwrap_or_default();
+                        let flag = if ex.is_flagged() { "FLAGGED " } else { "" };
+                        ui.label(
+                            RichText::new(format!("{flag}{}{status}", ex.phase.label()))
+                                .color(phase_color(&ex.phase)),
+                        );
+                    });
+                    row.col(|ui| {
+                        ui.label(ex.envelope.map(|e| e.label()).unwrap_or("—"));
+                    });
+                    if row.response().clicked() {
+                        clicked = Some(ex.id);
+                    }
+                });
+            });
+        if let Some(id) = clicked {
+            self.commands.push(Command::Select(id));
+        }
+    }
+
+    fn detail(&mut self, ui: &mut Ui) {
+        let Some(id) = self.selected else {
+            ui.add_space(20.0);
+            ui.label(RichText::new("Select a call to see it here.").weak());
+            return;
+        };
+        let Some(ex) = self.log.get(id as usize - 1).cloned() else {
+            return;
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(format!("#{} {}", ex.id, ex.method_label()));
+            ui.label(
+                RichText::new(ex.action_key.as_deref().unwrap_or(""))
+                    .monospace()
+                    .strong(),
+            );
+            ui.label(
+                RichText::new(ex.phase.label())
+                    .strong()
+                    .color(phase_color(&ex.phase)),
+            );
+        });
+        ui.label(
+            RichText::new(format!(
+                "{} {} · {} · {}",
+                ex.http_method,
+                ex.path,
+                ex.envelope.map(|e| e.label()).unwrap_or("not decoded"),
+                ex.at.format("%Y-%m-%d %H:%M:%S UTC")
+            ))
+            .small(),
+        );
+        match &ex.phase {
+            Phase::Held { hold_until } => {
+                ui.label(format!(
+                    "The caller waits {} more; then the saved answer goes.",
+                    human_duration(*hold_until - self.real_now)
+                ));
+            }
+            Phase::Waiting { deadline } => {
+                ui.label(
+                    RichText::new(format!(
+                        "Deadline in {} (at {})",
+                        human_duration(*deadline - self.now),
+                        deadline.format("%Y-%m-%d %H:%M:%S UTC")
+                    ))
+                    .color(phase_color(&ex.phase)),
+                );
+            }
+            Phase::Rejected { message, .. } => {
+                ui.label(RichText::new(message).color(Color32::from_rgb(220, 70, 60)));
+            }
+            Phase::Failed { reason } => {
+                ui.label(RichText::new(reason).color(Color32::from_rgb(220, 70, 60)));
+            }
+            _ => {}
+        }
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt(("detail", id))
+            .show(ui, |ui| {
+                if ex.phase.is_held() {
+                    self.composer(ui, id);
+                    ui.separator();
+                }
+                if matches!(ex.phase, Phase::Waiting { .. }) {
+                    self.report_form(ui, &ex);
+                    ui.separator();
+                }
+                if !ex.findings.is_empty() {
+                    ui.label(RichText::new("About the request").strong());
+                    finding_list(ui, &ex.findings);
+                }
+                let base = ui.scope_id().with(("tree", id));
+                let req = ex.arrival.request.as_ref();
+                if let Some(p) = req.and_then(|r| r.get("actionParams")) {
+                    json_tree(ui, base, "actionParams", p);
+                }
+                if let Some(c) = req.and_then(|r| r.get("activationContext")) {
+                    json_tree(ui, base, "activationContext", c);
+                }
+                if let Some(r) = req {
+                    if ex.method != Some(Method::Invoke) {
+                        json_tree(ui, base, "request", r);
+                    } else if let Some(o) = r.as_object() {
+                        let others: serde_json::Map<_, _> = o
+                            .iter()
+                            .filter(|(k, _)| {
+                                !matches!(k.as_str(), "actionParams" | "activationContext")
+                            })
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        json_tree(
+                            ui,
+                            base,
+                            "request (other fields)",
+                            &serde_json::Value::Object(others),
+                        );
+                    }
+                }
+                if let Some(m) = &ex.arrival.metadata {
+                    json_tree(ui, base, "metadata", m);
+                }
+                if let Some(h) = &ex.arrival.jwt_header {
+                    json_tree(ui, base, "JWT header", h);
+                }
+                if let Some(c) = &ex.arrival.jwt_claims {
+                    json_tree(ui, base, "JWT claims", c);
+                }
+                if let Some(r) = &ex.response {
+                    ui.separator();
+                    let by = match r.by {
+                        AnsweredBy::Developer => "crafted in the window",
+                        AnsweredBy::Auto => "saved answer",
+                        AnsweredBy::FailPolicy => "fail mode",
+                        AnsweredBy::Fallback => "fallback after the hold deadline",
+                        AnsweredBy::Workbench => "refused by the workbench",
+                        AnsweredBy::Shutdown => "the workbench closed",
+                    };
+                    ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
+                    finding_list(ui, &r.findings);
+                    json_tree(ui, base, "response body", &r.body);
+                }
+                ui.separator();
+                ui.label(RichText::new("Timeline").strong());
+                for t in &ex.timeline {
+                    ui.label(
+                        RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.text)).small(),
+                    );
+                }
+                ui.separator();
+                egui::CollapsingHeader::new("Raw request")
+                    .id_salt(("raw", id))
+                    .show(ui, |ui| {
+                        for (k, v) in &ex.arrival.headers {
+                            ui.label(RichText::new(format!("{k}: {v}")).monospace().small());
+                        }
+                        let mut raw = clip(&ex.arrival.raw_body, 64 * 1024);
+                        ui.add(
+                            egui::TextEdit::multiline(&mut raw)
+                                .code_editor()
+                                .desired_width(f32::INFINITY)
+                                .interactive(true),
+                        );
+                    });
+            });
+    }
+
+    fn composer(&mut self, ui: &mut Ui, id: ExchangeId) {
+        let now = self.now;
+        let Some(d) = self.drafts.get_mut(&id) else {
+            return;
+        };
+        ui.label(RichText::new("Answer").strong());
+        if d.method == Method::Invoke {
+            ui.horizontal(|ui| {
+                for k in AnswerKind::ALL {
+                    ui.selectable_value(&mut d.kind, k, k.label());
+                }
+            });
+            match d.kind {
+                AnswerKind::Immediate => code_editor(ui, "Result (JSON)", &mut d.result, 6),
+                AnswerKind::TimeoutLength => {
+                    ui.horizontal(|ui| {
+                        let l = ui.label("Timeout in minutes");
+                        ui.add(egui::DragValue::new(&mut d.minutes).range(-10..=100_000))
+                            .labelled_by(l.id);
+                        ui.label(
+                            RichText::new(format!(
+                                "= {}",
+                                human_duration(chrono::Duration::minutes(d.minutes))
+                            ))
+                            .weak(),
+                        );
+                    });
+                }
+                AnswerKind::TimeoutDate => {
+                    ui.horizontal(|ui| {
+                        let l = ui.label("Timeout date (RFC 3339)");
+                        ui.text_edit_singleline(&mut d.date).labelled_by(l.id);
+                    });
+                }
+                AnswerKind::Error => {
+                    ui.horizontal(|ui| {
+                        let l = ui.label("HTTP status");
+                        ui.add(egui::DragValue::new(&mut d.error_status).range(100..=599))
+                            .labelled_by(l.id);
+                        let l = ui.label("applicationError.code");
+                        ui.text_edit_singleline(&mut d.error_code).labelled_by(l.id);
+                    });
+                }
+            }
+        } else {
+            ui.horizontal(|ui| {
+                let l = ui.label("HTTP status");
+                ui.add(egui::DragValue::new(&mut d.status).range(100..=599))
+                    .labelled_by(l.id);
+            });
+            code_editor(ui, "Answer body (JSON)", &mut d.body, 6);
+        }
+        let (reply, findings) = match (d.build(), d.findings(now)) {
+            (Ok(r), Ok(f)) => (Some(r), f),
+            (Err(e), _) | (_, Err(e)) => (None, vec![Finding::error("not-json", e)]),
+        };
+        finding_list(ui, &findings);
+        let broken = findings.iter().any(|f| f.severity == Severity::Error);
+        ui.horizontal(|ui| {
+            let text = if broken {
+                "Send anyway (breaks the contract)"
+            } else {
+                "Send answer"
+            };
+            if ui
+                .add_enabled(
+                    reply.is_some(),
+                    egui::Button::new(RichText::new(text).strong()),
+                )
+                .clicked()
+            {
+                if let Some(r) = reply {
+                    self.commands.push(Command::Answer(id, r));
+                }
+            }
+            if findings.is_empty() {
+                ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
+            }
+        });
+    }
+
+    fn report_form(&mut self, ui: &mut Ui, ex: &Exchange) {
+        let id = ex.id;
+        let token = ex.invocation_token.clone().unwrap_or_default();
+        let Some(d) = self.reports.get_mut(&id) else {
+            return;
+        };
+        ui.label(
+            RichText::new("Report completion (as the action would, with its invocationToken)")
+                .strong(),
+        );
+        code_editor(ui, "Success result (JSON)", &mut d.result, 4);
+        let success = d.success(&token);
+        let findings = match &success {
+            Ok(r) => d.findings(r),
+            Err(e) => vec![Finding::error("not-json", e.clone())],
+        };
+        finding_list(ui, &findings);
+        if ui
+            .add_enabled(success.is_ok(), egui::Button::new("Report success"))
+            .clicked()
+        {
+            if let Ok(r) = success {
+                self.commands.push(Command::Report(id, r));
+            }
+        }
+        ui.horizontal(|ui| {
+            let l = ui.label("Error description");
+            ui.text_edit_singleline(&mut d.description)
+                .labelled_by(l.id);
+        });
+        if ui.button("Report failure").clicked() {
+            self.commands.push(Command::Report(id, d.failure(&token)));
+        }
+        ui.label(
+            RichText::new(format!(
+                "Or from your code: POST {}/automations_runtime/v1/report-action-invocation-completed",
+                self.core.inbox_url
+            ))
+            .small()
+            .weak(),
+        );
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.now = self.core.engine.now();
+        self.real_now = self.core.engine.real_now();
+        self.drain();
+        self.take_background();
+        if !self.held.is_empty() || !self.waiting.is_empty() {
+            // Countdowns move.
+            self.ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| match &self.status {
+            Some((s, err)) => {
+                let color = if *err {
+                    Color32::from_rgb(220, 70, 60)
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(s).color(color));
+            }
+            None => {
+                ui.label(RichText::new("Ready").weak());
+            }
+        });
+        egui::Panel::left("samples")
+            .resizable(true)
+            .default_size(270.0)
+            .show(ui, |ui| self.samples_panel(ui));
+        egui::Panel::right("detail")
+            .resizable(true)
+            .default_size(470.0)
+            .show(ui, |ui| self.detail(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.held_queue(ui);
+            ui.separator();
+            self.log_table(ui);
+        });
+        for cmd in std::mem::take(&mut self.commands) {
+            self.apply(cmd);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Drafts of answers and completion reports: plain data the window edits, turned into replies
+//! and checked with the same contract checks the engine applies. No drawing here.
+
+use crate::domain::contract::{self, Finding};
+use crate::domain::schema::Schema;
+use crate::domain::wire::{self, CompletionReport, InvokeResponse, Method};
+use crate::engine::{ActionSchemas, Reply, check_answer};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerKind {
+    Immediate,
+    TimeoutLength,
+    TimeoutDate,
+    Error,
+}
+
+impl AnswerKind {
+    pub const ALL: [AnswerKind; 4] = [
+        AnswerKind::Immediate,
+        AnswerKind::TimeoutLength,
+        AnswerKind::TimeoutDate,
+        AnswerKind::Error,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            AnswerKind::Immediate => "IMMEDIATE",
+            AnswerKind::TimeoutLength => "TIMEOUT_LENGTH",
+            AnswerKind::TimeoutDate => "TIMEOUT_DATE",
+            AnswerKind::Error => "Error",
+        }
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// An answer being written for one held call.
+#[derive(Clone, Debug)]
+pub struct AnswerDraft {
+    pub method: Method,
+    pub kind: AnswerKind,
+    /// IMMEDIATE's `result`, as JSON text.
+    pub result: String,
+    pub minutes: i64,
+    pub date: String,
+    pub error_status: u16,
+    pub error_code: String,
+    /// validate-configuration and quota-info answers, as JSON text.
+    pub body: String,
+    pub status: u16,
+    pub output: Option<Schema>,
+}
+
+impl AnswerDraft {
+    /// Starts from the sample's example answer, else the output schema's skeleton.
+    pub fn new(method: Method, schemas: &ActionSchemas, now: DateTime<Utc>) -> AnswerDraft {
+        let start = schemas.starting_answer();
+        let result = start.get("result").cloned().unwrap_or_else(|| json!({}));
+        let skeleton = schemas
+            .output
+            .as_ref()
+            .map(Schema::skeleton)
+            .unwrap_or_else(|| json!({}));
+        let kind = match start.get("invokeTimeoutType").and_then(Value::as_str) {
+            Some("TIMEOUT_LENGTH") => AnswerKind::TimeoutLength,
+            Some("TIMEOUT_DATE") => AnswerKind::TimeoutDate,
+            _ => AnswerKind::Immediate,
+        };
+        let body = match method {
+            Method::ValidateConfiguration => wire::valid_configuration(),
+            _ => wire::unenforced_quota(),
+        };
+        AnswerDraft {
+            method,
+            kind,
+            // A timeout answer's own result is not what later steps see; keep the skeleton.
+            result: pretty(if kind == AnswerKind::Immediate {
+                &result
+            } else {
+                &skeleton
+            }),
+            minutes: start
+                .pointer("/timeoutLengthOptions/timeoutInMinutes")
+                .and_then(Value::as_i64)
+                .unwrap_or(1440),
+            date: start
+                .pointer("/timeoutDateOptions/timeoutDate")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    (now + Duration::days(1)).to_rfc3339_opts(SecondsFormat::Secs, true)
+                }),
+            error_status: 500,
+            error_code: "ACTION_FAILED".into(),
+            body: pretty(&body),
+            status: 200,
+            output: schemas.output.clone(),
+        }
+    }
+
+    /// The reply this draft describes, or why it cannot be built (text that is not JSON).
+    pub fn build(&self) -> Result<Reply, String> {
+        if self.method != Method::Invoke {
+            let body: Value = serde_json::from_str(&self.body)
+                .map_err(|e| format!("the answer is not JSON: {e}"))?;
+            return Ok(Reply::json(self.status, body));
+        }
+        Ok(match self.kind {
+            AnswerKind::Immediate => {
+                let result: Value = serde_json::from_str(&self.result)
+                    .map_err(|e| format!("the result is not JSON: {e}"))?;
+                Reply::json(200, InvokeResponse::immediate(result).to_value())
+            }
+            AnswerKind::TimeoutLength => {
+                Reply::json(200, InvokeResponse::timeout_length(self.minutes).to_value())
+            }
+            AnswerKind::TimeoutDate => Reply::json(
+                200,
+                InvokeResponse::timeout_date(self.date.trim()).to_value(),
+            ),
+            AnswerKind::Error => Reply::json(
+                self.error_status,
+                wire::application_error(&self.error_code, json!({})),
+            ),
+        })
+    }
+
+    /// Contract findings about the answer, as the engine will judge it at `now`.
+    pub fn findings(&self, now: DateTime<Utc>) -> Result<Vec<Finding>, String> {
+        let reply = self.build()?;
+        let body = serde_json::to_vec(&reply.body).unwrap_or_default();
+        Ok(check_answer(
+            self.method,
+            reply.status,
+            &body,
+            self.output.as_ref(),
+            now,
+        ))
+    }
+}
+
+/// A completion report being written for one waiting invocation.
+#[derive(Clone, Debug)]
+pub struct ReportDraft {
+    pub result: String,
+    pub description: String,
+    pub output: Option<Schema>,
+}
+
+impl ReportDraft {
+    pub fn new(schemas: &ActionSchemas) -> ReportDraft {
+        let skeleton = schemas
+            .output
+            .as_ref()
+            .map(Schema::skeleton)
+            .unwrap_or_else(|| json!({}));
+        ReportDraft {
+            result: pretty(&skeleton),
+            description: "The approver rejected the request".into(),
+            output: schemas.output.clone(),
+        }
+    }
+
+    pub fn success(&self, token: &str) -> Result<CompletionReport, String> {
+        let result: Value = serde_json::from_str(&self.result)
+            .map_err(|e| format!("the result is not JSON: {e}"))?;
+        Ok(CompletionReport::success(token, result))
+    }
+
+    pub fn failure(&self, token: &str) -> CompletionReport {
+        CompletionReport::failure(token, &self.description)
+    }
+
+    pub fn findings(&self, report: &CompletionReport) -> Vec<Finding> {
+        let v = serde_json::to_value(report).unwrap_or_default();
+        contract::check_completion_report(&v, self.output.as_ref())
+    }
+}

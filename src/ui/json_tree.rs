@@ -1,0 +1,68 @@
+//! A JSON value as a collapsible tree: objects and arrays fold, leaves show their JSON text.
+
+use egui::{CollapsingHeader, Color32, Id, RichText, Ui};
+use serde_json::Value;
+
+/// Children shown per object or array before the rest is summarised.
+const MAX_CHILDREN: usize = 500;
+
+pub fn json_tree(ui: &mut Ui, id: Id, label: &str, value: &Value) {
+    node(ui, id, label, value, 0);
+}
+
+fn leaf_color(v: &Value, dark: bool) -> Color32 {
+    match (v, dark) {
+        (Value::String(_), true) => Color32::from_rgb(206, 145, 120),
+        (Value::String(_), false) => Color32::from_rgb(163, 21, 21),
+        (Value::Number(_), true) => Color32::from_rgb(181, 206, 168),
+        (Value::Number(_), false) => Color32::from_rgb(9, 134, 88),
+        (Value::Bool(_) | Value::Null, true) => Color32::from_rgb(86, 156, 214),
+        (Value::Bool(_) | Value::Null, false) => Color32::from_rgb(0, 0, 255),
+        _ => Color32::GRAY,
+    }
+}
+
+fn node(ui: &mut Ui, id: Id, key: &str, value: &Value, depth: usize) {
+    let (count, kind) = match value {
+        Value::Object(o) if !o.is_empty() => (o.len(), "fields"),
+        Value::Array(a) if !a.is_empty() => (a.len(), "items"),
+        leaf => {
+            ui.horizontal_wrapped(|ui| {
+                ui.spacing_mut().item_spacing.x = 4.0;
+                ui.label(RichText::new(format!("{key}:")).monospace().weak());
+                let dark = ui.visuals().dark_mode;
+                ui.label(
+                    RichText::new(leaf.to_string())
+                        .monospace()
+                        .color(leaf_color(leaf, dark)),
+                );
+            });
+            return;
+        }
+    };
+    let id = id.with(key);
+    CollapsingHeader::new(RichText::new(format!("{key}  ({count} {kind})")).monospace())
+        .id_salt(id)
+        .default_open(depth < 2)
+        .show(ui, |ui| match value {
+            Value::Object(o) => {
+                for (k, v) in o.iter().take(MAX_CHILDREN) {
+                    node(ui, id, k, v, depth + 1);
+                }
+                more(ui, o.len());
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().take(MAX_CHILDREN).enumerate() {
+                    node(ui, id, &format!("[{i}]"), v, depth + 1);
+                }
+                more(ui, a.len());
+            }
+            _ => {}
+        });
+}
+
+fn more(ui: &mut Ui, len: usize) {
+    if len > MAX_CHILDREN {
+        ui.label(RichText::new(format!("… {} more (see the raw body)", len - MAX_CHILDREN)).weak());
+    }
+}

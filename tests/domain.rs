@@ -1,0 +1,496 @@
+//! Domain tests: samples round-trip, every contract finding fires, envelopes decode and refuse.
+
+mod common;
+
+use actionbench::domain::contract::*;
+use actionbench::domain::envelope::{self, EnvelopeError, EnvelopeKind, JwtConfig};
+use actionbench::domain::sample::Sample;
+use actionbench::domain::schema::Schema;
+use actionbench::domain::wire::*;
+use common::*;
+use serde_json::{Value, json};
+
+#[test]
+fn every_sample_round_trips_through_the_wire_types() {
+    let all = samples();
+    assert!(all.len() >= 6, "at least six samples ship");
+    for s in all {
+        let path = s.path.clone().expect("path");
+        let original: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let back = serde_json::to_value(&s.sample).expect("serialises");
+        let mut expected = original.clone();
+        // The method is written out even when the file leaves the default.
+        if expected.get("method").is_none() {
+            expected["method"] = json!("invoke");
+        }
+        assert_eq!(back, expected, "{} does not round-trip", path.display());
+        let meta_back = serde_json::to_value(&s.sample.metadata).expect("metadata");
+        assert_eq!(
+            meta_back,
+            original["metadata"],
+            "{}: metadata",
+            path.display()
+        );
+        if s.sample.method == Method::Invoke {
+            let typed = s.sample.invoke_request().expect("typed invoke request");
+            assert_eq!(
+                serde_json::to_value(&typed).expect("ser"),
+                original["request"],
+                "{}",
+                path.display()
+            );
+            assert!(
+                s.params_findings().is_empty(),
+                "{}: params fail the input schema",
+                path.display()
+            );
+        }
+        assert!(!s.sample.description.is_empty() && !s.sample.description.contains('\n'));
+    }
+}
+
+#[test]
+fn unknown_fields_are_kept_not_dropped() {
+    let s = sample("03-");
+    let typed = s.sample.invoke_request().expect("typed");
+    let ctx = typed.activation_context.expect("context");
+    assert_eq!(
+        ctx.extra.get("esbConfigurationId"),
+        Some(&json!("esb-cfg-77"))
+    );
+    let src = ctx.activation_source_info.expect("source info");
+    assert!(src.preinstalled_info.is_some());
+}
+
+#[test]
+fn samples_cover_the_flows_the_issue_names() {
+    let all = samples();
+    let sources: Vec<String> = all
+        .iter()
+        .filter_map(|s| {
+            s.sample
+                .request
+                .pointer("/activationContext/activationSourceInfo/activationInitiationSource")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    for needed in ACTIVATION_SOURCES {
+        assert!(
+            sources.iter().any(|s| s == needed),
+            "no sample with {needed}"
+        );
+    }
+    let test_mode = sample("04-");
+    assert_eq!(
+        test_mode
+            .sample
+            .request
+            .pointer("/activationContext/activationSourceInfo/manualActivationInfo/testMode"),
+        Some(&json!(true))
+    );
+    // The approval sample's typical answer waits a day and meets the contract.
+    let approval = sample("02-");
+    let answer = approval.sample.example_answer.clone().expect("example");
+    let body = serde_json::to_vec(&answer).expect("bytes");
+    assert!(check_invoke_answer(200, &body, approval.output.as_ref(), t0()).is_empty());
+    // The shipping sample's typical answer breaks its output schema.
+    let shipping = sample("06-");
+    let answer = serde_json::to_vec(&shipping.sample.example_answer.clone().expect("example"))
+        .expect("bytes");
+    let codes: Vec<&str> = check_invoke_answer(200, &answer, shipping.output.as_ref(), t0())
+        .iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["result-schema", "result-schema"],
+        "amount is a string and currency is missing"
+    );
+}
+
+#[test]
+fn a_sample_that_is_not_one_says_why() {
+    assert!(Sample::parse("{").unwrap_err().contains("not JSON"));
+    let e = Sample::parse(
+        r#"{"name":"x","description":"y","request":{"actionKey":3,"actionParams":{}}}"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("actionKey"), "{e}");
+    let e = Sample::parse(r#"{"name":"x","request":{}}"#).unwrap_err();
+    assert!(e.contains("description"), "{e}");
+}
+
+fn codes(status: u16, body: Value, output: Option<&Schema>) -> Vec<&'static str> {
+    let bytes = serde_json::to_vec(&body).expect("bytes");
+    check_invoke_answer(status, &bytes, output, t0())
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn each_invoke_answer_finding_fires_and_good_answers_pass() {
+    let future = (t0() + chrono::Duration::days(3)).to_rfc3339();
+    assert!(
+        codes(
+            200,
+            json!({"invokeTimeoutType": "IMMEDIATE", "result": {}}),
+            None
+        )
+        .is_empty()
+    );
+    assert!(
+        codes(200, json!({"result": {}}), None).is_empty(),
+        "IMMEDIATE is the default"
+    );
+    assert!(codes(200, json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 1440}}), None).is_empty());
+    assert!(codes(200, json!({"invokeTimeoutType": "TIMEOUT_DATE", "timeoutDateOptions": {"timeoutDate": future}}), None).is_empty());
+
+    let cases: Vec<(u16, Value, &str)> = vec![
+        (
+            500,
+            json!({"applicationError": {"code": "X", "data": {}}}),
+            "non-2xx-status",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "IMMEDIATE", "timeoutLengthOptions": {"timeoutInMinutes": 5}}),
+            "options-contradict-type",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutDateOptions": {"timeoutDate": future}}),
+            "options-contradict-type",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 5}, "timeoutDateOptions": {"timeoutDate": future}}),
+            "both-timeout-options",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH"}),
+            "missing-timeout-options",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_DATE"}),
+            "missing-timeout-options",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 1441}}),
+            "timeout-too-long",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 0}}),
+            "timeout-minutes-invalid",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": "10"}}),
+            "timeout-minutes-invalid",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_DATE", "timeoutDateOptions": {"timeoutDate": "2020-01-01T00:00:00Z"}}),
+            "timeout-date-past",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_DATE", "timeoutDateOptions": {"timeoutDate": (t0() + chrono::Duration::days(366)).to_rfc3339()}}),
+            "timeout-date-too-far",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "TIMEOUT_DATE", "timeoutDateOptions": {"timeoutDate": "tomorrow"}}),
+            "timeout-date-invalid",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "SOON"}),
+            "timeout-type-invalid",
+        ),
+        (
+            200,
+            json!({"invokeTimeoutType": "UNKNOWN_INVOKE_TIMEOUT_TYPE"}),
+            "timeout-type-invalid",
+        ),
+        (200, json!({"invokeTimeoutType": 3}), "timeout-type-invalid"),
+        (200, json!({"result": [1]}), "result-not-object"),
+        (200, json!([]), "not-object"),
+    ];
+    for (status, body, code) in cases {
+        let got = codes(status, body.clone(), None);
+        assert!(
+            got.contains(&code),
+            "{body} should give {code}, got {got:?}"
+        );
+    }
+    assert_eq!(
+        check_invoke_answer(200, b"<html>ok</html>", None, t0())[0].code,
+        "not-json"
+    );
+    let app_err = codes(502, json!({"oops": true}), None);
+    assert_eq!(app_err, vec!["non-2xx-status", "application-error-shape"]);
+}
+
+#[test]
+fn results_are_checked_against_the_output_schema() {
+    let out = sample("01-").output.expect("output schema");
+    assert!(
+        codes(
+            200,
+            json!({"invokeTimeoutType": "IMMEDIATE", "result": {"messageId": "m-1"}}),
+            Some(&out)
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        codes(
+            200,
+            json!({"invokeTimeoutType": "IMMEDIATE", "result": {}}),
+            Some(&out)
+        ),
+        vec!["result-schema"]
+    );
+    assert_eq!(
+        codes(200, json!({"invokeTimeoutType": "IMMEDIATE"}), Some(&out)),
+        vec!["result-missing"]
+    );
+}
+
+#[test]
+fn outcomes_follow_the_answer() {
+    let body = |v: Value| serde_json::to_vec(&v).expect("bytes");
+    let wait = body(
+        json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 90}}),
+    );
+    assert_eq!(
+        invoke_outcome(200, &wait, &[], t0()),
+        InvokeOutcome::Wait {
+            deadline: t0() + chrono::Duration::minutes(90)
+        }
+    );
+    let imm = body(json!({"result": {}}));
+    assert_eq!(
+        invoke_outcome(200, &imm, &[], t0()),
+        InvokeOutcome::Immediate
+    );
+    assert!(matches!(
+        invoke_outcome(503, &imm, &[], t0()),
+        InvokeOutcome::Failed { .. }
+    ));
+    let broken = body(json!({"invokeTimeoutType": "TIMEOUT_LENGTH"}));
+    let f = check_invoke_answer(200, &broken, None, t0());
+    assert!(
+        matches!(invoke_outcome(200, &broken, &f, t0()), InvokeOutcome::Failed { reason } if reason.contains("timeoutInMinutes"))
+    );
+}
+
+#[test]
+fn each_completion_report_finding_fires() {
+    let out = sample("02-").output.expect("schema");
+    let ok = json!({"invocationToken": "t", "status": "SUCCESS", "successInfo": {"result": {"decision": "APPROVED"}}});
+    assert!(check_completion_report(&ok, Some(&out)).is_empty());
+    let fail = json!({"invocationToken": "t", "status": "FAILURE", "failureInfo": {"errorDescription": "no"}});
+    assert!(check_completion_report(&fail, Some(&out)).is_empty());
+    let cases = vec![
+        (
+            json!({"status": "SUCCESS", "successInfo": {"result": {}}}),
+            "token-missing",
+        ),
+        (
+            json!({"invocationToken": "x".repeat(501), "status": "FAILURE", "failureInfo": {"errorDescription": "e"}}),
+            "token-too-long",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "DONE"}),
+            "status-invalid",
+        ),
+        (json!({"invocationToken": "t"}), "status-invalid"),
+        (
+            json!({"invocationToken": "t", "status": "SUCCESS"}),
+            "missing-info",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "FAILURE"}),
+            "missing-info",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "SUCCESS", "successInfo": {"result": {"decision": "MAYBE"}}}),
+            "result-schema",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "SUCCESS", "successInfo": {"result": 5}}),
+            "result-not-object",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "SUCCESS", "successInfo": {"result": {"decision": "APPROVED"}}, "failureInfo": {"errorDescription": "x"}}),
+            "both-infos",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "FAILURE", "successInfo": {"result": {}}}),
+            "info-contradicts-status",
+        ),
+        (
+            json!({"invocationToken": "t", "status": "FAILURE", "failureInfo": {"errorDescription": "d".repeat(1001)}}),
+            "description-too-long",
+        ),
+        (json!([1, 2]), "not-object"),
+    ];
+    for (body, code) in cases {
+        let got: Vec<&str> = check_completion_report(&body, Some(&out))
+            .iter()
+            .map(|f| f.code)
+            .collect();
+        assert!(
+            got.contains(&code),
+            "{body} should give {code}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn validate_and_quota_answers_are_checked() {
+    let v = |b: Value| serde_json::to_vec(&b).expect("bytes");
+    assert!(check_validate_answer(200, &v(valid_configuration())).is_empty());
+    let c: Vec<_> =
+        check_validate_answer(200, &v(json!({"configurationErrors": [{"message": 1}]})))
+            .iter()
+            .map(|f| f.code)
+            .collect();
+    assert_eq!(
+        c,
+        vec![
+            "valid-missing",
+            "configuration-error-shape",
+            "configuration-error-shape"
+        ]
+    );
+    assert!(check_quota_answer(200, &v(unenforced_quota())).is_empty());
+    assert_eq!(
+        check_quota_answer(200, &v(json!({"enforced": true})))[0].code,
+        "quota-shape"
+    );
+}
+
+fn decode_at(body: &[u8], jwt: &JwtConfig) -> Result<envelope::Decoded, EnvelopeError> {
+    envelope::decode(body, jwt, t0())
+}
+
+fn verifier() -> JwtConfig {
+    JwtConfig::from_pem(&fixture("test-wix-public.pem"), Some(APP_ID.into())).expect("key")
+}
+
+#[test]
+fn plain_bodies_decode_in_both_forms() {
+    let bare = decode_at(
+        br#"{"actionKey":"k","actionParams":{}}"#,
+        &JwtConfig::default(),
+    )
+    .expect("bare");
+    assert_eq!(bare.kind, EnvelopeKind::PlainJson);
+    let env = decode_at(
+        br#"{"request":{"actionKey":"k","actionParams":{}},"metadata":{"requestId":"r"}}"#,
+        &JwtConfig::default(),
+    )
+    .expect("envelope");
+    assert_eq!(env.kind, EnvelopeKind::PlainEnvelope);
+    assert_eq!(env.metadata, Some(json!({"requestId": "r"})));
+    assert!(matches!(
+        decode_at(b"", &JwtConfig::default()),
+        Err(EnvelopeError::Empty)
+    ));
+    assert!(matches!(
+        decode_at(b"{\"a\":", &JwtConfig::default()),
+        Err(EnvelopeError::InvalidJson(_))
+    ));
+    assert!(matches!(
+        decode_at(b"[1]", &JwtConfig::default()),
+        Err(EnvelopeError::NotAnObject(_))
+    ));
+    assert!(matches!(
+        decode_at(b"hello world", &JwtConfig::default()),
+        Err(EnvelopeError::InvalidJson(_))
+    ));
+}
+
+#[test]
+fn signed_tokens_verify_and_every_bad_one_is_refused_with_its_reason() {
+    let req = invoke_request("send-email", "tok-1");
+    let good = sign(&claims(req.clone()), "test-wix-private.pem");
+    let d = decode_at(good.as_bytes(), &verifier()).expect("verifies");
+    assert_eq!(d.kind, EnvelopeKind::JwtVerified);
+    assert_eq!(d.request, req);
+    let (header, claims_back) = d.jwt.expect("parts");
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(claims_back["iss"], "wix.com");
+    // Without a key the same token is only decoded.
+    let d = decode_at(good.as_bytes(), &JwtConfig::default()).expect("decodes");
+    assert_eq!(d.kind, EnvelopeKind::JwtUnverified);
+
+    let refuse = |claims: Value, key: &str| {
+        decode_at(sign(&claims, key).as_bytes(), &verifier()).unwrap_err()
+    };
+    let wrong_key = refuse(claims(req.clone()), "other-private.pem");
+    assert_eq!(
+        (wrong_key.status(), wrong_key.code()),
+        (401, "JWT_BAD_SIGNATURE")
+    );
+    let mut c = claims(req.clone());
+    c["aud"] = json!("someone-else");
+    let e = refuse(c, "test-wix-private.pem");
+    assert_eq!((e.status(), e.code()), (401, "JWT_WRONG_AUDIENCE"));
+    assert!(e.to_string().contains("someone-else"), "{e}");
+    let mut c = claims(req.clone());
+    c["iss"] = json!("evil.example");
+    assert_eq!(refuse(c, "test-wix-private.pem").code(), "JWT_WRONG_ISSUER");
+    let mut c = claims(req.clone());
+    c["exp"] = json!(t0().timestamp());
+    assert_eq!(refuse(c, "test-wix-private.pem").code(), "JWT_EXPIRED");
+    let mut c = claims(req.clone());
+    c["iat"] = json!(t0().timestamp() + 60);
+    assert_eq!(
+        refuse(c, "test-wix-private.pem").code(),
+        "JWT_NOT_YET_VALID"
+    );
+    let mut c = claims(req.clone());
+    c["data"]["metadata"]
+        .as_object_mut()
+        .expect("obj")
+        .remove("appExtensionType");
+    assert_eq!(
+        refuse(c, "test-wix-private.pem").code(),
+        "JWT_MISSING_APP_EXTENSION_TYPE"
+    );
+
+    // alg none is refused with or without a key.
+    use base64::Engine as _;
+    let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let none = format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "typ": "JWT"})),
+        b64(claims(req.clone()))
+    );
+    for cfg in [verifier(), JwtConfig::default()] {
+        let e = decode_at(none.as_bytes(), &cfg).unwrap_err();
+        assert_eq!((e.status(), e.code()), (401, "JWT_ALG_NONE"));
+    }
+    // Another algorithm (HS256 with the public key as secret, the classic confusion) is refused.
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims(req),
+        &jsonwebtoken::EncodingKey::from_secret(&fixture("test-wix-public.pem")),
+    )
+    .expect("hs256");
+    assert_eq!(
+        decode_at(hs.as_bytes(), &verifier()).unwrap_err().code(),
+        "JWT_WRONG_ALGORITHM"
+    );
+    let garbage = decode_at(b"abc.def.ghi", &verifier()).unwrap_err();
+    assert_eq!(garbage.code(), "MALFORMED_JWT");
+}

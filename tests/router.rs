@@ -1,0 +1,534 @@
+//! The server's routes, driven with `oneshot` (no socket): every status the inbox can answer.
+
+mod common;
+
+use actionbench::domain::invocation::{AnsweredBy, Phase};
+use actionbench::domain::wire::InvokeResponse;
+use actionbench::engine::{Engine, Intake, Mode, Policy, Reply};
+use actionbench::server::router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Duration;
+use common::*;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+async fn call(
+    engine: &Arc<Engine>,
+    method: &str,
+    path: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .body(body.into())
+        .expect("request");
+    let res = router(engine.clone())
+        .oneshot(req)
+        .await
+        .expect("infallible");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let v = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
+    (status, v)
+}
+
+async fn post(engine: &Arc<Engine>, path: &str, body: Value) -> (StatusCode, Value) {
+    call(engine, "POST", path, body.to_string()).await
+}
+
+fn message(v: &Value) -> &str {
+    v["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {v}"))
+}
+
+/// The last exchange in the log is flagged and refused with `status`.
+fn assert_logged_refusal(engine: &Engine, status: u16) {
+    let last = engine.snapshot().pop().expect("logged");
+    assert!(
+        last.is_flagged(),
+        "#{} is not flagged: {:?}",
+        last.id,
+        last.phase
+    );
+    assert!(matches!(last.phase, Phase::Rejected { .. }));
+    assert_eq!(last.response.expect("answered").status, status);
+}
+
+#[tokio::test]
+async fn auto_mode_answers_all_three_methods() {
+    let (engine, _) = engine(Mode::Auto);
+    let (s, v) = post(&engine, "/v1/invoke", invoke_request("send-email", "t-1")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["invokeTimeoutType"], "IMMEDIATE");
+    assert!(
+        v["result"].get("messageId").is_some(),
+        "the saved answer starts from the output schema: {v}"
+    );
+    let (s, v) = post(
+        &engine,
+        "/v1/validate-configuration",
+        json!({"actionKey": "request-approval", "inputMapping": "{}"}),
+    )
+    .await;
+    assert_eq!((s, v["valid"].clone()), (StatusCode::OK, json!(true)));
+    let (s, v) = post(
+        &engine,
+        "/v1/quota-info",
+        json!({"actionKey": "send-email"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["actionQuotaInfo"]["enforced"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    let log = engine.snapshot();
+    assert_eq!(log.len(), 3);
+    assert!(
+        log.iter()
+            .all(|e| e.phase == Phase::Answered && !e.is_flagged())
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_a_named_problem_and_logged_flagged() {
+    let (engine, _) = engine(Mode::Auto);
+    let (s, v) = call(&engine, "POST", "/v1/invoke", "{\"actionKey\": ").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("not valid JSON"), "{v}");
+    assert_eq!(v["details"]["applicationError"]["code"], "INVALID_JSON");
+    assert_logged_refusal(&engine, 400);
+
+    let cases = [
+        (json!({"actionParams": {}}), "actionKey is required"),
+        (json!({"actionKey": "k"}), "actionParams is required"),
+        (
+            json!({"actionKey": 12, "actionParams": {}}),
+            "actionKey must be a string",
+        ),
+        (
+            json!({"actionKey": "k", "actionParams": []}),
+            "actionParams must be an object",
+        ),
+        (
+            json!({"actionKey": "k", "actionParams": {}, "activationContext": {"activationId": 7}}),
+            "activationContext.activationId",
+        ),
+        (
+            json!({"actionKey": "k", "actionParams": {}, "activationContext": "now"}),
+            "activationContext",
+        ),
+        (json!(["not", "an", "object"]), "must be a JSON object"),
+    ];
+    for (body, expected) in cases {
+        let (s, v) = post(&engine, "/v1/invoke", body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        assert!(message(&v).contains(expected), "{body}: {v}");
+        assert_logged_refusal(&engine, 400);
+    }
+    let (s, v) = call(&engine, "POST", "/v1/invoke", "").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("empty"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_whether_declared_or_streamed() {
+    let (engine, _) = engine(Mode::Auto);
+    let big = format!(
+        "{{\"actionKey\":\"k\",\"actionParams\":{{\"x\":\"{}\"}}}}",
+        "a".repeat(1024 * 1024)
+    );
+    let (s, v) = call(&engine, "POST", "/v1/invoke", big.clone()).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(message(&v).contains("1 MiB"), "{v}");
+    assert_logged_refusal(&engine, 413);
+    // Without a content-length the limit still holds while reading.
+    let stream = futures_stream(big);
+    let (s, _) = call(&engine, "POST", "/v1/invoke", stream).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_logged_refusal(&engine, 413);
+    // Just under the limit is fine.
+    let fits = format!(
+        "{{\"actionKey\":\"k\",\"actionParams\":{{\"x\":\"{}\"}}}}",
+        "a".repeat(1000 * 1000)
+    );
+    assert_eq!(
+        call(&engine, "POST", "/v1/invoke", fits).await.0,
+        StatusCode::OK
+    );
+}
+
+/// A body streamed in chunks, with no content-length.
+fn futures_stream(s: String) -> Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = s
+        .into_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    Body::from_stream(futures_util::stream::iter(chunks))
+}
+
+#[tokio::test]
+async fn unknown_paths_and_wrong_methods_are_named() {
+    let (engine, _) = engine(Mode::Auto);
+    let (s, v) = post(&engine, "/v1/dynamic-input-schema", json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    for known in ["/v1/invoke", "/v1/validate-configuration", "/v1/quota-info"] {
+        assert!(message(&v).contains(known), "{v}");
+    }
+    assert_logged_refusal(&engine, 404);
+    let req = Request::builder()
+        .method("GET")
+        .uri("/v1/invoke")
+        .body(Body::empty())
+        .expect("req");
+    let res = router(engine.clone()).oneshot(req).await.expect("ok");
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        res.headers().get("allow").map(|v| v.as_bytes()),
+        Some(&b"POST"[..])
+    );
+    assert_logged_refusal(&engine, 405);
+    let last = engine.snapshot().pop().expect("logged");
+    assert!(
+        matches!(last.phase, Phase::Rejected { ref message, .. } if message.contains("GET is not allowed"))
+    );
+}
+
+#[tokio::test]
+async fn jwt_bodies_are_verified_and_refusals_are_401() {
+    let (engine, _) = engine_with(Mode::Auto, verifying);
+    let good = sign(
+        &claims(invoke_request("send-email", "t-jwt")),
+        "test-wix-private.pem",
+    );
+    let (s, _) = call(&engine, "POST", "/v1/invoke", good).await;
+    assert_eq!(s, StatusCode::OK);
+    let ex = engine.snapshot().pop().expect("logged");
+    assert_eq!(ex.envelope.map(|e| e.label()), Some("JWT verified"));
+    assert!(ex.arrival.jwt_claims.is_some() && ex.arrival.metadata.is_some());
+
+    let bad = sign(
+        &claims(invoke_request("send-email", "t-jwt2")),
+        "other-private.pem",
+    );
+    let (s, v) = call(&engine, "POST", "/v1/invoke", bad).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(message(&v).contains("signature"), "{v}");
+    assert_logged_refusal(&engine, 401);
+
+    let mut c = claims(invoke_request("send-email", "t-jwt3"));
+    c["exp"] = json!(t0().timestamp() - 1);
+    let (s, v) = call(
+        &engine,
+        "POST",
+        "/v1/invoke",
+        sign(&c, "test-wix-private.pem"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(message(&v).contains("expired"), "{v}");
+}
+
+#[tokio::test]
+async fn an_unverified_jwt_is_taken_and_marked() {
+    let (engine, _) = engine(Mode::Auto);
+    let token = sign(
+        &claims(invoke_request("send-email", "t-u")),
+        "other-private.pem",
+    );
+    assert_eq!(
+        call(&engine, "POST", "/v1/invoke", token).await.0,
+        StatusCode::OK
+    );
+    let ex = engine.snapshot().pop().expect("logged");
+    assert_eq!(ex.envelope.map(|e| e.label()), Some("JWT unverified"));
+    assert!(ex.findings.iter().any(|f| f.code == "jwt-unverified"));
+}
+
+#[tokio::test]
+async fn fail_mode_answers_the_status_with_an_application_error() {
+    let (engine, _) = engine(Mode::Auto);
+    let mut p = Policy::new(Mode::Fail, json!({}));
+    p.fail_status = 503;
+    engine.set_policy("send-email", p);
+    let (s, v) = post(&engine, "/v1/invoke", invoke_request("send-email", "t-f")).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(v["applicationError"]["code"], "ACTION_FAILED");
+    let ex = engine.snapshot().pop().expect("logged");
+    assert!(matches!(ex.phase, Phase::Failed { .. }));
+    assert_eq!(ex.response.expect("r").by, AnsweredBy::FailPolicy);
+}
+
+#[tokio::test]
+async fn a_held_call_waits_for_the_developers_answer() {
+    let (engine, _) = engine(Mode::Hold);
+    let e2 = engine.clone();
+    let caller = tokio::spawn(async move {
+        post(&e2, "/v1/invoke", invoke_request("request-approval", "t-h")).await
+    });
+    let id = wait_for_held(&engine).await;
+    let crafted = InvokeResponse::timeout_length(30).to_value();
+    engine
+        .answer(id, Reply::json(200, crafted.clone()))
+        .expect("answers");
+    let (s, v) = caller.await.expect("joined");
+    assert_eq!((s, v), (StatusCode::OK, crafted));
+    let ex = engine.exchange(id).expect("ex");
+    assert_eq!(
+        ex.phase,
+        Phase::Waiting {
+            deadline: t0() + Duration::minutes(30)
+        }
+    );
+    assert!(
+        engine
+            .answer(id, Reply::json(200, json!({})))
+            .unwrap_err()
+            .contains("not held")
+    );
+}
+
+async fn wait_for_held(engine: &Arc<Engine>) -> u64 {
+    for _ in 0..500 {
+        if let Some(ex) = engine.snapshot().into_iter().find(|e| e.phase.is_held()) {
+            return ex.id;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("no held call arrived");
+}
+
+#[tokio::test]
+async fn the_hold_deadline_sends_the_saved_answer_and_says_so() {
+    let (engine, clock) = engine(Mode::Hold);
+    let e2 = engine.clone();
+    let caller =
+        tokio::spawn(
+            async move { post(&e2, "/v1/invoke", invoke_request("send-email", "t-fb")).await },
+        );
+    let id = wait_for_held(&engine).await;
+    engine.tick();
+    assert!(
+        engine.exchange(id).expect("ex").phase.is_held(),
+        "not before the deadline"
+    );
+    clock.advance(Duration::seconds(25));
+    engine.tick();
+    let (s, v) = caller.await.expect("joined");
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["invokeTimeoutType"], "IMMEDIATE");
+    let ex = engine.exchange(id).expect("ex");
+    assert_eq!(ex.response.as_ref().expect("r").by, AnsweredBy::Fallback);
+    assert!(
+        ex.timeline
+            .iter()
+            .any(|t| t.text.contains("hold deadline passed"))
+    );
+}
+
+#[tokio::test]
+async fn a_caller_that_hangs_up_is_marked_gone() {
+    let (engine, _) = engine(Mode::Hold);
+    let e2 = engine.clone();
+    let caller =
+        tokio::spawn(
+            async move { post(&e2, "/v1/invoke", invoke_request("send-email", "t-g")).await },
+        );
+    let id = wait_for_held(&engine).await;
+    caller.abort();
+    let _ = caller.await;
+    assert_eq!(engine.exchange(id).expect("ex").phase, Phase::CallerGone);
+    assert!(engine.answer(id, Reply::json(200, json!({}))).is_err());
+}
+
+#[tokio::test]
+async fn closing_answers_held_calls_503() {
+    let (engine, _) = engine(Mode::Hold);
+    let e2 = engine.clone();
+    let caller =
+        tokio::spawn(
+            async move { post(&e2, "/v1/invoke", invoke_request("send-email", "t-c")).await },
+        );
+    let id = wait_for_held(&engine).await;
+    engine.close();
+    let (s, v) = caller.await.expect("joined");
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(message(&v).contains("closing"));
+    assert_eq!(engine.exchange(id).expect("ex").phase, Phase::ShutDown);
+    // New calls are refused too.
+    assert_eq!(
+        post(&engine, "/v1/invoke", invoke_request("send-email", "t-c2"))
+            .await
+            .0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+const REPORT: &str = "/automations_runtime/v1/report-action-invocation-completed";
+
+async fn waiting_invocation(engine: &Arc<Engine>, token: &str, minutes: i64) -> u64 {
+    engine.set_policy(
+        "request-approval",
+        Policy::new(
+            Mode::Auto,
+            InvokeResponse::timeout_length(minutes).to_value(),
+        ),
+    );
+    let (s, _) = post(
+        engine,
+        "/v1/invoke",
+        invoke_request("request-approval", token),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let ex = engine
+        .snapshot()
+        .into_iter()
+        .rev()
+        .find(|e| e.invocation_token.as_deref() == Some(token))
+        .expect("ex");
+    assert!(matches!(ex.phase, Phase::Waiting { .. }));
+    ex.id
+}
+
+#[tokio::test]
+async fn the_mock_completion_api_completes_once_and_refuses_the_rest() {
+    let (engine, clock) = engine(Mode::Auto);
+    let id = waiting_invocation(&engine, "tok-a", 60).await;
+    let ok = json!({"invocationToken": "tok-a", "status": "SUCCESS", "successInfo": {"result": {"decision": "APPROVED"}}});
+    let (s, v) = post(&engine, REPORT, ok.clone()).await;
+    assert_eq!((s, v), (StatusCode::OK, json!({})));
+    assert_eq!(
+        engine.exchange(id).expect("ex").phase,
+        Phase::Completed {
+            result: json!({"decision": "APPROVED"})
+        }
+    );
+    let accepted = engine.snapshot().pop().expect("report logged");
+    assert_eq!(accepted.phase, Phase::Accepted);
+
+    let (s, v) = post(&engine, REPORT, ok).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(message(&v).contains("already completed"));
+    assert_logged_refusal(&engine, 409);
+
+    let (s, v) = post(&engine, REPORT, json!({"invocationToken": "nobody", "status": "FAILURE", "failureInfo": {"errorDescription": "x"}})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(message(&v).contains("nobody"));
+    assert_logged_refusal(&engine, 404);
+
+    let (s, v) = post(
+        &engine,
+        REPORT,
+        json!({"invocationToken": "tok-a", "status": "WHATEVER"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        v["details"]["validationError"]["fieldViolations"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+    assert_logged_refusal(&engine, 400);
+
+    let (s, _) = call(&engine, "POST", REPORT, "not json").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // A result that breaks the output schema is refused.
+    let id2 = waiting_invocation(&engine, "tok-b", 60).await;
+    let bad = json!({"invocationToken": "tok-b", "status": "SUCCESS", "successInfo": {"result": {"decision": "MAYBE"}}});
+    let (s, v) = post(&engine, REPORT, bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(message(&v).contains("decision"), "{v}");
+    assert!(
+        matches!(
+            engine.exchange(id2).expect("ex").phase,
+            Phase::Waiting { .. }
+        ),
+        "still waiting"
+    );
+
+    // After the deadline: timed out, and a late report is a conflict.
+    clock.advance(Duration::minutes(61));
+    engine.tick();
+    assert!(matches!(
+        engine.exchange(id2).expect("ex").phase,
+        Phase::TimedOut { .. }
+    ));
+    let late = json!({"invocationToken": "tok-b", "status": "FAILURE", "failureInfo": {"errorDescription": "late"}});
+    let (s, v) = post(&engine, REPORT, late).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(message(&v).contains("timed out"));
+}
+
+#[tokio::test]
+async fn a_report_for_an_immediate_invocation_is_a_conflict() {
+    let (engine, _) = engine(Mode::Auto);
+    post(
+        &engine,
+        "/v1/invoke",
+        invoke_request("send-email", "tok-imm"),
+    )
+    .await;
+    let (s, v) = post(&engine, REPORT, json!({"invocationToken": "tok-imm", "status": "FAILURE", "failureInfo": {"errorDescription": "x"}})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(message(&v).contains("not waiting"), "{v}");
+}
+
+#[tokio::test]
+async fn time_warp_makes_a_day_pass_in_seconds() {
+    let (engine, clock) = engine(Mode::Auto);
+    let id = waiting_invocation(&engine, "tok-w", 1440).await;
+    engine.set_warp(3600);
+    clock.advance(Duration::seconds(23)); // 23 real seconds = 23 simulated hours
+    engine.tick();
+    assert!(matches!(
+        engine.exchange(id).expect("ex").phase,
+        Phase::Waiting { .. }
+    ));
+    clock.advance(Duration::seconds(1));
+    engine.tick();
+    assert!(matches!(
+        engine.exchange(id).expect("ex").phase,
+        Phase::TimedOut { .. }
+    ));
+}
+
+#[test]
+fn intake_never_panics_on_odd_bytes() {
+    let (engine, _) = engine(Mode::Auto);
+    let odd: Vec<Vec<u8>> = vec![
+        vec![0xff, 0xfe, 0x00],
+        b"{\"request\": 5}".to_vec(),
+        b"{\"request\": {}, \"metadata\": 3}".to_vec(),
+        b"a.b.c".to_vec(),
+        b"eyJhbGciOiJSUzI1NiJ9.eyJkYXRhIjogM30.sig".to_vec(),
+        b"\"just a string\"".to_vec(),
+        b"null".to_vec(),
+        "{\"actionKey\": \"\u{1F600}\", \"actionParams\": {}}"
+            .as_bytes()
+            .to_vec(),
+    ];
+    for body in odd {
+        match engine.intake(actionbench::engine::Incoming::post(
+            "/v1/invoke",
+            body.clone(),
+        )) {
+            Intake::Now(r) => assert!(
+                r.status == 200 || r.status == 400 || r.status == 401,
+                "{}: {}",
+                String::from_utf8_lossy(&body),
+                r.status
+            ),
+            Intake::Held { .. } => panic!("auto mode does not hold"),
+        }
+    }
+}
