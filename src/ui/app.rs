@@ -469,36 +469,27 @@ impl App {
             .iter()
             .map(|(k, p)| (k.clone(), p.clone()))
             .collect();
-        egui::Grid::new("keys")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                for (key, policy) in keys {
-                    ui.label(RichText::new(&key).monospace());
-                    ui.horizontal(|ui| {
-                        let mut p = policy.clone();
-                        egui::ComboBox::from_id_salt(("mode", &key))
-                            .selected_text(p.mode.label())
-                            .width(60.0)
-                            .show_ui(ui, |ui| {
-                                for m in Mode::ALL {
-                                    ui.selectable_value(&mut p.mode, m, m.label());
-                                }
-                            });
-                        if p.mode == Mode::Fail {
-                            ui.add(
-                                egui::DragValue::new(&mut p.fail_status)
-                                    .range(400..=599)
-                                    .prefix("HTTP "),
-                            );
-                        }
-                        if p != policy {
-                            self.commands.push(Command::SetPolicy(key.clone(), p));
+        for (key, policy) in keys {
+            ui.horizontal(|ui| {
+                let mut p = policy.clone();
+                egui::ComboBox::new(("mode", &key), RichText::new(&key).monospace())
+                    .selected_text(p.mode.label())
+                    .width(60.0)
+                    .show_ui(ui, |ui| {
+                        for m in Mode::ALL {
+                            ui.selectable_value(&mut p.mode, m, m.label());
                         }
                     });
-                    ui.end_row();
+                if p.mode == Mode::Fail {
+                    let l = ui.label("status");
+                    ui.add(egui::DragValue::new(&mut p.fail_status).range(400..=599))
+                        .labelled_by(l.id);
+                }
+                if p != policy {
+                    self.commands.push(Command::SetPolicy(key.clone(), p));
                 }
             });
+        }
     }
 
     fn held_queue(&mut self, ui: &mut Ui) {
