@@ -159,9 +159,21 @@ mod tests {
         assert_eq!(parse_answer("immediate"), Ok(AutoAnswer::Immediate));
         assert_eq!(parse_answer("timeout:1440"), Ok(AutoAnswer::Timeout(1440)));
         assert_eq!(parse_answer("error:503"), Ok(AutoAnswer::Error(503)));
-        assert!(parse_answer("timeout:1441").unwrap_err().contains("1440"));
-        assert!(parse_answer("error:200").unwrap_err().contains("400"));
-        assert!(parse_answer("later").unwrap_err().contains("expected"));
+        assert!(
+            parse_answer("timeout:1441")
+                .expect_err("refused")
+                .contains("1440")
+        );
+        assert!(
+            parse_answer("error:200")
+                .expect_err("refused")
+                .contains("400")
+        );
+        assert!(
+            parse_answer("later")
+                .expect_err("refused")
+                .contains("expected")
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::oneshot;
 
 /// The largest body the server reads.
@@ -52,7 +52,7 @@ impl Mode {
 pub struct Policy {
     pub mode: Mode,
     /// The saved answer to Invoke (auto mode, and the fallback when a hold runs out).
-    pub answer: Value,
+    pub answer: Arc<Value>,
     pub fail_status: u16,
     pub fail_code: String,
 }
@@ -61,7 +61,7 @@ impl Policy {
     pub fn new(mode: Mode, answer: Value) -> Policy {
         Policy {
             mode,
-            answer,
+            answer: Arc::new(answer),
             fail_status: 500,
             fail_code: "ACTION_FAILED".into(),
         }
@@ -97,15 +97,16 @@ impl Default for EngineConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reply {
     pub status: u16,
-    pub body: Value,
+    /// Shared: a saved answer goes out many times without being copied.
+    pub body: Arc<Value>,
     pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
-    pub fn json(status: u16, body: Value) -> Reply {
+    pub fn json(status: u16, body: impl Into<Arc<Value>>) -> Reply {
         Reply {
             status,
-            body,
+            body: body.into(),
             headers: vec![],
         }
     }
@@ -144,7 +145,7 @@ impl Reply {
 /// The body as the server read it.
 #[derive(Clone, Debug)]
 pub enum Body {
-    Read(Vec<u8>),
+    Read(bytes::Bytes),
     TooLarge { declared: Option<u64> },
     Unreadable(String),
 }
@@ -159,7 +160,7 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    pub fn post(path: &str, body: impl Into<Vec<u8>>) -> Incoming {
+    pub fn post(path: &str, body: impl Into<bytes::Bytes>) -> Incoming {
         Incoming {
             http_method: "POST".into(),
             path: path.into(),
@@ -269,18 +270,25 @@ impl ActionSchemas {
 
 #[derive(Default)]
 struct State {
-    exchanges: Vec<Exchange>,
+    exchanges: Log,
     pending: HashMap<ExchangeId, oneshot::Sender<Reply>>,
     tokens: HashMap<String, ExchangeId>,
     waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
-    policies: HashMap<String, Policy>,
-    schemas: HashMap<String, ActionSchemas>,
     subscribers: Vec<Subscriber>,
-    closing: bool,
+}
+
+/// Per action key: how to answer and what schemas apply. Read on every call, written rarely,
+/// and kept apart from the log so that calls are judged without holding the log's lock.
+#[derive(Default)]
+struct Keys {
+    policies: HashMap<String, Arc<Policy>>,
+    schemas: HashMap<String, ActionSchemas>,
 }
 
 pub struct Engine {
     state: Mutex<State>,
+    keys: RwLock<Keys>,
+    closing: AtomicBool,
     warp: Mutex<TimeWarp>,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
@@ -295,6 +303,8 @@ impl Engine {
         let warp = TimeWarp::new(clock.now());
         Arc::new(Engine {
             state: Mutex::new(State::default()),
+            keys: RwLock::new(Keys::default()),
+            closing: AtomicBool::new(false),
             warp: Mutex::new(warp),
             clock,
             config,
@@ -334,12 +344,20 @@ impl Engine {
 
     // ---- configuration ------------------------------------------------------------------
 
+    fn keys(&self) -> std::sync::RwLockReadGuard<'_, Keys> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, Keys> {
+        self.keys.write().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Registers the samples' schemas and example answers under their action keys.
     pub fn add_samples(&self, samples: &[LoadedSample]) {
-        let mut st = self.lock();
+        let mut keys = self.keys_mut();
         for s in samples {
             if let Some(key) = s.sample.action_key() {
-                let entry = st.schemas.entry(key.to_string()).or_default();
+                let entry = keys.schemas.entry(key.to_string()).or_default();
                 if s.input.is_some() {
                     entry.input.clone_from(&s.input);
                 }
@@ -354,36 +372,46 @@ impl Engine {
     }
 
     pub fn schemas(&self, action_key: &str) -> ActionSchemas {
-        self.lock()
+        self.keys()
             .schemas
             .get(action_key)
             .cloned()
             .unwrap_or_default()
     }
 
-    fn default_policy(&self, st: &State, key: &str) -> Policy {
+    fn output_schema(&self, action_key: Option<&str>) -> Option<Schema> {
+        action_key.and_then(|k| self.keys().schemas.get(k).and_then(|s| s.output.clone()))
+    }
+
+    /// The key's policy; a key nobody set gets the default, remembered from then on.
+    fn policy_arc(&self, action_key: &str) -> Arc<Policy> {
+        if let Some(p) = self.keys().policies.get(action_key) {
+            return p.clone();
+        }
+        let mut keys = self.keys_mut();
         let answer = self.config.default_answer.clone().unwrap_or_else(|| {
-            st.schemas
-                .get(key)
+            keys.schemas
+                .get(action_key)
                 .cloned()
                 .unwrap_or_default()
                 .starting_answer()
         });
         let mut p = Policy::new(self.config.default_mode, answer);
         p.fail_status = self.config.default_fail_status;
-        p
+        keys.policies
+            .entry(action_key.to_string())
+            .or_insert_with(|| Arc::new(p))
+            .clone()
     }
 
     pub fn policy(&self, action_key: &str) -> Policy {
-        let st = self.lock();
-        st.policies
-            .get(action_key)
-            .cloned()
-            .unwrap_or_else(|| self.default_policy(&st, action_key))
+        (*self.policy_arc(action_key)).clone()
     }
 
     pub fn set_policy(&self, action_key: &str, policy: Policy) {
-        self.lock().policies.insert(action_key.to_string(), policy);
+        self.keys_mut()
+            .policies
+            .insert(action_key.to_string(), Arc::new(policy));
     }
 
     // ---- observing ----------------------------------------------------------------------
@@ -405,7 +433,7 @@ impl Engine {
     }
 
     pub fn snapshot(&self) -> Vec<Exchange> {
-        self.lock().exchanges.clone()
+        self.lock().exchanges.iter().cloned().collect()
     }
 
     pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
@@ -442,23 +470,28 @@ impl Engine {
 
     // ---- intake -------------------------------------------------------------------------
 
-    /// Takes one HTTP request: logs it, and answers it now or holds it.
+    /// Takes one HTTP request: logs it, and answers it now or holds it. The request is decoded
+    /// and judged before the log's lock is taken, so calls are processed in parallel.
     pub fn intake(&self, incoming: Incoming) -> Intake {
         let real = self.clock.now();
         let sim = self.now();
-        let mut st = self.lock();
-        let id = st.exchanges.len() as ExchangeId + 1;
-        let raw_body = match &incoming.body {
-            Body::Read(b) => String::from_utf8_lossy(b).into_owned(),
-            Body::TooLarge { declared } => match declared {
-                Some(n) => format!("(not read: {n} bytes, over the {MAX_BODY_BYTES}-byte limit)"),
-                None => format!("(not read: over the {MAX_BODY_BYTES}-byte limit)"),
-            },
-            Body::Unreadable(e) => format!("(not read: {e})"),
-        };
         let method = Method::from_path(&incoming.path);
+        let (body, unread) = match &incoming.body {
+            Body::Read(b) => (b.clone(), None),
+            Body::TooLarge { declared: Some(n) } => (
+                bytes::Bytes::new(),
+                Some(format!(
+                    "(not read: {n} bytes, over the {MAX_BODY_BYTES}-byte limit)"
+                )),
+            ),
+            Body::TooLarge { declared: None } => (
+                bytes::Bytes::new(),
+                Some(format!("(not read: over the {MAX_BODY_BYTES}-byte limit)")),
+            ),
+            Body::Unreadable(e) => (bytes::Bytes::new(), Some(format!("(not read: {e})"))),
+        };
         let mut ex = Exchange {
-            id,
+            id: 0,
             at: sim,
             http_method: incoming.http_method.clone(),
             path: incoming.path.clone(),
@@ -466,11 +499,7 @@ impl Engine {
             action_key: None,
             envelope: None,
             invocation_token: None,
-            arrival: Arc::new(Arrival {
-                headers: incoming.headers.clone(),
-                raw_body,
-                ..Default::default()
-            }),
+            arrival: Arc::default(),
             findings: vec![],
             phase: Phase::Answered,
             response: None,
@@ -481,26 +510,91 @@ impl Engine {
             sim,
             format!("{} {} arrived", incoming.http_method, incoming.path),
         );
-        let refusal = self.check_transport(&incoming, method);
+        let headers = incoming
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect();
+        let arrival = Arrival {
+            headers,
+            body,
+            unread,
+        };
+        let plan = match (
+            self.check_transport(&incoming, method),
+            method,
+            &incoming.body,
+        ) {
+            (Some(refusal), _, _) => Plan::Refuse(refusal),
+            (None, Some(Method::CompletionReport), Body::Read(body)) => Plan::Report(body),
+            (None, Some(m), Body::Read(body)) => self.plan_plugin(m, body, &mut ex, real, sim),
+            // check_transport refuses every other case.
+            (None, _, _) => Plan::Refuse(Reply::error(500, "INTERNAL", "unrouted request")),
+        };
+        ex.arrival = Arc::new(arrival);
+        let plan = match plan {
+            Plan::Answer { .. } | Plan::Hold if self.closing.load(Ordering::Acquire) => {
+                let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+                Plan::Answer {
+                    reply,
+                    by: AnsweredBy::Shutdown,
+                    findings: vec![],
+                    phase: Phase::ShutDown,
+                }
+            }
+            other => other,
+        };
+        // An answer decided now is written into the exchange before the lock, which is then
+        // held only to append it.
+        let plan = match plan {
+            Plan::Answer {
+                reply,
+                by,
+                findings,
+                phase,
+            } => {
+                apply_answer(&mut ex, &reply, by, findings, phase, sim);
+                Plan::Answered(reply)
+            }
+            other => other,
+        };
+
+        let mut st = self.lock();
+        let id = st.exchanges.len() as ExchangeId + 1;
+        ex.id = id;
+        if let Some(t) = &ex.invocation_token {
+            st.tokens.insert(t.clone(), id);
+        }
+        if let Phase::Waiting { deadline } = ex.phase {
+            st.waiting.insert((deadline, id));
+        }
+        let answered = matches!(plan, Plan::Answered(_)).then(|| EventKind::of(&ex.phase));
         st.exchanges.push(ex);
         Engine::emit(&mut st, EventKind::Arrived, id);
-        if let Some(reply) = refusal {
-            return Intake::Now(self.reject(&mut st, id, reply, sim));
+        match plan {
+            Plan::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
+            Plan::Report(body) => {
+                let auth = incoming.header("authorization").is_some();
+                Intake::Now(self.intake_report(&mut st, id, body, auth, sim))
+            }
+            Plan::Answered(reply) | Plan::Answer { reply, .. } => {
+                if let Some(kind) = answered {
+                    Engine::emit(&mut st, kind, id);
+                }
+                Intake::Now(reply)
+            }
+            Plan::Hold => {
+                let (tx, rx) = oneshot::channel();
+                st.pending.insert(id, tx);
+                let ex = &mut st.exchanges[index(id)];
+                ex.phase = Phase::Held {
+                    hold_until: real + self.config.hold_for,
+                };
+                now_note(ex, sim, "held: waiting for the developer's answer");
+                Engine::emit(&mut st, EventKind::Held, id);
+                Intake::Held { id, reply: rx }
+            }
         }
-        let (Some(method), Body::Read(body)) = (method, &incoming.body) else {
-            // check_transport refuses every other case.
-            return Intake::Now(self.reject(
-                &mut st,
-                id,
-                Reply::error(500, "INTERNAL", "unrouted"),
-                sim,
-            ));
-        };
-        if method == Method::CompletionReport {
-            let auth = incoming.header("authorization").is_some();
-            return Intake::Now(self.intake_report(&mut st, id, body, auth, sim));
-        }
-        self.intake_plugin(&mut st, id, method, body, real, sim)
     }
 
     /// Route, HTTP method and body problems, as the error reply to send.
@@ -577,36 +671,19 @@ impl Engine {
         reply
     }
 
-    fn intake_plugin(
+    /// Decodes and checks a service plugin call and decides its answer, without the log's lock.
+    fn plan_plugin<'b>(
         &self,
-        st: &mut State,
-        id: ExchangeId,
         method: Method,
-        body: &[u8],
+        body: &'b [u8],
+        ex: &mut Exchange,
         real: DateTime<Utc>,
         sim: DateTime<Utc>,
-    ) -> Intake {
+    ) -> Plan<'b> {
         let decoded = match envelope::decode(body, &self.config.jwt, real) {
             Ok(d) => d,
-            Err(e) => {
-                return Intake::Now(self.reject(
-                    st,
-                    id,
-                    Reply::error(e.status(), e.code(), &e.to_string()),
-                    sim,
-                ));
-            }
+            Err(e) => return Plan::Refuse(Reply::error(e.status(), e.code(), &e.to_string())),
         };
-        let parsed = parse_plugin_request(method, &decoded.request);
-        let ex = &mut st.exchanges[index(id)];
-        let mut arrival = (*ex.arrival).clone();
-        arrival.request = Some(decoded.request.clone());
-        arrival.metadata.clone_from(&decoded.metadata);
-        if let Some((h, c)) = &decoded.jwt {
-            arrival.jwt_header = Some(h.clone());
-            arrival.jwt_claims = Some(c.clone());
-        }
-        ex.arrival = Arc::new(arrival);
         ex.envelope = Some(decoded.kind);
         if decoded.kind == envelope::EnvelopeKind::JwtUnverified {
             ex.findings.push(Finding::warning(
@@ -614,66 +691,50 @@ impl Engine {
                 "the JWT was decoded but not verified: start with --public-key to check it",
             ));
         }
-        let (key, mut findings) = match parsed {
+        let request = &decoded.request;
+        let (key, findings) = match parse_plugin_request(method, request) {
             Ok(x) => x,
-            Err((code, msg)) => {
-                return Intake::Now(self.reject(st, id, Reply::error(400, code, &msg), sim));
-            }
+            Err((code, msg)) => return Plan::Refuse(Reply::error(400, code, &msg)),
         };
-        let schemas = st.schemas.get(&key).cloned().unwrap_or_default();
-        let ex = &mut st.exchanges[index(id)];
+        ex.findings.extend(findings);
         if method == Method::Invoke {
-            if let (Some(input), Some(params)) =
-                (&schemas.input, decoded.request.get("actionParams"))
-            {
-                findings.extend(contract::check_action_params(params, input));
-            }
-            match decoded.request.pointer("/activationContext/invocationToken").and_then(Value::as_str) {
-                Some(t) => {
-                    ex.invocation_token = Some(t.to_string());
-                    st.tokens.insert(t.to_string(), id);
+            if let Some(params) = request.get("actionParams") {
+                let keys = self.keys();
+                if let Some(input) = keys.schemas.get(&key).and_then(|s| s.input.as_ref()) {
+                    ex.findings
+                        .extend(contract::check_action_params(params, input));
                 }
-                None => findings.push(Finding::warning(
+            }
+            match request.pointer("/activationContext/invocationToken").and_then(Value::as_str) {
+                Some(t) => ex.invocation_token = Some(t.to_string()),
+                None => ex.findings.push(Finding::warning(
                     "no-invocation-token",
                     "activationContext.invocationToken is missing: a timeout answer could not be completed",
                 )),
             }
         }
-        let ex = &mut st.exchanges[index(id)];
-        ex.findings.extend(findings);
-        ex.action_key = Some(key.clone());
-        if st.closing {
-            let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
-            return Intake::Now(self.finish(st, id, reply, AnsweredBy::Shutdown, sim));
-        }
-        let policy = st
-            .policies
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| self.default_policy(st, &key));
-        match policy.mode {
-            Mode::Auto => {
-                let reply = Reply::json(200, auto_body(method, &policy));
-                Intake::Now(self.finish(st, id, reply, AnsweredBy::Auto, sim))
-            }
-            Mode::Fail => {
-                let reply = fail_reply(&policy);
-                Intake::Now(self.finish(st, id, reply, AnsweredBy::FailPolicy, sim))
-            }
-            Mode::Hold => {
-                let (tx, rx) = oneshot::channel();
-                st.pending.insert(id, tx);
-                let hold_until = real + self.config.hold_for;
-                let ex = &mut st.exchanges[index(id)];
-                ex.phase = Phase::Held { hold_until };
-                now_note(ex, sim, "held: waiting for the developer's answer");
-                Engine::emit(st, EventKind::Held, id);
-                Intake::Held { id, reply: rx }
-            }
+        let policy = self.policy_arc(&key);
+        ex.action_key = Some(key);
+        let (reply, by) = match policy.mode {
+            Mode::Hold => return Plan::Hold,
+            Mode::Auto => (
+                Reply::json(200, auto_body(method, &policy)),
+                AnsweredBy::Auto,
+            ),
+            Mode::Fail => (fail_reply(&policy), AnsweredBy::FailPolicy),
+        };
+        let output = self.output_schema(ex.action_key.as_deref());
+        let (findings, phase) = judge(method, &reply, output.as_ref(), sim);
+        Plan::Answer {
+            reply,
+            by,
+            findings,
+            phase,
         }
     }
 
-    /// Applies an answer to an exchange (held or not yet answered) and sends it to a held caller.
+    /// Judges an answer to exchange `id` and records it: for the rarer paths (developer,
+    /// fallback, shutdown) where judging under the lock costs nothing that matters.
     fn finish(
         &self,
         st: &mut State,
@@ -682,73 +743,38 @@ impl Engine {
         by: AnsweredBy,
         sim: DateTime<Utc>,
     ) -> Reply {
-        let schemas = st.exchanges[index(id)]
-            .action_key
-            .as_ref()
-            .and_then(|k| st.schemas.get(k).cloned())
-            .unwrap_or_default();
-        let ex = &mut st.exchanges[index(id)];
-        let body = serde_json::to_vec(&reply.body).unwrap_or_default();
+        let ex = &st.exchanges[index(id)];
         let method = ex.method.unwrap_or(Method::Invoke);
-        let findings = check_answer(method, reply.status, &body, schemas.output.as_ref(), sim);
-        let outcome = match method {
-            Method::Invoke => contract::invoke_outcome(reply.status, &body, &findings, sim),
-            _ if (200..300).contains(&reply.status) && !contract::has_errors(&findings) => {
-                InvokeOutcome::Immediate
-            }
-            _ => InvokeOutcome::Failed {
-                reason: format!("answered HTTP {} {}", reply.status, summary(&findings)),
-            },
-        };
-        let held = Phase::Held { hold_until: sim };
+        let output = self.output_schema(ex.action_key.as_deref());
+        let (findings, phase) = judge(method, &reply, output.as_ref(), sim);
         let phase = if by == AnsweredBy::Shutdown {
             Phase::ShutDown
         } else {
-            held.answer(outcome).unwrap_or(Phase::Answered)
+            phase
         };
-        let who = match by {
-            AnsweredBy::Developer => "the developer answered",
-            AnsweredBy::Auto => "answered with the saved answer",
-            AnsweredBy::FailPolicy => "answered with an error (the key is set to fail)",
-            AnsweredBy::Fallback => "the hold deadline passed: the saved answer was sent instead",
-            AnsweredBy::Workbench => "refused",
-            AnsweredBy::Shutdown => "the workbench closed: answered 503",
-        };
-        let sent_on_purpose = if contract::has_errors(&findings) && by == AnsweredBy::Developer {
-            " (sent on purpose despite contract findings)"
-        } else {
-            ""
-        };
-        now_note(
-            ex,
-            sim,
-            format!("{who}: HTTP {}{sent_on_purpose}", reply.status),
-        );
-        match &phase {
-            Phase::Waiting { deadline } => {
-                now_note(
-                    ex,
-                    sim,
-                    format!(
-                        "waiting for a completion report until {}",
-                        deadline.to_rfc3339()
-                    ),
-                );
-            }
-            Phase::Failed { reason } => now_note(ex, sim, format!("the step failed: {reason}")),
-            Phase::Answered if method == Method::Invoke => {
-                now_note(ex, sim, "the run moves on with the result")
-            }
-            _ => {}
-        }
-        ex.response = Some(SentResponse {
-            status: reply.status,
-            body: reply.body.clone(),
+        self.record_answer(st, id, reply, by, findings, phase, sim)
+    }
+
+    /// Records an answer already judged, and sends it to a held caller.
+    #[allow(clippy::too_many_arguments)]
+    fn record_answer(
+        &self,
+        st: &mut State,
+        id: ExchangeId,
+        reply: Reply,
+        by: AnsweredBy,
+        findings: Vec<Finding>,
+        phase: Phase,
+        sim: DateTime<Utc>,
+    ) -> Reply {
+        apply_answer(
+            &mut st.exchanges[index(id)],
+            &reply,
             by,
-            at: sim,
             findings,
-        });
-        ex.phase = phase.clone();
+            phase.clone(),
+            sim,
+        );
         if let Phase::Waiting { deadline } = phase {
             st.waiting.insert((deadline, id));
         }
@@ -808,11 +834,7 @@ impl Engine {
             let ex = &st.exchanges[index(id)];
             let key = ex.action_key.clone().unwrap_or_default();
             let method = ex.method.unwrap_or(Method::Invoke);
-            let policy = st
-                .policies
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| self.default_policy(&st, &key));
+            let policy = self.policy_arc(&key);
             let reply = Reply::json(200, auto_body(method, &policy));
             self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
         }
@@ -853,7 +875,7 @@ impl Engine {
     pub fn close(&self) {
         let sim = self.now();
         let mut st = self.lock();
-        st.closing = true;
+        self.closing.store(true, Ordering::Release);
         let held: Vec<ExchangeId> = st.pending.keys().copied().collect();
         for id in held {
             let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
@@ -880,9 +902,6 @@ impl Engine {
         };
         {
             let ex = &mut st.exchanges[index(id)];
-            let mut arrival = (*ex.arrival).clone();
-            arrival.request = Some(value.clone());
-            ex.arrival = Arc::new(arrival);
             ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
             if !authorized {
                 ex.findings.push(Finding::warning(
@@ -939,14 +958,8 @@ impl Engine {
             }
             Err(reply) => {
                 if reply.status == 400 {
-                    let out = st.exchanges[index(target)]
-                        .action_key
-                        .clone()
-                        .and_then(|k| st.schemas.get(&k).cloned());
-                    let findings = contract::check_completion_report(
-                        &value,
-                        out.and_then(|s| s.output).as_ref(),
-                    );
+                    let out = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
+                    let findings = contract::check_completion_report(&value, out.as_ref());
                     st.exchanges[index(id)].findings.extend(findings);
                 }
                 self.reject(st, id, reply, sim)
@@ -962,11 +975,7 @@ impl Engine {
         via: &str,
         sim: DateTime<Utc>,
     ) -> Result<(), Reply> {
-        let output = st.exchanges[index(target)]
-            .action_key
-            .as_ref()
-            .and_then(|k| st.schemas.get(k))
-            .and_then(|s| s.output.clone());
+        let output = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
         let findings = contract::check_completion_report(report, output.as_ref());
         let ex = &mut st.exchanges[index(target)];
         if contract::has_errors(&findings) {
@@ -1027,6 +1036,149 @@ impl Engine {
     }
 }
 
+/// The log: exchanges in fixed-size chunks, so growing it never moves (copies) what it holds.
+/// A plain Vec doubling at 100k entries copied tens of megabytes under the lock and stalled
+/// every caller for milliseconds.
+#[derive(Default)]
+struct Log {
+    chunks: Vec<Vec<Exchange>>,
+    len: usize,
+}
+
+const LOG_CHUNK: usize = 4096;
+
+impl Log {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, ex: Exchange) {
+        if self.len.is_multiple_of(LOG_CHUNK) {
+            self.chunks.push(Vec::with_capacity(LOG_CHUNK));
+        }
+        if let Some(last) = self.chunks.last_mut() {
+            last.push(ex);
+            self.len += 1;
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Exchange> {
+        self.chunks
+            .get(i / LOG_CHUNK)
+            .and_then(|c| c.get(i % LOG_CHUNK))
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Exchange> {
+        self.chunks
+            .get_mut(i / LOG_CHUNK)
+            .and_then(|c| c.get_mut(i % LOG_CHUNK))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Exchange> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for Log {
+    type Output = Exchange;
+    fn index(&self, i: usize) -> &Exchange {
+        &self.chunks[i / LOG_CHUNK][i % LOG_CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Log {
+    fn index_mut(&mut self, i: usize) -> &mut Exchange {
+        &mut self.chunks[i / LOG_CHUNK][i % LOG_CHUNK]
+    }
+}
+
+/// Writes an answer into an exchange: its response, phase and timeline.
+fn apply_answer(
+    ex: &mut Exchange,
+    reply: &Reply,
+    by: AnsweredBy,
+    findings: Vec<Finding>,
+    phase: Phase,
+    sim: DateTime<Utc>,
+) {
+    let method = ex.method.unwrap_or(Method::Invoke);
+    let who = match by {
+        AnsweredBy::Developer => "the developer answered",
+        AnsweredBy::Auto => "answered with the saved answer",
+        AnsweredBy::FailPolicy => "answered with an error (the key is set to fail)",
+        AnsweredBy::Fallback => "the hold deadline passed: the saved answer was sent instead",
+        AnsweredBy::Workbench => "refused",
+        AnsweredBy::Shutdown => "the workbench closed: answered 503",
+    };
+    let on_purpose = if contract::has_errors(&findings) && by == AnsweredBy::Developer {
+        " (sent on purpose despite contract findings)"
+    } else {
+        ""
+    };
+    now_note(ex, sim, format!("{who}: HTTP {}{on_purpose}", reply.status));
+    match &phase {
+        Phase::Waiting { deadline } => now_note(
+            ex,
+            sim,
+            format!(
+                "waiting for a completion report until {}",
+                deadline.to_rfc3339()
+            ),
+        ),
+        Phase::Failed { reason } => now_note(ex, sim, format!("the step failed: {reason}")),
+        Phase::Answered if method == Method::Invoke => {
+            now_note(ex, sim, "the run moves on with the result")
+        }
+        _ => {}
+    }
+    ex.response = Some(SentResponse {
+        status: reply.status,
+        body: reply.body.clone(),
+        by,
+        at: sim,
+        findings,
+    });
+    ex.phase = phase;
+}
+
+/// What intake decided before taking the log's lock.
+enum Plan<'b> {
+    Refuse(Reply),
+    Report(&'b [u8]),
+    Answer {
+        reply: Reply,
+        by: AnsweredBy,
+        findings: Vec<Finding>,
+        phase: Phase,
+    },
+    /// An answer already written into the exchange.
+    Answered(Reply),
+    Hold,
+}
+
+/// The contract findings about an answer to `method`, and the phase it leads to.
+fn judge(
+    method: Method,
+    reply: &Reply,
+    output: Option<&Schema>,
+    sim: DateTime<Utc>,
+) -> (Vec<Finding>, Phase) {
+    let findings = check_answer(method, reply.status, &reply.body, output, sim);
+    let outcome = match method {
+        Method::Invoke => contract::invoke_outcome(reply.status, &reply.body, &findings, sim),
+        _ if (200..300).contains(&reply.status) && !contract::has_errors(&findings) => {
+            InvokeOutcome::Immediate
+        }
+        _ => InvokeOutcome::Failed {
+            reason: format!("answered HTTP {} {}", reply.status, summary(&findings)),
+        },
+    };
+    let phase = Phase::Held { hold_until: sim }
+        .answer(outcome)
+        .unwrap_or(Phase::Answered);
+    (findings, phase)
+}
+
 fn index(id: ExchangeId) -> usize {
     (id as usize).wrapping_sub(1)
 }
@@ -1041,11 +1193,11 @@ fn summary(findings: &[Finding]) -> String {
 }
 
 /// The saved answer for `method`.
-fn auto_body(method: Method, policy: &Policy) -> Value {
+fn auto_body(method: Method, policy: &Policy) -> Arc<Value> {
     match method {
         Method::Invoke => policy.answer.clone(),
-        Method::ValidateConfiguration => wire::valid_configuration(),
-        _ => wire::unenforced_quota(),
+        Method::ValidateConfiguration => Arc::new(wire::valid_configuration()),
+        _ => Arc::new(wire::unenforced_quota()),
     }
 }
 
@@ -1060,14 +1212,14 @@ fn fail_reply(policy: &Policy) -> Reply {
 pub fn check_answer(
     method: Method,
     status: u16,
-    body: &[u8],
+    body: &Value,
     output: Option<&Schema>,
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
     match method {
-        Method::Invoke => contract::check_invoke_answer(status, body, output, now),
-        Method::ValidateConfiguration => contract::check_validate_answer(status, body),
-        Method::QuotaInfo => contract::check_quota_answer(status, body),
+        Method::Invoke => contract::check_invoke_json(status, body, output, now),
+        Method::ValidateConfiguration => contract::check_validate_json(status, body),
+        Method::QuotaInfo => contract::check_quota_json(status, body),
         Method::CompletionReport => vec![],
     }
 }
@@ -1122,34 +1274,33 @@ fn parse_plugin_request(
                 }
                 None => return Err(("MISSING_FIELD", "actionParams is required".into())),
             }
-            from_value_at::<wire::InvokeRequest>(req).map_err(|e| ("INVALID_FIELD", e))?;
+            wire::check_field_types(req, wire::INVOKE_FIELD_TYPES)
+                .map_err(|e| ("INVALID_FIELD", e))?;
             if let Some(src) =
                 req.pointer("/activationContext/activationSourceInfo/activationInitiationSource")
-            {
-                if !src
+                && !src
                     .as_str()
                     .is_some_and(|s| wire::ACTIVATION_SOURCES.contains(&s))
-                {
-                    findings.push(Finding::warning(
-                        "unknown-activation-source",
-                        format!(
-                            "activationInitiationSource {src} is not one of {:?}",
-                            wire::ACTIVATION_SOURCES
-                        ),
-                    ));
-                }
+            {
+                findings.push(Finding::warning(
+                    "unknown-activation-source",
+                    format!(
+                        "activationInitiationSource {src} is not one of {:?}",
+                        wire::ACTIVATION_SOURCES
+                    ),
+                ));
             }
         }
         Method::ValidateConfiguration => {
             let parsed: wire::ValidateConfigurationRequest =
                 from_value_at(req).map_err(|e| ("INVALID_FIELD", e))?;
-            if let Some(m) = parsed.input_mapping {
-                if !serde_json::from_str::<Value>(&m).is_ok_and(|v| v.is_object()) {
-                    findings.push(Finding::warning(
-                        "input-mapping-not-json",
-                        "inputMapping should be a JSON object serialised as a string",
-                    ));
-                }
+            if let Some(m) = parsed.input_mapping
+                && !serde_json::from_str::<Value>(&m).is_ok_and(|v| v.is_object())
+            {
+                findings.push(Finding::warning(
+                    "input-mapping-not-json",
+                    "inputMapping should be a JSON object serialised as a string",
+                ));
             }
         }
         Method::QuotaInfo | Method::CompletionReport => {}

@@ -72,7 +72,8 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
     let body = match declared {
         Some(n) if n > MAX_BODY_BYTES as u64 => InBody::TooLarge { declared: Some(n) },
         _ => match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(b) => InBody::Read(b.to_vec()),
+            // Copied: the log keeps the body, and a slice would pin hyper's whole read buffer.
+            Ok(b) => InBody::Read(axum::body::Bytes::copy_from_slice(&b)),
             Err(e) if is_length_limit(&e) => InBody::TooLarge { declared },
             Err(e) => InBody::Unreadable(e.to_string()),
         },

@@ -112,13 +112,17 @@ fn samples_cover_the_flows_the_issue_names() {
 
 #[test]
 fn a_sample_that_is_not_one_says_why() {
-    assert!(Sample::parse("{").unwrap_err().contains("not JSON"));
+    assert!(
+        Sample::parse("{")
+            .expect_err("refused")
+            .contains("not JSON")
+    );
     let e = Sample::parse(
         r#"{"name":"x","description":"y","request":{"actionKey":3,"actionParams":{}}}"#,
     )
-    .unwrap_err();
+    .expect_err("refused");
     assert!(e.contains("actionKey"), "{e}");
-    let e = Sample::parse(r#"{"name":"x","request":{}}"#).unwrap_err();
+    let e = Sample::parse(r#"{"name":"x","request":{}}"#).expect_err("refused");
     assert!(e.contains("description"), "{e}");
 }
 
@@ -265,7 +269,7 @@ fn results_are_checked_against_the_output_schema() {
 
 #[test]
 fn outcomes_follow_the_answer() {
-    let body = |v: Value| serde_json::to_vec(&v).expect("bytes");
+    let body = |v: Value| v;
     let wait = body(
         json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 90}}),
     );
@@ -285,7 +289,7 @@ fn outcomes_follow_the_answer() {
         InvokeOutcome::Failed { .. }
     ));
     let broken = body(json!({"invokeTimeoutType": "TIMEOUT_LENGTH"}));
-    let f = check_invoke_answer(200, &broken, None, t0());
+    let f = check_invoke_json(200, &broken, None, t0());
     assert!(
         matches!(invoke_outcome(200, &broken, &f, t0()), InvokeOutcome::Failed { reason } if reason.contains("timeoutInMinutes"))
     );
@@ -434,7 +438,7 @@ fn signed_tokens_verify_and_every_bad_one_is_refused_with_its_reason() {
     assert_eq!(d.kind, EnvelopeKind::JwtUnverified);
 
     let refuse = |claims: Value, key: &str| {
-        decode_at(sign(&claims, key).as_bytes(), &verifier()).unwrap_err()
+        decode_at(sign(&claims, key).as_bytes(), &verifier()).expect_err("refused")
     };
     let wrong_key = refuse(claims(req.clone()), "other-private.pem");
     assert_eq!(
@@ -477,7 +481,7 @@ fn signed_tokens_verify_and_every_bad_one_is_refused_with_its_reason() {
         b64(claims(req.clone()))
     );
     for cfg in [verifier(), JwtConfig::default()] {
-        let e = decode_at(none.as_bytes(), &cfg).unwrap_err();
+        let e = decode_at(none.as_bytes(), &cfg).expect_err("refused");
         assert_eq!((e.status(), e.code()), (401, "JWT_ALG_NONE"));
     }
     // Another algorithm (HS256 with the public key as secret, the classic confusion) is refused.
@@ -488,9 +492,47 @@ fn signed_tokens_verify_and_every_bad_one_is_refused_with_its_reason() {
     )
     .expect("hs256");
     assert_eq!(
-        decode_at(hs.as_bytes(), &verifier()).unwrap_err().code(),
+        decode_at(hs.as_bytes(), &verifier())
+            .expect_err("refused")
+            .code(),
         "JWT_WRONG_ALGORITHM"
     );
-    let garbage = decode_at(b"abc.def.ghi", &verifier()).unwrap_err();
+    let garbage = decode_at(b"abc.def.ghi", &verifier()).expect_err("refused");
     assert_eq!(garbage.code(), "MALFORMED_JWT");
+}
+
+#[test]
+fn the_field_type_table_agrees_with_the_typed_request() {
+    let base = sample("01-").sample.request.clone();
+    let mut with_all = base.clone();
+    // Make every optional object in the table present, so each field can be set.
+    for (pointer, ty) in INVOKE_FIELD_TYPES {
+        if *ty == JsonType::Object && with_all.pointer(pointer).is_none() {
+            let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+            with_all
+                .pointer_mut(parent)
+                .and_then(Value::as_object_mut)
+                .expect("parent")
+                .insert(key.into(), json!({}));
+        }
+    }
+    assert!(check_field_types(&with_all, INVOKE_FIELD_TYPES).is_ok());
+    assert!(from_value_at::<InvokeRequest>(&with_all).is_ok());
+    for (pointer, _) in INVOKE_FIELD_TYPES {
+        let mut bad = with_all.clone();
+        let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+        bad.pointer_mut(parent)
+            .and_then(Value::as_object_mut)
+            .expect("parent")
+            .insert(key.into(), json!(12345));
+        let table = check_field_types(&bad, INVOKE_FIELD_TYPES).expect_err(pointer);
+        assert!(
+            table.starts_with(&pointer[1..].replace('/', ".")),
+            "{table}"
+        );
+        assert!(
+            from_value_at::<InvokeRequest>(&bad).is_err(),
+            "the typed request takes a number at {pointer}"
+        );
+    }
 }

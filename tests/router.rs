@@ -212,7 +212,8 @@ async fn jwt_bodies_are_verified_and_refusals_are_401() {
     assert_eq!(s, StatusCode::OK);
     let ex = engine.snapshot().pop().expect("logged");
     assert_eq!(ex.envelope.map(|e| e.label()), Some("JWT verified"));
-    assert!(ex.arrival.jwt_claims.is_some() && ex.arrival.metadata.is_some());
+    let parts = ex.arrival.inspect();
+    assert!(parts.jwt_claims.is_some() && parts.metadata.is_some() && parts.request.is_some());
 
     let bad = sign(
         &claims(invoke_request("send-email", "t-jwt2")),
@@ -290,7 +291,7 @@ async fn a_held_call_waits_for_the_developers_answer() {
     assert!(
         engine
             .answer(id, Reply::json(200, json!({})))
-            .unwrap_err()
+            .expect_err("refused")
             .contains("not held")
     );
 }

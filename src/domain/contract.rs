@@ -74,35 +74,45 @@ pub enum InvokeOutcome {
     Failed { reason: String },
 }
 
-/// Checks an answer to Invoke. `now` is when the request was answered (timeout dates are
-/// measured from it); `output` is the action's output schema, when known.
+/// Checks an answer to Invoke as raw bytes (what a provider really sent). `now` is when the
+/// request was answered (timeout dates are measured from it); `output` is the action's output
+/// schema, when known.
 pub fn check_invoke_answer(
     status: u16,
     body: &[u8],
     output: Option<&Schema>,
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
+    match parse_json_body(body) {
+        Ok(v) => check_invoke_json(status, &v, output, now),
+        Err(f) if is_success(status) => vec![f],
+        Err(f) => vec![
+            Finding::error(
+                "non-2xx-status",
+                format!("HTTP status {status}: Wix treats the step as failed"),
+            ),
+            Finding::warning("not-json", f.message),
+        ],
+    }
+}
+
+/// Checks an answer to Invoke already parsed as JSON.
+pub fn check_invoke_json(
+    status: u16,
+    v: &Value,
+    output: Option<&Schema>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    let parsed = parse_json_body(body);
     if !is_success(status) {
         out.push(Finding::error(
             "non-2xx-status",
             format!("HTTP status {status}: Wix treats the step as failed"),
         ));
-        match &parsed {
-            Ok(v) => check_application_error(v, &mut out),
-            Err(f) => out.push(Finding::warning("not-json", f.message.clone())),
-        }
+        check_application_error(v, &mut out);
         return out;
     }
-    let v = match parsed {
-        Ok(v) => v,
-        Err(f) => {
-            out.push(f);
-            return out;
-        }
-    };
-    check_invoke_value(&v, output, now, &mut out);
+    check_invoke_value(v, output, now, &mut out);
     out
 }
 
@@ -214,11 +224,11 @@ fn check_invoke_value(
         }
         Some(r @ Value::Object(_)) => {
             // A timeout answer's result is not what later steps see: the completion report's is.
-            if ty == "IMMEDIATE" {
-                if let Some(schema) = output {
-                    for v in schema.violations(r) {
-                        out.push(Finding::error("result-schema", format!("result {v}")));
-                    }
+            if ty == "IMMEDIATE"
+                && let Some(schema) = output
+            {
+                for v in schema.violations(r) {
+                    out.push(Finding::error("result-schema", format!("result {v}")));
                 }
             }
         }
@@ -285,7 +295,7 @@ fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
 /// answer (any error finding) fails the step [assumed: Wix's handling is not documented].
 pub fn invoke_outcome(
     status: u16,
-    body: &[u8],
+    v: &Value,
     findings: &[Finding],
     now: DateTime<Utc>,
 ) -> InvokeOutcome {
@@ -299,7 +309,6 @@ pub fn invoke_outcome(
             reason: format!("the answer breaks the contract: {}", f.message),
         };
     }
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     match v.get("invokeTimeoutType").and_then(Value::as_str) {
         Some("TIMEOUT_LENGTH") => {
             let m = v
@@ -326,8 +335,16 @@ pub fn invoke_outcome(
 
 /// Checks an answer to validate-configuration.
 pub fn check_validate_answer(status: u16, body: &[u8]) -> Vec<Finding> {
+    match parse_json_body(body) {
+        Ok(v) => check_validate_json(status, &v),
+        Err(f) => vec![f],
+    }
+}
+
+/// Checks an answer to validate-configuration already parsed as JSON.
+pub fn check_validate_json(status: u16, v: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
-    let v = match answer_object(status, body, &mut out) {
+    let v = match answer_object(status, v, &mut out) {
         Some(v) => v,
         None => return out,
     };
@@ -370,8 +387,16 @@ pub fn check_validate_answer(status: u16, body: &[u8]) -> Vec<Finding> {
 
 /// Checks an answer to quota-info.
 pub fn check_quota_answer(status: u16, body: &[u8]) -> Vec<Finding> {
+    match parse_json_body(body) {
+        Ok(v) => check_quota_json(status, &v),
+        Err(f) => vec![f],
+    }
+}
+
+/// Checks an answer to quota-info already parsed as JSON.
+pub fn check_quota_json(status: u16, v: &Value) -> Vec<Finding> {
     let mut out = Vec::new();
-    let v = match answer_object(status, body, &mut out) {
+    let v = match answer_object(status, v, &mut out) {
         Some(v) => v,
         None => return out,
     };
@@ -398,33 +423,23 @@ pub fn check_quota_answer(status: u16, body: &[u8]) -> Vec<Finding> {
     out
 }
 
-fn answer_object(status: u16, body: &[u8], out: &mut Vec<Finding>) -> Option<Value> {
+fn answer_object<'v>(status: u16, v: &'v Value, out: &mut Vec<Finding>) -> Option<&'v Value> {
     if !is_success(status) {
         out.push(Finding::error(
             "non-2xx-status",
             format!("HTTP status {status}"),
         ));
-        if let Ok(v) = parse_json_body(body) {
-            check_application_error(&v, out);
-        }
+        check_application_error(v, out);
         return None;
     }
-    match parse_json_body(body) {
-        Ok(v @ Value::Object(_)) => Some(v),
-        Ok(other) => {
-            out.push(Finding::error(
-                "not-object",
-                format!(
-                    "the answer must be a JSON object, not {}",
-                    type_name(&other)
-                ),
-            ));
-            None
-        }
-        Err(f) => {
-            out.push(f);
-            None
-        }
+    if v.is_object() {
+        Some(v)
+    } else {
+        out.push(Finding::error(
+            "not-object",
+            format!("the answer must be a JSON object, not {}", type_name(v)),
+        ));
+        None
     }
 }
 

@@ -171,16 +171,17 @@ fn b64_json(part: &str, what: &str) -> Result<Value, EnvelopeError> {
 
 /// Decodes a body. `now` is the time the token's `iat` and `exp` are checked against.
 pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decoded, EnvelopeError> {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
+    let bytes = body.trim_ascii();
+    if bytes.is_empty() {
         return Err(EnvelopeError::Empty);
     }
-    if text.starts_with('{') || text.starts_with('[') || text.starts_with('"') {
+    if matches!(bytes[0], b'{' | b'[' | b'"') {
         let v: Value =
-            serde_json::from_str(text).map_err(|e| EnvelopeError::InvalidJson(e.to_string()))?;
+            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::InvalidJson(e.to_string()))?;
         return plain(v);
     }
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.as_ref();
     let parts: Vec<&str> = text.split('.').collect();
     if parts.len() != 3 {
         // Not a token: report it as the JSON error it most likely is.
@@ -334,4 +335,47 @@ fn verify(
         return Err(EnvelopeError::Expired { exp, now: now_s });
     }
     Ok(())
+}
+
+/// A body's parts as far as they can be decoded, for display. Never fails, never verifies.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Inspected {
+    pub request: Option<Value>,
+    pub metadata: Option<Value>,
+    pub jwt_header: Option<Value>,
+    pub jwt_claims: Option<Value>,
+}
+
+pub fn inspect(body: &[u8]) -> Inspected {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        return match plain(v.clone()) {
+            Ok(d) => Inspected {
+                request: Some(d.request),
+                metadata: d.metadata,
+                ..Default::default()
+            },
+            Err(_) => Inspected {
+                request: Some(v),
+                ..Default::default()
+            },
+        };
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() != 3 {
+        return Inspected::default();
+    }
+    let header = b64_json(parts[0], "JWT header").ok();
+    let claims = b64_json(parts[1], "JWT payload").ok();
+    let data = claims.as_ref().and_then(|c| match c.get("data") {
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok(),
+        other => other.cloned(),
+    });
+    Inspected {
+        request: data.as_ref().and_then(|d| d.get("request").cloned()),
+        metadata: data.as_ref().and_then(|d| d.get("metadata").cloned()),
+        jwt_header: header,
+        jwt_claims: claims,
+    }
 }

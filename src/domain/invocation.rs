@@ -2,7 +2,7 @@
 //! waiting → completed / failed / timed out. The transitions live here, free of any server or UI.
 
 use super::contract::{Finding, InvokeOutcome, Severity};
-use super::envelope::EnvelopeKind;
+use super::envelope::{self, EnvelopeKind, Inspected};
 use super::wire::Method;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -189,7 +189,7 @@ pub enum AnsweredBy {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SentResponse {
     pub status: u16,
-    pub body: Value,
+    pub body: Arc<Value>,
     pub by: AnsweredBy,
     pub at: DateTime<Utc>,
     /// Contract findings about the answer; an answer with errors was sent on purpose.
@@ -202,20 +202,35 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
-/// What arrived, kept as it came. Shared, never changed after arrival.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// What arrived, kept as it came: headers and the body's bytes. Shared, never changed.
+/// The parsed parts are not kept: [`Arrival::inspect`] decodes them when someone looks, so a
+/// long log holds each body once.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Arrival {
-    pub headers: Vec<(String, String)>,
-    /// The body as text (lossy for non-UTF-8), or a note when it was not read.
-    pub raw_body: String,
-    pub request: Option<Value>,
-    pub metadata: Option<Value>,
-    pub jwt_header: Option<Value>,
-    pub jwt_claims: Option<Value>,
+    /// The request headers, one `name: value` line each (one allocation per call).
+    pub headers: String,
+    pub body: bytes::Bytes,
+    /// Why the body was not read, when it was not.
+    pub unread: Option<String>,
+}
+
+impl Arrival {
+    /// The body as text (lossy for non-UTF-8), or why it was not read.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.unread {
+            Some(why) => why.as_str().into(),
+            None => String::from_utf8_lossy(&self.body),
+        }
+    }
+
+    /// The body's parts, decoded for display (a JWT is decoded, never verified here).
+    pub fn inspect(&self) -> Inspected {
+        envelope::inspect(&self.body)
+    }
 }
 
 /// One HTTP request, its answer and what followed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Exchange {
     pub id: ExchangeId,
     /// Simulated time of arrival.

@@ -390,3 +390,128 @@ pub fn from_value_at<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T,
         }
     })
 }
+
+/// The JSON types a field may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Bool,
+    Object,
+}
+
+const CTX: &str = "/activationContext";
+const SRC: &str = "/activationContext/activationSourceInfo";
+
+/// The typed fields of an Invoke request below `actionParams`, as JSON pointers. They mirror
+/// [`InvokeRequest`] (a test holds the two together) so a request can be checked without
+/// building a typed copy of it on every call.
+pub const INVOKE_FIELD_TYPES: &[(&str, JsonType)] = &[
+    (CTX, JsonType::Object),
+    ("/activationContext/activationId", JsonType::String),
+    ("/activationContext/triggerKey", JsonType::String),
+    ("/activationContext/triggerAppId", JsonType::String),
+    ("/activationContext/actionId", JsonType::String),
+    ("/activationContext/payload", JsonType::Object),
+    ("/activationContext/actionAppId", JsonType::String),
+    ("/activationContext/invocationToken", JsonType::String),
+    (SRC, JsonType::Object),
+    (
+        "/activationContext/activationSourceInfo/activationInitiationSource",
+        JsonType::String,
+    ),
+    (
+        "/activationContext/activationSourceInfo/manualActivationInfo",
+        JsonType::Object,
+    ),
+    (
+        "/activationContext/activationSourceInfo/manualActivationInfo/testMode",
+        JsonType::Bool,
+    ),
+    (
+        "/activationContext/activationSourceInfo/rerunActivationInfo",
+        JsonType::Object,
+    ),
+    (
+        "/activationContext/activationSourceInfo/rerunActivationInfo/originalActivationId",
+        JsonType::String,
+    ),
+    (
+        "/activationContext/activationSourceInfo/rerunActivationInfo/skipDelays",
+        JsonType::Bool,
+    ),
+    (
+        "/activationContext/activationSourceInfo/initiatorInfo",
+        JsonType::Object,
+    ),
+    (
+        "/activationContext/activationSourceInfo/initiatorInfo/initiatorUserId",
+        JsonType::String,
+    ),
+    (
+        "/activationContext/activationSourceInfo/initiatorInfo/wixEmployee",
+        JsonType::Bool,
+    ),
+    (
+        "/activationContext/activationSourceInfo/preinstalledInfo",
+        JsonType::Object,
+    ),
+    (
+        "/activationContext/activationSourceInfo/preinstalledInfo/appId",
+        JsonType::String,
+    ),
+    (
+        "/activationContext/activationSourceInfo/preinstalledInfo/componentId",
+        JsonType::String,
+    ),
+    (
+        "/activationContext/activationSourceInfo/forceSync",
+        JsonType::Bool,
+    ),
+];
+
+/// The first field of `v` in `table` that has the wrong type, named with dots. Absent and
+/// null fields are fine: every one of them is optional.
+pub fn check_field_types(v: &Value, table: &[(&str, JsonType)]) -> Result<(), String> {
+    for (pointer, ty) in table {
+        // Walk the keys directly: Value::pointer unescapes every token, which costs on every call.
+        let mut found = v;
+        let mut present = true;
+        for key in pointer.split('/').skip(1) {
+            match found.get(key) {
+                Some(next) => found = next,
+                None => {
+                    present = false;
+                    break;
+                }
+            }
+        }
+        if !present {
+            continue;
+        }
+        let ok = matches!(
+            (ty, found),
+            (_, Value::Null)
+                | (JsonType::String, Value::String(_))
+                | (JsonType::Bool, Value::Bool(_))
+                | (JsonType::Object, Value::Object(_))
+        );
+        if !ok {
+            let name = pointer.trim_start_matches('/').replace('/', ".");
+            let want = match ty {
+                JsonType::String => "a string",
+                JsonType::Bool => "a boolean",
+                JsonType::Object => "an object",
+            };
+            let got = match found {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            };
+            return Err(format!("{name} must be {want}, got {got}"));
+        }
+    }
+    Ok(())
+}

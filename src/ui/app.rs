@@ -6,6 +6,7 @@ use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use super::json_tree::json_tree;
 use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{Finding, Severity};
+use crate::domain::envelope::Inspected;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::{CompletionReport, Method};
@@ -67,7 +68,7 @@ enum Background {
         name: String,
         result: Result<SendOutcome, String>,
     },
-    Picked(Result<LoadedSample, String>),
+    Picked(Box<Result<LoadedSample, String>>),
 }
 
 pub struct App {
@@ -89,6 +90,8 @@ pub struct App {
     warp: u32,
     client: reqwest::Client,
     ctx: egui::Context,
+    /// The selected exchange's body, decoded once for display.
+    inspected: Option<(ExchangeId, Arc<Inspected>)>,
 }
 
 /// How long one frame may spend taking events in.
@@ -167,6 +170,7 @@ impl App {
             warp,
             client: reqwest::Client::new(),
             ctx: ctx.clone(),
+            inspected: None,
         };
         for ex in log {
             app.take(ex);
@@ -202,11 +206,11 @@ impl App {
     /// Takes one exchange's new state into the window's copy of the log.
     fn take(&mut self, ex: Exchange) {
         let id = ex.id;
-        if let Some(key) = &ex.action_key {
-            if !self.keys.contains_key(key) {
-                let policy = self.core.engine.policy(key);
-                self.keys.insert(key.clone(), policy);
-            }
+        if let Some(key) = &ex.action_key
+            && !self.keys.contains_key(key)
+        {
+            let policy = self.core.engine.policy(key);
+            self.keys.insert(key.clone(), policy);
         }
         match &ex.phase {
             Phase::Held { .. } => {
@@ -294,18 +298,20 @@ impl App {
                         Err(e) => (format!("\"{name}\" could not be sent: {e}"), true),
                     });
                 }
-                Background::Picked(Ok(sample)) => {
-                    self.core.engine.add_samples(std::slice::from_ref(&sample));
-                    if let Some(k) = sample.sample.action_key() {
-                        let policy = self.core.engine.policy(k);
-                        self.keys.entry(k.to_string()).or_insert(policy);
+                Background::Picked(picked) => match *picked {
+                    Ok(sample) => {
+                        self.core.engine.add_samples(std::slice::from_ref(&sample));
+                        if let Some(k) = sample.sample.action_key() {
+                            let policy = self.core.engine.policy(k);
+                            self.keys.entry(k.to_string()).or_insert(policy);
+                        }
+                        self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
+                        self.core.samples.push(sample);
                     }
-                    self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
-                    self.core.samples.push(sample);
-                }
-                Background::Picked(Err(e)) => {
-                    self.status = Some((format!("The sample could not be opened: {e}"), true))
-                }
+                    Err(e) => {
+                        self.status = Some((format!("The sample could not be opened: {e}"), true))
+                    }
+                },
             }
         }
     }
@@ -375,7 +381,7 @@ impl App {
                 );
                 std::thread::spawn(move || {
                     if let Some(path) = picker.pick() {
-                        let _ = tx.send(Background::Picked(LoadedSample::load(&path)));
+                        let _ = tx.send(Background::Picked(Box::new(LoadedSample::load(&path))));
                         ctx.request_repaint();
                     }
                 });
@@ -674,7 +680,13 @@ impl App {
                     finding_list(ui, &ex.findings);
                 }
                 let base = ui.scope_id().with(("tree", id));
-                let req = ex.arrival.request.as_ref();
+                let parts = self
+                    .inspected
+                    .as_ref()
+                    .filter(|(i, _)| *i == id)
+                    .map(|(_, p)| p.clone())
+                    .unwrap_or_default();
+                let req = parts.request.as_ref();
                 if let Some(p) = req.and_then(|r| r.get("actionParams")) {
                     json_tree(ui, base, "actionParams", p);
                 }
@@ -700,13 +712,13 @@ impl App {
                         );
                     }
                 }
-                if let Some(m) = &ex.arrival.metadata {
+                if let Some(m) = &parts.metadata {
                     json_tree(ui, base, "metadata", m);
                 }
-                if let Some(h) = &ex.arrival.jwt_header {
+                if let Some(h) = &parts.jwt_header {
                     json_tree(ui, base, "JWT header", h);
                 }
-                if let Some(c) = &ex.arrival.jwt_claims {
+                if let Some(c) = &parts.jwt_claims {
                     json_tree(ui, base, "JWT claims", c);
                 }
                 if let Some(r) = &ex.response {
@@ -734,10 +746,12 @@ impl App {
                 egui::CollapsingHeader::new("Raw request")
                     .id_salt(("raw", id))
                     .show(ui, |ui| {
-                        for (k, v) in &ex.arrival.headers {
-                            ui.label(RichText::new(format!("{k}: {v}")).monospace().small());
-                        }
-                        let mut raw = clip(&ex.arrival.raw_body, 64 * 1024);
+                        ui.label(
+                            RichText::new(ex.arrival.headers.trim_end())
+                                .monospace()
+                                .small(),
+                        );
+                        let mut raw = clip(&ex.arrival.text(), 64 * 1024);
                         ui.add(
                             egui::TextEdit::multiline(&mut raw)
                                 .code_editor()
@@ -818,10 +832,9 @@ impl App {
                     egui::Button::new(RichText::new(text).strong()),
                 )
                 .clicked()
+                && let Some(r) = reply
             {
-                if let Some(r) = reply {
-                    self.commands.push(Command::Answer(id, r));
-                }
+                self.commands.push(Command::Answer(id, r));
             }
             if findings.is_empty() {
                 ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
@@ -849,10 +862,9 @@ impl App {
         if ui
             .add_enabled(success.is_ok(), egui::Button::new("Report success"))
             .clicked()
+            && let Ok(r) = success
         {
-            if let Ok(r) = success {
-                self.commands.push(Command::Report(id, r));
-            }
+            self.commands.push(Command::Report(id, r));
         }
         ui.horizontal(|ui| {
             let l = ui.label("Error description");
@@ -897,6 +909,12 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        if let Some(id) = self.selected
+            && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
+            && let Some(ex) = self.log.get(id as usize - 1)
+        {
+            self.inspected = Some((id, Arc::new(ex.arrival.inspect())));
+        }
         egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
         egui::Panel::bottom("status").show(ui, |ui| match &self.status {
             Some((s, err)) => {

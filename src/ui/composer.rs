@@ -131,11 +131,10 @@ impl AnswerDraft {
     /// Contract findings about the answer, as the engine will judge it at `now`.
     pub fn findings(&self, now: DateTime<Utc>) -> Result<Vec<Finding>, String> {
         let reply = self.build()?;
-        let body = serde_json::to_vec(&reply.body).unwrap_or_default();
         Ok(check_answer(
             self.method,
             reply.status,
-            &body,
+            &reply.body,
             self.output.as_ref(),
             now,
         ))

@@ -1,0 +1,233 @@
+//! Over real sockets on 127.0.0.1: the whole loop, the `serve` command, and start/stop errors.
+
+mod common;
+
+use actionbench::domain::clock::SystemClock;
+use actionbench::domain::invocation::Phase;
+use actionbench::engine::{Engine, EngineConfig, Mode};
+use actionbench::server::{self, StartError};
+use common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_loop_over_http_timeout_then_completion_report() {
+    let mut config = EngineConfig {
+        default_mode: Mode::Auto,
+        ..EngineConfig::default()
+    };
+    actionbench::cli::AutoAnswer::Timeout(60).configure(&mut config);
+    let engine = Engine::new(config, Arc::new(SystemClock));
+    engine.add_samples(&samples());
+    let handle = server::start(engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("starts");
+    let base = format!("http://{}", handle.addr);
+    let client = reqwest::Client::new();
+
+    let approval = sample("02-").sample;
+    let out = actionbench::sender::send_sample(&client, &base, &approval)
+        .await
+        .expect("sent");
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        out.json().expect("json")["timeoutLengthOptions"]["timeoutInMinutes"],
+        60
+    );
+    let ex = engine.snapshot().pop().expect("logged");
+    assert!(matches!(ex.phase, Phase::Waiting { .. }));
+    let token = ex.invocation_token.clone().expect("token");
+
+    // The developer's code reports completion to the mock API, with its access token.
+    let report = json!({"invocationToken": token, "status": "SUCCESS", "successInfo": {"result": {"decision": "REJECTED"}}});
+    let res = client
+        .post(format!(
+            "{base}/automations_runtime/v1/report-action-invocation-completed"
+        ))
+        .header("authorization", "app-access-token")
+        .json(&report)
+        .send()
+        .await
+        .expect("reported");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.json::<Value>().await.expect("json"), json!({}));
+    assert_eq!(
+        engine.exchange(ex.id).expect("ex").phase,
+        Phase::Completed {
+            result: json!({"decision": "REJECTED"})
+        }
+    );
+    // Unknown paths over a real socket: a JSON 404 naming the routes.
+    let res = client
+        .post(format!("{base}/v1/on-before-save"))
+        .body("{}")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(
+        res.text()
+            .await
+            .expect("text")
+            .contains("/v1/validate-configuration")
+    );
+    handle.stop(Duration::from_secs(2)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_answers_held_calls_503_within_two_seconds() {
+    let engine = Engine::new(EngineConfig::default(), Arc::new(SystemClock));
+    let handle = server::start(engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("starts");
+    let url = format!("http://{}/v1/invoke", handle.addr);
+    let callers: Vec<_> = (0..3)
+        .map(|i| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let body = invoke_request("send-email", &format!("tok-{i}")).to_string();
+                reqwest::Client::new()
+                    .post(url)
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    for _ in 0..500 {
+        if engine
+            .snapshot()
+            .iter()
+            .filter(|e| e.phase.is_held())
+            .count()
+            == 3
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = Instant::now();
+    handle.stop(Duration::from_secs(2)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "stopped in {:?}",
+        started.elapsed()
+    );
+    for c in callers {
+        assert_eq!(c.await.expect("joined").expect("answered"), 503);
+    }
+    assert!(engine.snapshot().iter().all(|e| e.phase == Phase::ShutDown));
+}
+
+#[tokio::test]
+async fn a_port_in_use_and_a_remote_address_are_clear_errors() {
+    let engine = Engine::new(EngineConfig::default(), Arc::new(SystemClock));
+    let first = server::start(engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("starts");
+    let again = server::start(engine.clone(), first.addr).await;
+    let Err(e @ StartError::InUse(_)) = again else {
+        panic!("expected InUse")
+    };
+    assert!(
+        e.to_string().contains("already in use") && e.to_string().contains("--port"),
+        "{e}"
+    );
+    let remote =
+        server::check_bind("0.0.0.0".parse().expect("ip"), 4010, false).expect_err("refused");
+    assert!(remote.to_string().contains("--allow-remote"), "{remote}");
+    assert!(server::check_bind("0.0.0.0".parse().expect("ip"), 4010, true).is_ok());
+    assert!(server::check_bind("::1".parse().expect("ip"), 4010, false).is_ok());
+    first.stop(Duration::from_secs(2)).await;
+}
+
+/// Reads JSON lines from the child until one matches, with a deadline.
+fn next_line(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    want: impl Fn(&Value) -> bool,
+) -> Value {
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        let v: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"));
+        if want(&v) {
+            return v;
+        }
+    }
+    panic!("serve ended before the expected line");
+}
+
+#[test]
+fn serve_prints_one_json_line_per_event() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["serve", "--port", "0", "--answer", "timeout:5"])
+        .arg("--samples")
+        .arg(root().join("samples"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let guard = KillOnDrop(&mut child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let listening = next_line(&mut lines, |v| v["event"] == "listening");
+    let url = listening["url"].as_str().expect("url").to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(listening["samples"], 8);
+
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let res = client
+        .post(format!("{url}/v1/invoke"))
+        .body(invoke_request("send-email", "tok-s").to_string())
+        .send()
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 200);
+    let arrived = next_line(&mut lines, |v| v["event"] == "arrived");
+    assert_eq!(arrived["path"], "/v1/invoke");
+    let waiting = next_line(&mut lines, |v| v["event"] == "waiting");
+    assert_eq!(
+        (waiting["actionKey"].clone(), waiting["status"].clone()),
+        (json!("send-email"), json!(200))
+    );
+    assert!(waiting["deadline"].is_string());
+
+    let res = client
+        .post(format!("{url}/v1/invoke"))
+        .body("{oops")
+        .send()
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 400);
+    let rejected = next_line(&mut lines, |v| v["event"] == "rejected");
+    assert_eq!(
+        (rejected["code"].clone(), rejected["flagged"].clone()),
+        (json!("INVALID_JSON"), json!(true))
+    );
+
+    let report = json!({"invocationToken": "tok-s", "status": "FAILURE", "failureInfo": {"errorDescription": "bounced"}});
+    let res = client
+        .post(format!(
+            "{url}/automations_runtime/v1/report-action-invocation-completed"
+        ))
+        .body(report.to_string())
+        .send()
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 200);
+    let failed = next_line(&mut lines, |v| v["event"] == "failed");
+    assert_eq!(failed["errorDescription"], "bounced");
+}
+
+struct KillOnDrop<'a>(&'a mut std::process::Child);
+
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
