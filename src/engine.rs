@@ -206,6 +206,7 @@ pub enum EventKind {
 impl EventKind {
     fn of(phase: &Phase) -> EventKind {
         match phase {
+            Phase::Received => EventKind::Arrived,
             Phase::Held { .. } => EventKind::Held,
             Phase::Answered => EventKind::Answered,
             Phase::Waiting { .. } => EventKind::Waiting,
@@ -289,6 +290,8 @@ pub struct Engine {
     state: Mutex<State>,
     keys: RwLock<Keys>,
     closing: AtomicBool,
+    /// Whether anyone subscribed to events (so intake can skip copies nobody reads).
+    subscribed: AtomicBool,
     warp: Mutex<TimeWarp>,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
@@ -305,6 +308,7 @@ impl Engine {
             state: Mutex::new(State::default()),
             keys: RwLock::new(Keys::default()),
             closing: AtomicBool::new(false),
+            subscribed: AtomicBool::new(false),
             warp: Mutex::new(warp),
             clock,
             config,
@@ -424,6 +428,7 @@ impl Engine {
     ) -> Subscription {
         let (tx, rx) = std::sync::mpsc::sync_channel(capacity.max(1));
         let lagged = Arc::new(AtomicBool::new(false));
+        self.subscribed.store(true, Ordering::Release);
         self.lock().subscribers.push(Subscriber {
             tx,
             lagged: lagged.clone(),
@@ -452,6 +457,12 @@ impl Engine {
         let Some(ex) = st.exchanges.get(index(id)) else {
             return;
         };
+        let ex = ex.clone();
+        Engine::send(st, kind, &ex);
+    }
+
+    /// Sends `ex` as it is given (not as the log holds it) to every subscriber.
+    fn send(st: &mut State, kind: EventKind, ex: &Exchange) {
         st.subscribers.retain(|s| {
             match s.tx.try_send(Event {
                 kind,
@@ -501,7 +512,7 @@ impl Engine {
             invocation_token: None,
             arrival: Arc::default(),
             findings: vec![],
-            phase: Phase::Answered,
+            phase: Phase::Received,
             response: None,
             timeline: vec![],
         };
@@ -544,6 +555,8 @@ impl Engine {
             }
             other => other,
         };
+        // The exchange as it arrived, for subscribers, before an answer is written into it.
+        let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
         // An answer decided now is written into the exchange before the lock, which is then
         // held only to append it.
         let plan = match plan {
@@ -570,7 +583,10 @@ impl Engine {
         }
         let answered = matches!(plan, Plan::Answered(_)).then(|| EventKind::of(&ex.phase));
         st.exchanges.push(ex);
-        Engine::emit(&mut st, EventKind::Arrived, id);
+        if let Some(mut arrived) = arrived {
+            arrived.id = id;
+            Engine::send(&mut st, EventKind::Arrived, &arrived);
+        }
         match plan {
             Plan::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
             Plan::Report(body) => {
@@ -1173,9 +1189,9 @@ fn judge(
             reason: format!("answered HTTP {} {}", reply.status, summary(&findings)),
         },
     };
-    let phase = Phase::Held { hold_until: sim }
-        .answer(outcome)
-        .unwrap_or(Phase::Answered);
+    // An answer is judged as if fresh; whether the call may still be answered is the caller's
+    // concern (only held calls are answered later).
+    let phase = Phase::Received.answer(outcome).unwrap_or(Phase::Answered);
     (findings, phase)
 }
 

@@ -21,6 +21,16 @@ pub enum EnvelopeKind {
 }
 
 impl EnvelopeKind {
+    /// For narrow places: the log's column.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            EnvelopeKind::PlainJson => "JSON",
+            EnvelopeKind::PlainEnvelope => "envelope",
+            EnvelopeKind::JwtVerified => "JWT ok",
+            EnvelopeKind::JwtUnverified => "JWT ?",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             EnvelopeKind::PlainJson => "JSON",

@@ -15,6 +15,8 @@ pub type ExchangeId = u64;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "phase", rename_all = "kebab-case")]
 pub enum Phase {
+    /// Just arrived: not yet answered, held or refused.
+    Received,
     /// The caller waits for the developer's answer until `hold_until`.
     Held { hold_until: DateTime<Utc> },
     /// Answered and done: an IMMEDIATE invoke, or a validate-configuration / quota-info answer.
@@ -42,6 +44,7 @@ pub enum Phase {
 impl Phase {
     pub fn label(&self) -> &'static str {
         match self {
+            Phase::Received => "received",
             Phase::Held { .. } => "held",
             Phase::Answered => "answered",
             Phase::Waiting { .. } => "waiting",
@@ -56,10 +59,10 @@ impl Phase {
         }
     }
 
-    /// The phase an answer leads to, from `Held` only.
+    /// The phase an answer leads to, from `Received` or `Held` only.
     pub fn answer(&self, outcome: InvokeOutcome) -> Result<Phase, TransitionError> {
         match self {
-            Phase::Held { .. } => Ok(match outcome {
+            Phase::Received | Phase::Held { .. } => Ok(match outcome {
                 InvokeOutcome::Immediate => Phase::Answered,
                 InvokeOutcome::Wait { deadline } => Phase::Waiting { deadline },
                 InvokeOutcome::Failed { reason } => Phase::Failed { reason },
@@ -260,8 +263,12 @@ impl Exchange {
                 .is_some_and(|r| r.findings.iter().any(|f| f.severity == Severity::Error))
     }
 
-    pub fn method_label(&self) -> &str {
-        self.method.map(Method::label).unwrap_or(&self.path)
+    /// The method's name; the HTTP method and path too when they are not what Wix sends.
+    pub fn method_label(&self) -> String {
+        match self.method {
+            Some(m) if self.http_method.eq_ignore_ascii_case("POST") => m.label().to_string(),
+            _ => format!("{} {}", self.http_method, self.path),
+        }
     }
 
     pub fn note(&mut self, at: DateTime<Utc>, text: impl Into<String>) {

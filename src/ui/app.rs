@@ -545,11 +545,11 @@ impl App {
             .stick_to_bottom(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(44.0))
+            .column(Column::exact(40.0))
             .column(Column::exact(62.0))
+            .column(Column::initial(105.0).at_least(70.0).clip(true))
             .column(Column::initial(120.0).at_least(70.0).clip(true))
-            .column(Column::initial(130.0).at_least(70.0).clip(true))
-            .column(Column::initial(120.0).at_least(70.0).clip(true))
+            .column(Column::initial(150.0).at_least(80.0).clip(true))
             .column(Column::remainder().at_least(60.0).clip(true))
             .header(20.0, |mut h| {
                 for title in ["#", "Time", "Method", "Action key", "Status", "Envelope"] {
@@ -594,7 +594,10 @@ impl App {
                         );
                     });
                     row.col(|ui| {
-                        ui.label(ex.envelope.map(|e| e.label()).unwrap_or("—"));
+                        let label = ui.label(ex.envelope.map(|e| e.short_label()).unwrap_or("—"));
+                        if let Some(e) = ex.envelope {
+                            label.on_hover_text(e.label());
+                        }
                     });
                     if row.response().clicked() {
                         clicked = Some(ex.id);
