@@ -9,6 +9,7 @@ use crate::domain::clock::{Clock, TimeWarp};
 use crate::domain::contract::{self, Finding, InvokeOutcome, Severity};
 use crate::domain::envelope::{self, JwtConfig};
 use crate::domain::invocation::*;
+use crate::domain::quick;
 use crate::domain::sample::LoadedSample;
 use crate::domain::schema::Schema;
 use crate::domain::wire::{self, CompletionReport, InvokeResponse, Method, from_value_at};
@@ -696,6 +697,30 @@ impl Engine {
         real: DateTime<Utc>,
         sim: DateTime<Utc>,
     ) -> Plan<'b> {
+        if method == Method::Invoke
+            && let Some(q) = quick::quick_invoke(body)
+        {
+            ex.envelope = Some(q.kind);
+            let key = q.action_key.into_owned();
+            if let Some(src) = q.activation_source.as_deref() {
+                ex.findings.extend(source_finding(src));
+            }
+            let has_input = self
+                .keys()
+                .schemas
+                .get(&key)
+                .is_some_and(|s| s.input.is_some());
+            let params = has_input
+                .then(|| serde_json::from_str::<Value>(q.action_params.get()).ok())
+                .flatten();
+            return self.plan_invoke_tail(
+                key,
+                params.as_ref(),
+                q.invocation_token.as_deref(),
+                ex,
+                sim,
+            );
+        }
         let decoded = match envelope::decode(body, &self.config.jwt, real) {
             Ok(d) => d,
             Err(e) => return Plan::Refuse(Reply::error(e.status(), e.code(), &e.to_string())),
@@ -714,21 +739,49 @@ impl Engine {
         };
         ex.findings.extend(findings);
         if method == Method::Invoke {
-            if let Some(params) = request.get("actionParams") {
-                let keys = self.keys();
-                if let Some(input) = keys.schemas.get(&key).and_then(|s| s.input.as_ref()) {
-                    ex.findings
-                        .extend(contract::check_action_params(params, input));
-                }
-            }
-            match request.pointer("/activationContext/invocationToken").and_then(Value::as_str) {
-                Some(t) => ex.invocation_token = Some(t.to_string()),
-                None => ex.findings.push(Finding::warning(
-                    "no-invocation-token",
-                    "activationContext.invocationToken is missing: a timeout answer could not be completed",
-                )),
+            let token = request
+                .pointer("/activationContext/invocationToken")
+                .and_then(Value::as_str);
+            return self.plan_invoke_tail(key, request.get("actionParams"), token, ex, sim);
+        }
+        self.plan_answer(method, key, ex, sim)
+    }
+
+    /// What both readings of an Invoke body share: the params against the input schema, the
+    /// token, and the answer.
+    fn plan_invoke_tail<'b>(
+        &self,
+        key: String,
+        params: Option<&Value>,
+        token: Option<&str>,
+        ex: &mut Exchange,
+        sim: DateTime<Utc>,
+    ) -> Plan<'b> {
+        if let Some(params) = params {
+            let keys = self.keys();
+            if let Some(input) = keys.schemas.get(&key).and_then(|s| s.input.as_ref()) {
+                ex.findings
+                    .extend(contract::check_action_params(params, input));
             }
         }
+        match token {
+            Some(t) => ex.invocation_token = Some(t.to_string()),
+            None => ex.findings.push(Finding::warning(
+                "no-invocation-token",
+                "activationContext.invocationToken is missing: a timeout answer could not be completed",
+            )),
+        }
+        self.plan_answer(Method::Invoke, key, ex, sim)
+    }
+
+    /// The answer the key's policy gives, judged; or a hold.
+    fn plan_answer<'b>(
+        &self,
+        method: Method,
+        key: String,
+        ex: &mut Exchange,
+        sim: DateTime<Utc>,
+    ) -> Plan<'b> {
         let policy = self.policy_arc(&key);
         ex.action_key = Some(key);
         let (reply, by) = match policy.mode {
@@ -1242,6 +1295,19 @@ pub fn check_answer(
 
 type RequestProblem = (&'static str, String);
 
+/// A warning when `activationInitiationSource` is none of the documented values.
+fn source_finding(src: &str) -> Option<Finding> {
+    (!wire::ACTIVATION_SOURCES.contains(&src)).then(|| {
+        Finding::warning(
+            "unknown-activation-source",
+            format!(
+                "activationInitiationSource {src:?} is not one of {:?}",
+                wire::ACTIVATION_SOURCES
+            ),
+        )
+    })
+}
+
 fn require_string<'a>(req: &'a Value, field: &str) -> Result<&'a str, RequestProblem> {
     match req.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
@@ -1292,19 +1358,11 @@ fn parse_plugin_request(
             }
             wire::check_field_types(req, wire::INVOKE_FIELD_TYPES)
                 .map_err(|e| ("INVALID_FIELD", e))?;
-            if let Some(src) =
-                req.pointer("/activationContext/activationSourceInfo/activationInitiationSource")
-                && !src
-                    .as_str()
-                    .is_some_and(|s| wire::ACTIVATION_SOURCES.contains(&s))
+            if let Some(src) = req
+                .pointer("/activationContext/activationSourceInfo/activationInitiationSource")
+                .and_then(Value::as_str)
             {
-                findings.push(Finding::warning(
-                    "unknown-activation-source",
-                    format!(
-                        "activationInitiationSource {src} is not one of {:?}",
-                        wire::ACTIVATION_SOURCES
-                    ),
-                ));
+                findings.extend(source_finding(src));
             }
         }
         Method::ValidateConfiguration => {

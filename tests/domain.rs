@@ -536,3 +536,89 @@ fn the_field_type_table_agrees_with_the_typed_request() {
         );
     }
 }
+
+/// The hot path either agrees with the full decode or steps aside.
+fn assert_quick_agrees(body: &[u8]) -> bool {
+    use actionbench::domain::quick::quick_invoke;
+    let Some(q) = quick_invoke(body) else {
+        return false;
+    };
+    let full = envelope::decode(body, &JwtConfig::default(), t0()).unwrap_or_else(|e| {
+        panic!(
+            "quick took what the full decode refuses ({e}): {}",
+            String::from_utf8_lossy(body)
+        )
+    });
+    assert_eq!(q.kind, full.kind);
+    let req = &full.request;
+    assert_eq!(req["actionKey"].as_str(), Some(q.action_key.as_ref()));
+    assert!(!q.action_key.is_empty());
+    assert!(req["actionParams"].is_object());
+    assert_eq!(
+        serde_json::from_str::<Value>(q.action_params.get()).expect("params"),
+        req["actionParams"]
+    );
+    assert_eq!(
+        req.pointer("/activationContext/invocationToken")
+            .and_then(Value::as_str),
+        q.invocation_token.as_deref()
+    );
+    assert!(
+        check_field_types(req, INVOKE_FIELD_TYPES).is_ok(),
+        "quick took a wrongly typed field: {req}"
+    );
+    true
+}
+
+#[test]
+fn the_quick_reading_agrees_with_the_full_decode() {
+    let mut taken = 0;
+    for s in samples()
+        .into_iter()
+        .filter(|s| s.sample.method == Method::Invoke)
+    {
+        let envelope = s.sample.envelope(true).to_string();
+        assert!(
+            assert_quick_agrees(envelope.as_bytes()),
+            "the hot path must take every sample"
+        );
+        assert!(
+            assert_quick_agrees(s.sample.request.to_string().as_bytes()),
+            "and its bare request"
+        );
+        taken += 2;
+        // Every wrongly typed field makes it step aside.
+        for (pointer, _) in INVOKE_FIELD_TYPES {
+            let mut bad = s.sample.request.clone();
+            let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+            if let Some(obj) = bad.pointer_mut(parent).and_then(Value::as_object_mut) {
+                obj.insert(key.into(), json!(7));
+                assert!(
+                    !assert_quick_agrees(bad.to_string().as_bytes()),
+                    "{pointer} as a number"
+                );
+            }
+        }
+    }
+    assert!(taken >= 12);
+    let odd: Vec<&[u8]> = vec![
+        b"",
+        b"{",
+        b"[]",
+        br#"{"actionKey": "", "actionParams": {}}"#,
+        br#"{"actionKey": 5, "actionParams": {}}"#,
+        br#"{"actionKey": "k", "actionParams": []}"#,
+        br#"{"actionKey": "k"}"#,
+        br#"{"actionKey": "k", "actionParams": {}, "actionKey": "j"}"#,
+        br#"{"request": {"actionKey": "k", "actionParams": {}}, "metadata": 3}"#,
+        br#"{"request": {"actionKey": "k", "actionParams": {}}, "actionKey": "x"}"#,
+        br#"{"request": 5, "actionKey": "k", "actionParams": {}}"#,
+        br#"{"actionKey": "k\u00e9", "actionParams": {"a": "\n"}, "activationContext": {"invocationToken": "t\"q"}}"#,
+        br#"{"actionKey": "k", "actionParams": {}, "activationContext": null}"#,
+        br#"{"actionKey": "k", "actionParams": {}, "activationContext": {"payload": []}}"#,
+    ];
+    for body in odd {
+        assert_quick_agrees(body);
+    }
+    assert!(assert_quick_agrees(br#"{"actionKey": "k\u00e9", "actionParams": {}, "activationContext": {"invocationToken": "t\"q"}}"#));
+}

@@ -190,7 +190,10 @@ fn serve_prints_one_json_line_per_event() {
         .expect("sent");
     assert_eq!(res.status().as_u16(), 200);
     let arrived = next_line(&mut lines, |v| v["event"] == "arrived");
-    assert_eq!((arrived["path"].clone(), arrived["phase"].clone()), (json!("/v1/invoke"), json!("received")));
+    assert_eq!(
+        (arrived["path"].clone(), arrived["phase"].clone()),
+        (json!("/v1/invoke"), json!("received"))
+    );
     let waiting = next_line(&mut lines, |v| v["event"] == "waiting");
     assert_eq!(
         (waiting["actionKey"].clone(), waiting["status"].clone()),

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod contract;
 pub mod envelope;
 pub mod invocation;
+pub mod quick;
 pub mod sample;
 pub mod schema;
 pub mod wire;
