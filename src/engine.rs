@@ -12,7 +12,9 @@ use crate::domain::invocation::*;
 use crate::domain::quick;
 use crate::domain::sample::LoadedSample;
 use crate::domain::schema::Schema;
-use crate::domain::wire::{self, CompletionReport, InvokeResponse, Method, from_value_at};
+use crate::domain::wire::{
+    self, CompletionReport, InvokeResponse, Method, from_value_at, json_type,
+};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -1317,17 +1319,6 @@ fn require_string<'a>(req: &'a Value, field: &str) -> Result<&'a str, RequestPro
             format!("{field} must be a string, got {}", json_type(other)),
         )),
         None => Err(("MISSING_FIELD", format!("{field} is required"))),
-    }
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -533,3 +533,103 @@ fn intake_never_panics_on_odd_bytes() {
         }
     }
 }
+
+/// A small deterministic generator, so the fuzz cases are the same on every run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[tokio::test]
+async fn mangled_bodies_always_get_a_json_answer_and_a_log_entry() {
+    let (engine, _) = engine(Mode::Auto);
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let seeds: Vec<Vec<u8>> = samples()
+        .iter()
+        .flat_map(|s| {
+            [
+                s.sample.envelope(false).to_string().into_bytes(),
+                s.sample.request.to_string().into_bytes(),
+            ]
+        })
+        .chain([sign(
+            &claims(invoke_request("send-email", "t-z")),
+            "test-wix-private.pem",
+        )
+        .into_bytes()])
+        .collect();
+    let paths = [
+        "/v1/invoke",
+        "/v1/validate-configuration",
+        "/v1/quota-info",
+        REPORT,
+    ];
+    let cases = 1500;
+    for i in 0..cases {
+        let mut body = seeds[rng.below(seeds.len())].clone();
+        for _ in 0..=rng.below(4) {
+            let at = rng.below(body.len());
+            match rng.below(4) {
+                0 => body[at] = rng.next() as u8,
+                1 => body.truncate(at),
+                2 => body.insert(at, b"{}[],:\"\\0e-"[rng.below(11)]),
+                _ => {
+                    let end = (at + rng.below(40)).min(body.len());
+                    body.drain(at..end);
+                }
+            }
+            if body.is_empty() {
+                break;
+            }
+        }
+        let path = paths[rng.below(paths.len())];
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .body(Body::from(body.clone()))
+            .expect("request");
+        let res = router(engine.clone())
+            .oneshot(req)
+            .await
+            .expect("infallible");
+        let status = res.status().as_u16();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "case {i}: not JSON ({status}) for {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
+        if status >= 400 {
+            assert!(
+                v["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "case {i}: {v}"
+            );
+        }
+        assert_eq!(engine.len(), i + 1, "case {i} was not logged");
+    }
+}
+
+#[test]
+fn a_reader_that_falls_behind_is_told_to_resync() {
+    let (engine, _) = engine(Mode::Auto);
+    let sub = engine.subscribe(2, None);
+    for i in 0..3 {
+        let body = invoke_request("send-email", &format!("t-{i}")).to_string();
+        engine.intake(actionbench::engine::Incoming::post("/v1/invoke", body));
+    }
+    assert!(sub.take_lagged(), "six events into a queue of two");
+    assert!(!sub.take_lagged(), "the flag is taken once");
+    assert_eq!(engine.snapshot().len(), 3, "the snapshot has everything");
+}

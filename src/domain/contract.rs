@@ -42,17 +42,6 @@ pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
@@ -139,7 +128,7 @@ fn check_invoke_value(
     let Some(obj) = v.as_object() else {
         out.push(Finding::error(
             "not-object",
-            format!("the answer must be a JSON object, not {}", type_name(v)),
+            format!("the answer must be a JSON object, not {}", json_type(v)),
         ));
         return;
     };
@@ -151,7 +140,7 @@ fn check_invoke_value(
                 "timeout-type-invalid",
                 format!(
                     "invokeTimeoutType must be a string, not {}",
-                    type_name(other)
+                    json_type(other)
                 ),
             ));
             return;
@@ -236,7 +225,7 @@ fn check_invoke_value(
             "result-not-object",
             format!(
                 "result must be an object ({{}} when there is no output schema), not {}",
-                type_name(other)
+                json_type(other)
             ),
         )),
     }
@@ -378,7 +367,7 @@ pub fn check_validate_json(status: u16, v: &Value) -> Vec<Finding> {
             "configuration-error-shape",
             format!(
                 "configurationErrors must be an array, not {}",
-                type_name(other)
+                json_type(other)
             ),
         )),
     }
@@ -437,7 +426,7 @@ fn answer_object<'v>(status: u16, v: &'v Value, out: &mut Vec<Finding>) -> Optio
     } else {
         out.push(Finding::error(
             "not-object",
-            format!("the answer must be a JSON object, not {}", type_name(v)),
+            format!("the answer must be a JSON object, not {}", json_type(v)),
         ));
         None
     }
@@ -450,7 +439,7 @@ pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Findin
     let Some(obj) = v.as_object() else {
         out.push(Finding::error(
             "not-object",
-            format!("the report must be a JSON object, not {}", type_name(v)),
+            format!("the report must be a JSON object, not {}", json_type(v)),
         ));
         return out;
     };
@@ -468,7 +457,7 @@ pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Findin
         Some(Value::String(_)) => {}
         Some(other) => out.push(Finding::error(
             "token-missing",
-            format!("invocationToken must be a string, not {}", type_name(other)),
+            format!("invocationToken must be a string, not {}", json_type(other)),
         )),
         None => out.push(Finding::error(
             "token-missing",
@@ -514,7 +503,7 @@ pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Findin
                     "result-not-object",
                     format!(
                         "successInfo.result must be an object, not {}",
-                        type_name(other)
+                        json_type(other)
                     ),
                 )),
             }

@@ -502,16 +502,20 @@ pub fn check_field_types(v: &Value, table: &[(&str, JsonType)]) -> Result<(), St
                 JsonType::Bool => "a boolean",
                 JsonType::Object => "an object",
             };
-            let got = match found {
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "an array",
-                Value::Object(_) => "an object",
-            };
-            return Err(format!("{name} must be {want}, got {got}"));
+            return Err(format!("{name} must be {want}, got {}", json_type(found)));
         }
     }
     Ok(())
+}
+
+/// A value's JSON type, as a sentence names it: "a string", "an object", "null".
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }

@@ -10,7 +10,7 @@ use crate::domain::envelope::Inspected;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::{CompletionReport, Method};
-use crate::engine::{Engine, Mode, Policy, Reply, Subscription};
+use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
 use crate::sender::{SendOutcome, send_sample};
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
@@ -203,6 +203,13 @@ impl App {
         self.reports.get_mut(&id)
     }
 
+    fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {
+        ex.action_key
+            .as_deref()
+            .map(|k| self.core.engine.schemas(k))
+            .unwrap_or_default()
+    }
+
     /// Takes one exchange's new state into the window's copy of the log.
     fn take(&mut self, ex: Exchange) {
         let id = ex.id;
@@ -216,11 +223,7 @@ impl App {
             Phase::Held { .. } => {
                 self.held.insert(id);
                 if !self.drafts.contains_key(&id) {
-                    let schemas = ex
-                        .action_key
-                        .as_deref()
-                        .map(|k| self.core.engine.schemas(k))
-                        .unwrap_or_default();
+                    let schemas = self.schemas_for(&ex);
                     let method = ex.method.unwrap_or(Method::Invoke);
                     self.drafts
                         .insert(id, AnswerDraft::new(method, &schemas, self.now));
@@ -238,11 +241,7 @@ impl App {
         if matches!(ex.phase, Phase::Waiting { .. }) {
             self.waiting.insert(id);
             if !self.reports.contains_key(&id) {
-                let schemas = ex
-                    .action_key
-                    .as_deref()
-                    .map(|k| self.core.engine.schemas(k))
-                    .unwrap_or_default();
+                let schemas = self.schemas_for(&ex);
                 self.reports.insert(id, ReportDraft::new(&schemas));
             }
         } else {
