@@ -1193,7 +1193,7 @@ fn apply_answer(
             sim,
             format!(
                 "waiting for a completion report until {}",
-                deadline.to_rfc3339()
+                deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         ),
         Phase::Failed { reason } => now_note(ex, sim, format!("the step failed: {reason}")),

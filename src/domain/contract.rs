@@ -269,7 +269,7 @@ fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
             "timeout-date-past",
             format!(
                 "timeoutDate {s} is not in the future (now is {})",
-                now.to_rfc3339()
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         )),
         Ok(d) if d > now + Duration::days(365) => out.push(Finding::error(

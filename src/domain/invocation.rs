@@ -159,7 +159,11 @@ impl std::fmt::Display for ReportRefusal {
         match self {
             ReportRefusal::AlreadyCompleted => write!(f, "this invocation was already completed"),
             ReportRefusal::TimedOut(d) => {
-                write!(f, "this invocation timed out at {}", d.to_rfc3339())
+                write!(
+                    f,
+                    "this invocation timed out at {}",
+                    d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )
             }
             ReportRefusal::NotWaiting(p) => {
                 write!(

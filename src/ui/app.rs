@@ -677,6 +677,13 @@ impl App {
                     self.report_form(ui, &ex);
                     ui.separator();
                 }
+                ui.label(RichText::new("Timeline").strong());
+                for t in &ex.timeline {
+                    ui.label(
+                        RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.text)).small(),
+                    );
+                }
+                ui.separator();
                 if !ex.findings.is_empty() {
                     ui.label(RichText::new("About the request").strong());
                     finding_list(ui, &ex.findings);
@@ -736,13 +743,6 @@ impl App {
                     ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
                     finding_list(ui, &r.findings);
                     json_tree(ui, base, "response body", &r.body);
-                }
-                ui.separator();
-                ui.label(RichText::new("Timeline").strong());
-                for t in &ex.timeline {
-                    ui.label(
-                        RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.text)).small(),
-                    );
                 }
                 ui.separator();
                 egui::CollapsingHeader::new("Raw request")
