@@ -322,10 +322,6 @@ impl Engine {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn config(&self) -> &EngineConfig {
-        &self.config
-    }
-
     /// Real (unwarped) time: hold deadlines and JWT times use it.
     pub fn real_now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -728,6 +724,17 @@ impl Engine {
             Err(e) => return Plan::Refuse(Reply::error(e.status(), e.code(), &e.to_string())),
         };
         ex.envelope = Some(decoded.kind);
+        let extension = decoded
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("appExtensionType"))
+            .and_then(Value::as_str);
+        if let Some(ext) = extension.filter(|e| !e.eq_ignore_ascii_case(wire::APP_EXTENSION_TYPE)) {
+            ex.findings.push(Finding::warning(
+                "app-extension-type",
+                format!("metadata.appExtensionType is {ext:?}: the SDK routes only {:?} to an action provider", wire::APP_EXTENSION_TYPE),
+            ));
+        }
         if decoded.kind == envelope::EnvelopeKind::JwtUnverified {
             ex.findings.push(Finding::warning(
                 "jwt-unverified",

@@ -110,17 +110,6 @@ impl Phase {
     pub fn is_held(&self) -> bool {
         matches!(self, Phase::Held { .. })
     }
-
-    /// Whether the run failed at this step, or the call was refused.
-    pub fn is_failure(&self) -> bool {
-        matches!(
-            self,
-            Phase::Failed { .. }
-                | Phase::TimedOut { .. }
-                | Phase::ReportedFailure { .. }
-                | Phase::Rejected { .. }
-        )
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

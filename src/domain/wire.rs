@@ -57,11 +57,6 @@ impl Method {
             Method::CompletionReport => "completion report",
         }
     }
-
-    /// Whether Wix calls this method on the provider (as opposed to the completion API).
-    pub fn is_service_plugin(self) -> bool {
-        self != Method::CompletionReport
-    }
 }
 
 pub const ACTIVATION_SOURCES: [&str; 3] = [
@@ -69,13 +64,6 @@ pub const ACTIVATION_SOURCES: [&str; 3] = [
     "MANUAL_ACTIVATION",
     "RERUN_ACTIVATION",
 ];
-pub const TIMEOUT_TYPES: [&str; 4] = [
-    "UNKNOWN_INVOKE_TIMEOUT_TYPE",
-    "IMMEDIATE",
-    "TIMEOUT_LENGTH",
-    "TIMEOUT_DATE",
-];
-pub const IDENTITY_TYPES: [&str; 5] = ["ANONYMOUS_VISITOR", "MEMBER", "WIX_USER", "APP", "UNKNOWN"];
 pub const MAX_TIMEOUT_MINUTES: i64 = 24 * 60;
 pub const MAX_TOKEN_LEN: usize = 500;
 pub const MAX_ERROR_DESCRIPTION_LEN: usize = 1000;
@@ -360,14 +348,6 @@ pub struct ValidateConfigurationResponse {
     pub configuration_errors: Vec<ConfigurationError>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QuotaInfoRequest {
-    pub action_key: String,
-    #[serde(flatten)]
-    pub extra: Object,
-}
-
 /// A quota answer that enforces nothing: the default for quota-info.
 pub fn unenforced_quota() -> Value {
     serde_json::json!({ "actionQuotaInfo": { "enforced": false, "quotaInfo": [] } })
@@ -375,7 +355,11 @@ pub fn unenforced_quota() -> Value {
 
 /// A valid configuration with no errors: the default for validate-configuration.
 pub fn valid_configuration() -> Value {
-    serde_json::json!({ "valid": true, "configurationErrors": [] })
+    let valid = ValidateConfigurationResponse {
+        valid: true,
+        configuration_errors: vec![],
+    };
+    serde_json::to_value(valid).unwrap_or_default()
 }
 
 /// Parses `value` as `T`, naming the path of the first field that does not fit.
