@@ -110,6 +110,7 @@ async fn load(addr: SocketAddr, body: Arc<String>, requests: usize, concurrency:
 }
 
 fn main() {
+    actionbench::alloc::configure();
     let requests = env("BENCH_REQUESTS", 20_000);
     let rounds = env("BENCH_ROUNDS", 5);
     let concurrency = env("BENCH_CONCURRENCY", 32);
