@@ -698,7 +698,7 @@ impl Engine {
         if method == Method::Invoke
             && let Some(q) = quick::quick_invoke(body)
         {
-            ex.envelope = Some(q.kind);
+            self.note_envelope(q.kind, ex);
             let key = q.action_key.into_owned();
             if let Some(src) = q.activation_source.as_deref() {
                 ex.findings.extend(source_finding(src));
@@ -723,7 +723,7 @@ impl Engine {
             Ok(d) => d,
             Err(e) => return Plan::Refuse(Reply::error(e.status(), e.code(), &e.to_string())),
         };
-        ex.envelope = Some(decoded.kind);
+        self.note_envelope(decoded.kind, ex);
         let extension = decoded
             .metadata
             .as_ref()
@@ -754,6 +754,21 @@ impl Engine {
             return self.plan_invoke_tail(key, request.get("actionParams"), token, ex, sim);
         }
         self.plan_answer(method, key, ex, sim)
+    }
+
+    /// Records how the body arrived, with a warning where the SDK would refuse it.
+    fn note_envelope(&self, kind: envelope::EnvelopeKind, ex: &mut Exchange) {
+        ex.envelope = Some(kind);
+        let plain = matches!(
+            kind,
+            envelope::EnvelopeKind::PlainJson | envelope::EnvelopeKind::PlainEnvelope
+        );
+        if plain && self.config.jwt.public_key.is_some() {
+            ex.findings.push(Finding::warning(
+                "plain-body",
+                "a plain JSON body, while a public key is set: Wix sends a signed JWT, and apps on the SDK refuse plain bodies",
+            ));
+        }
     }
 
     /// What both readings of an Invoke body share: the params against the input schema, the
