@@ -371,3 +371,22 @@ fn open_sample_adds_it_to_the_list() {
     h.get_by_label("Refund order (opened from a file)");
     assert!(b.engine.schemas("refund-order").output.is_some());
 }
+
+#[test]
+fn a_key_set_to_fail_in_the_window_answers_with_its_status_and_code() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label("send-email").click();
+    h.run();
+    h.get_by_label("fail").click();
+    h.run();
+    h.get_by_label("code").set_text_value_accesskit("QUOTA_EXCEEDED");
+    h.run();
+    h.get_by_label("HTTP").set_value_accesskit(429.0);
+    h.run();
+    let policy = b.engine.policy("send-email");
+    assert_eq!((policy.mode, policy.fail_status, policy.fail_code.as_str()), (Mode::Fail, 429, "QUOTA_EXCEEDED"));
+    let (status, body) = b.rt.block_on(post_sample(&b, "01-")).expect("answered");
+    assert_eq!((status, body), (429, json!({"applicationError": {"code": "QUOTA_EXCEEDED", "data": {}}})));
+}

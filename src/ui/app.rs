@@ -475,25 +475,29 @@ impl App {
             .map(|(k, p)| (k.clone(), p.clone()))
             .collect();
         for (key, policy) in keys {
-            ui.horizontal(|ui| {
-                let mut p = policy.clone();
-                egui::ComboBox::new(("mode", &key), RichText::new(&key).monospace())
-                    .selected_text(p.mode.label())
-                    .width(60.0)
-                    .show_ui(ui, |ui| {
-                        for m in Mode::ALL {
-                            ui.selectable_value(&mut p.mode, m, m.label());
-                        }
-                    });
-                if p.mode == Mode::Fail {
-                    let l = ui.label("status");
+            let mut p = policy.clone();
+            egui::ComboBox::new(("mode", &key), RichText::new(&key).monospace())
+                .selected_text(p.mode.label())
+                .width(60.0)
+                .show_ui(ui, |ui| {
+                    for m in Mode::ALL {
+                        ui.selectable_value(&mut p.mode, m, m.label());
+                    }
+                });
+            if p.mode == Mode::Fail {
+                ui.horizontal(|ui| {
+                    ui.add_space(12.0);
+                    let l = ui.label("HTTP");
                     ui.add(egui::DragValue::new(&mut p.fail_status).range(400..=599))
                         .labelled_by(l.id);
-                }
-                if p != policy {
-                    self.commands.push(Command::SetPolicy(key.clone(), p));
-                }
-            });
+                    let l = ui.label("code");
+                    ui.add(egui::TextEdit::singleline(&mut p.fail_code).desired_width(120.0))
+                        .labelled_by(l.id);
+                });
+            }
+            if p != policy {
+                self.commands.push(Command::SetPolicy(key.clone(), p));
+            }
         }
     }
 
