@@ -297,7 +297,7 @@ async fn a_held_call_waits_for_the_developers_answer() {
 }
 
 async fn wait_for_held(engine: &Arc<Engine>) -> u64 {
-    for _ in 0..500 {
+    for _ in 0..10_000 {
         if let Some(ex) = engine.snapshot().into_iter().find(|e| e.phase.is_held()) {
             return ex.id;
         }

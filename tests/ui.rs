@@ -75,7 +75,10 @@ fn harness(b: &Bench) -> Harness<'static, App> {
             root().join("tests/fixtures/opened-sample.json"),
         )),
     };
+    // New content (a held call, an opened sample) can take a few sizing passes to settle; a
+    // window that never settles still fails.
     Harness::builder()
+        .with_max_steps(8)
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(move |cc| App::new(core, &cc.egui_ctx))
 }
@@ -98,7 +101,7 @@ fn post_sample(b: &Bench, prefix: &str) -> tokio::task::JoinHandle<(u16, Value)>
 
 /// Waits (bounded) until the engine holds `n` calls: the HTTP request is in flight on another thread.
 fn wait_held(b: &Bench, n: usize) {
-    for _ in 0..400 {
+    for _ in 0..2000 {
         if b.engine
             .snapshot()
             .iter()
@@ -366,8 +369,10 @@ fn open_sample_adds_it_to_the_list() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
-        h.run();
+        // A step, not a run: the file arrives from another thread at any moment.
+        h.step();
     }
+    h.run();
     h.get_by_label("Refund order (opened from a file)");
     assert!(b.engine.schemas("refund-order").output.is_some());
 }
@@ -381,12 +386,22 @@ fn a_key_set_to_fail_in_the_window_answers_with_its_status_and_code() {
     h.run();
     h.get_by_label("fail").click();
     h.run();
-    h.get_by_label("code").set_text_value_accesskit("QUOTA_EXCEEDED");
+    h.get_by_label("code")
+        .set_text_value_accesskit("QUOTA_EXCEEDED");
     h.run();
     h.get_by_label("HTTP").set_value_accesskit(429.0);
     h.run();
     let policy = b.engine.policy("send-email");
-    assert_eq!((policy.mode, policy.fail_status, policy.fail_code.as_str()), (Mode::Fail, 429, "QUOTA_EXCEEDED"));
+    assert_eq!(
+        (policy.mode, policy.fail_status, policy.fail_code.as_str()),
+        (Mode::Fail, 429, "QUOTA_EXCEEDED")
+    );
     let (status, body) = b.rt.block_on(post_sample(&b, "01-")).expect("answered");
-    assert_eq!((status, body), (429, json!({"applicationError": {"code": "QUOTA_EXCEEDED", "data": {}}})));
+    assert_eq!(
+        (status, body),
+        (
+            429,
+            json!({"applicationError": {"code": "QUOTA_EXCEEDED", "data": {}}})
+        )
+    );
 }
