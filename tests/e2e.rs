@@ -98,7 +98,7 @@ async fn stopping_answers_held_calls_503_within_two_seconds() {
             })
         })
         .collect();
-    for _ in 0..500 {
+    for _ in 0..2000 {
         if engine
             .snapshot()
             .iter()

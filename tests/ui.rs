@@ -362,7 +362,7 @@ fn open_sample_adds_it_to_the_list() {
     h.run();
     h.get_by_label("Open sample…").click();
     h.run();
-    for _ in 0..200 {
+    for _ in 0..2000 {
         if h.query_by_label("Refund order (opened from a file)")
             .is_some()
         {
