@@ -2,11 +2,11 @@
 //!
 //! Both servers run on the same tokio runtime and are loaded by the same in-process client
 //! (32 concurrent connections on 127.0.0.1) with the same Invoke body. Each is measured in
-//! alternating rounds; each round's ratio compares two runs seconds apart, and the median of
+//! alternating short rounds; each round's ratio compares two runs a fraction of a second apart, and the median of
 //! those ratios is the figure (this VM's speed drifts between rounds by up to 1.5×, so a ratio
 //! of best rounds would compare different moments). Target: at least 0.8.
 //!
-//! Knobs: BENCH_REQUESTS (per round, default 20000), BENCH_ROUNDS (default 5),
+//! Knobs: BENCH_REQUESTS (per round, default 5000), BENCH_ROUNDS (default 15),
 //! BENCH_CONCURRENCY (default 32). Every round stops after 30 s at the most.
 
 // The same allocator as the app's binary (src/main.rs).
@@ -111,8 +111,8 @@ async fn load(addr: SocketAddr, body: Arc<String>, requests: usize, concurrency:
 
 fn main() {
     actionbench::alloc::configure();
-    let requests = env("BENCH_REQUESTS", 20_000);
-    let rounds = env("BENCH_ROUNDS", 5);
+    let requests = env("BENCH_REQUESTS", 5_000);
+    let rounds = env("BENCH_ROUNDS", 15);
     let concurrency = env("BENCH_CONCURRENCY", 32);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
