@@ -18,6 +18,7 @@ use crate::domain::wire::{
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -158,7 +159,10 @@ pub enum Body {
 pub struct Incoming {
     pub http_method: String,
     pub path: String,
-    pub headers: Vec<(String, String)>,
+    /// The request headers, one `name: value` line each, as the log shows them.
+    pub headers: String,
+    /// Whether an `Authorization` header came (the completion API wants the app's token).
+    pub authorized: bool,
     pub body: Body,
 }
 
@@ -167,16 +171,10 @@ impl Incoming {
         Incoming {
             http_method: "POST".into(),
             path: path.into(),
-            headers: vec![],
+            headers: String::new(),
+            authorized: false,
             body: Body::Read(body.into()),
         }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -300,8 +298,8 @@ pub struct Engine {
     config: EngineConfig,
 }
 
-fn now_note(ex: &mut Exchange, at: DateTime<Utc>, text: impl Into<String>) {
-    ex.note(at, text);
+fn is_post(incoming: &Incoming) -> bool {
+    incoming.http_method.eq_ignore_ascii_case("POST")
 }
 
 impl Engine {
@@ -515,18 +513,13 @@ impl Engine {
             response: None,
             timeline: vec![],
         };
-        now_note(
-            &mut ex,
-            sim,
-            format!("{} {} arrived", incoming.http_method, incoming.path),
-        );
-        let headers = incoming
-            .headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}\n"))
-            .collect();
+        let arrived: Cow<'static, str> = match method {
+            Some(m) if is_post(&incoming) && incoming.path == m.path() => m.arrived_note().into(),
+            _ => format!("{} {} arrived", incoming.http_method, incoming.path).into(),
+        };
+        ex.note(sim, arrived);
         let arrival = Arrival {
-            headers,
+            headers: incoming.headers.clone(),
             body,
             unread,
         };
@@ -589,7 +582,7 @@ impl Engine {
         match plan {
             Plan::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
             Plan::Report(body) => {
-                let auth = incoming.header("authorization").is_some();
+                let auth = incoming.authorized;
                 Intake::Now(self.intake_report(&mut st, id, body, auth, sim))
             }
             Plan::Answered(reply) | Plan::Answer { reply, .. } => {
@@ -605,7 +598,7 @@ impl Engine {
                 ex.phase = Phase::Held {
                     hold_until: real + self.config.hold_for,
                 };
-                now_note(ex, sim, "held: waiting for the developer's answer");
+                ex.note(sim, "held: waiting for the developer's answer");
                 Engine::emit(&mut st, EventKind::Held, id);
                 Intake::Held { id, reply: rx }
             }
@@ -676,8 +669,7 @@ impl Engine {
                 at: sim,
                 findings: vec![],
             });
-            now_note(
-                ex,
+            ex.note(
                 sim,
                 format!("refused with HTTP {}: {message}", reply.status),
             );
@@ -906,7 +898,7 @@ impl Engine {
         if st.pending.remove(&id).is_some() {
             if let Some(ex) = st.exchanges.get_mut(index(id)) {
                 ex.phase = Phase::CallerGone;
-                now_note(ex, sim, "the caller hung up before it was answered");
+                ex.note(sim, "the caller hung up before it was answered");
             }
             Engine::emit(&mut st, EventKind::CallerGone, id);
         }
@@ -941,8 +933,7 @@ impl Engine {
             };
             if let Some(next) = ex.phase.deadline_passed(sim) {
                 ex.phase = next;
-                now_note(
-                    ex,
+                ex.note(
                     deadline,
                     "no completion report before the deadline: the step failed and the run moves on without its output",
                 );
@@ -1045,7 +1036,7 @@ impl Engine {
                     at: sim,
                     findings: vec![],
                 });
-                now_note(ex, sim, format!("accepted: invocation #{target} updated"));
+                ex.note(sim, format!("accepted: invocation #{target} updated"));
                 Engine::emit(st, EventKind::Accepted, id);
                 reply
             }
@@ -1072,8 +1063,7 @@ impl Engine {
         let findings = contract::check_completion_report(report, output.as_ref());
         let ex = &mut st.exchanges[index(target)];
         if contract::has_errors(&findings) {
-            now_note(
-                ex,
+            ex.note(
                 sim,
                 format!(
                     "completion report {via} refused (400): {}",
@@ -1110,14 +1100,13 @@ impl Engine {
                 }
                 let ex = &mut st.exchanges[index(target)];
                 ex.phase = next.clone();
-                now_note(ex, sim, text);
+                ex.note(sim, text);
                 Engine::emit(st, EventKind::of(&next), target);
                 Ok(())
             }
             Err(refusal) => {
                 let reply = Reply::error(409, refusal.code(), &refusal.to_string());
-                now_note(
-                    ex,
+                ex.note(
                     sim,
                     format!("completion report {via} refused (409): {refusal}"),
                 );
@@ -1208,19 +1197,18 @@ fn apply_answer(
     } else {
         ""
     };
-    now_note(ex, sim, format!("{who}: HTTP {}{on_purpose}", reply.status));
+    ex.note(sim, format!("{who}: HTTP {}{on_purpose}", reply.status));
     match &phase {
-        Phase::Waiting { deadline } => now_note(
-            ex,
+        Phase::Waiting { deadline } => ex.note(
             sim,
             format!(
                 "waiting for a completion report until {}",
                 deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         ),
-        Phase::Failed { reason } => now_note(ex, sim, format!("the step failed: {reason}")),
+        Phase::Failed { reason } => ex.note(sim, format!("the step failed: {reason}")),
         Phase::Answered if method == Method::Invoke => {
-            now_note(ex, sim, "the run moves on with the result")
+            ex.note(sim, "the run moves on with the result")
         }
         _ => {}
     }

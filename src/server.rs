@@ -54,16 +54,14 @@ impl Drop for HoldGuard {
 
 async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let mut headers = String::with_capacity(256);
+    for (k, v) in &parts.headers {
+        headers.push_str(k.as_str());
+        headers.push_str(": ");
+        headers.push_str(&String::from_utf8_lossy(v.as_bytes()));
+        headers.push('\n');
+    }
+    let authorized = parts.headers.contains_key(header::AUTHORIZATION);
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -82,6 +80,7 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
         http_method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         headers,
+        authorized,
         body,
     };
     match engine.intake(incoming) {

@@ -195,7 +195,7 @@ pub struct SentResponse {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
-    pub text: String,
+    pub text: std::borrow::Cow<'static, str>,
 }
 
 /// What arrived, kept as it came: headers and the body's bytes. Shared, never changed.
@@ -264,7 +264,7 @@ impl Exchange {
         }
     }
 
-    pub fn note(&mut self, at: DateTime<Utc>, text: impl Into<String>) {
+    pub fn note(&mut self, at: DateTime<Utc>, text: impl Into<std::borrow::Cow<'static, str>>) {
         self.timeline.push(TimelineEntry {
             at,
             text: text.into(),

@@ -48,6 +48,18 @@ impl Method {
         Method::ALL.into_iter().find(|m| m.path() == path)
     }
 
+    /// The timeline's first line for a POST to this method's path.
+    pub fn arrived_note(self) -> &'static str {
+        match self {
+            Method::Invoke => "POST /v1/invoke arrived",
+            Method::ValidateConfiguration => "POST /v1/validate-configuration arrived",
+            Method::QuotaInfo => "POST /v1/quota-info arrived",
+            Method::CompletionReport => {
+                "POST /automations_runtime/v1/report-action-invocation-completed arrived"
+            }
+        }
+    }
+
     /// The name used in the log and in headless output.
     pub fn label(self) -> &'static str {
         match self {
