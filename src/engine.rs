@@ -535,23 +535,24 @@ impl Engine {
             (None, _, _) => Plan::Refuse(Reply::error(500, "INTERNAL", "unrouted request")),
         };
         ex.arrival = Arc::new(arrival);
-        let plan = match plan {
-            Plan::Answer { .. } | Plan::Hold if self.closing.load(Ordering::Acquire) => {
-                let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
-                Plan::Answer {
-                    reply,
-                    by: AnsweredBy::Shutdown,
-                    findings: vec![],
-                    phase: Phase::ShutDown,
-                }
-            }
-            other => other,
-        };
         // The exchange as it arrived, for subscribers, before an answer is written into it.
         let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
         // An answer decided now is written into the exchange before the lock, which is then
         // held only to append it.
+        let closing = self.closing.load(Ordering::Acquire);
         let plan = match plan {
+            Plan::Answer { .. } | Plan::Hold if closing => {
+                let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+                apply_answer(
+                    &mut ex,
+                    &reply,
+                    AnsweredBy::Shutdown,
+                    vec![],
+                    Phase::ShutDown,
+                    sim,
+                );
+                Decided::Answered(reply)
+            }
             Plan::Answer {
                 reply,
                 by,
@@ -559,9 +560,11 @@ impl Engine {
                 phase,
             } => {
                 apply_answer(&mut ex, &reply, by, findings, phase, sim);
-                Plan::Answered(reply)
+                Decided::Answered(reply)
             }
-            other => other,
+            Plan::Refuse(reply) => Decided::Refuse(reply),
+            Plan::Report(body) => Decided::Report(body),
+            Plan::Hold => Decided::Hold,
         };
 
         let mut st = self.lock();
@@ -573,25 +576,23 @@ impl Engine {
         if let Phase::Waiting { deadline } = ex.phase {
             st.waiting.insert((deadline, id));
         }
-        let answered = matches!(plan, Plan::Answered(_)).then(|| EventKind::of(&ex.phase));
+        let kind = EventKind::of(&ex.phase);
         st.exchanges.push(ex);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
             Engine::send(&mut st, EventKind::Arrived, &arrived);
         }
         match plan {
-            Plan::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
-            Plan::Report(body) => {
+            Decided::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
+            Decided::Report(body) => {
                 let auth = incoming.authorized;
                 Intake::Now(self.intake_report(&mut st, id, body, auth, sim))
             }
-            Plan::Answered(reply) | Plan::Answer { reply, .. } => {
-                if let Some(kind) = answered {
-                    Engine::emit(&mut st, kind, id);
-                }
+            Decided::Answered(reply) => {
+                Engine::emit(&mut st, kind, id);
                 Intake::Now(reply)
             }
-            Plan::Hold => {
+            Decided::Hold => {
                 let (tx, rx) = oneshot::channel();
                 st.pending.insert(id, tx);
                 let ex = &mut st.exchanges[index(id)];
@@ -1232,7 +1233,13 @@ enum Plan<'b> {
         findings: Vec<Finding>,
         phase: Phase,
     },
-    /// An answer already written into the exchange.
+    Hold,
+}
+
+/// The plan once any answer is written into the exchange: what is left to do under the lock.
+enum Decided<'b> {
+    Refuse(Reply),
+    Report(&'b [u8]),
     Answered(Reply),
     Hold,
 }
