@@ -9,7 +9,7 @@
 //! Knobs: BENCH_REQUESTS (per round, default 5000), BENCH_ROUNDS (default 15),
 //! BENCH_CONCURRENCY (default 32). Every round stops after 30 s at the most.
 
-// The same allocator as the app's binary (src/main.rs).
+// The same allocator as the app's binary (src/main.rs), with the same compiled-in settings.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -110,7 +110,6 @@ async fn load(addr: SocketAddr, body: Arc<String>, requests: usize, concurrency:
 }
 
 fn main() {
-    actionbench::alloc::configure();
     let requests = env("BENCH_REQUESTS", 5_000);
     let rounds = env("BENCH_ROUNDS", 15);
     let concurrency = env("BENCH_CONCURRENCY", 32);

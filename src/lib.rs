@@ -5,7 +5,6 @@
 //! (axum) and [`ui`] (egui, talking to the engine through commands and events) and
 //! [`headless`] (the `serve` command).
 
-pub mod alloc;
 pub mod cli;
 pub mod domain;
 pub mod engine;
