@@ -1000,31 +1000,27 @@ impl Engine {
             .and_then(Value::as_str)
             .map(str::to_string);
         let target = token.as_ref().and_then(|t| st.tokens.get(t).copied());
-        if let (Some(t), None) = (&token, target) {
-            let findings = contract::check_completion_report(&value, None);
-            if contract::has_errors(&findings) {
-                st.exchanges[index(id)].findings.extend(findings.clone());
-                return self.reject(st, id, Reply::violations(&findings), sim);
-            }
-            let msg = format!("no invocation has the invocationToken {t:?}");
-            return self.reject(
-                st,
-                id,
-                Reply::error(404, "UNKNOWN_INVOCATION_TOKEN", &msg),
-                sim,
-            );
-        }
+        // Checked once, against the output schema of the invocation the token names (if any).
+        let output =
+            target.and_then(|t| self.output_schema(st.exchanges[index(t)].action_key.as_deref()));
+        let findings = contract::check_completion_report(&value, output.as_ref());
+        st.exchanges[index(id)]
+            .findings
+            .extend(findings.iter().cloned());
         let Some(target) = target else {
-            let findings = contract::check_completion_report(&value, None);
-            st.exchanges[index(id)].findings.extend(findings.clone());
-            return self.reject(st, id, Reply::violations(&findings), sim);
+            let reply = match &token {
+                Some(t) if !contract::has_errors(&findings) => {
+                    let msg = format!("no invocation has the invocationToken {t:?}");
+                    Reply::error(404, "UNKNOWN_INVOCATION_TOKEN", &msg)
+                }
+                _ => Reply::violations(&findings),
+            };
+            return self.reject(st, id, reply, sim);
         };
-        {
-            let key = st.exchanges[index(target)].action_key.clone();
-            let ex = &mut st.exchanges[index(id)];
-            ex.invocation_token = token;
-            ex.action_key = key;
-        }
+        let key = st.exchanges[index(target)].action_key.clone();
+        let ex = &mut st.exchanges[index(id)];
+        ex.invocation_token = token;
+        ex.action_key = key;
         match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
             Ok(()) => {
                 let reply = Reply::json(200, json!({}));
@@ -1041,14 +1037,7 @@ impl Engine {
                 Engine::emit(st, EventKind::Accepted, id);
                 reply
             }
-            Err(reply) => {
-                if reply.status == 400 {
-                    let out = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
-                    let findings = contract::check_completion_report(&value, out.as_ref());
-                    st.exchanges[index(id)].findings.extend(findings);
-                }
-                self.reject(st, id, reply, sim)
-            }
+            Err(reply) => self.reject(st, id, reply, sim),
         }
     }
 
@@ -1071,11 +1060,8 @@ impl Engine {
                     summary(&findings)
                 ),
             );
-            Engine::emit(
-                st,
-                EventKind::of(&st.exchanges[index(target)].phase.clone()),
-                target,
-            );
+            let kind = EventKind::of(&ex.phase);
+            Engine::emit(st, kind, target);
             return Err(Reply::violations(&findings));
         }
         let parsed: CompletionReport =

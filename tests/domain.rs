@@ -41,7 +41,7 @@ fn every_sample_round_trips_through_the_wire_types() {
                 path.display()
             );
             assert!(
-                s.params_findings().is_empty(),
+                s.params_findings.is_empty(),
                 "{}: params fail the input schema",
                 path.display()
             );

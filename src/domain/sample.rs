@@ -41,6 +41,9 @@ pub struct LoadedSample {
     pub path: Option<PathBuf>,
     pub input: Option<Schema>,
     pub output: Option<Schema>,
+    /// The params against the input schema, checked once at load: Wix would not send a sample
+    /// with any of these.
+    pub params_findings: Vec<Finding>,
 }
 
 impl Sample {
@@ -105,11 +108,16 @@ impl LoadedSample {
         };
         let input = compile(&sample.input_schema, "inputSchema")?;
         let output = compile(&sample.output_schema, "outputSchema")?;
+        let params_findings = match (&input, sample.request.get("actionParams")) {
+            (Some(schema), Some(params)) => check_action_params(params, schema),
+            _ => vec![],
+        };
         Ok(LoadedSample {
             sample,
             path,
             input,
             output,
+            params_findings,
         })
     }
 
@@ -138,13 +146,5 @@ impl LoadedSample {
             }
         }
         (ok, errs)
-    }
-
-    /// Findings about the sample's params against its input schema: Wix would not send these.
-    pub fn params_findings(&self) -> Vec<Finding> {
-        match (&self.input, self.sample.request.get("actionParams")) {
-            (Some(schema), Some(params)) => check_action_params(params, schema),
-            _ => vec![],
-        }
     }
 }

@@ -445,7 +445,7 @@ impl App {
                     ui.push_id(i, |ui| {
                         ui.label(RichText::new(&s.sample.name).strong());
                         ui.label(RichText::new(&s.sample.description).small().weak());
-                        let invalid = s.params_findings();
+                        let invalid = &s.params_findings;
                         ui.horizontal(|ui| {
                             let text = if invalid.is_empty() {
                                 "Send to inbox"
@@ -457,7 +457,7 @@ impl App {
                             }
                             ui.label(RichText::new(s.sample.method.label()).small().monospace());
                         });
-                        finding_list(ui, &invalid);
+                        finding_list(ui, invalid);
                         ui.add_space(6.0);
                     });
                 }
@@ -820,9 +820,12 @@ impl App {
             });
             code_editor(ui, "Answer body (JSON)", &mut d.body, 6);
         }
-        let (reply, findings) = match (d.build(), d.findings(now)) {
-            (Ok(r), Ok(f)) => (Some(r), f),
-            (Err(e), _) | (_, Err(e)) => (None, vec![Finding::error("not-json", e)]),
+        let (reply, findings) = match d.build() {
+            Ok(r) => {
+                let f = d.findings(&r, now);
+                (Some(r), f)
+            }
+            Err(e) => (None, vec![Finding::error("not-json", e)]),
         };
         finding_list(ui, &findings);
         let broken = findings.iter().any(|f| f.severity == Severity::Error);

@@ -128,16 +128,15 @@ impl AnswerDraft {
         })
     }
 
-    /// Contract findings about the answer, as the engine will judge it at `now`.
-    pub fn findings(&self, now: DateTime<Utc>) -> Result<Vec<Finding>, String> {
-        let reply = self.build()?;
-        Ok(check_answer(
+    /// Contract findings about `reply` (this draft, built), as the engine will judge it at `now`.
+    pub fn findings(&self, reply: &Reply, now: DateTime<Utc>) -> Vec<Finding> {
+        check_answer(
             self.method,
             reply.status,
             &reply.body,
             self.output.as_ref(),
             now,
-        ))
+        )
     }
 }
 
