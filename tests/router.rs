@@ -3,7 +3,7 @@
 mod common;
 
 use actionbench::domain::invocation::{AnsweredBy, Phase};
-use actionbench::domain::wire::InvokeResponse;
+use actionbench::domain::wire::{InvokeResponse, Method};
 use actionbench::engine::{Engine, Intake, Mode, Policy, Reply};
 use actionbench::server::router;
 use axum::body::Body;
@@ -632,4 +632,34 @@ fn a_reader_that_falls_behind_is_told_to_resync() {
     assert!(sub.take_lagged(), "six events into a queue of two");
     assert!(!sub.take_lagged(), "the flag is taken once");
     assert_eq!(engine.snapshot().len(), 3, "the snapshot has everything");
+}
+
+/// As the SDK dispatches: by the path's ending, so a provider's baseUri prefix works.
+#[tokio::test]
+async fn methods_are_routed_by_the_paths_ending_under_any_prefix() {
+    let (engine, _) = engine(Mode::Auto);
+    let (s, v) = post(
+        &engine,
+        "/wix/actions/v1/invoke",
+        invoke_request("send-email", "t-prefix"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ex = engine.snapshot().pop().expect("logged");
+    assert_eq!(ex.method, Some(Method::Invoke));
+    assert_eq!(ex.path, "/wix/actions/v1/invoke", "the log keeps the full path");
+    let (s, v) = post(
+        &engine,
+        "/a/b/v1/validate-configuration/",
+        json!({"actionKey": "send-email", "inputMapping": "{}"}),
+    )
+    .await;
+    assert_eq!((s, v["valid"].clone()), (StatusCode::OK, json!(true)));
+    let (s, v) = post(&engine, "/x/v1/quota-info", json!({"actionKey": "send-email"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v.get("actionQuotaInfo").is_some(), "{v}");
+    // An ending that only looks alike is not a method.
+    let (s, v) = post(&engine, "/xv1/invoke", invoke_request("send-email", "t-x")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(message(&v).contains("under any prefix"), "{v}");
 }

@@ -42,10 +42,12 @@ impl Method {
         }
     }
 
-    /// The method served at `path`; a trailing slash is tolerated.
+    /// The method served at `path`, chosen by how the path ends, as the SDK dispatches
+    /// (`url.endsWith('/v1/invoke')`): a provider's `baseUri` may put any prefix in front
+    /// (`/wix/actions/v1/invoke`). A trailing slash is tolerated.
     pub fn from_path(path: &str) -> Option<Method> {
         let path = path.strip_suffix('/').unwrap_or(path);
-        Method::ALL.into_iter().find(|m| m.path() == path)
+        Method::ALL.into_iter().find(|m| path.ends_with(m.path()))
     }
 
     /// The timeline's first line for a POST to this method's path.
