@@ -82,7 +82,8 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     }
     println!(
         "{}",
-        json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len() })
+        json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len(),
+                "jwt": engine.jwt_summary() })
     );
     let printer_engine = engine.clone();
     std::thread::spawn(move || {

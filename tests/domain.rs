@@ -430,75 +430,85 @@ fn signed_tokens_verify_and_every_bad_one_is_refused_with_its_reason() {
     let d = decode_at(good.as_bytes(), &verifier()).expect("verifies");
     assert_eq!(d.kind, EnvelopeKind::JwtVerified);
     assert_eq!(d.request, req);
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
     let (header, claims_back) = d.jwt.expect("parts");
     assert_eq!(header["alg"], "RS256");
     assert_eq!(claims_back["iss"], "wix.com");
     // Without a key the same token is only decoded.
     let d = decode_at(good.as_bytes(), &JwtConfig::default()).expect("decodes");
     assert_eq!(d.kind, EnvelopeKind::JwtUnverified);
+}
 
-    let refuse = |claims: Value, key: &str| {
-        decode_at(sign(&claims, key).as_bytes(), &verifier()).expect_err("refused")
-    };
-    let wrong_key = refuse(claims(req.clone()), "other-private.pem");
-    assert_eq!(
-        (wrong_key.status(), wrong_key.code()),
-        (401, "JWT_BAD_SIGNATURE")
-    );
-    let mut c = claims(req.clone());
-    c["aud"] = json!("someone-else");
-    let e = refuse(c, "test-wix-private.pem");
-    assert_eq!((e.status(), e.code()), (401, "JWT_WRONG_AUDIENCE"));
-    assert!(e.to_string().contains("someone-else"), "{e}");
-    let mut c = claims(req.clone());
-    c["iss"] = json!("evil.example");
-    assert_eq!(refuse(c, "test-wix-private.pem").code(), "JWT_WRONG_ISSUER");
-    let mut c = claims(req.clone());
-    c["exp"] = json!(t0().timestamp());
-    assert_eq!(refuse(c, "test-wix-private.pem").code(), "JWT_EXPIRED");
-    let mut c = claims(req.clone());
-    c["iat"] = json!(t0().timestamp() + 60);
-    assert_eq!(
-        refuse(c, "test-wix-private.pem").code(),
-        "JWT_NOT_YET_VALID"
-    );
-    let mut c = claims(req.clone());
-    c["data"]["metadata"]
-        .as_object_mut()
-        .expect("obj")
-        .remove("appExtensionType");
-    assert_eq!(
-        refuse(c, "test-wix-private.pem").code(),
-        "JWT_MISSING_APP_EXTENSION_TYPE"
-    );
-
-    // alg none is refused with or without a key.
-    use base64::Engine as _;
-    let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    let none = format!(
-        "{}.{}.",
-        b64(json!({"alg": "none", "typ": "JWT"})),
-        b64(claims(req.clone()))
-    );
-    for cfg in [verifier(), JwtConfig::default()] {
-        let e = decode_at(none.as_bytes(), &cfg).expect_err("refused");
-        assert_eq!((e.status(), e.code()), (401, "JWT_ALG_NONE"));
+/// The catalogue's verdicts are the SDK's (tests/interop.rs holds them to the real SDK); here
+/// each refusal must carry its reason and status, and each accepted oddity its warning.
+#[test]
+fn every_envelope_of_the_catalogue_gets_the_sdks_verdict_and_a_reason() {
+    for case in envelope_catalogue(t0()) {
+        match decode_at(case.body.as_bytes(), &verifier()) {
+            Ok(d) => {
+                assert!(
+                    case.sdk_accepts,
+                    "{}: accepted, the SDK refuses it",
+                    case.label
+                );
+                let codes: Vec<&str> = d.warnings.iter().map(|f| f.code).collect();
+                match case.code {
+                    Some(code) => assert!(
+                        codes.contains(&code),
+                        "{}: no {code} in {codes:?}",
+                        case.label
+                    ),
+                    None => assert!(codes.is_empty(), "{}: unexpected {codes:?}", case.label),
+                }
+            }
+            Err(e) => {
+                assert!(
+                    !case.sdk_accepts,
+                    "{}: refused ({e}), the SDK accepts it",
+                    case.label
+                );
+                assert_eq!(Some(e.code()), case.code, "{}: {e}", case.label);
+                let want = if e.code() == "MALFORMED_JWT" {
+                    400
+                } else {
+                    401
+                };
+                assert_eq!(e.status(), want, "{}", case.label);
+            }
+        }
     }
-    // Another algorithm (HS256 with the public key as secret, the classic confusion) is refused.
-    let hs = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims(req),
-        &jsonwebtoken::EncodingKey::from_secret(&fixture("test-wix-public.pem")),
-    )
-    .expect("hs256");
-    assert_eq!(
-        decode_at(hs.as_bytes(), &verifier())
-            .expect_err("refused")
-            .code(),
-        "JWT_WRONG_ALGORITHM"
+    // A missing claim names itself.
+    let mut c = claims(invoke_request("k", "t"));
+    c.as_object_mut().expect("claims").remove("aud");
+    let e =
+        decode_at(sign(&c, "test-wix-private.pem").as_bytes(), &verifier()).expect_err("refused");
+    assert!(e.to_string().contains("no aud claim"), "{e}");
+    // alg none is refused without a key too.
+    let none = envelope_catalogue(t0())
+        .into_iter()
+        .find(|c| c.label == "alg none")
+        .expect("case");
+    let e = decode_at(none.body.as_bytes(), &JwtConfig::default()).expect_err("refused");
+    assert_eq!(e.code(), "JWT_ALG_NONE");
+}
+
+#[test]
+fn without_an_app_id_the_audience_is_not_checked_and_that_is_said() {
+    let cfg = JwtConfig::from_pem(&fixture("test-wix-public.pem"), None).expect("key");
+    assert!(
+        cfg.describe().contains("aud is not checked"),
+        "{}",
+        cfg.describe()
     );
-    let garbage = decode_at(b"abc.def.ghi", &verifier()).expect_err("refused");
-    assert_eq!(garbage.code(), "MALFORMED_JWT");
+    let mut c = claims(invoke_request("k", "t"));
+    c["aud"] = json!("anything");
+    let d = decode_at(sign(&c, "test-wix-private.pem").as_bytes(), &cfg).expect("accepted");
+    assert!(
+        d.warnings
+            .iter()
+            .any(|f| f.code == "jwt-audience-unchecked")
+    );
+    assert!(verifier().describe().contains(APP_ID));
 }
 
 #[test]
@@ -621,4 +631,78 @@ fn the_quick_reading_agrees_with_the_full_decode() {
         assert_quick_agrees(body);
     }
     assert!(assert_quick_agrees(br#"{"actionKey": "k\u00e9", "actionParams": {}, "activationContext": {"invocationToken": "t\"q"}}"#));
+}
+
+/// Timeout limits at their boundaries, counted from when the request arrived.
+#[test]
+fn timeout_limits_hold_at_their_boundaries_from_the_request() {
+    let requested = t0();
+    // The developer answers ten minutes after the call arrived.
+    let times = AnswerTimes {
+        requested,
+        answered: requested + chrono::Duration::minutes(10),
+    };
+    let check = |body: Value| -> Vec<&'static str> {
+        check_invoke_json(200, &body, None, times)
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    let minutes = |m: i64| json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": m}});
+    let date = |d: chrono::DateTime<chrono::Utc>| json!({"invokeTimeoutType": "TIMEOUT_DATE", "timeoutDateOptions": {"timeoutDate": d.to_rfc3339()}});
+    assert!(check(minutes(1440)).is_empty());
+    assert_eq!(check(minutes(1441)), vec!["timeout-too-long"]);
+    assert_eq!(check(minutes(0)), vec!["timeout-minutes-invalid"]);
+    // One calendar year from the request, not 365 days and not from the answer.
+    let year = DateTimeExt::parse("2027-11-27T10:00:00Z");
+    assert_eq!(latest_timeout_date(requested), year);
+    assert!(check(date(year - chrono::Duration::seconds(1))).is_empty());
+    assert!(check(date(year)).is_empty());
+    assert_eq!(
+        check(date(year + chrono::Duration::seconds(1))),
+        vec!["timeout-date-too-far"]
+    );
+    // 29 February: a year on is 28 February.
+    let leap = DateTimeExt::parse("2028-02-29T12:00:00Z");
+    assert_eq!(
+        latest_timeout_date(leap),
+        DateTimeExt::parse("2029-02-28T12:00:00Z")
+    );
+    // In the past: before the answer goes, even if after the request.
+    assert_eq!(
+        check(date(requested + chrono::Duration::minutes(5))),
+        vec!["timeout-date-past"]
+    );
+    assert_eq!(
+        check(date(requested - chrono::Duration::days(1))),
+        vec!["timeout-date-past"]
+    );
+    // Both options, and neither.
+    let mut both = minutes(60);
+    both["timeoutDateOptions"] = json!({"timeoutDate": year.to_rfc3339()});
+    assert!(check(both).contains(&"both-timeout-options"));
+    assert_eq!(
+        check(json!({"invokeTimeoutType": "TIMEOUT_LENGTH"})),
+        vec!["missing-timeout-options"]
+    );
+    assert_eq!(
+        check(json!({"invokeTimeoutType": "TIMEOUT_DATE"})),
+        vec!["missing-timeout-options"]
+    );
+    // The wait of a TIMEOUT_LENGTH answer is counted from the request too.
+    assert_eq!(
+        invoke_outcome(200, &minutes(60), &[], times),
+        InvokeOutcome::Wait {
+            deadline: requested + chrono::Duration::minutes(60)
+        }
+    );
+}
+
+struct DateTimeExt;
+impl DateTimeExt {
+    fn parse(s: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect("date")
+            .to_utc()
+    }
 }

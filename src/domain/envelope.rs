@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::contract::Finding;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EnvelopeKind {
@@ -48,6 +50,9 @@ pub struct Decoded {
     pub metadata: Option<Value>,
     /// Header and claims, for a JWT.
     pub jwt: Option<(Value, Value)>,
+    /// What the SDK accepts but Wix itself would never send (another algorithm, a token
+    /// without `exp`…), and what was not checked (the audience without an app ID).
+    pub warnings: Vec<Finding>,
 }
 
 /// Why a body could not be taken. `status()` is the HTTP status to answer with.
@@ -55,32 +60,55 @@ pub struct Decoded {
 pub enum EnvelopeError {
     Empty,
     InvalidJson(String),
+    /// Nested deeper than the JSON parser's limit ([`MAX_JSON_DEPTH`]).
+    TooDeep(&'static str),
     NotAnObject(&'static str),
     MalformedJwt(String),
     AlgNone,
     WrongAlgorithm(String),
     BadSignature,
     WrongIssuer(String),
-    WrongAudience { got: String, expected: String },
-    Expired { exp: i64, now: i64 },
-    IssuedInFuture { iat: i64, now: i64 },
+    WrongAudience {
+        got: String,
+        expected: String,
+    },
+    Expired {
+        exp: i64,
+        now: i64,
+    },
+    NotYetValid {
+        nbf: i64,
+        now: i64,
+    },
+    ClaimNotNumber(&'static str),
     MissingClaim(&'static str),
     BadData(String),
     MissingAppExtensionType,
+    WrongAppExtensionType(String),
+}
+
+/// How deep serde_json lets a document nest (its recursion limit): one more level is refused.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// A JSON parse error, with nesting past the parser's limit told apart from bad syntax.
+pub fn json_error(e: &serde_json::Error, what: &'static str) -> EnvelopeError {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        EnvelopeError::TooDeep(what)
+    } else {
+        EnvelopeError::InvalidJson(e.to_string())
+    }
 }
 
 impl EnvelopeError {
     pub fn status(&self) -> u16 {
         match self {
-            EnvelopeError::AlgNone
-            | EnvelopeError::WrongAlgorithm(_)
-            | EnvelopeError::BadSignature
-            | EnvelopeError::WrongIssuer(_)
-            | EnvelopeError::WrongAudience { .. }
-            | EnvelopeError::Expired { .. }
-            | EnvelopeError::IssuedInFuture { .. }
-            | EnvelopeError::MissingClaim(_) => 401,
-            _ => 400,
+            EnvelopeError::Empty
+            | EnvelopeError::InvalidJson(_)
+            | EnvelopeError::TooDeep(_)
+            | EnvelopeError::NotAnObject(_)
+            | EnvelopeError::MalformedJwt(_) => 400,
+            // Everything the SDK refuses about a token that was read.
+            _ => 401,
         }
     }
 
@@ -88,6 +116,7 @@ impl EnvelopeError {
         match self {
             EnvelopeError::Empty => "EMPTY_BODY",
             EnvelopeError::InvalidJson(_) => "INVALID_JSON",
+            EnvelopeError::TooDeep(_) => "TOO_DEEP",
             EnvelopeError::NotAnObject(_) => "NOT_AN_OBJECT",
             EnvelopeError::MalformedJwt(_) => "MALFORMED_JWT",
             EnvelopeError::AlgNone => "JWT_ALG_NONE",
@@ -96,10 +125,12 @@ impl EnvelopeError {
             EnvelopeError::WrongIssuer(_) => "JWT_WRONG_ISSUER",
             EnvelopeError::WrongAudience { .. } => "JWT_WRONG_AUDIENCE",
             EnvelopeError::Expired { .. } => "JWT_EXPIRED",
-            EnvelopeError::IssuedInFuture { .. } => "JWT_NOT_YET_VALID",
+            EnvelopeError::NotYetValid { .. } => "JWT_NOT_YET_VALID",
+            EnvelopeError::ClaimNotNumber(_) => "JWT_CLAIM_NOT_A_NUMBER",
             EnvelopeError::MissingClaim(_) => "JWT_MISSING_CLAIM",
             EnvelopeError::BadData(_) => "JWT_BAD_DATA",
             EnvelopeError::MissingAppExtensionType => "JWT_MISSING_APP_EXTENSION_TYPE",
+            EnvelopeError::WrongAppExtensionType(_) => "JWT_WRONG_APP_EXTENSION_TYPE",
         }
     }
 }
@@ -109,6 +140,10 @@ impl std::fmt::Display for EnvelopeError {
         match self {
             EnvelopeError::Empty => write!(f, "the body is empty: expected JSON or a compact JWT"),
             EnvelopeError::InvalidJson(e) => write!(f, "the body is not valid JSON: {e}"),
+            EnvelopeError::TooDeep(what) => write!(
+                f,
+                "{what} is nested deeper than {MAX_JSON_DEPTH} levels, the JSON parser's limit"
+            ),
             EnvelopeError::NotAnObject(what) => write!(f, "{what} must be a JSON object"),
             EnvelopeError::MalformedJwt(e) => {
                 write!(f, "the body is neither JSON nor a compact JWT: {e}")
@@ -116,38 +151,48 @@ impl std::fmt::Display for EnvelopeError {
             EnvelopeError::AlgNone => {
                 write!(f, "the JWT says alg \"none\": unsigned tokens are refused")
             }
-            EnvelopeError::WrongAlgorithm(a) => {
-                write!(f, "the JWT is signed with {a}; Wix signs with RS256")
-            }
-            EnvelopeError::BadSignature => {
-                write!(
-                    f,
-                    "the JWT signature does not match the configured public key"
-                )
-            }
+            EnvelopeError::WrongAlgorithm(a) => write!(
+                f,
+                "the JWT is signed with {a}, which an RSA public key cannot verify (Wix signs with RS256)"
+            ),
+            EnvelopeError::BadSignature => write!(
+                f,
+                "the JWT signature does not match the configured public key"
+            ),
             EnvelopeError::WrongIssuer(iss) => {
-                write!(f, "the JWT issuer is {iss:?}, expected \"wix.com\"")
+                write!(f, "the JWT issuer is {iss}, expected \"wix.com\"")
             }
-            EnvelopeError::WrongAudience { got, expected } => {
-                write!(
-                    f,
-                    "the JWT audience is {got}, expected the app ID {expected:?}"
-                )
-            }
+            EnvelopeError::WrongAudience { got, expected } => write!(
+                f,
+                "the JWT audience is {got}, expected the app ID {expected:?}"
+            ),
             EnvelopeError::Expired { exp, now } => {
                 write!(f, "the JWT expired: exp {exp} is not after now ({now})")
             }
-            EnvelopeError::IssuedInFuture { iat, now } => {
-                write!(
-                    f,
-                    "the JWT is issued in the future: iat {iat} is after now ({now})"
-                )
+            EnvelopeError::NotYetValid { nbf, now } => write!(
+                f,
+                "the JWT is not valid yet: nbf {nbf} is after now ({now})"
+            ),
+            EnvelopeError::ClaimNotNumber(c) => {
+                write!(f, "the JWT {c} claim must be a number (seconds since 1970)")
             }
-            EnvelopeError::MissingClaim(c) => write!(f, "the JWT has no {c} claim"),
+            EnvelopeError::MissingClaim(c) => write!(
+                f,
+                "the JWT has no {c} claim (the SDK requires it{})",
+                match *c {
+                    "iss" => ": it must be \"wix.com\"",
+                    "aud" => ": it must be the app ID",
+                    _ => "",
+                }
+            ),
             EnvelopeError::BadData(e) => write!(f, "the JWT data claim is wrong: {e}"),
             EnvelopeError::MissingAppExtensionType => write!(
                 f,
-                "the JWT data.metadata.appExtensionType is missing (the SDK refuses such tokens; expected \"AUTOMATIONS_ACTION_PROVIDER\")"
+                "the JWT data.metadata.appExtensionType is missing or not a string (the SDK refuses such tokens; expected \"AUTOMATIONS_ACTION_PROVIDER\")"
+            ),
+            EnvelopeError::WrongAppExtensionType(t) => write!(
+                f,
+                "the JWT data.metadata.appExtensionType is {t:?}: the SDK hands only \"AUTOMATIONS_ACTION_PROVIDER\" to an action provider"
             ),
         }
     }
@@ -166,28 +211,44 @@ impl JwtConfig {
             .map_err(|e| format!("the public key is not an RSA PEM key: {e}"))?;
         Ok(JwtConfig {
             public_key: Some(key),
-            app_id,
+            app_id: app_id.filter(|a| !a.is_empty()),
         })
+    }
+
+    /// One line on what a JWT's verification covers, for the window and `serve`'s first line.
+    pub fn describe(&self) -> String {
+        match (&self.public_key, &self.app_id) {
+            (None, _) => "JWTs are decoded, not verified (no --public-key)".into(),
+            (Some(_), Some(app)) => format!(
+                "JWTs are verified as the SDK verifies them: signature, iss \"wix.com\", aud {app:?}, exp and nbf"
+            ),
+            (Some(_), None) => {
+                "JWTs are verified except the audience: no --app-id, so aud is not checked".into()
+            }
+        }
     }
 }
 
-fn b64_json(part: &str, what: &str) -> Result<Value, EnvelopeError> {
+fn b64_json(part: &str, what: &'static str) -> Result<Value, EnvelopeError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part.trim_end_matches('='))
         .map_err(|e| EnvelopeError::MalformedJwt(format!("the {what} is not base64url: {e}")))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| EnvelopeError::MalformedJwt(format!("the {what} is not JSON: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| match json_error(&e, what) {
+        EnvelopeError::InvalidJson(e) => {
+            EnvelopeError::MalformedJwt(format!("the {what} is not JSON: {e}"))
+        }
+        other => other,
+    })
 }
 
-/// Decodes a body. `now` is the time the token's `iat` and `exp` are checked against.
+/// Decodes a body. `now` is the time a token's `exp` and `nbf` are checked against.
 pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decoded, EnvelopeError> {
     let bytes = body.trim_ascii();
     if bytes.is_empty() {
         return Err(EnvelopeError::Empty);
     }
     if matches!(bytes[0], b'{' | b'[' | b'"') {
-        let v: Value =
-            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::InvalidJson(e.to_string()))?;
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| json_error(&e, "the body"))?;
         return plain(v);
     }
     let text = String::from_utf8_lossy(bytes);
@@ -197,53 +258,77 @@ pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decode
         // Not a token: report it as the JSON error it most likely is.
         return match serde_json::from_str::<Value>(text) {
             Ok(v) => plain(v),
-            Err(e) => Err(EnvelopeError::InvalidJson(e.to_string())),
+            Err(e) => Err(json_error(&e, "the body")),
         };
     }
-    let header = b64_json(parts[0], "JWT header")?;
-    let claims = b64_json(parts[1], "JWT payload")?;
+    let header = b64_json(parts[0], "the JWT header")?;
+    let claims = b64_json(parts[1], "the JWT payload")?;
+    if !header.is_object() {
+        return Err(EnvelopeError::MalformedJwt(
+            "the JWT header is not a JSON object".into(),
+        ));
+    }
+    if !claims.is_object() {
+        return Err(EnvelopeError::MalformedJwt(
+            "the JWT payload (claims set) is not a JSON object".into(),
+        ));
+    }
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     if alg.eq_ignore_ascii_case("none") {
         return Err(EnvelopeError::AlgNone);
     }
+    let mut warnings = vec![];
     let kind = match &jwt.public_key {
         Some(key) => {
             verify(text, key, jwt.app_id.as_deref(), &claims, alg, now)?;
+            warnings.extend(unlike_wix(&claims, alg, jwt.app_id.as_deref(), now));
             EnvelopeKind::JwtVerified
         }
         None => EnvelopeKind::JwtUnverified,
     };
+    // As the SDK's parseJWT: data must be an object whose metadata.appExtensionType is a string;
+    // and, as Wix always sends one, a request object.
     let data = match claims.get("data") {
-        Some(Value::Object(o)) => Value::Object(o.clone()),
-        // Older senders put the data claim in as a JSON string.
-        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| {
-            EnvelopeError::BadData(format!("data is a string that is not JSON: {e}"))
-        })?,
-        Some(_) => return Err(EnvelopeError::BadData("data must be an object".into())),
+        Some(Value::Object(o)) => o,
+        Some(other) => {
+            return Err(EnvelopeError::BadData(format!(
+                "data must be an object {{request, metadata}}, not {}",
+                super::wire::json_type(other)
+            )));
+        }
         None => return Err(EnvelopeError::MissingClaim("data")),
     };
+    let metadata = match data.get("metadata") {
+        Some(m @ Value::Object(_)) => m.clone(),
+        Some(other) => {
+            return Err(EnvelopeError::BadData(format!(
+                "data.metadata must be an object, not {}",
+                super::wire::json_type(other)
+            )));
+        }
+        None => return Err(EnvelopeError::BadData("data.metadata is missing".into())),
+    };
+    match metadata.get("appExtensionType") {
+        Some(Value::String(t)) if t.eq_ignore_ascii_case(super::wire::APP_EXTENSION_TYPE) => {}
+        Some(Value::String(t)) => return Err(EnvelopeError::WrongAppExtensionType(t.clone())),
+        _ => return Err(EnvelopeError::MissingAppExtensionType),
+    }
     let request = match data.get("request") {
         Some(r @ Value::Object(_)) => r.clone(),
-        Some(_) => {
-            return Err(EnvelopeError::BadData(
-                "data.request must be an object".into(),
-            ));
+        Some(other) => {
+            return Err(EnvelopeError::BadData(format!(
+                "data.request must be an object, not {}",
+                super::wire::json_type(other)
+            )));
         }
         None => return Err(EnvelopeError::BadData("data.request is missing".into())),
     };
-    let metadata = data.get("metadata").cloned();
-    if !metadata
-        .as_ref()
-        .and_then(|m| m.get("appExtensionType"))
-        .is_some_and(Value::is_string)
-    {
-        return Err(EnvelopeError::MissingAppExtensionType);
-    }
     Ok(Decoded {
         kind,
         request,
-        metadata,
+        metadata: Some(metadata),
         jwt: Some((header, claims)),
+        warnings,
     })
 }
 
@@ -267,6 +352,7 @@ fn plain(v: Value) -> Result<Decoded, EnvelopeError> {
             request,
             metadata,
             jwt: None,
+            warnings: vec![],
         })
     } else {
         Ok(Decoded {
@@ -274,10 +360,24 @@ fn plain(v: Value) -> Result<Decoded, EnvelopeError> {
             request: v,
             metadata: None,
             jwt: None,
+            warnings: vec![],
         })
     }
 }
 
+/// The RSA algorithms a key imported as the SDK imports it verifies (jose with a node
+/// KeyObject accepts each of them; HMAC and `none` are refused).
+const RSA_ALGORITHMS: [jsonwebtoken::Algorithm; 6] = [
+    jsonwebtoken::Algorithm::RS256,
+    jsonwebtoken::Algorithm::RS384,
+    jsonwebtoken::Algorithm::RS512,
+    jsonwebtoken::Algorithm::PS256,
+    jsonwebtoken::Algorithm::PS384,
+    jsonwebtoken::Algorithm::PS512,
+];
+
+/// Verifies as the SDK does: jose's `jwtVerify(token, key, {issuer: 'wix.com', audience: appId})`
+/// with no clock tolerance. The signature first, then the claims in jose's order.
 fn verify(
     token: &str,
     key: &jsonwebtoken::DecodingKey,
@@ -287,64 +387,128 @@ fn verify(
     now: DateTime<Utc>,
 ) -> Result<(), EnvelopeError> {
     use jsonwebtoken::errors::ErrorKind;
-    if alg != "RS256" {
-        return Err(EnvelopeError::WrongAlgorithm(if alg.is_empty() {
-            "no algorithm".into()
-        } else {
-            alg.into()
-        }));
-    }
-    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    // Times are checked below against the workbench clock, so tests can move it.
+    let algorithm = RSA_ALGORITHMS
+        .into_iter()
+        .find(|a| format!("{a:?}") == alg)
+        .ok_or_else(|| {
+            EnvelopeError::WrongAlgorithm(if alg.is_empty() {
+                "no algorithm".into()
+            } else {
+                alg.into()
+            })
+        })?;
+    // Only the signature here: every claim is checked below, on the workbench's clock.
+    let mut v = jsonwebtoken::Validation::new(algorithm);
+    v.algorithms = RSA_ALGORITHMS.to_vec();
     v.validate_exp = false;
+    v.validate_nbf = false;
+    v.validate_aud = false;
     v.required_spec_claims.clear();
-    v.set_issuer(&["wix.com"]);
-    match app_id {
-        Some(a) => v.set_audience(&[a]),
-        None => v.validate_aud = false,
-    }
     if let Err(e) = jsonwebtoken::decode::<Value>(token, key, &v) {
         return Err(match e.kind() {
             ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) => {
                 EnvelopeError::BadSignature
             }
             ErrorKind::InvalidAlgorithm => EnvelopeError::WrongAlgorithm(alg.into()),
-            ErrorKind::InvalidIssuer | ErrorKind::MissingRequiredClaim(_)
-                if claims.get("iss").is_none() =>
-            {
-                EnvelopeError::MissingClaim("iss")
-            }
-            ErrorKind::InvalidIssuer => EnvelopeError::WrongIssuer(
-                claims.get("iss").map(Value::to_string).unwrap_or_default(),
-            ),
-            ErrorKind::InvalidAudience => EnvelopeError::WrongAudience {
-                got: claims
-                    .get("aud")
-                    .map(Value::to_string)
-                    .unwrap_or_else(|| "missing".into()),
-                expected: app_id.unwrap_or_default().into(),
-            },
-            ErrorKind::MissingRequiredClaim(c) if c == "aud" => EnvelopeError::MissingClaim("aud"),
-            ErrorKind::MissingRequiredClaim(c) if c == "iss" => EnvelopeError::MissingClaim("iss"),
             other => EnvelopeError::MalformedJwt(format!("{other:?}")),
         });
     }
-    let now_s = now.timestamp();
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or(EnvelopeError::MissingClaim("exp"))?;
-    let iat = claims
-        .get("iat")
-        .and_then(Value::as_i64)
-        .ok_or(EnvelopeError::MissingClaim("iat"))?;
-    if iat > now_s {
-        return Err(EnvelopeError::IssuedInFuture { iat, now: now_s });
+    // Presence first (jose checks iss before aud), then values.
+    if claims.get("iss").is_none() {
+        return Err(EnvelopeError::MissingClaim("iss"));
     }
-    if now_s >= exp {
-        return Err(EnvelopeError::Expired { exp, now: now_s });
+    if app_id.is_some() && claims.get("aud").is_none() {
+        return Err(EnvelopeError::MissingClaim("aud"));
+    }
+    if claims.get("iss") != Some(&Value::String("wix.com".into())) {
+        return Err(EnvelopeError::WrongIssuer(
+            claims.get("iss").map(Value::to_string).unwrap_or_default(),
+        ));
+    }
+    if let Some(app) = app_id {
+        let ok = match claims.get("aud") {
+            Some(Value::String(a)) => a == app,
+            Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(app)),
+            _ => false,
+        };
+        if !ok {
+            return Err(EnvelopeError::WrongAudience {
+                got: claims.get("aud").map(Value::to_string).unwrap_or_default(),
+                expected: app.into(),
+            });
+        }
+    }
+    let now_s = now.timestamp();
+    let number = |c: &'static str| -> Result<Option<f64>, EnvelopeError> {
+        match claims.get(c) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(_) => Err(EnvelopeError::ClaimNotNumber(c)),
+        }
+    };
+    number("iat")?;
+    if let Some(nbf) = number("nbf")?
+        && nbf > now_s as f64
+    {
+        return Err(EnvelopeError::NotYetValid {
+            nbf: nbf as i64,
+            now: now_s,
+        });
+    }
+    if let Some(exp) = number("exp")?
+        && exp <= now_s as f64
+    {
+        return Err(EnvelopeError::Expired {
+            exp: exp as i64,
+            now: now_s,
+        });
     }
     Ok(())
+}
+
+/// Where an accepted token differs from what Wix sends (RS256, `iat` and `exp`, one audience).
+fn unlike_wix(claims: &Value, alg: &str, app_id: Option<&str>, now: DateTime<Utc>) -> Vec<Finding> {
+    let mut out = vec![];
+    let unlike = |code, what: String| {
+        Finding::warning(
+            code,
+            format!("{what}: the SDK accepts it, but Wix itself never sends such a token"),
+        )
+    };
+    if alg != "RS256" {
+        out.push(unlike(
+            "jwt-not-rs256",
+            format!("the JWT is signed {alg}, not RS256"),
+        ));
+    }
+    for claim in ["iat", "exp"] {
+        if claims.get(claim).is_none() {
+            out.push(unlike(
+                "jwt-claim-missing",
+                format!("the JWT has no {claim} claim"),
+            ));
+        }
+    }
+    if let Some(iat) = claims.get("iat").and_then(Value::as_f64)
+        && iat > now.timestamp() as f64
+    {
+        out.push(unlike(
+            "jwt-iat-future",
+            format!(
+                "the JWT's iat {iat} is in the future (the SDK does not compare iat with the clock)"
+            ),
+        ));
+    }
+    if claims.get("aud").is_some_and(Value::is_array) {
+        out.push(unlike("jwt-aud-array", "the JWT's aud is a list".into()));
+    }
+    if app_id.is_none() {
+        out.push(Finding::warning(
+            "jwt-audience-unchecked",
+            "the audience was not checked: start with --app-id to check aud as the SDK does",
+        ));
+    }
+    out
 }
 
 /// A body's parts as far as they can be decoded, for display. Never fails, never verifies.
@@ -376,8 +540,8 @@ pub fn inspect(body: &[u8]) -> Inspected {
     if parts.len() != 3 {
         return Inspected::default();
     }
-    let header = b64_json(parts[0], "JWT header").ok();
-    let claims = b64_json(parts[1], "JWT payload").ok();
+    let header = b64_json(parts[0], "the JWT header").ok();
+    let claims = b64_json(parts[1], "the JWT payload").ok();
     let data = claims.as_ref().and_then(|c| match c.get("data") {
         Some(Value::String(s)) => serde_json::from_str::<Value>(s).ok(),
         other => other.cloned(),

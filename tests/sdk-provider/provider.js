@@ -1,0 +1,44 @@
+// An action provider built on the official Wix SDK (@wix/sdk AppStrategy + @wix/automations
+// actionProvider), the oracle for the inbox's JWT verdicts (tests/interop.rs).
+// Usage: node provider.js PUBLIC_KEY_PEM_FILE APP_ID
+// Prints "listening PORT" once it listens on 127.0.0.1 (a free port); answers each POST with
+// the SDK's result as JSON (200) or, when the SDK throws, 401 with {"sdkError": message}.
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const { createClient, AppStrategy } = require('@wix/sdk');
+const { actionProvider } = require('@wix/automations/service-plugins');
+
+const [publicKeyFile, appId] = process.argv.slice(2);
+const publicKey = fs.readFileSync(publicKeyFile, 'utf8');
+const client = createClient({
+  auth: AppStrategy({ appId, publicKey }),
+  modules: { actionProvider },
+});
+client.actionProvider.provideHandlers({
+  invoke: async ({ request }) => ({ result: { seen: request.actionKey } }),
+  validateConfiguration: async () => ({ valid: true, configurationErrors: [] }),
+  getQuotaInfo: async () => ({ actionQuotaInfo: { enforced: false, quotaInfo: [] } }),
+});
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = `http://${req.headers.host}${req.url}`;
+    let status = 200;
+    let out;
+    try {
+      out = await client.servicePlugins.process({ url, body });
+    } catch (e) {
+      status = 401;
+      out = { sdkError: String((e && e.message) || e) };
+    }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out === undefined ? {} : out));
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  console.log(`listening ${server.address().port}`);
+});
