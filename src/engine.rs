@@ -6,7 +6,7 @@
 //! It knows nothing of axum or egui: callers hand it plain data and get plain data back.
 
 use crate::domain::clock::{Clock, TimeWarp};
-use crate::domain::contract::{self, Finding, InvokeOutcome, Severity};
+use crate::domain::contract::{self, AnswerTimes, Finding, InvokeOutcome, Severity};
 use crate::domain::envelope::{self, JwtConfig};
 use crate::domain::invocation::*;
 use crate::domain::quick;
@@ -343,6 +343,25 @@ impl Engine {
             .set_factor(real, factor);
     }
 
+    /// Simulated time back to real time, at ×1.
+    pub fn back_to_now(&self) {
+        let real = self.clock.now();
+        self.warp
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .back_to_now(real);
+    }
+
+    /// What a JWT's verification covers, in one line.
+    pub fn jwt_summary(&self) -> String {
+        self.config.jwt.describe()
+    }
+
+    /// Whether JWTs are verified but their audience is not (a public key and no app ID).
+    pub fn audience_unchecked(&self) -> bool {
+        self.config.jwt.public_key.is_some() && self.config.jwt.app_id.is_none()
+    }
+
     // ---- configuration ------------------------------------------------------------------
 
     fn keys(&self) -> std::sync::RwLockReadGuard<'_, Keys> {
@@ -614,7 +633,7 @@ impl Engine {
                 .map(|m| format!("POST {}", m.path()))
                 .collect();
             let msg = format!(
-                "no route for {} {}: the workbench serves {}",
+                "no route for {} {}: the workbench serves {} (under any prefix, as a provider's baseUri puts them)",
                 incoming.http_method,
                 incoming.path,
                 known.join(", ")
@@ -712,11 +731,12 @@ impl Engine {
                 sim,
             );
         }
-        let decoded = match envelope::decode(body, &self.config.jwt, real) {
+        let mut decoded = match envelope::decode(body, &self.config.jwt, real) {
             Ok(d) => d,
             Err(e) => return Plan::Refuse(Reply::error(e.status(), e.code(), &e.to_string())),
         };
         self.note_envelope(decoded.kind, ex);
+        ex.findings.append(&mut decoded.warnings);
         let extension = decoded
             .metadata
             .as_ref()
@@ -810,7 +830,7 @@ impl Engine {
             Mode::Fail => (fail_reply(&policy), AnsweredBy::FailPolicy),
         };
         let output = self.output_schema(ex.action_key.as_deref());
-        let (findings, phase) = judge(method, &reply, output.as_ref(), sim);
+        let (findings, phase) = judge(method, &reply, output.as_ref(), sim.into());
         Plan::Answer {
             reply,
             by,
@@ -832,7 +852,11 @@ impl Engine {
         let ex = &st.exchanges[index(id)];
         let method = ex.method.unwrap_or(Method::Invoke);
         let output = self.output_schema(ex.action_key.as_deref());
-        let (findings, phase) = judge(method, &reply, output.as_ref(), sim);
+        let times = AnswerTimes {
+            requested: ex.at,
+            answered: sim,
+        };
+        let (findings, phase) = judge(method, &reply, output.as_ref(), times);
         let phase = if by == AnsweredBy::Shutdown {
             Phase::ShutDown
         } else {
@@ -1235,7 +1259,7 @@ fn judge(
     method: Method,
     reply: &Reply,
     output: Option<&Schema>,
-    sim: DateTime<Utc>,
+    sim: AnswerTimes,
 ) -> (Vec<Finding>, Phase) {
     let findings = check_answer(method, reply.status, &reply.body, output, sim);
     let outcome = match method {
@@ -1288,7 +1312,7 @@ pub fn check_answer(
     status: u16,
     body: &Value,
     output: Option<&Schema>,
-    now: DateTime<Utc>,
+    now: impl Into<AnswerTimes>,
 ) -> Vec<Finding> {
     match method {
         Method::Invoke => contract::check_invoke_json(status, body, output, now),

@@ -73,6 +73,16 @@ impl TimeWarp {
         (sim_deadline - self.simulated(real_now)) / self.factor.max(1) as i32
     }
 
+    /// How far simulated time is ahead of real time (zero when they agree).
+    pub fn offset(&self, real_now: DateTime<Utc>) -> Duration {
+        self.simulated(real_now) - real_now
+    }
+
+    /// Simulated time back to real time, at ×1.
+    pub fn back_to_now(&mut self, real_now: DateTime<Utc>) {
+        *self = TimeWarp::new(real_now);
+    }
+
     pub fn set_factor(&mut self, real_now: DateTime<Utc>, factor: u32) {
         self.anchor_sim = self.simulated(real_now);
         self.anchor_real = real_now;
@@ -115,6 +125,22 @@ mod tests {
             warp.simulated(t1 + Duration::seconds(5)),
             t0 + Duration::hours(10) + Duration::seconds(5)
         );
+    }
+
+    #[test]
+    fn after_a_warp_time_stays_ahead_at_x1_until_back_to_now() {
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .map(|t| t.to_utc())
+            .expect("date");
+        let mut warp = TimeWarp::new(t0);
+        assert_eq!(warp.offset(t0), Duration::zero());
+        warp.set_factor(t0, 60);
+        let t1 = t0 + Duration::seconds(10);
+        warp.set_factor(t1, 1);
+        assert_eq!(warp.offset(t1 + Duration::hours(1)), Duration::seconds(590));
+        warp.back_to_now(t1);
+        assert_eq!(warp.offset(t1 + Duration::hours(1)), Duration::zero());
+        assert_eq!(warp.factor(), 1);
     }
 
     #[test]

@@ -52,6 +52,33 @@ pub fn parse_json_body(body: &[u8]) -> Result<Value, Finding> {
         .map_err(|e| Finding::error("not-json", format!("the body is not JSON: {e}")))
 }
 
+/// When a call was made and when it is answered. A timeout's limits count from the request
+/// ("up to 1 year from the current date", 1440 minutes), on the clock the deadline uses; a
+/// date "in the past" is one that has passed when the answer goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerTimes {
+    pub requested: DateTime<Utc>,
+    pub answered: DateTime<Utc>,
+}
+
+impl From<DateTime<Utc>> for AnswerTimes {
+    /// Answered the moment it was requested.
+    fn from(t: DateTime<Utc>) -> Self {
+        AnswerTimes {
+            requested: t,
+            answered: t,
+        }
+    }
+}
+
+/// The latest `timeoutDate` allowed for a request made at `requested`: one calendar year on
+/// (29 February gives 28 February).
+pub fn latest_timeout_date(requested: DateTime<Utc>) -> DateTime<Utc> {
+    requested
+        .checked_add_months(chrono::Months::new(12))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// What a provider's answer to Invoke means, once it passed the checks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InvokeOutcome {
@@ -70,7 +97,7 @@ pub fn check_invoke_answer(
     status: u16,
     body: &[u8],
     output: Option<&Schema>,
-    now: DateTime<Utc>,
+    now: impl Into<AnswerTimes>,
 ) -> Vec<Finding> {
     match parse_json_body(body) {
         Ok(v) => check_invoke_json(status, &v, output, now),
@@ -90,8 +117,9 @@ pub fn check_invoke_json(
     status: u16,
     v: &Value,
     output: Option<&Schema>,
-    now: DateTime<Utc>,
+    now: impl Into<AnswerTimes>,
 ) -> Vec<Finding> {
+    let now = now.into();
     let mut out = Vec::new();
     if !is_success(status) {
         out.push(Finding::error(
@@ -122,7 +150,7 @@ fn check_application_error(v: &Value, out: &mut Vec<Finding>) {
 fn check_invoke_value(
     v: &Value,
     output: Option<&Schema>,
-    now: DateTime<Utc>,
+    now: AnswerTimes,
     out: &mut Vec<Finding>,
 ) {
     let Some(obj) = v.as_object() else {
@@ -255,7 +283,7 @@ pub fn parse_timeout_date(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("timeoutDate {s:?} is not an RFC 3339 date-time: {e}"))
 }
 
-fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+fn check_date(v: Option<&Value>, now: AnswerTimes, out: &mut Vec<Finding>) {
     let Some(s) = v.and_then(Value::as_str) else {
         out.push(Finding::error(
             "timeout-date-invalid",
@@ -265,16 +293,21 @@ fn check_date(v: Option<&Value>, now: DateTime<Utc>, out: &mut Vec<Finding>) {
     };
     match parse_timeout_date(s) {
         Err(e) => out.push(Finding::error("timeout-date-invalid", e)),
-        Ok(d) if d <= now => out.push(Finding::error(
+        Ok(d) if d <= now.answered => out.push(Finding::error(
             "timeout-date-past",
             format!(
-                "timeoutDate {s} is not in the future (now is {})",
-                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                "timeoutDate {s} is not in the future (the answer goes at {})",
+                now.answered
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         )),
-        Ok(d) if d > now + Duration::days(365) => out.push(Finding::error(
+        Ok(d) if d > latest_timeout_date(now.requested) => out.push(Finding::error(
             "timeout-date-too-far",
-            format!("timeoutDate {s} is more than a year after the request"),
+            format!(
+                "timeoutDate {s} is more than a year after the request (at most {})",
+                latest_timeout_date(now.requested)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
         )),
         Ok(_) => {}
     }
@@ -286,8 +319,9 @@ pub fn invoke_outcome(
     status: u16,
     v: &Value,
     findings: &[Finding],
-    now: DateTime<Utc>,
+    now: impl Into<AnswerTimes>,
 ) -> InvokeOutcome {
+    let now = now.into();
     if !is_success(status) {
         return InvokeOutcome::Failed {
             reason: format!("the action answered HTTP {status}"),
@@ -304,8 +338,9 @@ pub fn invoke_outcome(
                 .pointer("/timeoutLengthOptions/timeoutInMinutes")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
+            // The wait is counted from when Wix made the call.
             InvokeOutcome::Wait {
-                deadline: now + Duration::minutes(m),
+                deadline: now.requested + Duration::minutes(m),
             }
         }
         Some("TIMEOUT_DATE") => {

@@ -5,7 +5,7 @@
 use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use super::json_tree::json_tree;
 use crate::domain::clock::{WARP_FACTORS, human_duration};
-use crate::domain::contract::{Finding, Severity};
+use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::envelope::Inspected;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
 use crate::domain::sample::LoadedSample;
@@ -59,6 +59,7 @@ pub enum Command {
     Report(ExchangeId, CompletionReport),
     SetPolicy(String, Policy),
     SetWarp(u32),
+    BackToNow,
     SendSample(usize),
     OpenSample,
 }
@@ -351,6 +352,11 @@ impl App {
                 self.core.engine.set_warp(f);
                 self.warp = f;
             }
+            Command::BackToNow => {
+                self.core.engine.back_to_now();
+                self.warp = 1;
+                self.now = self.core.engine.now();
+            }
             Command::SendSample(i) => {
                 let Some(s) = self.core.samples.get(i) else {
                     return;
@@ -420,12 +426,37 @@ impl App {
                 }
             }
             let t = self.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
-            let label = if self.warp > 1 {
-                format!("Simulated {t}")
+            let ahead = self.now - self.real_now;
+            // Whole seconds: the two clocks are read a moment apart.
+            if self.warp > 1 || ahead.num_seconds() != 0 {
+                ui.label(
+                    RichText::new(format!("Simulated {t}"))
+                        .monospace()
+                        .color(Color32::from_rgb(230, 160, 40)),
+                )
+                .on_hover_text(format!(
+                    "Simulated time is {} ahead of real time",
+                    human_duration(ahead)
+                ));
+                ui.label(RichText::new(format!("+{}", human_duration(ahead))).small());
+                if ui
+                    .button("Back to now")
+                    .on_hover_text("Simulated time back to real time, at ×1")
+                    .clicked()
+                {
+                    self.commands.push(Command::BackToNow);
+                }
             } else {
-                t
-            };
-            ui.label(RichText::new(label).monospace());
+                ui.label(RichText::new(t).monospace());
+            }
+            if self.core.engine.audience_unchecked() {
+                ui.separator();
+                ui.label(
+                    RichText::new("JWT audience not checked (no --app-id)")
+                        .color(Color32::from_rgb(230, 160, 40)),
+                )
+                .on_hover_text(self.core.engine.jwt_summary());
+            }
         });
     }
 
@@ -769,7 +800,11 @@ impl App {
     }
 
     fn composer(&mut self, ui: &mut Ui, id: ExchangeId) {
-        let now = self.now;
+        // Limits count from when the call arrived; "in the past" from now, when it would go.
+        let times = AnswerTimes {
+            requested: self.log.get(id as usize - 1).map_or(self.now, |ex| ex.at),
+            answered: self.now,
+        };
         let Some(d) = self.drafts.get_mut(&id) else {
             return;
         };
@@ -805,7 +840,7 @@ impl App {
                 AnswerKind::Error => {
                     ui.horizontal(|ui| {
                         let l = ui.label("HTTP status");
-                        ui.add(egui::DragValue::new(&mut d.error_status).range(100..=599))
+                        ui.add(egui::DragValue::new(&mut d.error_status).range(200..=599))
                             .labelled_by(l.id);
                         let l = ui.label("applicationError.code");
                         ui.text_edit_singleline(&mut d.error_code).labelled_by(l.id);
@@ -815,14 +850,14 @@ impl App {
         } else {
             ui.horizontal(|ui| {
                 let l = ui.label("HTTP status");
-                ui.add(egui::DragValue::new(&mut d.status).range(100..=599))
+                ui.add(egui::DragValue::new(&mut d.status).range(200..=599))
                     .labelled_by(l.id);
             });
             code_editor(ui, "Answer body (JSON)", &mut d.body, 6);
         }
         let (reply, findings) = match d.build() {
             Ok(r) => {
-                let f = d.findings(&r, now);
+                let f = d.findings(&r, times);
                 (Some(r), f)
             }
             Err(e) => (None, vec![Finding::error("not-json", e)]),
@@ -877,8 +912,11 @@ impl App {
         }
         ui.horizontal(|ui| {
             let l = ui.label("Error description");
-            ui.text_edit_singleline(&mut d.description)
-                .labelled_by(l.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut d.description)
+                    .hint_text("why the action failed, as your code would report it"),
+            )
+            .labelled_by(l.id);
         });
         if ui.button("Report failure").clicked() {
             self.commands.push(Command::Report(id, d.failure(&token)));

@@ -1,7 +1,7 @@
 //! Drafts of answers and completion reports: plain data the window edits, turned into replies
 //! and checked with the same contract checks the engine applies. No drawing here.
 
-use crate::domain::contract::{self, Finding};
+use crate::domain::contract::{self, AnswerTimes, Finding};
 use crate::domain::schema::Schema;
 use crate::domain::wire::{self, CompletionReport, InvokeResponse, Method};
 use crate::engine::{ActionSchemas, Reply, check_answer};
@@ -103,6 +103,16 @@ impl AnswerDraft {
 
     /// The reply this draft describes, or why it cannot be built (text that is not JSON).
     pub fn build(&self) -> Result<Reply, String> {
+        let status = match (self.method, self.kind) {
+            (Method::Invoke, AnswerKind::Error) => Some(self.error_status),
+            (Method::Invoke, _) => None,
+            _ => Some(self.status),
+        };
+        if let Some(s) = status
+            && let Some(why) = unsendable_status(s)
+        {
+            return Err(why);
+        }
         if self.method != Method::Invoke {
             let body: Value = serde_json::from_str(&self.body)
                 .map_err(|e| format!("the answer is not JSON: {e}"))?;
@@ -129,7 +139,7 @@ impl AnswerDraft {
     }
 
     /// Contract findings about `reply` (this draft, built), as the engine will judge it at `now`.
-    pub fn findings(&self, reply: &Reply, now: DateTime<Utc>) -> Vec<Finding> {
+    pub fn findings(&self, reply: &Reply, now: AnswerTimes) -> Vec<Finding> {
         check_answer(
             self.method,
             reply.status,
@@ -137,6 +147,23 @@ impl AnswerDraft {
             self.output.as_ref(),
             now,
         )
+    }
+}
+
+/// Why an answer cannot go out with HTTP status `s` as written: an informational status is
+/// not a final answer, and 204, 205 and 304 carry no body, so the JSON would be dropped.
+pub fn unsendable_status(s: u16) -> Option<String> {
+    match s {
+        0..=199 => Some(format!(
+            "HTTP {s} is not a final answer: pick a status from 200 to 599"
+        )),
+        204 | 205 | 304 => Some(format!(
+            "HTTP {s} carries no body, so the JSON answer would not reach the caller: pick another status"
+        )),
+        600.. => Some(format!(
+            "HTTP {s} is not a status: pick one from 200 to 599"
+        )),
+        _ => None,
     }
 }
 
@@ -157,7 +184,7 @@ impl ReportDraft {
             .unwrap_or_else(|| json!({}));
         ReportDraft {
             result: pretty(&skeleton),
-            description: "The approver rejected the request".into(),
+            description: String::new(),
             output: schemas.output.clone(),
         }
     }
