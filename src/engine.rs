@@ -137,7 +137,12 @@ impl Reply {
             .join("; ");
         let violations: Vec<Value> = errors
             .iter()
-            .map(|f| json!({ "field": f.code, "description": f.message }))
+            .map(|f| {
+                json!({ "field": f.field.as_deref().unwrap_or(""),
+                        "description": f.message,
+                        "violatedRule": f.rule.unwrap_or("OTHER"),
+                        "ruleName": f.code })
+            })
             .collect();
         Reply::json(
             400,
@@ -757,7 +762,7 @@ impl Engine {
         let request = &decoded.request;
         let (key, findings) = match parse_plugin_request(method, request) {
             Ok(x) => x,
-            Err((code, msg)) => return Plan::Refuse(Reply::error(400, code, &msg)),
+            Err(problem) => return Plan::Refuse(Reply::violations(&[problem])),
         };
         ex.findings.extend(findings);
         if method == Method::Invoke {
@@ -1322,7 +1327,8 @@ pub fn check_answer(
     }
 }
 
-type RequestProblem = (&'static str, String);
+/// What is wrong with a request: the field, named as a path, and the rule it breaks.
+type RequestProblem = Finding;
 
 /// A warning when `activationInitiationSource` is none of the documented values.
 fn source_finding(src: &str) -> Option<Finding> {
@@ -1334,18 +1340,30 @@ fn source_finding(src: &str) -> Option<Finding> {
                 wire::ACTIVATION_SOURCES
             ),
         )
+        .at("activationContext.activationSourceInfo.activationInitiationSource")
+        .rule("INVALID_ENUM_VALUE")
     })
 }
 
 fn require_string<'a>(req: &'a Value, field: &str) -> Result<&'a str, RequestProblem> {
+    let problem = |code, message: String, rule| Finding::error(code, message).at(field).rule(rule);
     match req.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(Value::String(_)) => Err(("INVALID_FIELD", format!("{field} must not be empty"))),
-        Some(other) => Err((
-            "INVALID_FIELD",
-            format!("{field} must be a string, got {}", json_type(other)),
+        Some(Value::String(_)) => Err(problem(
+            "invalid-field",
+            format!("{field} must not be empty"),
+            "MIN_LENGTH",
         )),
-        None => Err(("MISSING_FIELD", format!("{field} is required"))),
+        Some(other) => Err(problem(
+            "invalid-field",
+            format!("{field} must be a string, got {}", json_type(other)),
+            "VALIDATION",
+        )),
+        None => Err(problem(
+            "missing-field",
+            format!("{field} is required"),
+            "REQUIRED_FIELD",
+        )),
     }
 }
 
@@ -1355,10 +1373,12 @@ fn parse_plugin_request(
     req: &Value,
 ) -> Result<(String, Vec<Finding>), RequestProblem> {
     if !req.is_object() {
-        return Err((
-            "NOT_AN_OBJECT",
+        return Err(Finding::error(
+            "not-object",
             format!("the request must be a JSON object, got {}", json_type(req)),
-        ));
+        )
+        .at("request")
+        .rule("VALIDATION"));
     }
     let key = require_string(req, "actionKey")?.to_string();
     let mut findings = vec![];
@@ -1367,15 +1387,24 @@ fn parse_plugin_request(
             match req.get("actionParams") {
                 Some(Value::Object(_)) => {}
                 Some(other) => {
-                    return Err((
-                        "INVALID_FIELD",
+                    return Err(Finding::error(
+                        "invalid-field",
                         format!("actionParams must be an object, got {}", json_type(other)),
-                    ));
+                    )
+                    .at("actionParams")
+                    .rule("VALIDATION"));
                 }
-                None => return Err(("MISSING_FIELD", "actionParams is required".into())),
+                None => {
+                    return Err(Finding::error("missing-field", "actionParams is required")
+                        .at("actionParams")
+                        .rule("REQUIRED_FIELD"));
+                }
             }
-            wire::check_field_types(req, wire::INVOKE_FIELD_TYPES)
-                .map_err(|e| ("INVALID_FIELD", e))?;
+            wire::check_field_types(req, wire::INVOKE_FIELD_TYPES).map_err(|e| {
+                Finding::error("invalid-field", e.message)
+                    .at(e.field)
+                    .rule("VALIDATION")
+            })?;
             if let Some(src) = req
                 .pointer("/activationContext/activationSourceInfo/activationInitiationSource")
                 .and_then(Value::as_str)
@@ -1384,8 +1413,12 @@ fn parse_plugin_request(
             }
         }
         Method::ValidateConfiguration => {
-            let parsed: wire::ValidateConfigurationRequest =
-                from_value_at(req).map_err(|e| ("INVALID_FIELD", e))?;
+            let parsed: wire::ValidateConfigurationRequest = from_value_at(req).map_err(|e| {
+                let field = e.split_once(": ").map_or("request", |(f, _)| f).to_string();
+                Finding::error("invalid-field", e.clone())
+                    .at(field)
+                    .rule("VALIDATION")
+            })?;
             if let Some(m) = parsed.input_mapping
                 && !serde_json::from_str::<Value>(&m).is_ok_and(|v| v.is_object())
             {

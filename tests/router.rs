@@ -647,7 +647,10 @@ async fn methods_are_routed_by_the_paths_ending_under_any_prefix() {
     assert_eq!(s, StatusCode::OK, "{v}");
     let ex = engine.snapshot().pop().expect("logged");
     assert_eq!(ex.method, Some(Method::Invoke));
-    assert_eq!(ex.path, "/wix/actions/v1/invoke", "the log keeps the full path");
+    assert_eq!(
+        ex.path, "/wix/actions/v1/invoke",
+        "the log keeps the full path"
+    );
     let (s, v) = post(
         &engine,
         "/a/b/v1/validate-configuration/",
@@ -655,11 +658,100 @@ async fn methods_are_routed_by_the_paths_ending_under_any_prefix() {
     )
     .await;
     assert_eq!((s, v["valid"].clone()), (StatusCode::OK, json!(true)));
-    let (s, v) = post(&engine, "/x/v1/quota-info", json!({"actionKey": "send-email"})).await;
+    let (s, v) = post(
+        &engine,
+        "/x/v1/quota-info",
+        json!({"actionKey": "send-email"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v.get("actionQuotaInfo").is_some(), "{v}");
     // An ending that only looks alike is not a method.
     let (s, v) = post(&engine, "/xv1/invoke", invoke_request("send-email", "t-x")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert!(message(&v).contains("under any prefix"), "{v}");
+}
+
+fn violations(v: &Value) -> Vec<(String, String)> {
+    v["details"]["validationError"]["fieldViolations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no fieldViolations in {v}"))
+        .iter()
+        .map(|f| {
+            assert!(
+                f["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{f}"
+            );
+            (
+                f["field"].as_str().unwrap_or("").to_string(),
+                f["violatedRule"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// fieldViolations name the offending field as a path, with Wix's rule, for requests and
+/// output-schema violations alike.
+#[tokio::test]
+async fn validation_errors_name_the_field_and_the_rule() {
+    let (engine, _) = engine(Mode::Auto);
+    let cases = [
+        (json!({"actionParams": {}}), ("actionKey", "REQUIRED_FIELD")),
+        (
+            json!({"actionKey": "k", "actionParams": {}, "activationContext": {"activationSourceInfo": {"manualActivationInfo": {"testMode": "yes"}}}}),
+            (
+                "activationContext.activationSourceInfo.manualActivationInfo.testMode",
+                "VALIDATION",
+            ),
+        ),
+        (
+            json!({"actionKey": "k", "actionParams": 3}),
+            ("actionParams", "VALIDATION"),
+        ),
+    ];
+    for (body, (field, rule)) in cases {
+        let (s, v) = post(&engine, "/v1/invoke", body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(violations(&v), vec![(field.to_string(), rule.to_string())]);
+    }
+    // A completion report whose result breaks the approval's output schema.
+    let config_engine = engine_with(Mode::Auto, |c| {
+        actionbench::cli::AutoAnswer::Timeout(60).configure(c)
+    })
+    .0;
+    let (s, _) = post(&config_engine, "/v1/invoke", {
+        let mut r = invoke_request("request-approval", "tok-v");
+        r["actionParams"] = json!({"approverEmail": "a@example.com", "amount": 3});
+        r
+    })
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = post(
+        &config_engine,
+        "/automations_runtime/v1/report-action-invocation-completed",
+        json!({"invocationToken": "tok-v", "status": "SUCCESS", "successInfo": {"result": {"decision": "MAYBE"}}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        violations(&v),
+        vec![(
+            "successInfo.result.decision".to_string(),
+            "INVALID_ENUM_VALUE".to_string()
+        )]
+    );
+    let (s, v) = post(
+        &config_engine,
+        "/automations_runtime/v1/report-action-invocation-completed",
+        json!({"invocationToken": "tok-v", "status": "FAILURE", "failureInfo": {"errorDescription": "x".repeat(1001)}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        violations(&v),
+        vec![(
+            "failureInfo.errorDescription".to_string(),
+            "MAX_LENGTH".to_string()
+        )]
+    );
 }

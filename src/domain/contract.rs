@@ -19,6 +19,12 @@ pub struct Finding {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
+    /// The field it is about, as a path in the checked message (`result.amount`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Wix's name for the broken rule (`fieldViolations[].violatedRule`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 impl Finding {
@@ -27,6 +33,8 @@ impl Finding {
             severity: Severity::Error,
             code,
             message: message.into(),
+            field: None,
+            rule: None,
         }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
@@ -34,6 +42,35 @@ impl Finding {
             severity: Severity::Warning,
             code,
             message: message.into(),
+            field: None,
+            rule: None,
+        }
+    }
+    /// Names the field the finding is about.
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    /// Names the rule it breaks, in Wix's words.
+    pub fn rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+    /// A schema violation below `parent` (`result`, `successInfo.result`, `actionParams`).
+    pub fn schema(
+        severity: Severity,
+        code: &'static str,
+        parent: &str,
+        v: &super::schema::Violation,
+        why: &str,
+    ) -> Self {
+        let field = v.under(parent);
+        Finding {
+            severity,
+            code,
+            message: format!("{field}: {}{why}", v.message),
+            field: Some(field),
+            rule: Some(v.rule),
         }
     }
 }
@@ -164,23 +201,31 @@ fn check_invoke_value(
         None | Some(Value::Null) => "IMMEDIATE",
         Some(Value::String(s)) => s.as_str(),
         Some(other) => {
-            out.push(Finding::error(
-                "timeout-type-invalid",
-                format!(
-                    "invokeTimeoutType must be a string, not {}",
-                    json_type(other)
-                ),
-            ));
+            out.push(
+                Finding::error(
+                    "timeout-type-invalid",
+                    format!(
+                        "invokeTimeoutType must be a string, not {}",
+                        json_type(other)
+                    ),
+                )
+                .at("invokeTimeoutType")
+                .rule("VALIDATION"),
+            );
             return;
         }
     };
     let length = obj.get("timeoutLengthOptions").filter(|v| !v.is_null());
     let date = obj.get("timeoutDateOptions").filter(|v| !v.is_null());
     if length.is_some() && date.is_some() {
-        out.push(Finding::error(
-            "both-timeout-options",
-            "timeoutLengthOptions and timeoutDateOptions are one-of: send only one",
-        ));
+        out.push(
+            Finding::error(
+                "both-timeout-options",
+                "timeoutLengthOptions and timeoutDateOptions are one-of: send only one",
+            )
+            .at("timeoutDateOptions")
+            .rule("ONE_OF_ALIGNMENT"),
+        );
     }
     match ty {
         "IMMEDIATE" => {
@@ -188,7 +233,7 @@ fn check_invoke_value(
                 .iter()
                 .find_map(|(k, v)| v.map(|_| *k))
             {
-                out.push(Finding::error("options-contradict-type", format!("{k} contradicts invokeTimeoutType IMMEDIATE")));
+                out.push(Finding::error("options-contradict-type", format!("{k} contradicts invokeTimeoutType IMMEDIATE")).at(k.to_string()).rule("ONE_OF_ALIGNMENT"));
             }
         }
         "TIMEOUT_LENGTH" => {
@@ -196,13 +241,13 @@ fn check_invoke_value(
                 out.push(Finding::error(
                     "options-contradict-type",
                     "timeoutDateOptions contradicts invokeTimeoutType TIMEOUT_LENGTH",
-                ));
+                ).at("timeoutDateOptions").rule("ONE_OF_ALIGNMENT"));
             }
             match length {
                 None => out.push(Finding::error(
                     "missing-timeout-options",
                     "TIMEOUT_LENGTH needs timeoutLengthOptions.timeoutInMinutes",
-                )),
+                ).at("timeoutLengthOptions").rule("REQUIRED_FIELD")),
                 Some(l) => check_minutes(l.get("timeoutInMinutes"), out),
             }
         }
@@ -211,32 +256,36 @@ fn check_invoke_value(
                 out.push(Finding::error(
                     "options-contradict-type",
                     "timeoutLengthOptions contradicts invokeTimeoutType TIMEOUT_DATE",
-                ));
+                ).at("timeoutLengthOptions").rule("ONE_OF_ALIGNMENT"));
             }
             match date {
                 None => out.push(Finding::error(
                     "missing-timeout-options",
                     "TIMEOUT_DATE needs timeoutDateOptions.timeoutDate",
-                )),
+                ).at("timeoutDateOptions").rule("REQUIRED_FIELD")),
                 Some(d) => check_date(d.get("timeoutDate"), now, out),
             }
         }
         "UNKNOWN_INVOKE_TIMEOUT_TYPE" => out.push(Finding::error(
             "timeout-type-invalid",
             "UNKNOWN_INVOKE_TIMEOUT_TYPE is the zero value, not an answer: use IMMEDIATE, TIMEOUT_LENGTH or TIMEOUT_DATE",
-        )),
+        ).at("invokeTimeoutType").rule("INVALID_ENUM_VALUE")),
         other => out.push(Finding::error(
             "timeout-type-invalid",
             format!("invokeTimeoutType {other:?} is not one of IMMEDIATE, TIMEOUT_LENGTH, TIMEOUT_DATE"),
-        )),
+        ).at("invokeTimeoutType").rule("INVALID_ENUM_VALUE")),
     }
     match obj.get("result") {
         None | Some(Value::Null) => {
             if ty == "IMMEDIATE" && output.is_some_and(|s| s.source.get("properties").is_some()) {
-                out.push(Finding::warning(
-                    "result-missing",
-                    "the action has an output schema but the answer carries no result",
-                ));
+                out.push(
+                    Finding::warning(
+                        "result-missing",
+                        "the action has an output schema but the answer carries no result",
+                    )
+                    .at("result")
+                    .rule("REQUIRED_FIELD"),
+                );
             }
         }
         Some(r @ Value::Object(_)) => {
@@ -245,21 +294,45 @@ fn check_invoke_value(
                 && let Some(schema) = output
             {
                 for v in schema.violations(r) {
-                    out.push(Finding::error("result-schema", format!("result {v}")));
+                    out.push(Finding::schema(
+                        Severity::Error,
+                        "result-schema",
+                        "result",
+                        &v,
+                        "",
+                    ));
                 }
             }
         }
-        Some(other) => out.push(Finding::error(
-            "result-not-object",
-            format!(
-                "result must be an object ({{}} when there is no output schema), not {}",
-                json_type(other)
-            ),
-        )),
+        Some(other) => out.push(
+            Finding::error(
+                "result-not-object",
+                format!(
+                    "result must be an object ({{}} when there is no output schema), not {}",
+                    json_type(other)
+                ),
+            )
+            .at("result")
+            .rule("VALIDATION"),
+        ),
     }
 }
 
 fn check_minutes(v: Option<&Value>, out: &mut Vec<Finding>) {
+    let field = "timeoutLengthOptions.timeoutInMinutes";
+    let before = out.len();
+    check_minutes_value(v, out);
+    for f in &mut out[before..] {
+        let rule = if f.code == "timeout-too-long" {
+            "MAX"
+        } else {
+            "MIN"
+        };
+        *f = f.clone().at(field).rule(rule);
+    }
+}
+
+fn check_minutes_value(v: Option<&Value>, out: &mut Vec<Finding>) {
     match v.and_then(Value::as_i64) {
         None => out.push(Finding::error(
             "timeout-minutes-invalid",
@@ -284,6 +357,19 @@ pub fn parse_timeout_date(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 fn check_date(v: Option<&Value>, now: AnswerTimes, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_date_value(v, now, out);
+    for f in &mut out[before..] {
+        let rule = match f.code {
+            "timeout-date-past" => "MIN",
+            "timeout-date-too-far" => "MAX",
+            _ => "FORMAT",
+        };
+        *f = f.clone().at("timeoutDateOptions.timeoutDate").rule(rule);
+    }
+}
+
+fn check_date_value(v: Option<&Value>, now: AnswerTimes, out: &mut Vec<Finding>) {
     let Some(s) = v.and_then(Value::as_str) else {
         out.push(Finding::error(
             "timeout-date-invalid",
@@ -470,6 +556,28 @@ fn answer_object<'v>(status: u16, v: &'v Value, out: &mut Vec<Finding>) -> Optio
 /// Checks a Report Action Invocation Completed body. `output` is the output schema of the
 /// action the token belongs to, when known.
 pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Finding> {
+    let mut out = completion_report_findings(v, output);
+    let success = v.get("status").and_then(Value::as_str) == Some("SUCCESS");
+    for f in out.iter_mut().filter(|f| f.field.is_none()) {
+        let (field, rule) = match f.code {
+            "token-missing" => ("invocationToken", "REQUIRED_FIELD"),
+            "token-too-long" => ("invocationToken", "MAX_LENGTH"),
+            "both-infos" => ("failureInfo", "ONE_OF_ALIGNMENT"),
+            "status-invalid" => ("status", "INVALID_ENUM_VALUE"),
+            "description-too-long" => ("failureInfo.errorDescription", "MAX_LENGTH"),
+            "result-not-object" => ("successInfo.result", "VALIDATION"),
+            "info-contradicts-status" if success => ("failureInfo", "ONE_OF_ALIGNMENT"),
+            "info-contradicts-status" => ("successInfo", "ONE_OF_ALIGNMENT"),
+            "missing-info" if success => ("successInfo.result", "REQUIRED_FIELD"),
+            "missing-info" => ("failureInfo.errorDescription", "REQUIRED_FIELD"),
+            _ => continue,
+        };
+        *f = f.clone().at(field).rule(rule);
+    }
+    out
+}
+
+fn completion_report_findings(v: &Value, output: Option<&Schema>) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(obj) = v.as_object() else {
         out.push(Finding::error(
@@ -527,9 +635,12 @@ pub fn check_completion_report(v: &Value, output: Option<&Schema>) -> Vec<Findin
                 Some(Some(r @ Value::Object(_))) => {
                     if let Some(schema) = output {
                         for v in schema.violations(r) {
-                            out.push(Finding::error(
+                            out.push(Finding::schema(
+                                Severity::Error,
                                 "result-schema",
-                                format!("successInfo.result {v}"),
+                                "successInfo.result",
+                                &v,
+                                "",
                             ));
                         }
                     }
@@ -587,9 +698,12 @@ pub fn check_action_params(params: &Value, input: &Schema) -> Vec<Finding> {
         .violations(params)
         .into_iter()
         .map(|v| {
-            Finding::warning(
+            Finding::schema(
+                Severity::Warning,
                 "params-schema",
-                format!("actionParams {v} (Wix validates params before calling)"),
+                "actionParams",
+                &v,
+                " (Wix validates params before calling)",
             )
         })
         .collect()

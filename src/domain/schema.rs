@@ -30,14 +30,26 @@ impl Schema {
         })
     }
 
-    /// Every way `instance` breaks the schema, each naming where.
-    pub fn violations(&self, instance: &Value) -> Vec<String> {
+    /// Every way `instance` breaks the schema, each naming the field (as a path below
+    /// `instance`) and the rule.
+    pub fn violations(&self, instance: &Value) -> Vec<Violation> {
         self.validator
             .iter_errors(instance)
             .map(|e| {
-                let at = e.instance_path().to_string();
-                let at = if at.is_empty() { "/".to_string() } else { at };
-                format!("at {at}: {e}")
+                let mut path = dotted(&e.instance_path().to_string());
+                // A missing required property is named itself, not its parent.
+                if let jsonschema::error::ValidationErrorKind::Required { property } = e.kind()
+                    && let Some(p) = property.as_str()
+                {
+                    path = join_path(&path, p);
+                }
+                let keyword = e.kind().keyword().to_string();
+                Violation {
+                    path,
+                    message: e.to_string(),
+                    rule: violated_rule(&keyword),
+                    keyword,
+                }
             })
             .collect()
     }
@@ -45,6 +57,78 @@ impl Schema {
     /// A value shaped like the schema, to start editing from.
     pub fn skeleton(&self) -> Value {
         skeleton(&self.source)
+    }
+}
+
+/// One way a value breaks a schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Where, as a path below the checked value: `amount`, `items[0].sku`; empty for the value itself.
+    pub path: String,
+    pub message: String,
+    /// The JSON Schema keyword that failed (`required`, `type`, `maximum`…).
+    pub keyword: String,
+    /// Wix's name for the rule (`fieldViolations[].violatedRule`).
+    pub rule: &'static str,
+}
+
+impl Violation {
+    /// The path below `parent` (`result` + `amount` = `result.amount`).
+    pub fn under(&self, parent: &str) -> String {
+        join_path(parent, &self.path)
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "at {}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// `parent.child`, or `parent[0]` for an index; either side may be empty.
+pub fn join_path(parent: &str, child: &str) -> String {
+    match (parent.is_empty(), child.is_empty()) {
+        (_, true) => parent.to_string(),
+        (true, false) => child.to_string(),
+        (false, false) if child.starts_with('[') => format!("{parent}{child}"),
+        (false, false) => format!("{parent}.{child}"),
+    }
+}
+
+/// A JSON pointer (`/items/0/sku`) as a field path (`items[0].sku`).
+pub fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            out = join_path(&out, &seg);
+        }
+    }
+    out
+}
+
+/// Wix's `violatedRule` for a JSON Schema keyword.
+fn violated_rule(keyword: &str) -> &'static str {
+    match keyword {
+        "required" => "REQUIRED_FIELD",
+        "maximum" | "exclusiveMaximum" => "MAX",
+        "minimum" | "exclusiveMinimum" => "MIN",
+        "maxLength" => "MAX_LENGTH",
+        "minLength" => "MIN_LENGTH",
+        "maxItems" | "maxProperties" => "MAX_SIZE",
+        "minItems" | "minProperties" => "MIN_SIZE",
+        "format" | "pattern" => "FORMAT",
+        "enum" | "const" => "INVALID_ENUM_VALUE",
+        "oneOf" => "ONE_OF_ALIGNMENT",
+        "additionalProperties" => "FIELD_NOT_ALLOWED",
+        "type" => "VALIDATION",
+        _ => "OTHER",
     }
 }
 
@@ -114,9 +198,14 @@ mod tests {
         assert!(s.violations(&json!({"amount": 3.5})).is_empty());
         let v = s.violations(&json!({"amount": "3.5"}));
         assert_eq!(v.len(), 1);
-        assert!(v[0].contains("/amount"), "{v:?}");
+        assert_eq!((v[0].path.as_str(), v[0].rule), ("amount", "VALIDATION"));
+        assert_eq!(v[0].under("result"), "result.amount");
         let missing = s.violations(&json!({}));
-        assert!(missing[0].contains("amount"), "{missing:?}");
+        assert_eq!(
+            (missing[0].path.as_str(), missing[0].rule),
+            ("amount", "REQUIRED_FIELD")
+        );
+        assert_eq!(dotted("/items/0/a~1b"), "items[0].a/b");
     }
 
     #[test]

@@ -467,9 +467,28 @@ pub const INVOKE_FIELD_TYPES: &[(&str, JsonType)] = &[
     ),
 ];
 
+/// A field with the wrong JSON type: where (with dots) and what it should be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldTypeError {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldTypeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl FieldTypeError {
+    pub fn starts_with(&self, p: &str) -> bool {
+        self.message.starts_with(p)
+    }
+}
+
 /// The first field of `v` in `table` that has the wrong type, named with dots. Absent and
 /// null fields are fine: every one of them is optional.
-pub fn check_field_types(v: &Value, table: &[(&str, JsonType)]) -> Result<(), String> {
+pub fn check_field_types(v: &Value, table: &[(&str, JsonType)]) -> Result<(), FieldTypeError> {
     for (pointer, ty) in table {
         // Walk the keys directly: Value::pointer unescapes every token, which costs on every call.
         let mut found = v;
@@ -500,7 +519,11 @@ pub fn check_field_types(v: &Value, table: &[(&str, JsonType)]) -> Result<(), St
                 JsonType::Bool => "a boolean",
                 JsonType::Object => "an object",
             };
-            return Err(format!("{name} must be {want}, got {}", json_type(found)));
+            let message = format!("{name} must be {want}, got {}", json_type(found));
+            return Err(FieldTypeError {
+                field: name,
+                message,
+            });
         }
     }
     Ok(())
