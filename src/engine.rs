@@ -207,6 +207,8 @@ pub enum EventKind {
     Accepted,
     CallerGone,
     ShutDown,
+    /// A finding was added to an exchange after it arrived (a reused token).
+    Flagged,
 }
 
 impl EventKind {
@@ -279,7 +281,8 @@ impl ActionSchemas {
 struct State {
     exchanges: Log,
     pending: HashMap<ExchangeId, oneshot::Sender<Reply>>,
-    tokens: HashMap<String, ExchangeId>,
+    /// Every invocation that carried each token, oldest first (one, unless a caller reused it).
+    tokens: HashMap<String, Vec<ExchangeId>>,
     waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
     subscribers: Vec<Subscriber>,
 }
@@ -594,8 +597,8 @@ impl Engine {
         let mut st = self.lock();
         let id = st.exchanges.len() as ExchangeId + 1;
         ex.id = id;
-        if let Some(t) = &ex.invocation_token {
-            st.tokens.insert(t.clone(), id);
+        if let Some(t) = ex.invocation_token.clone() {
+            Engine::register_token(&mut st, &mut ex, t, sim);
         }
         if let Phase::Waiting { deadline } = ex.phase {
             st.waiting.insert((deadline, id));
@@ -628,6 +631,76 @@ impl Engine {
                 Intake::Held { id, reply: rx }
             }
         }
+    }
+
+    /// Files the new exchange `ex` under its token. A token that a live invocation already
+    /// carries is a finding on both (each invocation gets its own token from Wix); reports for
+    /// it then complete the oldest waiting one first, so none is left unreachable.
+    fn register_token(st: &mut State, ex: &mut Exchange, token: String, sim: DateTime<Utc>) {
+        let id = ex.id;
+        let earlier = st.tokens.entry(token.clone()).or_default();
+        let before = earlier.clone();
+        earlier.push(id);
+        let Some(&last) = before.last() else {
+            return;
+        };
+        let live: Vec<ExchangeId> = before
+            .iter()
+            .copied()
+            .filter(|e| {
+                st.exchanges
+                    .get(index(*e))
+                    .is_some_and(|x| x.phase.is_live())
+            })
+            .collect();
+        let field = "activationContext.invocationToken";
+        if live.is_empty() {
+            ex.findings.push(
+                Finding::warning(
+                    "token-reused",
+                    format!("invocationToken {token:?} was used before by invocation #{last}, which has ended: Wix gives every invocation its own token"),
+                )
+                .at(field),
+            );
+            return;
+        }
+        let list = live
+            .iter()
+            .map(|e| format!("#{e}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ex.findings.push(
+            Finding::warning(
+                "token-reused",
+                format!("invocationToken {token:?} is also carried by live invocation {list}: Wix gives every invocation its own token. Completion reports for it complete the oldest waiting invocation first"),
+            )
+            .at(field),
+        );
+        for other in live {
+            let old = &mut st.exchanges[index(other)];
+            old.findings.push(
+                Finding::warning(
+                    "token-reused",
+                    format!("invocationToken {token:?} was reused by invocation #{id} while this one is live: completion reports for it complete the oldest waiting invocation first"),
+                )
+                .at(field),
+            );
+            old.note(
+                sim,
+                format!("invocation #{id} arrived with the same invocationToken"),
+            );
+            Engine::emit(st, EventKind::Flagged, other);
+        }
+    }
+
+    /// The invocation a completion report for `token` completes: the oldest one still waiting,
+    /// else the newest (whose phase then explains the refusal).
+    fn report_target(st: &State, token: &str) -> Option<ExchangeId> {
+        let ids = st.tokens.get(token)?;
+        ids.iter()
+            .copied()
+            .find(|e| matches!(st.exchanges[index(*e)].phase, Phase::Waiting { .. }))
+            .or_else(|| ids.last().copied())
     }
 
     /// Route, HTTP method and body problems, as the error reply to send.
@@ -1028,7 +1101,7 @@ impl Engine {
             .get("invocationToken")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let target = token.as_ref().and_then(|t| st.tokens.get(t).copied());
+        let target = token.as_ref().and_then(|t| Engine::report_target(st, t));
         // Checked once, against the output schema of the invocation the token names (if any).
         let output =
             target.and_then(|t| self.output_schema(st.exchanges[index(t)].action_key.as_deref()));
@@ -1048,7 +1121,7 @@ impl Engine {
         };
         let key = st.exchanges[index(target)].action_key.clone();
         let ex = &mut st.exchanges[index(id)];
-        ex.invocation_token = token;
+        ex.invocation_token = token.clone();
         ex.action_key = key;
         match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
             Ok(()) => {
@@ -1063,6 +1136,19 @@ impl Engine {
                     findings: vec![],
                 });
                 ex.note(sim, format!("accepted: invocation #{target} updated"));
+                let sharing = token
+                    .as_ref()
+                    .and_then(|t| st.tokens.get(t))
+                    .map_or(0, Vec::len);
+                if sharing > 1 {
+                    st.exchanges[index(id)].findings.push(
+                        Finding::warning(
+                            "token-reused",
+                            format!("{sharing} invocations carry this invocationToken: this report completed #{target}, the oldest that was waiting"),
+                        )
+                        .at("invocationToken"),
+                    );
+                }
                 Engine::emit(st, EventKind::Accepted, id);
                 reply
             }

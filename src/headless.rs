@@ -49,7 +49,7 @@ pub fn event_line(e: &Event) -> Value {
         .findings
         .iter()
         .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
-        .map(|f| json!({ "severity": f.severity, "code": f.code, "message": f.message }))
+        .map(|f| serde_json::to_value(f).unwrap_or_default())
         .collect();
     if !findings.is_empty() {
         line["findings"] = Value::Array(findings);

@@ -755,3 +755,84 @@ async fn validation_errors_name_the_field_and_the_rule() {
         )]
     );
 }
+
+/// Two live invocations with one token: a finding on both, an event for the older one, and
+/// reports that complete the oldest waiting first, so neither is unreachable.
+#[tokio::test]
+async fn a_reused_token_is_a_finding_on_both_and_reports_reach_each_in_turn() {
+    let (engine, _) = engine_with(Mode::Auto, |c| {
+        actionbench::cli::AutoAnswer::Timeout(60).configure(c)
+    });
+    let sub = engine.subscribe(1024, None);
+    let approval = |amount: i64| {
+        let mut r = invoke_request("request-approval", "tok-same");
+        r["actionParams"] = json!({"approverEmail": "a@example.com", "amount": amount});
+        r
+    };
+    assert_eq!(
+        post(&engine, "/v1/invoke", approval(1)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(&engine, "/v1/invoke", approval(2)).await.0,
+        StatusCode::OK
+    );
+    let (first, second) = (
+        engine.exchange(1).expect("#1"),
+        engine.exchange(2).expect("#2"),
+    );
+    for ex in [&first, &second] {
+        let f = ex
+            .findings
+            .iter()
+            .find(|f| f.code == "token-reused")
+            .unwrap_or_else(|| panic!("#{} has no token-reused finding: {:?}", ex.id, ex.findings));
+        assert_eq!(
+            f.field.as_deref(),
+            Some("activationContext.invocationToken")
+        );
+    }
+    assert!(second.findings.iter().any(|f| f.message.contains("#1")));
+    assert!(first.findings.iter().any(|f| f.message.contains("#2")));
+    let flagged: Vec<_> = sub
+        .rx
+        .try_iter()
+        .filter(|e| e.kind == actionbench::engine::EventKind::Flagged)
+        .map(|e| e.exchange.id)
+        .collect();
+    assert_eq!(
+        flagged,
+        vec![1],
+        "the older invocation's new finding is an event"
+    );
+
+    let report = json!({"invocationToken": "tok-same", "status": "SUCCESS", "successInfo": {"result": {"decision": "APPROVED"}}});
+    assert_eq!(
+        post(&engine, REPORT, report.clone()).await.0,
+        StatusCode::OK
+    );
+    assert!(matches!(
+        engine.exchange(1).expect("#1").phase,
+        Phase::Completed { .. }
+    ));
+    assert!(matches!(
+        engine.exchange(2).expect("#2").phase,
+        Phase::Waiting { .. }
+    ));
+    let r1 = engine.snapshot().pop().expect("report");
+    assert!(
+        r1.timeline.iter().any(|l| l.text.contains("invocation #1")),
+        "{:?}",
+        r1.timeline
+    );
+    assert_eq!(
+        post(&engine, REPORT, report.clone()).await.0,
+        StatusCode::OK
+    );
+    assert!(matches!(
+        engine.exchange(2).expect("#2").phase,
+        Phase::Completed { .. }
+    ));
+    // Both done: a third report is refused, naming the state.
+    assert_eq!(post(&engine, REPORT, report).await.0, StatusCode::CONFLICT);
+}

@@ -107,6 +107,11 @@ impl Phase {
         }
     }
 
+    /// Still open: held for an answer, or waiting for a completion report.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Phase::Held { .. } | Phase::Waiting { .. })
+    }
+
     pub fn is_held(&self) -> bool {
         matches!(self, Phase::Held { .. })
     }
