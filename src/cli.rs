@@ -1,5 +1,6 @@
 //! The command line: `actionbench` opens the window, `actionbench serve` runs headless.
 
+use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::envelope::JwtConfig;
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::InvokeResponse;
@@ -57,6 +58,27 @@ pub struct InboxArgs {
     /// Seconds a held caller waits before the fallback answer goes.
     #[arg(long, default_value_t = 25, global = true)]
     pub hold_seconds: u32,
+    /// [assumed] A second completion report for one invocation: refuse (409) or ignore (200).
+    #[arg(long, default_value = "refuse", value_parser = parse_extra_report, global = true)]
+    pub second_report: ExtraReport,
+    /// [assumed] A completion report after the deadline: refuse (409) or ignore (200).
+    #[arg(long, default_value = "refuse", value_parser = parse_extra_report, global = true)]
+    pub report_after_timeout: ExtraReport,
+    /// [assumed] Refuse (401) completion reports without an Authorization header.
+    #[arg(long, global = true)]
+    pub require_authorization: bool,
+    /// [assumed] What an answer that breaks the contract does to the step: fail, or continue
+    /// (then only a non-2xx status or an unusable timeout fails it).
+    #[arg(long, default_value = "fail", value_parser = ["fail", "continue"], global = true)]
+    pub broken_answer: String,
+}
+
+fn parse_extra_report(s: &str) -> Result<ExtraReport, String> {
+    match s {
+        "refuse" => Ok(ExtraReport::Refuse),
+        "ignore" => Ok(ExtraReport::Ignore),
+        _ => Err(format!("{s:?}: expected refuse or ignore")),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +129,12 @@ impl InboxArgs {
             hold_for: chrono::Duration::seconds(self.hold_seconds as i64),
             jwt,
             default_mode: mode,
+            assumptions: Assumptions {
+                second_report: self.second_report,
+                report_after_timeout: self.report_after_timeout,
+                require_authorization: self.require_authorization,
+                broken_answer_fails_step: self.broken_answer != "continue",
+            },
             ..EngineConfig::default()
         })
     }

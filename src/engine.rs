@@ -5,6 +5,7 @@
 //! machine, times out waits on the (warpable) clock, and streams every change as an [`Event`].
 //! It knows nothing of axum or egui: callers hand it plain data and get plain data back.
 
+use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::clock::{Clock, TimeWarp};
 use crate::domain::contract::{self, AnswerTimes, Finding, InvokeOutcome, Severity};
 use crate::domain::envelope::{self, JwtConfig};
@@ -83,6 +84,8 @@ pub struct EngineConfig {
     /// The saved answer of keys nobody set; `None`: IMMEDIATE with the output schema's skeleton.
     pub default_answer: Option<Value>,
     pub default_fail_status: u16,
+    /// Where the protocol is not documented: the starting choices (changeable while running).
+    pub assumptions: Assumptions,
 }
 
 impl Default for EngineConfig {
@@ -93,6 +96,7 @@ impl Default for EngineConfig {
             default_mode: Mode::Hold,
             default_answer: None,
             default_fail_status: 500,
+            assumptions: Assumptions::default(),
         }
     }
 }
@@ -302,6 +306,7 @@ pub struct Engine {
     /// Whether anyone subscribed to events (so intake can skip copies nobody reads).
     subscribed: AtomicBool,
     warp: Mutex<TimeWarp>,
+    assumptions: RwLock<Assumptions>,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
 }
@@ -319,6 +324,7 @@ impl Engine {
             closing: AtomicBool::new(false),
             subscribed: AtomicBool::new(false),
             warp: Mutex::new(warp),
+            assumptions: RwLock::new(config.assumptions),
             clock,
             config,
         })
@@ -358,6 +364,25 @@ impl Engine {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .back_to_now(real);
+    }
+
+    /// The protocol assumptions in force.
+    pub fn assumptions(&self) -> Assumptions {
+        *self.assumptions.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_assumptions(&self, a: Assumptions) {
+        *self.assumptions.write().unwrap_or_else(|e| e.into_inner()) = a;
+    }
+
+    /// Whether an assumption says to take this refused report with 200 and no effect.
+    fn ignores(&self, refusal: &ReportRefusal) -> bool {
+        let a = self.assumptions();
+        match refusal {
+            ReportRefusal::AlreadyCompleted => a.second_report == ExtraReport::Ignore,
+            ReportRefusal::TimedOut(_) => a.report_after_timeout == ExtraReport::Ignore,
+            ReportRefusal::NotWaiting(_) => false,
+        }
     }
 
     /// What a JWT's verification covers, in one line.
@@ -908,7 +933,13 @@ impl Engine {
             Mode::Fail => (fail_reply(&policy), AnsweredBy::FailPolicy),
         };
         let output = self.output_schema(ex.action_key.as_deref());
-        let (findings, phase) = judge(method, &reply, output.as_ref(), sim.into());
+        let (findings, phase) = judge(
+            method,
+            &reply,
+            output.as_ref(),
+            sim.into(),
+            self.assumptions().broken_answer_fails_step,
+        );
         Plan::Answer {
             reply,
             by,
@@ -934,7 +965,13 @@ impl Engine {
             requested: ex.at,
             answered: sim,
         };
-        let (findings, phase) = judge(method, &reply, output.as_ref(), times);
+        let (findings, phase) = judge(
+            method,
+            &reply,
+            output.as_ref(),
+            times,
+            self.assumptions().broken_answer_fails_step,
+        );
         let phase = if by == AnsweredBy::Shutdown {
             Phase::ShutDown
         } else {
@@ -1056,6 +1093,7 @@ impl Engine {
         let mut st = self.lock();
         let value = serde_json::to_value(report).unwrap_or_default();
         self.apply_report(&mut st, id, &value, "from the window", sim)
+            .map(|_| ())
     }
 
     /// Answers every held call 503 and refuses new ones: the server is about to stop.
@@ -1087,6 +1125,14 @@ impl Engine {
                 return self.reject(st, id, Reply::error(400, "INVALID_JSON", &msg), sim);
             }
         };
+        if !authorized && self.assumptions().require_authorization {
+            let reply = Reply::error(
+                401,
+                "UNAUTHENTICATED",
+                "no Authorization header: Wix's completion API needs the app's access token (the workbench is set to refuse reports without one)",
+            );
+            return self.reject(st, id, reply, sim);
+        }
         {
             let ex = &mut st.exchanges[index(id)];
             ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
@@ -1124,7 +1170,7 @@ impl Engine {
         ex.invocation_token = token.clone();
         ex.action_key = key;
         match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
-            Ok(()) => {
+            Ok(applied) => {
                 let reply = Reply::json(200, json!({}));
                 let ex = &mut st.exchanges[index(id)];
                 ex.phase = Phase::Accepted;
@@ -1135,7 +1181,15 @@ impl Engine {
                     at: sim,
                     findings: vec![],
                 });
-                ex.note(sim, format!("accepted: invocation #{target} updated"));
+                ex.note(
+                    sim,
+                    match applied {
+                        Applied::Changed => format!("accepted: invocation #{target} updated"),
+                        Applied::Ignored(why) => {
+                            format!("accepted with no effect on invocation #{target}: {why}")
+                        }
+                    },
+                );
                 let sharing = token
                     .as_ref()
                     .and_then(|t| st.tokens.get(t))
@@ -1163,7 +1217,7 @@ impl Engine {
         report: &Value,
         via: &str,
         sim: DateTime<Utc>,
-    ) -> Result<(), Reply> {
+    ) -> Result<Applied, Reply> {
         let output = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
         let findings = contract::check_completion_report(report, output.as_ref());
         let ex = &mut st.exchanges[index(target)];
@@ -1204,7 +1258,17 @@ impl Engine {
                 ex.phase = next.clone();
                 ex.note(sim, text);
                 Engine::emit(st, EventKind::of(&next), target);
-                Ok(())
+                Ok(Applied::Changed)
+            }
+            Err(refusal) if self.ignores(&refusal) => {
+                let why = format!("{refusal} (assumption set to ignore such reports)");
+                ex.note(
+                    sim,
+                    format!("completion report {via} ignored with 200: {why}"),
+                );
+                let kind = EventKind::of(&ex.phase);
+                Engine::emit(st, kind, target);
+                Ok(Applied::Ignored(why))
             }
             Err(refusal) => {
                 let reply = Reply::error(409, refusal.code(), &refusal.to_string());
@@ -1218,6 +1282,13 @@ impl Engine {
             }
         }
     }
+}
+
+/// What a completion report did.
+enum Applied {
+    Changed,
+    /// Taken with 200 and no effect, as an assumption is set; why.
+    Ignored(String),
 }
 
 /// The log: exchanges in fixed-size chunks, so growing it never moves (copies) what it holds.
@@ -1351,11 +1422,16 @@ fn judge(
     reply: &Reply,
     output: Option<&Schema>,
     sim: AnswerTimes,
+    broken_fails: bool,
 ) -> (Vec<Finding>, Phase) {
     let findings = check_answer(method, reply.status, &reply.body, output, sim);
     let outcome = match method {
-        Method::Invoke => contract::invoke_outcome(reply.status, &reply.body, &findings, sim),
-        _ if (200..300).contains(&reply.status) && !contract::has_errors(&findings) => {
+        Method::Invoke => {
+            contract::invoke_outcome_with(reply.status, &reply.body, &findings, sim, broken_fails)
+        }
+        _ if (200..300).contains(&reply.status)
+            && (!broken_fails || !contract::has_errors(&findings)) =>
+        {
             InvokeOutcome::Immediate
         }
         _ => InvokeOutcome::Failed {

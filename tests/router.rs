@@ -836,3 +836,95 @@ async fn a_reused_token_is_a_finding_on_both_and_reports_reach_each_in_turn() {
     // Both done: a third report is refused, naming the state.
     assert_eq!(post(&engine, REPORT, report).await.0, StatusCode::CONFLICT);
 }
+
+/// Each [assumed] behaviour is a setting: the default is the assumption, the switch works.
+#[tokio::test]
+async fn assumed_behaviours_follow_their_settings() {
+    use actionbench::domain::assumptions::{Assumptions, ExtraReport};
+    let (engine, clock) = engine_with(Mode::Auto, |c| {
+        actionbench::cli::AutoAnswer::Timeout(60).configure(c)
+    });
+    assert_eq!(engine.assumptions(), Assumptions::default());
+    let approval = |token: &str| {
+        let mut r = invoke_request("request-approval", token);
+        r["actionParams"] = json!({"approverEmail": "a@example.com", "amount": 1});
+        r
+    };
+    let ok = |token: &str| json!({"invocationToken": token, "status": "SUCCESS", "successInfo": {"result": {"decision": "APPROVED"}}});
+    post(&engine, "/v1/invoke", approval("t-a")).await;
+    assert_eq!(post(&engine, REPORT, ok("t-a")).await.0, StatusCode::OK);
+    assert_eq!(
+        post(&engine, REPORT, ok("t-a")).await.0,
+        StatusCode::CONFLICT
+    );
+    engine.set_assumptions(Assumptions {
+        second_report: ExtraReport::Ignore,
+        ..Assumptions::default()
+    });
+    assert_eq!(post(&engine, REPORT, ok("t-a")).await.0, StatusCode::OK);
+    let last = engine.snapshot().pop().expect("report");
+    assert!(
+        last.timeline.iter().any(|l| l.text.contains("no effect")),
+        "{:?}",
+        last.timeline
+    );
+
+    // After the deadline: 409 by default, 200 with no effect when set to ignore.
+    post(&engine, "/v1/invoke", approval("t-b")).await;
+    clock.advance(Duration::minutes(61));
+    engine.tick();
+    assert_eq!(
+        post(&engine, REPORT, ok("t-b")).await.0,
+        StatusCode::CONFLICT
+    );
+    engine.set_assumptions(Assumptions {
+        report_after_timeout: ExtraReport::Ignore,
+        ..Assumptions::default()
+    });
+    assert_eq!(post(&engine, REPORT, ok("t-b")).await.0, StatusCode::OK);
+    let b = engine
+        .snapshot()
+        .into_iter()
+        .find(|e| e.invocation_token.as_deref() == Some("t-b") && e.method == Some(Method::Invoke))
+        .expect("t-b");
+    assert!(
+        matches!(b.phase, Phase::TimedOut { .. }),
+        "no effect: {:?}",
+        b.phase
+    );
+
+    // No Authorization header: a warning by default, 401 when required.
+    post(&engine, "/v1/invoke", approval("t-c")).await;
+    engine.set_assumptions(Assumptions {
+        require_authorization: true,
+        ..Assumptions::default()
+    });
+    let (s, v) = post(&engine, REPORT, ok("t-c")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(message(&v).contains("Authorization"), "{v}");
+
+    // A broken answer fails the step by default; with the switch off the run moves on.
+    let (engine, _) = common::engine(Mode::Auto);
+    let broken = InvokeResponse::immediate(json!({"cost": "free"})).to_value();
+    let mut p = engine.policy("quote-shipping");
+    p.answer = Arc::new(broken);
+    engine.set_policy("quote-shipping", p);
+    let quote = || {
+        let mut r = invoke_request("quote-shipping", "t-q");
+        r["actionParams"] = json!({});
+        r
+    };
+    post(&engine, "/v1/invoke", quote()).await;
+    assert!(matches!(
+        engine.snapshot().pop().expect("q").phase,
+        Phase::Failed { .. }
+    ));
+    engine.set_assumptions(Assumptions {
+        broken_answer_fails_step: false,
+        ..Assumptions::default()
+    });
+    post(&engine, "/v1/invoke", quote()).await;
+    let q = engine.snapshot().pop().expect("q");
+    assert_eq!(q.phase, Phase::Answered, "{:?}", q.response);
+    assert!(q.is_flagged(), "the broken answer is still flagged");
+}

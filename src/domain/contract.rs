@@ -407,13 +407,39 @@ pub fn invoke_outcome(
     findings: &[Finding],
     now: impl Into<AnswerTimes>,
 ) -> InvokeOutcome {
-    let now = now.into();
+    invoke_outcome_with(status, v, findings, now.into(), true)
+}
+
+/// Findings that leave nothing to act on: no timeout the run could wait for.
+const UNUSABLE: [&str; 7] = [
+    "not-object",
+    "timeout-type-invalid",
+    "missing-timeout-options",
+    "timeout-minutes-invalid",
+    "timeout-date-invalid",
+    "timeout-date-past",
+    "not-json",
+];
+
+/// [`invoke_outcome`], with the assumption made explicit: when `broken_fails` is off, only a
+/// non-2xx status or an answer that cannot be acted on fails the step; a result that breaks
+/// the output schema or a timeout over its limit is taken as it is.
+pub fn invoke_outcome_with(
+    status: u16,
+    v: &Value,
+    findings: &[Finding],
+    now: AnswerTimes,
+    broken_fails: bool,
+) -> InvokeOutcome {
     if !is_success(status) {
         return InvokeOutcome::Failed {
             reason: format!("the action answered HTTP {status}"),
         };
     }
-    if let Some(f) = findings.iter().find(|f| f.severity == Severity::Error) {
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.severity == Severity::Error && (broken_fails || UNUSABLE.contains(&f.code)))
+    {
         return InvokeOutcome::Failed {
             reason: format!("the answer breaks the contract: {}", f.message),
         };

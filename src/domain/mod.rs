@@ -1,6 +1,7 @@
 //! The domain core: wire types, envelopes, contract checks, schemas, the invocation state
 //! machine, samples and time. No egui, no axum: the server, the window and the CLI share it.
 
+pub mod assumptions;
 pub mod clock;
 pub mod contract;
 pub mod envelope;

@@ -4,6 +4,7 @@
 
 use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use super::json_tree::json_tree;
+use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::envelope::Inspected;
@@ -60,6 +61,7 @@ pub enum Command {
     SetPolicy(String, Policy),
     SetWarp(u32),
     BackToNow,
+    SetAssumptions(Assumptions),
     SendSample(usize),
     OpenSample,
 }
@@ -89,6 +91,8 @@ pub struct App {
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
     warp: u32,
+    /// The engine's protocol assumptions, as the window last set them.
+    assumptions: Assumptions,
     client: reqwest::Client,
     ctx: egui::Context,
     /// The selected exchange's body, decoded once for display.
@@ -152,7 +156,9 @@ impl App {
         let now = core.engine.now();
         let real_now = core.engine.real_now();
         let warp = core.engine.warp().factor();
+        let assumptions = core.engine.assumptions();
         let mut app = App {
+            assumptions,
             core,
             events,
             log: vec![],
@@ -352,6 +358,10 @@ impl App {
                 self.core.engine.set_warp(f);
                 self.warp = f;
             }
+            Command::SetAssumptions(a) => {
+                self.core.engine.set_assumptions(a);
+                self.assumptions = a;
+            }
             Command::BackToNow => {
                 self.core.engine.back_to_now();
                 self.warp = 1;
@@ -529,6 +539,51 @@ impl App {
             if p != policy {
                 self.commands.push(Command::SetPolicy(key.clone(), p));
             }
+        }
+        ui.separator();
+        self.assumptions_section(ui);
+    }
+
+    /// Where the protocol is not documented: each assumption named, with its switch.
+    fn assumptions_section(&mut self, ui: &mut Ui) {
+        let mut a = self.assumptions;
+        egui::CollapsingHeader::new("Protocol assumptions")
+            .id_salt("assumptions")
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(
+                        "Wix does not document these; the workbench assumes, and you can choose.",
+                    )
+                    .small()
+                    .weak(),
+                );
+                for (what, default) in EXPLAINED {
+                    ui.label(RichText::new(format!("• {what}: {default}")).small());
+                }
+                ui.separator();
+                for (label, value) in [
+                    ("Second report", &mut a.second_report),
+                    ("Report after deadline", &mut a.report_after_timeout),
+                ] {
+                    egui::ComboBox::new(("assume", label), label)
+                        .selected_text(value.label())
+                        .show_ui(ui, |ui| {
+                            for o in ExtraReport::ALL {
+                                ui.selectable_value(value, o, o.label());
+                            }
+                        });
+                }
+                ui.checkbox(
+                    &mut a.require_authorization,
+                    "Refuse reports without Authorization (401)",
+                );
+                ui.checkbox(
+                    &mut a.broken_answer_fails_step,
+                    "An answer that breaks the contract fails the step",
+                );
+            });
+        if a != self.assumptions {
+            self.commands.push(Command::SetAssumptions(a));
         }
     }
 
