@@ -86,6 +86,9 @@ pub struct EngineConfig {
     pub default_fail_status: u16,
     /// Where the protocol is not documented: the starting choices (changeable while running).
     pub assumptions: Assumptions,
+    /// Read plain Invoke bodies on the borrowed hot path. Off only to compare the two paths
+    /// (the property tests) and to measure what the hot path saves.
+    pub quick_path: bool,
 }
 
 impl Default for EngineConfig {
@@ -97,6 +100,7 @@ impl Default for EngineConfig {
             default_answer: None,
             default_fail_status: 500,
             assumptions: Assumptions::default(),
+            quick_path: true,
         }
     }
 }
@@ -811,10 +815,13 @@ impl Engine {
         sim: DateTime<Utc>,
     ) -> Plan<'b> {
         if method == Method::Invoke
+            && self.config.quick_path
             && let Some(q) = quick::quick_invoke(body)
         {
             self.note_envelope(q.kind, ex);
             let key = q.action_key.into_owned();
+            ex.findings
+                .extend(extension_finding(q.app_extension_type.as_deref()));
             if let Some(src) = q.activation_source.as_deref() {
                 ex.findings.extend(source_finding(src));
             }
@@ -845,12 +852,7 @@ impl Engine {
             .as_ref()
             .and_then(|m| m.get("appExtensionType"))
             .and_then(Value::as_str);
-        if let Some(ext) = extension.filter(|e| !e.eq_ignore_ascii_case(wire::APP_EXTENSION_TYPE)) {
-            ex.findings.push(Finding::warning(
-                "app-extension-type",
-                format!("metadata.appExtensionType is {ext:?}: the SDK routes only {:?} to an action provider", wire::APP_EXTENSION_TYPE),
-            ));
-        }
+        ex.findings.extend(extension_finding(extension));
         if decoded.kind == envelope::EnvelopeKind::JwtUnverified {
             ex.findings.push(Finding::warning(
                 "jwt-unverified",
@@ -1121,8 +1123,15 @@ impl Engine {
         let value: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
-                let msg = format!("the completion report is not valid JSON: {e}");
-                return self.reject(st, id, Reply::error(400, "INVALID_JSON", &msg), sim);
+                let reply = match envelope::json_error(&e, "the completion report") {
+                    envelope::EnvelopeError::InvalidJson(e) => Reply::error(
+                        400,
+                        "INVALID_JSON",
+                        &format!("the completion report is not valid JSON: {e}"),
+                    ),
+                    other => Reply::error(other.status(), other.code(), &other.to_string()),
+                };
+                return self.reject(st, id, reply, sim);
             }
         };
         if !authorized && self.assumptions().require_authorization {
@@ -1491,6 +1500,22 @@ pub fn check_answer(
 
 /// What is wrong with a request: the field, named as a path, and the rule it breaks.
 type RequestProblem = Finding;
+
+/// A warning when a plain envelope's `metadata.appExtensionType` is not the action provider's
+/// (a JWT with another type is refused, as the SDK refuses it).
+fn extension_finding(ext: Option<&str>) -> Option<Finding> {
+    let ext = ext.filter(|e| !e.eq_ignore_ascii_case(wire::APP_EXTENSION_TYPE))?;
+    Some(
+        Finding::warning(
+            "app-extension-type",
+            format!(
+                "metadata.appExtensionType is {ext:?}: the SDK routes only {:?} to an action provider",
+                wire::APP_EXTENSION_TYPE
+            ),
+        )
+        .at("metadata.appExtensionType"),
+    )
+}
 
 /// A warning when `activationInitiationSource` is none of the documented values.
 fn source_finding(src: &str) -> Option<Finding> {

@@ -87,8 +87,9 @@ pub enum EnvelopeError {
     WrongAppExtensionType(String),
 }
 
-/// How deep serde_json lets a document nest (its recursion limit): one more level is refused.
-pub const MAX_JSON_DEPTH: usize = 128;
+/// How deep serde_json lets a document nest (arrays and objects inside each other, the
+/// outermost counted): one more level passes its recursion limit and is refused.
+pub const MAX_JSON_DEPTH: usize = 127;
 
 /// A JSON parse error, with nesting past the parser's limit told apart from bad syntax.
 pub fn json_error(e: &serde_json::Error, what: &'static str) -> EnvelopeError {

@@ -20,6 +20,58 @@ pub struct QuickInvoke<'a> {
     pub action_params: &'a RawValue,
     pub invocation_token: Option<Cow<'a, str>>,
     pub activation_source: Option<Cow<'a, str>>,
+    /// `metadata.appExtensionType` of the envelope form, when it is a string.
+    pub app_extension_type: Option<Cow<'a, str>>,
+}
+
+/// The envelope's metadata: any JSON object, of which only `appExtensionType` is read (a
+/// string or null; anything else steps aside).
+struct Meta<'a> {
+    app_extension_type: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Meta<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Meta<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Meta<'de>, A::Error> {
+                let mut app_extension_type = None;
+                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                    if k == "appExtensionType" {
+                        app_extension_type = m.next_value::<Option<Cow<'de, str>>>()?;
+                    } else {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Meta { app_extension_type })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `T` read from a JSON object only: serde's derived structs also take arrays (fields by
+/// position), which the full decode refuses.
+struct Obj<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(Obj)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 /// Any JSON object, skipped; anything else is an error.
@@ -45,15 +97,15 @@ impl<'de> Deserialize<'de> for AnyObject {
 #[derive(Deserialize)]
 struct Body<'a> {
     #[serde(borrow, default)]
-    request: Option<Request<'a>>,
-    #[serde(default)]
-    metadata: Option<AnyObject>,
+    request: Option<Obj<Request<'a>>>,
+    #[serde(borrow, default)]
+    metadata: Option<Meta<'a>>,
     #[serde(rename = "actionKey", borrow, default)]
     action_key: Option<Cow<'a, str>>,
     #[serde(rename = "actionParams", borrow, default)]
     action_params: Option<&'a RawValue>,
     #[serde(rename = "activationContext", borrow, default)]
-    activation_context: Option<Context<'a>>,
+    activation_context: Option<Obj<Context<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -64,7 +116,7 @@ struct Request<'a> {
     #[serde(borrow, default)]
     action_params: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    activation_context: Option<Context<'a>>,
+    activation_context: Option<Obj<Context<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +138,7 @@ struct Context<'a> {
     #[serde(borrow, default)]
     invocation_token: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    activation_source_info: Option<Source<'a>>,
+    activation_source_info: Option<Obj<Source<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -96,13 +148,13 @@ struct Source<'a> {
     #[serde(borrow, default)]
     activation_initiation_source: Option<Cow<'a, str>>,
     #[serde(default)]
-    manual_activation_info: Option<Manual>,
+    manual_activation_info: Option<Obj<Manual>>,
     #[serde(borrow, default)]
-    rerun_activation_info: Option<Rerun<'a>>,
+    rerun_activation_info: Option<Obj<Rerun<'a>>>,
     #[serde(borrow, default)]
-    initiator_info: Option<Initiator<'a>>,
+    initiator_info: Option<Obj<Initiator<'a>>>,
     #[serde(borrow, default)]
-    preinstalled_info: Option<Preinstalled<'a>>,
+    preinstalled_info: Option<Obj<Preinstalled<'a>>>,
     #[serde(default)]
     force_sync: Option<bool>,
 }
@@ -145,14 +197,65 @@ struct Preinstalled<'a> {
     component_id: Option<Cow<'a, str>>,
 }
 
+/// Whether a body holds what serde_json checks when it builds values but not when it skips
+/// them, so that only the full decode can judge it: nesting past its recursion limit, a
+/// number that may be out of range (an exponent, or over 300 digits), a `\\u` escape in the
+/// surrogate range. One pass over the bytes, no allocation.
+fn needs_full_decode(bytes: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut digits, mut prev) = (0usize, 0u8);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+                // \uD800–\uDFFF: a surrogate, which must pair up.
+                if b == b'u'
+                    && matches!(bytes.get(i + 1..i + 3), Some([b'd' | b'D', c]) if matches!(c, b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+                {
+                    return true;
+                }
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > super::envelope::MAX_JSON_DEPTH {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'e' | b'E' if prev.is_ascii_digit() || prev == b'.' => return true,
+            _ => {}
+        }
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        if digits > 300 {
+            return true;
+        }
+        prev = b;
+    }
+    false
+}
+
 /// The hot path's reading of a plain JSON Invoke body, or `None` to take the full path.
 pub fn quick_invoke(body: &[u8]) -> Option<QuickInvoke<'_>> {
     let bytes = body.trim_ascii();
-    if bytes.first() != Some(&b'{') {
+    if bytes.first() != Some(&b'{') || needs_full_decode(bytes) {
         return None;
     }
-    let b: Body<'_> = serde_json::from_slice(bytes).ok()?;
-    let (kind, key, params, ctx) = match b.request {
+    // serde_json does not check the UTF-8 of values it skips; the full decode does.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let b: Body<'_> = serde_json::from_str(text).ok()?;
+    let app_extension_type = b
+        .metadata
+        .as_ref()
+        .and_then(|m| m.app_extension_type.clone());
+    let (kind, key, params, ctx) = match b.request.map(|r| r.0) {
         // The envelope form: {request, metadata}, with no request fields beside them.
         Some(r)
             if b.action_key.is_none()
@@ -163,7 +266,7 @@ pub fn quick_invoke(body: &[u8]) -> Option<QuickInvoke<'_>> {
                 EnvelopeKind::PlainEnvelope,
                 r.action_key?,
                 r.action_params?,
-                r.activation_context,
+                r.activation_context.map(|c| c.0),
             )
         }
         Some(_) => return None,
@@ -171,7 +274,7 @@ pub fn quick_invoke(body: &[u8]) -> Option<QuickInvoke<'_>> {
             EnvelopeKind::PlainJson,
             b.action_key?,
             b.action_params?,
-            b.activation_context,
+            b.activation_context.map(|c| c.0),
         ),
         None => return None,
     };
@@ -182,7 +285,7 @@ pub fn quick_invoke(body: &[u8]) -> Option<QuickInvoke<'_>> {
         Some(c) => (
             c.invocation_token,
             c.activation_source_info
-                .and_then(|s| s.activation_initiation_source),
+                .and_then(|s| s.0.activation_initiation_source),
         ),
         None => (None, None),
     };
@@ -192,5 +295,6 @@ pub fn quick_invoke(body: &[u8]) -> Option<QuickInvoke<'_>> {
         action_params: params,
         invocation_token: token,
         activation_source: source,
+        app_extension_type,
     })
 }
