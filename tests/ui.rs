@@ -176,7 +176,7 @@ fn contract_findings_show_live_and_an_invalid_answer_is_sent_only_on_purpose() {
     h.run();
     // The shipping sample's typical answer breaks its output schema.
     assert!(
-        h.query_all_by_label_contains("Error: result at /amount")
+        h.query_all_by_label_contains("Error: result.amount:")
             .count()
             == 1
     );
@@ -235,7 +235,7 @@ fn reporting_completion_in_the_window_moves_the_timeline() {
     h.get_by_label("Success result (JSON)")
         .set_text_value_accesskit(r#"{"decision": "MAYBE"}"#);
     h.run();
-    h.get_by_label_contains("Error: successInfo.result at /decision");
+    h.get_by_label_contains("Error: successInfo.result.decision:");
     h.get_by_label("Success result (JSON)")
         .set_text_value_accesskit(r#"{"decision": "APPROVED", "decidedBy": "maria"}"#);
     h.run();
