@@ -929,7 +929,7 @@ impl Engine {
         let (reply, by) = match policy.mode {
             Mode::Hold => return Plan::Hold,
             Mode::Auto => (
-                Reply::json(200, auto_body(method, &policy)),
+                Reply::json(200, auto_body(method, &policy, sim)),
                 AnsweredBy::Auto,
             ),
             Mode::Fail => (fail_reply(&policy), AnsweredBy::FailPolicy),
@@ -1062,7 +1062,7 @@ impl Engine {
             let key = ex.action_key.clone().unwrap_or_default();
             let method = ex.method.unwrap_or(Method::Invoke);
             let policy = self.policy_arc(&key);
-            let reply = Reply::json(200, auto_body(method, &policy));
+            let reply = Reply::json(200, auto_body(method, &policy, sim));
             self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
         }
         while let Some(&(deadline, id)) = st.waiting.first() {
@@ -1466,10 +1466,13 @@ fn summary(findings: &[Finding]) -> String {
         .join("; ")
 }
 
-/// The saved answer for `method`.
-fn auto_body(method: Method, policy: &Policy) -> Arc<Value> {
+/// The saved answer for `method`, a relative timeout date made absolute at `now`.
+fn auto_body(method: Method, policy: &Policy, now: DateTime<Utc>) -> Arc<Value> {
     match method {
-        Method::Invoke => policy.answer.clone(),
+        Method::Invoke => match wire::resolve_answer(&policy.answer, now) {
+            Some(resolved) => Arc::new(resolved),
+            None => policy.answer.clone(),
+        },
         Method::ValidateConfiguration => Arc::new(wire::valid_configuration()),
         _ => Arc::new(wire::unenforced_quota()),
     }

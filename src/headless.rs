@@ -86,9 +86,18 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                 "jwt": engine.jwt_summary() })
     );
     let printer_engine = engine.clone();
-    std::thread::spawn(move || {
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let printer_stopping = stopping.clone();
+    let printer = std::thread::spawn(move || {
         let stdout = std::io::stdout();
-        while let Ok(ev) = subscription.rx.recv() {
+        loop {
+            let ev = match subscription.rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(ev) => ev,
+                // Stopping and nothing left to print: every event of the run is out.
+                Err(_) if printer_stopping.load(std::sync::atomic::Ordering::Acquire) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             let mut out = stdout.lock();
             if subscription.take_lagged() {
                 let _ = writeln!(
@@ -100,9 +109,20 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
             let _ = writeln!(out, "{}", event_line(&ev));
             let _ = out.flush();
         }
+        let _ = stdout.lock().flush();
     });
     rt.block_on(shutdown_signal());
     rt.block_on(handle.stop(Duration::from_secs(2)));
+    // The last lines (held calls answered 503 on the way out) are printed before exiting.
+    stopping.store(true, std::sync::atomic::Ordering::Release);
+    let _ = printer.join();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{}",
+        json!({ "event": "stopped", "calls": engine.len() })
+    );
+    let _ = out.flush();
     Ok(())
 }
 

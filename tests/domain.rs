@@ -706,3 +706,31 @@ impl DateTimeExt {
             .to_utc()
     }
 }
+
+/// The samples that wait have a typical answer; a relative timeout date resolves at the
+/// moment of answering, so the shipped one never passes into the past.
+#[test]
+fn example_answers_exist_and_relative_dates_resolve_when_answering() {
+    for prefix in ["02-", "03-"] {
+        assert!(sample(prefix).sample.example_answer.is_some(), "{prefix}");
+    }
+    let report = sample("03-").sample.example_answer.expect("example");
+    let resolved = resolve_answer(&report, t0()).expect("relative");
+    assert_eq!(
+        resolved["timeoutDateOptions"]["timeoutDate"],
+        json!("2026-11-28T00:00:00Z")
+    );
+    assert!(check_invoke_json(200, &resolved, None, t0()).is_empty());
+    assert_eq!(
+        relative_date("+90m", t0()),
+        Some(t0() + chrono::Duration::minutes(90))
+    );
+    assert_eq!(
+        relative_date("+2d", t0()),
+        Some(t0() + chrono::Duration::days(2))
+    );
+    for bad in ["14h", "+h", "+14y", "+", "+99999999999999999999d"] {
+        assert_eq!(relative_date(bad, t0()), None, "{bad}");
+    }
+    assert!(resolve_answer(&json!({"invokeTimeoutType": "IMMEDIATE"}), t0()).is_none());
+}

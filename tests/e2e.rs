@@ -234,3 +234,70 @@ impl Drop for KillOnDrop<'_> {
         let _ = self.0.wait();
     }
 }
+
+/// SIGTERM right after a burst: every event of the run is printed before `serve` exits, and
+/// the first line says what a JWT's verification covers.
+#[cfg(unix)]
+#[test]
+fn serve_prints_every_line_before_it_exits() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["serve", "--port", "0"])
+        .arg("--public-key")
+        .arg(root().join("tests/fixtures/test-wix-public.pem"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let pid = child.id();
+    let guard = KillOnDrop(&mut child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let listening = next_line(&mut lines, |v| v["event"] == "listening");
+    assert!(
+        listening["jwt"]
+            .as_str()
+            .is_some_and(|j| j.contains("aud is not checked")),
+        "{listening}"
+    );
+    let url = listening["url"].as_str().expect("url").to_string();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    const CALLS: usize = 300;
+    for i in 0..CALLS {
+        let res = client
+            .post(format!("{url}/v1/invoke"))
+            .body(invoke_request("send-email", &format!("tok-{i}")).to_string())
+            .send()
+            .expect("sent");
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    // Read to the end (bounded: the child is killed on drop if it hangs, and reading stops
+    // at EOF when it exits).
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rest: Vec<Value> = lines
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str(&l).ok())
+            .collect();
+        let _ = tx.send(rest);
+    });
+    let rest = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("serve did not exit within 10 s of SIGTERM");
+    // Each call: its arrival, then its answer (failed: `{}` breaks send-email's output schema).
+    let arrived = rest.iter().filter(|v| v["event"] == "arrived").count();
+    let answered = rest.iter().filter(|v| v["event"] == "failed").count();
+    assert_eq!((arrived, answered), (CALLS, CALLS), "every line is printed");
+    let last = rest.last().expect("a last line");
+    assert_eq!(
+        (last["event"].clone(), last["calls"].clone()),
+        (json!("stopped"), json!(CALLS))
+    );
+}

@@ -7,6 +7,7 @@ use actionbench::domain::clock::ManualClock;
 use actionbench::domain::invocation::Phase;
 use actionbench::engine::{Engine, Mode};
 use actionbench::server::{self, ServerHandle};
+use actionbench::ui::app::Picked;
 use actionbench::ui::{App, Core, SamplePicker};
 use chrono::Duration;
 use common::*;
@@ -32,11 +33,19 @@ impl Drop for Bench {
     }
 }
 
-struct FixedPicker(PathBuf);
+/// A file dialog that answers at once: a file, or why no dialog can open.
+enum FixedPicker {
+    File(PathBuf),
+    NoService(&'static str),
+}
 
 impl SamplePicker for FixedPicker {
-    fn pick(&self) -> Option<PathBuf> {
-        Some(self.0.clone())
+    fn pick(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+        let picked = match self {
+            FixedPicker::File(p) => Ok(Some(p.clone())),
+            FixedPicker::NoService(why) => Err(why.to_string()),
+        };
+        Box::pin(std::future::ready(picked))
     }
 }
 
@@ -64,6 +73,14 @@ fn bench() -> Bench {
 }
 
 fn harness(b: &Bench) -> Harness<'static, App> {
+    harness_with(
+        b,
+        FixedPicker::File(root().join("tests/fixtures/opened-sample.json")),
+        egui::vec2(1280.0, 800.0),
+    )
+}
+
+fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'static, App> {
     let core = Core {
         engine: b.engine.clone(),
         runtime: b.rt.handle().clone(),
@@ -71,15 +88,13 @@ fn harness(b: &Bench) -> Harness<'static, App> {
         remote_warning: None,
         samples: samples(),
         sample_errors: vec![],
-        picker: Arc::new(FixedPicker(
-            root().join("tests/fixtures/opened-sample.json"),
-        )),
+        picker: Arc::new(picker),
     };
     // New content (a held call, an opened sample) can take a few sizing passes to settle; a
     // window that never settles still fails.
     Harness::builder()
         .with_max_steps(8)
-        .with_size(egui::vec2(1280.0, 800.0))
+        .with_size(size)
         .build_eframe(move |cc| App::new(core, &cc.egui_ctx))
 }
 
@@ -130,7 +145,7 @@ fn a_call_arrives_and_shows_in_the_list_with_its_details() {
         h.query_all_by_label_contains("send-email").count() >= 2,
         "in the list and the detail"
     );
-    h.get_by_label_contains("Held calls (1)");
+    h.get_by_label_contains("1 held call");
     // The detail shows the request's parts as trees.
     h.get_by_label_contains("actionParams");
     h.get_by_label_contains("activationContext");
@@ -211,7 +226,7 @@ fn a_new_arrival_does_not_take_the_focus_from_the_answer_being_written() {
     h.run();
     assert_eq!(h.state().selected(), Some(1));
     h.get_by_label("Timeout date (RFC 3339)");
-    h.get_by_label_contains("Held calls (2)");
+    h.get_by_label_contains("2 held calls");
 }
 
 #[test]
@@ -404,4 +419,131 @@ fn a_key_set_to_fail_in_the_window_answers_with_its_status_and_code() {
             json!({"applicationError": {"code": "QUOTA_EXCEEDED", "data": {}}})
         )
     );
+}
+
+/// Steps (bounded) until `label` shows: for what arrives from another thread.
+fn step_until(h: &mut Harness<'static, App>, label: &str) {
+    for _ in 0..2000 {
+        if h.query_all_by_label_contains(label).next().is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    panic!("{label:?} never showed");
+}
+
+#[test]
+fn without_a_file_dialog_the_window_says_what_is_missing() {
+    let b = bench();
+    let mut h = harness_with(
+        &b,
+        FixedPicker::NoService("no file dialog here: drop the sample file onto the window instead"),
+        egui::vec2(1280.0, 800.0),
+    );
+    h.run();
+    h.get_by_label("Open sample…").click();
+    h.run();
+    step_until(&mut h, "no file dialog here");
+}
+
+#[derive(Debug)]
+struct TestDrop(PathBuf);
+
+impl egui::DroppedFile for TestDrop {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_sample_file_dropped_onto_the_window_opens() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    h.input_mut().dropped_files.push(Arc::new(TestDrop(
+        root().join("tests/fixtures/opened-sample.json"),
+    )));
+    h.run();
+    step_until(&mut h, "Refund order (opened from a file)");
+    h.run();
+    // One entry in the list (the status line names it too).
+    h.get_by_label("Refund order (opened from a file)");
+    assert!(b.engine.schemas("refund-order").output.is_some());
+}
+
+/// 40 held calls at 1024×640: one compact strip, the log and its Status column still in view.
+#[test]
+fn many_held_calls_make_one_strip_and_the_log_stays_in_view() {
+    let b = bench();
+    let mut h = harness_with(
+        &b,
+        FixedPicker::NoService("none"),
+        egui::vec2(1024.0, 640.0),
+    );
+    let callers: Vec<_> = (0..40).map(|_| post_sample(&b, "01-")).collect();
+    wait_held(&b, 40);
+    h.run();
+    h.get_by_label("40 held calls");
+    // The strip lists none of them until asked; the log shows the latest rows and statuses.
+    assert!(h.query_by_label_contains("#3 send-email ·").is_none());
+    h.get_by_label("Status");
+    assert!(h.query_all_by_label_contains("held").count() >= 2);
+    h.get_by_label("Answer next").click();
+    h.run();
+    // The oldest is selected: its composer is open.
+    h.get_by_label("Send answer");
+    h.get_by_label("Show all").click();
+    h.run();
+    h.get_by_label_contains("#1 send-email ·");
+    h.get_by_label("Send answer").click();
+    h.run();
+    assert_eq!(b.engine.exchange(1).expect("#1").phase, Phase::Answered);
+    h.get_by_label("39 held calls");
+    b.engine.close();
+    for c in callers {
+        let _ = b.rt.block_on(c);
+    }
+}
+
+#[test]
+fn simulated_time_ahead_of_real_time_is_said_until_back_to_now() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    assert!(h.query_by_label("Back to now").is_none());
+    b.engine.set_warp(3600);
+    b.clock.advance(Duration::seconds(10));
+    b.engine.set_warp(1);
+    h.run();
+    // At ×1, ten hours ahead: still said.
+    h.get_by_label_contains("Simulated");
+    h.get_by_label("Back to now").click();
+    h.run();
+    assert_eq!(
+        b.engine.now(),
+        b.engine.real_now(),
+        "simulated time is real time again"
+    );
+    assert!(h.query_by_label("Back to now").is_none());
+}
+
+#[test]
+fn protocol_assumptions_are_named_and_switchable_in_the_window() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label("Protocol assumptions").click();
+    h.run();
+    h.get_by_label_contains("A second completion report for the same token");
+    h.get_by_label("Refuse reports without Authorization (401)")
+        .scroll_to_me();
+    h.run();
+    h.get_by_label("Refuse reports without Authorization (401)")
+        .click();
+    h.run();
+    assert!(b.engine.assumptions().require_authorization);
 }

@@ -376,6 +376,37 @@ pub fn valid_configuration() -> Value {
     serde_json::to_value(valid).unwrap_or_default()
 }
 
+/// A date relative to now, as a sample's example answer may give `timeoutDate`: `+90m`,
+/// `+14h`, `+2d`. A fixed date in a shipped sample would pass into the past.
+pub fn relative_date(
+    s: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let rest = s.strip_prefix('+')?;
+    let (n, unit) = rest.split_at(rest.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok()?;
+    let d = match unit {
+        "m" => chrono::Duration::try_minutes(n)?,
+        "h" => chrono::Duration::try_hours(n)?,
+        "d" => chrono::Duration::try_days(n)?,
+        _ => return None,
+    };
+    now.checked_add_signed(d)
+}
+
+/// `answer` with a relative `timeoutDateOptions.timeoutDate` made absolute at `now`; `None`
+/// when it has none (the answer goes as it is).
+pub fn resolve_answer(answer: &Value, now: chrono::DateTime<chrono::Utc>) -> Option<Value> {
+    let date = answer
+        .pointer("/timeoutDateOptions/timeoutDate")?
+        .as_str()?;
+    let at = relative_date(date, now)?;
+    let mut out = answer.clone();
+    out["timeoutDateOptions"]["timeoutDate"] =
+        Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    Some(out)
+}
+
 /// Parses `value` as `T`, naming the path of the first field that does not fit.
 pub fn from_value_at<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
     serde_path_to_error::deserialize(value).map_err(|e| {

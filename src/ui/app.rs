@@ -9,7 +9,7 @@ use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::envelope::Inspected;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
-use crate::domain::sample::LoadedSample;
+use crate::domain::sample::{LoadedSample, Sample};
 use crate::domain::wire::{CompletionReport, Method};
 use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
 use crate::sender::{SendOutcome, send_sample};
@@ -22,20 +22,45 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-/// Picks a sample file. The real one opens a dialog; tests hand in their own.
+/// What a file dialog gave: a file, nothing (cancelled), or why there is no dialog.
+pub type Picked = Result<Option<PathBuf>, String>;
+
+/// Picks a sample file. The real one opens the system dialog; tests hand in their own. The
+/// future is made on the UI thread (macOS wants dialogs made there) and awaited elsewhere.
 pub trait SamplePicker: Send + Sync {
-    fn pick(&self) -> Option<PathBuf>;
+    fn pick(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>>;
 }
 
-/// The system file dialog (rfd). Runs on a worker thread, never on the UI thread.
+/// The system file dialog, rfd's async one: an XDG desktop portal or zenity on Linux.
 pub struct RfdPicker;
 
+/// Why no file dialog can open here, if that can be told beforehand.
+fn missing_dialog_service() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let on_path = |name: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+    };
+    let session_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    (!on_path("zenity") && !session_bus).then(|| {
+        "no file dialog here: there is neither a desktop portal (no D-Bus session) nor zenity. \
+         Drop the sample file onto the window instead, or start with --samples DIR"
+            .to_string()
+    })
+}
+
 impl SamplePicker for RfdPicker {
-    fn pick(&self) -> Option<PathBuf> {
-        rfd::FileDialog::new()
+    fn pick(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+        if let Some(why) = missing_dialog_service() {
+            return Box::pin(std::future::ready(Err(why)));
+        }
+        let dialog = rfd::AsyncFileDialog::new()
             .set_title("Open sample")
             .add_filter("Sample (JSON)", &["json"])
-            .pick_file()
+            .pick_file();
+        Box::pin(async move { Ok(dialog.await.map(|f| f.path().to_path_buf())) })
     }
 }
 
@@ -72,6 +97,11 @@ enum Background {
         result: Result<SendOutcome, String>,
     },
     Picked(Box<Result<LoadedSample, String>>),
+    /// The dialog gave no file: cancelled, or no dialog could open (why).
+    NotPicked {
+        why: String,
+        error: bool,
+    },
 }
 
 pub struct App {
@@ -91,6 +121,8 @@ pub struct App {
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
     warp: u32,
+    /// Whether the held strip lists every held call.
+    show_held: bool,
     /// The engine's protocol assumptions, as the window last set them.
     assumptions: Assumptions,
     client: reqwest::Client,
@@ -159,6 +191,7 @@ impl App {
         let assumptions = core.engine.assumptions();
         let mut app = App {
             assumptions,
+            show_held: false,
             core,
             events,
             log: vec![],
@@ -312,12 +345,22 @@ impl App {
                             self.keys.entry(k.to_string()).or_insert(policy);
                         }
                         self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
-                        self.core.samples.push(sample);
+                        // The same file again (opened twice, dropped twice) replaces itself.
+                        match self
+                            .core
+                            .samples
+                            .iter_mut()
+                            .find(|s| s.path.is_some() && s.path == sample.path)
+                        {
+                            Some(same) => *same = sample,
+                            None => self.core.samples.push(sample),
+                        }
                     }
                     Err(e) => {
                         self.status = Some((format!("The sample could not be opened: {e}"), true))
                     }
                 },
+                Background::NotPicked { why, error } => self.status = Some((why, error)),
             }
         }
     }
@@ -389,16 +432,22 @@ impl App {
                 });
             }
             Command::OpenSample => {
-                let (picker, tx, ctx) = (
-                    self.core.picker.clone(),
-                    self.bg_tx.clone(),
-                    self.ctx.clone(),
-                );
-                std::thread::spawn(move || {
-                    if let Some(path) = picker.pick() {
-                        let _ = tx.send(Background::Picked(Box::new(LoadedSample::load(&path))));
-                        ctx.request_repaint();
-                    }
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let pick = self.core.picker.pick();
+                self.status = Some(("Choose a sample file in the dialog…".into(), false));
+                self.core.runtime.spawn(async move {
+                    let picked = match pick.await {
+                        Ok(Some(path)) => Background::Picked(Box::new(LoadedSample::load(&path))),
+                        Ok(None) => Background::NotPicked {
+                            why: "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                                  (a desktop portal or zenity): drop the sample file onto the window instead"
+                                .into(),
+                            error: false,
+                        },
+                        Err(why) => Background::NotPicked { why, error: true },
+                    };
+                    let _ = tx.send(picked);
+                    ctx.request_repaint();
                 });
             }
         }
@@ -504,6 +553,12 @@ impl App {
                 }
             });
         ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("keys")
+            .show(ui, |ui| self.keys_and_assumptions(ui));
+    }
+
+    fn keys_and_assumptions(&mut self, ui: &mut Ui) {
         ui.heading("Action keys");
         ui.label(
             RichText::new("How each key's calls are answered")
@@ -587,45 +642,83 @@ impl App {
         }
     }
 
+    /// The held calls as one compact strip: how many, the next to run out, and on demand a
+    /// virtualized list of them all, so the log stays in view whatever the queue holds.
     fn held_queue(&mut self, ui: &mut Ui) {
-        if self.held.is_empty() {
+        let Some(&next) = self.held.first() else {
             ui.label(RichText::new("No call is held. Send a sample, or POST to the inbox.").weak());
             return;
-        }
-        ui.label(
-            RichText::new(format!(
-                "Held calls ({}): each caller waits for your answer",
-                self.held.len()
-            ))
-            .strong(),
-        );
+        };
+        let left = |ex: &Exchange, real_now: DateTime<Utc>| match ex.phase {
+            Phase::Held { hold_until } => human_duration(hold_until - real_now),
+            _ => String::new(),
+        };
         ui.horizontal_wrapped(|ui| {
-            for id in self.held.iter().copied().collect::<Vec<_>>() {
-                let Some(ex) = self.log.get(id as usize - 1) else {
-                    continue;
-                };
-                let left = match ex.phase {
-                    Phase::Held { hold_until } => human_duration(hold_until - self.real_now),
-                    _ => String::new(),
-                };
-                let text = format!(
-                    "#{id} {} · {} left",
-                    ex.action_key.as_deref().unwrap_or("?"),
-                    left
-                );
-                let chosen = self.selected == Some(id);
-                if ui
-                    .selectable_label(chosen, RichText::new(text).color(phase_color(&ex.phase)))
-                    .clicked()
-                {
-                    self.commands.push(Command::Select(id));
-                }
+            let n = self.held.len();
+            ui.label(
+                RichText::new(format!("{n} held {}", plural(n, "call", "calls")))
+                    .strong()
+                    .color(Color32::from_rgb(230, 160, 40)),
+            );
+            if let Some(ex) = self.log.get(next as usize - 1) {
+                ui.label(format!(
+                    "next runs out in {} (#{next} {})",
+                    left(ex, self.real_now),
+                    ex.action_key.as_deref().unwrap_or("?")
+                ));
+            }
+            if ui
+                .button("Answer next")
+                .on_hover_text("Select the held call that runs out first")
+                .clicked()
+            {
+                self.commands.push(Command::Select(next));
+            }
+            let toggle = if self.show_held {
+                "Hide list"
+            } else {
+                "Show all"
+            };
+            if ui.button(toggle).clicked() {
+                self.show_held = !self.show_held;
             }
         });
+        if !self.show_held {
+            return;
+        }
+        let ids: Vec<ExchangeId> = self.held.iter().copied().collect();
+        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        egui::ScrollArea::vertical()
+            .id_salt("held")
+            .max_height(row_h * 6.0)
+            .auto_shrink([false, true])
+            .show_rows(ui, row_h, ids.len(), |ui, range| {
+                for &id in &ids[range] {
+                    let Some(ex) = self.log.get(id as usize - 1) else {
+                        continue;
+                    };
+                    let text = format!(
+                        "#{id} {} · {} left",
+                        ex.action_key.as_deref().unwrap_or("?"),
+                        left(ex, self.real_now)
+                    );
+                    if ui
+                        .selectable_label(
+                            self.selected == Some(id),
+                            RichText::new(text).color(phase_color(&ex.phase)),
+                        )
+                        .clicked()
+                    {
+                        self.commands.push(Command::Select(id));
+                    }
+                }
+            });
     }
 
     fn log_table(&mut self, ui: &mut Ui) {
         let n = self.log.len();
+        let digits = n.max(1).ilog10() as f32 + 2.0; // "#" and the digits
+        let id_width = (digits * 8.5 + 12.0).max(40.0);
         let selected = self.selected;
         let mut clicked = None;
         TableBuilder::new(ui)
@@ -634,14 +727,15 @@ impl App {
             .stick_to_bottom(true)
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(40.0))
+            // Wide enough for the largest id; Status early, so a narrow window keeps it.
+            .column(Column::exact(id_width))
             .column(Column::exact(62.0))
-            .column(Column::initial(105.0).at_least(70.0).clip(true))
-            .column(Column::initial(120.0).at_least(70.0).clip(true))
-            .column(Column::initial(150.0).at_least(80.0).clip(true))
-            .column(Column::remainder().at_least(60.0).clip(true))
+            .column(Column::initial(150.0).at_least(90.0).clip(true))
+            .column(Column::initial(110.0).at_least(60.0).clip(true))
+            .column(Column::initial(120.0).at_least(60.0).clip(true))
+            .column(Column::remainder().at_least(50.0).clip(true))
             .header(20.0, |mut h| {
-                for title in ["#", "Time", "Method", "Action key", "Status", "Envelope"] {
+                for title in ["#", "Time", "Status", "Method", "Action key", "Envelope"] {
                     h.col(|ui| {
                         ui.strong(title);
                     });
@@ -663,14 +757,6 @@ impl App {
                         ui.label(RichText::new(ex.at.format("%H:%M:%S").to_string()).monospace());
                     });
                     row.col(|ui| {
-                        ui.label(ex.method_label());
-                    });
-                    row.col(|ui| {
-                        ui.label(
-                            RichText::new(ex.action_key.as_deref().unwrap_or("—")).monospace(),
-                        );
-                    });
-                    row.col(|ui| {
                         let status = ex
                             .response
                             .as_ref()
@@ -680,6 +766,14 @@ impl App {
                         ui.label(
                             RichText::new(format!("{flag}{}{status}", ex.phase.label()))
                                 .color(phase_color(&ex.phase)),
+                        );
+                    });
+                    row.col(|ui| {
+                        ui.label(ex.method_label());
+                    });
+                    row.col(|ui| {
+                        ui.label(
+                            RichText::new(ex.action_key.as_deref().unwrap_or("—")).monospace(),
                         );
                     });
                     row.col(|ui| {
@@ -843,12 +937,12 @@ impl App {
                                 .monospace()
                                 .small(),
                         );
-                        let mut raw = clip(&ex.arrival.text(), 64 * 1024);
+                        // Read-only (a &str buffer): it can be selected and copied, not edited.
+                        let raw = clip(&ex.arrival.text(), 64 * 1024);
                         ui.add(
-                            egui::TextEdit::multiline(&mut raw)
+                            egui::TextEdit::multiline(&mut raw.as_ref())
                                 .code_editor()
-                                .desired_width(f32::INFINITY)
-                                .interactive(true),
+                                .desired_width(f32::INFINITY),
                         );
                     });
             });
@@ -1011,6 +1105,17 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        // Sample files dropped onto the window open like "Open sample…".
+        for file in ui.ctx().input(|i| i.raw.dropped_files.clone()) {
+            let path = file.path().to_path_buf();
+            let loaded = file
+                .bytes()
+                .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")))
+                .and_then(|text| Sample::parse(&text))
+                .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
+                .map_err(|e| format!("{}: {e}", path.display()));
+            let _ = self.bg_tx.send(Background::Picked(Box::new(loaded)));
+        }
         if let Some(id) = self.selected
             && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
             && let Some(ex) = self.log.get(id as usize - 1)
@@ -1031,13 +1136,18 @@ impl eframe::App for App {
                 ui.label(RichText::new("Ready").weak());
             }
         });
+        // Both side panes resize by dragging their edge; they start in proportion to the
+        // window, so that at 1024 px the log keeps room for its status column.
+        let width = ui.ctx().content_rect().width();
         egui::Panel::left("samples")
             .resizable(true)
-            .default_size(270.0)
+            .default_size((width * 0.22).clamp(200.0, 280.0))
+            .min_size(160.0)
             .show(ui, |ui| self.samples_panel(ui));
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size(470.0)
+            .default_size((width * 0.36).clamp(300.0, 480.0))
+            .min_size(240.0)
             .show(ui, |ui| self.detail(ui));
         egui::CentralPanel::default().show(ui, |ui| {
             self.held_queue(ui);
@@ -1048,4 +1158,9 @@ impl eframe::App for App {
             self.apply(cmd);
         }
     }
+}
+
+/// "1 call", "2 calls".
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }

@@ -86,7 +86,9 @@ impl AnswerDraft {
                 .pointer("/timeoutLengthOptions/timeoutInMinutes")
                 .and_then(Value::as_i64)
                 .unwrap_or(1440),
-            date: start
+            date: wire::resolve_answer(&start, now)
+                .as_ref()
+                .unwrap_or(&start)
                 .pointer("/timeoutDateOptions/timeoutDate")
                 .and_then(Value::as_str)
                 .map(str::to_string)
