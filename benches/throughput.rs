@@ -33,6 +33,12 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The sample's token, replaced per request by one of the same length.
+const TOKEN: &str = "tok-send-email-0001";
+
+/// Tokens are unique across rounds and servers.
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
 const ANSWER: &str = r#"{"invokeTimeoutType":"IMMEDIATE","result":{}}"#;
 
 async fn bare(body: Bytes) -> ([(&'static str, &'static str); 1], &'static str) {
@@ -69,14 +75,17 @@ async fn load(addr: SocketAddr, body: Arc<String>, requests: usize, concurrency:
             );
             tokio::spawn(async move {
                 let mut lat = Vec::new();
-                while next.fetch_add(1, Ordering::Relaxed) < requests && Instant::now() < deadline {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= requests || Instant::now() >= deadline {
+                        break;
+                    }
                     let t = Instant::now();
-                    match client
-                        .post(url.as_str())
-                        .body(body.as_str().to_owned())
-                        .send()
-                        .await
-                    {
+                    // Every invocation gets its own token, as from Wix (a reused token is a
+                    // finding, and not the common case).
+                    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+                    let body = body.replacen(TOKEN, &format!("tok-{seq:015}"), 1);
+                    match client.post(url.as_str()).body(body).send().await {
                         Ok(r) if r.status().is_success() => {
                             let _ = r.bytes().await;
                         }

@@ -177,6 +177,8 @@ fn raw_fragment() -> impl Strategy<Value = String> {
         Just("[1,]".to_string()),
         Just("{\"a\":1,}".to_string()),
         Just("nul".to_string()),
+        Just("\"ends in an escape\\".to_string()),
+        Just("\"\\".to_string()),
         "-?[0-9]{1,3}(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,4})?",
     ]
 }
@@ -453,4 +455,15 @@ fn nesting_past_the_limit_is_refused_the_same_on_every_path() {
         (400, json!("TOO_DEEP")),
         "{v}"
     );
+}
+
+/// Every prefix of a body full of escapes: a cut may land inside any of them.
+#[test]
+fn every_cut_of_a_body_with_escapes_agrees() {
+    let (quick, full) = engines();
+    let body = r#"{"actionKey":"k\"\\","actionParams":{"a":"\u00e9\\\"","b":[1.5,-2,"\ud83d\ude00"]},"activationContext":{"invocationToken":"t\\"}}"#;
+    for cut in 0..=body.len() {
+        both_paths_agree(&quick, &full, &body.as_bytes()[..cut])
+            .unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+    }
 }

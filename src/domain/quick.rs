@@ -24,6 +24,57 @@ pub struct QuickInvoke<'a> {
     pub app_extension_type: Option<Cow<'a, str>>,
 }
 
+/// A metadata key: the one the hot path reads, or any other (read without allocating).
+enum MetaKey {
+    AppExtensionType,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for MetaKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = MetaKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<MetaKey, E> {
+                Ok(if k == "appExtensionType" {
+                    MetaKey::AppExtensionType
+                } else {
+                    MetaKey::Other
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// A string borrowed from the body where it has no escapes.
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for BorrowedStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BorrowedStr<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                s: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// The envelope's metadata: any JSON object, of which only `appExtensionType` is read (a
 /// string or null; anything else steps aside).
 struct Meta<'a> {
@@ -40,11 +91,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for Meta<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Meta<'de>, A::Error> {
                 let mut app_extension_type = None;
-                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
-                    if k == "appExtensionType" {
-                        app_extension_type = m.next_value::<Option<Cow<'de, str>>>()?;
-                    } else {
-                        m.next_value::<IgnoredAny>()?;
+                while let Some(key) = m.next_key::<MetaKey>()? {
+                    match key {
+                        MetaKey::AppExtensionType => {
+                            app_extension_type =
+                                m.next_value::<Option<BorrowedStr<'de>>>()?.map(|s| s.0);
+                        }
+                        MetaKey::Other => {
+                            m.next_value::<IgnoredAny>()?;
+                        }
                     }
                 }
                 Ok(Meta { app_extension_type })
@@ -202,27 +257,41 @@ struct Preinstalled<'a> {
 /// number that may be out of range (an exponent, or over 300 digits), a `\\u` escape in the
 /// surrogate range. One pass over the bytes, no allocation.
 fn needs_full_decode(bytes: &[u8]) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let (mut digits, mut prev) = (0usize, 0u8);
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-                // \uD800–\uDFFF: a surrogate, which must pair up.
-                if b == b'u'
-                    && matches!(bytes.get(i + 1..i + 3), Some([b'd' | b'D', c]) if matches!(c, b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
-                {
-                    return true;
+    let (mut depth, mut digits, mut prev) = (0usize, 0usize, 0u8);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' {
+            // Jump through the string to its closing quote; only escapes need a look.
+            let mut j = i + 1;
+            loop {
+                let Some(rest) = bytes.get(j..) else {
+                    return false; // ends inside an escape: the parser refuses it anyway
+                };
+                match memchr::memchr2(b'"', b'\\', rest) {
+                    None => return false, // unterminated: the parser refuses it anyway
+                    Some(k) if bytes[j + k] == b'"' => {
+                        j += k + 1;
+                        break;
+                    }
+                    Some(k) => {
+                        let e = j + k + 1;
+                        // \uD800–\uDFFF: a surrogate, which must pair up.
+                        if bytes.get(e) == Some(&b'u')
+                            && matches!(bytes.get(e + 1..e + 3), Some([b'd' | b'D', c]) if matches!(c, b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+                        {
+                            return true;
+                        }
+                        j = e + 1;
+                    }
                 }
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
             }
+            i = j;
+            prev = b'"';
+            digits = 0;
             continue;
         }
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 depth += 1;
                 if depth > super::envelope::MAX_JSON_DEPTH {
@@ -238,6 +307,7 @@ fn needs_full_decode(bytes: &[u8]) -> bool {
             return true;
         }
         prev = b;
+        i += 1;
     }
     false
 }

@@ -1136,17 +1136,16 @@ impl eframe::App for App {
                 ui.label(RichText::new("Ready").weak());
             }
         });
-        // Both side panes resize by dragging their edge; they start in proportion to the
-        // window, so that at 1024 px the log keeps room for its status column.
-        let width = ui.ctx().content_rect().width();
+        // Both side panes resize by dragging their edge. Their starting sizes leave the log
+        // room for its Status column at 1024 px.
         egui::Panel::left("samples")
             .resizable(true)
-            .default_size((width * 0.22).clamp(200.0, 280.0))
+            .default_size(245.0)
             .min_size(160.0)
             .show(ui, |ui| self.samples_panel(ui));
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size((width * 0.36).clamp(300.0, 480.0))
+            .default_size(410.0)
             .min_size(240.0)
             .show(ui, |ui| self.detail(ui));
         egui::CentralPanel::default().show(ui, |ui| {
