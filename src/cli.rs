@@ -49,10 +49,10 @@ pub struct InboxArgs {
     /// Folder of sample files to load.
     #[arg(long, global = true)]
     pub samples: Option<PathBuf>,
-    /// Wix's public key (PEM): JWT bodies are verified with it (RS256, iss, aud, iat/exp).
+    /// Wix's public key (PEM): JWT bodies are verified as the official SDK verifies them.
     #[arg(long, global = true, value_name = "PEM")]
     pub public_key: Option<PathBuf>,
-    /// The app ID JWTs must be addressed to (their `aud`).
+    /// The app ID JWTs must be addressed to (their `aud`); without it aud is not checked.
     #[arg(long, global = true)]
     pub app_id: Option<String>,
     /// Seconds a held caller waits before the fallback answer goes.
