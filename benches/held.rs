@@ -25,25 +25,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{env, rss_kib};
 
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
-
-fn rss_kib(pid: u32) -> usize {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// The server side: prints its port, then the number of calls it holds every 100 ms.
 fn serve(kind: &str) {
@@ -186,11 +171,11 @@ fn measure(kind: &str, warm: usize, calls: usize, rt: &tokio::runtime::Runtime) 
     let mut streams = rt.block_on(hold(server.port, 0, warm));
     server.wait_held(warm);
     std::thread::sleep(Duration::from_millis(500));
-    let warm_kib = rss_kib(pid);
+    let warm_kib = rss_kib(&pid.to_string());
     streams.extend(rt.block_on(hold(server.port, warm, calls - warm)));
     server.wait_held(calls);
     std::thread::sleep(Duration::from_millis(500));
-    let full_kib = rss_kib(pid);
+    let full_kib = rss_kib(&pid.to_string());
     drop(streams);
     Figure {
         warm_kib,

@@ -26,12 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{env, rss_kib};
 
 /// The sample's token, replaced per request by one of the same length.
 const TOKEN: &str = "tok-send-email-0001";
@@ -172,10 +168,7 @@ fn main() {
         println!("bare axum handler:      {:.0} req/s (median of {rounds} rounds)", median(&mut bare_rates));
         println!("embedded inbox (auto):  {:.0} req/s (median of {rounds} rounds)", median(&mut inbox_rates));
         println!("ratio inbox/bare:       {ratio:.2} (median of paired rounds; target >= 0.80) {}", if ratio >= 0.8 { "MET" } else { "NOT MET" });
-        let rss = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
-            .and_then(|kb| kb.parse::<f64>().ok());
+        let rss = Some(rss_kib("self") as f64).filter(|kb| *kb > 0.0);
         println!("exchanges logged:       {}", engine.len());
         if let Some(kb) = rss {
             println!("resident memory:        {:.0} MiB ({:.1} KiB per logged exchange, process total)", kb / 1024.0, kb / engine.len() as f64);
