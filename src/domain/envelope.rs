@@ -18,6 +18,8 @@ pub enum EnvelopeKind {
     PlainEnvelope,
     /// A JWT whose signature, issuer, audience and times were checked.
     JwtVerified,
+    /// A JWT checked like that but for its audience: no app ID was given.
+    JwtVerifiedNoAudience,
     /// A JWT decoded without a key: nothing about it was checked.
     JwtUnverified,
 }
@@ -29,6 +31,7 @@ impl EnvelopeKind {
             EnvelopeKind::PlainJson => "JSON",
             EnvelopeKind::PlainEnvelope => "envelope",
             EnvelopeKind::JwtVerified => "JWT ok",
+            EnvelopeKind::JwtVerifiedNoAudience => "JWT ok, aud?",
             EnvelopeKind::JwtUnverified => "JWT ?",
         }
     }
@@ -38,6 +41,7 @@ impl EnvelopeKind {
             EnvelopeKind::PlainJson => "JSON",
             EnvelopeKind::PlainEnvelope => "JSON envelope",
             EnvelopeKind::JwtVerified => "JWT verified",
+            EnvelopeKind::JwtVerifiedNoAudience => "JWT verified except its audience (no --app-id)",
             EnvelopeKind::JwtUnverified => "JWT unverified",
         }
     }
@@ -283,7 +287,11 @@ pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decode
         Some(key) => {
             verify(text, key, jwt.app_id.as_deref(), &claims, alg, now)?;
             warnings.extend(unlike_wix(&claims, alg, jwt.app_id.as_deref(), now));
-            EnvelopeKind::JwtVerified
+            if jwt.app_id.is_some() {
+                EnvelopeKind::JwtVerified
+            } else {
+                EnvelopeKind::JwtVerifiedNoAudience
+            }
         }
         None => EnvelopeKind::JwtUnverified,
     };
