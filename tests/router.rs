@@ -928,3 +928,18 @@ async fn assumed_behaviours_follow_their_settings() {
     assert_eq!(q.phase, Phase::Answered, "{:?}", q.response);
     assert!(q.is_flagged(), "the broken answer is still flagged");
 }
+
+#[tokio::test]
+async fn the_log_names_a_prefixed_path_in_full() {
+    let (engine, _) = engine(Mode::Auto);
+    post(
+        &engine,
+        "/wix/actions/v1/invoke",
+        invoke_request("send-email", "t-p"),
+    )
+    .await;
+    post(&engine, "/v1/invoke", invoke_request("send-email", "t-q")).await;
+    let log = engine.snapshot();
+    assert_eq!(log[0].method_label(), "invoke /wix/actions/v1/invoke");
+    assert_eq!(log[1].method_label(), "invoke");
+}

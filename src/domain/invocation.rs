@@ -264,7 +264,13 @@ impl Exchange {
     /// The method's name; the HTTP method and path too when they are not what Wix sends.
     pub fn method_label(&self) -> String {
         match self.method {
-            Some(m) if self.http_method.eq_ignore_ascii_case("POST") => m.label().to_string(),
+            Some(m) if self.http_method.eq_ignore_ascii_case("POST") && self.path == m.path() => {
+                m.label().to_string()
+            }
+            // Under a prefix: the full path, as it came.
+            Some(m) if self.http_method.eq_ignore_ascii_case("POST") => {
+                format!("{} {}", m.label(), self.path)
+            }
             _ => format!("{} {}", self.http_method, self.path),
         }
     }
