@@ -50,12 +50,16 @@ impl SamplePicker for FixedPicker {
 }
 
 fn bench() -> Bench {
+    bench_with(|_| {})
+}
+
+fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig)) -> Bench {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let (engine, clock) = engine(Mode::Hold);
+    let (engine, clock) = engine_with(Mode::Hold, configure);
     let server = rt
         .block_on(server::start(
             engine.clone(),
@@ -546,4 +550,40 @@ fn protocol_assumptions_are_named_and_switchable_in_the_window() {
         .click();
     h.run();
     assert!(b.engine.assumptions().require_authorization);
+}
+
+#[test]
+fn without_an_app_id_the_window_says_the_audience_is_not_checked() {
+    let b = bench_with(|c| {
+        c.jwt = actionbench::domain::envelope::JwtConfig::from_pem(
+            &fixture("test-wix-public.pem"),
+            None,
+        )
+        .expect("key");
+    });
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label("JWT audience not checked (no --app-id)");
+    // A token for any audience is taken, and the log does not call it verified.
+    let mut c = claims(invoke_request("send-email", "tok-aud"));
+    c["aud"] = json!("someone-else");
+    let token = sign(&c, "test-wix-private.pem");
+    let url = format!("{}/v1/invoke", b.url);
+    let caller = b.rt.spawn(async move {
+        reqwest::Client::new()
+            .post(url)
+            .body(token)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    wait_held(&b, 1);
+    h.run();
+    h.get_by_label("JWT ok, aud?");
+    h.get_by_label_contains("the audience was not checked");
+    // Trees count their children in words: "(1 field)", never "(1 fields)".
+    assert!(h.query_all_by_label_contains("(1 fields)").next().is_none());
+    assert!(h.query_all_by_label_contains("(1 field)").next().is_some());
+    b.engine.close();
+    let _ = b.rt.block_on(caller);
 }

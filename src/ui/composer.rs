@@ -206,3 +206,23 @@ impl ReportDraft {
         contract::check_completion_report(&v, self.output.as_ref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_statuses_that_carry_the_json_answer_can_be_sent() {
+        for s in [100, 101, 199, 204, 205, 304, 600] {
+            assert!(unsendable_status(s).is_some(), "{s}");
+        }
+        for s in [200, 201, 299, 400, 409, 429, 500, 599] {
+            assert!(unsendable_status(s).is_none(), "{s}");
+        }
+        let mut d = AnswerDraft::new(Method::QuotaInfo, &ActionSchemas::default(), Utc::now());
+        d.status = 204;
+        assert!(d.build().is_err_and(|e| e.contains("no body")));
+        d.status = 200;
+        assert!(d.build().is_ok());
+    }
+}
