@@ -1,0 +1,101 @@
+//! What the window (or a test) asks of the engine: answer a held call, report completion,
+//! stop; and the clock's tick.
+
+use super::*;
+
+impl Engine {
+    /// Answers a held call with `reply`, crafted by the developer.
+    pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
+        let sim = self.now();
+        let mut st = self.lock();
+        let ex = st
+            .exchanges
+            .get(index(id))
+            .ok_or_else(|| format!("no exchange #{id}"))?;
+        if !ex.phase.is_held() || !st.pending.contains_key(&id) {
+            return Err(format!(
+                "#{id} is not held any more (it is {})",
+                ex.phase.label()
+            ));
+        }
+        self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
+        Ok(())
+    }
+
+    /// The caller of a held call hung up.
+    pub fn caller_gone(&self, id: ExchangeId) {
+        let sim = self.now();
+        let mut st = self.lock();
+        if st.pending.remove(&id).is_some() {
+            if let Some(ex) = st.exchanges.get_mut(index(id)) {
+                ex.phase = Phase::CallerGone;
+                ex.note(sim, "the caller hung up before it was answered");
+            }
+            Engine::emit(&mut st, EventKind::CallerGone, id);
+        }
+    }
+
+    /// Sends fallback answers to holds that ran out and times out waits past their deadline.
+    pub fn tick(&self) {
+        let real = self.clock.now();
+        let sim = self.now();
+        let mut st = self.lock();
+        let expired: Vec<ExchangeId> = st
+            .pending
+            .keys()
+            .copied()
+            .filter(|id| matches!(st.exchanges[index(*id)].phase, Phase::Held { hold_until } if hold_until <= real))
+            .collect();
+        for id in expired {
+            let ex = &st.exchanges[index(id)];
+            let key = ex.action_key.clone().unwrap_or_default();
+            let method = ex.method.unwrap_or(Method::Invoke);
+            let policy = self.policy_arc(&key);
+            let reply = Reply::json(200, auto_body(method, &policy, sim));
+            self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
+        }
+        while let Some(&(deadline, id)) = st.waiting.first() {
+            if deadline > sim {
+                break;
+            }
+            st.waiting.pop_first();
+            let Some(ex) = st.exchanges.get_mut(index(id)) else {
+                continue;
+            };
+            if let Some(next) = ex.phase.deadline_passed(sim) {
+                ex.phase = next;
+                ex.note(
+                    deadline,
+                    "no completion report before the deadline: the step failed and the run moves on without its output",
+                );
+                Engine::emit(&mut st, EventKind::TimedOut, id);
+            }
+        }
+    }
+
+    /// Reports completion of invocation `id` from the window, through the same checks as the
+    /// mock completion API.
+    pub fn report_completion(
+        &self,
+        id: ExchangeId,
+        report: &CompletionReport,
+    ) -> Result<(), Reply> {
+        let sim = self.now();
+        let mut st = self.lock();
+        let value = serde_json::to_value(report).unwrap_or_default();
+        self.apply_report(&mut st, id, &value, "from the window", sim)
+            .map(|_| ())
+    }
+
+    /// Answers every held call 503 and refuses new ones: the server is about to stop.
+    pub fn close(&self) {
+        let sim = self.now();
+        let mut st = self.lock();
+        self.closing.store(true, Ordering::Release);
+        let held: Vec<ExchangeId> = st.pending.keys().copied().collect();
+        for id in held {
+            let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+            self.finish(&mut st, id, reply, AnsweredBy::Shutdown, sim);
+        }
+    }
+}

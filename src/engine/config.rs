@@ -1,0 +1,176 @@
+//! What the engine is told: how each action key is answered, its schemas, the limits.
+
+use super::*;
+
+/// The largest body the server reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How a key's calls are answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The caller waits for the developer, until the hold deadline.
+    Hold,
+    /// The saved answer goes at once.
+    Auto,
+    /// An HTTP error with an `applicationError` body goes at once.
+    Fail,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Hold, Mode::Auto, Mode::Fail];
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Hold => "hold",
+            Mode::Auto => "auto",
+            Mode::Fail => "fail",
+        }
+    }
+}
+
+/// How one action key is answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    pub mode: Mode,
+    /// The saved answer to Invoke (auto mode, and the fallback when a hold runs out).
+    pub answer: Arc<Value>,
+    pub fail_status: u16,
+    pub fail_code: String,
+}
+
+impl Policy {
+    pub fn new(mode: Mode, answer: Value) -> Policy {
+        Policy {
+            mode,
+            answer: Arc::new(answer),
+            fail_status: 500,
+            fail_code: "ACTION_FAILED".into(),
+        }
+    }
+}
+
+/// What the engine starts with.
+#[derive(Clone)]
+pub struct EngineConfig {
+    /// How long a held caller waits before the fallback answer goes.
+    pub hold_for: Duration,
+    pub jwt: JwtConfig,
+    /// The mode of keys nobody set: hold in the window, auto when headless.
+    pub default_mode: Mode,
+    /// The saved answer of keys nobody set; `None`: IMMEDIATE with the output schema's skeleton.
+    pub default_answer: Option<Value>,
+    pub default_fail_status: u16,
+    /// Where the protocol is not documented: the starting choices (changeable while running).
+    pub assumptions: Assumptions,
+    /// Read plain Invoke bodies on the borrowed hot path. Off only to compare the two paths
+    /// (the property tests) and to measure what the hot path saves.
+    pub quick_path: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            hold_for: Duration::seconds(25),
+            jwt: JwtConfig::default(),
+            default_mode: Mode::Hold,
+            default_answer: None,
+            default_fail_status: 500,
+            assumptions: Assumptions::default(),
+            quick_path: true,
+        }
+    }
+}
+
+/// Schemas and example answer of one action key, from the samples.
+#[derive(Clone, Debug, Default)]
+pub struct ActionSchemas {
+    pub input: Option<Schema>,
+    pub output: Option<Schema>,
+    pub example_answer: Option<Value>,
+}
+
+impl ActionSchemas {
+    /// The answer to start from: the sample's example, else IMMEDIATE with the output skeleton.
+    pub fn starting_answer(&self) -> Value {
+        self.example_answer.clone().unwrap_or_else(|| {
+            let result = self
+                .output
+                .as_ref()
+                .map(Schema::skeleton)
+                .unwrap_or_else(|| json!({}));
+            InvokeResponse::immediate(result).to_value()
+        })
+    }
+}
+
+impl Engine {
+    pub(super) fn keys(&self) -> std::sync::RwLockReadGuard<'_, Keys> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn keys_mut(&self) -> std::sync::RwLockWriteGuard<'_, Keys> {
+        self.keys.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers the samples' schemas and example answers under their action keys.
+    pub fn add_samples(&self, samples: &[LoadedSample]) {
+        let mut keys = self.keys_mut();
+        for s in samples {
+            if let Some(key) = s.sample.action_key() {
+                let entry = keys.schemas.entry(key.to_string()).or_default();
+                if s.input.is_some() {
+                    entry.input.clone_from(&s.input);
+                }
+                if s.output.is_some() {
+                    entry.output.clone_from(&s.output);
+                }
+                if s.sample.example_answer.is_some() {
+                    entry.example_answer.clone_from(&s.sample.example_answer);
+                }
+            }
+        }
+    }
+
+    pub fn schemas(&self, action_key: &str) -> ActionSchemas {
+        self.keys()
+            .schemas
+            .get(action_key)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub(super) fn output_schema(&self, action_key: Option<&str>) -> Option<Schema> {
+        action_key.and_then(|k| self.keys().schemas.get(k).and_then(|s| s.output.clone()))
+    }
+
+    /// The key's policy; a key nobody set gets the default, remembered from then on.
+    pub(super) fn policy_arc(&self, action_key: &str) -> Arc<Policy> {
+        if let Some(p) = self.keys().policies.get(action_key) {
+            return p.clone();
+        }
+        let mut keys = self.keys_mut();
+        let answer = self.config.default_answer.clone().unwrap_or_else(|| {
+            keys.schemas
+                .get(action_key)
+                .cloned()
+                .unwrap_or_default()
+                .starting_answer()
+        });
+        let mut p = Policy::new(self.config.default_mode, answer);
+        p.fail_status = self.config.default_fail_status;
+        keys.policies
+            .entry(action_key.to_string())
+            .or_insert_with(|| Arc::new(p))
+            .clone()
+    }
+
+    pub fn policy(&self, action_key: &str) -> Policy {
+        (*self.policy_arc(action_key)).clone()
+    }
+
+    pub fn set_policy(&self, action_key: &str, policy: Policy) {
+        self.keys_mut()
+            .policies
+            .insert(action_key.to_string(), Arc::new(policy));
+    }
+}

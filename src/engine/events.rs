@@ -1,0 +1,127 @@
+//! The stream of changes: every change to an exchange is an event; the window, `serve` and
+//! tests subscribe.
+
+use super::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Arrived,
+    Held,
+    Answered,
+    Waiting,
+    Completed,
+    Failed,
+    TimedOut,
+    Rejected,
+    Accepted,
+    CallerGone,
+    ShutDown,
+    /// A finding was added to an exchange after it arrived (a reused token).
+    Flagged,
+}
+
+impl EventKind {
+    pub(super) fn of(phase: &Phase) -> EventKind {
+        match phase {
+            Phase::Received => EventKind::Arrived,
+            Phase::Held { .. } => EventKind::Held,
+            Phase::Answered => EventKind::Answered,
+            Phase::Waiting { .. } => EventKind::Waiting,
+            Phase::Completed { .. } => EventKind::Completed,
+            Phase::ReportedFailure { .. } | Phase::Failed { .. } => EventKind::Failed,
+            Phase::TimedOut { .. } => EventKind::TimedOut,
+            Phase::Rejected { .. } => EventKind::Rejected,
+            Phase::Accepted => EventKind::Accepted,
+            Phase::CallerGone => EventKind::CallerGone,
+            Phase::ShutDown => EventKind::ShutDown,
+        }
+    }
+}
+
+/// A change to one exchange, with its state after the change.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub kind: EventKind,
+    pub exchange: Exchange,
+}
+
+/// A stream of events. When the reader falls behind, events are dropped and `lagged` is set:
+/// the reader then takes a [`Engine::snapshot`] and carries on.
+pub struct Subscription {
+    pub rx: Receiver<Event>,
+    pub(super) lagged: Arc<AtomicBool>,
+}
+
+impl Subscription {
+    pub fn take_lagged(&self) -> bool {
+        self.lagged.swap(false, Ordering::AcqRel)
+    }
+}
+
+pub(super) struct Subscriber {
+    pub(super) tx: SyncSender<Event>,
+    pub(super) lagged: Arc<AtomicBool>,
+    pub(super) wake: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl Engine {
+    /// Events from now on. `wake` is called after events are queued (the window repaints).
+    pub fn subscribe(
+        &self,
+        capacity: usize,
+        wake: Option<Arc<dyn Fn() + Send + Sync>>,
+    ) -> Subscription {
+        let (tx, rx) = std::sync::mpsc::sync_channel(capacity.max(1));
+        let lagged = Arc::new(AtomicBool::new(false));
+        self.subscribed.store(true, Ordering::Release);
+        self.lock().subscribers.push(Subscriber {
+            tx,
+            lagged: lagged.clone(),
+            wake,
+        });
+        Subscription { rx, lagged }
+    }
+
+    pub fn snapshot(&self) -> Vec<Exchange> {
+        self.lock().exchanges.iter().cloned().collect()
+    }
+
+    pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
+        self.lock().exchanges.get(index(id)).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().exchanges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(super) fn emit(st: &mut State, kind: EventKind, id: ExchangeId) {
+        let Some(ex) = st.exchanges.get(index(id)) else {
+            return;
+        };
+        let ex = ex.clone();
+        Engine::send(st, kind, &ex);
+    }
+
+    /// Sends `ex` as it is given (not as the log holds it) to every subscriber.
+    pub(super) fn send(st: &mut State, kind: EventKind, ex: &Exchange) {
+        st.subscribers.retain(|s| {
+            match s.tx.try_send(Event {
+                kind,
+                exchange: ex.clone(),
+            }) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => s.lagged.store(true, Ordering::Release),
+                Err(TrySendError::Disconnected(_)) => return false,
+            }
+            if let Some(w) = &s.wake {
+                w();
+            }
+            true
+        });
+    }
+}

@@ -1,0 +1,100 @@
+//! An HTTP request and its answer as plain data: what the server hands the engine and gets
+//! back. No axum here.
+
+use super::*;
+
+/// An HTTP answer, as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    /// Shared: a saved answer goes out many times without being copied.
+    pub body: Arc<Value>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: impl Into<Arc<Value>>) -> Reply {
+        Reply {
+            status,
+            body: body.into(),
+            headers: vec![],
+        }
+    }
+
+    /// An error in the shape of Wix API errors, naming the problem.
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        Reply::json(
+            status,
+            json!({ "message": message,
+                    "details": { "applicationError": { "code": code, "description": message, "data": {} } } }),
+        )
+    }
+
+    /// A validation error listing each field violation.
+    pub fn violations(findings: &[Finding]) -> Reply {
+        let errors: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        let message = errors
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let violations: Vec<Value> = errors
+            .iter()
+            .map(|f| {
+                json!({ "field": f.field.as_deref().unwrap_or(""),
+                        "description": f.message,
+                        "violatedRule": f.rule.unwrap_or("OTHER"),
+                        "ruleName": f.code })
+            })
+            .collect();
+        Reply::json(
+            400,
+            json!({ "message": message, "details": { "validationError": { "fieldViolations": violations } } }),
+        )
+    }
+}
+
+/// The body as the server read it.
+#[derive(Clone, Debug)]
+pub enum Body {
+    Read(bytes::Bytes),
+    TooLarge { declared: Option<u64> },
+    Unreadable(String),
+}
+
+/// An HTTP request, as plain data.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub http_method: String,
+    pub path: String,
+    /// The request headers, one `name: value` line each, as the log shows them.
+    pub headers: String,
+    /// Whether an `Authorization` header came (the completion API wants the app's token).
+    pub authorized: bool,
+    pub body: Body,
+}
+
+impl Incoming {
+    pub fn post(path: &str, body: impl Into<bytes::Bytes>) -> Incoming {
+        Incoming {
+            http_method: "POST".into(),
+            path: path.into(),
+            headers: String::new(),
+            authorized: false,
+            body: Body::Read(body.into()),
+        }
+    }
+}
+
+/// What the server does with a call: answer now, or wait for the answer.
+#[derive(Debug)]
+pub enum Intake {
+    Now(Reply),
+    Held {
+        id: ExchangeId,
+        reply: oneshot::Receiver<Reply>,
+    },
+}

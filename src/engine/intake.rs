@@ -1,0 +1,384 @@
+//! Intake: one HTTP request in, logged, and answered now or held.
+
+use super::*;
+
+/// What intake decided before taking the log's lock.
+pub(super) enum Plan<'b> {
+    Refuse(Reply),
+    Report(&'b [u8]),
+    Answer {
+        reply: Reply,
+        by: AnsweredBy,
+        findings: Vec<Finding>,
+        phase: Phase,
+    },
+    Hold,
+}
+
+/// The plan once any answer is written into the exchange: what is left to do under the lock.
+pub(super) enum Decided<'b> {
+    Refuse(Reply),
+    Report(&'b [u8]),
+    Answered(Reply),
+    Hold,
+}
+
+impl Engine {
+    /// Takes one HTTP request: logs it, and answers it now or holds it. The request is decoded
+    /// and judged before the log's lock is taken, so calls are processed in parallel.
+    pub fn intake(&self, incoming: Incoming) -> Intake {
+        let real = self.clock.now();
+        let sim = self.now();
+        let method = Method::from_path(&incoming.path);
+        let (body, unread) = match &incoming.body {
+            Body::Read(b) => (b.clone(), None),
+            Body::TooLarge { declared: Some(n) } => (
+                bytes::Bytes::new(),
+                Some(format!(
+                    "(not read: {n} bytes, over the {MAX_BODY_BYTES}-byte limit)"
+                )),
+            ),
+            Body::TooLarge { declared: None } => (
+                bytes::Bytes::new(),
+                Some(format!("(not read: over the {MAX_BODY_BYTES}-byte limit)")),
+            ),
+            Body::Unreadable(e) => (bytes::Bytes::new(), Some(format!("(not read: {e})"))),
+        };
+        let mut ex = Exchange {
+            id: 0,
+            at: sim,
+            http_method: incoming.http_method.clone(),
+            path: incoming.path.clone(),
+            method,
+            action_key: None,
+            envelope: None,
+            invocation_token: None,
+            arrival: Arc::default(),
+            findings: vec![],
+            phase: Phase::Received,
+            response: None,
+            timeline: vec![],
+        };
+        let arrived: Cow<'static, str> = match method {
+            Some(m) if is_post(&incoming) && incoming.path == m.path() => m.arrived_note().into(),
+            _ => format!("{} {} arrived", incoming.http_method, incoming.path).into(),
+        };
+        ex.note(sim, arrived);
+        let arrival = Arrival {
+            headers: incoming.headers.clone(),
+            body,
+            unread,
+        };
+        let plan = match (
+            self.check_transport(&incoming, method),
+            method,
+            &incoming.body,
+        ) {
+            (Some(refusal), _, _) => Plan::Refuse(refusal),
+            (None, Some(Method::CompletionReport), Body::Read(body)) => Plan::Report(body),
+            (None, Some(m), Body::Read(body)) => self.plan_plugin(m, body, &mut ex, real, sim),
+            // check_transport refuses every other case.
+            (None, _, _) => Plan::Refuse(Reply::error(500, "INTERNAL", "unrouted request")),
+        };
+        ex.arrival = Arc::new(arrival);
+        // The exchange as it arrived, for subscribers, before an answer is written into it.
+        let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
+        // An answer decided now is written into the exchange before the lock, which is then
+        // held only to append it.
+        let closing = self.closing.load(Ordering::Acquire);
+        let plan = match plan {
+            Plan::Answer { .. } | Plan::Hold if closing => {
+                let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+                apply_answer(
+                    &mut ex,
+                    &reply,
+                    AnsweredBy::Shutdown,
+                    vec![],
+                    Phase::ShutDown,
+                    sim,
+                );
+                Decided::Answered(reply)
+            }
+            Plan::Answer {
+                reply,
+                by,
+                findings,
+                phase,
+            } => {
+                apply_answer(&mut ex, &reply, by, findings, phase, sim);
+                Decided::Answered(reply)
+            }
+            Plan::Refuse(reply) => Decided::Refuse(reply),
+            Plan::Report(body) => Decided::Report(body),
+            Plan::Hold => Decided::Hold,
+        };
+
+        let mut st = self.lock();
+        let id = st.exchanges.len() as ExchangeId + 1;
+        ex.id = id;
+        if let Some(t) = ex.invocation_token.take() {
+            let live = matches!(plan, Decided::Hold) || ex.phase.is_live();
+            Engine::register_token(&mut st, &mut ex, &t, live, sim);
+            ex.invocation_token = Some(t);
+        }
+        if let Phase::Waiting { deadline } = ex.phase {
+            st.waiting.insert((deadline, id));
+        }
+        let kind = EventKind::of(&ex.phase);
+        st.exchanges.push(ex);
+        if let Some(mut arrived) = arrived {
+            arrived.id = id;
+            Engine::send(&mut st, EventKind::Arrived, &arrived);
+        }
+        match plan {
+            Decided::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
+            Decided::Report(body) => {
+                let auth = incoming.authorized;
+                Intake::Now(self.intake_report(&mut st, id, body, auth, sim))
+            }
+            Decided::Answered(reply) => {
+                Engine::emit(&mut st, kind, id);
+                Intake::Now(reply)
+            }
+            Decided::Hold => {
+                let (tx, rx) = oneshot::channel();
+                st.pending.insert(id, tx);
+                let ex = &mut st.exchanges[index(id)];
+                ex.phase = Phase::Held {
+                    hold_until: real + self.config.hold_for,
+                };
+                ex.note(sim, "held: waiting for the developer's answer");
+                Engine::emit(&mut st, EventKind::Held, id);
+                Intake::Held { id, reply: rx }
+            }
+        }
+    }
+
+    /// Route, HTTP method and body problems, as the error reply to send.
+    pub(super) fn check_transport(
+        &self,
+        incoming: &Incoming,
+        method: Option<Method>,
+    ) -> Option<Reply> {
+        let Some(_) = method else {
+            let known: Vec<String> = Method::ALL
+                .iter()
+                .map(|m| format!("POST {}", m.path()))
+                .collect();
+            let msg = format!(
+                "no route for {} {}: the workbench serves {} (under any prefix, as a provider's baseUri puts them)",
+                incoming.http_method,
+                incoming.path,
+                known.join(", ")
+            );
+            return Some(Reply::error(404, "UNKNOWN_ROUTE", &msg));
+        };
+        if !incoming.http_method.eq_ignore_ascii_case("POST") {
+            let msg = format!(
+                "{} is not allowed on {}: use POST",
+                incoming.http_method, incoming.path
+            );
+            let mut r = Reply::error(405, "METHOD_NOT_ALLOWED", &msg);
+            r.headers.push(("allow".into(), "POST".into()));
+            return Some(r);
+        }
+        match &incoming.body {
+            Body::Read(_) => None,
+            Body::TooLarge { .. } => Some(Reply::error(
+                413,
+                "BODY_TOO_LARGE",
+                &format!("the body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit"),
+            )),
+            Body::Unreadable(e) => Some(Reply::error(
+                400,
+                "BODY_UNREADABLE",
+                &format!("the body could not be read: {e}"),
+            )),
+        }
+    }
+
+    pub(super) fn reject(
+        &self,
+        st: &mut State,
+        id: ExchangeId,
+        reply: Reply,
+        sim: DateTime<Utc>,
+    ) -> Reply {
+        let message = reply
+            .body
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("refused")
+            .to_string();
+        let code = reply
+            .body
+            .pointer("/details/applicationError/code")
+            .and_then(Value::as_str)
+            .unwrap_or("VALIDATION_ERROR")
+            .to_string();
+        if let Some(ex) = st.exchanges.get_mut(index(id)) {
+            ex.phase = Phase::Rejected {
+                code,
+                message: message.clone(),
+            };
+            ex.response = Some(SentResponse {
+                status: reply.status,
+                body: reply.body.clone(),
+                by: AnsweredBy::Workbench,
+                at: sim,
+                findings: vec![],
+            });
+            ex.note(
+                sim,
+                format!("refused with HTTP {}: {message}", reply.status),
+            );
+        }
+        Engine::emit(st, EventKind::Rejected, id);
+        reply
+    }
+
+    /// Decodes and checks a service plugin call and decides its answer, without the log's lock.
+    pub(super) fn plan_plugin<'b>(
+        &self,
+        method: Method,
+        body: &'b [u8],
+        ex: &mut Exchange,
+        real: DateTime<Utc>,
+        sim: DateTime<Utc>,
+    ) -> Plan<'b> {
+        if method == Method::Invoke
+            && self.config.quick_path
+            && let Some(q) = quick::quick_invoke(body)
+        {
+            self.note_envelope(q.kind, ex);
+            let key = q.action_key.into_owned();
+            ex.findings
+                .extend(extension_finding(q.app_extension_type.as_deref()));
+            if let Some(src) = q.activation_source.as_deref() {
+                ex.findings.extend(source_finding(src));
+            }
+            let has_input = self
+                .keys()
+                .schemas
+                .get(&key)
+                .is_some_and(|s| s.input.is_some());
+            let params = has_input
+                .then(|| serde_json::from_str::<Value>(q.action_params.get()).ok())
+                .flatten();
+            return self.plan_invoke_tail(
+                key,
+                params.as_ref(),
+                q.invocation_token.as_deref(),
+                ex,
+                sim,
+            );
+        }
+        let mut decoded = match envelope::decode(body, &self.config.jwt, real) {
+            Ok(d) => d,
+            Err(e) => return Plan::Refuse(Reply::error(e.status(), e.code(), &e.to_string())),
+        };
+        self.note_envelope(decoded.kind, ex);
+        ex.findings.append(&mut decoded.warnings);
+        let extension = decoded
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("appExtensionType"))
+            .and_then(Value::as_str);
+        ex.findings.extend(extension_finding(extension));
+        if decoded.kind == envelope::EnvelopeKind::JwtUnverified {
+            ex.findings.push(Finding::warning(
+                "jwt-unverified",
+                "the JWT was decoded but not verified: start with --public-key to check it",
+            ));
+        }
+        let request = &decoded.request;
+        let (key, findings) = match parse_plugin_request(method, request) {
+            Ok(x) => x,
+            Err(problem) => return Plan::Refuse(Reply::violations(&[problem])),
+        };
+        ex.findings.extend(findings);
+        if method == Method::Invoke {
+            let token = request
+                .pointer("/activationContext/invocationToken")
+                .and_then(Value::as_str);
+            return self.plan_invoke_tail(key, request.get("actionParams"), token, ex, sim);
+        }
+        self.plan_answer(method, key, ex, sim)
+    }
+
+    /// Records how the body arrived, with a warning where the SDK would refuse it.
+    pub(super) fn note_envelope(&self, kind: envelope::EnvelopeKind, ex: &mut Exchange) {
+        ex.envelope = Some(kind);
+        let plain = matches!(
+            kind,
+            envelope::EnvelopeKind::PlainJson | envelope::EnvelopeKind::PlainEnvelope
+        );
+        if plain && self.config.jwt.public_key.is_some() {
+            ex.findings.push(Finding::warning(
+                "plain-body",
+                "a plain JSON body, while a public key is set: Wix sends a signed JWT, and apps on the SDK refuse plain bodies",
+            ));
+        }
+    }
+
+    /// What both readings of an Invoke body share: the params against the input schema, the
+    /// token, and the answer.
+    pub(super) fn plan_invoke_tail<'b>(
+        &self,
+        key: String,
+        params: Option<&Value>,
+        token: Option<&str>,
+        ex: &mut Exchange,
+        sim: DateTime<Utc>,
+    ) -> Plan<'b> {
+        if let Some(params) = params {
+            let keys = self.keys();
+            if let Some(input) = keys.schemas.get(&key).and_then(|s| s.input.as_ref()) {
+                ex.findings
+                    .extend(contract::check_action_params(params, input));
+            }
+        }
+        match token {
+            Some(t) => ex.invocation_token = Some(t.to_string()),
+            None => ex.findings.push(Finding::warning(
+                "no-invocation-token",
+                "activationContext.invocationToken is missing: a timeout answer could not be completed",
+            )),
+        }
+        self.plan_answer(Method::Invoke, key, ex, sim)
+    }
+
+    /// The answer the key's policy gives, judged; or a hold.
+    pub(super) fn plan_answer<'b>(
+        &self,
+        method: Method,
+        key: String,
+        ex: &mut Exchange,
+        sim: DateTime<Utc>,
+    ) -> Plan<'b> {
+        let policy = self.policy_arc(&key);
+        ex.action_key = Some(key);
+        let (reply, by) = match policy.mode {
+            Mode::Hold => return Plan::Hold,
+            Mode::Auto => (
+                Reply::json(200, auto_body(method, &policy, sim)),
+                AnsweredBy::Auto,
+            ),
+            Mode::Fail => (fail_reply(&policy), AnsweredBy::FailPolicy),
+        };
+        let output = self.output_schema(ex.action_key.as_deref());
+        let (findings, phase) = judge(
+            method,
+            &reply,
+            output.as_ref(),
+            sim.into(),
+            self.assumptions().broken_answer_fails_step,
+        );
+        Plan::Answer {
+            reply,
+            by,
+            findings,
+            phase,
+        }
+    }
+}

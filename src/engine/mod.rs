@@ -1,0 +1,169 @@
+//! The engine: the one core the server, the window and the headless CLI share.
+//!
+//! It takes every incoming call ([`Engine::intake`]), decides whether to answer at once or
+//! hold it for the developer, applies answers and completion reports through the domain state
+//! machine, times out waits on the (warpable) clock, and streams every change as an [`Event`].
+//! It knows nothing of axum or egui: callers hand it plain data and get plain data back.
+//!
+//! The modules, by what they hold: `config` (keys, policies, schemas), `http` (requests and
+//! answers as data), `intake` (a request in), `request` (its shape), `answers` (judging and
+//! writing answers), `tokens` (who carried each token), `reports` (completion reports),
+//! `commands` (what the window asks), `events` (the stream of changes), `log` (the record).
+
+mod answers;
+mod commands;
+mod config;
+mod events;
+mod http;
+mod intake;
+mod log;
+mod reports;
+mod request;
+mod tokens;
+
+pub use answers::check_answer;
+pub use config::{ActionSchemas, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
+pub use events::{Event, EventKind, Subscription};
+pub use http::{Body, Incoming, Intake, Reply};
+
+use answers::*;
+use events::Subscriber;
+use log::{Log, index};
+use request::*;
+use tokens::TokenUses;
+
+use crate::domain::assumptions::{Assumptions, ExtraReport};
+use crate::domain::clock::{Clock, TimeWarp};
+use crate::domain::contract::{self, AnswerTimes, Finding, InvokeOutcome, Severity};
+use crate::domain::envelope::{self, JwtConfig};
+use crate::domain::invocation::*;
+use crate::domain::quick;
+use crate::domain::sample::LoadedSample;
+use crate::domain::schema::Schema;
+use crate::domain::wire::{
+    self, CompletionReport, InvokeResponse, Method, from_value_at, json_type,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use tokio::sync::oneshot;
+
+#[derive(Default)]
+struct State {
+    exchanges: Log,
+    pending: HashMap<ExchangeId, oneshot::Sender<Reply>>,
+    /// The invocations that carried each token (one, unless a caller reused it).
+    tokens: HashMap<String, TokenUses>,
+    waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
+    subscribers: Vec<Subscriber>,
+}
+
+/// Per action key: how to answer and what schemas apply. Read on every call, written rarely,
+/// and kept apart from the log so that calls are judged without holding the log's lock.
+#[derive(Default)]
+struct Keys {
+    policies: HashMap<String, Arc<Policy>>,
+    schemas: HashMap<String, ActionSchemas>,
+}
+
+pub struct Engine {
+    state: Mutex<State>,
+    keys: RwLock<Keys>,
+    closing: AtomicBool,
+    /// Whether anyone subscribed to events (so intake can skip copies nobody reads).
+    subscribed: AtomicBool,
+    warp: Mutex<TimeWarp>,
+    assumptions: RwLock<Assumptions>,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+}
+
+fn is_post(incoming: &Incoming) -> bool {
+    incoming.http_method.eq_ignore_ascii_case("POST")
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, clock: Arc<dyn Clock>) -> Arc<Engine> {
+        let warp = TimeWarp::new(clock.now());
+        Arc::new(Engine {
+            state: Mutex::new(State::default()),
+            keys: RwLock::new(Keys::default()),
+            closing: AtomicBool::new(false),
+            subscribed: AtomicBool::new(false),
+            warp: Mutex::new(warp),
+            assumptions: RwLock::new(config.assumptions),
+            clock,
+            config,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Real (unwarped) time: hold deadlines and JWT times use it.
+    pub fn real_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Simulated time: arrival stamps, timeouts and deadlines use it.
+    pub fn now(&self) -> DateTime<Utc> {
+        let warp = *self.warp.lock().unwrap_or_else(|e| e.into_inner());
+        warp.simulated(self.clock.now())
+    }
+
+    pub fn warp(&self) -> TimeWarp {
+        *self.warp.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_warp(&self, factor: u32) {
+        let real = self.clock.now();
+        self.warp
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_factor(real, factor);
+    }
+
+    /// Simulated time back to real time, at ×1.
+    pub fn back_to_now(&self) {
+        let real = self.clock.now();
+        self.warp
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .back_to_now(real);
+    }
+
+    /// The protocol assumptions in force.
+    pub fn assumptions(&self) -> Assumptions {
+        *self.assumptions.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_assumptions(&self, a: Assumptions) {
+        *self.assumptions.write().unwrap_or_else(|e| e.into_inner()) = a;
+    }
+
+    /// Whether an assumption says to take this refused report with 200 and no effect.
+    fn ignores(&self, refusal: &ReportRefusal) -> bool {
+        let a = self.assumptions();
+        match refusal {
+            ReportRefusal::AlreadyCompleted => a.second_report == ExtraReport::Ignore,
+            ReportRefusal::TimedOut(_) => a.report_after_timeout == ExtraReport::Ignore,
+            ReportRefusal::NotWaiting(_) => false,
+        }
+    }
+
+    /// What a JWT's verification covers, in one line.
+    pub fn jwt_summary(&self) -> String {
+        self.config.jwt.describe()
+    }
+
+    /// Whether JWTs are verified but their audience is not (a public key and no app ID).
+    pub fn audience_unchecked(&self) -> bool {
+        self.config.jwt.public_key.is_some() && self.config.jwt.app_id.is_none()
+    }
+}

@@ -1,0 +1,192 @@
+//! Completion reports: the stand-in for Wix's Report Action Invocation Completed API.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn intake_report(
+        &self,
+        st: &mut State,
+        id: ExchangeId,
+        body: &[u8],
+        authorized: bool,
+        sim: DateTime<Utc>,
+    ) -> Reply {
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => {
+                let reply = match envelope::json_error(&e, "the completion report") {
+                    envelope::EnvelopeError::InvalidJson(e) => Reply::error(
+                        400,
+                        "INVALID_JSON",
+                        &format!("the completion report is not valid JSON: {e}"),
+                    ),
+                    other => Reply::error(other.status(), other.code(), &other.to_string()),
+                };
+                return self.reject(st, id, reply, sim);
+            }
+        };
+        if !authorized && self.assumptions().require_authorization {
+            let reply = Reply::error(
+                401,
+                "UNAUTHENTICATED",
+                "no Authorization header: Wix's completion API needs the app's access token (the workbench is set to refuse reports without one)",
+            );
+            return self.reject(st, id, reply, sim);
+        }
+        {
+            let ex = &mut st.exchanges[index(id)];
+            ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
+            if !authorized {
+                ex.findings.push(Finding::warning(
+                    "no-authorization",
+                    "no Authorization header: Wix requires the app's access token here",
+                ));
+            }
+        }
+        let token = value
+            .get("invocationToken")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let target = token.as_ref().and_then(|t| Engine::report_target(st, t));
+        // Checked once, against the output schema of the invocation the token names (if any).
+        let output =
+            target.and_then(|t| self.output_schema(st.exchanges[index(t)].action_key.as_deref()));
+        let findings = contract::check_completion_report(&value, output.as_ref());
+        st.exchanges[index(id)]
+            .findings
+            .extend(findings.iter().cloned());
+        let Some(target) = target else {
+            let reply = match &token {
+                Some(t) if !contract::has_errors(&findings) => {
+                    let msg = format!("no invocation has the invocationToken {t:?}");
+                    Reply::error(404, "UNKNOWN_INVOCATION_TOKEN", &msg)
+                }
+                _ => Reply::violations(&findings),
+            };
+            return self.reject(st, id, reply, sim);
+        };
+        let key = st.exchanges[index(target)].action_key.clone();
+        let ex = &mut st.exchanges[index(id)];
+        ex.invocation_token = token.clone();
+        ex.action_key = key;
+        match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
+            Ok(applied) => {
+                let reply = Reply::json(200, json!({}));
+                let ex = &mut st.exchanges[index(id)];
+                ex.phase = Phase::Accepted;
+                ex.response = Some(SentResponse {
+                    status: 200,
+                    body: reply.body.clone(),
+                    by: AnsweredBy::Workbench,
+                    at: sim,
+                    findings: vec![],
+                });
+                ex.note(
+                    sim,
+                    match applied {
+                        Applied::Changed => format!("accepted: invocation #{target} updated"),
+                        Applied::Ignored(why) => {
+                            format!("accepted with no effect on invocation #{target}: {why}")
+                        }
+                    },
+                );
+                let sharing = token
+                    .as_ref()
+                    .and_then(|t| st.tokens.get(t))
+                    .map_or(0, |u| u.count as usize);
+                if sharing > 1 {
+                    st.exchanges[index(id)].findings.push(
+                        Finding::warning(
+                            "token-reused",
+                            format!("{sharing} invocations carry this invocationToken: this report completed #{target}, the oldest that was waiting"),
+                        )
+                        .at("invocationToken"),
+                    );
+                }
+                Engine::emit(st, EventKind::Accepted, id);
+                reply
+            }
+            Err(reply) => self.reject(st, id, reply, sim),
+        }
+    }
+
+    pub(super) fn apply_report(
+        &self,
+        st: &mut State,
+        target: ExchangeId,
+        report: &Value,
+        via: &str,
+        sim: DateTime<Utc>,
+    ) -> Result<Applied, Reply> {
+        let output = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
+        let findings = contract::check_completion_report(report, output.as_ref());
+        let ex = &mut st.exchanges[index(target)];
+        if contract::has_errors(&findings) {
+            ex.note(
+                sim,
+                format!(
+                    "completion report {via} refused (400): {}",
+                    summary(&findings)
+                ),
+            );
+            let kind = EventKind::of(&ex.phase);
+            Engine::emit(st, kind, target);
+            return Err(Reply::violations(&findings));
+        }
+        let parsed: CompletionReport =
+            from_value_at(report).map_err(|e| Reply::error(400, "VALIDATION_ERROR", &e))?;
+        let success = parsed
+            .success_info
+            .map(|s| s.result)
+            .filter(|_| parsed.status == "SUCCESS");
+        let failure = parsed.failure_info.map(|f| f.error_description);
+        match ex.phase.report(success, failure, sim) {
+            Ok(next) => {
+                let text = match &next {
+                    Phase::Completed { .. } => format!(
+                        "completion report {via}: SUCCESS: the run moves on with the result"
+                    ),
+                    Phase::ReportedFailure { description } => {
+                        format!("completion report {via}: FAILURE ({description}): the step failed")
+                    }
+                    _ => format!("completion report {via}"),
+                };
+                if let Phase::Waiting { deadline } = ex.phase {
+                    st.waiting.remove(&(deadline, target));
+                }
+                let ex = &mut st.exchanges[index(target)];
+                ex.phase = next.clone();
+                ex.note(sim, text);
+                Engine::emit(st, EventKind::of(&next), target);
+                Ok(Applied::Changed)
+            }
+            Err(refusal) if self.ignores(&refusal) => {
+                let why = format!("{refusal} (assumption set to ignore such reports)");
+                ex.note(
+                    sim,
+                    format!("completion report {via} ignored with 200: {why}"),
+                );
+                let kind = EventKind::of(&ex.phase);
+                Engine::emit(st, kind, target);
+                Ok(Applied::Ignored(why))
+            }
+            Err(refusal) => {
+                let reply = Reply::error(409, refusal.code(), &refusal.to_string());
+                ex.note(
+                    sim,
+                    format!("completion report {via} refused (409): {refusal}"),
+                );
+                let kind = EventKind::of(&ex.phase);
+                Engine::emit(st, kind, target);
+                Err(reply)
+            }
+        }
+    }
+}
+
+/// What a completion report did.
+pub(super) enum Applied {
+    Changed,
+    /// Taken with 200 and no effect, as an assumption is set; why.
+    Ignored(String),
+}
