@@ -26,6 +26,18 @@ pub struct Cli {
 pub enum Command {
     /// Run the inbox headless: one JSON line per event on stdout.
     Serve(ServeArgs),
+    /// ActionBench's own signing key (made on first use): print its public key.
+    Key(KeyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeyArgs {
+    /// Print the public key PEM, ready to paste where an app's public key goes (the default).
+    #[arg(long)]
+    pub public: bool,
+    /// Print the path of the private key file instead.
+    #[arg(long, conflicts_with = "public")]
+    pub path: bool,
 }
 
 #[derive(Args, Debug)]
@@ -55,6 +67,9 @@ pub struct InboxArgs {
     /// The app ID JWTs must be addressed to (their `aud`); without it aud is not checked.
     #[arg(long, global = true)]
     pub app_id: Option<String>,
+    /// Folder of ActionBench's own signing key [default: the platform's config folder].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
     /// Seconds a held caller waits before the fallback answer goes.
     #[arg(long, default_value_t = 25, global = true)]
     pub hold_seconds: u32,
@@ -155,6 +170,32 @@ impl InboxArgs {
     pub fn load_samples(&self) -> (Vec<LoadedSample>, Vec<String>) {
         LoadedSample::load_dir(&self.samples_dir())
     }
+
+    /// The signing key's folder: `--key-dir`, else the platform's config folder.
+    pub fn key_dir(&self) -> Result<PathBuf, String> {
+        match &self.key_dir {
+            Some(d) => Ok(d.clone()),
+            None => crate::keys::default_key_dir(),
+        }
+    }
+}
+
+/// `actionbench key`: loads or makes the key and prints its public PEM (or its path).
+pub fn run_key(inbox: &InboxArgs, args: &KeyArgs) -> Result<(), String> {
+    let key = crate::keys::load_or_create(&inbox.key_dir()?)?;
+    if key.created {
+        eprintln!(
+            "made a new {}-bit key in {}",
+            crate::keys::KEY_BITS,
+            key.path.display()
+        );
+    }
+    if args.path {
+        println!("{}", key.path.display());
+    } else {
+        print!("{}", key.public_pem);
+    }
+    Ok(())
 }
 
 impl AutoAnswer {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod headless;
+pub mod keys;
 pub mod sender;
 pub mod server;
 pub mod ui;

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Serve(serve)) => actionbench::headless::run(&cli.inbox, serve),
+        Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
         None => actionbench::ui::run(&cli.inbox),
     };
     match result {

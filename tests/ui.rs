@@ -86,6 +86,7 @@ fn harness(b: &Bench) -> Harness<'static, App> {
 
 fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'static, App> {
     let core = Core {
+        public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
         engine: b.engine.clone(),
         runtime: b.rt.handle().clone(),
         inbox_url: b.url.clone(),
@@ -586,4 +587,17 @@ fn without_an_app_id_the_window_says_the_audience_is_not_checked() {
     assert!(h.query_all_by_label_contains("(1 field)").next().is_some());
     b.engine.close();
     let _ = b.rt.block_on(caller);
+}
+
+#[test]
+fn the_public_key_shows_with_a_copy_button() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label("Public key").click();
+    h.run();
+    h.get_by_label_contains("Paste this where your app's public key goes");
+    h.get_by_label("Copy").click();
+    h.run();
+    h.get_by_label("Public key copied");
 }

@@ -75,6 +75,8 @@ pub struct Core {
     pub samples: Vec<LoadedSample>,
     pub sample_errors: Vec<String>,
     pub picker: Arc<dyn SamplePicker>,
+    /// ActionBench's public key PEM (it signs requests when playing Wix), or why there is none.
+    pub public_key: Result<String, String>,
 }
 
 /// What a click asks for; applied after the pass.
@@ -123,6 +125,8 @@ pub struct App {
     warp: u32,
     /// Whether the held strip lists every held call.
     show_held: bool,
+    /// Whether the public key window is open.
+    show_key: bool,
     /// The engine's protocol assumptions, as the window last set them.
     assumptions: Assumptions,
     client: reqwest::Client,
@@ -192,6 +196,7 @@ impl App {
         let mut app = App {
             assumptions,
             show_held: false,
+            show_key: false,
             core,
             events,
             log: vec![],
@@ -508,6 +513,16 @@ impl App {
             } else {
                 ui.label(RichText::new(t).monospace());
             }
+            ui.separator();
+            if ui
+                .selectable_label(self.show_key, "Public key")
+                .on_hover_text(
+                    "ActionBench's public key, to paste where your app's public key goes",
+                )
+                .clicked()
+            {
+                self.show_key = !self.show_key;
+            }
             if self.core.engine.audience_unchecked() {
                 ui.separator();
                 ui.label(
@@ -597,6 +612,39 @@ impl App {
         }
         ui.separator();
         self.assumptions_section(ui);
+    }
+
+    /// ActionBench's public key, with a copy button.
+    fn key_window(&mut self, ui: &mut Ui) {
+        let mut open = true;
+        egui::Window::new("ActionBench's public key")
+            .open(&mut open)
+            .default_width(520.0)
+            .show(ui.ctx(), |ui| match &self.core.public_key {
+                Ok(pem) => {
+                    ui.label(
+                        "ActionBench signs the requests it sends to your action with its own key. \
+                         Paste this where your app's public key goes, e.g. \
+                         AppStrategy({ appId, publicKey }), so your action accepts them.",
+                    );
+                    if ui.button("Copy").clicked() {
+                        ui.ctx().copy_text(pem.clone());
+                        self.status = Some(("Public key copied".into(), false));
+                    }
+                    ui.add(
+                        egui::TextEdit::multiline(&mut pem.as_str())
+                            .code_editor()
+                            .desired_width(f32::INFINITY),
+                    );
+                }
+                Err(e) => {
+                    ui.label(
+                        RichText::new(format!("No signing key: {e}"))
+                            .color(Color32::from_rgb(220, 70, 60)),
+                    );
+                }
+            });
+        self.show_key &= open;
     }
 
     /// Where the protocol is not documented: each assumption named, with its switch.
@@ -1148,6 +1196,9 @@ impl eframe::App for App {
             .default_size(410.0)
             .min_size(240.0)
             .show(ui, |ui| self.detail(ui));
+        if self.show_key {
+            self.key_window(ui);
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             self.held_queue(ui);
             ui.separator();

@@ -38,7 +38,13 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     }
     let inbox_url = format!("http://{}", handle.addr);
     println!("ActionBench inbox listening on {inbox_url}");
+    // Made on first use; a refused key file (readable by others) is shown, not fatal.
+    let public_key = inbox
+        .key_dir()
+        .and_then(|dir| crate::keys::load_or_create(&dir))
+        .map(|k| k.public_pem);
     let core = Core {
+        public_key,
         engine,
         runtime: rt.handle().clone(),
         inbox_url: inbox_url.clone(),
