@@ -396,9 +396,10 @@ fn verify(
     now: DateTime<Utc>,
 ) -> Result<(), EnvelopeError> {
     use jsonwebtoken::errors::ErrorKind;
-    let algorithm = RSA_ALGORITHMS
-        .into_iter()
-        .find(|a| format!("{a:?}") == alg)
+    let algorithm = alg
+        .parse::<jsonwebtoken::Algorithm>()
+        .ok()
+        .filter(|a| RSA_ALGORITHMS.contains(a))
         .ok_or_else(|| {
             EnvelopeError::WrongAlgorithm(if alg.is_empty() {
                 "no algorithm".into()
