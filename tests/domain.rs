@@ -734,3 +734,62 @@ fn example_answers_exist_and_relative_dates_resolve_when_answering() {
     }
     assert!(resolve_answer(&json!({"invokeTimeoutType": "IMMEDIATE"}), t0()).is_none());
 }
+
+/// A request as Wix makes it: the sample's context with fresh IDs and the chosen source, the
+/// app's instance in the metadata; everything else the sample says is kept.
+#[test]
+fn wix_envelopes_carry_fresh_ids_the_source_and_the_app() {
+    use actionbench::domain::outbound::{App, Ids, Source, wix_envelope};
+    let s = sample("02-").sample;
+    let app = App {
+        app_id: APP_ID.into(),
+        instance_id: "inst-9".into(),
+    };
+    let (a, b) = (Ids::fresh(), Ids::fresh());
+    assert_ne!(a, b, "every run gets new IDs");
+    let env = wix_envelope(
+        &s,
+        &Source::Rerun {
+            original_activation_id: "act-old".into(),
+            skip_delays: true,
+        },
+        &a,
+        &app,
+    );
+    let ctx = &env["request"]["activationContext"];
+    assert_eq!(ctx["activationId"], json!(a.activation_id));
+    assert_eq!(ctx["invocationToken"], json!(a.invocation_token));
+    assert_eq!(ctx["actionId"], json!(a.action_id));
+    assert_eq!(ctx["actionAppId"], json!(APP_ID));
+    assert_eq!(
+        ctx["activationSourceInfo"],
+        json!({"activationInitiationSource": "RERUN_ACTIVATION",
+               "rerunActivationInfo": {"originalActivationId": "act-old", "skipDelays": true}})
+    );
+    // The sample's own context (payload, trigger) and params are kept.
+    assert_eq!(ctx["payload"], s.request["activationContext"]["payload"]);
+    assert_eq!(env["request"]["actionParams"], s.request["actionParams"]);
+    let m = &env["metadata"];
+    assert_eq!(
+        (
+            m["requestId"].clone(),
+            m["instanceId"].clone(),
+            m["appExtensionType"].clone()
+        ),
+        (
+            json!(a.request_id),
+            json!("inst-9"),
+            json!("AUTOMATIONS_ACTION_PROVIDER")
+        )
+    );
+    assert_eq!(m["currency"], json!("EUR"), "the sample's metadata is kept");
+    // A manual test-mode run says so.
+    let env = wix_envelope(&s, &Source::Manual { test_mode: true }, &b, &app);
+    assert_eq!(
+        env["request"]["activationContext"]["activationSourceInfo"]["manualActivationInfo"]["testMode"],
+        json!(true)
+    );
+    // Other methods have no activation context.
+    let quota = wix_envelope(&sample("08-").sample, &Source::Trigger, &b, &app);
+    assert!(quota["request"].get("activationContext").is_none());
+}

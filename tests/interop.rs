@@ -48,6 +48,11 @@ fn run_bounded(cmd: &mut Command, what: &str, limit: Duration) {
 
 /// Starts the SDK provider on a free loopback port, installing its packages first if needed.
 fn start_provider() -> Provider {
+    start_provider_with(&root().join("tests/fixtures/test-wix-public.pem"), APP_ID)
+}
+
+/// The same, trusting the public key in `pem` for app `app_id`.
+fn start_provider_with(pem: &std::path::Path, app_id: &str) -> Provider {
     let dir = root().join("tests/sdk-provider");
     if !dir.join("node_modules/@wix/sdk").exists() {
         run_bounded(
@@ -60,8 +65,8 @@ fn start_provider() -> Provider {
     }
     let mut child = Command::new("node")
         .arg("provider.js")
-        .arg(root().join("tests/fixtures/test-wix-public.pem"))
-        .arg(APP_ID)
+        .arg(pem)
+        .arg(app_id)
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -167,4 +172,78 @@ async fn the_inbox_accepts_and_refuses_exactly_the_envelopes_the_sdk_does() {
         cases.len(),
         mismatches.join("\n")
     );
+}
+
+/// ActionBench's own key signs requests the way Wix does: an action on the SDK, given its public
+/// key, accepts them unchanged for all three methods, and so does the inbox's verifier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_on_the_sdk_accepts_requests_actionbench_signs_for_all_three_methods() {
+    use actionbench::domain::envelope::{self, EnvelopeKind, JwtConfig};
+    use actionbench::domain::outbound::{App, Ids, Source, sign, wix_envelope};
+    let dir = std::env::temp_dir().join(format!("actionbench-interop-{}", uuid::Uuid::new_v4()));
+    let key = actionbench::keys::load_or_create(&dir).expect("key");
+    let pem = dir.join("public.pem");
+    std::fs::write(&pem, &key.public_pem).expect("public pem");
+    let app = App {
+        app_id: "0f0e0d0c-aaaa-4bbb-8ccc-123456789abc".into(),
+        instance_id: "instance-1".into(),
+    };
+    let provider = {
+        let (pem, app_id) = (pem.clone(), app.app_id.clone());
+        tokio::task::spawn_blocking(move || start_provider_with(&pem, &app_id))
+            .await
+            .expect("provider")
+    };
+    let verifier =
+        JwtConfig::from_pem(key.public_pem.as_bytes(), Some(app.app_id.clone())).expect("pem");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let encoding = key.encoding_key().expect("encoding key");
+    let sources = [
+        Source::Trigger,
+        Source::Manual { test_mode: true },
+        Source::Rerun {
+            original_activation_id: "act-0".into(),
+            skip_delays: true,
+        },
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, s) in samples().into_iter().enumerate() {
+        let sample = s.sample;
+        let env = wix_envelope(&sample, &sources[i % 3], &Ids::fresh(), &app);
+        let token = sign(&env, &app.app_id, &encoding, chrono::Utc::now()).expect("signed");
+        let d = envelope::decode(token.as_bytes(), &verifier, chrono::Utc::now())
+            .unwrap_or_else(|e| panic!("{}: the inbox refuses it: {e}", sample.name));
+        assert_eq!(d.kind, EnvelopeKind::JwtVerified);
+        assert!(d.warnings.is_empty(), "{}: {:?}", sample.name, d.warnings);
+        let url = format!(
+            "http://127.0.0.1:{}/my/base{}",
+            provider.port,
+            sample.method.path()
+        );
+        let res = client
+            .post(&url)
+            .header("content-type", "text/plain; charset=utf-8")
+            .header("user-agent", "Wix")
+            .body(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await.unwrap_or_default();
+        assert_eq!(status, 200, "{}: the SDK refused it: {body}", sample.name);
+        if sample.method == actionbench::domain::wire::Method::Invoke {
+            // The handler got the request: it echoes the action key.
+            assert_eq!(
+                body["result"]["seen"], sample.request["actionKey"],
+                "{}",
+                sample.name
+            );
+        }
+        seen.insert(sample.method.label());
+    }
+    assert_eq!(seen.len(), 3, "all three methods were sent: {seen:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
