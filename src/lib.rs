@@ -5,6 +5,7 @@
 //! (axum) and [`ui`] (egui, talking to the engine through commands and events) and
 //! [`headless`] (the `serve` command).
 
+pub mod caller;
 pub mod cli;
 pub mod domain;
 pub mod engine;
