@@ -28,6 +28,33 @@ pub enum Command {
     Serve(ServeArgs),
     /// ActionBench's own signing key (made on first use): print its public key.
     Key(KeyArgs),
+    /// Play Wix against your action: send samples, check every answer, exit 0/1/2.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The base URL of your action provider: methods are reached at {base}/v1/invoke…
+    #[arg(long)]
+    pub target: String,
+    /// Send signed JWTs (RS256, ActionBench's key) as Wix does; needs --app-id.
+    #[arg(long)]
+    pub jwt: bool,
+    /// The instance ID the requests' metadata names [a new one each run].
+    #[arg(long)]
+    pub instance_id: Option<String>,
+    /// Seconds of real time to wait for completion reports after timeout answers.
+    #[arg(long, default_value_t = 30.0)]
+    pub wait: f64,
+    /// Seconds a call may take before it counts as a timeout.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Write a JUnit XML report here, one test case per sample.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Sample files, or folders of them.
+    #[arg(required = true, value_name = "SAMPLE")]
+    pub samples: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -6,6 +6,7 @@
 //! [`headless`] (the `serve` command).
 
 pub mod caller;
+pub mod check;
 pub mod cli;
 pub mod domain;
 pub mod engine;

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Serve(serve)) => actionbench::headless::run(&cli.inbox, serve),
         Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
+        Some(Command::Check(check)) => {
+            return ExitCode::from(actionbench::check::run(&cli.inbox, check));
+        }
         None => actionbench::ui::run(&cli.inbox),
     };
     match result {

@@ -247,3 +247,42 @@ async fn an_action_on_the_sdk_accepts_requests_actionbench_signs_for_all_three_m
     assert_eq!(seen.len(), 3, "all three methods were sent: {seen:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `actionbench check --jwt` against the SDK provider: signed calls for all three methods are
+/// accepted, and answers that fit the samples' schemas pass.
+#[test]
+fn check_with_signed_calls_passes_against_an_action_on_the_sdk() {
+    let dir = std::env::temp_dir().join(format!("actionbench-check-{}", uuid::Uuid::new_v4()));
+    let key = actionbench::keys::load_or_create(&dir).expect("key");
+    let pem = dir.join("public.pem");
+    std::fs::write(&pem, &key.public_pem).expect("public pem");
+    let provider = start_provider_with(&pem, "app-check");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let samples: Vec<std::path::PathBuf> = ["05-", "07-", "08-"]
+        .iter()
+        .map(|p| sample(p).path.expect("file"))
+        .collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["check", "--jwt", "--app-id", "app-check", "--wait", "0"])
+        .arg("--target")
+        .arg(format!("http://127.0.0.1:{}/some/base", provider.port))
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--key-dir")
+        .arg(&dir)
+        .args(&samples)
+        .output()
+        .expect("check runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("3 passed, 0 failed"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

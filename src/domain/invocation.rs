@@ -185,6 +185,8 @@ pub enum AnsweredBy {
     Workbench,
     /// The workbench closed.
     Shutdown,
+    /// The developer's own action, called by ActionBench playing Wix.
+    Target,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -230,10 +232,22 @@ impl Arrival {
     }
 }
 
+/// Which way an exchange went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// A call to the inbox (from Wix, a test, or "Send to inbox").
+    #[default]
+    Inbound,
+    /// A call ActionBench made to the developer's action, playing Wix.
+    Outbound,
+}
+
 /// One HTTP request, its answer and what followed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exchange {
     pub id: ExchangeId,
+    pub direction: Direction,
     /// Simulated time of arrival.
     pub at: DateTime<Utc>,
     pub http_method: String,
@@ -264,6 +278,7 @@ impl Exchange {
     /// The method's name; the HTTP method and path too when they are not what Wix sends.
     pub fn method_label(&self) -> String {
         match self.method {
+            Some(m) if self.direction == Direction::Outbound => format!("→ {}", m.label()),
             Some(m) if self.http_method.eq_ignore_ascii_case("POST") && self.path == m.path() => {
                 m.label().to_string()
             }

@@ -85,6 +85,7 @@ pub(super) fn apply_answer(
         AnsweredBy::Fallback => "the hold deadline passed: the saved answer was sent instead",
         AnsweredBy::Workbench => "refused",
         AnsweredBy::Shutdown => "the workbench closed: answered 503",
+        AnsweredBy::Target => "your action answered",
     };
     let on_purpose = if contract::has_errors(&findings) && by == AnsweredBy::Developer {
         " (sent on purpose despite contract findings)"

@@ -46,6 +46,7 @@ impl Engine {
         };
         let mut ex = Exchange {
             id: 0,
+            direction: Direction::Inbound,
             at: sim,
             http_method: incoming.http_method.clone(),
             path: incoming.path.clone(),

@@ -17,6 +17,7 @@ mod events;
 mod http;
 mod intake;
 mod log;
+mod outbound;
 mod reports;
 mod request;
 mod tokens;
@@ -25,6 +26,7 @@ pub use answers::check_answer;
 pub use config::{ActionSchemas, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
 pub use events::{Event, EventKind, Subscription};
 pub use http::{Body, Incoming, Intake, Reply};
+pub use outbound::{Outbound, TargetAnswer};
 
 use answers::*;
 use events::Subscriber;

@@ -971,6 +971,7 @@ impl App {
                         AnsweredBy::Fallback => "fallback after the hold deadline",
                         AnsweredBy::Workbench => "refused by the workbench",
                         AnsweredBy::Shutdown => "the workbench closed",
+                        AnsweredBy::Target => "your action",
                     };
                     ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
                     finding_list(ui, &r.findings);

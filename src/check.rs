@@ -1,0 +1,338 @@
+//! `actionbench check`: plays Wix against the developer's action without a window. It sends
+//! each sample (plain JSON or a signed JWT), checks every answer through the engine, serves the
+//! completion API while timeout answers wait, prints one row per check, and exits 0 (all
+//! passed), 1 (a check failed) or 2 (it could not run).
+
+use crate::caller;
+use crate::cli::{CheckArgs, InboxArgs};
+use crate::domain::clock::SystemClock;
+use crate::domain::contract::{Finding, Severity};
+use crate::domain::envelope::EnvelopeKind;
+use crate::domain::invocation::{Exchange, ExchangeId, Phase};
+use crate::domain::outbound::{self, App, Ids, Source};
+use crate::domain::sample::LoadedSample;
+use crate::domain::wire::COMPLETION_REPORT_PATH;
+use crate::engine::{Engine, Mode, Outbound, TargetAnswer};
+use crate::server;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How `check` ended: its exit code.
+pub const PASSED: u8 = 0;
+pub const FAILED: u8 = 1;
+pub const COULD_NOT_RUN: u8 = 2;
+
+/// One sample's result.
+struct Row {
+    name: String,
+    method: &'static str,
+    exchange: Option<Exchange>,
+    /// Why it failed, when it did (the first reason first).
+    failures: Vec<String>,
+    /// Findings that are not failures (warnings), as lines.
+    notes: Vec<String>,
+    latency: Option<Duration>,
+}
+
+/// Samples from files and folders (a folder: every `*.json` in it).
+fn load(paths: &[PathBuf]) -> Result<Vec<LoadedSample>, String> {
+    let mut out = vec![];
+    for p in paths {
+        if p.is_dir() {
+            let (ok, errs) = LoadedSample::load_dir(p);
+            if let Some(e) = errs.first() {
+                return Err(e.clone());
+            }
+            out.extend(ok);
+        } else {
+            out.push(LoadedSample::load(p)?);
+        }
+    }
+    if out.is_empty() {
+        return Err("no samples to send: name sample files or folders".into());
+    }
+    Ok(out)
+}
+
+fn finding_line(f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    match &f.field {
+        Some(field) if !f.message.starts_with(field.as_str()) => {
+            format!("{sev} {} at {field}: {}", f.code, f.message)
+        }
+        _ => format!("{sev} {}: {}", f.code, f.message),
+    }
+}
+
+/// Runs `check`; the exit code.
+pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
+    match run_inner(inbox, args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("actionbench check: {e}");
+            COULD_NOT_RUN
+        }
+    }
+}
+
+fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
+    let target = reqwest::Url::parse(&args.target)
+        .map_err(|e| format!("--target {:?} is not a URL: {e}", args.target))?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return Err(format!("--target {target} must be http or https"));
+    }
+    let app_id = match (&inbox.app_id, args.jwt) {
+        (Some(a), _) => a.clone(),
+        (None, true) => {
+            return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
+        }
+        (None, false) => "00000000-0000-0000-0000-000000000000".into(),
+    };
+    let app = App {
+        app_id,
+        instance_id: args
+            .instance_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+    };
+    let samples = load(&args.samples)?;
+    let key = if args.jwt {
+        Some(crate::keys::load_or_create(&inbox.key_dir()?)?.encoding_key()?)
+    } else {
+        None
+    };
+    let config = inbox.engine_config(Mode::Auto)?;
+    let engine = Engine::new(config, Arc::new(SystemClock));
+    engine.add_samples(&samples);
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
+        .map_err(|e| e.to_string())?;
+    let handle = rt
+        .block_on(server::start(engine.clone(), addr))
+        .map_err(|e| e.to_string())?;
+    println!(
+        "checking {target} with {} sample(s), {}; completion API: http://{}{COMPLETION_REPORT_PATH}",
+        samples.len(),
+        if args.jwt { "signed JWT" } else { "plain JSON" },
+        handle.addr
+    );
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
+    let client = caller::client(timeout);
+    let base = target.as_str().trim_end_matches('/').to_string();
+    let mut rows = vec![];
+    let mut sent: Vec<(usize, ExchangeId)> = vec![];
+    let mut unreachable = None;
+    for s in &samples {
+        let sample = &s.sample;
+        let mut row = Row {
+            name: sample.name.clone(),
+            method: sample.method.label(),
+            exchange: None,
+            failures: vec![],
+            notes: vec![],
+            latency: None,
+        };
+        if !s.params_findings.is_empty() {
+            row.failures.push(
+                "not sent: its actionParams fail the input schema, and Wix never sends such a request".into(),
+            );
+            row.notes.extend(s.params_findings.iter().map(finding_line));
+            rows.push(row);
+            continue;
+        }
+        let ids = Ids::fresh();
+        let envelope = outbound::wix_envelope(sample, &Source::Trigger, &ids, &app);
+        let (body, content_type, kind) = match &key {
+            Some(k) => (
+                outbound::sign(&envelope, &app.app_id, k, chrono::Utc::now())?,
+                "text/plain; charset=utf-8",
+                EnvelopeKind::JwtVerified,
+            ),
+            None => (
+                envelope.to_string(),
+                "application/json",
+                EnvelopeKind::PlainEnvelope,
+            ),
+        };
+        let url = format!("{base}{}", sample.method.path());
+        let sent_at = engine.now();
+        let answer = rt.block_on(caller::call(
+            &client,
+            &url,
+            content_type,
+            body.clone(),
+            timeout,
+        ));
+        let answer = match answer {
+            Ok(a) => {
+                row.latency = Some(a.latency);
+                TargetAnswer::Answered {
+                    status: a.status,
+                    body: a.body,
+                    latency: a.latency,
+                }
+            }
+            Err(f) => {
+                if matches!(
+                    f,
+                    caller::Failure::Refused(_) | caller::Failure::UnknownHost(_)
+                ) {
+                    unreachable.get_or_insert_with(|| f.to_string());
+                }
+                TargetAnswer::Failed {
+                    code: f.code(),
+                    reason: f.to_string(),
+                }
+            }
+        };
+        let id = engine.record_outbound(
+            Outbound {
+                url,
+                method: sample.method,
+                envelope: kind,
+                headers: format!("content-type: {content_type}\nuser-agent: Wix\n"),
+                body: body.into(),
+                action_key: sample.action_key().map(str::to_string),
+                invocation_token: (sample.method == crate::domain::wire::Method::Invoke)
+                    .then(|| ids.invocation_token.clone()),
+                findings: vec![],
+                sent_at,
+            },
+            answer,
+        );
+        sent.push((rows.len(), id));
+        rows.push(row);
+    }
+    // Timeout answers wait for the action's completion report, up to --wait.
+    let waiting = |e: &Engine| {
+        sent.iter()
+            .filter(|(_, id)| {
+                e.exchange(*id)
+                    .is_some_and(|x| matches!(x.phase, Phase::Waiting { .. }))
+            })
+            .count()
+    };
+    let until = Instant::now() + Duration::from_secs_f64(args.wait.max(0.0));
+    if waiting(&engine) > 0 {
+        println!(
+            "waiting up to {} s for {} completion report(s)…",
+            args.wait,
+            waiting(&engine)
+        );
+    }
+    while waiting(&engine) > 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for (i, id) in &sent {
+        let Some(ex) = engine.exchange(*id) else {
+            continue;
+        };
+        let row = &mut rows[*i];
+        let all = ex
+            .findings
+            .iter()
+            .chain(ex.response.iter().flat_map(|r| r.findings.iter()));
+        for f in all {
+            match f.severity {
+                Severity::Error => row.failures.push(finding_line(f)),
+                Severity::Warning => row.notes.push(finding_line(f)),
+            }
+        }
+        match &ex.phase {
+            Phase::Waiting { .. } => row.failures.push(format!(
+                "no completion report within {} s (--wait): Wix would mark the step failed at its deadline",
+                args.wait
+            )),
+            Phase::TimedOut { .. } => {
+                row.failures.push("the deadline passed without a completion report".into())
+            }
+            Phase::Failed { reason } if row.failures.is_empty() => row.failures.push(reason.clone()),
+            Phase::ReportedFailure { description } => row
+                .notes
+                .push(format!("the action reported FAILURE: {description}")),
+            _ => {}
+        }
+        row.exchange = Some(ex);
+    }
+    let mut passed = 0;
+    for row in &rows {
+        let status = row
+            .exchange
+            .as_ref()
+            .and_then(|e| e.response.as_ref())
+            .map_or("—".to_string(), |r| r.status.to_string());
+        let phase = row
+            .exchange
+            .as_ref()
+            .map_or("not sent", |e| e.phase.label());
+        let latency = row
+            .latency
+            .map_or(String::new(), |l| format!(" {} ms", l.as_millis()));
+        let verdict = if row.failures.is_empty() {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        passed += usize::from(row.failures.is_empty());
+        println!(
+            "{verdict} {} [{}] HTTP {status}{latency} {phase}",
+            row.name, row.method
+        );
+        for f in &row.failures {
+            println!("     {f}");
+        }
+        for n in &row.notes {
+            println!("     {n}");
+        }
+    }
+    let failed = rows.len() - passed;
+    println!("{passed} passed, {failed} failed");
+    if let Some(path) = &args.junit {
+        write_junit(path, &rows)?;
+    }
+    rt.block_on(handle.stop(Duration::from_secs(2)));
+    Ok(match (unreachable, failed) {
+        (Some(why), _) => {
+            eprintln!("actionbench check: the target could not be reached: {why}");
+            COULD_NOT_RUN
+        }
+        (None, 0) => PASSED,
+        (None, _) => FAILED,
+    })
+}
+
+fn write_junit(path: &Path, rows: &[Row]) -> Result<(), String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("actionbench check");
+    for row in rows {
+        let status = match row.failures.first() {
+            None => TestCaseStatus::success(),
+            Some(first) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(first.as_str());
+                s.set_description(row.failures.join("\n"));
+                s
+            }
+        };
+        let mut case = TestCase::new(row.name.as_str(), status);
+        case.set_classname(row.method);
+        if let Some(l) = row.latency {
+            case.set_time(l);
+        }
+        if !row.notes.is_empty() {
+            case.set_system_out(row.notes.join("\n"));
+        }
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("actionbench");
+    report.add_test_suite(suite);
+    let xml = report
+        .to_string()
+        .map_err(|e| format!("cannot write JUnit XML: {e}"))?;
+    std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
+}

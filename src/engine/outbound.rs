@@ -1,0 +1,128 @@
+//! Outbound exchanges: calls ActionBench made to the developer's action, playing Wix. They are
+//! entries of the same log as inbound calls, judged by the same contract checks, and a timeout
+//! answer waits by token in the same place, so the completion API completes either.
+
+use super::*;
+
+/// A call ActionBench made, as plain data (the caller that made it is not the engine's concern).
+#[derive(Clone, Debug)]
+pub struct Outbound {
+    /// The full URL called.
+    pub url: String,
+    pub method: Method,
+    pub envelope: envelope::EnvelopeKind,
+    /// The headers sent, one `name: value` line each.
+    pub headers: String,
+    pub body: bytes::Bytes,
+    pub action_key: Option<String>,
+    pub invocation_token: Option<String>,
+    /// Findings about the request itself (sent anyway despite its input schema…).
+    pub findings: Vec<Finding>,
+    /// Simulated time it was sent.
+    pub sent_at: DateTime<Utc>,
+}
+
+/// What the target did: answered, or why it gave no usable answer.
+#[derive(Clone, Debug)]
+pub enum TargetAnswer {
+    Answered {
+        status: u16,
+        body: bytes::Bytes,
+        latency: std::time::Duration,
+    },
+    /// A finding code and the reason in words (refused, timeout, redirect…).
+    Failed { code: &'static str, reason: String },
+}
+
+impl Engine {
+    /// Logs a call made to the developer's action and judges its answer. A timeout answer
+    /// waits for a completion report like any invocation.
+    pub fn record_outbound(&self, out: Outbound, answer: TargetAnswer) -> ExchangeId {
+        let sim = self.now();
+        let mut ex = Exchange {
+            id: 0,
+            direction: Direction::Outbound,
+            at: out.sent_at,
+            http_method: "POST".into(),
+            path: out.url.clone(),
+            method: Some(out.method),
+            action_key: out.action_key.clone(),
+            envelope: Some(out.envelope),
+            invocation_token: out.invocation_token.clone(),
+            arrival: Arc::new(Arrival {
+                headers: out.headers,
+                body: out.body,
+                unread: None,
+            }),
+            findings: out.findings,
+            phase: Phase::Received,
+            response: None,
+            timeline: vec![],
+        };
+        let form = match out.envelope {
+            envelope::EnvelopeKind::PlainJson | envelope::EnvelopeKind::PlainEnvelope => {
+                "as plain JSON"
+            }
+            _ => "as a signed JWT",
+        };
+        ex.note(out.sent_at, format!("POST {} sent {form}", out.url));
+        match answer {
+            TargetAnswer::Failed { code, reason } => {
+                ex.findings.push(Finding::error(code, reason.clone()));
+                ex.note(sim, format!("no answer: {reason}"));
+                ex.phase = Phase::Failed { reason };
+            }
+            TargetAnswer::Answered {
+                status,
+                body,
+                latency,
+            } => {
+                let (value, mut findings) = match contract::parse_json_body(&body) {
+                    Ok(v) => (v, vec![]),
+                    Err(f) => (
+                        Value::String(String::from_utf8_lossy(&body).into_owned()),
+                        vec![f],
+                    ),
+                };
+                let times = AnswerTimes {
+                    requested: out.sent_at,
+                    answered: sim,
+                };
+                let output = self.output_schema(out.action_key.as_deref());
+                let (phase, by) = if findings.is_empty() {
+                    let (mut checked, phase) = judge(
+                        out.method,
+                        &Reply::json(status, value.clone()),
+                        output.as_ref(),
+                        times,
+                        self.assumptions().broken_answer_fails_step,
+                    );
+                    findings.append(&mut checked);
+                    (phase, AnsweredBy::Target)
+                } else {
+                    let reason =
+                        format!("your action answered HTTP {status} with a body that is not JSON");
+                    (Phase::Failed { reason }, AnsweredBy::Target)
+                };
+                let reply = Reply::json(status, value);
+                apply_answer(&mut ex, &reply, by, findings, phase, sim);
+                ex.note(sim, format!("answered in {} ms", latency.as_millis()));
+            }
+        }
+        let mut st = self.lock();
+        let id = st.exchanges.len() as ExchangeId + 1;
+        ex.id = id;
+        if let Some(t) = ex.invocation_token.take() {
+            let live = ex.phase.is_live();
+            Engine::register_token(&mut st, &mut ex, &t, live, sim);
+            ex.invocation_token = Some(t);
+        }
+        if let Phase::Waiting { deadline } = ex.phase {
+            st.waiting.insert((deadline, id));
+        }
+        let kind = EventKind::of(&ex.phase);
+        st.exchanges.push(ex);
+        Engine::emit(&mut st, kind, id);
+        id
+    }
+}

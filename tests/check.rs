@@ -1,0 +1,271 @@
+//! `actionbench check` against small action providers started here on loopback: one correct,
+//! one that breaks the contract, one that answers with a timeout and reports completion, and no
+//! provider at all. The real binary runs; its rows, exit code and JUnit file are checked.
+
+mod common;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::Uri;
+use common::*;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the provider under test answers.
+#[derive(Clone, Copy)]
+enum Provider {
+    Correct,
+    BreaksTheContract,
+    /// Answers Invoke with a 60-minute timeout, then reports completion to `report_port`.
+    WaitsThenReports {
+        report_port: u16,
+    },
+}
+
+async fn handle(State(p): State<Arc<Provider>>, uri: Uri, body: Bytes) -> axum::Json<Value> {
+    let req: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let path = uri.path().to_string();
+    axum::Json(if path.ends_with("/v1/validate-configuration") {
+        json!({"valid": true, "configurationErrors": []})
+    } else if path.ends_with("/v1/quota-info") {
+        json!({"actionQuotaInfo": {"enforced": false, "quotaInfo": []}})
+    } else {
+        match *p {
+            Provider::Correct => json!({"invokeTimeoutType": "IMMEDIATE",
+                                        "result": {"messageId": "m-1", "acceptedAt": "2026-11-27T10:00:00Z"}}),
+            Provider::BreaksTheContract => json!({"invokeTimeoutType": "TIMEOUT_LENGTH",
+                                                  "timeoutLengthOptions": {"timeoutInMinutes": 2000}}),
+            Provider::WaitsThenReports { report_port } => {
+                let token = req
+                    .pointer("/request/activationContext/invocationToken")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                // Report a moment later, as the action's own code would.
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let _ = reqwest::Client::new()
+                        .post(format!("http://127.0.0.1:{report_port}/automations_runtime/v1/report-action-invocation-completed"))
+                        .header("authorization", "app-token")
+                        .json(&json!({"invocationToken": token, "status": "SUCCESS",
+                                      "successInfo": {"result": {"decision": "APPROVED"}}}))
+                        .send()
+                        .await;
+                });
+                json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "timeoutLengthOptions": {"timeoutInMinutes": 60}})
+            }
+        }
+    })
+}
+
+/// Starts `p` on a free loopback port under the base path `/wix/actions`; returns the base URL.
+fn start(rt: &tokio::runtime::Runtime, p: Provider) -> String {
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = Router::new().fallback(handle).with_state(Arc::new(p));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/wix/actions")
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn samples_at(prefixes: &[&str]) -> Vec<PathBuf> {
+    prefixes
+        .iter()
+        .map(|p| sample(p).path.expect("a sample file"))
+        .collect()
+}
+
+/// Runs `actionbench check` with a 60 s limit.
+fn check(args: &[&str], samples: &[PathBuf]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .arg("check")
+        .args(args)
+        .args(samples)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("check did not end within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn a_correct_action_passes_every_check_and_the_junit_file_says_so() {
+    let rt = runtime();
+    let target = start(&rt, Provider::Correct);
+    let junit =
+        std::env::temp_dir().join(format!("actionbench-junit-{}.xml", uuid::Uuid::new_v4()));
+    let port = free_port().to_string();
+    let out = check(
+        &[
+            "--target",
+            &target,
+            "--port",
+            &port,
+            "--junit",
+            junit.to_str().expect("path"),
+        ],
+        &samples_at(&["01-", "07-", "08-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("3 passed, 0 failed"), "{t}");
+    assert!(
+        t.contains("PASS Send confirmation email [invoke] HTTP 200"),
+        "{t}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert_eq!(xml.matches("<testcase").count(), 3, "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
+    let _ = std::fs::remove_file(junit);
+}
+
+#[test]
+fn a_broken_answer_fails_with_the_field_and_why() {
+    let rt = runtime();
+    let target = start(&rt, Provider::BreaksTheContract);
+    let junit =
+        std::env::temp_dir().join(format!("actionbench-junit-{}.xml", uuid::Uuid::new_v4()));
+    let port = free_port().to_string();
+    let out = check(
+        &[
+            "--target",
+            &target,
+            "--port",
+            &port,
+            "--wait",
+            "0",
+            "--junit",
+            junit.to_str().expect("path"),
+        ],
+        &samples_at(&["02-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("FAIL Expense approval"), "{t}");
+    assert!(
+        t.contains("timeout-too-long at timeoutLengthOptions.timeoutInMinutes"),
+        "{t}"
+    );
+    assert!(t.contains("0 passed, 1 failed"), "{t}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.contains("<failure") && xml.contains("timeoutInMinutes"),
+        "{xml}"
+    );
+    let _ = std::fs::remove_file(junit);
+}
+
+#[test]
+fn a_timeout_answer_passes_once_the_action_reports_completion() {
+    let rt = runtime();
+    let port = free_port();
+    let target = start(&rt, Provider::WaitsThenReports { report_port: port });
+    let out = check(
+        &[
+            "--target",
+            &target,
+            "--port",
+            &port.to_string(),
+            "--wait",
+            "20",
+        ],
+        &samples_at(&["02-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("waiting up to 20 s for 1 completion report"),
+        "{t}"
+    );
+    assert!(t.contains("completed"), "{t}");
+}
+
+#[test]
+fn a_timeout_answer_without_a_report_fails_after_wait() {
+    let rt = runtime();
+    // It reports to a port nobody serves: check never hears of it.
+    let target = start(
+        &rt,
+        Provider::WaitsThenReports {
+            report_port: free_port(),
+        },
+    );
+    let port = free_port().to_string();
+    let out = check(
+        &["--target", &target, "--port", &port, "--wait", "1"],
+        &samples_at(&["02-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("no completion report within 1 s"), "{t}");
+}
+
+#[test]
+fn it_cannot_run_without_a_target_or_an_app_id_for_jwt() {
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let a = l.local_addr().expect("addr");
+        drop(l);
+        format!("http://{a}")
+    };
+    let port = free_port().to_string();
+    let out = check(
+        &["--target", &refused, "--port", &port],
+        &samples_at(&["01-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("connection refused") && t.contains("could not be reached"),
+        "{t}"
+    );
+    let out = check(
+        &["--target", "http://127.0.0.1:1", "--jwt"],
+        &samples_at(&["01-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("--jwt needs --app-id"), "{t}");
+    let out = check(&["--target", "ftp://x"], &samples_at(&["01-"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
