@@ -369,22 +369,28 @@ where
         }
     }
     if seconds > 0 {
-        println!("{name}: {rounds} cases");
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS"))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        println!("{name}: {rounds} cases ({rss})");
     }
 }
 
 #[test]
 fn bodies_and_envelopes_get_json_answers_and_both_paths_agree() {
-    let (quick, full) = engines();
-    run("bodies", body(), |b| {
-        both_paths_agree(&quick, &full, b.as_bytes())
-    });
-    run("mutated", mutated(), |b| {
-        both_paths_agree(&quick, &full, &b)
-    });
-    run("spliced", spliced(), |b| {
-        both_paths_agree(&quick, &full, &b)
-    });
+    let engines = Engines::new();
+    let agree = |b: &[u8]| {
+        let (quick, full) = engines.get();
+        both_paths_agree(&quick, &full, b)
+    };
+    run("bodies", body(), |b| agree(b.as_bytes()));
+    run("mutated", mutated(), |b| agree(&b));
+    run("spliced", spliced(), |b| agree(&b));
 }
 
 #[test]
