@@ -115,18 +115,8 @@ impl Engine {
         };
 
         let mut st = self.lock();
-        let id = st.exchanges.len() as ExchangeId + 1;
-        ex.id = id;
-        if let Some(t) = ex.invocation_token.take() {
-            let live = matches!(plan, Decided::Hold) || ex.phase.is_live();
-            Engine::register_token(&mut st, &mut ex, &t, live, sim);
-            ex.invocation_token = Some(t);
-        }
-        if let Phase::Waiting { deadline } = ex.phase {
-            st.waiting.insert((deadline, id));
-        }
-        let kind = EventKind::of(&ex.phase);
-        st.exchanges.push(ex);
+        let live = matches!(plan, Decided::Hold) || ex.phase.is_live();
+        let (id, kind) = Engine::append(&mut st, ex, live, sim);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
             Engine::send(&mut st, EventKind::Arrived, &arrived);

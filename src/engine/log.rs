@@ -61,3 +61,28 @@ impl std::ops::IndexMut<usize> for Log {
 pub(super) fn index(id: ExchangeId) -> usize {
     (id as usize).wrapping_sub(1)
 }
+
+impl Engine {
+    /// Appends a new exchange to the log (under the lock): gives it its id, files its token
+    /// (`live`: held or waiting, so reports can reach it) and its deadline. Returns the id and
+    /// the event its phase makes; the caller emits it when its own work is done.
+    pub(super) fn append(
+        st: &mut State,
+        mut ex: Exchange,
+        live: bool,
+        sim: DateTime<Utc>,
+    ) -> (ExchangeId, EventKind) {
+        let id = st.exchanges.len() as ExchangeId + 1;
+        ex.id = id;
+        if let Some(t) = ex.invocation_token.take() {
+            Engine::register_token(st, &mut ex, &t, live, sim);
+            ex.invocation_token = Some(t);
+        }
+        if let Phase::Waiting { deadline } = ex.phase {
+            st.waiting.insert((deadline, id));
+        }
+        let kind = EventKind::of(&ex.phase);
+        st.exchanges.push(ex);
+        (id, kind)
+    }
+}

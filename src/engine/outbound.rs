@@ -110,18 +110,8 @@ impl Engine {
             }
         }
         let mut st = self.lock();
-        let id = st.exchanges.len() as ExchangeId + 1;
-        ex.id = id;
-        if let Some(t) = ex.invocation_token.take() {
-            let live = ex.phase.is_live();
-            Engine::register_token(&mut st, &mut ex, &t, live, sim);
-            ex.invocation_token = Some(t);
-        }
-        if let Phase::Waiting { deadline } = ex.phase {
-            st.waiting.insert((deadline, id));
-        }
-        let kind = EventKind::of(&ex.phase);
-        st.exchanges.push(ex);
+        let live = ex.phase.is_live();
+        let (id, kind) = Engine::append(&mut st, ex, live, sim);
         Engine::emit(&mut st, kind, id);
         id
     }
