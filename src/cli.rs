@@ -47,7 +47,7 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 30.0)]
     pub wait: f64,
     /// Seconds a call may take before it counts as a timeout.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = crate::caller::DEFAULT_TIMEOUT.as_secs_f64())]
     pub timeout: f64,
     /// Write a JUnit XML report here, one test case per sample.
     #[arg(long, value_name = "FILE")]

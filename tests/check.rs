@@ -120,6 +120,11 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// A JUnit file path of its own under the temp folder.
+fn junit_path() -> PathBuf {
+    std::env::temp_dir().join(format!("actionbench-junit-{}.xml", uuid::Uuid::new_v4()))
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -132,8 +137,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn a_correct_action_passes_every_check_and_the_junit_file_says_so() {
     let rt = runtime();
     let target = start(&rt, Provider::Correct);
-    let junit =
-        std::env::temp_dir().join(format!("actionbench-junit-{}.xml", uuid::Uuid::new_v4()));
+    let junit = junit_path();
     let port = free_port().to_string();
     let out = check(
         &[
@@ -163,8 +167,7 @@ fn a_correct_action_passes_every_check_and_the_junit_file_says_so() {
 fn a_broken_answer_fails_with_the_field_and_why() {
     let rt = runtime();
     let target = start(&rt, Provider::BreaksTheContract);
-    let junit =
-        std::env::temp_dir().join(format!("actionbench-junit-{}.xml", uuid::Uuid::new_v4()));
+    let junit = junit_path();
     let port = free_port().to_string();
     let out = check(
         &[

@@ -43,12 +43,10 @@ impl Schema {
                 {
                     path = join_path(&path, p);
                 }
-                let keyword = e.kind().keyword().to_string();
                 Violation {
                     path,
                     message: e.to_string(),
-                    rule: violated_rule(&keyword),
-                    keyword,
+                    rule: violated_rule(e.kind().keyword()),
                 }
             })
             .collect()
@@ -66,8 +64,6 @@ pub struct Violation {
     /// Where, as a path below the checked value: `amount`, `items[0].sku`; empty for the value itself.
     pub path: String,
     pub message: String,
-    /// The JSON Schema keyword that failed (`required`, `type`, `maximum`…).
-    pub keyword: String,
     /// Wix's name for the rule (`fieldViolations[].violatedRule`).
     pub rule: &'static str,
 }

@@ -188,3 +188,23 @@ pub fn check_answer(
         Method::CompletionReport => vec![],
     }
 }
+
+/// Writes an answer the workbench itself gives (a refusal, a taken completion report) into an
+/// exchange: its response, phase and timeline line.
+pub(super) fn workbench_reply(
+    ex: &mut Exchange,
+    reply: &Reply,
+    phase: Phase,
+    note: String,
+    sim: DateTime<Utc>,
+) {
+    ex.phase = phase;
+    ex.response = Some(SentResponse {
+        status: reply.status,
+        body: reply.body.clone(),
+        by: AnsweredBy::Workbench,
+        at: sim,
+        findings: vec![],
+    });
+    ex.note(sim, note);
+}

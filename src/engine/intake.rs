@@ -208,21 +208,8 @@ impl Engine {
             .unwrap_or("VALIDATION_ERROR")
             .to_string();
         if let Some(ex) = st.exchanges.get_mut(index(id)) {
-            ex.phase = Phase::Rejected {
-                code,
-                message: message.clone(),
-            };
-            ex.response = Some(SentResponse {
-                status: reply.status,
-                body: reply.body.clone(),
-                by: AnsweredBy::Workbench,
-                at: sim,
-                findings: vec![],
-            });
-            ex.note(
-                sim,
-                format!("refused with HTTP {}: {message}", reply.status),
-            );
+            let note = format!("refused with HTTP {}: {message}", reply.status);
+            workbench_reply(ex, &reply, Phase::Rejected { code, message }, note, sim);
         }
         Engine::emit(st, EventKind::Rejected, id);
         reply

@@ -72,23 +72,18 @@ impl Engine {
         match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
             Ok(applied) => {
                 let reply = Reply::json(200, json!({}));
-                let ex = &mut st.exchanges[index(id)];
-                ex.phase = Phase::Accepted;
-                ex.response = Some(SentResponse {
-                    status: 200,
-                    body: reply.body.clone(),
-                    by: AnsweredBy::Workbench,
-                    at: sim,
-                    findings: vec![],
-                });
-                ex.note(
+                let note = match applied {
+                    Applied::Changed => format!("accepted: invocation #{target} updated"),
+                    Applied::Ignored(why) => {
+                        format!("accepted with no effect on invocation #{target}: {why}")
+                    }
+                };
+                workbench_reply(
+                    &mut st.exchanges[index(id)],
+                    &reply,
+                    Phase::Accepted,
+                    note,
                     sim,
-                    match applied {
-                        Applied::Changed => format!("accepted: invocation #{target} updated"),
-                        Applied::Ignored(why) => {
-                            format!("accepted with no effect on invocation #{target}: {why}")
-                        }
-                    },
                 );
                 let sharing = token
                     .as_ref()

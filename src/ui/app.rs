@@ -1154,16 +1154,21 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        // Sample files dropped onto the window open like "Open sample…".
+        // Sample files dropped onto the window open like "Open sample…": read and compiled on
+        // the runtime's blocking pool, never on the UI thread.
         for file in ui.ctx().input(|i| i.raw.dropped_files.clone()) {
-            let path = file.path().to_path_buf();
-            let loaded = file
-                .bytes()
-                .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")))
-                .and_then(|text| Sample::parse(&text))
-                .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
-                .map_err(|e| format!("{}: {e}", path.display()));
-            let _ = self.bg_tx.send(Background::Picked(Box::new(loaded)));
+            let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+            self.core.runtime.spawn_blocking(move || {
+                let path = file.path().to_path_buf();
+                let loaded = file
+                    .bytes()
+                    .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")))
+                    .and_then(|text| Sample::parse(&text))
+                    .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
+                    .map_err(|e| format!("{}: {e}", path.display()));
+                let _ = tx.send(Background::Picked(Box::new(loaded)));
+                ctx.request_repaint();
+            });
         }
         if let Some(id) = self.selected
             && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
