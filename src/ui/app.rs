@@ -619,7 +619,7 @@ impl App {
         let mut open = true;
         egui::Window::new("ActionBench's public key")
             .open(&mut open)
-            .default_width(520.0)
+            .default_width(620.0)
             .show(ui.ctx(), |ui| match &self.core.public_key {
                 Ok(pem) => {
                     ui.label(
