@@ -3,16 +3,15 @@
 //! completion API while timeout answers wait, prints one row per check, and exits 0 (all
 //! passed), 1 (a check failed) or 2 (it could not run).
 
-use crate::caller;
 use crate::cli::{CheckArgs, InboxArgs};
 use crate::domain::clock::SystemClock;
 use crate::domain::contract::{Finding, Severity};
-use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{Exchange, ExchangeId, Phase};
-use crate::domain::outbound::{self, App, Ids, Source};
+use crate::domain::outbound::Source;
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
-use crate::engine::{Engine, Mode, Outbound, TargetAnswer};
+use crate::engine::{Engine, Mode};
+use crate::play::{Player, Signer, Target};
 use crate::server;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,34 +79,32 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
 }
 
 fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
-    let target = reqwest::Url::parse(&args.target)
-        .map_err(|e| format!("--target {:?} is not a URL: {e}", args.target))?;
-    if !matches!(target.scheme(), "http" | "https") {
-        return Err(format!("--target {target} must be http or https"));
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
+    if args.jwt && inbox.app_id.is_none() {
+        return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
     }
-    let app_id = match (&inbox.app_id, args.jwt) {
-        (Some(a), _) => a.clone(),
-        (None, true) => {
-            return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
-        }
-        (None, false) => "00000000-0000-0000-0000-000000000000".into(),
-    };
-    let app = App {
-        app_id,
-        instance_id: args
-            .instance_id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-    };
+    let target = Target::new(
+        &args.target,
+        inbox.app_id.as_deref(),
+        args.instance_id.as_deref(),
+        args.jwt,
+        timeout,
+    )
+    .map_err(|e| format!("--target: {e}"))?;
+    if args.lab && inbox.app_id.is_none() {
+        return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
+    }
     let samples = load(&args.samples)?;
-    let key = if args.jwt {
-        Some(crate::keys::load_or_create(&inbox.key_dir()?)?.encoding_key()?)
+    let signer = if args.jwt || args.lab {
+        let key = crate::keys::load_or_create(&inbox.key_dir()?)?;
+        Some(Arc::new(Signer::from_key(&key)?))
     } else {
         None
     };
     let config = inbox.engine_config(Mode::Auto)?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     engine.add_samples(&samples);
+    let player = Player::new(engine.clone(), signer);
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
@@ -116,14 +113,17 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         .block_on(server::start(engine.clone(), addr))
         .map_err(|e| e.to_string())?;
     println!(
-        "checking {target} with {} sample(s), {}; completion API: http://{}{COMPLETION_REPORT_PATH}",
+        "checking {} with {} sample(s), {}{}; completion API: http://{}{COMPLETION_REPORT_PATH}",
+        target.base,
         samples.len(),
         if args.jwt { "signed JWT" } else { "plain JSON" },
+        if args.lab {
+            ", and the envelope lab"
+        } else {
+            ""
+        },
         handle.addr
     );
-    let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
-    let client = caller::client(timeout);
-    let base = target.as_str().trim_end_matches('/').to_string();
     let mut rows = vec![];
     let mut sent: Vec<(usize, ExchangeId)> = vec![];
     let mut unreachable = None;
@@ -137,76 +137,44 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
             notes: vec![],
             latency: None,
         };
-        if !s.params_findings.is_empty() {
-            row.failures.push(
-                "not sent: its actionParams fail the input schema, and Wix never sends such a request".into(),
-            );
-            row.notes.extend(s.params_findings.iter().map(finding_line));
-            rows.push(row);
-            continue;
+        match rt.block_on(player.send(&target, s, &Source::Trigger, false)) {
+            Err(not) => {
+                row.failures.push(not.reason);
+                row.notes.extend(not.findings.iter().map(finding_line));
+            }
+            Ok(out) => {
+                if let Some(why) = out.unreachable {
+                    unreachable.get_or_insert(why);
+                }
+                row.latency = out.latency;
+                sent.push((rows.len(), out.id));
+            }
         }
-        let ids = Ids::fresh();
-        let envelope = outbound::wix_envelope(sample, &Source::Trigger, &ids, &app);
-        let (body, content_type, kind) = match &key {
-            Some(k) => (
-                outbound::sign(&envelope, &app.app_id, k, chrono::Utc::now())?,
-                "text/plain; charset=utf-8",
-                EnvelopeKind::JwtVerified,
-            ),
-            None => (
-                envelope.to_string(),
-                "application/json",
-                EnvelopeKind::PlainEnvelope,
-            ),
-        };
-        let url = format!("{base}{}", sample.method.path());
-        let sent_at = engine.now();
-        let answer = rt.block_on(caller::call(
-            &client,
-            &url,
-            content_type,
-            body.clone(),
-            timeout,
-        ));
-        let answer = match answer {
-            Ok(a) => {
-                row.latency = Some(a.latency);
-                TargetAnswer::Answered {
-                    status: a.status,
-                    body: a.body,
-                    latency: a.latency,
-                }
-            }
-            Err(f) => {
-                if matches!(
-                    f,
-                    caller::Failure::Refused(_) | caller::Failure::UnknownHost(_)
-                ) {
-                    unreachable.get_or_insert_with(|| f.to_string());
-                }
-                TargetAnswer::Failed {
-                    code: f.code(),
-                    reason: f.to_string(),
-                }
-            }
-        };
-        let id = engine.record_outbound(
-            Outbound {
-                url,
-                method: sample.method,
-                envelope: kind,
-                headers: format!("content-type: {content_type}\nuser-agent: Wix\n"),
-                body: body.into(),
-                action_key: sample.action_key().map(str::to_string),
-                invocation_token: (sample.method == crate::domain::wire::Method::Invoke)
-                    .then(|| ids.invocation_token.clone()),
-                findings: vec![],
-                sent_at,
-            },
-            answer,
-        );
-        sent.push((rows.len(), id));
         rows.push(row);
+    }
+    if args.lab && unreachable.is_none() {
+        let base = samples
+            .iter()
+            .find(|s| s.sample.method == crate::domain::wire::Method::Invoke)
+            .ok_or("--lab needs an Invoke sample to build its envelopes from")?;
+        for lab in rt.block_on(player.lab(&target, base))? {
+            let mut row = Row {
+                name: format!("lab: {}", lab.probe.what),
+                method: "lab",
+                exchange: None,
+                failures: vec![],
+                notes: vec![],
+                latency: None,
+            };
+            let line = lab.verdict.explain(&lab.probe);
+            if lab.verdict.passed() {
+                row.notes.push(line);
+            } else {
+                row.failures.push(line);
+            }
+            row.exchange = engine.exchange(lab.id);
+            rows.push(row);
+        }
     }
     // Timeout answers wait for the action's completion report, up to --wait.
     let waiting = |e: &Engine| {

@@ -49,7 +49,11 @@ pub struct CheckArgs {
     /// Seconds a call may take before it counts as a timeout.
     #[arg(long, default_value_t = crate::caller::DEFAULT_TIMEOUT.as_secs_f64())]
     pub timeout: f64,
-    /// Write a JUnit XML report here, one test case per sample.
+    /// Also send the envelope lab: deliberately wrong envelopes your action must refuse (4xx).
+    /// Needs --app-id.
+    #[arg(long)]
+    pub lab: bool,
+    /// Write a JUnit XML report here, one test case per sample and per lab envelope.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Sample files, or folders of them.

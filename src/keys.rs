@@ -153,3 +153,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
+
+/// A key made for one use and never stored: the envelope lab's "signed by another key".
+pub fn throwaway() -> Result<jsonwebtoken::EncodingKey, String> {
+    let key = RsaPrivateKey::new(&mut rand_core::OsRng, KEY_BITS)
+        .map_err(|e| format!("cannot make an RSA key: {e}"))?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| format!("cannot encode the key: {e}"))?;
+    jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())
+}

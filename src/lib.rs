@@ -12,6 +12,7 @@ pub mod domain;
 pub mod engine;
 pub mod headless;
 pub mod keys;
+pub mod play;
 pub mod sender;
 pub mod server;
 pub mod ui;

@@ -16,9 +16,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How the provider under test answers.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Provider {
+    /// Answers every method correctly, and never looks at a JWT: it skips verification.
     Correct,
+    /// Like `Correct`, but verifies every request as the SDK's AppStrategy does (RS256 with
+    /// this public key, iss wix.com, aud this app ID, exp and nbf, data an object), else 401.
+    Verifies {
+        public_pem: String,
+        app_id: String,
+    },
     BreaksTheContract,
     /// Answers Invoke with a 60-minute timeout, then reports completion to `report_port`.
     WaitsThenReports {
@@ -26,20 +33,53 @@ enum Provider {
     },
 }
 
-async fn handle(State(p): State<Arc<Provider>>, uri: Uri, body: Bytes) -> axum::Json<Value> {
-    let req: Value = serde_json::from_slice(&body).unwrap_or_default();
+/// The request in a JWT `body`, verified as AppStrategy verifies it.
+fn verified(body: &[u8], public_pem: &str, app_id: &str) -> Result<Value, String> {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let token = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let key = DecodingKey::from_rsa_pem(public_pem.as_bytes()).map_err(|e| e.to_string())?;
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_issuer(&["wix.com"]);
+    v.set_audience(&[app_id]);
+    v.set_required_spec_claims(&["exp", "iss", "aud"]);
+    v.validate_nbf = true;
+    v.leeway = 0;
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &v)
+        .map_err(|e| e.to_string())?
+        .claims;
+    match claims.get("data") {
+        Some(d) if d.get("request").is_some_and(Value::is_object) => Ok(d.clone()),
+        _ => Err("data is not {request, metadata}".into()),
+    }
+}
+
+async fn handle(State(p): State<Arc<Provider>>, uri: Uri, body: Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let req: Value = match &*p {
+        Provider::Verifies { public_pem, app_id } => match verified(&body, public_pem, app_id) {
+            Ok(r) => r,
+            Err(e) => {
+                return (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    axum::Json(json!({"message": e})),
+                )
+                    .into_response();
+            }
+        },
+        _ => serde_json::from_slice(&body).unwrap_or_default(),
+    };
     let path = uri.path().to_string();
     axum::Json(if path.ends_with("/v1/validate-configuration") {
         json!({"valid": true, "configurationErrors": []})
     } else if path.ends_with("/v1/quota-info") {
         json!({"actionQuotaInfo": {"enforced": false, "quotaInfo": []}})
     } else {
-        match *p {
-            Provider::Correct => json!({"invokeTimeoutType": "IMMEDIATE",
+        match &*p {
+            Provider::Correct | Provider::Verifies { .. } => json!({"invokeTimeoutType": "IMMEDIATE",
                                         "result": {"messageId": "m-1", "acceptedAt": "2026-11-27T10:00:00Z"}}),
             Provider::BreaksTheContract => json!({"invokeTimeoutType": "TIMEOUT_LENGTH",
                                                   "timeoutLengthOptions": {"timeoutInMinutes": 2000}}),
-            Provider::WaitsThenReports { report_port } => {
+            &Provider::WaitsThenReports { report_port } => {
                 let token = req
                     .pointer("/request/activationContext/invocationToken")
                     .and_then(Value::as_str)
@@ -60,6 +100,7 @@ async fn handle(State(p): State<Arc<Provider>>, uri: Uri, body: Bytes) -> axum::
             }
         }
     })
+    .into_response()
 }
 
 /// Starts `p` on a free loopback port under the base path `/wix/actions`; returns the base URL.
@@ -271,4 +312,113 @@ fn it_cannot_run_without_a_target_or_an_app_id_for_jwt() {
     assert!(t.contains("--jwt needs --app-id"), "{t}");
     let out = check(&["--target", "ftp://x"], &samples_at(&["01-"]));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+/// A fresh key folder with ActionBench's key in it; its public PEM.
+fn key_dir() -> (TempDir, String) {
+    let dir = TempDir::new("check-key");
+    let key = actionbench::keys::load_or_create(dir.path()).expect("key");
+    (dir, key.public_pem)
+}
+
+#[test]
+fn the_lab_passes_against_an_action_that_verifies_requests() {
+    let rt = runtime();
+    let (dir, public_pem) = key_dir();
+    let target = start(
+        &rt,
+        Provider::Verifies {
+            public_pem,
+            app_id: APP_ID.into(),
+        },
+    );
+    let junit = junit_path();
+    let port = free_port().to_string();
+    let out = check(
+        &[
+            "--target",
+            &target,
+            "--jwt",
+            "--app-id",
+            APP_ID,
+            "--key-dir",
+            dir.path().to_str().expect("path"),
+            "--port",
+            &port,
+            "--lab",
+            "--junit",
+            junit.to_str().expect("path"),
+        ],
+        &samples_at(&["01-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // The signed sample, and twelve lab envelopes, each refused.
+    assert!(t.contains("13 passed, 0 failed"), "{t}");
+    for what in [
+        "expired",
+        "not yet valid",
+        "another key",
+        "wrong audience",
+        "no audience",
+        "wrong issuer",
+        "no issuer",
+        "alg none",
+        "HS256",
+        "tampered",
+        "plain JSON",
+        "data is a string",
+    ] {
+        assert!(
+            t.lines()
+                .any(|l| l.starts_with("PASS lab: ") && l.contains(what)),
+            "no passing lab row for {what}: {t}"
+        );
+    }
+    assert_eq!(
+        t.matches("refused with 401, as it should").count(),
+        12,
+        "{t}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert_eq!(xml.matches("<testcase").count(), 13, "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
+    let _ = std::fs::remove_file(junit);
+}
+
+#[test]
+fn the_lab_marks_an_action_that_skips_verification_as_dangerous() {
+    let rt = runtime();
+    let (dir, _) = key_dir();
+    let target = start(&rt, Provider::Correct);
+    let junit = junit_path();
+    let port = free_port().to_string();
+    let out = check(
+        &[
+            "--target",
+            &target,
+            "--app-id",
+            APP_ID,
+            "--key-dir",
+            dir.path().to_str().expect("path"),
+            "--port",
+            &port,
+            "--lab",
+            "--junit",
+            junit.to_str().expect("path"),
+        ],
+        &samples_at(&["01-"]),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    // The plain sample passes; every lab envelope is accepted, and each says why that matters.
+    assert!(t.contains("1 passed, 12 failed"), "{t}");
+    assert_eq!(t.matches("DANGEROUS: accepted it (200)").count(), 12, "{t}");
+    assert!(
+        t.contains("anyone can write any request without a key"),
+        "the alg-none row says why it matters: {t}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert_eq!(xml.matches("<failure").count(), 12, "{xml}");
+    let _ = std::fs::remove_file(junit);
 }

@@ -53,6 +53,16 @@ fn start_provider() -> Provider {
 
 /// The same, trusting the public key in `pem` for app `app_id`.
 fn start_provider_with(pem: &std::path::Path, app_id: &str) -> Provider {
+    start_provider_reporting(pem, app_id, None)
+}
+
+/// The same; with `report_url`, Invoke answers with a timeout and the provider reports
+/// completion there.
+fn start_provider_reporting(
+    pem: &std::path::Path,
+    app_id: &str,
+    report_url: Option<&str>,
+) -> Provider {
     let dir = root().join("tests/sdk-provider");
     if !dir.join("node_modules/@wix/sdk").exists() {
         run_bounded(
@@ -67,6 +77,7 @@ fn start_provider_with(pem: &std::path::Path, app_id: &str) -> Provider {
         .arg("provider.js")
         .arg(pem)
         .arg(app_id)
+        .args(report_url)
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -248,41 +259,115 @@ async fn an_action_on_the_sdk_accepts_requests_actionbench_signs_for_all_three_m
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `actionbench check --jwt` against the SDK provider: signed calls for all three methods are
-/// accepted, and answers that fit the samples' schemas pass.
-#[test]
-fn check_with_signed_calls_passes_against_an_action_on_the_sdk() {
-    let dir = std::env::temp_dir().join(format!("actionbench-check-{}", uuid::Uuid::new_v4()));
-    let key = actionbench::keys::load_or_create(&dir).expect("key");
-    let pem = dir.join("public.pem");
-    std::fs::write(&pem, &key.public_pem).expect("public pem");
-    let provider = start_provider_with(&pem, "app-check");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let samples: Vec<std::path::PathBuf> = ["05-", "07-", "08-"]
+/// Runs `actionbench check` with `args`, bounded to 60 s; exit code and stdout+stderr.
+fn run_check(args: &[&str], samples: &[&str]) -> (Option<i32>, String) {
+    let samples: Vec<std::path::PathBuf> = samples
         .iter()
         .map(|p| sample(p).path.expect("file"))
         .collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["check", "--jwt", "--app-id", "app-check", "--wait", "0"])
-        .arg("--target")
-        .arg(format!("http://127.0.0.1:{}/some/base", provider.port))
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--key-dir")
-        .arg(&dir)
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .arg("check")
+        .args(args)
         .args(&samples)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("check runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("check did not end within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("3 passed, 0 failed"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
+    (out.status.code(), text)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// `actionbench check --jwt --lab` against the SDK provider: signed calls for all three
+/// methods are accepted, answers that fit the samples' schemas pass, and the SDK refuses every
+/// lab envelope.
+#[test]
+fn check_with_signed_calls_and_the_lab_passes_against_an_action_on_the_sdk() {
+    let dir = TempDir::new("check-sdk");
+    let key = actionbench::keys::load_or_create(dir.path()).expect("key");
+    let pem = dir.path().join("public.pem");
+    std::fs::write(&pem, &key.public_pem).expect("public pem");
+    let provider = start_provider_with(&pem, "app-check");
+    let target = format!("http://127.0.0.1:{}/some/base", provider.port);
+    let port = free_port().to_string();
+    let (code, text) = run_check(
+        &[
+            "--jwt",
+            "--app-id",
+            "app-check",
+            "--wait",
+            "0",
+            "--lab",
+            "--target",
+            &target,
+            "--port",
+            &port,
+            "--key-dir",
+            dir.path().to_str().expect("path"),
+        ],
+        &["05-", "07-", "08-"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("15 passed, 0 failed"), "{text}");
+    assert_eq!(text.matches("PASS lab: ").count(), 12, "{text}");
+}
+
+/// The SDK provider answers with a timeout and reports completion to check's completion API:
+/// the invocation completes, and check passes.
+#[test]
+fn the_sdk_providers_completion_report_completes_the_invocation() {
+    let dir = TempDir::new("check-sdk-report");
+    let key = actionbench::keys::load_or_create(dir.path()).expect("key");
+    let pem = dir.path().join("public.pem");
+    std::fs::write(&pem, &key.public_pem).expect("public pem");
+    let port = free_port().to_string();
+    let report_url = format!(
+        "http://127.0.0.1:{port}/automations_runtime/v1/report-action-invocation-completed"
+    );
+    let provider = start_provider_reporting(&pem, "app-check", Some(&report_url));
+    let target = format!("http://127.0.0.1:{}", provider.port);
+    let (code, text) = run_check(
+        &[
+            "--jwt",
+            "--app-id",
+            "app-check",
+            "--wait",
+            "20",
+            "--target",
+            &target,
+            "--port",
+            &port,
+            "--key-dir",
+            dir.path().to_str().expect("path"),
+        ],
+        &["05-"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("waiting up to 20 s for 1 completion report"),
+        "{text}"
+    );
+    assert!(
+        text.contains("HTTP 200") && text.contains(" completed"),
+        "{text}"
+    );
 }

@@ -6,28 +6,7 @@ mod common;
 use actionbench::domain::envelope::{self, EnvelopeKind, JwtConfig};
 use actionbench::keys::{KEY_FILE, load_or_create};
 use common::*;
-use std::path::PathBuf;
 use std::process::Command;
-
-/// A fresh folder under the system's temp folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!(
-            "actionbench-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[test]
 fn the_key_is_made_once_kept_private_and_signs_tokens_the_inbox_verifies() {

@@ -262,6 +262,9 @@ pub struct Exchange {
     pub phase: Phase,
     pub response: Option<SentResponse>,
     pub timeline: Vec<TimelineEntry>,
+    /// What kind of call this was beyond its method, when it is special: a lab envelope, a
+    /// request sent despite its input schema, a forwarded call, the source of a send.
+    pub tag: Option<String>,
 }
 
 impl Exchange {
@@ -278,7 +281,10 @@ impl Exchange {
     /// The method's name; the HTTP method and path too when they are not what Wix sends.
     pub fn method_label(&self) -> String {
         match self.method {
-            Some(m) if self.direction == Direction::Outbound => format!("→ {}", m.label()),
+            Some(m) if self.direction == Direction::Outbound => match &self.tag {
+                Some(t) => format!("→ {} ({t})", m.label()),
+                None => format!("→ {}", m.label()),
+            },
             Some(m) if self.http_method.eq_ignore_ascii_case("POST") && self.path == m.path() => {
                 m.label().to_string()
             }

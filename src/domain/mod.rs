@@ -6,6 +6,7 @@ pub mod clock;
 pub mod contract;
 pub mod envelope;
 pub mod invocation;
+pub mod lab;
 pub mod outbound;
 pub mod quick;
 pub mod sample;

@@ -59,6 +59,7 @@ impl Engine {
             phase: Phase::Received,
             response: None,
             timeline: vec![],
+            tag: None,
         };
         let arrived: Cow<'static, str> = match method {
             Some(m) if is_post(&incoming) && incoming.path == m.path() => m.arrived_note().into(),

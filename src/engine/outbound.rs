@@ -18,6 +18,10 @@ pub struct Outbound {
     pub invocation_token: Option<String>,
     /// Findings about the request itself (sent anyway despite its input schema…).
     pub findings: Vec<Finding>,
+    /// Shown beside the method: "lab: expired", "sent anyway", "test run"…
+    pub tag: Option<String>,
+    /// A lab envelope: the right answer is a refusal (any 4xx), not a contract answer.
+    pub lab: Option<crate::domain::lab::Probe>,
     /// Simulated time it was sent.
     pub sent_at: DateTime<Utc>,
 }
@@ -58,6 +62,7 @@ impl Engine {
             phase: Phase::Received,
             response: None,
             timeline: vec![],
+            tag: out.tag.clone(),
         };
         let form = match out.envelope {
             envelope::EnvelopeKind::PlainJson | envelope::EnvelopeKind::PlainEnvelope => {
@@ -71,6 +76,46 @@ impl Engine {
                 ex.findings.push(Finding::error(code, reason.clone()));
                 ex.note(sim, format!("no answer: {reason}"));
                 ex.phase = Phase::Failed { reason };
+            }
+            TargetAnswer::Answered {
+                status,
+                body,
+                latency,
+            } if out.lab.is_some() => {
+                let probe = out.lab.unwrap_or(crate::domain::lab::Probe {
+                    name: "",
+                    what: "",
+                    danger: "",
+                });
+                let verdict = crate::domain::lab::LabVerdict::of_status(status);
+                let value = serde_json::from_slice(&body)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+                let explained = verdict.explain(&probe);
+                let (findings, phase) = match verdict {
+                    crate::domain::lab::LabVerdict::Refused(_) => (vec![], Phase::Answered),
+                    crate::domain::lab::LabVerdict::Accepted(_) => (
+                        vec![Finding::error("lab-accepted", explained.clone())],
+                        Phase::Failed {
+                            reason: explained.clone(),
+                        },
+                    ),
+                    _ => (
+                        vec![Finding::error("lab-not-4xx", explained.clone())],
+                        Phase::Failed {
+                            reason: explained.clone(),
+                        },
+                    ),
+                };
+                apply_answer(
+                    &mut ex,
+                    &Reply::json(status, value),
+                    AnsweredBy::Target,
+                    findings,
+                    phase,
+                    sim,
+                );
+                ex.note(sim, format!("lab \"{}\": {explained}", probe.what));
+                ex.note(sim, format!("answered in {} ms", latency.as_millis()));
             }
             TargetAnswer::Answered {
                 status,
