@@ -152,13 +152,14 @@ pub async fn call(
     client: &reqwest::Client,
     url: &str,
     content_type: &str,
-    body: String,
+    body: impl Into<reqwest::Body>,
     timeout: Duration,
 ) -> Result<Answered, Failure> {
     let started = Instant::now();
     let mut res = client
         .post(url)
         .header("content-type", content_type)
+        .timeout(timeout)
         .body(body)
         .send()
         .await

@@ -59,11 +59,15 @@ fn finding_line(f: &Finding) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    match &f.field {
+    let line = match &f.field {
         Some(field) if !f.message.starts_with(field.as_str()) => {
             format!("{sev} {} at {field}: {}", f.code, f.message)
         }
         _ => format!("{sev} {}: {}", f.code, f.message),
+    };
+    match crate::domain::why::why_it_matters(f.code) {
+        Some(why) => format!("{line}\n       why it matters: {why}"),
+        None => line,
     }
 }
 
@@ -83,10 +87,13 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     if args.jwt && inbox.app_id.is_none() {
         return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
     }
+    let Some(base) = &inbox.target else {
+        return Err("--target URL is needed: the base URL of your action provider".into());
+    };
     let target = Target::new(
-        &args.target,
+        base,
         inbox.app_id.as_deref(),
-        args.instance_id.as_deref(),
+        inbox.instance_id.as_deref(),
         args.jwt,
         timeout,
     )

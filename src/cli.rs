@@ -34,15 +34,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The base URL of your action provider: methods are reached at {base}/v1/invoke…
-    #[arg(long)]
-    pub target: String,
     /// Send signed JWTs (RS256, ActionBench's key) as Wix does; needs --app-id.
     #[arg(long)]
     pub jwt: bool,
-    /// The instance ID the requests' metadata names [a new one each run].
-    #[arg(long)]
-    pub instance_id: Option<String>,
     /// Seconds of real time to wait for completion reports after timeout answers.
     #[arg(long, default_value_t = 30.0)]
     pub wait: f64,
@@ -98,6 +92,13 @@ pub struct InboxArgs {
     /// The app ID JWTs must be addressed to (their `aud`); without it aud is not checked.
     #[arg(long, global = true)]
     pub app_id: Option<String>,
+    /// The base URL of your action provider (methods at {base}/v1/invoke…): check sends
+    /// there, and the window's "Send to your action" and forward mode start with it.
+    #[arg(long, global = true, value_name = "URL")]
+    pub target: Option<String>,
+    /// The instance ID the metadata of requests sent to your action names [a new one each run].
+    #[arg(long, global = true)]
+    pub instance_id: Option<String>,
     /// Folder of ActionBench's own signing key [default: the platform's config folder].
     #[arg(long, global = true, value_name = "DIR")]
     pub key_dir: Option<PathBuf>,

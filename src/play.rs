@@ -229,7 +229,7 @@ impl Player {
         target: &Target,
         url: &str,
         content_type: &str,
-        body: String,
+        body: impl Into<reqwest::Body>,
     ) -> (TargetAnswer, Option<String>) {
         match caller::call(&self.client, url, content_type, body, target.timeout).await {
             Ok(a) => (
@@ -319,4 +319,47 @@ impl Player {
 /// Errors among `findings`, for "did it pass".
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// Forward mode's relay: the inbox's calls go, byte for byte, to the target set now (the window
+/// changes it while running).
+pub struct Forwarder {
+    player: Player,
+    target: Arc<std::sync::RwLock<Option<Target>>>,
+}
+
+impl Forwarder {
+    pub fn new(player: Player, target: Arc<std::sync::RwLock<Option<Target>>>) -> Forwarder {
+        Forwarder { player, target }
+    }
+}
+
+impl crate::engine::Relay for Forwarder {
+    fn relay(
+        &self,
+        method: Method,
+        content_type: String,
+        body: bytes::Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = (String, TargetAnswer)> + Send>> {
+        let target = self
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let player = self.player.clone();
+        Box::pin(async move {
+            let Some(target) = target else {
+                return (
+                    "(no target)".to_string(),
+                    TargetAnswer::Failed {
+                        code: "no-target",
+                        reason: "forward mode is on, but no target is set: give your action's base URL in the window or with --target".into(),
+                    },
+                );
+            };
+            let url = target.url(method);
+            let (answer, _) = player.call(&target, &url, &content_type, body).await;
+            (url, answer)
+        })
+    }
 }

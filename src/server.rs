@@ -1,7 +1,9 @@
 //! The HTTP side: axum in front of the engine. It turns requests into plain data, lets the
 //! engine decide, and turns the engine's reply back into a response. No egui here.
 
-use crate::engine::{Body as InBody, Engine, Incoming, Intake, MAX_BODY_BYTES, Reply};
+use crate::engine::{
+    Body as InBody, Engine, Incoming, Intake, MAX_BODY_BYTES, Reply, TargetAnswer,
+};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -85,24 +87,57 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
     };
     match engine.intake(incoming) {
         Intake::Now(reply) => reply.into_response(),
-        Intake::Held { id, reply } => {
+        Intake::Held { id, reply } => wait_for(engine, id, reply).await,
+        Intake::Forward {
+            id,
+            reply,
+            method,
+            content_type,
+            body,
+        } => {
+            // Armed before the relay: a caller that leaves while the action thinks is noted.
             let mut guard = HoldGuard {
                 engine: engine.clone(),
                 id,
                 armed: true,
             };
-            let reply = reply.await;
-            guard.armed = false;
-            match reply {
-                Ok(r) => r.into_response(),
-                Err(_) => Reply::error(
-                    503,
-                    "SHUTTING_DOWN",
-                    "the workbench stopped before answering",
-                )
-                .into_response(),
+            match engine.relay() {
+                Some(relay) => {
+                    let (url, answer) = relay.relay(method, content_type, body).await;
+                    engine.forwarded(id, &url, answer);
+                }
+                None => engine.forwarded(
+                    id,
+                    "(no target)",
+                    TargetAnswer::Failed {
+                        code: "no-target",
+                        reason: "forward mode is on, but no target is set: give your action's base URL in the window or with --target".into(),
+                    },
+                ),
             }
+            guard.armed = false;
+            wait_for(engine, id, reply).await
         }
+    }
+}
+
+/// Waits for the answer to a held (or forwarded) call; a caller that leaves is noted.
+async fn wait_for(engine: Arc<Engine>, id: u64, reply: oneshot::Receiver<Reply>) -> Response {
+    let mut guard = HoldGuard {
+        engine: engine.clone(),
+        id,
+        armed: true,
+    };
+    let reply = reply.await;
+    guard.armed = false;
+    match reply {
+        Ok(r) => r.into_response(),
+        Err(_) => Reply::error(
+            503,
+            "SHUTTING_DOWN",
+            "the workbench stopped before answering",
+        )
+        .into_response(),
     }
 }
 

@@ -32,7 +32,7 @@ async fn post(url: &str, timeout: Duration) -> Result<caller::Answered, Failure>
     let client = caller::client(timeout);
     tokio::time::timeout(
         timeout + Duration::from_secs(5),
-        caller::call(&client, url, "application/json", "{}".into(), timeout),
+        caller::call(&client, url, "application/json", "{}", timeout),
     )
     .await
     .unwrap_or_else(|_| panic!("the call to {url} did not end within its limit + 5 s"))

@@ -230,6 +230,10 @@ fn a_broken_answer_fails_with_the_field_and_why() {
         t.contains("timeout-too-long at timeoutLengthOptions.timeoutInMinutes"),
         "{t}"
     );
+    assert!(
+        t.contains("why it matters: Wix waits at most 24 hours"),
+        "{t}"
+    );
     assert!(t.contains("0 passed, 1 failed"), "{t}");
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(

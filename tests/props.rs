@@ -283,7 +283,9 @@ fn last(engine: &Engine) -> actionbench::domain::invocation::Exchange {
 fn reply(engine: &Engine, path: &str, body: &[u8]) -> Result<(u16, Value), TestCaseError> {
     match engine.intake(Incoming::post(path, body.to_vec())) {
         Intake::Now(r) => Ok((r.status, (*r.body).clone())),
-        Intake::Held { .. } => Err(TestCaseError::fail("auto mode held a call")),
+        Intake::Held { .. } | Intake::Forward { .. } => {
+            Err(TestCaseError::fail("auto mode held a call"))
+        }
     }
 }
 

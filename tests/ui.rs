@@ -6,9 +6,10 @@ mod common;
 use actionbench::domain::clock::ManualClock;
 use actionbench::domain::invocation::Phase;
 use actionbench::engine::{Engine, Mode};
+use actionbench::play::{Forwarder, Player};
 use actionbench::server::{self, ServerHandle};
 use actionbench::ui::app::Picked;
-use actionbench::ui::{App, Core, SamplePicker};
+use actionbench::ui::{App, Core, SamplePicker, TargetForm};
 use chrono::Duration;
 use common::*;
 use egui_kittest::Harness;
@@ -23,6 +24,8 @@ struct Bench {
     clock: Arc<ManualClock>,
     server: Option<ServerHandle>,
     url: String,
+    /// The developer's action, for "Send to your action" and forward mode.
+    target: Option<String>,
 }
 
 impl Drop for Bench {
@@ -73,6 +76,7 @@ fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig)) ->
         clock,
         server: Some(server),
         url,
+        target: None,
     }
 }
 
@@ -85,7 +89,16 @@ fn harness(b: &Bench) -> Harness<'static, App> {
 }
 
 fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'static, App> {
+    let player = Player::new(b.engine.clone(), None);
+    let target = Arc::new(std::sync::RwLock::new(None));
+    b.engine.set_relay(Some(Arc::new(Forwarder::new(
+        player.clone(),
+        target.clone(),
+    ))));
     let core = Core {
+        player,
+        target,
+        target_form: TargetForm::new(b.target.as_deref(), None, Some("inst-ui")),
         public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
         engine: b.engine.clone(),
         runtime: b.rt.handle().clone(),
@@ -600,4 +613,142 @@ fn the_public_key_shows_with_a_copy_button() {
     h.get_by_label("Copy").click();
     h.run();
     h.get_by_label("Public key copied");
+}
+
+/// Clicks the `nth` button labelled exactly `label` (one per sample).
+fn click_nth(h: &mut Harness<'static, App>, label: &str, nth: usize) {
+    h.get_all_by_label(label)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("no button {nth} labelled {label:?}"))
+        .click();
+}
+
+/// Index of the sample whose file starts with `prefix`, among those with valid params.
+fn sample_index(prefix: &str) -> usize {
+    samples()
+        .iter()
+        .filter(|s| s.params_findings.is_empty())
+        .position(|s| {
+            s.path.as_ref().is_some_and(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+            })
+        })
+        .unwrap_or_else(|| panic!("no valid sample {prefix}"))
+}
+
+/// Runs frames until `done` holds, for up to 10 s of real time.
+fn run_until(h: &mut Harness<'static, App>, what: &str, mut done: impl FnMut(&App) -> bool) {
+    let start = std::time::Instant::now();
+    loop {
+        h.run();
+        if done(h.state()) {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "gave up after 10 s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_sample_sent_to_the_action_shows_its_answer_and_findings() {
+    let mut b = bench();
+    let broken = json!({"invokeTimeoutType": "TIMEOUT_LENGTH",
+                        "timeoutLengthOptions": {"timeoutInMinutes": 2000}});
+    let (base, received) = recording_provider(&b.rt, 200, broken);
+    b.target = Some(base.clone());
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label_contains(&format!("Invoke: {base}/v1/invoke"));
+    // Send the expense approval as a test run.
+    h.get_by_label("Source").click();
+    h.run();
+    h.get_by_label("Manual run, test mode").click();
+    h.run();
+    click_nth(&mut h, "Send to your action", sample_index("02-"));
+    run_until(&mut h, "the outbound exchange", |app| {
+        app.log().iter().any(|e| e.response.is_some())
+    });
+    h.run();
+    let ex = h.state().log()[0].clone();
+    assert_eq!(h.state().selected(), Some(ex.id), "the send is selected");
+    assert_eq!(ex.tag.as_deref(), Some("test run"));
+    let got = received.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    let sent: Value = serde_json::from_slice(&got[0].2).expect("plain JSON");
+    assert_eq!(
+        sent.pointer(
+            "/request/activationContext/activationSourceInfo/manualActivationInfo/testMode"
+        ),
+        Some(&json!(true))
+    );
+    assert_eq!(
+        sent.pointer("/metadata/instanceId"),
+        Some(&json!("inst-ui"))
+    );
+    // The list and the detail show what came back and what is wrong with it, and why.
+    assert!(
+        h.query_all_by_label_contains("» invoke (test run)").count() >= 2,
+        "in the list and the detail"
+    );
+    h.get_by_label_contains("Response: HTTP 200 (your action)");
+    assert!(
+        h.query_all_by_label_contains("Error: timeoutLengthOptions.timeoutInMinutes")
+            .next()
+            .is_some(),
+        "the finding names the field"
+    );
+    h.get_by_label_contains("Why it matters: Wix waits at most 24 hours");
+    h.get_by_label_contains("sent to your action");
+}
+
+#[test]
+fn a_forwarded_call_pauses_and_the_edited_answer_goes_back() {
+    let mut b = bench();
+    let (base, received) = recording_provider(
+        &b.rt,
+        200,
+        json!({"invokeTimeoutType": "IMMEDIATE", "result": {"messageId": "from-action"}}),
+    );
+    b.target = Some(base);
+    let mut p = b.engine.policy("send-email");
+    p.mode = actionbench::engine::Mode::Forward;
+    p.pause = true;
+    b.engine.set_policy("send-email", p);
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label("Pause answers");
+    let caller = post_sample(&b, "01-");
+    wait_held(&b, 1);
+    run_until(&mut h, "the paused call in the window", |app| {
+        app.log().first().is_some_and(|e| e.phase.is_held())
+    });
+    h.run();
+    assert_eq!(received.lock().expect("lock").len(), 1, "relayed once");
+    h.get_by_label_contains("Your action answered HTTP 200");
+    // The composer starts from the action's answer, as raw JSON, to edit.
+    let body = h.get_by_label("Answer body (JSON)");
+    assert!(
+        body.value().is_some_and(|v| v.contains("from-action")),
+        "{:?}",
+        body.value()
+    );
+    body.set_text_value_accesskit(
+        r#"{"invokeTimeoutType": "IMMEDIATE", "result": {"messageId": "edited"}}"#,
+    );
+    h.run();
+    h.get_by_label("Meets the contract");
+    h.get_by_label("Send answer").click();
+    h.run();
+    let (status, answer) = b.rt.block_on(caller).expect("answered");
+    assert_eq!(status, 200);
+    assert_eq!(answer["result"]["messageId"], "edited");
+    let ex = b.engine.exchange(1).expect("logged");
+    assert_eq!(
+        ex.target_answer.expect("kept").body["result"]["messageId"],
+        "from-action"
+    );
 }

@@ -19,6 +19,8 @@ pub enum Phase {
     Received,
     /// The caller waits for the developer's answer until `hold_until`.
     Held { hold_until: DateTime<Utc> },
+    /// Forward mode: relayed to the developer's action; the caller waits for its answer.
+    Forwarding,
     /// Answered and done: an IMMEDIATE invoke, or a validate-configuration / quota-info answer.
     Answered,
     /// A timeout answer was sent: Wix waits for a completion report until `deadline`.
@@ -46,6 +48,7 @@ impl Phase {
         match self {
             Phase::Received => "received",
             Phase::Held { .. } => "held",
+            Phase::Forwarding => "forwarding",
             Phase::Answered => "answered",
             Phase::Waiting { .. } => "waiting",
             Phase::Completed { .. } => "completed",
@@ -62,7 +65,7 @@ impl Phase {
     /// The phase an answer leads to, from `Received` or `Held` only.
     pub fn answer(&self, outcome: InvokeOutcome) -> Result<Phase, TransitionError> {
         match self {
-            Phase::Received | Phase::Held { .. } => Ok(match outcome {
+            Phase::Received | Phase::Held { .. } | Phase::Forwarding => Ok(match outcome {
                 InvokeOutcome::Immediate => Phase::Answered,
                 InvokeOutcome::Wait { deadline } => Phase::Waiting { deadline },
                 InvokeOutcome::Failed { reason } => Phase::Failed { reason },
@@ -109,7 +112,10 @@ impl Phase {
 
     /// Still open: held for an answer, or waiting for a completion report.
     pub fn is_live(&self) -> bool {
-        matches!(self, Phase::Held { .. } | Phase::Waiting { .. })
+        matches!(
+            self,
+            Phase::Held { .. } | Phase::Forwarding | Phase::Waiting { .. }
+        )
     }
 
     pub fn is_held(&self) -> bool {
@@ -262,6 +268,9 @@ pub struct Exchange {
     pub phase: Phase,
     pub response: Option<SentResponse>,
     pub timeline: Vec<TimelineEntry>,
+    /// Forward mode: what the developer's action answered, before any edit in the window
+    /// (`response` is what went back to the caller).
+    pub target_answer: Option<SentResponse>,
     /// What kind of call this was beyond its method, when it is special: a lab envelope, a
     /// request sent despite its input schema, a forwarded call, the source of a send.
     pub tag: Option<String>,
@@ -282,8 +291,8 @@ impl Exchange {
     pub fn method_label(&self) -> String {
         match self.method {
             Some(m) if self.direction == Direction::Outbound => match &self.tag {
-                Some(t) => format!("→ {} ({t})", m.label()),
-                None => format!("→ {}", m.label()),
+                Some(t) => format!("» {} ({t})", m.label()),
+                None => format!("» {}", m.label()),
             },
             Some(m) if self.http_method.eq_ignore_ascii_case("POST") && self.path == m.path() => {
                 m.label().to_string()

@@ -11,4 +11,5 @@ pub mod outbound;
 pub mod quick;
 pub mod sample;
 pub mod schema;
+pub mod why;
 pub mod wire;

@@ -50,8 +50,14 @@ impl Engine {
             let ex = &st.exchanges[index(id)];
             let key = ex.action_key.clone().unwrap_or_default();
             let method = ex.method.unwrap_or(Method::Invoke);
-            let policy = self.policy_arc(&key);
-            let reply = Reply::json(200, auto_body(method, &policy, sim));
+            // A paused forward falls back to what the action said; a hold to the saved answer.
+            let reply = match &ex.target_answer {
+                Some(t) => Reply::json(t.status, t.body.clone()),
+                None => {
+                    let policy = self.policy_arc(&key);
+                    Reply::json(200, auto_body(method, &policy, sim))
+                }
+            };
             self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
         }
         while let Some(&(deadline, id)) = st.waiting.first() {

@@ -15,15 +15,18 @@ pub enum Mode {
     Auto,
     /// An HTTP error with an `applicationError` body goes at once.
     Fail,
+    /// Relayed to the developer's action (the target); its answer is checked and returned.
+    Forward,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Hold, Mode::Auto, Mode::Fail];
+    pub const ALL: [Mode; 4] = [Mode::Hold, Mode::Auto, Mode::Fail, Mode::Forward];
     pub fn label(self) -> &'static str {
         match self {
             Mode::Hold => "hold",
             Mode::Auto => "auto",
             Mode::Fail => "fail",
+            Mode::Forward => "forward",
         }
     }
 }
@@ -36,6 +39,8 @@ pub struct Policy {
     pub answer: Arc<Value>,
     pub fail_status: u16,
     pub fail_code: String,
+    /// Forward mode: hold the action's answer in the composer before it goes back.
+    pub pause: bool,
 }
 
 impl Policy {
@@ -45,6 +50,7 @@ impl Policy {
             answer: Arc::new(answer),
             fail_status: 500,
             fail_code: "ACTION_FAILED".into(),
+            pause: false,
         }
     }
 }

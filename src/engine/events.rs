@@ -8,6 +8,8 @@ use super::*;
 pub enum EventKind {
     Arrived,
     Held,
+    /// Relayed to the developer's action (forward mode).
+    Forwarding,
     Answered,
     Waiting,
     Completed,
@@ -26,6 +28,7 @@ impl EventKind {
         match phase {
             Phase::Received => EventKind::Arrived,
             Phase::Held { .. } => EventKind::Held,
+            Phase::Forwarding => EventKind::Forwarding,
             Phase::Answered => EventKind::Answered,
             Phase::Waiting { .. } => EventKind::Waiting,
             Phase::Completed { .. } => EventKind::Completed,

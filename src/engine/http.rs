@@ -97,4 +97,25 @@ pub enum Intake {
         id: ExchangeId,
         reply: oneshot::Receiver<Reply>,
     },
+    /// Forward mode: relay the body, unchanged, to the developer's action with [`Relay`], hand
+    /// its answer to [`Engine::forwarded`], then wait for the reply like a held call.
+    Forward {
+        id: ExchangeId,
+        reply: oneshot::Receiver<Reply>,
+        method: Method,
+        content_type: String,
+        body: bytes::Bytes,
+    },
+}
+
+/// Where forward mode relays calls: the developer's action. The engine does not make HTTP
+/// calls; whoever owns an HTTP client (the player) implements this.
+pub trait Relay: Send + Sync {
+    /// POSTs `body` as is to the action's `method` path; the URL called and what came back.
+    fn relay(
+        &self,
+        method: Method,
+        content_type: String,
+        body: bytes::Bytes,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = (String, TargetAnswer)> + Send>>;
 }

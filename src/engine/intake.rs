@@ -13,6 +13,7 @@ pub(super) enum Plan<'b> {
         phase: Phase,
     },
     Hold,
+    Forward,
 }
 
 /// The plan once any answer is written into the exchange: what is left to do under the lock.
@@ -21,6 +22,7 @@ pub(super) enum Decided<'b> {
     Report(&'b [u8]),
     Answered(Reply),
     Hold,
+    Forward,
 }
 
 impl Engine {
@@ -60,6 +62,7 @@ impl Engine {
             response: None,
             timeline: vec![],
             tag: None,
+            target_answer: None,
         };
         let arrived: Cow<'static, str> = match method {
             Some(m) if is_post(&incoming) && incoming.path == m.path() => m.arrived_note().into(),
@@ -89,7 +92,7 @@ impl Engine {
         // held only to append it.
         let closing = self.closing.load(Ordering::Acquire);
         let plan = match plan {
-            Plan::Answer { .. } | Plan::Hold if closing => {
+            Plan::Answer { .. } | Plan::Hold | Plan::Forward if closing => {
                 let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
                 apply_answer(
                     &mut ex,
@@ -113,10 +116,11 @@ impl Engine {
             Plan::Refuse(reply) => Decided::Refuse(reply),
             Plan::Report(body) => Decided::Report(body),
             Plan::Hold => Decided::Hold,
+            Plan::Forward => Decided::Forward,
         };
 
         let mut st = self.lock();
-        let live = matches!(plan, Decided::Hold) || ex.phase.is_live();
+        let live = matches!(plan, Decided::Hold | Decided::Forward) || ex.phase.is_live();
         let (id, kind) = Engine::append(&mut st, ex, live, sim);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
@@ -142,6 +146,26 @@ impl Engine {
                 ex.note(sim, "held: waiting for the developer's answer");
                 Engine::emit(&mut st, EventKind::Held, id);
                 Intake::Held { id, reply: rx }
+            }
+            Decided::Forward => {
+                let (tx, rx) = oneshot::channel();
+                st.pending.insert(id, tx);
+                let ex = &mut st.exchanges[index(id)];
+                ex.phase = Phase::Forwarding;
+                ex.note(sim, "forward mode: relayed to your action");
+                let method = ex.method.unwrap_or(Method::Invoke);
+                let body = ex.arrival.body.clone();
+                Engine::emit(&mut st, EventKind::Forwarding, id);
+                let content_type = header_value(&incoming.headers, "content-type")
+                    .unwrap_or("application/json")
+                    .to_string();
+                Intake::Forward {
+                    id,
+                    reply: rx,
+                    method,
+                    content_type,
+                    body,
+                }
             }
         }
     }
@@ -339,6 +363,7 @@ impl Engine {
         ex.action_key = Some(key);
         let (reply, by) = match policy.mode {
             Mode::Hold => return Plan::Hold,
+            Mode::Forward => return Plan::Forward,
             Mode::Auto => (
                 Reply::json(200, auto_body(method, &policy, sim)),
                 AnsweredBy::Auto,
@@ -360,4 +385,12 @@ impl Engine {
             phase,
         }
     }
+}
+
+/// The value of header `name` in `name: value` lines.
+fn header_value<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
+    headers.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
 }

@@ -8,12 +8,14 @@
 //! The modules, by what they hold: `config` (keys, policies, schemas), `http` (requests and
 //! answers as data), `intake` (a request in), `request` (its shape), `answers` (judging and
 //! writing answers), `tokens` (who carried each token), `reports` (completion reports),
-//! `commands` (what the window asks), `events` (the stream of changes), `log` (the record).
+//! `commands` (what the window asks), `events` (the stream of changes), `log` (the record),
+//! `outbound` (calls made to the developer's action), `forward` (forward mode's relayed calls).
 
 mod answers;
 mod commands;
 mod config;
 mod events;
+mod forward;
 mod http;
 mod intake;
 mod log;
@@ -25,7 +27,7 @@ mod tokens;
 pub use answers::check_answer;
 pub use config::{ActionSchemas, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
 pub use events::{Event, EventKind, Subscription};
-pub use http::{Body, Incoming, Intake, Reply};
+pub use http::{Body, Incoming, Intake, Relay, Reply};
 pub use outbound::{Outbound, TargetAnswer};
 
 use answers::*;
@@ -83,6 +85,8 @@ pub struct Engine {
     assumptions: RwLock<Assumptions>,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
+    /// Where forward mode relays calls.
+    relay: RwLock<Option<Arc<dyn Relay>>>,
 }
 
 fn is_post(incoming: &Incoming) -> bool {
@@ -101,6 +105,7 @@ impl Engine {
             assumptions: RwLock::new(config.assumptions),
             clock,
             config,
+            relay: RwLock::new(None),
         })
     }
 

@@ -63,6 +63,7 @@ impl Engine {
             response: None,
             timeline: vec![],
             tag: out.tag.clone(),
+            target_answer: None,
         };
         let form = match out.envelope {
             envelope::EnvelopeKind::PlainJson | envelope::EnvelopeKind::PlainEnvelope => {
@@ -71,22 +72,20 @@ impl Engine {
             _ => "as a signed JWT",
         };
         ex.note(out.sent_at, format!("POST {} sent {form}", out.url));
-        match answer {
-            TargetAnswer::Failed { code, reason } => {
+        match (answer, out.lab) {
+            (TargetAnswer::Failed { code, reason }, _) => {
                 ex.findings.push(Finding::error(code, reason.clone()));
                 ex.note(sim, format!("no answer: {reason}"));
                 ex.phase = Phase::Failed { reason };
             }
-            TargetAnswer::Answered {
-                status,
-                body,
-                latency,
-            } if out.lab.is_some() => {
-                let probe = out.lab.unwrap_or(crate::domain::lab::Probe {
-                    name: "",
-                    what: "",
-                    danger: "",
-                });
+            (
+                TargetAnswer::Answered {
+                    status,
+                    body,
+                    latency,
+                },
+                Some(probe),
+            ) => {
                 let verdict = crate::domain::lab::LabVerdict::of_status(status);
                 let value = serde_json::from_slice(&body)
                     .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
@@ -117,40 +116,21 @@ impl Engine {
                 ex.note(sim, format!("lab \"{}\": {explained}", probe.what));
                 ex.note(sim, format!("answered in {} ms", latency.as_millis()));
             }
-            TargetAnswer::Answered {
-                status,
-                body,
-                latency,
-            } => {
-                let (value, mut findings) = match contract::parse_json_body(&body) {
-                    Ok(v) => (v, vec![]),
-                    Err(f) => (
-                        Value::String(String::from_utf8_lossy(&body).into_owned()),
-                        vec![f],
-                    ),
-                };
+            (
+                TargetAnswer::Answered {
+                    status,
+                    body,
+                    latency,
+                },
+                None,
+            ) => {
                 let times = AnswerTimes {
                     requested: out.sent_at,
                     answered: sim,
                 };
-                let output = self.output_schema(out.action_key.as_deref());
-                let (phase, by) = if findings.is_empty() {
-                    let (mut checked, phase) = judge(
-                        out.method,
-                        &Reply::json(status, value.clone()),
-                        output.as_ref(),
-                        times,
-                        self.assumptions().broken_answer_fails_step,
-                    );
-                    findings.append(&mut checked);
-                    (phase, AnsweredBy::Target)
-                } else {
-                    let reason =
-                        format!("your action answered HTTP {status} with a body that is not JSON");
-                    (Phase::Failed { reason }, AnsweredBy::Target)
-                };
-                let reply = Reply::json(status, value);
-                apply_answer(&mut ex, &reply, by, findings, phase, sim);
+                let (reply, findings, phase) =
+                    self.judge_target(out.method, out.action_key.as_deref(), status, &body, times);
+                apply_answer(&mut ex, &reply, AnsweredBy::Target, findings, phase, sim);
                 ex.note(sim, format!("answered in {} ms", latency.as_millis()));
             }
         }
@@ -159,5 +139,39 @@ impl Engine {
         let (id, kind) = Engine::append(&mut st, ex, live, sim);
         Engine::emit(&mut st, kind, id);
         id
+    }
+}
+
+impl Engine {
+    /// The developer's action's answer, judged: as a reply (a body that is not JSON is kept
+    /// as a string), its findings and the phase it leads to.
+    pub(super) fn judge_target(
+        &self,
+        method: Method,
+        action_key: Option<&str>,
+        status: u16,
+        body: &[u8],
+        times: AnswerTimes,
+    ) -> (Reply, Vec<Finding>, Phase) {
+        match contract::parse_json_body(body) {
+            Ok(value) => {
+                let output = self.output_schema(action_key);
+                let reply = Reply::json(status, value);
+                let (findings, phase) = judge(
+                    method,
+                    &reply,
+                    output.as_ref(),
+                    times,
+                    self.assumptions().broken_answer_fails_step,
+                );
+                (reply, findings, phase)
+            }
+            Err(f) => {
+                let text = Value::String(String::from_utf8_lossy(body).into_owned());
+                let reason =
+                    format!("your action answered HTTP {status} with a body that is not JSON");
+                (Reply::json(status, text), vec![f], Phase::Failed { reason })
+            }
+        }
     }
 }

@@ -9,9 +9,11 @@ use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::envelope::Inspected;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
+use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
 use crate::domain::wire::{CompletionReport, Method};
 use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
+use crate::play::{LabRow, NotSent, Player, Sent, Target};
 use crate::sender::{SendOutcome, send_sample};
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
@@ -77,6 +79,77 @@ pub struct Core {
     pub picker: Arc<dyn SamplePicker>,
     /// ActionBench's public key PEM (it signs requests when playing Wix), or why there is none.
     pub public_key: Result<String, String>,
+    /// Plays Wix against the developer's action (sends, the lab).
+    pub player: Player,
+    /// The target forward mode relays to: the window keeps it in step with its form.
+    pub target: Arc<std::sync::RwLock<Option<Target>>>,
+    /// The target form's starting values (from --target, --app-id, --instance-id).
+    pub target_form: TargetForm,
+}
+
+/// The "Your action" settings as typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetForm {
+    pub base: String,
+    pub app_id: String,
+    pub instance_id: String,
+    pub jwt: bool,
+    pub timeout_secs: f64,
+}
+
+impl TargetForm {
+    /// A form from the flags; a missing instance ID gets one for the whole session.
+    pub fn new(base: Option<&str>, app_id: Option<&str>, instance_id: Option<&str>) -> TargetForm {
+        TargetForm {
+            base: base.unwrap_or("").to_string(),
+            app_id: app_id.unwrap_or("").to_string(),
+            instance_id: instance_id
+                .map(str::to_string)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            jwt: app_id.is_some(),
+            timeout_secs: crate::caller::DEFAULT_TIMEOUT.as_secs_f64(),
+        }
+    }
+
+    /// The target, or what to fix.
+    pub fn target(&self) -> Result<Target, String> {
+        if self.base.trim().is_empty() {
+            return Err("Give your action's base URL".into());
+        }
+        Target::new(
+            &self.base,
+            Some(&self.app_id),
+            Some(&self.instance_id),
+            self.jwt,
+            Duration::from_secs_f64(self.timeout_secs.max(0.1)),
+        )
+    }
+}
+
+/// How a send to the action starts, as `activationSourceInfo` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    Trigger,
+    TestRun,
+    ManualRun,
+    Rerun,
+}
+
+impl SourceChoice {
+    pub const ALL: [SourceChoice; 4] = [
+        SourceChoice::Trigger,
+        SourceChoice::TestRun,
+        SourceChoice::ManualRun,
+        SourceChoice::Rerun,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceChoice::Trigger => "Trigger event",
+            SourceChoice::TestRun => "Manual run, test mode",
+            SourceChoice::ManualRun => "Manual run",
+            SourceChoice::Rerun => "Rerun of the selected",
+        }
+    }
 }
 
 /// What a click asks for; applied after the pass.
@@ -90,6 +163,9 @@ pub enum Command {
     BackToNow,
     SetAssumptions(Assumptions),
     SendSample(usize),
+    /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
+    SendToTarget(usize, bool),
+    RunLab(usize),
     OpenSample,
 }
 
@@ -99,6 +175,11 @@ enum Background {
         result: Result<SendOutcome, String>,
     },
     Picked(Box<Result<LoadedSample, String>>),
+    TargetSent {
+        name: String,
+        result: Result<Sent, NotSent>,
+    },
+    Lab(Result<Vec<LabRow>, String>),
     /// The dialog gave no file: cancelled, or no dialog could open (why).
     NotPicked {
         why: String,
@@ -133,6 +214,15 @@ pub struct App {
     ctx: egui::Context,
     /// The selected exchange's body, decoded once for display.
     inspected: Option<(ExchangeId, Arc<Inspected>)>,
+    target_form: TargetForm,
+    /// The form as a target, or what to fix; recomputed when the form changes.
+    target: Result<Target, String>,
+    source: SourceChoice,
+    skip_delays: bool,
+    /// The envelope lab: running, or its last results.
+    lab: Option<Result<Vec<LabRow>, String>>,
+    lab_running: bool,
+    show_lab: bool,
 }
 
 /// How long one frame may spend taking events in.
@@ -150,13 +240,28 @@ fn phase_color(p: &Phase) -> Color32 {
     }
 }
 
+/// Each finding: what is wrong, where (its JSON path, when the message does not start with
+/// it) and why it matters.
 fn finding_list(ui: &mut Ui, findings: &[Finding]) {
     for f in findings {
         let (icon, color) = match f.severity {
             Severity::Error => ("Error:", Color32::from_rgb(220, 70, 60)),
             Severity::Warning => ("Warning:", Color32::from_rgb(210, 160, 30)),
         };
-        ui.label(RichText::new(format!("{icon} {}", f.message)).color(color));
+        let text = match &f.field {
+            Some(field) if !f.message.starts_with(field.as_str()) => {
+                format!("{icon} {field}: {}", f.message)
+            }
+            _ => format!("{icon} {}", f.message),
+        };
+        ui.label(RichText::new(text).color(color));
+        if let Some(why) = crate::domain::why::why_it_matters(f.code) {
+            ui.label(
+                RichText::new(format!("Why it matters: {why}."))
+                    .small()
+                    .weak(),
+            );
+        }
     }
 }
 
@@ -193,7 +298,17 @@ impl App {
         let real_now = core.engine.real_now();
         let warp = core.engine.warp().factor();
         let assumptions = core.engine.assumptions();
+        let target_form = core.target_form.clone();
+        let target = target_form.target();
+        *core.target.write().unwrap_or_else(|e| e.into_inner()) = target.clone().ok();
         let mut app = App {
+            target_form,
+            target,
+            source: SourceChoice::Trigger,
+            skip_delays: false,
+            lab: None,
+            lab_running: false,
+            show_lab: false,
             assumptions,
             show_held: false,
             show_key: false,
@@ -270,8 +385,14 @@ impl App {
                 if !self.drafts.contains_key(&id) {
                     let schemas = self.schemas_for(&ex);
                     let method = ex.method.unwrap_or(Method::Invoke);
-                    self.drafts
-                        .insert(id, AnswerDraft::new(method, &schemas, self.now));
+                    let draft = match &ex.target_answer {
+                        // Forward mode paused: start from what the action said.
+                        Some(t) => {
+                            AnswerDraft::from_target(method, t.status, &t.body, &schemas, self.now)
+                        }
+                        None => AnswerDraft::new(method, &schemas, self.now),
+                    };
+                    self.drafts.insert(id, draft);
                 }
                 // A new arrival never takes the focus from an answer being written.
                 if self.selected.is_none() {
@@ -366,6 +487,60 @@ impl App {
                     }
                 },
                 Background::NotPicked { why, error } => self.status = Some((why, error)),
+                Background::TargetSent { name, result } => match result {
+                    Ok(sent) => {
+                        self.selected = Some(sent.id);
+                        let summary = self
+                            .core
+                            .engine
+                            .exchange(sent.id)
+                            .map(|ex| {
+                                let errors = ex
+                                    .findings
+                                    .iter()
+                                    .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
+                                    .filter(|f| f.severity == Severity::Error)
+                                    .count();
+                                let status = ex
+                                    .response
+                                    .as_ref()
+                                    .map_or("no answer".to_string(), |r| format!("HTTP {}", r.status));
+                                (
+                                    format!(
+                                        "\"{name}\" sent to your action (#{}): {status}, {}, {errors} {}",
+                                        sent.id,
+                                        ex.phase.label(),
+                                        plural(errors, "problem", "problems")
+                                    ),
+                                    errors > 0,
+                                )
+                            })
+                            .unwrap_or_else(|| (format!("\"{name}\" sent (#{})", sent.id), false));
+                        self.status = Some(summary);
+                    }
+                    Err(not) => {
+                        self.status = Some((format!("\"{name}\" {}", not.reason), true));
+                    }
+                },
+                Background::Lab(result) => {
+                    self.lab_running = false;
+                    self.status = Some(match &result {
+                        Ok(rows) => {
+                            let bad = rows.iter().filter(|r| !r.verdict.passed()).count();
+                            (
+                                format!(
+                                    "Envelope lab: {} of {} wrong envelopes refused",
+                                    rows.len() - bad,
+                                    rows.len()
+                                ),
+                                bad > 0,
+                            )
+                        }
+                        Err(e) => (format!("The envelope lab could not run: {e}"), true),
+                    });
+                    self.lab = Some(result);
+                    self.show_lab = true;
+                }
             }
         }
     }
@@ -433,6 +608,69 @@ impl App {
                         name: sample.name.clone(),
                         result,
                     });
+                    ctx.request_repaint();
+                });
+            }
+            Command::SendToTarget(i, anyway) => {
+                let Some(s) = self.core.samples.get(i).cloned() else {
+                    return;
+                };
+                let target = match &self.target {
+                    Ok(t) => t.clone(),
+                    Err(e) => {
+                        self.status = Some((format!("Not sent: {e}"), true));
+                        return;
+                    }
+                };
+                let source = match self.source_now() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.status = Some((format!("Not sent: {e}"), true));
+                        return;
+                    }
+                };
+                let (player, tx, ctx) = (
+                    self.core.player.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                self.status = Some((
+                    format!("Sending \"{}\" to {}…", s.sample.name, target.base),
+                    false,
+                ));
+                self.core.runtime.spawn(async move {
+                    let result = player.send(&target, &s, &source, anyway).await;
+                    let _ = tx.send(Background::TargetSent {
+                        name: s.sample.name.clone(),
+                        result,
+                    });
+                    ctx.request_repaint();
+                });
+            }
+            Command::RunLab(i) => {
+                let Some(s) = self.core.samples.get(i).cloned() else {
+                    return;
+                };
+                let Ok(target) = self.target.clone() else {
+                    return;
+                };
+                let (player, tx, ctx) = (
+                    self.core.player.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                self.lab_running = true;
+                self.show_lab = true;
+                self.status = Some((
+                    format!(
+                        "Envelope lab: sending 12 wrong envelopes to {}…",
+                        target.url(Method::Invoke)
+                    ),
+                    false,
+                ));
+                self.core.runtime.spawn(async move {
+                    let result = player.lab(&target, &s).await;
+                    let _ = tx.send(Background::Lab(result));
                     ctx.request_repaint();
                 });
             }
@@ -534,7 +772,192 @@ impl App {
         });
     }
 
+    /// The activation source a send starts with now; a rerun needs a selected invocation.
+    fn source_now(&self) -> Result<Source, String> {
+        Ok(match self.source {
+            SourceChoice::Trigger => Source::Trigger,
+            SourceChoice::TestRun => Source::Manual { test_mode: true },
+            SourceChoice::ManualRun => Source::Manual { test_mode: false },
+            SourceChoice::Rerun => {
+                let id = self
+                    .selected
+                    .ok_or("a rerun needs an earlier invocation: select one in the log")?;
+                let ex = self.log.get(id as usize - 1).ok_or("no such exchange")?;
+                let activation = ex
+                    .arrival
+                    .inspect()
+                    .request
+                    .and_then(|r| {
+                        r.pointer("/activationContext/activationId")
+                            .and_then(|a| a.as_str())
+                            .map(str::to_string)
+                    })
+                    .ok_or_else(|| {
+                        format!("#{id} has no activationId to rerun: select an Invoke")
+                    })?;
+                Source::Rerun {
+                    original_activation_id: activation,
+                    skip_delays: self.skip_delays,
+                }
+            }
+        })
+    }
+
+    /// "Your action": where the developer's provider listens, who Wix calls it for, how sends
+    /// start, and the envelope lab.
+    fn target_section(&mut self, ui: &mut Ui) {
+        let before = self.target_form.clone();
+        let f = &mut self.target_form;
+        // Open from the start when a target was given; otherwise one click away.
+        let open = !self.core.target_form.base.is_empty();
+        egui::CollapsingHeader::new(RichText::new("Your action").heading())
+            .id_salt("target")
+            .default_open(open)
+            .show(ui, |ui| {
+                let l = ui.label("Base URL");
+                ui.add(
+                    egui::TextEdit::singleline(&mut f.base)
+                        .hint_text("http://localhost:3000/wix/actions")
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id)
+                .on_hover_text("Methods are called at {base}/v1/invoke, /v1/validate-configuration, /v1/quota-info");
+                let l = ui.label("App ID");
+                ui.add(
+                    egui::TextEdit::singleline(&mut f.app_id)
+                        .hint_text("needed for signed requests")
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+                let l = ui.label("Instance ID");
+                ui.add(egui::TextEdit::singleline(&mut f.instance_id).desired_width(f32::INFINITY))
+                    .labelled_by(l.id);
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut f.jwt, false, "Plain JSON");
+                    ui.radio_value(&mut f.jwt, true, "Signed JWT");
+                });
+                egui::ComboBox::new("source", "Source")
+                    .selected_text(self.source.label())
+                    .show_ui(ui, |ui| {
+                        for s in SourceChoice::ALL {
+                            ui.selectable_value(&mut self.source, s, s.label());
+                        }
+                    });
+                if self.source == SourceChoice::Rerun {
+                    ui.checkbox(&mut self.skip_delays, "Skip delays");
+                }
+                match &self.target {
+                    Ok(t) => {
+                        ui.label(
+                            RichText::new(format!("Invoke: {}", t.url(Method::Invoke)))
+                                .small()
+                                .monospace(),
+                        );
+                    }
+                    Err(e) => {
+                        ui.label(RichText::new(e).small().color(Color32::from_rgb(230, 160, 40)));
+                    }
+                }
+                let lab_sample = self
+                    .core
+                    .samples
+                    .iter()
+                    .position(|s| s.sample.method == Method::Invoke);
+                let lab_ready = self.target.is_ok()
+                    && !f.app_id.trim().is_empty()
+                    && !self.lab_running;
+                let lab = ui
+                    .add_enabled(
+                        lab_ready && lab_sample.is_some(),
+                        egui::Button::new("Run envelope lab"),
+                    )
+                    .on_hover_text(
+                        "Send 12 deliberately wrong envelopes (expired, other key, alg none…) to your action's /v1/invoke: a correct action refuses every one with a 4xx",
+                    )
+                    .on_disabled_hover_text(
+                        "Needs your action's base URL and its app ID (the envelopes are addressed to it)",
+                    );
+                if lab.clicked()
+                    && let Some(i) = lab_sample
+                {
+                    self.commands.push(Command::RunLab(i));
+                }
+                if self.lab.is_some() && ui.button("Show lab results").clicked() {
+                    self.show_lab = true;
+                }
+            });
+        if self.target_form != before {
+            self.target = self.target_form.target();
+            *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = self.target.clone().ok();
+        }
+    }
+
+    /// The envelope lab's results: what a correct action does, and what this one did.
+    fn lab_window(&mut self, ui: &mut Ui) {
+        let mut open = true;
+        let mut select = None;
+        egui::Window::new("Envelope lab")
+            .open(&mut open)
+            .default_width(640.0)
+            .default_height(420.0)
+            .show(ui.ctx(), |ui| {
+                ui.label(
+                    "Each envelope is wrong on purpose. A correct action refuses every one (any 4xx), \
+                     as the SDK's AppStrategy does.",
+                );
+                match &self.lab {
+                    None if self.lab_running => {
+                        ui.spinner();
+                    }
+                    None => {}
+                    Some(Err(e)) => {
+                        ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
+                    }
+                    Some(Ok(rows)) => {
+                        if self.lab_running {
+                            ui.label(RichText::new("Running again…").weak());
+                        }
+                        egui::ScrollArea::vertical().show(ui, |ui| {
+                            egui::Grid::new("lab-rows")
+                                .striped(true)
+                                .num_columns(3)
+                                .show(ui, |ui| {
+                                    for r in rows {
+                                        let (mark, color) = match &r.verdict {
+                                            crate::domain::lab::LabVerdict::Refused(_) => {
+                                                ("refused", Color32::from_rgb(60, 170, 90))
+                                            }
+                                            crate::domain::lab::LabVerdict::Accepted(_) => {
+                                                ("ACCEPTED", Color32::from_rgb(220, 70, 60))
+                                            }
+                                            _ => ("wrong", Color32::from_rgb(230, 160, 40)),
+                                        };
+                                        if ui.link(format!("#{}", r.id)).clicked() {
+                                            select = Some(r.id);
+                                        }
+                                        ui.label(RichText::new(mark).strong().color(color));
+                                        ui.vertical(|ui| {
+                                            ui.label(RichText::new(r.probe.what).strong());
+                                            ui.label(
+                                                RichText::new(r.verdict.explain(&r.probe)).small(),
+                                            );
+                                        });
+                                        ui.end_row();
+                                    }
+                                });
+                        });
+                    }
+                }
+            });
+        if let Some(id) = select {
+            self.commands.push(Command::Select(id));
+        }
+        self.show_lab &= open;
+    }
+
     fn samples_panel(&mut self, ui: &mut Ui) {
+        self.target_section(ui);
+        ui.separator();
         ui.horizontal(|ui| {
             ui.heading("Samples");
             if ui.button("Open sample…").clicked() {
@@ -551,14 +974,28 @@ impl App {
                         ui.label(RichText::new(&s.sample.name).strong());
                         ui.label(RichText::new(&s.sample.description).small().weak());
                         let invalid = &s.params_findings;
-                        ui.horizontal(|ui| {
-                            let text = if invalid.is_empty() {
-                                "Send to inbox"
+                        let anyway = !invalid.is_empty();
+                        ui.horizontal_wrapped(|ui| {
+                            let (inbox, action) = if anyway {
+                                ("Send anyway to inbox", "Send anyway to your action")
                             } else {
-                                "Send anyway (invalid params)"
+                                ("Send to inbox", "Send to your action")
                             };
-                            if ui.button(text).clicked() {
+                            if ui.button(inbox).clicked() {
                                 self.commands.push(Command::SendSample(i));
+                            }
+                            let why = self.target.as_ref().err().cloned().unwrap_or_default();
+                            if ui
+                                .add_enabled(self.target.is_ok(), egui::Button::new(action))
+                                .on_hover_text(if anyway {
+                                    "Wix never sends params that fail the input schema: the exchange is marked"
+                                } else {
+                                    "Send it to your action as Wix would, from the chosen source"
+                                })
+                                .on_disabled_hover_text(why)
+                                .clicked()
+                            {
+                                self.commands.push(Command::SendToTarget(i, anyway));
                             }
                             ui.label(RichText::new(s.sample.method.label()).small().monospace());
                         });
@@ -605,6 +1042,22 @@ impl App {
                     ui.add(egui::TextEdit::singleline(&mut p.fail_code).desired_width(120.0))
                         .labelled_by(l.id);
                 });
+            }
+            if p.mode == Mode::Forward {
+                ui.horizontal(|ui| {
+                    ui.add_space(12.0);
+                    ui.checkbox(&mut p.pause, "Pause answers")
+                        .on_hover_text("Your action's answer waits in the composer, to read or edit, before it goes back to the caller");
+                });
+                if self.target.is_err() {
+                    ui.label(
+                        RichText::new(
+                            "  Set your action's base URL above: calls are relayed there",
+                        )
+                        .small()
+                        .color(Color32::from_rgb(230, 160, 40)),
+                    );
+                }
             }
             if p != policy {
                 self.commands.push(Command::SetPolicy(key.clone(), p));
@@ -862,6 +1315,13 @@ impl App {
                     .color(phase_color(&ex.phase)),
             );
         });
+        if let Some(tag) = &ex.tag {
+            ui.label(
+                RichText::new(tag)
+                    .strong()
+                    .color(Color32::from_rgb(230, 160, 40)),
+            );
+        }
         ui.label(
             RichText::new(format!(
                 "{} {} · {} · {}",
@@ -901,6 +1361,23 @@ impl App {
         egui::ScrollArea::vertical()
             .id_salt(("detail", id))
             .show(ui, |ui| {
+                if let Some(t) = &ex.target_answer {
+                    ui.label(
+                        RichText::new(format!("Your action answered HTTP {}", t.status)).strong(),
+                    );
+                    finding_list(ui, &t.findings);
+                    if t.findings.is_empty() {
+                        ui.label(
+                            RichText::new("Your action's answer meets the contract")
+                                .color(Color32::from_rgb(60, 170, 90)),
+                        );
+                    }
+                    if !ex.phase.is_held() {
+                        let base = ui.scope_id().with(("target-answer", id));
+                        json_tree(ui, base, "your action's answer", &t.body);
+                    }
+                    ui.separator();
+                }
                 if ex.phase.is_held() {
                     self.composer(ui, id);
                     ui.separator();
@@ -1043,6 +1520,14 @@ impl App {
                         let l = ui.label("applicationError.code");
                         ui.text_edit_singleline(&mut d.error_code).labelled_by(l.id);
                     });
+                }
+                AnswerKind::Raw => {
+                    ui.horizontal(|ui| {
+                        let l = ui.label("HTTP status");
+                        ui.add(egui::DragValue::new(&mut d.status).range(200..=599))
+                            .labelled_by(l.id);
+                    });
+                    code_editor(ui, "Answer body (JSON)", &mut d.body, 8);
                 }
             }
         } else {
@@ -1204,6 +1689,9 @@ impl eframe::App for App {
             .show(ui, |ui| self.detail(ui));
         if self.show_key {
             self.key_window(ui);
+        }
+        if self.show_lab {
+            self.lab_window(ui);
         }
         egui::CentralPanel::default().show(ui, |ui| {
             self.held_queue(ui);

@@ -14,14 +14,17 @@ pub enum AnswerKind {
     TimeoutLength,
     TimeoutDate,
     Error,
+    /// Any status and JSON body, as written: what a forwarded action answered, to edit.
+    Raw,
 }
 
 impl AnswerKind {
-    pub const ALL: [AnswerKind; 4] = [
+    pub const ALL: [AnswerKind; 5] = [
         AnswerKind::Immediate,
         AnswerKind::TimeoutLength,
         AnswerKind::TimeoutDate,
         AnswerKind::Error,
+        AnswerKind::Raw,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -29,6 +32,7 @@ impl AnswerKind {
             AnswerKind::TimeoutLength => "TIMEOUT_LENGTH",
             AnswerKind::TimeoutDate => "TIMEOUT_DATE",
             AnswerKind::Error => "Error",
+            AnswerKind::Raw => "Raw JSON",
         }
     }
 }
@@ -103,10 +107,31 @@ impl AnswerDraft {
         }
     }
 
+    /// Starts from what the developer's action answered (forward mode with pause): the status
+    /// and body as they came, to read or edit before they go back.
+    pub fn from_target(
+        method: Method,
+        status: u16,
+        body: &Value,
+        schemas: &ActionSchemas,
+        now: DateTime<Utc>,
+    ) -> AnswerDraft {
+        let mut d = AnswerDraft::new(method, schemas, now);
+        d.kind = AnswerKind::Raw;
+        d.status = status;
+        d.body = match body {
+            // A body that was not JSON is kept as a string: shown as it came.
+            Value::String(s) => s.clone(),
+            v => pretty(v),
+        };
+        d
+    }
+
     /// The reply this draft describes, or why it cannot be built (text that is not JSON).
     pub fn build(&self) -> Result<Reply, String> {
         let status = match (self.method, self.kind) {
             (Method::Invoke, AnswerKind::Error) => Some(self.error_status),
+            (Method::Invoke, AnswerKind::Raw) => Some(self.status),
             (Method::Invoke, _) => None,
             _ => Some(self.status),
         };
@@ -137,6 +162,11 @@ impl AnswerDraft {
                 self.error_status,
                 wire::application_error(&self.error_code, json!({})),
             ),
+            AnswerKind::Raw => {
+                let body: Value = serde_json::from_str(&self.body)
+                    .map_err(|e| format!("the answer is not JSON: {e}"))?;
+                Reply::json(self.status, body)
+            }
         })
     }
 

@@ -4,11 +4,12 @@ pub mod app;
 pub mod composer;
 pub mod json_tree;
 
-pub use app::{App, Core, RfdPicker, SamplePicker};
+pub use app::{App, Core, RfdPicker, SamplePicker, SourceChoice, TargetForm};
 
 use crate::cli::InboxArgs;
 use crate::domain::clock::SystemClock;
 use crate::engine::{Engine, Mode};
+use crate::play::{Forwarder, Player, Signer};
 use crate::server;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,11 +40,31 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     let inbox_url = format!("http://{}", handle.addr);
     println!("ActionBench inbox listening on {inbox_url}");
     // Made on first use; a refused key file (readable by others) is shown, not fatal.
-    let public_key = inbox
+    let key = inbox
         .key_dir()
-        .and_then(|dir| crate::keys::load_or_create(&dir))
-        .map(|k| k.public_pem);
+        .and_then(|dir| crate::keys::load_or_create(&dir));
+    let public_key = key
+        .as_ref()
+        .map(|k| k.public_pem.clone())
+        .map_err(Clone::clone);
+    let signer = key
+        .ok()
+        .and_then(|k| Signer::from_key(&k).ok())
+        .map(Arc::new);
+    let player = Player::new(engine.clone(), signer);
+    let target = Arc::new(std::sync::RwLock::new(None));
+    engine.set_relay(Some(Arc::new(Forwarder::new(
+        player.clone(),
+        target.clone(),
+    ))));
     let core = Core {
+        player,
+        target,
+        target_form: TargetForm::new(
+            inbox.target.as_deref(),
+            inbox.app_id.as_deref(),
+            inbox.instance_id.as_deref(),
+        ),
         public_key,
         engine,
         runtime: rt.handle().clone(),

@@ -346,3 +346,59 @@ pub fn envelope_catalogue(now: DateTime<Utc>) -> Vec<EnvelopeCase> {
         ),
     ]
 }
+
+/// What a recording provider received: path, content type and body, byte for byte.
+pub type Received = Arc<std::sync::Mutex<Vec<(String, String, bytes::Bytes)>>>;
+
+/// A provider on a free loopback port that answers every call `status` + `answer` and records
+/// what it received; its base URL (under `/wix/actions`) and the record.
+pub fn recording_provider(
+    rt: &tokio::runtime::Runtime,
+    status: u16,
+    answer: Value,
+) -> (String, Received) {
+    use axum::extract::State;
+    let received: Received = Arc::default();
+    let state = (received.clone(), status, answer);
+    async fn handle(
+        State((rec, status, answer)): State<(Received, u16, Value)>,
+        uri: axum::http::Uri,
+        headers: axum::http::HeaderMap,
+        body: bytes::Bytes,
+    ) -> (axum::http::StatusCode, axum::Json<Value>) {
+        let ct = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        rec.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((uri.path().to_string(), ct, body));
+        (
+            axum::http::StatusCode::from_u16(status).expect("status"),
+            axum::Json(answer),
+        )
+    }
+    let base = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = axum::Router::new().fallback(handle).with_state(state);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/wix/actions")
+    });
+    (base, received)
+}
+
+/// Polls `done` every 10 ms for up to 10 s; fails with `what` if it never holds.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "gave up after 10 s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
