@@ -289,6 +289,14 @@ impl Exchange {
 
     /// The method's name; the HTTP method and path too when they are not what Wix sends.
     pub fn method_label(&self) -> String {
+        let label = self.plain_method_label();
+        match (&self.tag, self.direction) {
+            (Some(t), Direction::Inbound) => format!("{label} ({t})"),
+            _ => label,
+        }
+    }
+
+    fn plain_method_label(&self) -> String {
         match self.method {
             Some(m) if self.direction == Direction::Outbound => match &self.tag {
                 Some(t) => format!("» {} ({t})", m.label()),

@@ -152,6 +152,7 @@ impl Engine {
                 st.pending.insert(id, tx);
                 let ex = &mut st.exchanges[index(id)];
                 ex.phase = Phase::Forwarding;
+                ex.tag = Some("forwarded".into());
                 ex.note(sim, "forward mode: relayed to your action");
                 let method = ex.method.unwrap_or(Method::Invoke);
                 let body = ex.arrival.body.clone();

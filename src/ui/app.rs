@@ -7,8 +7,9 @@ use super::json_tree::json_tree;
 use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
+use crate::domain::envelope::EnvelopeKind;
 use crate::domain::envelope::Inspected;
-use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase};
+use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase};
 use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
 use crate::domain::wire::{CompletionReport, Method};
@@ -917,7 +918,9 @@ impl App {
                         if self.lab_running {
                             ui.label(RichText::new("Running again…").weak());
                         }
-                        egui::ScrollArea::vertical().show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .auto_shrink([false, true])
+                            .show(ui, |ui| {
                             egui::Grid::new("lab-rows")
                                 .striped(true)
                                 .num_columns(3)
@@ -1278,7 +1281,13 @@ impl App {
                         );
                     });
                     row.col(|ui| {
-                        let label = ui.label(ex.envelope.map(|e| e.short_label()).unwrap_or("—"));
+                        let text = match (ex.direction, ex.envelope) {
+                            // Calls ActionBench made: how they were sent, not verified.
+                            (Direction::Outbound, Some(EnvelopeKind::PlainEnvelope)) => "JSON sent",
+                            (Direction::Outbound, Some(_)) => "JWT sent",
+                            (_, e) => e.map(|e| e.short_label()).unwrap_or("—"),
+                        };
+                        let label = ui.label(text);
                         if let Some(e) = ex.envelope {
                             label.on_hover_text(e.label());
                         }
@@ -1393,6 +1402,11 @@ impl App {
                     );
                 }
                 ui.separator();
+                // A call to your action: what it answered matters most, so it comes first.
+                if ex.direction == Direction::Outbound {
+                    response_block(ui, ui.scope_id().with(("tree", id)), &ex);
+                    ui.separator();
+                }
                 if !ex.findings.is_empty() {
                     ui.label(RichText::new("About the request").strong());
                     finding_list(ui, &ex.findings);
@@ -1439,20 +1453,8 @@ impl App {
                 if let Some(c) = &parts.jwt_claims {
                     json_tree(ui, base, "JWT claims", c);
                 }
-                if let Some(r) = &ex.response {
-                    ui.separator();
-                    let by = match r.by {
-                        AnsweredBy::Developer => "crafted in the window",
-                        AnsweredBy::Auto => "saved answer",
-                        AnsweredBy::FailPolicy => "fail mode",
-                        AnsweredBy::Fallback => "fallback after the hold deadline",
-                        AnsweredBy::Workbench => "refused by the workbench",
-                        AnsweredBy::Shutdown => "the workbench closed",
-                        AnsweredBy::Target => "your action",
-                    };
-                    ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
-                    finding_list(ui, &r.findings);
-                    json_tree(ui, base, "response body", &r.body);
+                if ex.direction == Direction::Inbound {
+                    response_block(ui, base, &ex);
                 }
                 ui.separator();
                 egui::CollapsingHeader::new("Raw request")
@@ -1613,6 +1615,29 @@ impl App {
             .weak(),
         );
     }
+}
+
+/// The answer that went back: who gave it, its findings (what, where, why) and its body.
+fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
+    let Some(r) = &ex.response else {
+        return;
+    };
+    ui.separator();
+    let by = match r.by {
+        AnsweredBy::Developer => "crafted in the window",
+        AnsweredBy::Auto => "saved answer",
+        AnsweredBy::FailPolicy => "fail mode",
+        AnsweredBy::Fallback => "fallback after the hold deadline",
+        AnsweredBy::Workbench => "refused by the workbench",
+        AnsweredBy::Shutdown => "the workbench closed",
+        AnsweredBy::Target => "your action",
+    };
+    ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
+    finding_list(ui, &r.findings);
+    if r.findings.is_empty() && r.by == AnsweredBy::Target && ex.target_answer.is_none() {
+        ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
+    }
+    json_tree(ui, base, "response body", &r.body);
 }
 
 fn clip(s: &str, max: usize) -> String {
