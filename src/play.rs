@@ -4,7 +4,7 @@
 //! judged there. The window and `check` use the same [`Player`]; no egui or axum here.
 
 use crate::caller::{self, Failure};
-use crate::domain::contract::{Finding, Severity};
+use crate::domain::contract::Finding;
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::ExchangeId;
 use crate::domain::lab::{self, LabKeys, LabVerdict, Probe};
@@ -316,11 +316,6 @@ impl Player {
     }
 }
 
-/// Errors among `findings`, for "did it pass".
-pub fn has_errors(findings: &[Finding]) -> bool {
-    findings.iter().any(|f| f.severity == Severity::Error)
-}
-
 /// Forward mode's relay: the inbox's calls go, byte for byte, to the target set now (the window
 /// changes it while running).
 pub struct Forwarder {
@@ -353,7 +348,7 @@ impl crate::engine::Relay for Forwarder {
                     "(no target)".to_string(),
                     TargetAnswer::Failed {
                         code: "no-target",
-                        reason: "forward mode is on, but no target is set: give your action's base URL in the window or with --target".into(),
+                        reason: crate::engine::NO_TARGET.into(),
                     },
                 );
             };

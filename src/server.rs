@@ -2,7 +2,7 @@
 //! engine decide, and turns the engine's reply back into a response. No egui here.
 
 use crate::engine::{
-    Body as InBody, Engine, Incoming, Intake, MAX_BODY_BYTES, Reply, TargetAnswer,
+    Body as InBody, Engine, Incoming, Intake, MAX_BODY_BYTES, NO_TARGET, Reply, TargetAnswer,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -111,7 +111,7 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
                     "(no target)",
                     TargetAnswer::Failed {
                         code: "no-target",
-                        reason: "forward mode is on, but no target is set: give your action's base URL in the window or with --target".into(),
+                        reason: NO_TARGET.into(),
                     },
                 ),
             }

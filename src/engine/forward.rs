@@ -5,6 +5,9 @@
 
 use super::*;
 
+/// Why a forwarded call got no answer when no target is set.
+pub const NO_TARGET: &str = "forward mode is on, but no target is set: give your action's base URL in the window or with --target";
+
 impl Engine {
     /// Where forward mode relays calls, if anywhere yet.
     pub fn relay(&self) -> Option<Arc<dyn Relay>> {

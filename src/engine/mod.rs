@@ -27,6 +27,7 @@ mod tokens;
 pub use answers::check_answer;
 pub use config::{ActionSchemas, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
 pub use events::{Event, EventKind, Subscription};
+pub use forward::NO_TARGET;
 pub use http::{Body, Incoming, Intake, Relay, Reply};
 pub use outbound::{Outbound, TargetAnswer};
 
