@@ -1,8 +1,9 @@
 //! The HTTP side: axum in front of the engine. It turns requests into plain data, lets the
 //! engine decide, and turns the engine's reply back into a response. No egui here.
 
+use crate::domain::wire::Method;
 use crate::engine::{
-    Body as InBody, Engine, Incoming, Intake, MAX_BODY_BYTES, NO_TARGET, Reply, TargetAnswer,
+    Engine, Incoming, Intake, MAX_BODY_BYTES, NO_TARGET, Refused, Reply, TargetAnswer,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -70,20 +71,23 @@ async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let body = match declared {
-        Some(n) if n > MAX_BODY_BYTES as u64 => InBody::TooLarge { declared: Some(n) },
+        Some(n) if n > MAX_BODY_BYTES as u64 => ReadBody::TooLarge { declared: Some(n) },
         _ => match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
             // Copied: the log keeps the body, and a slice would pin hyper's whole read buffer.
-            Ok(b) => InBody::Read(axum::body::Bytes::copy_from_slice(&b)),
-            Err(e) if is_length_limit(&e) => InBody::TooLarge { declared },
-            Err(e) => InBody::Unreadable(e.to_string()),
+            Ok(b) => ReadBody::Read(axum::body::Bytes::copy_from_slice(&b)),
+            Err(e) if is_length_limit(&e) => ReadBody::TooLarge { declared },
+            Err(e) => ReadBody::Unreadable(e.to_string()),
         },
     };
-    let incoming = Incoming {
-        http_method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
+    let incoming = match route(
+        parts.method.as_str(),
+        parts.uri.path(),
         headers,
         authorized,
         body,
+    ) {
+        Ok(incoming) => incoming,
+        Err(refused) => return engine.refused(*refused).into_response(),
     };
     match engine.intake(incoming) {
         Intake::Now(reply) => reply.into_response(),
@@ -139,6 +143,91 @@ async fn wait_for(engine: Arc<Engine>, id: u64, reply: oneshot::Receiver<Reply>)
         )
         .into_response(),
     }
+}
+
+/// The body as the server read it.
+#[derive(Clone, Debug)]
+pub enum ReadBody {
+    Read(bytes::Bytes),
+    TooLarge { declared: Option<u64> },
+    Unreadable(String),
+}
+
+/// The HTTP decisions made before the engine judges a call: which method the path reaches
+/// (under any prefix, as the SDK dispatches), that it is a POST, and that its body was read.
+/// A refusal names the problem (404, 405 with `Allow`, 413, 400) and is still logged.
+pub fn route(
+    http_method: &str,
+    path: &str,
+    headers: String,
+    authorized: bool,
+    body: ReadBody,
+) -> Result<Incoming, Box<Refused>> {
+    let refuse = |reply: Reply, body: bytes::Bytes, unread: Option<String>| {
+        Box::new(Refused {
+            http_method: http_method.to_string(),
+            path: path.to_string(),
+            headers: headers.clone(),
+            body,
+            unread,
+            reply,
+        })
+    };
+    // A body that was not read: why, for the log, and the reply that says so.
+    let (body, unread) = match body {
+        ReadBody::Read(b) => (b, None),
+        ReadBody::TooLarge { declared } => {
+            let why = match declared {
+                Some(n) => format!("(not read: {n} bytes, over the {MAX_BODY_BYTES}-byte limit)"),
+                None => format!("(not read: over the {MAX_BODY_BYTES}-byte limit)"),
+            };
+            let reply = Reply::error(
+                413,
+                "BODY_TOO_LARGE",
+                &format!("the body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit"),
+            );
+            (bytes::Bytes::new(), Some((why, reply)))
+        }
+        ReadBody::Unreadable(e) => {
+            let reply = Reply::error(
+                400,
+                "BODY_UNREADABLE",
+                &format!("the body could not be read: {e}"),
+            );
+            (
+                bytes::Bytes::new(),
+                Some((format!("(not read: {e})"), reply)),
+            )
+        }
+    };
+    let why = unread.as_ref().map(|(w, _)| w.clone());
+    let Some(method) = Method::from_path(path) else {
+        let known: Vec<String> = Method::ALL
+            .iter()
+            .map(|m| format!("POST {}", m.path()))
+            .collect();
+        let msg = format!(
+            "no route for {http_method} {path}: the workbench serves {} (under any prefix, as a provider's baseUri puts them)",
+            known.join(", ")
+        );
+        return Err(refuse(Reply::error(404, "UNKNOWN_ROUTE", &msg), body, why));
+    };
+    if !http_method.eq_ignore_ascii_case("POST") {
+        let msg = format!("{http_method} is not allowed on {path}: use POST");
+        let mut r = Reply::error(405, "METHOD_NOT_ALLOWED", &msg);
+        r.headers.push(("allow".into(), "POST".into()));
+        return Err(refuse(r, body, why));
+    }
+    if let Some((why, reply)) = unread {
+        return Err(refuse(reply, body, Some(why)));
+    }
+    Ok(Incoming {
+        method,
+        path: path.to_string(),
+        headers,
+        authorized,
+        body,
+    })
 }
 
 fn is_length_limit(e: &axum::Error) -> bool {

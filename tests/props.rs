@@ -11,7 +11,7 @@ mod common;
 
 use actionbench::domain::envelope::{self, MAX_JSON_DEPTH};
 use actionbench::domain::quick::quick_invoke;
-use actionbench::engine::{Engine, Incoming, Intake, Mode};
+use actionbench::engine::{Engine, Intake, Mode};
 use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -281,7 +281,22 @@ fn last(engine: &Engine) -> actionbench::domain::invocation::Exchange {
 }
 
 fn reply(engine: &Engine, path: &str, body: &[u8]) -> Result<(u16, Value), TestCaseError> {
-    match engine.intake(Incoming::post(path, body.to_vec())) {
+    // Routed as the server routes; refusals logged as the server logs them.
+    let routed = actionbench::server::route(
+        "POST",
+        path,
+        String::new(),
+        false,
+        actionbench::server::ReadBody::Read(body.to_vec().into()),
+    );
+    let incoming = match routed {
+        Ok(i) => i,
+        Err(refused) => {
+            let r = engine.refused(*refused);
+            return Ok((r.status, (*r.body).clone()));
+        }
+    };
+    match engine.intake(incoming) {
         Intake::Now(r) => Ok((r.status, (*r.body).clone())),
         Intake::Held { .. } | Intake::Forward { .. } => {
             Err(TestCaseError::fail("auto mode held a call"))

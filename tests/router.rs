@@ -519,10 +519,9 @@ fn intake_never_panics_on_odd_bytes() {
             .to_vec(),
     ];
     for body in odd {
-        match engine.intake(actionbench::engine::Incoming::post(
-            "/v1/invoke",
-            body.clone(),
-        )) {
+        let incoming =
+            actionbench::engine::Incoming::post("/v1/invoke", body.clone()).expect("a route");
+        match engine.intake(incoming) {
             Intake::Now(r) => assert!(
                 r.status == 200 || r.status == 400 || r.status == 401,
                 "{}: {}",
@@ -627,7 +626,7 @@ fn a_reader_that_falls_behind_is_told_to_resync() {
     let sub = engine.subscribe(2, None);
     for i in 0..3 {
         let body = invoke_request("send-email", &format!("t-{i}")).to_string();
-        engine.intake(actionbench::engine::Incoming::post("/v1/invoke", body));
+        engine.intake(actionbench::engine::Incoming::post("/v1/invoke", body).expect("a route"));
     }
     assert!(sub.take_lagged(), "six events into a queue of two");
     assert!(!sub.take_lagged(), "the flag is taken once");

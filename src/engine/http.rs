@@ -57,36 +57,43 @@ impl Reply {
     }
 }
 
-/// The body as the server read it.
-#[derive(Clone, Debug)]
-pub enum Body {
-    Read(bytes::Bytes),
-    TooLarge { declared: Option<u64> },
-    Unreadable(String),
-}
-
-/// An HTTP request, as plain data.
+/// A routed request, as plain data: the server found its method from the path, checked it is
+/// a POST and read its body.
 #[derive(Clone, Debug)]
 pub struct Incoming {
-    pub http_method: String,
+    pub method: Method,
+    /// The full path, as it came (a provider's baseUri may prefix the method's path).
     pub path: String,
     /// The request headers, one `name: value` line each, as the log shows them.
     pub headers: String,
     /// Whether an `Authorization` header came (the completion API wants the app's token).
     pub authorized: bool,
-    pub body: Body,
+    pub body: bytes::Bytes,
 }
 
 impl Incoming {
-    pub fn post(path: &str, body: impl Into<bytes::Bytes>) -> Incoming {
-        Incoming {
-            http_method: "POST".into(),
+    /// A POST to `path` with `body`; `None` when no method ends `path`.
+    pub fn post(path: &str, body: impl Into<bytes::Bytes>) -> Option<Incoming> {
+        Some(Incoming {
+            method: Method::from_path(path)?,
             path: path.into(),
             headers: String::new(),
             authorized: false,
-            body: Body::Read(body.into()),
-        }
+            body: body.into(),
+        })
     }
+}
+
+/// A request the server refused before routing it, to be logged: its reply says why.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    pub http_method: String,
+    pub path: String,
+    pub headers: String,
+    pub body: bytes::Bytes,
+    /// Why the body was not read, when it was not.
+    pub unread: Option<String>,
+    pub reply: Reply,
 }
 
 /// What the server does with a call: answer now, or wait for the answer.

@@ -26,64 +26,34 @@ pub(super) enum Decided<'b> {
 }
 
 impl Engine {
-    /// Takes one HTTP request: logs it, and answers it now or holds it. The request is decoded
-    /// and judged before the log's lock is taken, so calls are processed in parallel.
+    /// Takes one routed request: logs it, and answers it now or holds it. The request is
+    /// decoded and judged before the log's lock is taken, so calls are processed in parallel.
+    /// Requests the server refused before routing them go to [`Engine::refused`] instead.
     pub fn intake(&self, incoming: Incoming) -> Intake {
         let real = self.clock.now();
         let sim = self.now();
-        let method = Method::from_path(&incoming.path);
-        let (body, unread) = match &incoming.body {
-            Body::Read(b) => (b.clone(), None),
-            Body::TooLarge { declared: Some(n) } => (
-                bytes::Bytes::new(),
-                Some(format!(
-                    "(not read: {n} bytes, over the {MAX_BODY_BYTES}-byte limit)"
-                )),
-            ),
-            Body::TooLarge { declared: None } => (
-                bytes::Bytes::new(),
-                Some(format!("(not read: over the {MAX_BODY_BYTES}-byte limit)")),
-            ),
-            Body::Unreadable(e) => (bytes::Bytes::new(), Some(format!("(not read: {e})"))),
-        };
-        let mut ex = Exchange {
-            id: 0,
-            direction: Direction::Inbound,
-            at: sim,
-            http_method: incoming.http_method.clone(),
-            path: incoming.path.clone(),
+        let Incoming {
             method,
-            action_key: None,
-            envelope: None,
-            invocation_token: None,
-            arrival: Arc::default(),
-            findings: vec![],
-            phase: Phase::Received,
-            response: None,
-            timeline: vec![],
-            tag: None,
-            target_answer: None,
-        };
-        let arrived: Cow<'static, str> = match method {
-            Some(m) if is_post(&incoming) && incoming.path == m.path() => m.arrived_note().into(),
-            _ => format!("{} {} arrived", incoming.http_method, incoming.path).into(),
+            path,
+            headers,
+            authorized,
+            body,
+        } = incoming;
+        let mut ex = self.arriving(&path, Some(method), sim);
+        let arrived: Cow<'static, str> = if path == method.path() {
+            method.arrived_note().into()
+        } else {
+            format!("POST {path} arrived").into()
         };
         ex.note(sim, arrived);
         let arrival = Arrival {
-            headers: incoming.headers.clone(),
-            body,
-            unread,
+            headers,
+            body: body.clone(),
+            unread: None,
         };
-        let plan = match (
-            self.check_transport(&incoming, method),
-            method,
-            &incoming.body,
-        ) {
-            (Some(refusal), _, _) => Plan::Refuse(refusal),
-            (None, Some(Method::CompletionReport), Body::Read(body)) => Plan::Report(body),
-            (None, Some(m), Body::Read(body)) => self.plan_plugin(m, body, &mut ex, real, sim),
-            // check_transport refuses every other case.
-            (None, _, _) => Plan::Refuse(Reply::error(500, "INTERNAL", "unrouted request")),
+        let plan = match method {
+            Method::CompletionReport => Plan::Report(&body),
+            m => self.plan_plugin(m, &body, &mut ex, real, sim),
         };
         ex.arrival = Arc::new(arrival);
         // The exchange as it arrived, for subscribers, before an answer is written into it.
@@ -129,8 +99,7 @@ impl Engine {
         match plan {
             Decided::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
             Decided::Report(body) => {
-                let auth = incoming.authorized;
-                Intake::Now(self.intake_report(&mut st, id, body, auth, sim))
+                Intake::Now(self.intake_report(&mut st, id, body, authorized, sim))
             }
             Decided::Answered(reply) => {
                 Engine::emit(&mut st, kind, id);
@@ -154,64 +123,63 @@ impl Engine {
                 ex.phase = Phase::Forwarding;
                 ex.tag = Some("forwarded".into());
                 ex.note(sim, "forward mode: relayed to your action");
-                let method = ex.method.unwrap_or(Method::Invoke);
-                let body = ex.arrival.body.clone();
-                Engine::emit(&mut st, EventKind::Forwarding, id);
-                let content_type = header_value(&incoming.headers, "content-type")
+                let content_type = header_value(&ex.arrival.headers, "content-type")
                     .unwrap_or("application/json")
                     .to_string();
+                Engine::emit(&mut st, EventKind::Forwarding, id);
                 Intake::Forward {
                     id,
                     reply: rx,
                     method,
                     content_type,
-                    body,
+                    body: body.clone(),
                 }
             }
         }
     }
 
-    /// Route, HTTP method and body problems, as the error reply to send.
-    pub(super) fn check_transport(
-        &self,
-        incoming: &Incoming,
-        method: Option<Method>,
-    ) -> Option<Reply> {
-        let Some(_) = method else {
-            let known: Vec<String> = Method::ALL
-                .iter()
-                .map(|m| format!("POST {}", m.path()))
-                .collect();
-            let msg = format!(
-                "no route for {} {}: the workbench serves {} (under any prefix, as a provider's baseUri puts them)",
-                incoming.http_method,
-                incoming.path,
-                known.join(", ")
-            );
-            return Some(Reply::error(404, "UNKNOWN_ROUTE", &msg));
-        };
-        if !incoming.http_method.eq_ignore_ascii_case("POST") {
-            let msg = format!(
-                "{} is not allowed on {}: use POST",
-                incoming.http_method, incoming.path
-            );
-            let mut r = Reply::error(405, "METHOD_NOT_ALLOWED", &msg);
-            r.headers.push(("allow".into(), "POST".into()));
-            return Some(r);
+    /// A fresh inbound exchange for a request to `path`.
+    fn arriving(&self, path: &str, method: Option<Method>, sim: DateTime<Utc>) -> Exchange {
+        Exchange {
+            id: 0,
+            direction: Direction::Inbound,
+            at: sim,
+            http_method: "POST".into(),
+            path: path.to_string(),
+            method,
+            action_key: None,
+            envelope: None,
+            invocation_token: None,
+            arrival: Arc::default(),
+            findings: vec![],
+            phase: Phase::Received,
+            response: None,
+            timeline: vec![],
+            tag: None,
+            target_answer: None,
         }
-        match &incoming.body {
-            Body::Read(_) => None,
-            Body::TooLarge { .. } => Some(Reply::error(
-                413,
-                "BODY_TOO_LARGE",
-                &format!("the body is over the {MAX_BODY_BYTES}-byte (1 MiB) limit"),
-            )),
-            Body::Unreadable(e) => Some(Reply::error(
-                400,
-                "BODY_UNREADABLE",
-                &format!("the body could not be read: {e}"),
-            )),
+    }
+
+    /// Logs a request the server refused before the engine could judge it (no route, not a
+    /// POST, a body too large or unreadable), flagged, and returns the server's reply.
+    pub fn refused(&self, r: Refused) -> Reply {
+        let sim = self.now();
+        let mut ex = self.arriving(&r.path, Method::from_path(&r.path), sim);
+        ex.http_method = r.http_method.clone();
+        ex.note(sim, format!("{} {} arrived", r.http_method, r.path));
+        ex.arrival = Arc::new(Arrival {
+            headers: r.headers,
+            body: r.body,
+            unread: r.unread,
+        });
+        let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
+        let mut st = self.lock();
+        let (id, _) = Engine::append(&mut st, ex, false, sim);
+        if let Some(mut arrived) = arrived {
+            arrived.id = id;
+            Engine::send(&mut st, EventKind::Arrived, &arrived);
         }
+        self.reject(&mut st, id, r.reply, sim)
     }
 
     pub(super) fn reject(

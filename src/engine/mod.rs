@@ -28,7 +28,7 @@ pub use answers::check_answer;
 pub use config::{ActionSchemas, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
 pub use events::{Event, EventKind, Subscription};
 pub use forward::NO_TARGET;
-pub use http::{Body, Incoming, Intake, Relay, Reply};
+pub use http::{Incoming, Intake, Refused, Relay, Reply};
 pub use outbound::{Outbound, TargetAnswer};
 
 use answers::*;
@@ -88,10 +88,6 @@ pub struct Engine {
     config: EngineConfig,
     /// Where forward mode relays calls.
     relay: RwLock<Option<Arc<dyn Relay>>>,
-}
-
-fn is_post(incoming: &Incoming) -> bool {
-    incoming.http_method.eq_ignore_ascii_case("POST")
 }
 
 impl Engine {
