@@ -67,7 +67,8 @@ pub struct KeyArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The automatic answer: immediate, timeout:MINUTES or error:STATUS.
+    /// The automatic answer: immediate, timeout:MINUTES, error:STATUS, or forward (relay every
+    /// call to --target and return its checked answer).
     #[arg(long, default_value = "immediate", value_parser = parse_answer)]
     pub answer: AutoAnswer,
 }
@@ -133,12 +134,15 @@ pub enum AutoAnswer {
     Immediate,
     Timeout(i64),
     Error(u16),
+    /// Relay every call to --target (forward mode).
+    Forward,
 }
 
 pub fn parse_answer(s: &str) -> Result<AutoAnswer, String> {
-    let bad = || format!("{s:?}: expected immediate, timeout:MINUTES or error:STATUS");
+    let bad = || format!("{s:?}: expected immediate, timeout:MINUTES, error:STATUS or forward");
     match s.split_once(':') {
         None if s == "immediate" => Ok(AutoAnswer::Immediate),
+        None if s == "forward" => Ok(AutoAnswer::Forward),
         Some(("timeout", m)) => {
             let m: i64 = m.parse().map_err(|_| bad())?;
             if !(1..=1440).contains(&m) {
@@ -247,6 +251,7 @@ impl AutoAnswer {
                 config.default_mode = Mode::Fail;
                 config.default_fail_status = *st;
             }
+            AutoAnswer::Forward => config.default_mode = Mode::Forward,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! `actionbench serve`: the same engine and server as the window, printing one JSON line per
 //! event on stdout.
 
-use crate::cli::{InboxArgs, ServeArgs};
+use crate::cli::{AutoAnswer, InboxArgs, ServeArgs};
 use crate::domain::clock::SystemClock;
 use crate::domain::invocation::{Exchange, Phase};
 use crate::engine::{Engine, Event, Mode};
+use crate::play::{Forwarder, Player, Target};
 use crate::server;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -42,6 +43,10 @@ pub fn event_line(e: &Event) -> Value {
         Phase::Completed { result } => line["result"] = result.clone(),
         _ => {}
     }
+    if let Some(t) = &ex.target_answer {
+        // Forward mode: what the developer's action said (status is what the caller got).
+        line["targetStatus"] = json!(t.status);
+    }
     if let Some(t) = &ex.invocation_token {
         line["invocationToken"] = json!(t);
     }
@@ -63,6 +68,25 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
         .map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
+    if serve.answer == AutoAnswer::Forward {
+        let base = inbox
+            .target
+            .as_deref()
+            .ok_or("--answer forward needs --target URL: where to relay the calls")?;
+        let target = Target::new(
+            base,
+            inbox.app_id.as_deref(),
+            inbox.instance_id.as_deref(),
+            false,
+            crate::caller::DEFAULT_TIMEOUT,
+        )
+        .map_err(|e| format!("--target: {e}"))?;
+        let player = Player::new(engine.clone(), None);
+        engine.set_relay(Some(Arc::new(Forwarder::new(
+            player,
+            Arc::new(std::sync::RwLock::new(Some(target))),
+        ))));
+    }
     let (samples, errors) = inbox.load_samples();
     for e in &errors {
         eprintln!("sample skipped: {e}");

@@ -226,6 +226,51 @@ fn serve_prints_one_json_line_per_event() {
     assert_eq!(failed["errorDescription"], "bounced");
 }
 
+#[test]
+fn serve_forwards_every_call_to_the_target() {
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let answer = json!({"invokeTimeoutType": "IMMEDIATE", "result": {"messageId": "relayed"}});
+    let (base, received) = recording_provider(&rt, 200, answer.clone());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args([
+            "serve", "--port", "0", "--answer", "forward", "--target", &base,
+        ])
+        .arg("--samples")
+        .arg(root().join("samples"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let guard = KillOnDrop(&mut child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let listening = next_line(&mut lines, |v| v["event"] == "listening");
+    let url = listening["url"].as_str().expect("url").to_string();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let body = invoke_request("send-email", "tok-f").to_string();
+    let res = client
+        .post(format!("{url}/v1/invoke"))
+        .body(body.clone())
+        .send()
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.json::<Value>().expect("json"), answer);
+    let answered = next_line(&mut lines, |v| v["event"] == "answered");
+    assert_eq!(
+        (
+            answered["answeredBy"].clone(),
+            answered["targetStatus"].clone()
+        ),
+        (json!("target"), json!(200))
+    );
+    let got = received.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].2, body.as_bytes(), "relayed byte for byte");
+}
+
 struct KillOnDrop<'a>(&'a mut std::process::Child);
 
 impl Drop for KillOnDrop<'_> {
