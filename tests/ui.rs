@@ -272,6 +272,10 @@ fn reporting_completion_in_the_window_moves_the_timeline() {
     h.get_by_label("Success result (JSON)")
         .set_text_value_accesskit(r#"{"decision": "APPROVED", "decidedBy": "maria"}"#);
     h.run();
+    // The completion API's URL is there to copy for the action's own code.
+    h.get_by_label("Copy URL").click();
+    h.run();
+    h.get_by_label_contains("Copied http://127.0.0.1:");
     h.get_by_label("Report success").click();
     h.run();
     assert_eq!(

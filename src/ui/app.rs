@@ -12,7 +12,7 @@ use crate::domain::envelope::Inspected;
 use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase};
 use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
-use crate::domain::wire::{CompletionReport, Method};
+use crate::domain::wire::{COMPLETION_REPORT_PATH, CompletionReport, Method};
 use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
 use crate::play::{LabRow, NotSent, Player, Sent, Target};
 use crate::sender::{SendOutcome, send_sample};
@@ -1606,14 +1606,22 @@ impl App {
         if ui.button("Report failure").clicked() {
             self.commands.push(Command::Report(id, d.failure(&token)));
         }
-        ui.label(
-            RichText::new(format!(
-                "Or from your code: POST {}/automations_runtime/v1/report-action-invocation-completed",
-                self.core.inbox_url
-            ))
-            .small()
-            .weak(),
-        );
+        let url = format!("{}{COMPLETION_REPORT_PATH}", self.core.inbox_url);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!("Or from your code: POST {url}"))
+                    .small()
+                    .weak(),
+            );
+            if ui
+                .small_button("Copy URL")
+                .on_hover_text("The completion API's URL, for your action's report")
+                .clicked()
+            {
+                ui.ctx().copy_text(url.clone());
+                self.status = Some((format!("Copied {url}"), false));
+            }
+        });
     }
 }
 
