@@ -30,6 +30,35 @@ pub enum Command {
     Key(KeyArgs),
     /// Play Wix against your action: send samples, check every answer, exit 0/1/2.
     Check(CheckArgs),
+    /// Flows: run a whole automation step by step.
+    #[command(subcommand)]
+    Flow(FlowCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FlowCommand {
+    /// Run a flow without a window: one line per step event; exit 0 when every step ended as
+    /// the flow expects, 1 otherwise, 2 when it could not run.
+    Run(FlowRunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FlowRunArgs {
+    /// The flow file.
+    #[arg(value_name = "FLOW")]
+    pub flow: PathBuf,
+    /// Send signed JWTs to --target (RS256, ActionBench's key); needs --app-id.
+    #[arg(long)]
+    pub jwt: bool,
+    /// Simulated time runs this many times faster (waits and delays).
+    #[arg(long, default_value_t = 1)]
+    pub warp: u32,
+    /// Seconds a call to --target may take.
+    #[arg(long, default_value_t = crate::caller::DEFAULT_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+    /// Write a JUnit XML report here, one test case per action step.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -103,6 +132,12 @@ pub struct InboxArgs {
     /// Folder of ActionBench's own signing key [default: the platform's config folder].
     #[arg(long, global = true, value_name = "DIR")]
     pub key_dir: Option<PathBuf>,
+    /// Open the window straight in presenter mode with this flow.
+    #[arg(long, value_name = "FLOW")]
+    pub present: Option<PathBuf>,
+    /// Folder of flow files for the window's Flows panel [samples/flows].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub flows: Option<PathBuf>,
     /// Seconds a held caller waits before the fallback answer goes.
     #[arg(long, default_value_t = 25, global = true)]
     pub hold_seconds: u32,
@@ -205,6 +240,13 @@ impl InboxArgs {
 
     pub fn load_samples(&self) -> (Vec<LoadedSample>, Vec<String>) {
         LoadedSample::load_dir(&self.samples_dir())
+    }
+
+    /// The flows folder: the flag, else `flows/` inside the samples folder.
+    pub fn flows_dir(&self) -> PathBuf {
+        self.flows
+            .clone()
+            .unwrap_or_else(|| self.samples_dir().join("flows"))
     }
 
     /// The signing key's folder: `--key-dir`, else the platform's config folder.

@@ -10,6 +10,8 @@ pub mod check;
 pub mod cli;
 pub mod domain;
 pub mod engine;
+pub mod flow_run;
+pub mod flows;
 pub mod headless;
 pub mod keys;
 pub mod play;

@@ -22,6 +22,9 @@ fn main() -> ExitCode {
         Some(Command::Check(check)) => {
             return ExitCode::from(actionbench::check::run(&cli.inbox, check));
         }
+        Some(Command::Flow(actionbench::cli::FlowCommand::Run(args))) => {
+            return ExitCode::from(actionbench::flow_run::run(&cli.inbox, args));
+        }
         None => actionbench::ui::run(&cli.inbox),
     };
     match result {

@@ -171,13 +171,59 @@ impl Player {
         let method = sample.sample.method;
         let ids = Ids::fresh();
         let envelope = outbound::wix_envelope(&sample.sample, source, &ids, &target.app);
+        let token = (method == Method::Invoke).then(|| ids.invocation_token.clone());
+        let action_key = sample.sample.action_key().map(str::to_string);
+        let tag = (!tags.is_empty()).then(|| tags.join(", "));
+        self.send_envelope(target, method, &envelope, action_key, token, findings, tag)
+            .await
+    }
+
+    /// Sends an Invoke whose request a flow built (its `activationContext` included) to the
+    /// target, as Wix would; logged with `tag`.
+    pub async fn send_invoke(
+        &self,
+        target: &Target,
+        request: serde_json::Value,
+        ids: &Ids,
+        findings: Vec<Finding>,
+        tag: Option<String>,
+    ) -> Result<Sent, NotSent> {
+        let action_key = request
+            .get("actionKey")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
+        let envelope = outbound::envelope_for(request, ids, &target.app);
+        let token = Some(ids.invocation_token.clone());
+        self.send_envelope(
+            target,
+            Method::Invoke,
+            &envelope,
+            action_key,
+            token,
+            findings,
+            tag,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_envelope(
+        &self,
+        target: &Target,
+        method: Method,
+        envelope: &serde_json::Value,
+        action_key: Option<String>,
+        invocation_token: Option<String>,
+        findings: Vec<Finding>,
+        tag: Option<String>,
+    ) -> Result<Sent, NotSent> {
         let (body, content_type, kind) = if target.jwt {
             let signer = self.signer().map_err(|reason| NotSent {
                 reason,
                 findings: vec![],
             })?;
             let token = outbound::sign(
-                &envelope,
+                envelope,
                 &target.app.app_id,
                 &signer.key,
                 self.engine.real_now(),
@@ -204,10 +250,10 @@ impl Player {
             envelope: kind,
             headers: format!("content-type: {content_type}\nuser-agent: Wix\n"),
             body: body.clone().into(),
-            action_key: sample.sample.action_key().map(str::to_string),
-            invocation_token: (method == Method::Invoke).then(|| ids.invocation_token.clone()),
+            action_key,
+            invocation_token,
             findings,
-            tag: (!tags.is_empty()).then(|| tags.join(", ")),
+            tag,
             lab: None,
             sent_at: self.engine.now(),
         };

@@ -107,6 +107,27 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
+/// A duration as one says it to an audience: "1 day", "3 hours 20 minutes", "45 seconds".
+pub fn spoken_duration(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let units = [
+        (s / 86_400, "day"),
+        ((s / 3600) % 24, "hour"),
+        ((s / 60) % 60, "minute"),
+    ];
+    let parts: Vec<String> = units
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .take(2)
+        .map(|(n, u)| format!("{n} {u}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if parts.is_empty() {
+        format!("{s} second{}", if s == 1 { "" } else { "s" })
+    } else {
+        parts.join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +171,11 @@ mod tests {
         assert_eq!(human_duration(Duration::minutes(62)), "1 h 02 min 00 s");
         assert_eq!(human_duration(Duration::hours(25)), "1 d 01 h 00 min");
         assert_eq!(human_duration(Duration::seconds(-5)), "-5 s");
+        assert_eq!(spoken_duration(Duration::days(1)), "1 day");
+        assert_eq!(
+            spoken_duration(Duration::minutes(200)),
+            "3 hours 20 minutes"
+        );
+        assert_eq!(spoken_duration(Duration::seconds(45)), "45 seconds");
     }
 }

@@ -5,6 +5,7 @@ pub mod assumptions;
 pub mod clock;
 pub mod contract;
 pub mod envelope;
+pub mod flow;
 pub mod invocation;
 pub mod lab;
 pub mod outbound;

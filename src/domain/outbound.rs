@@ -23,7 +23,7 @@ pub enum Source {
 }
 
 impl Source {
-    fn info(&self) -> Value {
+    pub fn info(&self) -> Value {
         match self {
             Source::Trigger => json!({ "activationInitiationSource": "TRIGGER_PROVIDER_EVENT" }),
             Source::Manual { test_mode } => json!({
@@ -100,6 +100,20 @@ pub fn wix_envelope(sample: &Sample, source: &Source, ids: &Ids, app: &App) -> V
     metadata["instanceId"] = json!(app.instance_id);
     metadata["appExtensionType"] = json!(APP_EXTENSION_TYPE);
     json!({ "request": request, "metadata": metadata })
+}
+
+/// `{request, metadata}` for a request built elsewhere (a flow's step, whose
+/// `activationContext` the run made): metadata with the app's instance, a fresh request ID and
+/// the action provider's extension type.
+pub fn envelope_for(request: Value, ids: &Ids, app: &App) -> Value {
+    json!({
+        "request": request,
+        "metadata": {
+            "requestId": ids.request_id,
+            "instanceId": app.instance_id,
+            "appExtensionType": APP_EXTENSION_TYPE,
+        }
+    })
 }
 
 /// How long a signed request stays valid, as Wix's tokens do (`exp` − `iat`).

@@ -59,6 +59,7 @@ impl Engine {
         if let Phase::Waiting { deadline } = phase {
             st.waiting.insert((deadline, id));
         }
+        st.fallbacks.remove(&id);
         if let Some(tx) = st.pending.remove(&id) {
             // The caller may have gone; its drop guard records that.
             let _ = tx.send(reply.clone());

@@ -26,6 +26,7 @@ impl Engine {
     pub fn caller_gone(&self, id: ExchangeId) {
         let sim = self.now();
         let mut st = self.lock();
+        st.fallbacks.remove(&id);
         if st.pending.remove(&id).is_some() {
             if let Some(ex) = st.exchanges.get_mut(index(id)) {
                 ex.phase = Phase::CallerGone;
@@ -54,7 +55,10 @@ impl Engine {
             let reply = match &ex.target_answer {
                 Some(t) => Reply::json(t.status, t.body.clone()),
                 None => {
-                    let policy = self.policy_arc(&key);
+                    let policy = match st.fallbacks.get(&id) {
+                        Some(p) => p.clone(),
+                        None => self.policy_arc(&key),
+                    };
                     Reply::json(200, auto_body(method, &policy, sim))
                 }
             };

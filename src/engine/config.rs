@@ -55,6 +55,15 @@ impl Policy {
     }
 }
 
+/// How one call the workbench makes to itself is answered (a flow's step), instead of its key's
+/// policy: its own policy, a tag for the log, and how long a hold lasts.
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    pub policy: Option<Arc<Policy>>,
+    pub tag: Option<String>,
+    pub hold_for: Option<Duration>,
+}
+
 /// What the engine starts with.
 #[derive(Clone)]
 pub struct EngineConfig {
@@ -135,6 +144,13 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Sets the schemas of `action_key` (a flow's step), replacing any a sample gave.
+    pub fn set_schemas(&self, action_key: &str, schemas: ActionSchemas) {
+        self.keys_mut()
+            .schemas
+            .insert(action_key.to_string(), schemas);
     }
 
     pub fn schemas(&self, action_key: &str) -> ActionSchemas {

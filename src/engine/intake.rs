@@ -30,6 +30,13 @@ impl Engine {
     /// decoded and judged before the log's lock is taken, so calls are processed in parallel.
     /// Requests the server refused before routing them go to [`Engine::refused`] instead.
     pub fn intake(&self, incoming: Incoming) -> Intake {
+        self.intake_as(incoming, &CallOptions::default()).1
+    }
+
+    /// [`Engine::intake`] for a call the workbench makes to itself (a flow's step): answered
+    /// by `options.policy` rather than the key's, tagged, and held as long as it says. Returns
+    /// the exchange's id too.
+    pub fn intake_as(&self, incoming: Incoming, options: &CallOptions) -> (ExchangeId, Intake) {
         let real = self.clock.now();
         let sim = self.now();
         let Incoming {
@@ -53,8 +60,9 @@ impl Engine {
         };
         let plan = match method {
             Method::CompletionReport => Plan::Report(&body),
-            m => self.plan_plugin(m, &body, &mut ex, real, sim),
+            m => self.plan_plugin(m, &body, &mut ex, real, sim, options.policy.as_ref()),
         };
+        ex.tag.clone_from(&options.tag);
         ex.arrival = Arc::new(arrival);
         // The exchange as it arrived, for subscribers, before an answer is written into it.
         let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
@@ -96,7 +104,7 @@ impl Engine {
             arrived.id = id;
             Engine::send(&mut st, EventKind::Arrived, &arrived);
         }
-        match plan {
+        let intake = match plan {
             Decided::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
             Decided::Report(body) => {
                 Intake::Now(self.intake_report(&mut st, id, body, authorized, sim))
@@ -110,9 +118,12 @@ impl Engine {
                 st.pending.insert(id, tx);
                 let ex = &mut st.exchanges[index(id)];
                 ex.phase = Phase::Held {
-                    hold_until: real + self.config.hold_for,
+                    hold_until: real + options.hold_for.unwrap_or(self.config.hold_for),
                 };
                 ex.note(sim, "held: waiting for the developer's answer");
+                if let Some(p) = &options.policy {
+                    st.fallbacks.insert(id, p.clone());
+                }
                 Engine::emit(&mut st, EventKind::Held, id);
                 Intake::Held { id, reply: rx }
             }
@@ -135,7 +146,8 @@ impl Engine {
                     body: body.clone(),
                 }
             }
-        }
+        };
+        (id, intake)
     }
 
     /// A fresh inbound exchange for a request to `path`.
@@ -217,6 +229,7 @@ impl Engine {
         ex: &mut Exchange,
         real: DateTime<Utc>,
         sim: DateTime<Utc>,
+        policy: Option<&Arc<Policy>>,
     ) -> Plan<'b> {
         if method == Method::Invoke
             && self.config.quick_path
@@ -243,6 +256,7 @@ impl Engine {
                 q.invocation_token.as_deref(),
                 ex,
                 sim,
+                policy,
             );
         }
         let mut decoded = match envelope::decode(body, &self.config.jwt, real) {
@@ -273,9 +287,9 @@ impl Engine {
             let token = request
                 .pointer("/activationContext/invocationToken")
                 .and_then(Value::as_str);
-            return self.plan_invoke_tail(key, request.get("actionParams"), token, ex, sim);
+            return self.plan_invoke_tail(key, request.get("actionParams"), token, ex, sim, policy);
         }
-        self.plan_answer(method, key, ex, sim)
+        self.plan_answer(method, key, ex, sim, policy)
     }
 
     /// Records how the body arrived, with a warning where the SDK would refuse it.
@@ -302,6 +316,7 @@ impl Engine {
         token: Option<&str>,
         ex: &mut Exchange,
         sim: DateTime<Utc>,
+        policy: Option<&Arc<Policy>>,
     ) -> Plan<'b> {
         if let Some(params) = params {
             let keys = self.keys();
@@ -317,7 +332,7 @@ impl Engine {
                 "activationContext.invocationToken is missing: a timeout answer could not be completed",
             )),
         }
-        self.plan_answer(Method::Invoke, key, ex, sim)
+        self.plan_answer(Method::Invoke, key, ex, sim, policy)
     }
 
     /// The answer the key's policy gives, judged; or a hold.
@@ -327,8 +342,9 @@ impl Engine {
         key: String,
         ex: &mut Exchange,
         sim: DateTime<Utc>,
+        policy: Option<&Arc<Policy>>,
     ) -> Plan<'b> {
-        let policy = self.policy_arc(&key);
+        let policy = policy.cloned().unwrap_or_else(|| self.policy_arc(&key));
         ex.action_key = Some(key);
         let (reply, by) = match policy.mode {
             Mode::Hold => return Plan::Hold,

@@ -25,7 +25,7 @@ mod request;
 mod tokens;
 
 pub use answers::check_answer;
-pub use config::{ActionSchemas, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
+pub use config::{ActionSchemas, CallOptions, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
 pub use events::{Event, EventKind, Subscription};
 pub use forward::NO_TARGET;
 pub use http::{Incoming, Intake, Refused, Relay, Reply};
@@ -65,6 +65,9 @@ struct State {
     /// The invocations that carried each token (one, unless a caller reused it).
     tokens: HashMap<String, TokenUses>,
     waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
+    /// Held calls answered by their own policy (a flow's step): the fallback when the hold
+    /// runs out.
+    fallbacks: HashMap<ExchangeId, Arc<Policy>>,
     subscribers: Vec<Subscriber>,
 }
 

@@ -1,0 +1,174 @@
+//! `actionbench flow run FLOW`: a flow without a window. Workbench-answered steps use their saved
+//! answers and scripted completions; `--target` sends every action step to that provider
+//! instead (its completion reports go to the completion API served on `--port`). One line per
+//! step event; exit 0 when every step ended as the flow expects, 1 otherwise, 2 when it could
+//! not run.
+
+use crate::check::{COULD_NOT_RUN, FAILED, PASSED};
+use crate::cli::{FlowRunArgs, InboxArgs};
+use crate::domain::clock::SystemClock;
+use crate::domain::flow::{FlowEventKind, LoadedFlow, Step};
+use crate::domain::wire::COMPLETION_REPORT_PATH;
+use crate::engine::{Engine, Mode};
+use crate::flows::{self, RunOptions};
+use crate::play::{Player, Signer, Target};
+use crate::server;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(inbox: &InboxArgs, args: &FlowRunArgs) -> u8 {
+    match run_inner(inbox, args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("actionbench flow run: {e}");
+            COULD_NOT_RUN
+        }
+    }
+}
+
+fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
+    let flow = LoadedFlow::load(&args.flow)?;
+    if args.jwt && inbox.app_id.is_none() {
+        return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
+    }
+    let target = match &inbox.target {
+        Some(base) => Some(
+            Target::new(
+                base,
+                inbox.app_id.as_deref(),
+                inbox.instance_id.as_deref(),
+                args.jwt,
+                Duration::from_secs_f64(args.timeout.max(0.1)),
+            )
+            .map_err(|e| format!("--target: {e}"))?,
+        ),
+        None => None,
+    };
+    let signer = if args.jwt {
+        let key = crate::keys::load_or_create(&inbox.key_dir()?)?;
+        Some(Arc::new(Signer::from_key(&key)?))
+    } else {
+        None
+    };
+    let engine = Engine::new(inbox.engine_config(Mode::Auto)?, Arc::new(SystemClock));
+    engine.set_warp(args.warp.max(1));
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
+        .map_err(|e| e.to_string())?;
+    let handle = rt
+        .block_on(server::start(engine.clone(), addr))
+        .map_err(|e| e.to_string())?;
+    let f = &flow.flow;
+    println!(
+        "flow {:?}: {} step(s), {}{}; completion API: http://{}{COMPLETION_REPORT_PATH}",
+        f.name,
+        f.steps.len(),
+        match &target {
+            Some(t) => format!("action steps sent to {}", t.base),
+            None => "answered by the workbench".into(),
+        },
+        if args.warp > 1 {
+            format!(", time ×{}", args.warp)
+        } else {
+            String::new()
+        },
+        handle.addr
+    );
+    let player = Player::new(engine.clone(), signer);
+    let run = flows::start(
+        rt.handle(),
+        engine.clone(),
+        player,
+        flow.clone(),
+        RunOptions {
+            all_to: target,
+            ..RunOptions::default()
+        },
+    );
+    let name_of = |i: usize| match f.steps.get(i) {
+        Some(Step::Action(a)) => a.name.clone(),
+        Some(Step::Delay(d)) => d.name.clone().unwrap_or_else(|| "Delay".into()),
+        None => String::new(),
+    };
+    loop {
+        match run.events.recv_timeout(Duration::from_millis(200)) {
+            Ok(ev) => {
+                let step = ev.step.map_or("flow".to_string(), |i| {
+                    format!("step {} {}", i + 1, name_of(i))
+                });
+                let detail = match &ev.kind {
+                    FlowEventKind::Failed { reason } => format!(" [{reason}]"),
+                    FlowEventKind::Completed { result } => format!(" [result {result}]"),
+                    _ => String::new(),
+                };
+                println!(
+                    "{} {step}: {}{detail}",
+                    ev.at.format("%Y-%m-%d %H:%M:%S"),
+                    ev.caption
+                );
+                if matches!(ev.kind, FlowEventKind::Finished { .. }) {
+                    break;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if !run.is_done() => {}
+            Err(_) => break,
+        }
+    }
+    let state = run.snapshot();
+    let verdict = state.verdict();
+    let mut failed = 0;
+    for (i, expect, end, ok) in &verdict {
+        let ended = end.as_ref().map_or("did not end", |e| e.label());
+        let rec = &state.steps[*i];
+        println!(
+            "{} step {} {}: expected {}, {ended}{}",
+            if *ok { "PASS" } else { "FAIL" },
+            i + 1,
+            name_of(*i),
+            expect.label(),
+            rec.exchange.map_or(String::new(), |id| format!(" (#{id})")),
+        );
+        for m in &rec.missing {
+            println!("     missing: {{{{{m}}}}} had no value");
+        }
+        for p in &rec.problems {
+            println!("     {}", p.message);
+        }
+        failed += usize::from(!ok);
+    }
+    println!("{} passed, {failed} failed", verdict.len() - failed);
+    if let Some(path) = &args.junit {
+        write_junit(path, &state, &name_of)?;
+    }
+    rt.block_on(handle.stop(Duration::from_secs(2)));
+    Ok(if failed == 0 { PASSED } else { FAILED })
+}
+
+fn write_junit(
+    path: &std::path::Path,
+    run: &crate::domain::flow::FlowRun,
+    name_of: &dyn Fn(usize) -> String,
+) -> Result<(), String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new(format!("flow {}", run.name()));
+    for (i, expect, end, ok) in run.verdict() {
+        let ended = end.as_ref().map_or("did not end", |e| e.label());
+        let status = if ok {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!("expected {}, {ended}", expect.label()));
+            s
+        };
+        let mut case = TestCase::new(format!("step {} {}", i + 1, name_of(i)), status);
+        case.set_classname(run.name());
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("actionbench");
+    report.add_test_suite(suite);
+    let xml = report
+        .to_string()
+        .map_err(|e| format!("cannot write JUnit XML: {e}"))?;
+    std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
+}

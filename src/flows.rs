@@ -1,0 +1,495 @@
+//! Running a flow: one activation, step by step, through the same engine as everything else.
+//! A step the workbench answers is a call the workbench makes to itself (`Engine::intake_as`,
+//! with the step's saved answer, or held for the presenter); a step the developer's action
+//! answers goes out through the [`Player`]. Either way the invocation lives in the engine's log,
+//! waits by token, and is completed by a report or timed out by the (warpable) clock. The run
+//! watches it there and tells what happens as [`FlowEvent`]s, with captions.
+
+use crate::domain::flow::{
+    self, AnsweredBy, FlowEventKind, FlowRun, LoadedFlow, Step, StepEnd, StepStatus,
+};
+use crate::domain::invocation::{ExchangeId, Phase};
+use crate::domain::outbound::{self, App, Ids};
+use crate::domain::wire::CompletionReport;
+use crate::engine::{CallOptions, Engine, Incoming, Mode, Policy};
+use crate::play::{Player, Target};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Something that happened in a run, with its caption.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowEvent {
+    /// Simulated time.
+    pub at: DateTime<Utc>,
+    /// The step (index in the flow), or None for the run itself.
+    pub step: Option<usize>,
+    pub kind: FlowEventKind,
+    pub caption: String,
+}
+
+/// How a run is driven.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Every action step goes to this target instead (`flow run --target`).
+    pub all_to: Option<Target>,
+    /// Where steps answered by "target" go.
+    pub target: Option<Target>,
+    /// Wait for [`RunHandle::advance`] before each step (presenter mode).
+    pub step_by_step: bool,
+    /// Called after each event (the window repaints).
+    pub wake: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// A run in progress: its events, its state, and how to advance or stop it.
+pub struct RunHandle {
+    pub events: Receiver<FlowEvent>,
+    pub state: Arc<Mutex<FlowRun>>,
+    advance: Arc<tokio::sync::Notify>,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+}
+
+impl RunHandle {
+    /// Lets a step-by-step run take its next step.
+    pub fn advance(&self) {
+        self.advance.notify_one();
+    }
+
+    /// Stops the run at its next look (a step already asked stays in the log as it is).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.advance.notify_one();
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    /// The run's state now (a copy).
+    pub fn snapshot(&self) -> FlowRun {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// How often a run looks at the engine for its step's phase (real time).
+const POLL: Duration = Duration::from_millis(40);
+
+/// Starts `flow` on `rt` as a new activation.
+pub fn start(
+    rt: &tokio::runtime::Handle,
+    engine: Arc<Engine>,
+    player: Player,
+    flow: LoadedFlow,
+    options: RunOptions,
+) -> RunHandle {
+    let (tx, rx) = channel();
+    // The engine judges each step's answers and reports against the step's own schemas.
+    for (step, schemas) in flow.flow.steps.iter().zip(&flow.schemas) {
+        if let (Step::Action(a), Some(s)) = (step, schemas) {
+            engine.set_schemas(
+                &a.action_key,
+                crate::engine::ActionSchemas {
+                    input: s.input.clone(),
+                    output: s.output.clone(),
+                    example_answer: s.example_answer.clone(),
+                },
+            );
+        }
+    }
+    let run = FlowRun::new(flow, uuid::Uuid::new_v4().to_string());
+    let state = Arc::new(Mutex::new(run));
+    let advance = Arc::new(tokio::sync::Notify::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let runner = Runner {
+        engine,
+        player,
+        options,
+        state: state.clone(),
+        tx,
+        advance: advance.clone(),
+        stop: stop.clone(),
+    };
+    let finished = done.clone();
+    rt.spawn(async move {
+        runner.run().await;
+        finished.store(true, Ordering::Release);
+        if let Some(w) = &runner.options.wake {
+            w();
+        }
+    });
+    RunHandle {
+        events: rx,
+        state,
+        advance,
+        stop,
+        done,
+    }
+}
+
+struct Runner {
+    engine: Arc<Engine>,
+    player: Player,
+    options: RunOptions,
+    state: Arc<Mutex<FlowRun>>,
+    tx: Sender<FlowEvent>,
+    advance: Arc<tokio::sync::Notify>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Runner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FlowRun> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    fn emit(&self, step: Option<usize>, kind: FlowEventKind) {
+        let caption = flow::caption(&self.lock().flow.flow, step, &kind);
+        let _ = self.tx.send(FlowEvent {
+            at: self.engine.now(),
+            step,
+            kind,
+            caption,
+        });
+        if let Some(w) = &self.options.wake {
+            w();
+        }
+    }
+
+    fn end(&self, i: usize, end: StepEnd) {
+        let kind = match &end {
+            StepEnd::Answered { .. } => FlowEventKind::Answered,
+            StepEnd::Completed { result } => FlowEventKind::Completed {
+                result: result.clone(),
+            },
+            StepEnd::ReportedFailure { description } => FlowEventKind::ReportedFailure {
+                description: description.clone(),
+            },
+            StepEnd::Failed { reason } => FlowEventKind::Failed {
+                reason: reason.clone(),
+            },
+            StepEnd::TimedOut => FlowEventKind::TimedOut,
+            StepEnd::Waited { skipped: true } => FlowEventKind::DelaySkipped,
+            StepEnd::Waited { skipped: false } => FlowEventKind::DelayDone,
+        };
+        self.lock().end_step(i, end);
+        self.emit(Some(i), kind);
+    }
+
+    fn set_status(&self, i: usize, status: StepStatus) {
+        if let Some(rec) = self.lock().steps.get_mut(i) {
+            rec.status = status;
+        }
+    }
+
+    async fn run(&self) {
+        self.emit(None, FlowEventKind::Started);
+        let steps = self.lock().flow.flow.steps.clone();
+        for (i, step) in steps.iter().enumerate() {
+            if self.options.step_by_step {
+                self.advance.notified().await;
+            }
+            if self.stopped() {
+                return;
+            }
+            match step {
+                Step::Delay(d) => self.delay(i, &d.duration).await,
+                Step::Action(a) => self.action(i, a.answered_by).await,
+            }
+            if self.stopped() {
+                return;
+            }
+        }
+        let passed = self.lock().passed();
+        self.emit(None, FlowEventKind::Finished { passed });
+    }
+
+    async fn delay(&self, i: usize, duration: &str) {
+        let d = flow::parse_duration(duration).unwrap_or_else(|_| chrono::Duration::zero());
+        if self.lock().skip_delays {
+            self.end(i, StepEnd::Waited { skipped: true });
+            return;
+        }
+        let until = self.engine.now() + d;
+        self.set_status(i, StepStatus::Delaying { until });
+        self.emit(Some(i), FlowEventKind::DelayStarted { until });
+        while self.engine.now() < until {
+            if self.stopped() {
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        self.end(i, StepEnd::Waited { skipped: false });
+    }
+
+    async fn action(&self, i: usize, answered_by: AnsweredBy) {
+        let ids = {
+            let run = self.lock();
+            Ids {
+                activation_id: run.activation_id.clone(),
+                ..Ids::fresh()
+            }
+        };
+        let (request, findings, flow_name, total, saved, fail, app_id) = {
+            let mut run = self.lock();
+            let request = run.invoke_request(i, &ids);
+            let rec = &mut run.steps[i];
+            rec.status = StepStatus::Running;
+            rec.started = Some(self.engine.now());
+            (
+                request,
+                rec.problems.clone(),
+                run.name().to_string(),
+                run.flow.flow.steps.len(),
+                run.flow.saved_answer(i),
+                match run.flow.flow.steps.get(i) {
+                    Some(Step::Action(a)) => a.fail.clone(),
+                    _ => None,
+                },
+                run.flow.flow.trigger.app_id.clone(),
+            )
+        };
+        let Some(request) = request else {
+            return;
+        };
+        self.emit(Some(i), FlowEventKind::Asked);
+        let tag = Some(format!("flow: {flow_name} · step {}/{total}", i + 1));
+        let to_target = self.options.all_to.is_some() || answered_by == AnsweredBy::Target;
+        let id: ExchangeId = if to_target {
+            let Some(target) = self
+                .options
+                .all_to
+                .as_ref()
+                .or(self.options.target.as_ref())
+            else {
+                self.end(
+                    i,
+                    StepEnd::Failed {
+                        reason: "this step is answered by your action, and no target is set".into(),
+                    },
+                );
+                return;
+            };
+            match self
+                .player
+                .send_invoke(target, request, &ids, findings, tag)
+                .await
+            {
+                Ok(sent) => sent.id,
+                Err(not) => {
+                    self.end(i, StepEnd::Failed { reason: not.reason });
+                    return;
+                }
+            }
+        } else {
+            let app = App {
+                app_id: app_id.clone(),
+                instance_id: "00000000-0000-4000-8000-00000000f10a".into(),
+            };
+            let body = outbound::envelope_for(request, &ids, &app).to_string();
+            let Some(incoming) = Incoming::post("/v1/invoke", body) else {
+                return;
+            };
+            let presenter = answered_by == AnsweredBy::Presenter;
+            let mode = match (&fail, presenter) {
+                (_, true) => Mode::Hold,
+                (Some(_), false) => Mode::Fail,
+                (None, false) => Mode::Auto,
+            };
+            let mut policy = Policy::new(mode, saved);
+            if let Some(f) = fail {
+                policy.fail_status = f.status;
+                policy.fail_code = f.code;
+            }
+            let options = CallOptions {
+                policy: Some(Arc::new(policy)),
+                tag,
+                // The presenter takes the time the audience needs.
+                hold_for: presenter.then(|| chrono::Duration::hours(24)),
+            };
+            let (id, _) = self.engine.intake_as(incoming, &options);
+            if presenter {
+                self.emit(Some(i), FlowEventKind::YourTurn);
+            }
+            id
+        };
+        if let Some(rec) = self.lock().steps.get_mut(i) {
+            rec.exchange = Some(id);
+        }
+        self.watch(i, id, to_target).await;
+    }
+
+    /// Follows step `i`'s invocation in the engine until it ends; plays its scripted
+    /// completion when the workbench answered it.
+    async fn watch(&self, i: usize, id: ExchangeId, to_target: bool) {
+        let completion = match self.lock().flow.flow.steps.get(i) {
+            Some(Step::Action(a)) if !to_target => a.completion.clone(),
+            _ => None,
+        };
+        let mut waiting_since = None;
+        let mut report_at: Option<DateTime<Utc>> = None;
+        loop {
+            if self.stopped() {
+                return;
+            }
+            let Some(ex) = self.engine.exchange(id) else {
+                self.end(
+                    i,
+                    StepEnd::Failed {
+                        reason: "the invocation is not in the log".into(),
+                    },
+                );
+                return;
+            };
+            let result_of = |ex: &crate::domain::invocation::Exchange| {
+                ex.response
+                    .as_ref()
+                    .and_then(|r| r.body.get("result").cloned())
+                    .unwrap_or_else(|| json!({}))
+            };
+            match &ex.phase {
+                Phase::Received | Phase::Held { .. } | Phase::Forwarding => {}
+                Phase::Answered => {
+                    self.end(
+                        i,
+                        StepEnd::Answered {
+                            result: result_of(&ex),
+                        },
+                    );
+                    return;
+                }
+                Phase::Waiting { deadline } => {
+                    let now = self.engine.now();
+                    if waiting_since.is_none() {
+                        let answered = ex.response.as_ref().map_or(now, |r| r.at);
+                        waiting_since = Some(answered);
+                        self.set_status(
+                            i,
+                            StepStatus::Waiting {
+                                deadline: *deadline,
+                            },
+                        );
+                        self.emit(
+                            Some(i),
+                            FlowEventKind::Waiting {
+                                deadline: *deadline,
+                                wait: *deadline - answered,
+                            },
+                        );
+                        report_at = completion.as_ref().filter(|c| !c.times_out).map(|c| {
+                            answered
+                                + c.after
+                                    .as_deref()
+                                    .and_then(|a| flow::parse_duration(a).ok())
+                                    .unwrap_or_else(chrono::Duration::zero)
+                        });
+                    }
+                    if let (Some(at), Some(c)) = (report_at, &completion)
+                        && now >= at
+                    {
+                        report_at = None;
+                        let token = ex.invocation_token.clone().unwrap_or_default();
+                        let report = match &c.failure {
+                            Some(why) => CompletionReport::failure(&token, why),
+                            None => CompletionReport::success(
+                                &token,
+                                c.result.clone().unwrap_or_else(|| json!({})),
+                            ),
+                        };
+                        // Refused only when the deadline passed first: the tick times it out.
+                        let _ = self.engine.report_completion(id, &report);
+                    }
+                }
+                Phase::Completed { result } => {
+                    self.end(
+                        i,
+                        StepEnd::Completed {
+                            result: result.clone(),
+                        },
+                    );
+                    return;
+                }
+                Phase::ReportedFailure { description } => {
+                    self.end(
+                        i,
+                        StepEnd::ReportedFailure {
+                            description: description.clone(),
+                        },
+                    );
+                    return;
+                }
+                Phase::TimedOut { .. } => {
+                    self.end(i, StepEnd::TimedOut);
+                    return;
+                }
+                Phase::Failed { reason } => {
+                    self.end(
+                        i,
+                        StepEnd::Failed {
+                            reason: reason.clone(),
+                        },
+                    );
+                    return;
+                }
+                Phase::Rejected { message, .. } => {
+                    self.end(
+                        i,
+                        StepEnd::Failed {
+                            reason: message.clone(),
+                        },
+                    );
+                    return;
+                }
+                other => {
+                    self.end(
+                        i,
+                        StepEnd::Failed {
+                            reason: format!("the call ended {}", other.label()),
+                        },
+                    );
+                    return;
+                }
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// A step's output as a few friendly key/value pairs (for cards): scalars as text, nested
+/// values summarised.
+pub fn cards(payload: &Value) -> Vec<(String, String)> {
+    let Some(o) = payload.as_object() else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for (k, v) in o {
+        match v {
+            Value::Object(inner) => {
+                for (ik, iv) in inner {
+                    out.push((format!("{k} · {ik}"), friendly(iv)));
+                }
+            }
+            v => out.push((k.clone(), friendly(v))),
+        }
+    }
+    out
+}
+
+fn friendly(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(a) => format!("{} items", a.len()),
+        Value::Object(o) => format!("{} fields", o.len()),
+    }
+}
