@@ -29,6 +29,8 @@ pub struct FlowEvent {
     pub step: Option<usize>,
     pub kind: FlowEventKind,
     pub caption: String,
+    /// The payload later steps see, as it stands after this event.
+    pub payload: Value,
 }
 
 /// How a run is driven.
@@ -151,12 +153,19 @@ impl Runner {
     }
 
     fn emit(&self, step: Option<usize>, kind: FlowEventKind) {
-        let caption = flow::caption(&self.lock().flow.flow, step, &kind);
+        let (caption, payload) = {
+            let run = self.lock();
+            (
+                flow::caption(&run.flow.flow, step, &kind),
+                run.payload.clone(),
+            )
+        };
         let _ = self.tx.send(FlowEvent {
             at: self.engine.now(),
             step,
             kind,
             caption,
+            payload,
         });
         if let Some(w) = &self.options.wake {
             w();

@@ -4,6 +4,7 @@
 mod common;
 
 use actionbench::domain::clock::ManualClock;
+use actionbench::domain::flow::LoadedFlow;
 use actionbench::domain::invocation::Phase;
 use actionbench::engine::{Engine, Mode};
 use actionbench::play::{Forwarder, Player};
@@ -99,6 +100,9 @@ fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'st
         player,
         target,
         target_form: TargetForm::new(b.target.as_deref(), None, Some("inst-ui")),
+        flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
+        flow_errors: vec![],
+        present: None,
         public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
         engine: b.engine.clone(),
         runtime: b.rt.handle().clone(),
@@ -754,5 +758,88 @@ fn a_forwarded_call_pauses_and_the_edited_answer_goes_back() {
     assert_eq!(
         ex.target_answer.expect("kept").body["result"]["messageId"],
         "from-action"
+    );
+}
+
+/// The caption of the latest event of the presented run.
+fn shown_caption(app: &App) -> String {
+    let p = app.presenter().expect("presenting");
+    let events = &app.runs()[p.run].events;
+    let i = p.cursor.unwrap_or(events.len().saturating_sub(1));
+    events.get(i).map(|e| e.caption.clone()).unwrap_or_default()
+}
+
+#[test]
+fn presenter_mode_steps_through_a_flow_with_the_keyboard() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    // The Flows tab lists the flow files; the shop order flow is the third. Present starts
+    // it step by step, full window.
+    h.get_by_label("Flows").click();
+    h.run();
+    click_nth(&mut h, "Present", 2);
+    run_until(&mut h, "the flow to start", |app| {
+        app.runs().first().is_some_and(|r| !r.events.is_empty())
+    });
+    assert!(h.state().presenter().is_some());
+    assert!(
+        h.query_by_label("Samples").is_none(),
+        "the window's panels give way"
+    );
+    h.get_by_label("Lukas orders two books from the shop");
+    h.get_by_label("Press Space for the next step");
+    // Space: step 1 asks and is answered; the run then waits for the next Space.
+    h.key_press(egui::Key::Space);
+    run_until(&mut h, "step 1 to be answered", |app| {
+        shown_caption(app).starts_with("DHL can ship it")
+    });
+    h.get_by_label("DHL can ship it for 12.50 EUR: the quote joins the order's data");
+    // The payload shows as cards, the quote's output among them.
+    h.get_by_label("steps · quote");
+    // Right arrow: step 2.
+    h.key_press(egui::Key::ArrowRight);
+    run_until(&mut h, "step 2 to be answered", |app| {
+        shown_caption(app).starts_with("A 10% coupon")
+    });
+    // Left looks back without touching the run; Right comes forward again.
+    h.key_press(egui::Key::ArrowLeft);
+    h.run();
+    assert_eq!(
+        shown_caption(h.state()),
+        "Wix asks Create a loyalty coupon to run"
+    );
+    h.get_by_label("Wix asks Create a loyalty coupon to run");
+    h.key_press(egui::Key::ArrowRight);
+    h.run();
+    assert!(shown_caption(h.state()).starts_with("A 10% coupon"));
+    // J shows the payload as JSON, and back.
+    h.key_press(egui::Key::J);
+    h.run();
+    assert!(h.state().presenter().is_some_and(|p| p.show_json));
+    h.key_press(egui::Key::J);
+    // To the end.
+    h.key_press(egui::Key::Space);
+    run_until(&mut h, "the end", |app| app.runs()[0].finished().is_some());
+    h.run();
+    assert_eq!(h.state().runs()[0].finished(), Some(true));
+    h.get_by_label_contains("every step ended as expected");
+    // Esc leaves: the window is back, with the run in the Flows panel.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().presenter().is_none());
+    h.get_by_label("Samples");
+    h.get_by_label_contains("#1 Order placed");
+    // The run's invocations are in the log, tagged with the flow and step.
+    assert!(
+        h.state()
+            .log()
+            .iter()
+            .filter(|e| e
+                .tag
+                .as_deref()
+                .is_some_and(|t| t.starts_with("flow: Order placed")))
+            .count()
+            == 3
     );
 }

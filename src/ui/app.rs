@@ -4,16 +4,19 @@
 
 use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use super::json_tree::json_tree;
+use super::presenter::{self, Presenter};
 use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::envelope::Inspected;
+use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase};
 use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
 use crate::domain::wire::{COMPLETION_REPORT_PATH, CompletionReport, Method};
 use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
+use crate::flows::{self, FlowEvent, RunHandle, RunOptions};
 use crate::play::{LabRow, NotSent, Player, Sent, Target};
 use crate::sender::{SendOutcome, send_sample};
 use chrono::{DateTime, Utc};
@@ -86,6 +89,56 @@ pub struct Core {
     pub target: Arc<std::sync::RwLock<Option<Target>>>,
     /// The target form's starting values (from --target, --app-id, --instance-id).
     pub target_form: TargetForm,
+    /// The flow files of the Flows panel, and those that failed to load (why).
+    pub flows: Vec<LoadedFlow>,
+    pub flow_errors: Vec<String>,
+    /// A flow to present at once (`--present FLOW`).
+    pub present: Option<LoadedFlow>,
+}
+
+/// Which list the left panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeftTab {
+    Samples,
+    Flows,
+}
+
+/// A flow run the window follows.
+pub struct RunView {
+    pub handle: RunHandle,
+    pub events: Vec<FlowEvent>,
+    pub flow: LoadedFlow,
+    /// Started step by step (presenter mode): each step waits for Space.
+    pub step_by_step: bool,
+}
+
+impl RunView {
+    /// Whether a step-by-step run is waiting for the next Space.
+    pub fn waiting_for_next(&self) -> bool {
+        use crate::domain::flow::FlowEventKind as K;
+        self.step_by_step
+            && !self.handle.is_done()
+            && self.events.last().is_none_or(|e| {
+                matches!(
+                    e.kind,
+                    K::Started
+                        | K::Answered
+                        | K::Completed { .. }
+                        | K::ReportedFailure { .. }
+                        | K::Failed { .. }
+                        | K::TimedOut
+                        | K::DelayDone
+                        | K::DelaySkipped
+                )
+            })
+    }
+
+    pub fn finished(&self) -> Option<bool> {
+        self.events.iter().find_map(|e| match e.kind {
+            crate::domain::flow::FlowEventKind::Finished { passed } => Some(passed),
+            _ => None,
+        })
+    }
 }
 
 /// The "Your action" settings as typed.
@@ -168,6 +221,12 @@ pub enum Command {
     SendToTarget(usize, bool),
     RunLab(usize),
     OpenSample,
+    /// Run flow `i`; `true`: step by step, in presenter mode.
+    RunFlow(usize, bool),
+    /// Present run `i`.
+    Present(usize),
+    StopRun(usize),
+    Presenter(presenter::Action),
 }
 
 enum Background {
@@ -224,6 +283,11 @@ pub struct App {
     lab: Option<Result<Vec<LabRow>, String>>,
     lab_running: bool,
     show_lab: bool,
+    runs: Vec<RunView>,
+    left_tab: LeftTab,
+    presenting: Option<Presenter>,
+    /// The window's theme before presenter mode changed it.
+    saved_theme: Option<egui::Theme>,
 }
 
 /// How long one frame may spend taking events in.
@@ -310,6 +374,10 @@ impl App {
             lab: None,
             lab_running: false,
             show_lab: false,
+            runs: vec![],
+            left_tab: LeftTab::Samples,
+            presenting: None,
+            saved_theme: None,
             assumptions,
             show_held: false,
             show_key: false,
@@ -336,6 +404,18 @@ impl App {
         for ex in log {
             app.take(ex);
         }
+        if let Some(flow) = app.core.present.take() {
+            app.start_run(flow, true);
+        }
+        if !app.core.flow_errors.is_empty() {
+            app.status = Some((
+                format!(
+                    "Some flows were skipped: {}",
+                    app.core.flow_errors.join("; ")
+                ),
+                true,
+            ));
+        }
         if !app.core.sample_errors.is_empty() {
             app.status = Some((
                 format!(
@@ -346,6 +426,119 @@ impl App {
             ));
         }
         app
+    }
+
+    /// The flow runs the window follows.
+    pub fn runs(&self) -> &[RunView] {
+        &self.runs
+    }
+
+    /// The presenter view's state, when presenting.
+    pub fn presenter(&self) -> Option<&Presenter> {
+        self.presenting.as_ref()
+    }
+
+    /// Starts a run of `flow`; step by step runs open in presenter mode.
+    fn start_run(&mut self, flow: LoadedFlow, present: bool) {
+        let ctx = self.ctx.clone();
+        let target = self
+            .core
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let handle = flows::start(
+            &self.core.runtime,
+            self.core.engine.clone(),
+            self.core.player.clone(),
+            flow.clone(),
+            RunOptions {
+                all_to: None,
+                target,
+                step_by_step: present,
+                wake: Some(Arc::new(move || ctx.request_repaint())),
+            },
+        );
+        self.status = Some((format!("Running \"{}\"", flow.flow.name), false));
+        self.runs.push(RunView {
+            handle,
+            events: vec![],
+            flow,
+            step_by_step: present,
+        });
+        if present {
+            self.enter_presenter(self.runs.len() - 1);
+        }
+    }
+
+    fn enter_presenter(&mut self, run: usize) {
+        let theme = self.ctx.theme();
+        let dark = theme == egui::Theme::Dark;
+        self.saved_theme.get_or_insert(theme);
+        self.presenting = Some(Presenter {
+            run,
+            dark,
+            ..Presenter::default()
+        });
+    }
+
+    fn leave_presenter(&mut self) {
+        self.left_tab = LeftTab::Flows;
+        if let Some(p) = self.presenting.take()
+            && p.fullscreen
+        {
+            self.ctx
+                .send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+        }
+        if let Some(t) = self.saved_theme.take() {
+            self.ctx.set_theme(t);
+        }
+    }
+
+    fn presenter_action(&mut self, action: presenter::Action) {
+        use presenter::Action as A;
+        let Some(p) = self.presenting.as_mut() else {
+            return;
+        };
+        let Some(run) = self.runs.get(p.run) else {
+            return;
+        };
+        let last = run.events.len().saturating_sub(1);
+        match action {
+            A::Next => match p.cursor {
+                Some(c) if c + 1 < last => p.cursor = Some(c + 1),
+                Some(_) => p.cursor = None,
+                None if run.waiting_for_next() => run.handle.advance(),
+                None => {}
+            },
+            A::Back => p.cursor = Some(p.cursor.unwrap_or(last).saturating_sub(1)),
+            A::Leave => self.leave_presenter(),
+            A::ToggleFullscreen => {
+                p.fullscreen = !p.fullscreen;
+                self.ctx
+                    .send_viewport_cmd(egui::ViewportCommand::Fullscreen(p.fullscreen));
+            }
+            A::ToggleTheme => {
+                p.dark = !p.dark;
+                self.ctx.set_theme(if p.dark {
+                    egui::Theme::Dark
+                } else {
+                    egui::Theme::Light
+                });
+            }
+            A::ToggleJson => p.show_json = !p.show_json,
+            A::Faster | A::Slower => {
+                let at = WARP_FACTORS
+                    .iter()
+                    .position(|f| *f == self.warp)
+                    .unwrap_or(0);
+                let next = match action {
+                    A::Faster => (at + 1).min(WARP_FACTORS.len() - 1),
+                    _ => at.saturating_sub(1),
+                };
+                self.commands.push(Command::SetWarp(WARP_FACTORS[next]));
+            }
+        }
     }
 
     pub fn selected(&self) -> Option<ExchangeId> {
@@ -374,7 +567,10 @@ impl App {
     /// Takes one exchange's new state into the window's copy of the log.
     fn take(&mut self, ex: Exchange) {
         let id = ex.id;
+        // A flow's steps answer by their own policy: their keys are not the window's to set.
+        let from_flow = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"));
         if let Some(key) = &ex.action_key
+            && !from_flow
             && !self.keys.contains_key(key)
         {
             let policy = self.core.engine.policy(key);
@@ -675,6 +871,23 @@ impl App {
                     ctx.request_repaint();
                 });
             }
+            Command::RunFlow(i, present) => {
+                if let Some(flow) = self.core.flows.get(i).cloned() {
+                    self.start_run(flow, present);
+                }
+            }
+            Command::Present(i) => {
+                if i < self.runs.len() {
+                    self.enter_presenter(i);
+                }
+            }
+            Command::StopRun(i) => {
+                if let Some(r) = self.runs.get(i) {
+                    r.handle.stop();
+                    self.status = Some((format!("Stopped \"{}\"", r.flow.flow.name), false));
+                }
+            }
+            Command::Presenter(a) => self.presenter_action(a),
             Command::OpenSample => {
                 let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
                 let pick = self.core.picker.pick();
@@ -958,23 +1171,151 @@ impl App {
         self.show_lab &= open;
     }
 
+    /// Flow files, with Run and Present, and the runs so far, each a group: its steps (with
+    /// their invocations in the log) and its timeline.
+    fn flows_section(&mut self, ui: &mut Ui) {
+        if self.core.flows.is_empty() {
+            ui.label(
+                RichText::new("No flow files (samples/flows, or --flows DIR)")
+                    .small()
+                    .weak(),
+            );
+        }
+        for (i, f) in self.core.flows.iter().enumerate() {
+            ui.push_id(("flow", i), |ui| {
+                ui.label(RichText::new(&f.flow.name).strong());
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("Run")
+                        .on_hover_text(&f.flow.description)
+                        .clicked()
+                    {
+                        self.commands.push(Command::RunFlow(i, false));
+                    }
+                    if ui
+                        .button("Present")
+                        .on_hover_text("Full window, step by step with Space: for an audience")
+                        .clicked()
+                    {
+                        self.commands.push(Command::RunFlow(i, true));
+                    }
+                });
+            });
+        }
+        if self.runs.is_empty() {
+            return;
+        }
+        ui.separator();
+        ui.label(RichText::new("Runs").strong());
+        for (r, run) in self.runs.iter().enumerate().rev() {
+            let state = match (run.finished(), run.handle.is_done()) {
+                (Some(true), _) => ("as expected", Color32::from_rgb(60, 170, 90)),
+                (Some(false), _) => ("not as expected", Color32::from_rgb(220, 70, 60)),
+                (None, true) => ("stopped", Color32::GRAY),
+                (None, false) if run.waiting_for_next() => {
+                    ("waits for Space", Color32::from_rgb(230, 160, 40))
+                }
+                (None, false) => ("running", Color32::from_rgb(80, 160, 230)),
+            };
+            let title = RichText::new(format!("#{} {}", r + 1, run.flow.flow.name));
+            egui::CollapsingHeader::new(title)
+                .id_salt(("run", r))
+                .default_open(r + 1 == self.runs.len())
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(state.0).color(state.1));
+                        if ui.small_button("Present").clicked() {
+                            self.commands.push(Command::Present(r));
+                        }
+                        if !run.handle.is_done() && ui.small_button("Stop").clicked() {
+                            self.commands.push(Command::StopRun(r));
+                        }
+                    });
+                    let snap = run.handle.snapshot();
+                    for (i, rec) in snap.steps.iter().enumerate() {
+                        let name = match &run.flow.flow.steps[i] {
+                            crate::domain::flow::Step::Action(a) => a.name.clone(),
+                            crate::domain::flow::Step::Delay(d) => {
+                                d.name.clone().unwrap_or_else(|| "Delay".into())
+                            }
+                        };
+                        let status = match &rec.status {
+                            crate::domain::flow::StepStatus::Pending => "pending".into(),
+                            crate::domain::flow::StepStatus::Running => "running".into(),
+                            crate::domain::flow::StepStatus::Waiting { .. } => "waiting".into(),
+                            crate::domain::flow::StepStatus::Delaying { .. } => "delaying".into(),
+                            crate::domain::flow::StepStatus::Ended(e) => e.label().to_string(),
+                        };
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(format!("{}. {name}: {status}", i + 1)).small());
+                            if let Some(id) = rec.exchange
+                                && ui.small_button(format!("#{id}")).clicked()
+                            {
+                                self.commands.push(Command::Select(id));
+                            }
+                        });
+                        for m in &rec.missing {
+                            ui.label(
+                                RichText::new(format!("   missing {{{{{m}}}}}"))
+                                    .small()
+                                    .color(Color32::from_rgb(230, 160, 40)),
+                            );
+                        }
+                    }
+                    egui::CollapsingHeader::new("Timeline")
+                        .id_salt(("run-timeline", r))
+                        .show(ui, |ui| {
+                            for ev in &run.events {
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{}  {}",
+                                        ev.at.format("%H:%M:%S"),
+                                        ev.caption
+                                    ))
+                                    .small(),
+                                );
+                            }
+                        });
+                });
+        }
+    }
+
     fn samples_panel(&mut self, ui: &mut Ui) {
         self.target_section(ui);
         ui.separator();
+        // Samples and flows share one place: a tab each.
         ui.horizontal(|ui| {
-            ui.heading("Samples");
-            if ui.button("Open sample…").clicked() {
+            for (tab, title) in [(LeftTab::Samples, "Samples"), (LeftTab::Flows, "Flows")] {
+                let text = RichText::new(title).heading();
+                if ui.selectable_label(self.left_tab == tab, text).clicked() {
+                    self.left_tab = tab;
+                }
+            }
+            if self.left_tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
                 self.commands.push(Command::OpenSample);
             }
         });
         ui.separator();
+        let list_height = ui.available_height() * 0.62;
+        if self.left_tab == LeftTab::Flows {
+            egui::ScrollArea::vertical()
+                .id_salt("flows")
+                .max_height(list_height)
+                .show(ui, |ui| self.flows_section(ui));
+        }
         egui::ScrollArea::vertical()
             .id_salt("samples")
-            .max_height(ui.available_height() * 0.62)
+            .max_height(list_height)
             .show(ui, |ui| {
+                if self.left_tab != LeftTab::Samples {
+                    return;
+                }
                 for (i, s) in self.core.samples.iter().enumerate() {
                     ui.push_id(i, |ui| {
-                        ui.label(RichText::new(&s.sample.name).strong());
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(&s.sample.name).strong());
+                            ui.label(RichText::new(s.sample.method.label()).small().monospace());
+                        });
                         ui.label(RichText::new(&s.sample.description).small().weak());
                         let invalid = &s.params_findings;
                         let anyway = !invalid.is_empty();
@@ -1000,7 +1341,6 @@ impl App {
                             {
                                 self.commands.push(Command::SendToTarget(i, anyway));
                             }
-                            ui.label(RichText::new(s.sample.method.label()).small().monospace());
                         });
                         finding_list(ui, invalid);
                         ui.add_space(6.0);
@@ -1665,6 +2005,19 @@ impl eframe::App for App {
         self.real_now = self.core.engine.real_now();
         self.drain();
         self.take_background();
+        for run in &mut self.runs {
+            while let Ok(ev) = run.handle.events.try_recv() {
+                run.events.push(ev);
+            }
+        }
+        if self
+            .runs
+            .iter()
+            .any(|r| !r.handle.is_done() && !r.waiting_for_next())
+        {
+            // Waits and delays move.
+            self.ctx.request_repaint_after(Duration::from_millis(250));
+        }
         if !self.held.is_empty() || !self.waiting.is_empty() {
             // Countdowns move.
             self.ctx.request_repaint_after(Duration::from_millis(250));
@@ -1687,6 +2040,38 @@ impl eframe::App for App {
                 let _ = tx.send(Background::Picked(Box::new(loaded)));
                 ctx.request_repaint();
             });
+        }
+        if let Some(p) = self.presenting.clone() {
+            for a in presenter::keys(ui) {
+                self.commands.push(Command::Presenter(a));
+            }
+            if let Some(run) = self.runs.get(p.run) {
+                let bg = if p.dark {
+                    Color32::from_gray(22)
+                } else {
+                    Color32::from_gray(252)
+                };
+                let (live, waiting) = (!run.handle.is_done(), run.waiting_for_next());
+                let (now, warp) = (self.now, self.warp);
+                egui::CentralPanel::default()
+                    .frame(egui::Frame::new().fill(bg).inner_margin(28.0))
+                    .show(ui, |ui| {
+                        presenter::draw(
+                            ui,
+                            &p,
+                            &run.flow.flow,
+                            &run.events,
+                            live,
+                            waiting,
+                            now,
+                            warp,
+                        )
+                    });
+            }
+            for cmd in std::mem::take(&mut self.commands) {
+                self.apply(cmd);
+            }
+            return;
         }
         if let Some(id) = self.selected
             && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)

@@ -3,11 +3,13 @@
 pub mod app;
 pub mod composer;
 pub mod json_tree;
+pub mod presenter;
 
 pub use app::{App, Core, RfdPicker, SamplePicker, SourceChoice, TargetForm};
 
 use crate::cli::InboxArgs;
 use crate::domain::clock::SystemClock;
+use crate::domain::flow::LoadedFlow;
 use crate::engine::{Engine, Mode};
 use crate::play::{Forwarder, Player, Signer};
 use crate::server;
@@ -22,6 +24,11 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     let (samples, sample_errors) = inbox.load_samples();
+    let (flows, flow_errors) = match inbox.flows_dir() {
+        d if d.is_dir() => LoadedFlow::load_dir(&d),
+        _ => (vec![], vec![]),
+    };
+    let present = inbox.present.as_deref().map(LoadedFlow::load).transpose()?;
     engine.add_samples(&samples);
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -65,6 +72,9 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
             inbox.app_id.as_deref(),
             inbox.instance_id.as_deref(),
         ),
+        flows,
+        flow_errors,
+        present,
         public_key,
         engine,
         runtime: rt.handle().clone(),
