@@ -324,13 +324,17 @@ impl Runner {
                 hold_for: presenter.then(|| chrono::Duration::hours(24)),
             };
             let (id, _) = self.engine.intake_as(incoming, &options);
+            if let Some(rec) = self.lock().steps.get_mut(i) {
+                rec.exchange = Some(id);
+            }
             if presenter {
                 self.emit(Some(i), FlowEventKind::YourTurn);
             }
             id
         };
+        // (A workbench step's exchange was recorded before its turn was announced.)
         if let Some(rec) = self.lock().steps.get_mut(i) {
-            rec.exchange = Some(id);
+            rec.exchange.get_or_insert(id);
         }
         self.watch(i, id, to_target).await;
     }

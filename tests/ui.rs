@@ -27,6 +27,8 @@ struct Bench {
     url: String,
     /// The developer's action, for "Send to your action" and forward mode.
     target: Option<String>,
+    /// A flow to present at once, as --present does.
+    present: Option<LoadedFlow>,
 }
 
 impl Drop for Bench {
@@ -78,6 +80,7 @@ fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig)) ->
         server: Some(server),
         url,
         target: None,
+        present: None,
     }
 }
 
@@ -102,7 +105,7 @@ fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'st
         target_form: TargetForm::new(b.target.as_deref(), None, Some("inst-ui")),
         flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
         flow_errors: vec![],
-        present: None,
+        present: b.present.clone(),
         public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
         engine: b.engine.clone(),
         runtime: b.rt.handle().clone(),
@@ -842,4 +845,44 @@ fn presenter_mode_steps_through_a_flow_with_the_keyboard() {
             .count()
             == 3
     );
+}
+
+#[test]
+fn a_step_held_for_the_presenter_is_answered_with_a_key() {
+    let mut b = bench();
+    let flow = r#"{
+        "name": "Live approval",
+        "trigger": { "name": "A request comes in", "key": "req", "payload": { "who": "Dana" } },
+        "steps": [ { "type": "action", "id": "ok", "name": "Approve it live", "actionKey": "live-approve",
+                     "answeredBy": "presenter",
+                     "answer": { "invokeTimeoutType": "IMMEDIATE", "result": { "approved": true } } } ]
+    }"#;
+    b.present = Some(LoadedFlow::parse(flow, None).expect("a flow"));
+    let mut h = harness(&b);
+    run_until(&mut h, "the run to start", |app| {
+        app.runs().first().is_some_and(|r| !r.events.is_empty())
+    });
+    assert!(
+        h.state().presenter().is_some(),
+        "--present opens presenter mode"
+    );
+    h.key_press(egui::Key::Space);
+    run_until(&mut h, "the presenter's turn", |app| {
+        shown_caption(app).contains("waits for you")
+    });
+    h.get_by_label_contains("Press A to send the step's saved answer");
+    let id = h.state().runs()[0].handle.snapshot().steps[0]
+        .exchange
+        .expect("the held call");
+    assert!(b.engine.exchange(id).expect("ex").phase.is_held());
+    h.key_press(egui::Key::A);
+    run_until(&mut h, "the run to finish", |app| {
+        app.runs()[0].finished().is_some()
+    });
+    let ex = b.engine.exchange(id).expect("ex");
+    assert_eq!(
+        ex.response.expect("answered").by,
+        actionbench::domain::invocation::AnsweredBy::Developer
+    );
+    assert_eq!(h.state().runs()[0].finished(), Some(true));
 }

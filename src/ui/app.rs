@@ -527,6 +527,23 @@ impl App {
                 });
             }
             A::ToggleJson => p.show_json = !p.show_json,
+            A::AnswerSaved => {
+                // The step held for the presenter, if the latest event is its turn.
+                let held = run.events.last().and_then(|e| match e.kind {
+                    crate::domain::flow::FlowEventKind::YourTurn => e.step,
+                    _ => None,
+                });
+                if let Some(i) = held {
+                    let snap = run.handle.snapshot();
+                    let answer = run.flow.saved_answer(i);
+                    let answer =
+                        crate::domain::wire::resolve_answer(&answer, self.now).unwrap_or(answer);
+                    if let Some(id) = snap.steps.get(i).and_then(|s| s.exchange) {
+                        self.commands
+                            .push(Command::Answer(id, Reply::json(200, answer)));
+                    }
+                }
+            }
             A::Faster | A::Slower => {
                 let at = WARP_FACTORS
                     .iter()

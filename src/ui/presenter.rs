@@ -35,6 +35,8 @@ pub enum Action {
     /// + and -: time runs faster or slower (the window's time warp steps).
     Faster,
     Slower,
+    /// A: a step held for the presenter gets its saved answer.
+    AnswerSaved,
 }
 
 /// The keys presenter mode answers to.
@@ -65,6 +67,9 @@ pub fn keys(ui: &Ui) -> Vec<Action> {
         }
         if i.key_pressed(Key::Minus) {
             out.push(Action::Slower);
+        }
+        if i.key_pressed(Key::A) {
+            out.push(Action::AnswerSaved);
         }
         out
     })
@@ -376,6 +381,18 @@ pub fn draw(
                 .text(RichText::new(words).size(18.0)),
         );
         ui.add_space(8.0);
+    }
+    let your_turn = p.cursor.is_none() && event.is_some_and(|e| e.kind == FlowEventKind::YourTurn);
+    if your_turn {
+        ui.vertical_centered(|ui| {
+            ui.label(
+                RichText::new(
+                    "Press A to send the step's saved answer, or Esc to answer in the composer",
+                )
+                .size(18.0)
+                .color(Lit::Running.color(dark)),
+            );
+        });
     }
     if waiting_for_next && p.cursor.is_none() {
         ui.vertical_centered(|ui| {
