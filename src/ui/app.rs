@@ -31,10 +31,14 @@ use std::time::{Duration, Instant};
 /// What a file dialog gave: a file, nothing (cancelled), or why there is no dialog.
 pub type Picked = Result<Option<PathBuf>, String>;
 
-/// Picks a sample file. The real one opens the system dialog; tests hand in their own. The
-/// future is made on the UI thread (macOS wants dialogs made there) and awaited elsewhere.
+/// Picks a sample or flow file (`title` says which). The real one opens the system dialog;
+/// tests hand in their own. The future is made on the UI thread (macOS wants dialogs made
+/// there) and awaited elsewhere.
 pub trait SamplePicker: Send + Sync {
-    fn pick(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>>;
+    fn pick(
+        &self,
+        title: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>>;
 }
 
 /// The system file dialog, rfd's async one: an XDG desktop portal or zenity on Linux.
@@ -58,13 +62,16 @@ fn missing_dialog_service() -> Option<String> {
 }
 
 impl SamplePicker for RfdPicker {
-    fn pick(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+    fn pick(
+        &self,
+        title: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
         if let Some(why) = missing_dialog_service() {
             return Box::pin(std::future::ready(Err(why)));
         }
         let dialog = rfd::AsyncFileDialog::new()
-            .set_title("Open sample")
-            .add_filter("Sample (JSON)", &["json"])
+            .set_title(title)
+            .add_filter("JSON", &["json"])
             .pick_file();
         Box::pin(async move { Ok(dialog.await.map(|f| f.path().to_path_buf())) })
     }
@@ -221,6 +228,7 @@ pub enum Command {
     SendToTarget(usize, bool),
     RunLab(usize),
     OpenSample,
+    OpenFlow,
     /// Run flow `i`; `true`: step by step, in presenter mode.
     RunFlow(usize, bool),
     /// Present run `i`.
@@ -235,6 +243,7 @@ enum Background {
         result: Result<SendOutcome, String>,
     },
     Picked(Box<Result<LoadedSample, String>>),
+    FlowPicked(Box<Result<LoadedFlow, String>>),
     TargetSent {
         name: String,
         result: Result<Sent, NotSent>,
@@ -701,6 +710,25 @@ impl App {
                     }
                 },
                 Background::NotPicked { why, error } => self.status = Some((why, error)),
+                Background::FlowPicked(picked) => match *picked {
+                    Ok(flow) => {
+                        self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
+                        self.left_tab = LeftTab::Flows;
+                        // The same file again replaces itself.
+                        match self
+                            .core
+                            .flows
+                            .iter_mut()
+                            .find(|f| f.path.is_some() && f.path == flow.path)
+                        {
+                            Some(same) => *same = flow,
+                            None => self.core.flows.push(flow),
+                        }
+                    }
+                    Err(e) => {
+                        self.status = Some((format!("The flow could not be opened: {e}"), true))
+                    }
+                },
                 Background::TargetSent { name, result } => match result {
                     Ok(sent) => {
                         self.selected = Some(sent.id);
@@ -905,9 +933,30 @@ impl App {
                 }
             }
             Command::Presenter(a) => self.presenter_action(a),
+            Command::OpenFlow => {
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let pick = self.core.picker.pick("Open flow");
+                self.status = Some(("Choose a flow file in the dialog…".into(), false));
+                self.core.runtime.spawn(async move {
+                    let picked = match pick.await {
+                        Ok(Some(path)) => {
+                            Background::FlowPicked(Box::new(LoadedFlow::load(&path)))
+                        }
+                        Ok(None) => Background::NotPicked {
+                            why: "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                                  (a desktop portal or zenity): drop the flow file onto the window instead"
+                                .into(),
+                            error: false,
+                        },
+                        Err(why) => Background::NotPicked { why, error: true },
+                    };
+                    let _ = tx.send(picked);
+                    ctx.request_repaint();
+                });
+            }
             Command::OpenSample => {
                 let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
-                let pick = self.core.picker.pick();
+                let pick = self.core.picker.pick("Open sample");
                 self.status = Some(("Choose a sample file in the dialog…".into(), false));
                 self.core.runtime.spawn(async move {
                     let picked = match pick.await {
@@ -1310,6 +1359,9 @@ impl App {
             }
             if self.left_tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
                 self.commands.push(Command::OpenSample);
+            }
+            if self.left_tab == LeftTab::Flows && ui.button("Open flow…").clicked() {
+                self.commands.push(Command::OpenFlow);
             }
         });
         ui.separator();
@@ -2048,13 +2100,31 @@ impl eframe::App for App {
             let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
             self.core.runtime.spawn_blocking(move || {
                 let path = file.path().to_path_buf();
-                let loaded = file
+                let text = file
                     .bytes()
-                    .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")))
-                    .and_then(|text| Sample::parse(&text))
-                    .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
-                    .map_err(|e| format!("{}: {e}", path.display()));
-                let _ = tx.send(Background::Picked(Box::new(loaded)));
+                    .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")));
+                // A flow file has a trigger and steps; anything else is read as a sample.
+                let is_flow = text.as_ref().is_ok_and(|t| {
+                    serde_json::from_str::<serde_json::Value>(t)
+                        .is_ok_and(|v| v.get("trigger").is_some() && v.get("steps").is_some())
+                });
+                let msg = if is_flow {
+                    let loaded = text
+                        .and_then(|t| LoadedFlow::parse(&t, path.parent()))
+                        .map(|mut f| {
+                            f.path = Some(path.clone());
+                            f
+                        })
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    Background::FlowPicked(Box::new(loaded))
+                } else {
+                    let loaded = text
+                        .and_then(|text| Sample::parse(&text))
+                        .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    Background::Picked(Box::new(loaded))
+                };
+                let _ = tx.send(msg);
                 ctx.request_repaint();
             });
         }
