@@ -132,6 +132,11 @@ pub struct InboxArgs {
     /// Folder of ActionBench's own signing key [default: the platform's config folder].
     #[arg(long, global = true, value_name = "DIR")]
     pub key_dir: Option<PathBuf>,
+    /// The session journal: appended to, or reopened when it exists (every exchange and its
+    /// timeline come back). The window otherwise starts a new one in the data folder; serve
+    /// keeps none without it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub session: Option<PathBuf>,
     /// Open the window straight in presenter mode with this flow.
     #[arg(long, value_name = "FLOW")]
     pub present: Option<PathBuf>,

@@ -87,6 +87,13 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
             Arc::new(std::sync::RwLock::new(Some(target))),
         ))));
     }
+    let opened = match &inbox.session {
+        Some(path) => Some(crate::journal::attach(&engine, path)?),
+        None => None,
+    };
+    for w in opened.iter().flat_map(|o| o.warnings.iter()) {
+        eprintln!("warning: {w}");
+    }
     let (samples, errors) = inbox.load_samples();
     for e in &errors {
         eprintln!("sample skipped: {e}");
@@ -107,7 +114,9 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     println!(
         "{}",
         json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len(),
-                "jwt": engine.jwt_summary() })
+                "jwt": engine.jwt_summary(),
+                "session": opened.as_ref().map(|o| o.journal.path().display().to_string()),
+                "restored": opened.as_ref().map_or(0, |o| o.restored) })
     );
     let printer_engine = engine.clone();
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -140,6 +149,9 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     // The last lines (held calls answered 503 on the way out) are printed before exiting.
     stopping.store(true, std::sync::atomic::Ordering::Release);
     let _ = printer.join();
+    if let Some(o) = &opened {
+        o.journal.sync();
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,

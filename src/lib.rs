@@ -13,6 +13,7 @@ pub mod engine;
 pub mod flow_run;
 pub mod flows;
 pub mod headless;
+pub mod journal;
 pub mod keys;
 pub mod play;
 pub mod sender;

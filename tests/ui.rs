@@ -109,6 +109,7 @@ fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'st
         flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
         flow_errors: vec![],
         present: b.present.clone(),
+        session: None,
         public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
         engine: b.engine.clone(),
         runtime: b.rt.handle().clone(),

@@ -78,6 +78,16 @@ impl TimeWarp {
         self.simulated(real_now) - real_now
     }
 
+    /// Simulated time `offset` ahead of real time, at ×1: a reopened session carries on from
+    /// where its clock was.
+    pub fn resume(real_now: DateTime<Utc>, offset: Duration) -> Self {
+        TimeWarp {
+            anchor_real: real_now,
+            anchor_sim: real_now + offset,
+            factor: 1,
+        }
+    }
+
     /// Simulated time back to real time, at ×1.
     pub fn back_to_now(&mut self, real_now: DateTime<Utc>) {
         *self = TimeWarp::new(real_now);

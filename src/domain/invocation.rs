@@ -5,14 +5,14 @@ use super::contract::{Finding, InvokeOutcome, Severity};
 use super::envelope::{self, EnvelopeKind, Inspected};
 use super::wire::Method;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
 pub type ExchangeId = u64;
 
 /// Where an exchange stands.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "kebab-case")]
 pub enum Phase {
     /// Just arrived: not yet answered, held or refused.
@@ -176,7 +176,7 @@ impl std::fmt::Display for ReportRefusal {
 }
 
 /// Who sent the answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AnsweredBy {
     /// Crafted in the window.
@@ -239,7 +239,7 @@ impl Arrival {
 }
 
 /// Which way an exchange went.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// A call to the inbox (from Wix, a test, or "Send to inbox").

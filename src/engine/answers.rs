@@ -60,11 +60,12 @@ impl Engine {
             st.waiting.insert((deadline, id));
         }
         st.fallbacks.remove(&id);
+        // Recorded first: the journal has the answer before the caller does.
+        Engine::emit(st, EventKind::of(&phase), id);
         if let Some(tx) = st.pending.remove(&id) {
             // The caller may have gone; its drop guard records that.
             let _ = tx.send(reply.clone());
         }
-        Engine::emit(st, EventKind::of(&phase), id);
         reply
     }
 }

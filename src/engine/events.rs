@@ -24,6 +24,24 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Arrived => "arrived",
+            EventKind::Held => "held",
+            EventKind::Forwarding => "forwarding",
+            EventKind::Answered => "answered",
+            EventKind::Waiting => "waiting",
+            EventKind::Completed => "completed",
+            EventKind::Failed => "failed",
+            EventKind::TimedOut => "timed_out",
+            EventKind::Rejected => "rejected",
+            EventKind::Accepted => "accepted",
+            EventKind::CallerGone => "caller_gone",
+            EventKind::ShutDown => "shut_down",
+            EventKind::Flagged => "flagged",
+        }
+    }
+
     pub(super) fn of(phase: &Phase) -> EventKind {
         match phase {
             Phase::Received => EventKind::Arrived,
@@ -102,10 +120,17 @@ impl Engine {
         self.len() == 0
     }
 
+    /// Records the change to `id` (the journal, first) and tells every subscriber.
     pub(super) fn emit(st: &mut State, kind: EventKind, id: ExchangeId) {
         let Some(ex) = st.exchanges.get(index(id)) else {
             return;
         };
+        if let Some(r) = &st.recorder {
+            r.exchange(kind.label(), ex);
+        }
+        if st.subscribers.is_empty() {
+            return;
+        }
         let ex = ex.clone();
         Engine::send(st, kind, &ex);
     }

@@ -58,6 +58,15 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::sync::oneshot;
 
+/// Records every change to an exchange, in order, before any answer leaves (the session
+/// journal implements it; the engine does no file IO itself).
+pub trait Recorder: Send + Sync {
+    /// `ex` as it stands after `event`.
+    fn exchange(&self, event: &str, ex: &Exchange);
+    /// Simulated time's lead over real time changed.
+    fn clock(&self, offset: Duration);
+}
+
 #[derive(Default)]
 struct State {
     exchanges: Log,
@@ -65,6 +74,8 @@ struct State {
     /// The invocations that carried each token (one, unless a caller reused it).
     tokens: HashMap<String, TokenUses>,
     waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
+    /// Where every change is recorded as it happens (the session journal), if anywhere.
+    recorder: Option<Arc<dyn Recorder>>,
     /// Held calls answered by their own policy (a flow's step): the fallback when the hold
     /// runs out.
     fallbacks: HashMap<ExchangeId, Arc<Policy>>,
@@ -134,6 +145,7 @@ impl Engine {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .set_factor(real, factor);
+        self.record_clock();
     }
 
     /// Simulated time back to real time, at ×1.
@@ -143,6 +155,79 @@ impl Engine {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .back_to_now(real);
+        self.record_clock();
+    }
+
+    /// Tells the recorder how far simulated time is ahead (a reopened session resumes there).
+    fn record_clock(&self) {
+        let offset = self.warp().offset(self.clock.now());
+        if let Some(r) = &self.lock().recorder {
+            r.clock(offset);
+        }
+    }
+
+    /// Records every change from now on with `recorder` (the session journal).
+    pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) {
+        self.lock().recorder = Some(recorder);
+    }
+
+    /// Takes back a session's exchanges into an empty log: tokens filed, waits resumed,
+    /// simulated time `clock_offset` ahead as it was. A wait whose deadline passed while
+    /// closed times out now, saying so; a call still held or relayed when the last run
+    /// stopped is marked as never answered. Returns how many were restored.
+    pub fn restore(
+        &self,
+        exchanges: Vec<Exchange>,
+        clock_offset: Option<Duration>,
+    ) -> Result<usize, String> {
+        let real = self.clock.now();
+        if let Some(offset) = clock_offset {
+            *self.warp.lock().unwrap_or_else(|e| e.into_inner()) = TimeWarp::resume(real, offset);
+        }
+        let sim = self.now();
+        let mut st = self.lock();
+        if st.exchanges.len() > 0 {
+            return Err("a session can only be restored into an empty log".into());
+        }
+        let n = exchanges.len();
+        for mut ex in exchanges {
+            let id = st.exchanges.len() as ExchangeId + 1;
+            ex.id = id;
+            let mut changed = None;
+            match ex.phase.clone() {
+                Phase::Waiting { deadline } if deadline <= sim => {
+                    ex.phase = Phase::TimedOut { deadline };
+                    ex.note(
+                        sim,
+                        "the deadline passed while ActionBench was closed: timed out on reopening, and the run moved on without its output",
+                    );
+                    changed = Some(EventKind::TimedOut);
+                }
+                Phase::Held { .. } | Phase::Forwarding | Phase::Received => {
+                    ex.phase = Phase::ShutDown;
+                    ex.note(sim, "ActionBench stopped before this call was answered");
+                    changed = Some(EventKind::ShutDown);
+                }
+                _ => {}
+            }
+            let live = ex.phase.is_live();
+            if let Some(t) = ex.invocation_token.clone() {
+                let uses = st.tokens.entry(t).or_default();
+                uses.count = uses.count.saturating_add(1);
+                uses.last = id;
+                if live {
+                    uses.live.get_or_insert_default().push(id);
+                }
+            }
+            if let Phase::Waiting { deadline } = ex.phase {
+                st.waiting.insert((deadline, id));
+            }
+            st.exchanges.push(ex);
+            if let Some(kind) = changed {
+                Engine::emit(&mut st, kind, id);
+            }
+        }
+        Ok(n)
     }
 
     /// The protocol assumptions in force.

@@ -101,6 +101,17 @@ pub struct Core {
     pub flow_errors: Vec<String>,
     /// A flow to present at once (`--present FLOW`).
     pub present: Option<LoadedFlow>,
+    /// The session journal this window records to, if any.
+    pub session: Option<Session>,
+}
+
+/// The session journal the window records to: where, and what reopening it restored.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub path: PathBuf,
+    pub restored: usize,
+    /// Lines that could not be read (a torn last line after a crash…).
+    pub warnings: Vec<String>,
 }
 
 /// Which list the left panel shows.
@@ -277,6 +288,8 @@ pub struct App {
     show_held: bool,
     /// Whether the public key window is open.
     show_key: bool,
+    /// Whether the sessions window is open.
+    show_sessions: bool,
     /// The engine's protocol assumptions, as the window last set them.
     assumptions: Assumptions,
     client: reqwest::Client,
@@ -390,6 +403,7 @@ impl App {
             assumptions,
             show_held: false,
             show_key: false,
+            show_sessions: false,
             core,
             events,
             log: vec![],
@@ -412,6 +426,20 @@ impl App {
         };
         for ex in log {
             app.take(ex);
+        }
+        if let Some(s) = &app.core.session
+            && (s.restored > 0 || !s.warnings.is_empty())
+        {
+            let mut text = format!(
+                "Reopened {}: {} {} restored",
+                s.path.display(),
+                s.restored,
+                plural(s.restored, "exchange", "exchanges")
+            );
+            for w in &s.warnings {
+                text.push_str(&format!("; warning: {w}"));
+            }
+            app.status = Some((text, !s.warnings.is_empty()));
         }
         if let Some(flow) = app.core.present.take() {
             app.start_run(flow, true);
@@ -1032,6 +1060,28 @@ impl App {
                 ui.label(RichText::new(t).monospace());
             }
             ui.separator();
+            let session = match &self.core.session {
+                Some(s) => s
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                None => "no journal".into(),
+            };
+            if ui
+                .selectable_label(self.show_sessions, format!("Session: {session}"))
+                .on_hover_text(match &self.core.session {
+                    Some(s) => format!(
+                        "Every exchange is journaled to {} before its answer leaves; reopen it with --session",
+                        s.path.display()
+                    ),
+                    None => "Nothing is journaled: start with --session FILE".into(),
+                })
+                .clicked()
+            {
+                self.show_sessions = !self.show_sessions;
+            }
+            ui.separator();
             if ui
                 .selectable_label(self.show_key, "Public key")
                 .on_hover_text(
@@ -1477,6 +1527,89 @@ impl App {
         }
         ui.separator();
         self.assumptions_section(ui);
+    }
+
+    /// The session journal, and the recent ones: each opens in a new window (this one keeps
+    /// its own session and port).
+    fn sessions_window(&mut self, ui: &mut Ui) {
+        let mut open = true;
+        let mut spawn: Option<Vec<String>> = None;
+        egui::Window::new("Sessions")
+            .open(&mut open)
+            .default_width(560.0)
+            .show(ui.ctx(), |ui| {
+                match &self.core.session {
+                    Some(s) => {
+                        ui.label(format!("This window records to {}", s.path.display()));
+                        ui.label(
+                            RichText::new(
+                                "Each exchange is written before its answer leaves and synced to disk within a second.",
+                            )
+                            .small()
+                            .weak(),
+                        );
+                    }
+                    None => {
+                        ui.label("This window keeps no journal.");
+                    }
+                }
+                if ui
+                    .button("New session in a new window")
+                    .on_hover_text("A new window with an empty log and a new journal (on a free port)")
+                    .clicked()
+                {
+                    spawn = Some(vec!["--port".into(), "0".into()]);
+                }
+                ui.separator();
+                ui.label(RichText::new("Recent sessions").strong());
+                let recent = crate::journal::recent_sessions(12);
+                if recent.is_empty() {
+                    ui.label(RichText::new("None yet").weak());
+                }
+                egui::Grid::new("recent-sessions").striped(true).show(ui, |ui| {
+                    for (path, size, modified) in recent {
+                        let when: DateTime<Utc> = modified.into();
+                        ui.label(
+                            RichText::new(
+                                path.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default(),
+                            )
+                            .monospace(),
+                        )
+                        .on_hover_text(path.display().to_string());
+                        ui.label(format!("{} KiB", size.div_ceil(1024)));
+                        ui.label(when.format("%Y-%m-%d %H:%M").to_string());
+                        let current = self.core.session.as_ref().is_some_and(|s| s.path == path);
+                        if current {
+                            ui.label(RichText::new("this window").weak());
+                        } else if ui.small_button("Open in a new window").clicked() {
+                            spawn = Some(vec![
+                                "--session".into(),
+                                path.display().to_string(),
+                                "--port".into(),
+                                "0".into(),
+                            ]);
+                        }
+                        ui.end_row();
+                    }
+                });
+            });
+        if let Some(args) = spawn {
+            let started = std::env::current_exe()
+                .map_err(|e| e.to_string())
+                .and_then(|exe| {
+                    std::process::Command::new(exe)
+                        .args(&args)
+                        .spawn()
+                        .map_err(|e| e.to_string())
+                });
+            self.status = Some(match started {
+                Ok(_) => ("Opening a new window…".into(), false),
+                Err(e) => (format!("Could not open a new window: {e}"), true),
+            });
+        }
+        self.show_sessions &= open;
     }
 
     /// ActionBench's public key, with a copy button.
@@ -2197,6 +2330,9 @@ impl eframe::App for App {
         }
         if self.show_lab {
             self.lab_window(ui);
+        }
+        if self.show_sessions {
+            self.sessions_window(ui);
         }
         egui::CentralPanel::default().show(ui, |ui| {
             self.held_queue(ui);

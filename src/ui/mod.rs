@@ -5,7 +5,7 @@ pub mod composer;
 pub mod json_tree;
 pub mod presenter;
 
-pub use app::{App, Core, RfdPicker, SamplePicker, SourceChoice, TargetForm};
+pub use app::{App, Core, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
 use crate::cli::InboxArgs;
 use crate::domain::clock::SystemClock;
@@ -23,6 +23,15 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
         .map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
+    // The session journal: --session, else a new one in the data folder.
+    let session = inbox
+        .session
+        .clone()
+        .or_else(crate::journal::new_session_path);
+    let opened = match &session {
+        Some(path) => Some(crate::journal::attach(&engine, path)?),
+        None => None,
+    };
     let (samples, sample_errors) = inbox.load_samples();
     let (flows, flow_errors) = match inbox.flows_dir() {
         d if d.is_dir() => LoadedFlow::load_dir(&d),
@@ -82,6 +91,11 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
         remote_warning,
         samples,
         sample_errors,
+        session: opened.map(|o| Session {
+            path: o.journal.path().to_path_buf(),
+            restored: o.restored,
+            warnings: o.warnings,
+        }),
         picker: Arc::new(RfdPicker),
     };
     let options = eframe::NativeOptions {

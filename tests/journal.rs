@@ -1,0 +1,389 @@
+//! The session journal: a round trip, reopening with invocations still waiting (a report after
+//! reopening completes one, a deadline that passed while closed times one out), a torn last
+//! line, `serve --session` saying what it restored, and a crash: `serve` killed with SIGKILL
+//! in the middle of 20,000 calls loses none whose response the client received.
+
+mod common;
+
+use actionbench::domain::invocation::Phase;
+use actionbench::engine::{Engine, Incoming, Intake, Mode};
+use actionbench::journal;
+use chrono::Duration;
+use common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+const REPORT: &str = "/automations_runtime/v1/report-action-invocation-completed";
+
+fn post(engine: &Engine, path: &str, body: &Value) -> (u16, Value) {
+    match engine.intake(Incoming::post(path, body.to_string()).expect("a route")) {
+        Intake::Now(r) => (r.status, (*r.body).clone()),
+        _ => panic!("auto mode answers at once"),
+    }
+}
+
+/// An engine answering with a 60-minute timeout, recording to `path`.
+fn waiting_engine(
+    path: &std::path::Path,
+) -> (
+    Arc<Engine>,
+    Arc<actionbench::domain::clock::ManualClock>,
+    journal::Opened,
+) {
+    let (engine, clock) = engine_with(Mode::Auto, |c| {
+        c.default_answer = Some(json!({"invokeTimeoutType": "TIMEOUT_LENGTH",
+                                       "timeoutLengthOptions": {"timeoutInMinutes": 60}}));
+    });
+    let opened = journal::attach(&engine, path).expect("the journal opens");
+    (engine, clock, opened)
+}
+
+#[test]
+fn every_exchange_and_its_timeline_survive_a_round_trip() {
+    let dir = TempDir::new("journal-trip");
+    let path = dir.path().join("s.jsonl");
+    let (engine, _clock, opened) = waiting_engine(&path);
+    assert_eq!(opened.restored, 0);
+    assert_eq!(
+        post(
+            &engine,
+            "/v1/invoke",
+            &invoke_request("send-email", "tok-1")
+        )
+        .0,
+        200
+    );
+    assert_eq!(post(&engine, "/v1/invoke", &json!("not a request")).0, 400);
+    let report = json!({"invocationToken": "tok-1", "status": "SUCCESS",
+                        "successInfo": {"result": {"messageId": "m-1"}}});
+    assert_eq!(post(&engine, REPORT, &report).0, 200);
+    // Non-UTF-8 bytes come back as they went.
+    let odd = engine.intake(Incoming::post("/v1/invoke", vec![0xff, 0xfe, b'{']).expect("route"));
+    assert!(matches!(odd, Intake::Now(_)));
+    let before = engine.snapshot();
+    drop(opened);
+    drop(engine);
+
+    let read = journal::read(&path).expect("reads");
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+    assert_eq!(read.exchanges.len(), before.len());
+    for (a, b) in before.iter().zip(&read.exchanges) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.phase, b.phase, "#{}", a.id);
+        assert_eq!(a.arrival.body, b.arrival.body, "#{}", a.id);
+        assert_eq!(a.arrival.headers, b.arrival.headers);
+        assert_eq!(
+            a.timeline
+                .iter()
+                .map(|t| t.text.to_string())
+                .collect::<Vec<_>>(),
+            b.timeline
+                .iter()
+                .map(|t| t.text.to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            a.findings
+                .iter()
+                .map(|f| (f.code, f.field.clone()))
+                .collect::<Vec<_>>(),
+            b.findings
+                .iter()
+                .map(|f| (f.code, f.field.clone()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            a.response
+                .as_ref()
+                .map(|r| (r.status, (*r.body).clone(), r.by)),
+            b.response
+                .as_ref()
+                .map(|r| (r.status, (*r.body).clone(), r.by))
+        );
+    }
+    assert!(matches!(read.exchanges[0].phase, Phase::Completed { .. }));
+}
+
+#[test]
+fn reopening_resumes_waits_a_report_completes_one_and_a_passed_deadline_times_out() {
+    let dir = TempDir::new("journal-reopen");
+    let path = dir.path().join("s.jsonl");
+    {
+        let (engine, clock, _opened) = waiting_engine(&path);
+        assert_eq!(
+            post(
+                &engine,
+                "/v1/invoke",
+                &invoke_request("send-email", "tok-a")
+            )
+            .0,
+            200
+        );
+        // The second waits with a deadline 60 minutes on from here; the first from 10 min before.
+        clock.advance(Duration::minutes(50));
+        assert_eq!(
+            post(
+                &engine,
+                "/v1/invoke",
+                &invoke_request("send-email", "tok-b")
+            )
+            .0,
+            200
+        );
+        assert!(matches!(
+            engine.exchange(2).expect("ex").phase,
+            Phase::Waiting { .. }
+        ));
+    }
+    // Reopened 20 minutes later (real time): tok-a's deadline passed while closed; tok-b's not.
+    let (engine, clock) = engine_with(Mode::Auto, |_| {});
+    clock.advance(Duration::minutes(70));
+    let opened = journal::attach(&engine, &path).expect("reopens");
+    assert_eq!(opened.restored, 2);
+    let first = engine.exchange(1).expect("restored");
+    assert!(
+        matches!(first.phase, Phase::TimedOut { .. }),
+        "{:?}",
+        first.phase
+    );
+    assert!(
+        first
+            .timeline
+            .iter()
+            .any(|t| t.text.contains("while ActionBench was closed")),
+        "{:?}",
+        first.timeline
+    );
+    assert!(matches!(
+        engine.exchange(2).expect("restored").phase,
+        Phase::Waiting { .. }
+    ));
+    // A report after reopening completes the one still waiting; the timed-out one refuses.
+    let ok = json!({"invocationToken": "tok-b", "status": "SUCCESS",
+                    "successInfo": {"result": {"messageId": "m-b"}}});
+    assert_eq!(post(&engine, REPORT, &ok).0, 200);
+    assert!(matches!(
+        engine.exchange(2).expect("ex").phase,
+        Phase::Completed { .. }
+    ));
+    let late = json!({"invocationToken": "tok-a", "status": "SUCCESS",
+                      "successInfo": {"result": {"messageId": "m-a"}}});
+    assert_eq!(post(&engine, REPORT, &late).0, 409);
+    drop(opened);
+    drop(engine);
+    // And all of it is in the journal for next time.
+    let read = journal::read(&path).expect("reads");
+    assert_eq!(read.exchanges.len(), 4);
+    assert!(matches!(read.exchanges[0].phase, Phase::TimedOut { .. }));
+    assert!(matches!(read.exchanges[1].phase, Phase::Completed { .. }));
+}
+
+#[test]
+fn the_simulated_clock_carries_on_where_it_was() {
+    let dir = TempDir::new("journal-clock");
+    let path = dir.path().join("s.jsonl");
+    let ahead = {
+        let (engine, clock, _opened) = waiting_engine(&path);
+        engine.set_warp(3600);
+        clock.advance(Duration::seconds(10));
+        engine.set_warp(1);
+        engine.now() - engine.real_now()
+    };
+    // 10 s at ×3600 is 10 h of simulated time, 10 s of it real.
+    assert_eq!(ahead, Duration::hours(10) - Duration::seconds(10));
+    let (engine, _clock) = engine_with(Mode::Auto, |_| {});
+    journal::attach(&engine, &path).expect("reopens");
+    assert_eq!(engine.now() - engine.real_now(), ahead);
+}
+
+#[test]
+fn a_torn_last_line_is_skipped_with_a_warning_and_the_session_opens() {
+    let dir = TempDir::new("journal-torn");
+    let path = dir.path().join("s.jsonl");
+    {
+        let (engine, _clock, _opened) = waiting_engine(&path);
+        post(
+            &engine,
+            "/v1/invoke",
+            &invoke_request("send-email", "tok-t"),
+        );
+    }
+    // A crash mid-write: half a line, no newline.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("open");
+    f.write_all(br#"{"v":1,"kind":"exchange","event":"answ"#)
+        .expect("write");
+    drop(f);
+    let (engine, _clock) = engine_with(Mode::Auto, |_| {});
+    let opened = journal::attach(&engine, &path).expect("opens despite the torn line");
+    assert_eq!(opened.restored, 1);
+    assert_eq!(opened.warnings.len(), 1, "{:?}", opened.warnings);
+    assert!(opened.warnings[0].contains("torn"), "{:?}", opened.warnings);
+    // New lines start on a line of their own.
+    post(
+        &engine,
+        "/v1/invoke",
+        &invoke_request("send-email", "tok-u"),
+    );
+    drop(opened);
+    drop(engine);
+    let read = journal::read(&path).expect("reads");
+    assert_eq!(read.exchanges.len(), 2);
+    assert_eq!(
+        read.warnings.len(),
+        1,
+        "only the old torn fragment: {:?}",
+        read.warnings
+    );
+}
+
+/// Starts `serve` on a free port with `args`; its stdout lines and the child.
+fn serve(args: &[&str]) -> (std::process::Child, Box<dyn Iterator<Item = Value>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["serve", "--port", "0", "--answer", "immediate"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve runs");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { return };
+            if let Ok(v) = serde_json::from_str::<Value>(&line)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    let lines =
+        std::iter::from_fn(move || rx.recv_timeout(std::time::Duration::from_secs(20)).ok());
+    (child, Box::new(lines))
+}
+
+#[test]
+fn serve_with_a_session_says_how_many_exchanges_it_restored() {
+    let dir = TempDir::new("journal-serve");
+    let path = dir.path().join("s.jsonl");
+    let p = path.to_str().expect("path");
+    for expected in [0, 3] {
+        let (mut child, mut lines) = serve(&["--session", p]);
+        let listening = lines
+            .find(|v| v["event"] == "listening")
+            .expect("a listening line within 20 s");
+        assert_eq!(listening["restored"], expected, "{listening}");
+        assert_eq!(listening["session"], p);
+        let url = listening["url"].as_str().expect("url").to_string();
+        let client = reqwest::blocking::Client::new();
+        for i in 0..3 {
+            let res = client
+                .post(format!("{url}/v1/invoke"))
+                .body(invoke_request("send-email", &format!("tok-{expected}-{i}")).to_string())
+                .send()
+                .expect("sent");
+            assert_eq!(res.status().as_u16(), 200);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if expected == 3 {
+            assert_eq!(journal::read(&path).expect("reads").exchanges.len(), 6);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sigkill_mid_load_loses_no_exchange_whose_response_was_received() {
+    let dir = TempDir::new("journal-crash");
+    let path = dir.path().join("crash.jsonl");
+    let (mut child, mut lines) = serve(&["--session", path.to_str().expect("path")]);
+    let listening = lines
+        .find(|v| v["event"] == "listening")
+        .expect("a listening line within 20 s");
+    let url = listening["url"].as_str().expect("url").to_string();
+    // Four clients, 5,000 calls each (20,000 in all), each noting the tokens answered 200.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answered = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (url, stop, answered) = (url.clone(), stop.clone(), answered.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(std::time::Duration::from_secs(5))
+                    .build()
+                    .expect("client");
+                for i in 0..5_000 {
+                    if stop.load(std::sync::atomic::Ordering::Acquire) {
+                        return;
+                    }
+                    let token = format!("tok-{c}-{i}");
+                    let body = invoke_request("send-email", &token).to_string();
+                    match client.post(format!("{url}/v1/invoke")).body(body).send() {
+                        Ok(r) if r.status().as_u16() == 200 => {
+                            answered.lock().expect("lock").push(token)
+                        }
+                        _ => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    // Kill it midway: after some thousands of answers, or after 30 s at most.
+    let started = std::time::Instant::now();
+    while answered.lock().expect("lock").len() < 6_000
+        && started.elapsed() < std::time::Duration::from_secs(30)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let _ = child.wait();
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    for c in clients {
+        let _ = c.join();
+    }
+    let answered = answered.lock().expect("lock").clone();
+    assert!(
+        answered.len() > 100,
+        "the load never got going: {}",
+        answered.len()
+    );
+    let read = journal::read(&path).expect("the journal reads after a SIGKILL");
+    assert!(
+        read.warnings.len() <= 1,
+        "at most a torn last line: {:?}",
+        read.warnings
+    );
+    let journaled: std::collections::HashSet<String> = read
+        .exchanges
+        .iter()
+        .filter(|e| e.response.as_ref().is_some_and(|r| r.status == 200))
+        .filter_map(|e| e.invocation_token.clone())
+        .collect();
+    let lost: Vec<&String> = answered
+        .iter()
+        .filter(|t| !journaled.contains(*t))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} answered calls are not in the journal, e.g. {:?}",
+        lost.len(),
+        answered.len(),
+        lost.iter().take(5).collect::<Vec<_>>()
+    );
+    eprintln!(
+        "SIGKILL after {} answered calls; the journal holds {} exchanges",
+        answered.len(),
+        read.exchanges.len()
+    );
+}
