@@ -30,9 +30,43 @@ pub enum Command {
     Key(KeyArgs),
     /// Play Wix against your action: send samples, check every answer, exit 0/1/2.
     Check(CheckArgs),
+    /// Export a session journal (--session FILE) as HAR 1.2.
+    Export(ExportArgs),
     /// Flows: run a whole automation step by step.
     #[command(subcommand)]
     Flow(FlowCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Where to write the HAR file.
+    #[arg(long, value_name = "OUT")]
+    pub har: PathBuf,
+}
+
+/// `actionbench export --session FILE --har OUT`: the session's exchanges as HAR 1.2.
+pub fn run_export(inbox: &InboxArgs, args: &ExportArgs) -> Result<(), String> {
+    let session = inbox
+        .session
+        .as_ref()
+        .ok_or("export needs --session FILE: the journal to read")?;
+    if !session.exists() {
+        return Err(format!("{}: no such session journal", session.display()));
+    }
+    let read = crate::journal::read(session)?;
+    for w in &read.warnings {
+        eprintln!("warning: {w}");
+    }
+    let inbox_url = format!("http://{}:{}", inbox.bind, inbox.port);
+    let json = crate::export::har_json(&read.exchanges, &inbox_url)?;
+    std::fs::write(&args.har, json).map_err(|e| format!("{}: {e}", args.har.display()))?;
+    println!(
+        "wrote {} exchange(s) from {} to {}",
+        read.exchanges.len(),
+        session.display(),
+        args.har.display()
+    );
+    Ok(())
 }
 
 #[derive(Subcommand, Debug)]

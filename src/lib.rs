@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod domain;
 pub mod engine;
+pub mod export;
 pub mod flow_run;
 pub mod flows;
 pub mod headless;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Serve(serve)) => actionbench::headless::run(&cli.inbox, serve),
         Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
+        Some(Command::Export(args)) => actionbench::cli::run_export(&cli.inbox, args),
         Some(Command::Check(check)) => {
             return ExitCode::from(actionbench::check::run(&cli.inbox, check));
         }
