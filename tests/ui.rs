@@ -46,6 +46,14 @@ enum FixedPicker {
 }
 
 impl SamplePicker for FixedPicker {
+    fn save(
+        &self,
+        title: &str,
+        _name: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+        self.pick(title)
+    }
+
     fn pick(
         &self,
         _title: &str,
@@ -917,4 +925,109 @@ fn a_flow_file_opens_from_the_dialog_or_dropped_onto_the_window() {
     h.run();
     h.get_by_label("Dropped flow");
     h.get_by_label("Live approval");
+}
+
+/// Posts a raw body to the inbox and waits for its answer.
+fn post_raw(b: &Bench, path: &str, body: &str) -> u16 {
+    let url = format!("{}{path}", b.url);
+    let body = body.to_string();
+    b.rt.block_on(async move {
+        reqwest::Client::new()
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .expect("sent")
+            .status()
+            .as_u16()
+    })
+}
+
+#[test]
+fn the_filter_finds_calls_by_text_flag_and_key_and_ctrl_f_reaches_it() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = actionbench::engine::Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    for t in ["tok-a", "tok-b", "tok-c"] {
+        assert_eq!(
+            post_raw(
+                &b,
+                "/v1/invoke",
+                &invoke_request("send-email", t).to_string()
+            ),
+            200
+        );
+    }
+    assert_eq!(post_raw(&b, "/v1/invoke", "{oops"), 400);
+    assert_eq!(post_raw(&b, "/v1/nowhere", "{}"), 404);
+    let mut h = harness(&b);
+    run_until(&mut h, "five rows", |app| app.log().len() == 5);
+    // Ctrl+F puts the cursor in the filter.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run();
+    h.run();
+    let filter = h.get_by_label("Find");
+    assert!(filter.is_focused(), "Ctrl+F focuses the filter");
+    filter.type_text("tok-b");
+    h.run();
+    h.run();
+    h.get_by_label("1 of 5");
+    assert!(h.query_by_label("#2").is_some() && h.query_by_label("#1").is_none());
+    // Flagged only: the two bad calls.
+    h.get_by_label("Clear filter").click();
+    h.run();
+    h.get_by_label("flagged").click();
+    h.run();
+    h.run();
+    h.get_by_label("2 of 5");
+    assert!(h.query_by_label("#4").is_some() && h.query_by_label("#5").is_some());
+    assert!(h.query_by_label("#1").is_none());
+    h.get_by_label("Clear filter").click();
+    h.run();
+    assert!(
+        h.query_by_label_contains(" of 5").is_none(),
+        "everything shows again"
+    );
+}
+
+#[test]
+fn an_exchange_exports_as_har_curl_and_a_sample_the_list_picks_up() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = actionbench::engine::Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    assert_eq!(
+        post_raw(
+            &b,
+            "/v1/invoke",
+            &invoke_request("send-email", "tok-x").to_string()
+        ),
+        200
+    );
+    let dir = TempDir::new("ui-export");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let saved = dir.path().join("saved-sample.json");
+    let mut h = harness_with(
+        &b,
+        FixedPicker::File(saved.clone()),
+        egui::vec2(1280.0, 800.0),
+    );
+    run_until(&mut h, "the call", |app| app.log().len() == 1);
+    h.get_by_label("#1").click();
+    h.run();
+    h.get_by_label("Copy as curl").click();
+    h.run();
+    h.get_by_label("Copied #1 as a curl command");
+    h.get_by_label("Save as sample…").click();
+    step_until(&mut h, "Opened \"invoke send-email (saved from #1)\"");
+    h.run();
+    assert!(saved.exists());
+    // In the list at once, ready to send.
+    h.get_by_label("invoke send-email (saved from #1)");
+    // The same picker path again for the HAR export: it overwrites the file with a HAR.
+    h.get_by_label("Export HAR…").click();
+    step_until(&mut h, "Exported 1 exchange to");
+    let har = har::from_path(&saved).expect("a HAR file");
+    assert!(matches!(har.log, har::Spec::V1_2(_)));
 }

@@ -3,12 +3,12 @@
 //! ever taken while drawing.
 
 use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
+use super::filter::{Filter, StatusFilter};
 use super::json_tree::json_tree;
 use super::presenter::{self, Presenter};
 use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
-use crate::domain::envelope::EnvelopeKind;
 use crate::domain::envelope::Inspected;
 use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase};
@@ -38,6 +38,13 @@ pub trait SamplePicker: Send + Sync {
     fn pick(
         &self,
         title: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>>;
+
+    /// Where to save a file (a HAR export, a sample), `name` suggested.
+    fn save(
+        &self,
+        title: &str,
+        name: &str,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>>;
 }
 
@@ -73,6 +80,21 @@ impl SamplePicker for RfdPicker {
             .set_title(title)
             .add_filter("JSON", &["json"])
             .pick_file();
+        Box::pin(async move { Ok(dialog.await.map(|f| f.path().to_path_buf())) })
+    }
+
+    fn save(
+        &self,
+        title: &str,
+        name: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+        if let Some(why) = missing_dialog_service() {
+            return Box::pin(std::future::ready(Err(why)));
+        }
+        let dialog = rfd::AsyncFileDialog::new()
+            .set_title(title)
+            .set_file_name(name)
+            .save_file();
         Box::pin(async move { Ok(dialog.await.map(|f| f.path().to_path_buf())) })
     }
 }
@@ -246,6 +268,10 @@ pub enum Command {
     Present(usize),
     StopRun(usize),
     Presenter(presenter::Action),
+    CopyCurl(ExchangeId),
+    SaveAsSample(ExchangeId),
+    /// The rows the filter shows, as HAR.
+    ExportHar,
 }
 
 enum Background {
@@ -255,6 +281,8 @@ enum Background {
     },
     Picked(Box<Result<LoadedSample, String>>),
     FlowPicked(Box<Result<LoadedFlow, String>>),
+    /// A file was written (a HAR export), or why not.
+    Saved(Result<String, String>),
     TargetSent {
         name: String,
         result: Result<Sent, NotSent>,
@@ -307,6 +335,17 @@ pub struct App {
     show_lab: bool,
     runs: Vec<RunView>,
     left_tab: LeftTab,
+    filter: Filter,
+    /// The log rows the filter shows (indices), when it is not empty; and what they were
+    /// computed for (the filter, the log's length and version), and when.
+    rows: Option<Vec<u32>>,
+    rows_for: Option<(Filter, usize, u64)>,
+    rows_at: Instant,
+    /// Bumped whenever an exchange in the window's copy changes.
+    log_version: u64,
+    /// Every action key seen, for the filter.
+    seen_keys: BTreeSet<String>,
+    focus_filter: bool,
     presenting: Option<Presenter>,
     /// The window's theme before presenter mode changed it.
     saved_theme: Option<egui::Theme>,
@@ -398,6 +437,13 @@ impl App {
             show_lab: false,
             runs: vec![],
             left_tab: LeftTab::Samples,
+            filter: Filter::default(),
+            rows: None,
+            rows_for: None,
+            rows_at: Instant::now(),
+            log_version: 0,
+            seen_keys: BTreeSet::new(),
+            focus_filter: false,
             presenting: None,
             saved_theme: None,
             assumptions,
@@ -621,6 +667,12 @@ impl App {
     /// Takes one exchange's new state into the window's copy of the log.
     fn take(&mut self, ex: Exchange) {
         let id = ex.id;
+        self.log_version += 1;
+        if let Some(k) = &ex.action_key
+            && !self.seen_keys.contains(k)
+        {
+            self.seen_keys.insert(k.clone());
+        }
         // A flow's steps answer by their own policy: their keys are not the window's to set.
         let from_flow = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"));
         if let Some(key) = &ex.action_key
@@ -738,6 +790,12 @@ impl App {
                     }
                 },
                 Background::NotPicked { why, error } => self.status = Some((why, error)),
+                Background::Saved(result) => {
+                    self.status = Some(match result {
+                        Ok(what) => (what, false),
+                        Err(e) => (e, true),
+                    })
+                }
                 Background::FlowPicked(picked) => match *picked {
                     Ok(flow) => {
                         self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
@@ -961,6 +1019,84 @@ impl App {
                 }
             }
             Command::Presenter(a) => self.presenter_action(a),
+            Command::CopyCurl(id) => {
+                if let Some(ex) = self.log.get(id as usize - 1) {
+                    self.ctx
+                        .copy_text(crate::export::curl(ex, &self.core.inbox_url));
+                    self.status = Some((format!("Copied #{id} as a curl command"), false));
+                }
+            }
+            Command::SaveAsSample(id) => {
+                let Some(ex) = self.log.get(id as usize - 1) else {
+                    return;
+                };
+                let schemas = self.schemas_for(ex);
+                let sample = match crate::export::as_sample(ex, &schemas) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.status = Some((format!("#{id} makes no sample: {e}"), true));
+                        return;
+                    }
+                };
+                let name = format!("{}-{id}.json", ex.action_key.as_deref().unwrap_or("saved"));
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let save = self.core.picker.save("Save as sample", &name);
+                self.core.runtime.spawn(async move {
+                    let msg = match save.await {
+                        Ok(Some(path)) => {
+                            let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
+                            match std::fs::write(&path, text) {
+                                // Read back as any sample is: the list picks it up at once.
+                                Ok(()) => Background::Picked(Box::new(LoadedSample::load(&path))),
+                                Err(e) => Background::Saved(Err(format!(
+                                    "{} could not be written: {e}",
+                                    path.display()
+                                ))),
+                            }
+                        }
+                        Ok(None) => Background::Saved(Ok("Not saved".into())),
+                        Err(why) => Background::Saved(Err(why)),
+                    };
+                    let _ = tx.send(msg);
+                    ctx.request_repaint();
+                });
+            }
+            Command::ExportHar => {
+                let exchanges: Vec<Exchange> = match &self.rows {
+                    Some(rows) => rows
+                        .iter()
+                        .filter_map(|i| self.log.get(*i as usize).cloned())
+                        .collect(),
+                    None => self.log.clone(),
+                };
+                let inbox = self.core.inbox_url.clone();
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let save = self.core.picker.save("Export HAR", "actionbench.har");
+                self.core.runtime.spawn(async move {
+                    let msg = match save.await {
+                        Ok(Some(path)) => {
+                            let written = tokio::task::spawn_blocking(move || {
+                                let json = crate::export::har_json(&exchanges, &inbox)?;
+                                std::fs::write(&path, json)
+                                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                                Ok::<_, String>(format!(
+                                    "Exported {} {} to {}",
+                                    exchanges.len(),
+                                    plural(exchanges.len(), "exchange", "exchanges"),
+                                    path.display()
+                                ))
+                            })
+                            .await
+                            .unwrap_or_else(|e| Err(e.to_string()));
+                            Background::Saved(written)
+                        }
+                        Ok(None) => Background::Saved(Ok("Not exported".into())),
+                        Err(why) => Background::Saved(Err(why)),
+                    };
+                    let _ = tx.send(msg);
+                    ctx.request_repaint();
+                });
+            }
             Command::OpenFlow => {
                 let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
                 let pick = self.core.picker.pick("Open flow");
@@ -1761,8 +1897,136 @@ impl App {
             });
     }
 
+    /// Recomputes the rows the filter shows when the filter or the log changed (at most
+    /// every 300 ms while calls stream in; at once when the filter itself changed).
+    fn refresh_rows(&mut self) {
+        if self.filter.is_empty() {
+            self.rows = None;
+            self.rows_for = None;
+            return;
+        }
+        let now = (self.filter.clone(), self.log.len(), self.log_version);
+        let Some(was) = &self.rows_for else {
+            self.recompute_rows(now);
+            return;
+        };
+        if *was == now {
+            return;
+        }
+        if was.0 != now.0 || self.rows_at.elapsed() >= Duration::from_millis(300) {
+            self.recompute_rows(now);
+        } else {
+            self.ctx.request_repaint_after(Duration::from_millis(300));
+        }
+    }
+
+    fn recompute_rows(&mut self, key: (Filter, usize, u64)) {
+        let rows = self
+            .log
+            .iter()
+            .enumerate()
+            .filter(|(_, ex)| key.0.matches(ex))
+            .map(|(i, _)| i as u32)
+            .collect();
+        self.rows = Some(rows);
+        self.rows_for = Some(key);
+        self.rows_at = Instant::now();
+    }
+
+    /// Find things: the filter over the log, Ctrl+F to reach it, and the HAR export of what
+    /// it shows.
+    fn filter_bar(&mut self, ui: &mut Ui) {
+        let f = &mut self.filter;
+        ui.horizontal_wrapped(|ui| {
+            let find = ui.label("Find").on_hover_text("Ctrl+F");
+            let text = ui
+                .add(
+                    egui::TextEdit::singleline(&mut f.text)
+                        .hint_text("text in paths, keys, bodies (Ctrl+F)")
+                        .desired_width(220.0),
+                )
+                .labelled_by(find.id);
+            if std::mem::take(&mut self.focus_filter) {
+                text.request_focus();
+            }
+            let dir = match f.direction {
+                None => "in & out",
+                Some(Direction::Inbound) => "inbound",
+                Some(Direction::Outbound) => "outbound",
+            };
+            egui::ComboBox::new("f-dir", "Direction")
+                .selected_text(dir)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.direction, None, "in & out");
+                    ui.selectable_value(&mut f.direction, Some(Direction::Inbound), "inbound");
+                    ui.selectable_value(&mut f.direction, Some(Direction::Outbound), "outbound");
+                });
+            egui::ComboBox::new("f-method", "Method")
+                .selected_text(f.method.map_or("any method", |m| m.label()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.method, None, "any method");
+                    for m in Method::ALL {
+                        ui.selectable_value(&mut f.method, Some(m), m.label());
+                    }
+                });
+            egui::ComboBox::new("f-status", "Answer")
+                .selected_text(f.status.label())
+                .show_ui(ui, |ui| {
+                    for s in StatusFilter::ALL {
+                        ui.selectable_value(&mut f.status, s, s.label());
+                    }
+                });
+            egui::ComboBox::new("f-key", "Key")
+                .selected_text(f.action_key.as_deref().unwrap_or("any key"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.action_key, None, "any key");
+                    for k in &self.seen_keys {
+                        ui.selectable_value(&mut f.action_key, Some(k.clone()), k);
+                    }
+                });
+            egui::ComboBox::new("f-envelope", "Envelope")
+                .selected_text(f.envelope.as_deref().unwrap_or("any envelope"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.envelope, None, "any envelope");
+                    for e in [
+                        "JSON",
+                        "envelope",
+                        "JWT ok",
+                        "JWT ok, aud?",
+                        "JWT ?",
+                        "JSON sent",
+                        "JWT sent",
+                    ] {
+                        ui.selectable_value(&mut f.envelope, Some(e.to_string()), e);
+                    }
+                });
+            ui.checkbox(&mut f.flagged, "flagged");
+            let act = ui.label("Activation");
+            ui.add(
+                egui::TextEdit::singleline(&mut f.activation)
+                    .hint_text("ID")
+                    .desired_width(110.0),
+            )
+            .labelled_by(act.id);
+            if !f.is_empty() && ui.button("Clear filter").clicked() {
+                *f = Filter::default();
+            }
+            let shown = self.rows.as_ref().map_or(self.log.len(), Vec::len);
+            if self.rows.is_some() {
+                ui.label(format!("{shown} of {}", self.log.len()));
+            }
+            if ui
+                .add_enabled(shown > 0, egui::Button::new("Export HAR…"))
+                .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
+                .clicked()
+            {
+                self.commands.push(Command::ExportHar);
+            }
+        });
+    }
+
     fn log_table(&mut self, ui: &mut Ui) {
-        let n = self.log.len();
+        let n = self.rows.as_ref().map_or(self.log.len(), Vec::len);
         let digits = n.max(1).ilog10() as f32 + 2.0; // "#" and the digits
         let id_width = (digits * 8.5 + 12.0).max(40.0);
         let selected = self.selected;
@@ -1789,7 +2053,11 @@ impl App {
             })
             .body(|body| {
                 body.rows(20.0, n, |mut row| {
-                    let ex = &self.log[row.index()];
+                    let at = match &self.rows {
+                        Some(rows) => rows[row.index()] as usize,
+                        None => row.index(),
+                    };
+                    let ex = &self.log[at];
                     row.set_selected(selected == Some(ex.id));
                     row.col(|ui| {
                         if ui
@@ -1823,12 +2091,8 @@ impl App {
                         );
                     });
                     row.col(|ui| {
-                        let text = match (ex.direction, ex.envelope) {
-                            // Calls ActionBench made: how they were sent, not verified.
-                            (Direction::Outbound, Some(EnvelopeKind::PlainEnvelope)) => "JSON sent",
-                            (Direction::Outbound, Some(_)) => "JWT sent",
-                            (_, e) => e.map(|e| e.short_label()).unwrap_or("—"),
-                        };
+                        // Calls ActionBench made say how they were sent, not verified.
+                        let text = Filter::envelope_label(ex);
                         let label = ui.label(text);
                         if let Some(e) = ex.envelope {
                             label.on_hover_text(e.label());
@@ -1873,6 +2137,39 @@ impl App {
                     .color(Color32::from_rgb(230, 160, 40)),
             );
         }
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .small_button("Copy as curl")
+                .on_hover_text("A curl command that sends this request again")
+                .clicked()
+            {
+                self.commands.push(Command::CopyCurl(ex.id));
+            }
+            let plugin = matches!(ex.method, Some(m) if m != Method::CompletionReport);
+            if ui
+                .add_enabled(plugin, egui::Button::new("Save as sample…").small())
+                .on_hover_text("A sample file from this call (request, metadata, schemas, a good answer); the list picks it up")
+                .clicked()
+            {
+                self.commands.push(Command::SaveAsSample(ex.id));
+            }
+            let activation = self
+                .inspected
+                .as_ref()
+                .filter(|(i, _)| *i == ex.id)
+                .and_then(|(_, p)| p.request.as_ref())
+                .and_then(|r| r.pointer("/activationContext/activationId"))
+                .and_then(|a| a.as_str())
+                .map(str::to_string);
+            if let Some(a) = activation
+                && ui
+                    .small_button("This activation")
+                    .on_hover_text("Show only the calls of this activation (one automation run)")
+                    .clicked()
+            {
+                self.filter.activation = a;
+            }
+        });
         ui.label(
             RichText::new(format!(
                 "{} {} · {} · {}",
@@ -2334,9 +2631,14 @@ impl eframe::App for App {
         if self.show_sessions {
             self.sessions_window(ui);
         }
+        if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
+            self.focus_filter = true;
+        }
+        self.refresh_rows();
         egui::CentralPanel::default().show(ui, |ui| {
             self.held_queue(ui);
             ui.separator();
+            self.filter_bar(ui);
             self.log_table(ui);
         });
         for cmd in std::mem::take(&mut self.commands) {

@@ -1,0 +1,174 @@
+//! Finding things in the log: a filter by direction, method, status, action key, envelope,
+//! flagged, activation and free text over paths, keys, tags, findings and bodies. Plain data,
+//! tested without a window.
+
+use crate::domain::invocation::{Direction, Exchange};
+use crate::domain::wire::Method;
+
+/// Which answers to show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    #[default]
+    Any,
+    Success,
+    ClientError,
+    ServerError,
+    /// Not answered (yet): held, relayed, or never.
+    NoAnswer,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 5] = [
+        StatusFilter::Any,
+        StatusFilter::Success,
+        StatusFilter::ClientError,
+        StatusFilter::ServerError,
+        StatusFilter::NoAnswer,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Any => "any status",
+            StatusFilter::Success => "2xx",
+            StatusFilter::ClientError => "4xx",
+            StatusFilter::ServerError => "5xx",
+            StatusFilter::NoAnswer => "no answer",
+        }
+    }
+
+    fn matches(self, status: Option<u16>) -> bool {
+        match (self, status) {
+            (StatusFilter::Any, _) => true,
+            (StatusFilter::NoAnswer, s) => s.is_none(),
+            (StatusFilter::Success, Some(s)) => (200..300).contains(&s),
+            (StatusFilter::ClientError, Some(s)) => (400..500).contains(&s),
+            (StatusFilter::ServerError, Some(s)) => s >= 500,
+            (_, None) => false,
+        }
+    }
+}
+
+/// What the log shows; the default shows everything.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filter {
+    /// Free text, case-insensitive: path, action key, tag, findings, request and answer bodies.
+    pub text: String,
+    pub direction: Option<Direction>,
+    pub method: Option<Method>,
+    pub status: StatusFilter,
+    pub action_key: Option<String>,
+    /// The envelope column's short label ("JWT ok", "JSON sent"…).
+    pub envelope: Option<String>,
+    pub flagged: bool,
+    /// An activation ID: the calls of one automation run.
+    pub activation: String,
+}
+
+/// Whether `hay` contains `needle_lower` (already lowercase), ignoring ASCII case.
+fn contains_ci(hay: &[u8], needle_lower: &[u8]) -> bool {
+    if needle_lower.is_empty() {
+        return true;
+    }
+    if hay.len() < needle_lower.len() {
+        return false;
+    }
+    // The first byte in either case finds candidates quickly; then compare the rest.
+    let first = needle_lower[0];
+    let upper = first.to_ascii_uppercase();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr2(first, upper, &hay[at..]) {
+        let start = at + i;
+        if hay.len() - start < needle_lower.len() {
+            return false;
+        }
+        if hay[start..start + needle_lower.len()]
+            .iter()
+            .zip(needle_lower)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        {
+            return true;
+        }
+        at = start + 1;
+    }
+    false
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    /// The envelope column's text for `ex` (also what the envelope filter compares).
+    pub fn envelope_label(ex: &Exchange) -> &'static str {
+        use crate::domain::envelope::EnvelopeKind;
+        match (ex.direction, ex.envelope) {
+            (Direction::Outbound, Some(EnvelopeKind::PlainEnvelope)) => "JSON sent",
+            (Direction::Outbound, Some(_)) => "JWT sent",
+            (_, e) => e.map(|e| e.short_label()).unwrap_or("—"),
+        }
+    }
+
+    pub fn matches(&self, ex: &Exchange) -> bool {
+        if self.direction.is_some_and(|d| d != ex.direction)
+            || self.method.is_some_and(|m| Some(m) != ex.method)
+            || !self.status.matches(ex.response.as_ref().map(|r| r.status))
+            || self
+                .action_key
+                .as_ref()
+                .is_some_and(|k| ex.action_key.as_deref() != Some(k.as_str()))
+            || self
+                .envelope
+                .as_ref()
+                .is_some_and(|e| Filter::envelope_label(ex) != e)
+            || (self.flagged && !ex.is_flagged())
+        {
+            return false;
+        }
+        let activation = self.activation.trim();
+        if !activation.is_empty()
+            && memchr::memmem::find(&ex.arrival.body, activation.as_bytes()).is_none()
+        {
+            return false;
+        }
+        let text = self.text.trim().to_ascii_lowercase();
+        if text.is_empty() {
+            return true;
+        }
+        let t = text.as_bytes();
+        contains_ci(ex.path.as_bytes(), t)
+            || ex
+                .action_key
+                .as_deref()
+                .is_some_and(|k| contains_ci(k.as_bytes(), t))
+            || ex
+                .tag
+                .as_deref()
+                .is_some_and(|k| contains_ci(k.as_bytes(), t))
+            || contains_ci(&ex.arrival.body, t)
+            || contains_ci(ex.arrival.headers.as_bytes(), t)
+            || ex
+                .findings
+                .iter()
+                .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
+                .any(|f| contains_ci(f.message.as_bytes(), t))
+            || ex
+                .response
+                .as_ref()
+                .is_some_and(|r| contains_ci(r.body.to_string().as_bytes(), t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_found_in_either_case_and_only_where_it_is() {
+        assert!(contains_ci(b"Hello World", b"world"));
+        assert!(contains_ci(b"HELLO", b"hello"));
+        assert!(!contains_ci(b"Hello", b"help"));
+        assert!(contains_ci(b"aab", b"ab"));
+        assert!(!contains_ci(b"a", b"ab"));
+        assert!(contains_ci(b"anything", b""));
+    }
+}
