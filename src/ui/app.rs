@@ -346,6 +346,8 @@ pub struct App {
     /// Every action key seen, for the filter.
     seen_keys: BTreeSet<String>,
     focus_filter: bool,
+    /// Whether the filter bar shows its second row (direction, method, answer…).
+    show_filters: bool,
     presenting: Option<Presenter>,
     /// The window's theme before presenter mode changed it.
     saved_theme: Option<egui::Theme>,
@@ -444,6 +446,7 @@ impl App {
             log_version: 0,
             seen_keys: BTreeSet::new(),
             focus_filter: false,
+            show_filters: false,
             presenting: None,
             saved_theme: None,
             assumptions,
@@ -1949,6 +1952,35 @@ impl App {
             if std::mem::take(&mut self.focus_filter) {
                 text.request_focus();
             }
+            ui.checkbox(&mut f.flagged, "flagged");
+            let more = if self.show_filters {
+                "Fewer filters"
+            } else {
+                "More filters"
+            };
+            if ui.button(more).clicked() {
+                self.show_filters = !self.show_filters;
+            }
+            if !f.is_empty() && ui.button("Clear filter").clicked() {
+                *f = Filter::default();
+            }
+            let shown = self.rows.as_ref().map_or(self.log.len(), Vec::len);
+            if self.rows.is_some() {
+                ui.label(format!("{shown} of {}", self.log.len()));
+            }
+            if ui
+                .add_enabled(shown > 0, egui::Button::new("Export HAR…"))
+                .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
+                .clicked()
+            {
+                self.commands.push(Command::ExportHar);
+            }
+        });
+        if !self.show_filters {
+            return;
+        }
+        let f = &mut self.filter;
+        ui.horizontal_wrapped(|ui| {
             let dir = match f.direction {
                 None => "in & out",
                 Some(Direction::Inbound) => "inbound",
@@ -2000,7 +2032,6 @@ impl App {
                         ui.selectable_value(&mut f.envelope, Some(e.to_string()), e);
                     }
                 });
-            ui.checkbox(&mut f.flagged, "flagged");
             let act = ui.label("Activation");
             ui.add(
                 egui::TextEdit::singleline(&mut f.activation)
@@ -2008,20 +2039,6 @@ impl App {
                     .desired_width(110.0),
             )
             .labelled_by(act.id);
-            if !f.is_empty() && ui.button("Clear filter").clicked() {
-                *f = Filter::default();
-            }
-            let shown = self.rows.as_ref().map_or(self.log.len(), Vec::len);
-            if self.rows.is_some() {
-                ui.label(format!("{shown} of {}", self.log.len()));
-            }
-            if ui
-                .add_enabled(shown > 0, egui::Button::new("Export HAR…"))
-                .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
-                .clicked()
-            {
-                self.commands.push(Command::ExportHar);
-            }
         });
     }
 
@@ -2326,7 +2343,7 @@ impl App {
         };
         ui.label(RichText::new("Answer").strong());
         if d.method == Method::Invoke {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 for k in AnswerKind::ALL {
                     ui.selectable_value(&mut d.kind, k, k.label());
                 }
