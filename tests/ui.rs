@@ -1031,3 +1031,59 @@ fn an_exchange_exports_as_har_curl_and_a_sample_the_list_picks_up() {
     let har = har::from_path(&saved).expect("a HAR file");
     assert!(matches!(har.log, har::Spec::V1_2(_)));
 }
+
+#[test]
+fn settings_come_back_and_damaged_ones_give_the_defaults_with_a_warning() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    let saved = json!({
+        "target": {"base": "http://127.0.0.1:3999/wix", "appId": "app-9", "jwt": true},
+        "keys": {"send-email": {"mode": "fail", "failStatus": 503, "failCode": "DOWN"},
+                 "create-coupon": {"mode": "auto", "answer": {"invokeTimeoutType": "IMMEDIATE", "result": {"couponCode": "SAVED"}}}},
+        "assumptions": {"secondReport": "ignore"},
+        "warp": 60,
+        "panel": "flows",
+        "somethingNewer": true
+    });
+    h.state_mut().load_settings(Some(&saved.to_string()));
+    h.run();
+    let p = b.engine.policy("send-email");
+    assert_eq!(
+        (p.mode, p.fail_status, p.fail_code.as_str()),
+        (actionbench::engine::Mode::Fail, 503, "DOWN")
+    );
+    assert_eq!(
+        b.engine.policy("create-coupon").answer["result"]["couponCode"],
+        "SAVED"
+    );
+    assert_eq!(
+        b.engine.assumptions().second_report,
+        actionbench::domain::assumptions::ExtraReport::Ignore
+    );
+    assert_eq!(b.engine.warp().factor(), 60);
+    h.get_by_label("Open flow…");
+    h.get_by_label("Your action").click();
+    h.run();
+    h.get_by_label("Invoke: http://127.0.0.1:3999/wix/v1/invoke");
+    // What would be saved now carries the same choices back.
+    let now = h.state().settings();
+    assert_eq!(now.target.base, "http://127.0.0.1:3999/wix");
+    assert_eq!(now.keys["send-email"].fail_status, 503);
+    assert_eq!(now.warp, 60);
+    assert_eq!(now.panel, "flows");
+    // Settings that do not decode: a warning, and nothing changed; never a crash.
+    for bad in [
+        "{not json",
+        r#"{"warp": "fast"}"#,
+        r#"{"keys": {"send-email": {"mode": "sometimes"}}}"#,
+    ] {
+        h.state_mut().load_settings(Some(bad));
+        h.run();
+        h.get_by_label_contains("the saved settings could not be read");
+        assert_eq!(
+            b.engine.policy("send-email").mode,
+            actionbench::engine::Mode::Fail
+        );
+    }
+}

@@ -6,7 +6,7 @@ use super::*;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// How a key's calls are answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The caller waits for the developer, until the hold deadline.

@@ -5,6 +5,7 @@ pub mod composer;
 pub mod filter;
 pub mod json_tree;
 pub mod presenter;
+pub mod settings;
 
 pub use app::{App, Core, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
@@ -109,7 +110,12 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     let result = eframe::run_native(
         "ActionBench",
         options,
-        Box::new(|cc| Ok(Box::new(App::new(core, &cc.egui_ctx)))),
+        Box::new(|cc| {
+            let mut app = App::new(core, &cc.egui_ctx);
+            let saved = cc.storage.and_then(|s| s.get_string(settings::KEY));
+            app.load_settings(saved.as_deref());
+            Ok(Box::new(app))
+        }),
     );
     rt.block_on(handle.stop(Duration::from_secs(2)));
     result.map_err(|e| format!("the window failed: {e}"))
