@@ -4,6 +4,7 @@
 pub mod assumptions;
 pub mod clock;
 pub mod contract;
+pub mod diff;
 pub mod envelope;
 pub mod flow;
 pub mod invocation;

@@ -269,6 +269,8 @@ pub enum Command {
     StopRun(usize),
     Presenter(presenter::Action),
     CopyCurl(ExchangeId),
+    /// Mark an exchange to compare with the next one selected.
+    CompareFrom(ExchangeId),
     SaveAsSample(ExchangeId),
     /// The rows the filter shows, as HAR.
     ExportHar,
@@ -346,6 +348,12 @@ pub struct App {
     /// Every action key seen, for the filter.
     seen_keys: BTreeSet<String>,
     focus_filter: bool,
+    /// "Compare…" was pressed on this exchange: the next one selected is compared with it.
+    compare_from: Option<ExchangeId>,
+    /// The two exchanges compared, in the diff window.
+    diff: Option<(ExchangeId, ExchangeId)>,
+    /// Whether the diff shows ids, tokens and times too.
+    diff_volatile: bool,
     /// Whether the filter bar shows its second row (direction, method, answer…).
     show_filters: bool,
     presenting: Option<Presenter>,
@@ -446,6 +454,9 @@ impl App {
             log_version: 0,
             seen_keys: BTreeSet::new(),
             focus_filter: false,
+            compare_from: None,
+            diff: None,
+            diff_volatile: false,
             show_filters: false,
             presenting: None,
             saved_theme: None,
@@ -957,7 +968,22 @@ impl App {
 
     fn apply(&mut self, cmd: Command) {
         match cmd {
-            Command::Select(id) => self.selected = Some(id),
+            Command::Select(id) => {
+                self.selected = Some(id);
+                if let Some(a) = self.compare_from.take()
+                    && a != id
+                {
+                    self.diff = Some((a, id));
+                    self.status = Some((format!("Comparing #{a} with #{id}"), false));
+                }
+            }
+            Command::CompareFrom(id) => {
+                self.compare_from = Some(id);
+                self.status = Some((
+                    format!("Select another exchange in the log to compare with #{id}"),
+                    false,
+                ));
+            }
             Command::Answer(id, reply) => {
                 if let Err(e) = self.core.engine.answer(id, reply) {
                     self.status = Some((e, true));
@@ -1830,6 +1856,83 @@ impl App {
         self.show_sessions &= open;
     }
 
+    /// Two exchanges field by field; ids, tokens and times hidden unless asked for.
+    fn diff_window(&mut self, ui: &mut Ui) {
+        let Some((a, b)) = self.diff else {
+            return;
+        };
+        let (Some(left), Some(right)) =
+            (self.log.get(a as usize - 1), self.log.get(b as usize - 1))
+        else {
+            self.diff = None;
+            return;
+        };
+        let all = crate::domain::diff::diff(left, right);
+        let hidden = all.iter().filter(|d| d.volatile).count();
+        let mut open = true;
+        let mut show_volatile = self.diff_volatile;
+        egui::Window::new(format!("#{a} and #{b}"))
+            .id(egui::Id::unique("diff-window"))
+            .open(&mut open)
+            .default_width(720.0)
+            .default_height(460.0)
+            .show(ui.ctx(), |ui| {
+                ui.checkbox(
+                    &mut show_volatile,
+                    format!("Show ids, tokens and times ({hidden})"),
+                );
+                let shown: Vec<_> = all
+                    .iter()
+                    .filter(|d| show_volatile || !d.volatile)
+                    .collect();
+                if shown.is_empty() {
+                    ui.label(
+                        RichText::new("The same, but for ids, tokens and times")
+                            .color(Color32::from_rgb(60, 170, 90)),
+                    );
+                }
+                let value = |v: &Option<serde_json::Value>| match v {
+                    Some(v) => clip(&v.to_string(), 300),
+                    None => "(absent)".to_string(),
+                };
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    egui::Grid::new("diff-grid")
+                        .striped(true)
+                        .num_columns(3)
+                        .min_col_width(120.0)
+                        .show(ui, |ui| {
+                            ui.strong("Field");
+                            ui.strong(format!("#{a}"));
+                            ui.strong(format!("#{b}"));
+                            ui.end_row();
+                            for d in shown {
+                                let color = if d.volatile {
+                                    ui.visuals().weak_text_color()
+                                } else {
+                                    ui.visuals().text_color()
+                                };
+                                ui.label(RichText::new(&d.path).monospace().color(color));
+                                ui.label(
+                                    RichText::new(value(&d.left))
+                                        .monospace()
+                                        .color(Color32::from_rgb(220, 110, 90)),
+                                );
+                                ui.label(
+                                    RichText::new(value(&d.right))
+                                        .monospace()
+                                        .color(Color32::from_rgb(90, 180, 110)),
+                                );
+                                ui.end_row();
+                            }
+                        });
+                });
+            });
+        self.diff_volatile = show_volatile;
+        if !open {
+            self.diff = None;
+        }
+    }
+
     /// ActionBench's public key, with a copy button.
     fn key_window(&mut self, ui: &mut Ui) {
         let mut open = true;
@@ -2257,6 +2360,13 @@ impl App {
                 .and_then(|r| r.pointer("/activationContext/activationId"))
                 .and_then(|a| a.as_str())
                 .map(str::to_string);
+            if ui
+                .small_button("Compare…")
+                .on_hover_text("Then select another exchange: the two side by side, field by field")
+                .clicked()
+            {
+                self.commands.push(Command::CompareFrom(ex.id));
+            }
             if let Some(a) = activation
                 && ui
                     .small_button("This activation")
@@ -2732,6 +2842,9 @@ impl eframe::App for App {
         }
         if self.show_sessions {
             self.sessions_window(ui);
+        }
+        if self.diff.is_some() {
+            self.diff_window(ui);
         }
         if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
             self.focus_filter = true;
