@@ -95,7 +95,6 @@ struct ExchangeRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unread: Option<String>,
     findings: Vec<FindingRecord>,
-    #[serde(flatten)]
     phase: Phase,
     response: Option<ResponseRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,6 +102,113 @@ struct ExchangeRecord {
     timeline: Vec<(DateTime<Utc>, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tag: Option<String>,
+}
+
+/// What is written for an exchange: the same fields as [`ExchangeRecord`], borrowed from the
+/// live exchange so that writing copies nothing (it runs under the engine's lock).
+#[derive(Serialize)]
+struct ExchangeLine<'a> {
+    v: u32,
+    kind: &'static str,
+    event: &'a str,
+    ex: ExchangeRef<'a>,
+}
+
+#[derive(Serialize)]
+struct ExchangeRef<'a> {
+    id: u64,
+    direction: Direction,
+    at: &'a DateTime<Utc>,
+    http_method: &'a str,
+    path: &'a str,
+    method: Option<Method>,
+    action_key: Option<&'a str>,
+    envelope: Option<EnvelopeKind>,
+    invocation_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_b64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unread: Option<&'a str>,
+    findings: &'a [Finding],
+    phase: &'a Phase,
+    response: Option<ResponseRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_answer: Option<ResponseRef<'a>>,
+    timeline: TimelineRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ResponseRef<'a> {
+    status: u16,
+    body: &'a Value,
+    by: AnsweredBy,
+    at: &'a DateTime<Utc>,
+    findings: &'a [Finding],
+}
+
+impl<'a> From<&'a SentResponse> for ResponseRef<'a> {
+    fn from(r: &'a SentResponse) -> Self {
+        ResponseRef {
+            status: r.status,
+            body: &r.body,
+            by: r.by,
+            at: &r.at,
+            findings: &r.findings,
+        }
+    }
+}
+
+/// The timeline as `[at, text]` pairs, without collecting them first.
+struct TimelineRef<'a>(&'a [TimelineEntry]);
+
+impl Serialize for TimelineRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for t in self.0 {
+            seq.serialize_element(&(&t.at, t.text.as_ref()))?;
+        }
+        seq.end()
+    }
+}
+
+fn exchange_ref<'a>(ex: &'a Exchange, with_body: bool) -> ExchangeRef<'a> {
+    let (body, body_b64) = match (with_body, std::str::from_utf8(&ex.arrival.body)) {
+        (false, _) => (None, None),
+        (true, Ok(t)) => (Some(t), None),
+        (true, Err(_)) => (None, Some(STANDARD.encode(&ex.arrival.body))),
+    };
+    ExchangeRef {
+        id: ex.id,
+        direction: ex.direction,
+        at: &ex.at,
+        http_method: &ex.http_method,
+        path: &ex.path,
+        method: ex.method,
+        action_key: ex.action_key.as_deref(),
+        envelope: ex.envelope,
+        invocation_token: ex.invocation_token.as_deref(),
+        headers: with_body.then_some(ex.arrival.headers.as_str()),
+        body,
+        body_b64,
+        unread: if with_body {
+            ex.arrival.unread.as_deref()
+        } else {
+            None
+        },
+        findings: &ex.findings,
+        phase: &ex.phase,
+        response: ex.response.as_ref().map(ResponseRef::from),
+        target_answer: ex.target_answer.as_ref().map(ResponseRef::from),
+        timeline: TimelineRef(&ex.timeline),
+        tag: ex.tag.as_deref(),
+    }
 }
 
 /// Codes and rules are `&'static str` in a live finding; read back, each distinct one is
@@ -121,16 +227,6 @@ fn intern(s: &str) -> &'static str {
     k
 }
 
-fn finding_record(f: &Finding) -> FindingRecord {
-    FindingRecord {
-        severity: f.severity,
-        code: f.code.to_string(),
-        message: f.message.clone(),
-        field: f.field.clone(),
-        rule: f.rule.map(str::to_string),
-    }
-}
-
 fn finding(r: FindingRecord) -> Finding {
     Finding {
         severity: r.severity,
@@ -141,16 +237,6 @@ fn finding(r: FindingRecord) -> Finding {
     }
 }
 
-fn response_record(r: &SentResponse) -> ResponseRecord {
-    ResponseRecord {
-        status: r.status,
-        body: (*r.body).clone(),
-        by: r.by,
-        at: r.at,
-        findings: r.findings.iter().map(finding_record).collect(),
-    }
-}
-
 fn response(r: ResponseRecord) -> SentResponse {
     SentResponse {
         status: r.status,
@@ -158,43 +244,6 @@ fn response(r: ResponseRecord) -> SentResponse {
         by: r.by,
         at: r.at,
         findings: r.findings.into_iter().map(finding).collect(),
-    }
-}
-
-fn record(ex: &Exchange, with_body: bool) -> ExchangeRecord {
-    let (body, body_b64) = match (with_body, std::str::from_utf8(&ex.arrival.body)) {
-        (false, _) => (None, None),
-        (true, Ok(t)) => (Some(t.to_string()), None),
-        (true, Err(_)) => (None, Some(STANDARD.encode(&ex.arrival.body))),
-    };
-    ExchangeRecord {
-        id: ex.id,
-        direction: ex.direction,
-        at: ex.at,
-        http_method: ex.http_method.clone(),
-        path: ex.path.clone(),
-        method: ex.method,
-        action_key: ex.action_key.clone(),
-        envelope: ex.envelope,
-        invocation_token: ex.invocation_token.clone(),
-        headers: with_body.then(|| ex.arrival.headers.clone()),
-        body,
-        body_b64,
-        unread: if with_body {
-            ex.arrival.unread.clone()
-        } else {
-            None
-        },
-        findings: ex.findings.iter().map(finding_record).collect(),
-        phase: ex.phase.clone(),
-        response: ex.response.as_ref().map(response_record),
-        target_answer: ex.target_answer.as_ref().map(response_record),
-        timeline: ex
-            .timeline
-            .iter()
-            .map(|t| (t.at, t.text.to_string()))
-            .collect(),
-        tag: ex.tag.clone(),
     }
 }
 
@@ -391,12 +440,11 @@ impl Journal {
     pub fn exchange(&self, event: &str, ex: &Exchange) {
         let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let with_body = ex.id > w.bodies_up_to;
-        let line = Line {
+        let line = ExchangeLine {
             v: FORMAT,
-            what: What::Exchange {
-                event: event.to_string(),
-                ex: Box::new(record(ex, with_body)),
-            },
+            kind: "exchange",
+            event,
+            ex: exchange_ref(ex, with_body),
         };
         if with_body {
             w.bodies_up_to = ex.id;
@@ -422,7 +470,7 @@ impl Journal {
     }
 
     /// One `write` per line: once it returns, the line survives the process being killed.
-    fn write_locked(path: &Path, w: &mut Writer, line: &Line) {
+    fn write_locked(path: &Path, w: &mut Writer, line: &impl Serialize) {
         let mut bytes = match serde_json::to_vec(line) {
             Ok(b) => b,
             Err(e) => {

@@ -1,0 +1,213 @@
+//! `serve` with its session journal on, loaded by an external generator (wrk, a separate
+//! process), against a bare axum handler loaded the same way in the same run. Prints both
+//! rates and their ratio (target ≥ 0.8), `serve`'s resident memory and its rate over the first
+//! and the last tenth of the calls (growth), the journal's size, and how long reopening a
+//! journal of 100,000 exchanges takes (target ≤ 1 s).
+//!
+//! Knobs: BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (alternating rounds, default 4),
+//! BENCH_CONNECTIONS (default 32), BENCH_REOPEN (exchanges in the reopen test, default
+//! 100000). Needs `wrk` on PATH (apt install wrk).
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::post;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+mod common;
+use common::{env, rss_kib};
+
+const ANSWER: &str = r#"{"invokeTimeoutType":"IMMEDIATE","result":{}}"#;
+
+async fn bare(body: Bytes) -> ([(&'static str, &'static str); 1], &'static str) {
+    std::hint::black_box(body.len());
+    ([("content-type", "application/json")], ANSWER)
+}
+
+/// A wrk script posting the shipped email sample, each request with its own token.
+fn script(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("samples/01-send-email.json")).expect("sample"),
+    )
+    .expect("json");
+    let body = serde_json::json!({"request": sample["request"], "metadata": sample["metadata"]})
+        .to_string()
+        .replace("tok-send-email-0001", "TOKEN");
+    let lua = format!(
+        r#"local body = [==[{body}]==]
+local n = 0
+local tid = math.random(1, 1000000000)
+request = function()
+  n = n + 1
+  local b = body:gsub("TOKEN", "tok-" .. tid .. "-" .. n)
+  return wrk.format("POST", "/v1/invoke", {{["content-type"] = "application/json"}}, b)
+end
+"#
+    );
+    let path = dir.join("post.lua");
+    std::fs::write(&path, lua).expect("script");
+    path
+}
+
+/// Runs wrk for `seconds` against `url`; requests per second, and the count of requests.
+fn wrk(url: &str, lua: &std::path::Path, seconds: usize, connections: usize) -> (f64, u64) {
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "-s",
+        ])
+        .arg(lua)
+        .arg(url)
+        .output()
+        .expect("wrk runs (apt install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rate = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    let count = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if text.contains("Non-2xx") || text.contains("Socket errors") {
+        eprintln!("wrk reported errors:\n{text}");
+    }
+    (rate, count)
+}
+
+fn main() {
+    let seconds = env("BENCH_SECONDS", 5);
+    let rounds = env("BENCH_ROUNDS", 4);
+    let connections = env("BENCH_CONNECTIONS", 32);
+    let dir = std::env::temp_dir().join(format!("actionbench-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let lua = script(&dir);
+    let journal = dir.join("bench.jsonl");
+
+    // serve, journal on, in its own process.
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["serve", "--port", "0", "--answer", "immediate", "--session"])
+        .arg(&journal)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve runs");
+    let stdout = serve.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let listening: serde_json::Value = lines
+        .next()
+        .and_then(|l| l.ok())
+        .and_then(|l| serde_json::from_str(&l).ok())
+        .expect("serve's listening line");
+    let serve_url = listening["url"].as_str().expect("url").to_string();
+    // Its event lines go nowhere, as when nobody reads them.
+    std::thread::spawn(move || for _ in lines {});
+    let serve_pid = serve.id().to_string();
+
+    // The bare handler, on its own runtime in this process.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let bare_url = rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = l.local_addr().expect("addr");
+        tokio::spawn(
+            async move { axum::serve(l, Router::new().route("/v1/invoke", post(bare))).await },
+        );
+        format!("http://{addr}")
+    });
+
+    println!(
+        "journal bench: wrk -t2 -c{connections}, {rounds} alternating rounds of {seconds} s each"
+    );
+    let mut ratios = vec![];
+    let (mut calls, mut first_rate, mut last_rate) = (0u64, 0.0, 0.0);
+    for r in 0..rounds {
+        let (b, _) = wrk(&bare_url, &lua, seconds, connections);
+        let (s, n) = wrk(&serve_url, &lua, seconds, connections);
+        calls += n;
+        if r == 0 {
+            first_rate = s;
+        }
+        last_rate = s;
+        let ratio = if b > 0.0 { s / b } else { 0.0 };
+        ratios.push(ratio);
+        println!(
+            "round {}: bare axum {b:>9.0} req/s   serve+journal {s:>9.0} req/s   ratio {ratio:.2}   ({} calls so far, serve RSS {} MiB)",
+            r + 1,
+            calls,
+            rss_kib(&serve_pid) / 1024
+        );
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    let size = std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0);
+    println!("median ratio (serve with journal / bare axum): {median:.2} (target 0.8)");
+    println!(
+        "serve after {calls} calls: RSS {} MiB; rate first round {first_rate:.0}, last round {last_rate:.0} req/s ({:+.0}%)",
+        rss_kib(&serve_pid) / 1024,
+        if first_rate > 0.0 {
+            (last_rate / first_rate - 1.0) * 100.0
+        } else {
+            0.0
+        }
+    );
+    println!(
+        "journal: {} MiB, {:.0} bytes per call",
+        size / (1024 * 1024),
+        size as f64 / calls.max(1) as f64
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+
+    // Reopening: a journal of BENCH_REOPEN exchanges.
+    let n = env("BENCH_REOPEN", 100_000);
+    let reopen = dir.join("reopen.jsonl");
+    {
+        let engine = actionbench::engine::Engine::new(
+            actionbench::engine::EngineConfig {
+                default_mode: actionbench::engine::Mode::Auto,
+                ..Default::default()
+            },
+            std::sync::Arc::new(actionbench::domain::clock::SystemClock),
+        );
+        actionbench::journal::attach(&engine, &reopen).expect("journal");
+        let sample = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/01-send-email.json"),
+        )
+        .expect("sample");
+        let v: serde_json::Value = serde_json::from_str(&sample).expect("json");
+        let body =
+            serde_json::json!({"request": v["request"], "metadata": v["metadata"]}).to_string();
+        for i in 0..n {
+            let b = body.replace("tok-send-email-0001", &format!("tok-{i}"));
+            let _ =
+                engine.intake(actionbench::engine::Incoming::post("/v1/invoke", b).expect("route"));
+        }
+    }
+    let started = Instant::now();
+    let engine = actionbench::engine::Engine::new(
+        Default::default(),
+        std::sync::Arc::new(actionbench::domain::clock::SystemClock),
+    );
+    let opened = actionbench::journal::attach(&engine, &reopen).expect("reopens");
+    let took = started.elapsed();
+    println!(
+        "reopen: {} exchanges in {:.2} s (target ≤ 1 s); journal {} MiB",
+        opened.restored,
+        took.as_secs_f64(),
+        std::fs::metadata(&reopen).map(|m| m.len()).unwrap_or(0) / (1024 * 1024)
+    );
+    drop(opened);
+    let _ = std::fs::remove_dir_all(&dir);
+}
