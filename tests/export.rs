@@ -5,49 +5,16 @@
 mod common;
 
 use actionbench::domain::sample::{LoadedSample, Sample};
-use actionbench::engine::{Engine, Mode};
+use actionbench::engine::Mode;
 use actionbench::export;
-use actionbench::server::{self, ServerHandle};
 use common::*;
 use serde_json::{Value, json};
 use std::process::Command;
-use std::sync::Arc;
 
-struct Inbox {
-    rt: tokio::runtime::Runtime,
-    engine: Arc<Engine>,
-    server: Option<ServerHandle>,
-    url: String,
-}
-
-impl Drop for Inbox {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.stop(std::time::Duration::from_secs(2)));
-        }
-    }
-}
+type Inbox = Served;
 
 fn inbox() -> Inbox {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (engine, _) = engine(Mode::Auto);
-    let server = rt
-        .block_on(server::start(
-            engine.clone(),
-            "127.0.0.1:0".parse().expect("addr"),
-        ))
-        .expect("starts");
-    let url = format!("http://{}", server.addr);
-    Inbox {
-        rt,
-        engine,
-        server: Some(server),
-        url,
-    }
+    served(Mode::Auto, |_| {})
 }
 
 fn post(i: &Inbox, path: &str, body: &str) -> u16 {

@@ -5,64 +5,31 @@
 mod common;
 
 use actionbench::domain::invocation::{AnsweredBy, Phase};
-use actionbench::engine::{Engine, Mode, Policy, Reply};
+use actionbench::engine::{Mode, Policy, Reply};
 use actionbench::play::{Forwarder, Player, Target};
-use actionbench::server::{self, ServerHandle};
 use common::*;
 use serde_json::{Value, json};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-struct Inbox {
-    rt: tokio::runtime::Runtime,
-    engine: Arc<Engine>,
-    clock: Arc<actionbench::domain::clock::ManualClock>,
-    server: Option<ServerHandle>,
-    url: String,
-}
-
-impl Drop for Inbox {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.stop(Duration::from_secs(2)));
-        }
-    }
-}
+type Inbox = Served;
 
 /// An inbox whose `send-email` key forwards (pausing or not) to `target`.
 fn inbox(target: Option<&str>, pause: bool) -> Inbox {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (engine, clock) = engine(Mode::Auto);
-    let mut p = engine.policy("send-email");
+    let i = served(Mode::Auto, |_| {});
+    let mut p = i.engine.policy("send-email");
     p.mode = Mode::Forward;
     p.pause = pause;
-    engine.set_policy("send-email", p);
+    i.engine.set_policy("send-email", p);
     let target = target.map(|base| {
         Target::new(base, None, Some("inst-1"), false, Duration::from_secs(5)).expect("target")
     });
-    let player = Player::new(engine.clone(), None);
-    engine.set_relay(Some(Arc::new(Forwarder::new(
+    let player = Player::new(i.engine.clone(), None);
+    i.engine.set_relay(Some(Arc::new(Forwarder::new(
         player,
         Arc::new(RwLock::new(target)),
     ))));
-    let server = rt
-        .block_on(server::start(
-            engine.clone(),
-            "127.0.0.1:0".parse().expect("addr"),
-        ))
-        .expect("starts");
-    let url = format!("http://{}", server.addr);
-    Inbox {
-        rt,
-        engine,
-        clock,
-        server: Some(server),
-        url,
-    }
+    i
 }
 
 fn post(

@@ -3,12 +3,10 @@
 
 mod common;
 
-use actionbench::domain::clock::ManualClock;
 use actionbench::domain::flow::LoadedFlow;
 use actionbench::domain::invocation::Phase;
-use actionbench::engine::{Engine, Mode};
+use actionbench::engine::Mode;
 use actionbench::play::{Forwarder, Player};
-use actionbench::server::{self, ServerHandle};
 use actionbench::ui::app::Picked;
 use actionbench::ui::{App, Core, SamplePicker, TargetForm};
 use chrono::Duration;
@@ -19,23 +17,19 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A served engine in hold mode, and what the window starts with.
 struct Bench {
-    rt: tokio::runtime::Runtime,
-    engine: Arc<Engine>,
-    clock: Arc<ManualClock>,
-    server: Option<ServerHandle>,
-    url: String,
+    served: Served,
     /// The developer's action, for "Send to your action" and forward mode.
     target: Option<String>,
     /// A flow to present at once, as --present does.
     present: Option<LoadedFlow>,
 }
 
-impl Drop for Bench {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.stop(std::time::Duration::from_secs(2)));
-        }
+impl std::ops::Deref for Bench {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }
 
@@ -71,25 +65,8 @@ fn bench() -> Bench {
 }
 
 fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig)) -> Bench {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (engine, clock) = engine_with(Mode::Hold, configure);
-    let server = rt
-        .block_on(server::start(
-            engine.clone(),
-            "127.0.0.1:0".parse().expect("addr"),
-        ))
-        .expect("starts");
-    let url = format!("http://{}", server.addr);
     Bench {
-        rt,
-        engine,
-        clock,
-        server: Some(server),
-        url,
+        served: served(Mode::Hold, configure),
         target: None,
         present: None,
     }

@@ -366,22 +366,7 @@ impl LoadedFlow {
 
     /// Every `*.json` flow in `dir`, sorted by file name; and the files that failed, with why.
     pub fn load_dir(dir: &Path) -> (Vec<LoadedFlow>, Vec<String>) {
-        let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect(),
-            Err(e) => return (vec![], vec![format!("{}: {e}", dir.display())]),
-        };
-        paths.sort();
-        let (mut ok, mut errs) = (vec![], vec![]);
-        for p in paths {
-            match LoadedFlow::load(&p) {
-                Ok(f) => ok.push(f),
-                Err(e) => errs.push(e),
-            }
-        }
-        (ok, errs)
+        super::sample::load_json_files(dir, LoadedFlow::load)
     }
 
     /// The saved answer of action step `i`: its own, the sample's example, or IMMEDIATE with

@@ -130,21 +130,30 @@ impl LoadedSample {
 
     /// Every `*.json` in `dir`, sorted by file name; files that fail are returned as errors.
     pub fn load_dir(dir: &Path) -> (Vec<LoadedSample>, Vec<String>) {
-        let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect(),
-            Err(e) => return (vec![], vec![format!("{}: {e}", dir.display())]),
-        };
-        paths.sort();
-        let (mut ok, mut errs) = (vec![], vec![]);
-        for p in paths {
-            match LoadedSample::load(&p) {
-                Ok(s) => ok.push(s),
-                Err(e) => errs.push(e),
-            }
-        }
-        (ok, errs)
+        load_json_files(dir, LoadedSample::load)
     }
+}
+
+/// `load` applied to every `*.json` file in `dir` (not its folders), by file name: what
+/// loaded, and what did not, with why. Samples and flows are read this way.
+pub fn load_json_files<T>(
+    dir: &Path,
+    load: impl Fn(&Path) -> Result<T, String>,
+) -> (Vec<T>, Vec<String>) {
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+            .collect(),
+        Err(e) => return (vec![], vec![format!("{}: {e}", dir.display())]),
+    };
+    paths.sort();
+    let (mut ok, mut errs) = (vec![], vec![]);
+    for p in paths {
+        match load(&p) {
+            Ok(s) => ok.push(s),
+            Err(e) => errs.push(e),
+        }
+    }
+    (ok, errs)
 }

@@ -402,3 +402,44 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+/// An engine served on a free loopback port, on its own runtime; stopped on drop.
+pub struct Served {
+    pub rt: tokio::runtime::Runtime,
+    pub engine: Arc<Engine>,
+    pub clock: Arc<ManualClock>,
+    pub url: String,
+    server: Option<actionbench::server::ServerHandle>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.rt.block_on(s.stop(std::time::Duration::from_secs(2)));
+        }
+    }
+}
+
+/// [`engine_with`], served.
+pub fn served(mode: Mode, configure: impl FnOnce(&mut EngineConfig)) -> Served {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (engine, clock) = engine_with(mode, configure);
+    let server = rt
+        .block_on(actionbench::server::start(
+            engine.clone(),
+            "127.0.0.1:0".parse().expect("addr"),
+        ))
+        .expect("starts");
+    let url = format!("http://{}", server.addr);
+    Served {
+        rt,
+        engine,
+        clock,
+        url,
+        server: Some(server),
+    }
+}
