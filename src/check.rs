@@ -11,7 +11,7 @@ use crate::domain::outbound::Source;
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::{Engine, Mode};
-use crate::play::{Player, Signer, Target};
+use crate::play::Player;
 use crate::server;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,43 +71,29 @@ fn finding_line(f: &Finding) -> String {
     }
 }
 
+/// A command's exit code: its own, or [`COULD_NOT_RUN`] with why on stderr.
+pub fn exit_code(command: &str, result: Result<u8, String>) -> u8 {
+    result.unwrap_or_else(|e| {
+        eprintln!("actionbench {command}: {e}");
+        COULD_NOT_RUN
+    })
+}
+
 /// Runs `check`; the exit code.
 pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
-    match run_inner(inbox, args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("actionbench check: {e}");
-            COULD_NOT_RUN
-        }
-    }
+    exit_code("check", run_inner(inbox, args))
 }
 
 fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
-    if args.jwt && inbox.app_id.is_none() {
-        return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
-    }
-    let Some(base) = &inbox.target else {
-        return Err("--target URL is needed: the base URL of your action provider".into());
-    };
-    let target = Target::new(
-        base,
-        inbox.app_id.as_deref(),
-        inbox.instance_id.as_deref(),
-        args.jwt,
-        timeout,
-    )
-    .map_err(|e| format!("--target: {e}"))?;
+    let target = inbox
+        .target(args.jwt, timeout)?
+        .ok_or("--target URL is needed: the base URL of your action provider")?;
     if args.lab && inbox.app_id.is_none() {
         return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
     }
     let samples = load(&args.samples)?;
-    let signer = if args.jwt || args.lab {
-        let key = crate::keys::load_or_create(&inbox.key_dir()?)?;
-        Some(Arc::new(Signer::from_key(&key)?))
-    } else {
-        None
-    };
+    let signer = inbox.signer(args.jwt || args.lab)?;
     let config = inbox.engine_config(Mode::Auto)?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     engine.add_samples(&samples);

@@ -288,6 +288,44 @@ impl InboxArgs {
             .unwrap_or_else(|| self.samples_dir().join("flows"))
     }
 
+    /// The developer's action from `--target`, `--app-id` and `--instance-id` (None without
+    /// `--target`); `jwt`: requests are signed, which needs the app ID.
+    pub fn target(
+        &self,
+        jwt: bool,
+        timeout: std::time::Duration,
+    ) -> Result<Option<crate::play::Target>, String> {
+        if jwt && self.app_id.is_none() {
+            return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
+        }
+        let Some(base) = &self.target else {
+            return Ok(None);
+        };
+        crate::play::Target::new(
+            base,
+            self.app_id.as_deref(),
+            self.instance_id.as_deref(),
+            jwt,
+            timeout,
+        )
+        .map(Some)
+        .map_err(|e| format!("--target: {e}"))
+    }
+
+    /// ActionBench's signing key, ready to sign, when `needed` (made on first use).
+    pub fn signer(
+        &self,
+        needed: bool,
+    ) -> Result<Option<std::sync::Arc<crate::play::Signer>>, String> {
+        if !needed {
+            return Ok(None);
+        }
+        let key = crate::keys::load_or_create(&self.key_dir()?)?;
+        Ok(Some(std::sync::Arc::new(crate::play::Signer::from_key(
+            &key,
+        )?)))
+    }
+
     /// The signing key's folder: `--key-dir`, else the platform's config folder.
     pub fn key_dir(&self) -> Result<PathBuf, String> {
         match &self.key_dir {

@@ -4,52 +4,26 @@
 //! step event; exit 0 when every step ended as the flow expects, 1 otherwise, 2 when it could
 //! not run.
 
-use crate::check::{COULD_NOT_RUN, FAILED, PASSED};
+use crate::check::{FAILED, PASSED};
 use crate::cli::{FlowRunArgs, InboxArgs};
 use crate::domain::clock::SystemClock;
 use crate::domain::flow::{FlowEventKind, LoadedFlow, Step};
 use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::{Engine, Mode};
 use crate::flows::{self, RunOptions};
-use crate::play::{Player, Signer, Target};
+use crate::play::Player;
 use crate::server;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(inbox: &InboxArgs, args: &FlowRunArgs) -> u8 {
-    match run_inner(inbox, args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("actionbench flow run: {e}");
-            COULD_NOT_RUN
-        }
-    }
+    crate::check::exit_code("flow run", run_inner(inbox, args))
 }
 
 fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
     let flow = LoadedFlow::load(&args.flow)?;
-    if args.jwt && inbox.app_id.is_none() {
-        return Err("--jwt needs --app-id: a signed request's aud is the app ID".into());
-    }
-    let target = match &inbox.target {
-        Some(base) => Some(
-            Target::new(
-                base,
-                inbox.app_id.as_deref(),
-                inbox.instance_id.as_deref(),
-                args.jwt,
-                Duration::from_secs_f64(args.timeout.max(0.1)),
-            )
-            .map_err(|e| format!("--target: {e}"))?,
-        ),
-        None => None,
-    };
-    let signer = if args.jwt {
-        let key = crate::keys::load_or_create(&inbox.key_dir()?)?;
-        Some(Arc::new(Signer::from_key(&key)?))
-    } else {
-        None
-    };
+    let target = inbox.target(args.jwt, Duration::from_secs_f64(args.timeout.max(0.1)))?;
+    let signer = inbox.signer(args.jwt)?;
     let engine = Engine::new(inbox.engine_config(Mode::Auto)?, Arc::new(SystemClock));
     engine.set_warp(args.warp.max(1));
     let rt =

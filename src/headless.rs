@@ -5,7 +5,7 @@ use crate::cli::{AutoAnswer, InboxArgs, ServeArgs};
 use crate::domain::clock::SystemClock;
 use crate::domain::invocation::{Exchange, Phase};
 use crate::engine::{Engine, Event, Mode};
-use crate::play::{Forwarder, Player, Target};
+use crate::play::{Forwarder, Player};
 use crate::server;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -69,18 +69,9 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     if serve.answer == AutoAnswer::Forward {
-        let base = inbox
-            .target
-            .as_deref()
+        let target = inbox
+            .target(false, crate::caller::DEFAULT_TIMEOUT)?
             .ok_or("--answer forward needs --target URL: where to relay the calls")?;
-        let target = Target::new(
-            base,
-            inbox.app_id.as_deref(),
-            inbox.instance_id.as_deref(),
-            false,
-            crate::caller::DEFAULT_TIMEOUT,
-        )
-        .map_err(|e| format!("--target: {e}"))?;
         let player = Player::new(engine.clone(), None);
         engine.set_relay(Some(Arc::new(Forwarder::new(
             player,

@@ -16,24 +16,35 @@ impl Engine {
     ) -> Reply {
         let ex = &st.exchanges[index(id)];
         let method = ex.method.unwrap_or(Method::Invoke);
-        let output = self.output_schema(ex.action_key.as_deref());
         let times = AnswerTimes {
             requested: ex.at,
             answered: sim,
         };
-        let (findings, phase) = judge(
-            method,
-            &reply,
-            output.as_ref(),
-            times,
-            self.assumptions().broken_answer_fails_step,
-        );
+        let (findings, phase) = self.judge_for(method, ex.action_key.as_deref(), &reply, times);
         let phase = if by == AnsweredBy::Shutdown {
             Phase::ShutDown
         } else {
             phase
         };
         self.record_answer(st, id, reply, by, findings, phase, sim)
+    }
+
+    /// [`judge`] with the key's output schema and the assumptions in force.
+    pub(super) fn judge_for(
+        &self,
+        method: Method,
+        action_key: Option<&str>,
+        reply: &Reply,
+        times: AnswerTimes,
+    ) -> (Vec<Finding>, Phase) {
+        let output = self.output_schema(action_key);
+        judge(
+            method,
+            reply,
+            output.as_ref(),
+            times,
+            self.assumptions().broken_answer_fails_step,
+        )
     }
 
     /// Records an answer already judged, and sends it to a held caller.

@@ -155,15 +155,8 @@ impl Engine {
     ) -> (Reply, Vec<Finding>, Phase) {
         match contract::parse_json_body(body) {
             Ok(value) => {
-                let output = self.output_schema(action_key);
                 let reply = Reply::json(status, value);
-                let (findings, phase) = judge(
-                    method,
-                    &reply,
-                    output.as_ref(),
-                    times,
-                    self.assumptions().broken_answer_fails_step,
-                );
+                let (findings, phase) = self.judge_for(method, action_key, &reply, times);
                 (reply, findings, phase)
             }
             Err(f) => {
