@@ -168,9 +168,13 @@ pub struct InboxArgs {
     pub key_dir: Option<PathBuf>,
     /// The session journal: appended to, or reopened when it exists (every exchange and its
     /// timeline come back). The window otherwise starts a new one in the data folder; serve
-    /// keeps none without it.
+    /// keeps a scratch journal in the temp folder, removed when it stops.
     #[arg(long, global = true, value_name = "FILE")]
     pub session: Option<PathBuf>,
+    /// Megabytes of exchanges kept whole in memory; older ended ones are read back from the
+    /// journal when selected.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = 64)]
+    pub memory_budget: usize,
     /// Open the window straight in presenter mode with this flow.
     #[arg(long, value_name = "FLOW")]
     pub present: Option<PathBuf>,
@@ -260,6 +264,7 @@ impl InboxArgs {
                 require_authorization: self.require_authorization,
                 broken_answer_fails_step: self.broken_answer != "continue",
             },
+            memory_budget: self.memory_budget.saturating_mul(1 << 20),
             ..EngineConfig::default()
         })
     }

@@ -78,7 +78,13 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
             Arc::new(std::sync::RwLock::new(Some(target))),
         ))));
     }
-    let opened = match &inbox.session {
+    // Without --session, a scratch journal in the temp folder: memory stays within the budget
+    // however long serve runs (older exchanges are read back from it), and it goes when serve
+    // stops. Killed, serve leaves it for the system's temp cleaning.
+    let scratch = inbox.session.is_none().then(|| {
+        std::env::temp_dir().join(format!("actionbench-serve-{}.jsonl", std::process::id()))
+    });
+    let opened = match inbox.session.as_ref().or(scratch.as_ref()) {
         Some(path) => Some(crate::journal::attach(&engine, path)?),
         None => None,
     };
@@ -106,34 +112,41 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
         "{}",
         json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len(),
                 "jwt": engine.jwt_summary(),
-                "session": opened.as_ref().map(|o| o.journal.path().display().to_string()),
+                "session": inbox.session.as_ref().map(|p| p.display().to_string()),
+                "scratch": scratch.as_ref().map(|p| p.display().to_string()),
                 "restored": opened.as_ref().map_or(0, |o| o.restored) })
     );
     let printer_engine = engine.clone();
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let printer_stopping = stopping.clone();
+    // The printer drains the events in batches and sleeps when there are none: a reader blocked
+    // in `recv` is woken by every event (a futex wake per call, the largest cost `perf` showed
+    // in `serve` under load), while one that polls costs the answer path nothing.
     let printer = std::thread::spawn(move || {
-        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
         loop {
-            let ev = match subscription.rx.recv_timeout(Duration::from_millis(50)) {
-                Ok(ev) => ev,
-                // Stopping and nothing left to print: every event of the run is out.
-                Err(_) if printer_stopping.load(std::sync::atomic::Ordering::Acquire) => break,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            };
-            let mut out = stdout.lock();
-            if subscription.take_lagged() {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    json!({ "event": "lagged", "note": "stdout fell behind; some events were dropped", "calls": printer_engine.len() })
-                );
+            let mut any = false;
+            while let Ok(ev) = subscription.rx.try_recv() {
+                if subscription.take_lagged() {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        json!({ "event": "lagged", "note": "stdout fell behind; some events were dropped", "calls": printer_engine.len() })
+                    );
+                }
+                let _ = writeln!(out, "{}", event_line(&ev));
+                any = true;
             }
-            let _ = writeln!(out, "{}", event_line(&ev));
             let _ = out.flush();
+            if !any {
+                // Stopping and nothing left to print: every event of the run is out.
+                if printer_stopping.load(std::sync::atomic::Ordering::Acquire) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
-        let _ = stdout.lock().flush();
+        let _ = out.flush();
     });
     rt.block_on(shutdown_signal());
     rt.block_on(handle.stop(Duration::from_secs(2)));
@@ -142,6 +155,9 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let _ = printer.join();
     if let Some(o) = &opened {
         o.journal.sync();
+    }
+    if let Some(path) = &scratch {
+        let _ = std::fs::remove_file(path);
     }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

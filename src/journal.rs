@@ -14,6 +14,7 @@ use crate::domain::invocation::{
     AnsweredBy, Arrival, Direction, Exchange, Phase, SentResponse, TimelineEntry,
 };
 use crate::domain::wire::Method;
+use crate::engine::Restoring;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
@@ -276,6 +277,84 @@ fn exchange(r: ExchangeRecord, arrival: Arc<Arrival>) -> Exchange {
     }
 }
 
+/// A line as read back. Plain optional fields rather than [`Line`]'s flattened, tagged enum:
+/// serde buffers a flattened enum into an owned tree first, which doubled the time reopening
+/// took.
+#[derive(Deserialize)]
+struct RawLine {
+    v: u32,
+    kind: String,
+    #[serde(default)]
+    ex: Option<Box<ExchangeRecord>>,
+    #[serde(default)]
+    offset_ms: Option<i64>,
+}
+
+/// What reopening needs of an exchange's line before deciding to load it: its id, phase and
+/// token, and whether it carries the body. Everything else is skipped without being kept.
+#[derive(Deserialize)]
+struct PeekLine {
+    v: u32,
+    kind: String,
+    #[serde(default)]
+    ex: Option<PeekExchange>,
+    #[serde(default)]
+    offset_ms: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct PeekExchange {
+    id: u64,
+    phase: Phase,
+    method: Option<Method>,
+    invocation_token: Option<String>,
+    #[serde(default)]
+    headers: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    body: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    body_b64: Option<serde::de::IgnoredAny>,
+}
+
+/// One line's problem, said as a warning.
+fn line_warning(path: &Path, n: usize, last: bool, e: &dyn std::fmt::Display) -> String {
+    let place = if last {
+        "the last line is torn (the process stopped mid-write)"
+    } else {
+        "a line could not be read"
+    };
+    format!("{}: line {}: {place}, skipped: {e}", path.display(), n + 1)
+}
+
+fn format_warning(path: &Path, n: usize, v: u32) -> String {
+    format!(
+        "{}: line {} has format {v} (this ActionBench reads {FORMAT}), skipped",
+        path.display(),
+        n + 1
+    )
+}
+
+/// The arrival an exchange's first line carried.
+fn arrival_of(ex: &ExchangeRecord) -> Arc<Arrival> {
+    let body = match (&ex.body, &ex.body_b64) {
+        (Some(t), _) => bytes::Bytes::from(t.clone().into_bytes()),
+        (None, Some(b)) => STANDARD
+            .decode(b)
+            .map(bytes::Bytes::from)
+            .unwrap_or_default(),
+        (None, None) => bytes::Bytes::new(),
+    };
+    Arc::new(Arrival {
+        headers: ex.headers.clone().unwrap_or_default(),
+        body,
+        unread: ex.unread.clone(),
+    })
+}
+
+fn carries_body(ex: &ExchangeRecord) -> bool {
+    ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some()
+}
+
 /// What a journal held.
 #[derive(Debug, Default)]
 pub struct Restored {
@@ -302,71 +381,287 @@ pub fn read(path: &Path) -> Result<Restored, String> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: Line = match serde_json::from_slice(raw) {
+        let line: RawLine = match serde_json::from_slice(raw) {
             Ok(l) => l,
             Err(e) => {
-                let place = if n == last {
-                    "the last line is torn (the process stopped mid-write)"
-                } else {
-                    "a line could not be read"
-                };
-                out.warnings.push(format!(
-                    "{}: line {}: {place}, skipped: {e}",
-                    path.display(),
-                    n + 1
-                ));
+                out.warnings.push(line_warning(path, n, n == last, &e));
                 continue;
             }
         };
         if line.v > FORMAT {
-            out.warnings.push(format!(
-                "{}: line {} has format {} (this ActionBench reads {FORMAT}), skipped",
-                path.display(),
-                n + 1,
-                line.v
-            ));
+            out.warnings.push(format_warning(path, n, line.v));
             continue;
         }
-        match line.what {
-            What::Session { .. } => {}
-            What::Clock { offset_ms } => {
+        match (line.kind.as_str(), line.ex, line.offset_ms) {
+            ("session", _, _) => {}
+            ("clock", _, Some(offset_ms)) => {
                 out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
             }
-            What::Exchange { ex, .. } => {
-                let arrival = match (
-                    ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some(),
-                    by_id.get(&ex.id),
-                ) {
+            ("exchange", Some(ex), _) => {
+                let arrival = match (carries_body(&ex), by_id.get(&ex.id)) {
                     (false, Some(prev)) => prev.arrival.clone(),
-                    _ => {
-                        let body = match (&ex.body, &ex.body_b64) {
-                            (Some(t), _) => bytes::Bytes::from(t.clone().into_bytes()),
-                            (None, Some(b)) => STANDARD
-                                .decode(b)
-                                .map(bytes::Bytes::from)
-                                .unwrap_or_default(),
-                            (None, None) => bytes::Bytes::new(),
-                        };
-                        Arc::new(Arrival {
-                            headers: ex.headers.clone().unwrap_or_default(),
-                            body,
-                            unread: ex.unread.clone(),
-                        })
-                    }
+                    _ => arrival_of(&ex),
                 };
                 let id = ex.id;
                 by_id.insert(id, exchange(*ex, arrival));
             }
+            (kind, _, _) => out.warnings.push(line_warning(
+                path,
+                n,
+                n == last,
+                &format!("a {kind:?} line without what it needs"),
+            )),
         }
     }
     out.exchanges = by_id.into_values().collect();
     Ok(out)
 }
 
+/// Where each exchange's lines are, by id: the first (which carries headers and body) and the
+/// latest (its state). 16 bytes an exchange, in chunks so that growing never copies.
+#[derive(Default)]
+struct Index {
+    chunks: Vec<Vec<[u64; 2]>>,
+}
+
+const INDEX_CHUNK: usize = 1 << 16;
+const NOWHERE: u64 = u64::MAX;
+
+impl Index {
+    fn set(&mut self, id: u64, at: u64) {
+        let Some(i) = (id as usize).checked_sub(1) else {
+            return;
+        };
+        while self.chunks.len() <= i / INDEX_CHUNK {
+            self.chunks.push(Vec::with_capacity(INDEX_CHUNK));
+        }
+        let chunk = &mut self.chunks[i / INDEX_CHUNK];
+        let j = i % INDEX_CHUNK;
+        if chunk.len() <= j {
+            chunk.resize(j + 1, [NOWHERE, NOWHERE]);
+        }
+        let e = &mut chunk[j];
+        if e[0] == NOWHERE {
+            e[0] = at;
+        }
+        e[1] = at;
+    }
+
+    fn get(&self, id: u64) -> Option<[u64; 2]> {
+        let i = (id as usize).checked_sub(1)?;
+        let e = *self.chunks.get(i / INDEX_CHUNK)?.get(i % INDEX_CHUNK)?;
+        (e[1] != NOWHERE).then_some(e)
+    }
+}
+
+/// Reads at an offset without moving a shared cursor (so readers need no lock).
+fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(f, buf, at)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(f, buf, at)
+    }
+}
+
+/// The line starting at `at`, without its newline.
+fn line_at(f: &std::fs::File, mut at: u64) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = read_at(f, &mut buf, at)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        if let Some(k) = buf[..n].iter().position(|b| *b == b'\n') {
+            out.extend_from_slice(&buf[..k]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+        at += n as u64;
+    }
+}
+
+/// The exchange record on the line at `at`.
+fn record_at(f: &std::fs::File, at: u64) -> Option<Box<ExchangeRecord>> {
+    let line = line_at(f, at).ok()?;
+    serde_json::from_slice::<RawLine>(&line).ok()?.ex
+}
+
+/// An exchange read back from its first and latest lines.
+fn exchange_at(f: &std::fs::File, [first, latest]: [u64; 2]) -> Option<Exchange> {
+    let rec = record_at(f, latest)?;
+    let arrival = if carries_body(&rec) || first == latest {
+        arrival_of(&rec)
+    } else {
+        arrival_of(&*record_at(f, first)?)
+    };
+    Some(exchange(*rec, arrival))
+}
+
+/// What opening a journal found, before the engine takes it.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    pub exchanges: Vec<Restoring>,
+    pub clock_offset: Option<chrono::Duration>,
+    pub warnings: Vec<String>,
+}
+
+/// What reopening learnt of one exchange from its lines.
+struct Seen {
+    live: bool,
+    token: Option<String>,
+    /// Bytes of its lines with a body: an estimate of what it takes in memory.
+    size: u64,
+}
+
+/// Reads a journal line by line without keeping it: where each exchange's lines are, and
+/// whether it is live. Then loads whole the live exchanges and the newest ones that fit
+/// `budget` bytes; the others stay on disk.
+fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
+    use std::io::BufRead;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Index::default(), Scanned::default()));
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, &file);
+    let mut out = Scanned::default();
+    let mut index = Index::default();
+    let mut seen: Vec<Option<Seen>> = vec![];
+    let mut buf = Vec::new();
+    let (mut at, mut n) = (0u64, 0usize);
+    loop {
+        buf.clear();
+        let len = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if len == 0 {
+            break;
+        }
+        let start = at;
+        at += len as u64;
+        n += 1;
+        let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let last = !buf.ends_with(b"\n");
+        let line: PeekLine = match serde_json::from_slice(raw) {
+            Ok(l) => l,
+            Err(e) => {
+                out.warnings.push(line_warning(path, n - 1, last, &e));
+                continue;
+            }
+        };
+        if line.v > FORMAT {
+            out.warnings.push(format_warning(path, n - 1, line.v));
+            continue;
+        }
+        match (line.kind.as_str(), line.ex, line.offset_ms) {
+            ("session", _, _) => {}
+            ("clock", _, Some(offset_ms)) => {
+                out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
+            }
+            ("exchange", Some(ex), _) if ex.id > 0 => {
+                let i = (ex.id - 1) as usize;
+                if seen.len() <= i {
+                    seen.resize_with(i + 1, || None);
+                }
+                let body = ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some();
+                let s = seen[i].get_or_insert(Seen {
+                    live: false,
+                    token: None,
+                    size: 0,
+                });
+                s.live = ex.phase.is_live();
+                // Only invocations are filed under their token; a report carries another's.
+                s.token = ex
+                    .invocation_token
+                    .filter(|_| ex.method != Some(Method::CompletionReport));
+                if body {
+                    s.size += len as u64;
+                }
+                index.set(ex.id, start);
+            }
+            (kind, _, _) => out.warnings.push(line_warning(
+                path,
+                n - 1,
+                last,
+                &format!("a {kind:?} line without what it needs"),
+            )),
+        }
+    }
+    // Newest first: which are loaded whole.
+    let mut whole = vec![false; seen.len()];
+    let mut used = 0u64;
+    for (i, s) in seen.iter().enumerate().rev() {
+        let Some(s) = s else { continue };
+        let size = s.size + 512;
+        if s.live || used + size <= budget as u64 {
+            whole[i] = true;
+            used += size;
+        }
+    }
+    // Ids as the engine gives them (1, 2, …): a gap left by an unreadable line closes up.
+    let mut renumbered = Index::default();
+    for (i, s) in seen.into_iter().enumerate() {
+        let Some(s) = s else { continue };
+        let Some(place) = index.get(i as u64 + 1) else {
+            continue;
+        };
+        let id = out.exchanges.len() as u64 + 1;
+        let entry = if whole[i] {
+            match exchange_at(&file, place) {
+                Some(mut ex) => {
+                    ex.id = id;
+                    Restoring::Whole(Box::new(ex))
+                }
+                None => {
+                    out.warnings.push(format!(
+                        "{}: exchange #{} could not be read back, skipped",
+                        path.display(),
+                        i + 1
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            Restoring::OnDisk {
+                invocation_token: s.token,
+            }
+        };
+        renumbered.set(id, place[0]);
+        renumbered.set(id, place[1]);
+        out.exchanges.push(entry);
+    }
+    Ok((renumbered, out))
+}
+
+/// The appending side, taken under the engine's lock in the order changes happen: lines are
+/// encoded into `buf`, and written by whoever flushes next.
 struct Writer {
-    file: std::fs::File,
+    buf: Vec<u8>,
+    /// Where the next line goes (the file's length once `buf` is written).
+    pos: u64,
+    /// Where each exchange's lines are.
+    index: Index,
     /// Exchanges up to this id have had their headers and body written.
     bodies_up_to: u64,
+}
+
+/// The writing side: one `write` for every line appended since the last, by whichever caller
+/// gets here first (group commit). Calls in flight meanwhile find their lines already written.
+struct Output {
+    file: std::fs::File,
+    /// Bytes written so far (the file's length).
+    written: u64,
+    /// The buffer swapped with the writer's, kept for its allocation.
+    spare: Vec<u8>,
     /// Whether a failed write was already reported (one message, not one per call).
     failed: bool,
 }
@@ -375,6 +670,9 @@ struct Writer {
 pub struct Journal {
     path: PathBuf,
     writer: Mutex<Writer>,
+    output: Mutex<Output>,
+    /// A second handle, for reading lines back.
+    reader: std::fs::File,
     dirty: AtomicBool,
 }
 
@@ -387,18 +685,24 @@ impl std::fmt::Debug for Journal {
 impl Journal {
     /// Opens `path` (made with its folder when missing) for appending, after reading what it
     /// holds. A torn last line is closed with a newline first, so the next line stands alone.
-    pub fn open(path: &Path) -> Result<(Arc<Journal>, Restored), String> {
+    pub fn open(path: &Path) -> Result<(Arc<Journal>, Scanned), String> {
+        Journal::open_within(path, usize::MAX)
+    }
+
+    /// [`Journal::open`], loading whole only the live exchanges and the newest that fit
+    /// `budget` bytes; the rest are read back from the file when asked for.
+    pub fn open_within(path: &Path, budget: usize) -> Result<(Arc<Journal>, Scanned), String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let restored = read(path)?;
+        let (index, scanned) = scan(path, budget)?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .read(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if len > 0 {
             let mut last = [0u8; 1];
             let ends_clean = file
@@ -408,16 +712,26 @@ impl Journal {
             if !ends_clean {
                 file.write_all(b"\n")
                     .map_err(|e| format!("{}: {e}", path.display()))?;
+                len += 1;
             }
         }
-        let bodies_up_to = restored.exchanges.last().map_or(0, |e| e.id);
+        let reader = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bodies_up_to = scanned.exchanges.len() as u64;
         let journal = Arc::new(Journal {
             path: path.to_path_buf(),
             writer: Mutex::new(Writer {
-                file,
+                buf: Vec::with_capacity(64 * 1024),
+                pos: len,
+                index,
                 bodies_up_to,
+            }),
+            output: Mutex::new(Output {
+                file,
+                written: len,
+                spare: Vec::with_capacity(64 * 1024),
                 failed: false,
             }),
+            reader,
             dirty: AtomicBool::new(false),
         });
         journal.write(&Line {
@@ -428,7 +742,19 @@ impl Journal {
             },
         });
         Journal::sync_in_background(Arc::downgrade(&journal));
-        Ok((journal, restored))
+        Ok((journal, scanned))
+    }
+
+    /// Exchange `id` as its lines last recorded it.
+    pub fn read_back(&self, id: u64) -> Option<Exchange> {
+        self.flush();
+        let place = self
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .index
+            .get(id)?;
+        exchange_at(&self.reader, place)
     }
 
     pub fn path(&self) -> &Path {
@@ -449,8 +775,9 @@ impl Journal {
         if with_body {
             w.bodies_up_to = ex.id;
         }
-        Journal::write_locked(&self.path, &mut w, &line);
-        self.dirty.store(true, Ordering::Release);
+        if let Some(at) = Journal::write_locked(&self.path, &mut w, &line) {
+            w.index.set(ex.id, at);
+        }
     }
 
     /// Records simulated time's lead over real time.
@@ -466,32 +793,53 @@ impl Journal {
     fn write(&self, line: &Line) {
         let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         Journal::write_locked(&self.path, &mut w, line);
+    }
+
+    /// Encodes `line` at the end of what is waiting to be written; returns where it starts.
+    fn write_locked(path: &Path, w: &mut Writer, line: &impl Serialize) -> Option<u64> {
+        let start = w.buf.len();
+        if let Err(e) = serde_json::to_writer(&mut w.buf, line) {
+            w.buf.truncate(start);
+            tracing::error!("journal {}: cannot encode a line: {e}", path.display());
+            return None;
+        }
+        w.buf.push(b'\n');
+        let at = w.pos;
+        w.pos += (w.buf.len() - start) as u64;
+        Some(at)
+    }
+
+    /// Writes every line recorded so far with one `write`: once it returns, they survive the
+    /// process being killed. The server calls it before any response leaves.
+    pub fn flush(&self) {
+        let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+        let out = &mut *out;
+        {
+            let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            if w.buf.is_empty() {
+                return;
+            }
+            std::mem::swap(&mut w.buf, &mut out.spare);
+        }
+        match out.file.write_all(&out.spare) {
+            Ok(()) => out.written += out.spare.len() as u64,
+            Err(e) => {
+                if !out.failed {
+                    out.failed = true;
+                    tracing::error!("journal {}: writing failed: {e}", self.path.display());
+                }
+            }
+        }
+        out.spare.clear();
         self.dirty.store(true, Ordering::Release);
     }
 
-    /// One `write` per line: once it returns, the line survives the process being killed.
-    fn write_locked(path: &Path, w: &mut Writer, line: &impl Serialize) {
-        let mut bytes = match serde_json::to_vec(line) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!("journal {}: cannot encode a line: {e}", path.display());
-                return;
-            }
-        };
-        bytes.push(b'\n');
-        if let Err(e) = w.file.write_all(&bytes)
-            && !w.failed
-        {
-            w.failed = true;
-            tracing::error!("journal {}: writing failed: {e}", path.display());
-        }
-    }
-
-    /// Syncs what was written to the disk.
+    /// Writes what is waiting and syncs it to the disk.
     pub fn sync(&self) {
+        self.flush();
         if self.dirty.swap(false, Ordering::AcqRel) {
-            let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = w.file.sync_data();
+            let out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = out.file.sync_data();
         }
     }
 
@@ -544,9 +892,27 @@ pub fn recent_sessions(limit: usize) -> Vec<(PathBuf, u64, std::time::SystemTime
     out
 }
 
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
 impl crate::engine::Recorder for Journal {
     fn exchange(&self, event: &str, ex: &Exchange) {
         Journal::exchange(self, event, ex);
+    }
+
+    fn read_back(&self, id: u64) -> Option<Exchange> {
+        Journal::read_back(self, id)
+    }
+
+    fn reads_back(&self) -> bool {
+        true
+    }
+
+    fn flush(&self) {
+        Journal::flush(self);
     }
 
     fn clock(&self, offset: chrono::Duration) {
@@ -562,14 +928,15 @@ pub struct Opened {
     pub warnings: Vec<String>,
 }
 
-/// Opens the journal at `path` for `engine`: records from now on, and restores what it held.
+/// Opens the journal at `path` for `engine`: records from now on, and restores what it held
+/// (whole within the engine's memory budget; the rest is read back when asked for).
 pub fn attach(engine: &crate::engine::Engine, path: &Path) -> Result<Opened, String> {
-    let (journal, restored) = Journal::open(path)?;
+    let (journal, scanned) = Journal::open_within(path, engine.memory_budget())?;
     engine.set_recorder(journal.clone());
-    let n = engine.restore(restored.exchanges, restored.clock_offset)?;
+    let n = engine.restore_entries(scanned.exchanges, scanned.clock_offset)?;
     Ok(Opened {
         journal,
         restored: n,
-        warnings: restored.warnings,
+        warnings: scanned.warnings,
     })
 }

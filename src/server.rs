@@ -56,6 +56,14 @@ impl Drop for HoldGuard {
 }
 
 async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
+    let response = answer(engine.clone(), req).await;
+    // Every line recorded so far is written before the response leaves: a process killed
+    // after the caller got its answer loses nothing of it.
+    engine.durable();
+    response
+}
+
+async fn answer(engine: Arc<Engine>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let mut headers = String::with_capacity(256);
     for (k, v) in &parts.headers {

@@ -387,3 +387,100 @@ fn a_sigkill_mid_load_loses_no_exchange_whose_response_was_received() {
         read.exchanges.len()
     );
 }
+
+/// The whole of one exchange, to compare a live one with one read back from disk.
+fn whole(ex: &actionbench::domain::invocation::Exchange) -> Value {
+    json!({
+        "id": ex.id, "phase": ex.phase.label(), "path": ex.path, "key": ex.action_key,
+        "token": ex.invocation_token, "body": String::from_utf8_lossy(&ex.arrival.body),
+        "headers": ex.arrival.headers,
+        "findings": ex.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+        "timeline": ex.timeline.iter().map(|t| t.text.to_string()).collect::<Vec<_>>(),
+        "response": ex.response.as_ref().map(|r| json!([r.status, *r.body, r.by])),
+    })
+}
+
+#[test]
+fn exchanges_beyond_the_memory_budget_leave_memory_and_are_read_back_from_the_journal() {
+    let dir = TempDir::new("journal-budget");
+    let path = dir.path().join("s.jsonl");
+    let calls = 1200u64;
+    let budget = |c: &mut actionbench::engine::EngineConfig| c.memory_budget = 0;
+    let (engine, _clock) = engine_with(Mode::Auto, budget);
+    let _opened = journal::attach(&engine, &path).expect("opens");
+    // #1 waits (a timeout answer); the rest are answered at once.
+    engine.set_policy(
+        "slow",
+        actionbench::engine::Policy::new(
+            Mode::Auto,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH",
+                   "timeoutLengthOptions": {"timeoutInMinutes": 60}}),
+        ),
+    );
+    assert_eq!(
+        post(&engine, "/v1/invoke", &invoke_request("slow", "tok-wait")).0,
+        200
+    );
+    let mut kept = vec![];
+    for i in 2..=calls {
+        let (status, _) = post(
+            &engine,
+            "/v1/invoke",
+            &invoke_request("send-email", &format!("tok-{i}")),
+        );
+        assert_eq!(status, 200);
+        if i == 5 {
+            kept.push(whole(&engine.exchange(5).expect("#5 while new")));
+        }
+    }
+    // Only the newest few hundred and the waiting one stay whole.
+    let in_memory = engine.in_memory();
+    assert!(
+        in_memory < 300,
+        "{in_memory} of {calls} exchanges are whole in memory with a budget of 0"
+    );
+    // An old one comes back whole from the journal.
+    assert_eq!(
+        whole(&engine.exchange(5).expect("#5 read back")),
+        kept[0],
+        "#5 read back from the journal is what it was"
+    );
+    assert_eq!(engine.snapshot().len() as u64, calls);
+    // The waiting one stayed in memory and a report completes it.
+    let done = json!({"invocationToken": "tok-wait", "status": "SUCCESS",
+                      "successInfo": {"result": {"messageId": "m"}}});
+    assert_eq!(post(&engine, REPORT, &done).0, 200);
+    assert!(matches!(
+        engine.exchange(1).expect("#1").phase,
+        Phase::Completed { .. }
+    ));
+    // A report for an old, ended invocation on disk is refused saying what it is (its phase
+    // read back from the journal), as in memory.
+    let late = json!({"invocationToken": "tok-7", "status": "SUCCESS",
+                      "successInfo": {"result": {"messageId": "m"}}});
+    let (status, body) = post(&engine, REPORT, &late);
+    assert!((400..500).contains(&status), "{status} {body}");
+    assert!(body.to_string().contains("it is answered"), "{body}");
+    let refused_in_session = (status, body);
+    drop(_opened);
+    drop(engine);
+
+    // Reopened with the same budget: the count is whole, most stay on disk, and they read back.
+    let (engine, _clock) = engine_with(Mode::Auto, budget);
+    let opened = journal::attach(&engine, &path).expect("reopens");
+    assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+    let total = calls as usize + 2;
+    assert_eq!(opened.restored, total);
+    assert_eq!(engine.len(), total);
+    let in_memory = engine.in_memory();
+    assert!(
+        in_memory < total / 2,
+        "{in_memory} of {total} whole in memory after reopening with a budget of 0"
+    );
+    assert_eq!(
+        whole(&engine.exchange(5).expect("#5 after reopening")),
+        kept[0]
+    );
+    let (status, body) = post(&engine, REPORT, &late);
+    assert_eq!((status, body), refused_in_session);
+}

@@ -669,8 +669,9 @@ fn a_sample_sent_to_the_action_shows_its_answer_and_findings() {
     h.get_by_label("Manual run, test mode").click();
     h.run();
     click_nth(&mut h, "Send to your action", sample_index("02-"));
-    run_until(&mut h, "the outbound exchange", |app| {
-        app.log().iter().any(|e| e.response.is_some())
+    // The exchange comes as an event, the send's result as a message after it: both.
+    run_until(&mut h, "the outbound exchange, selected", |app| {
+        app.log().iter().any(|e| e.response.is_some()) && app.selected().is_some()
     });
     h.run();
     let ex = h.state().log()[0].clone();

@@ -8,6 +8,7 @@ impl Engine {
     pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
         let sim = self.now();
         let mut st = self.lock();
+        Engine::load(&mut st, id);
         let ex = st
             .exchanges
             .get(index(id))

@@ -80,7 +80,13 @@ pub struct EngineConfig {
     /// Read plain Invoke bodies on the borrowed hot path. Off only to compare the two paths
     /// (the property tests) and to measure what the hot path saves.
     pub quick_path: bool,
+    /// Bytes of exchanges kept whole in memory when a journal can read the others back (the
+    /// log keeps an 8-byte slot for each of those).
+    pub memory_budget: usize,
 }
+
+/// The default memory budget: 64 MiB of exchanges, about 40,000 calls like the samples'.
+pub const MEMORY_BUDGET: usize = 64 << 20;
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -92,6 +98,7 @@ impl Default for EngineConfig {
             default_fail_status: 500,
             assumptions: Assumptions::default(),
             quick_path: true,
+            memory_budget: MEMORY_BUDGET,
         }
     }
 }

@@ -104,12 +104,32 @@ impl Engine {
         Subscription { rx, lagged }
     }
 
+    /// Every exchange, whole: those sent to disk are read back (slow for a long session; the
+    /// window asks for [`Engine::exchange`] one at a time).
     pub fn snapshot(&self) -> Vec<Exchange> {
-        self.lock().exchanges.iter().cloned().collect()
+        let n = self.len() as ExchangeId;
+        (1..=n).filter_map(|id| self.exchange(id)).collect()
     }
 
+    /// Exchange `id`, whole: read back from the journal if the memory budget sent it there.
     pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
-        self.lock().exchanges.get(index(id)).cloned()
+        let recorder = {
+            let st = self.lock();
+            let i = index(id);
+            if !st.exchanges.on_disk(i) {
+                return st.exchanges.get(i).cloned();
+            }
+            st.recorder.clone()?
+        };
+        // Read outside the lock: calls go on meanwhile.
+        let mut ex = recorder.read_back(id)?;
+        ex.id = id;
+        Some(ex)
+    }
+
+    /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).
+    pub fn in_memory(&self) -> usize {
+        self.lock().exchanges.in_memory()
     }
 
     pub fn len(&self) -> usize {
@@ -128,11 +148,14 @@ impl Engine {
         if let Some(r) = &st.recorder {
             r.exchange(kind.label(), ex);
         }
-        if st.subscribers.is_empty() {
-            return;
+        if !st.subscribers.is_empty() {
+            let ex = ex.clone();
+            Engine::send(st, kind, &ex);
         }
-        let ex = ex.clone();
-        Engine::send(st, kind, &ex);
+        // Recorded: older ended exchanges can go to disk.
+        if let Some(budget) = st.budget {
+            st.exchanges.trim(budget);
+        }
     }
 
     /// Sends `ex` as it is given (not as the log holds it) to every subscriber.

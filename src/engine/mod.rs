@@ -25,7 +25,9 @@ mod request;
 mod tokens;
 
 pub use answers::check_answer;
-pub use config::{ActionSchemas, CallOptions, EngineConfig, MAX_BODY_BYTES, Mode, Policy};
+pub use config::{
+    ActionSchemas, CallOptions, EngineConfig, MAX_BODY_BYTES, MEMORY_BUDGET, Mode, Policy,
+};
 pub use events::{Event, EventKind, Subscription};
 pub use forward::NO_TARGET;
 pub use http::{Incoming, Intake, Refused, Relay, Reply};
@@ -35,7 +37,7 @@ use answers::*;
 use events::Subscriber;
 use log::{Log, index};
 use request::*;
-use tokens::TokenUses;
+use tokens::{TokenUses, token_key};
 
 use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::clock::{Clock, TimeWarp};
@@ -65,14 +67,38 @@ pub trait Recorder: Send + Sync {
     fn exchange(&self, event: &str, ex: &Exchange);
     /// Simulated time's lead over real time changed.
     fn clock(&self, offset: Duration);
+    /// Exchange `id` as last recorded, for one the memory budget sent to disk. A recorder
+    /// that cannot read back returns `None`, and the engine then keeps every exchange whole.
+    fn read_back(&self, _id: ExchangeId) -> Option<Exchange> {
+        None
+    }
+    /// Whether [`Recorder::read_back`] works.
+    fn reads_back(&self) -> bool {
+        false
+    }
+    /// Makes everything recorded so far survive the process being killed (a recorder may
+    /// gather lines and write them together).
+    fn flush(&self) {}
+}
+
+/// An exchange as a reopened session gives it back: whole (live ones, and the newest that fit
+/// the memory budget), or left on disk with only what the engine files it under; the recorder
+/// reads it back when asked for.
+#[derive(Debug)]
+pub enum Restoring {
+    Whole(Box<Exchange>),
+    OnDisk { invocation_token: Option<String> },
 }
 
 #[derive(Default)]
 struct State {
+    /// Bytes of exchanges kept whole, when the recorder can read the others back.
+    budget: Option<usize>,
     exchanges: Log,
     pending: HashMap<ExchangeId, oneshot::Sender<Reply>>,
-    /// The invocations that carried each token (one, unless a caller reused it).
-    tokens: HashMap<String, TokenUses>,
+    /// The invocations that carried each token (one, unless a caller reused it), by the
+    /// token's 128-bit hash: 16 bytes a call instead of a copy of the token.
+    tokens: HashMap<u128, TokenUses>,
     waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
     /// Where every change is recorded as it happens (the session journal), if anywhere.
     recorder: Option<Arc<dyn Recorder>>,
@@ -102,6 +128,8 @@ pub struct Engine {
     config: EngineConfig,
     /// Where forward mode relays calls.
     relay: RwLock<Option<Arc<dyn Relay>>>,
+    /// The recorder again, outside the state's lock, for [`Engine::durable`].
+    flusher: RwLock<Option<Arc<dyn Recorder>>>,
 }
 
 impl Engine {
@@ -117,6 +145,7 @@ impl Engine {
             clock,
             config,
             relay: RwLock::new(None),
+            flusher: RwLock::new(None),
         })
     }
 
@@ -166,9 +195,26 @@ impl Engine {
         }
     }
 
+    /// Makes every change recorded so far survive the process being killed: the server calls
+    /// it before any response leaves. Outside the engine's lock, so calls go on meanwhile and
+    /// one write carries the lines of every call in flight.
+    pub fn durable(&self) {
+        let recorder = self
+            .flusher
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(r) = recorder {
+            r.flush();
+        }
+    }
+
     /// Records every change from now on with `recorder` (the session journal).
     pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) {
-        self.lock().recorder = Some(recorder);
+        let mut st = self.lock();
+        st.budget = recorder.reads_back().then_some(self.config.memory_budget);
+        *self.flusher.write().unwrap_or_else(|e| e.into_inner()) = Some(recorder.clone());
+        st.recorder = Some(recorder);
     }
 
     /// Takes back a session's exchanges into an empty log: tokens filed, waits resumed,
@@ -178,6 +224,19 @@ impl Engine {
     pub fn restore(
         &self,
         exchanges: Vec<Exchange>,
+        clock_offset: Option<Duration>,
+    ) -> Result<usize, String> {
+        let entries = exchanges
+            .into_iter()
+            .map(|ex| Restoring::Whole(Box::new(ex)))
+            .collect();
+        self.restore_entries(entries, clock_offset)
+    }
+
+    /// [`Engine::restore`] with exchanges that stay on disk (the recorder reads them back).
+    pub fn restore_entries(
+        &self,
+        exchanges: Vec<Restoring>,
         clock_offset: Option<Duration>,
     ) -> Result<usize, String> {
         let real = self.clock.now();
@@ -190,8 +249,20 @@ impl Engine {
             return Err("a session can only be restored into an empty log".into());
         }
         let n = exchanges.len();
-        for mut ex in exchanges {
+        for entry in exchanges {
             let id = st.exchanges.len() as ExchangeId + 1;
+            let mut ex = match entry {
+                Restoring::Whole(ex) => *ex,
+                Restoring::OnDisk { invocation_token } => {
+                    if let Some(t) = invocation_token {
+                        let uses = st.tokens.entry(token_key(&t)).or_default();
+                        uses.count = uses.count.saturating_add(1);
+                        uses.last = id;
+                    }
+                    st.exchanges.push_on_disk();
+                    continue;
+                }
+            };
             ex.id = id;
             let mut changed = None;
             match ex.phase.clone() {
@@ -211,8 +282,11 @@ impl Engine {
                 _ => {}
             }
             let live = ex.phase.is_live();
-            if let Some(t) = ex.invocation_token.clone() {
-                let uses = st.tokens.entry(t).or_default();
+            // A report carries the token of the invocation it reported on: only invocations
+            // are filed under theirs (as intake does).
+            let invocation = ex.method != Some(Method::CompletionReport);
+            if let Some(t) = ex.invocation_token.as_deref().filter(|_| invocation) {
+                let uses = st.tokens.entry(token_key(t)).or_default();
                 uses.count = uses.count.saturating_add(1);
                 uses.last = id;
                 if live {
@@ -227,7 +301,36 @@ impl Engine {
                 Engine::emit(&mut st, kind, id);
             }
         }
+        self.trim(&mut st);
         Ok(n)
+    }
+
+    /// How many bytes of exchanges are kept whole in memory when a recorder can read the
+    /// others back.
+    pub fn memory_budget(&self) -> usize {
+        self.config.memory_budget
+    }
+
+    /// Sends the oldest ended exchanges to disk when those in memory exceed the budget, if
+    /// the recorder can read them back.
+    fn trim(&self, st: &mut State) {
+        if let Some(budget) = st.budget {
+            st.exchanges.trim(budget);
+        }
+    }
+
+    /// Brings exchange `id` back into memory if it was sent to disk; whether it is there now.
+    fn load(st: &mut State, id: ExchangeId) -> bool {
+        let i = index(id);
+        if !st.exchanges.on_disk(i) {
+            return st.exchanges.get(i).is_some();
+        }
+        let Some(mut ex) = st.recorder.as_ref().and_then(|r| r.read_back(id)) else {
+            return false;
+        };
+        ex.id = id;
+        st.exchanges.put_back(i, ex);
+        true
     }
 
     /// The protocol assumptions in force.

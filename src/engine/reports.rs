@@ -87,7 +87,7 @@ impl Engine {
                 );
                 let sharing = token
                     .as_ref()
-                    .and_then(|t| st.tokens.get(t))
+                    .and_then(|t| st.tokens.get(&token_key(t)))
                     .map_or(0, |u| u.count as usize);
                 if sharing > 1 {
                     st.exchanges[index(id)].findings.push(
@@ -113,6 +113,13 @@ impl Engine {
         via: &str,
         sim: DateTime<Utc>,
     ) -> Result<Applied, Reply> {
+        if !Engine::load(st, target) {
+            return Err(Reply::error(
+                404,
+                "NOT_FOUND",
+                &format!("no invocation #{target}"),
+            ));
+        }
         let output = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
         let findings = contract::check_completion_report(report, output.as_ref());
         let ex = &mut st.exchanges[index(target)];

@@ -2,6 +2,19 @@
 //! reaches.
 
 use super::*;
+use std::hash::{Hash, Hasher};
+
+/// A token's 128-bit hash (two SipHash runs with different keys): what the token map is keyed
+/// by. Two tokens meeting by chance is a 1-in-2^64 event at four billion calls.
+pub(super) fn token_key(token: &str) -> u128 {
+    let half = |salt: u8| {
+        let mut h = std::hash::DefaultHasher::new();
+        salt.hash(&mut h);
+        token.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(1)) << 64) | u128::from(half(2))
+}
 
 /// Who carried one invocation token: how many, the latest, and those still live (held or
 /// waiting), oldest first. Ended ones leave `live` when the next use looks, so a token reused
@@ -35,10 +48,7 @@ impl Engine {
             let State {
                 tokens, exchanges, ..
             } = st;
-            let uses = match tokens.get_mut(token) {
-                Some(u) => u,
-                None => tokens.entry(token.to_string()).or_default(),
-            };
+            let uses = tokens.entry(token_key(token)).or_default();
             let live = match &mut uses.live {
                 Some(ids) => {
                     ids.retain(|e| exchanges.get(index(*e)).is_some_and(|x| x.phase.is_live()));
@@ -99,12 +109,19 @@ impl Engine {
 
     /// The invocation a completion report for `token` completes: the oldest one still waiting,
     /// else the newest (whose phase then explains the refusal).
-    pub(super) fn report_target(st: &State, token: &str) -> Option<ExchangeId> {
-        let uses = st.tokens.get(token)?;
-        uses.live
+    /// The one it names is brought back into memory if it was on disk.
+    pub(super) fn report_target(st: &mut State, token: &str) -> Option<ExchangeId> {
+        let uses = st.tokens.get(&token_key(token))?;
+        let target = uses
+            .live
             .iter()
             .flat_map(|ids| ids.iter().copied())
-            .find(|e| matches!(st.exchanges[index(*e)].phase, Phase::Waiting { .. }))
-            .or(Some(uses.last))
+            .find(|e| {
+                st.exchanges
+                    .get(index(*e))
+                    .is_some_and(|x| matches!(x.phase, Phase::Waiting { .. }))
+            })
+            .unwrap_or(uses.last);
+        Engine::load(st, target).then_some(target)
     }
 }
