@@ -4,9 +4,12 @@
 //! and the last tenth of the calls (growth), the journal's size, and how long reopening a
 //! journal of 100,000 exchanges takes (target ≤ 1 s).
 //!
-//! Knobs: BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (alternating rounds, default 4),
-//! BENCH_CONNECTIONS (default 32), BENCH_REOPEN (exchanges in the reopen test, default
-//! 100000). Needs `wrk` on PATH (apt install wrk).
+//! Rounds alternate (bare, then serve) until serve has answered BENCH_CALLS (default 1,000,000),
+//! so memory and rate are seen after a million calls, not a few seconds.
+//!
+//! Knobs: BENCH_SECONDS (per round, default 6), BENCH_CALLS, BENCH_CONNECTIONS (default 32),
+//! BENCH_REOPEN (exchanges in the reopen test, default 100000). Needs `wrk` on PATH (apt
+//! install wrk).
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -86,8 +89,8 @@ fn wrk(url: &str, lua: &std::path::Path, seconds: usize, connections: usize) -> 
 }
 
 fn main() {
-    let seconds = env("BENCH_SECONDS", 5);
-    let rounds = env("BENCH_ROUNDS", 4);
+    let seconds = env("BENCH_SECONDS", 6);
+    let target_calls = env("BENCH_CALLS", 1_000_000) as u64;
     let connections = env("BENCH_CONNECTIONS", 32);
     let dir = std::env::temp_dir().join(format!("actionbench-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -128,11 +131,12 @@ fn main() {
     });
 
     println!(
-        "journal bench: wrk -t2 -c{connections}, {rounds} alternating rounds of {seconds} s each"
+        "journal bench: wrk -t2 -c{connections}, alternating rounds of {seconds} s each until serve answered {target_calls} calls"
     );
     let mut ratios = vec![];
     let (mut calls, mut first_rate, mut last_rate) = (0u64, 0.0, 0.0);
-    for r in 0..rounds {
+    let mut r = 0;
+    while calls < target_calls && r < 1000 {
         let (b, _) = wrk(&bare_url, &lua, seconds, connections);
         let (s, n) = wrk(&serve_url, &lua, seconds, connections);
         calls += n;
@@ -148,6 +152,7 @@ fn main() {
             calls,
             rss_kib(&serve_pid) / 1024
         );
+        r += 1;
     }
     ratios.sort_by(f64::total_cmp);
     let median = ratios[ratios.len() / 2];

@@ -11,7 +11,8 @@
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{
-    AnsweredBy, Arrival, Direction, Exchange, Phase, SentResponse, TimelineEntry,
+    AnsweredBy, Arrival, Direction, Exchange, Packed, Phase, SentResponse, Summary, TimelineEntry,
+    shared_text,
 };
 use crate::domain::wire::Method;
 use crate::engine::Restoring;
@@ -305,8 +306,20 @@ struct PeekLine {
 #[derive(Deserialize)]
 struct PeekExchange {
     id: u64,
-    phase: Phase,
+    direction: Direction,
+    at: DateTime<Utc>,
+    http_method: String,
+    path: String,
     method: Option<Method>,
+    action_key: Option<String>,
+    envelope: Option<EnvelopeKind>,
+    phase: Phase,
+    #[serde(default)]
+    findings: Vec<PeekFinding>,
+    #[serde(default)]
+    response: Option<PeekResponse>,
+    #[serde(default)]
+    tag: Option<String>,
     invocation_token: Option<String>,
     #[serde(default)]
     headers: Option<serde::de::IgnoredAny>,
@@ -314,6 +327,43 @@ struct PeekExchange {
     body: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     body_b64: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct PeekFinding {
+    severity: Severity,
+}
+
+#[derive(Deserialize)]
+struct PeekResponse {
+    status: u16,
+    #[serde(default)]
+    findings: Vec<PeekFinding>,
+}
+
+impl PeekExchange {
+    fn summary(&self) -> Summary {
+        let error = |f: &PeekFinding| f.severity == Severity::Error;
+        Summary {
+            id: self.id,
+            at: self.at,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: self.response.as_ref().map(|r| r.status),
+            flagged: matches!(self.phase, Phase::Rejected { .. })
+                || self.findings.iter().any(error)
+                || self
+                    .response
+                    .as_ref()
+                    .is_some_and(|r| r.findings.iter().any(error)),
+            phase: self.phase.label(),
+            http_method: shared_text(&self.http_method),
+            path: shared_text(&self.path),
+            action_key: self.action_key.as_deref().map(shared_text),
+            tag: self.tag.as_deref().map(shared_text),
+        }
+    }
 }
 
 /// One line's problem, said as a warning.
@@ -513,6 +563,7 @@ pub struct Scanned {
 struct Seen {
     live: bool,
     token: Option<String>,
+    summary: Packed,
     /// Bytes of its lines with a body: an estimate of what it takes in memory.
     size: u64,
 }
@@ -573,11 +624,14 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
                     seen.resize_with(i + 1, || None);
                 }
                 let body = ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some();
+                let summary = ex.summary().pack();
                 let s = seen[i].get_or_insert(Seen {
                     live: false,
                     token: None,
+                    summary,
                     size: 0,
                 });
+                s.summary = summary;
                 s.live = ex.phase.is_live();
                 // Only invocations are filed under their token; a report carries another's.
                 s.token = ex
@@ -633,6 +687,7 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
         } else {
             Restoring::OnDisk {
                 invocation_token: s.token,
+                summary: s.summary,
             }
         };
         renumbered.set(id, place[0]);

@@ -276,7 +276,251 @@ pub struct Exchange {
     pub tag: Option<String>,
 }
 
+/// What the log keeps of an exchange whose whole record went to disk (the session journal):
+/// what its row shows and the filters use, about 100 bytes. The whole is read back when asked
+/// for; [`Exchange::from_summary`] stands in for it in the list meanwhile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub id: ExchangeId,
+    pub at: DateTime<Utc>,
+    pub direction: Direction,
+    pub method: Option<Method>,
+    pub envelope: Option<EnvelopeKind>,
+    /// The answer's status, if one went.
+    pub status: Option<u16>,
+    pub flagged: bool,
+    /// The phase, by name (what it carried is in the journal).
+    pub phase: &'static str,
+    pub http_method: Arc<str>,
+    pub path: Arc<str>,
+    pub action_key: Option<Arc<str>>,
+    pub tag: Option<Arc<str>>,
+}
+
+/// The texts summaries name (paths, HTTP methods, action keys, tags), each kept once and
+/// numbered: a session names a few dozen.
+struct Texts {
+    all: Vec<Arc<str>>,
+    numbers: std::collections::HashMap<Arc<str>, u32>,
+}
+
+fn texts() -> std::sync::MutexGuard<'static, Texts> {
+    use std::sync::{LazyLock, Mutex};
+    static TEXTS: LazyLock<Mutex<Texts>> = LazyLock::new(|| {
+        Mutex::new(Texts {
+            all: vec!["".into()],
+            numbers: Default::default(),
+        })
+    });
+    TEXTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The number of `s` in the text table (past 1,000,000 distinct texts, a note saying so).
+fn text_number(t: &mut Texts, s: &str) -> u32 {
+    if let Some(n) = t.numbers.get(s) {
+        return *n;
+    }
+    if t.all.len() >= 1_000_000 {
+        return text_number(t, "(too many distinct texts to summarise)");
+    }
+    let n = t.all.len() as u32;
+    let k: Arc<str> = s.into();
+    t.all.push(k.clone());
+    t.numbers.insert(k, n);
+    n
+}
+
+/// One copy of a text the summaries name.
+pub fn shared_text(s: &str) -> Arc<str> {
+    let mut t = texts();
+    let n = text_number(&mut t, s) as usize;
+    t.all[n].clone()
+}
+
+const PHASES: [&str; 13] = [
+    "received",
+    "held",
+    "forwarding",
+    "answered",
+    "waiting",
+    "completed",
+    "reported failure",
+    "timed out",
+    "failed",
+    "rejected",
+    "accepted",
+    "caller gone",
+    "shut down",
+];
+
+/// A [`Summary`] in 32 bytes, as the log keeps one for each exchange on disk (a million of
+/// them take 32 MB). Its id is its place in the log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Packed {
+    at_nanos: i64,
+    http_method: u32,
+    path: u32,
+    /// 0: none.
+    action_key: u32,
+    /// 0: none.
+    tag: u32,
+    /// 0: no answer.
+    status: u16,
+    phase: u8,
+    flagged: bool,
+    direction: Direction,
+    method: Option<Method>,
+    envelope: Option<EnvelopeKind>,
+}
+
+impl Summary {
+    pub fn pack(&self) -> Packed {
+        let mut t = texts();
+        let mut opt = |s: &Option<Arc<str>>| s.as_deref().map_or(0, |s| text_number(&mut t, s));
+        let (action_key, tag) = (opt(&self.action_key), opt(&self.tag));
+        Packed {
+            at_nanos: self.at.timestamp_nanos_opt().unwrap_or(i64::MAX),
+            http_method: text_number(&mut t, &self.http_method),
+            path: text_number(&mut t, &self.path),
+            action_key,
+            tag,
+            status: self.status.unwrap_or(0),
+            phase: PHASES
+                .iter()
+                .position(|p| *p == self.phase)
+                .unwrap_or(PHASES.len() - 1) as u8,
+            flagged: self.flagged,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+        }
+    }
+}
+
+impl Packed {
+    pub fn unpack(&self, id: ExchangeId) -> Summary {
+        let t = texts();
+        let text = |n: u32| t.all.get(n as usize).cloned().unwrap_or_else(|| "".into());
+        let opt = |n: u32| (n != 0).then(|| text(n));
+        Summary {
+            id,
+            at: DateTime::from_timestamp_nanos(self.at_nanos),
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: (self.status != 0).then_some(self.status),
+            flagged: self.flagged,
+            phase: PHASES
+                .get(self.phase as usize)
+                .copied()
+                .unwrap_or("shut down"),
+            http_method: text(self.http_method),
+            path: text(self.path),
+            action_key: opt(self.action_key),
+            tag: opt(self.tag),
+        }
+    }
+}
+
+/// The arrival of an exchange that stands in for one on disk.
+static ON_DISK: std::sync::LazyLock<Arc<Arrival>> = std::sync::LazyLock::new(|| {
+    Arc::new(Arrival {
+        headers: String::new(),
+        body: bytes::Bytes::new(),
+        unread: Some("kept in the session journal: select the exchange to read it back".into()),
+    })
+});
+
+impl Phase {
+    /// A phase of the kind `label` names, without what it carried: for a summary's stand-in.
+    fn bare(label: &str, at: DateTime<Utc>) -> Phase {
+        match label {
+            "received" => Phase::Received,
+            "held" => Phase::Held { hold_until: at },
+            "forwarding" => Phase::Forwarding,
+            "answered" => Phase::Answered,
+            "waiting" => Phase::Waiting { deadline: at },
+            "completed" => Phase::Completed {
+                result: Value::Null,
+            },
+            "reported failure" => Phase::ReportedFailure {
+                description: String::new(),
+            },
+            "timed out" => Phase::TimedOut { deadline: at },
+            "failed" => Phase::Failed {
+                reason: String::new(),
+            },
+            "rejected" => Phase::Rejected {
+                code: String::new(),
+                message: String::new(),
+            },
+            "accepted" => Phase::Accepted,
+            "caller gone" => Phase::CallerGone,
+            _ => Phase::ShutDown,
+        }
+    }
+}
+
 impl Exchange {
+    /// What the log keeps of this exchange once it is on disk.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            id: self.id,
+            at: self.at,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: self.response.as_ref().map(|r| r.status),
+            flagged: self.is_flagged(),
+            phase: self.phase.label(),
+            http_method: shared_text(&self.http_method),
+            path: shared_text(&self.path),
+            action_key: self.action_key.as_deref().map(shared_text),
+            tag: self.tag.as_deref().map(shared_text),
+        }
+    }
+
+    /// A stand-in for an exchange on disk, for its row: what the summary knows, no body, no
+    /// timeline. [`Exchange::is_summary`] tells it apart; the whole is read back when needed.
+    pub fn from_summary(s: &Summary) -> Exchange {
+        Exchange {
+            id: s.id,
+            direction: s.direction,
+            at: s.at,
+            http_method: s.http_method.to_string(),
+            path: s.path.to_string(),
+            method: s.method,
+            action_key: s.action_key.as_deref().map(str::to_string),
+            envelope: s.envelope,
+            invocation_token: None,
+            arrival: ON_DISK.clone(),
+            findings: if s.flagged {
+                vec![Finding::error(
+                    "on-disk",
+                    "flagged: select the exchange to read its findings back",
+                )]
+            } else {
+                vec![]
+            },
+            phase: Phase::bare(s.phase, s.at),
+            response: s.status.map(|status| SentResponse {
+                status,
+                body: Arc::new(Value::Null),
+                by: AnsweredBy::Auto,
+                at: s.at,
+                findings: vec![],
+            }),
+            timeline: vec![],
+            target_answer: None,
+            tag: s.tag.as_deref().map(str::to_string),
+        }
+    }
+
+    /// Whether this stands in for an exchange on disk ([`Exchange::from_summary`]).
+    pub fn is_summary(&self) -> bool {
+        Arc::ptr_eq(&self.arrival, &ON_DISK)
+    }
+
     /// Flagged in the log: refused, or something in it broke the contract.
     pub fn is_flagged(&self) -> bool {
         matches!(self.phase, Phase::Rejected { .. })

@@ -127,6 +127,20 @@ impl Engine {
         Some(ex)
     }
 
+    /// Every exchange for the log's rows: whole when in memory, else a stand-in made from its
+    /// summary ([`Exchange::from_summary`]); fast whatever the session's length.
+    pub fn rows(&self) -> Vec<Exchange> {
+        let st = self.lock();
+        (0..st.exchanges.len())
+            .filter_map(|i| match st.exchanges.slot_ref(i)? {
+                log::Slot::Whole(ex) => Some((**ex).clone()),
+                log::Slot::OnDisk(s) => {
+                    Some(Exchange::from_summary(&s.unpack(i as ExchangeId + 1)))
+                }
+            })
+            .collect()
+    }
+
     /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).
     pub fn in_memory(&self) -> usize {
         self.lock().exchanges.in_memory()

@@ -4,15 +4,20 @@ use super::*;
 
 /// The log: exchanges in fixed-size chunks, so growing it never moves (copies) what it holds.
 /// A plain Vec doubling at 100k entries copied tens of megabytes under the lock and stalled
-/// every caller for milliseconds. An entry is the exchange, boxed (8 bytes a slot), or `None`
-/// once the memory budget sent it to disk: the recorder reads it back when asked for.
+/// every caller for milliseconds. An entry is the exchange, boxed, or its [`Summary`] once the
+/// memory budget sent it to disk: the recorder reads it back when asked for.
 #[derive(Default)]
 pub(super) struct Log {
-    pub(super) chunks: Vec<Vec<Option<Box<Exchange>>>>,
+    pub(super) chunks: Vec<Vec<Slot>>,
     pub(super) len: usize,
     /// Exchanges kept whole, oldest first, with the bytes each was reckoned to take.
     resident: std::collections::VecDeque<(ExchangeId, usize)>,
     resident_bytes: usize,
+}
+
+pub(super) enum Slot {
+    Whole(Box<Exchange>),
+    OnDisk(Packed),
 }
 
 pub(super) const LOG_CHUNK: usize = 4096;
@@ -38,7 +43,7 @@ impl Log {
         let size = reckon(&ex);
         let id = ex.id;
         if let Some(last) = self.chunks.last_mut() {
-            last.push(Some(Box::new(ex)));
+            last.push(Slot::Whole(Box::new(ex)));
             self.len += 1;
             self.resident.push_back((id, size));
             self.resident_bytes += size;
@@ -50,17 +55,24 @@ impl Log {
     }
 
     /// A slot for an exchange that stays on disk.
-    pub(super) fn push_on_disk(&mut self) {
+    pub(super) fn push_on_disk(&mut self, summary: Packed) {
         if self.len.is_multiple_of(LOG_CHUNK) {
             self.chunks.push(Vec::with_capacity(LOG_CHUNK));
         }
         if let Some(last) = self.chunks.last_mut() {
-            last.push(None);
+            last.push(Slot::OnDisk(summary));
             self.len += 1;
         }
     }
 
-    fn slot(&mut self, i: usize) -> Option<&mut Option<Box<Exchange>>> {
+    /// Exchange `i` as it is kept: whole, or its summary.
+    pub(super) fn slot_ref(&self, i: usize) -> Option<&Slot> {
+        self.chunks
+            .get(i / LOG_CHUNK)
+            .and_then(|c| c.get(i % LOG_CHUNK))
+    }
+
+    fn slot(&mut self, i: usize) -> Option<&mut Slot> {
         self.chunks
             .get_mut(i / LOG_CHUNK)
             .and_then(|c| c.get_mut(i % LOG_CHUNK))
@@ -76,9 +88,9 @@ impl Log {
         let size = reckon(&ex);
         let id = ex.id;
         if let Some(slot) = self.slot(i)
-            && slot.is_none()
+            && matches!(slot, Slot::OnDisk(_))
         {
-            *slot = Some(Box::new(ex));
+            *slot = Slot::Whole(Box::new(ex));
             self.resident.push_back((id, size));
             self.resident_bytes += size;
         }
@@ -100,22 +112,27 @@ impl Log {
                 skipped += 1;
                 continue;
             }
-            if let Some(slot) = self.slot(i) {
-                *slot = None;
+            if let Some(slot) = self.slot(i)
+                && let Slot::Whole(ex) = slot
+            {
+                *slot = Slot::OnDisk(ex.summary().pack());
             }
             self.resident_bytes -= size;
         }
     }
 
     pub(super) fn get(&self, i: usize) -> Option<&Exchange> {
-        self.chunks
-            .get(i / LOG_CHUNK)
-            .and_then(|c| c.get(i % LOG_CHUNK))
-            .and_then(|e| e.as_deref())
+        match self.slot_ref(i)? {
+            Slot::Whole(ex) => Some(ex),
+            Slot::OnDisk(_) => None,
+        }
     }
 
     pub(super) fn get_mut(&mut self, i: usize) -> Option<&mut Exchange> {
-        self.slot(i).and_then(|e| e.as_deref_mut())
+        match self.slot(i)? {
+            Slot::Whole(ex) => Some(ex),
+            Slot::OnDisk(_) => None,
+        }
     }
 }
 

@@ -87,7 +87,10 @@ pub trait Recorder: Send + Sync {
 #[derive(Debug)]
 pub enum Restoring {
     Whole(Box<Exchange>),
-    OnDisk { invocation_token: Option<String> },
+    OnDisk {
+        invocation_token: Option<String>,
+        summary: Packed,
+    },
 }
 
 #[derive(Default)]
@@ -253,13 +256,16 @@ impl Engine {
             let id = st.exchanges.len() as ExchangeId + 1;
             let mut ex = match entry {
                 Restoring::Whole(ex) => *ex,
-                Restoring::OnDisk { invocation_token } => {
+                Restoring::OnDisk {
+                    invocation_token,
+                    summary,
+                } => {
                     if let Some(t) = invocation_token {
                         let uses = st.tokens.entry(token_key(&t)).or_default();
                         uses.count = uses.count.saturating_add(1);
-                        uses.last = id;
+                        uses.last = tokens::short_id(id);
                     }
-                    st.exchanges.push_on_disk();
+                    st.exchanges.push_on_disk(summary);
                     continue;
                 }
             };
@@ -288,7 +294,7 @@ impl Engine {
             if let Some(t) = ex.invocation_token.as_deref().filter(|_| invocation) {
                 let uses = st.tokens.entry(token_key(t)).or_default();
                 uses.count = uses.count.saturating_add(1);
-                uses.last = id;
+                uses.last = tokens::short_id(id);
                 if live {
                     uses.live.get_or_insert_default().push(id);
                 }

@@ -4,6 +4,10 @@
 use super::*;
 use std::hash::{Hash, Hasher};
 
+pub(super) fn short_id(id: ExchangeId) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
+}
+
 /// A token's 128-bit hash (two SipHash runs with different keys): what the token map is keyed
 /// by. Two tokens meeting by chance is a 1-in-2^64 event at four billion calls.
 pub(super) fn token_key(token: &str) -> u128 {
@@ -21,7 +25,8 @@ pub(super) fn token_key(token: &str) -> u128 {
 /// a million times costs no more per call than a fresh one.
 #[derive(Default)]
 pub(super) struct TokenUses {
-    pub(super) last: ExchangeId,
+    /// 32 bits, so that an entry takes 16 bytes (ids past four billion are not expected).
+    pub(super) last: u32,
     pub(super) count: u32,
     /// Boxed: almost every token has none, and the map holds one entry per invocation, so
     /// 8 bytes instead of a Vec's 24 (measured: the map's growth under the lock showed in
@@ -56,9 +61,9 @@ impl Engine {
                 }
                 None => vec![],
             };
-            let before = (uses.count > 0).then_some(uses.last);
+            let before = (uses.count > 0).then_some(uses.last as ExchangeId);
             uses.count = uses.count.saturating_add(1);
-            uses.last = id;
+            uses.last = short_id(id);
             if is_live {
                 uses.live.get_or_insert_default().push(id);
             }
@@ -121,7 +126,7 @@ impl Engine {
                     .get(index(*e))
                     .is_some_and(|x| matches!(x.phase, Phase::Waiting { .. }))
             })
-            .unwrap_or(uses.last);
+            .unwrap_or(uses.last as ExchangeId);
         Engine::load(st, target).then_some(target)
     }
 }

@@ -364,6 +364,9 @@ pub struct App {
 /// How long one frame may spend taking events in.
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 
+/// Exchanges the list keeps whole, newest first; older ended ones are kept as summaries.
+pub const WHOLE_IN_LIST: usize = 20_000;
+
 fn phase_color(p: &Phase) -> Color32 {
     match p {
         Phase::Held { .. } => Color32::from_rgb(230, 170, 30),
@@ -429,7 +432,7 @@ impl App {
                     .or_insert_with(|| core.engine.policy(k));
             }
         }
-        let log = core.engine.snapshot();
+        let log = core.engine.rows();
         let now = core.engine.now();
         let real_now = core.engine.real_now();
         let warp = core.engine.warp().factor();
@@ -742,6 +745,17 @@ impl App {
         &self.log
     }
 
+    /// Exchange `id` whole: from the list, or read back from the journal when the list holds
+    /// only its summary.
+    pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
+        let ex = self.log.get((id as usize).checked_sub(1)?)?;
+        if ex.is_summary() {
+            self.core.engine.exchange(id)
+        } else {
+            Some(ex.clone())
+        }
+    }
+
     pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
         self.drafts.get_mut(&id)
     }
@@ -822,6 +836,16 @@ impl App {
                 }
             }
             self.log.push(ex);
+            // The list keeps the newest exchanges whole and a summary of older ended ones
+            // (bodies, answers and timelines are read back from the journal when selected).
+            if let Some(old) = self.log.len().checked_sub(WHOLE_IN_LIST + 1)
+                && self.core.session.is_some()
+                && Some(old as ExchangeId + 1) != self.selected
+                && !self.log[old].is_summary()
+                && !self.log[old].phase.is_live()
+            {
+                self.log[old] = Exchange::from_summary(&self.log[old].summary());
+            }
         }
     }
 
@@ -829,7 +853,7 @@ impl App {
         let started = Instant::now();
         if self.events.take_lagged() {
             while self.events.rx.try_recv().is_ok() {}
-            for ex in self.core.engine.snapshot() {
+            for ex in self.core.engine.rows() {
                 self.take(ex);
             }
         }
@@ -1128,16 +1152,17 @@ impl App {
             }
             Command::Presenter(a) => self.presenter_action(a),
             Command::CopyCurl(id) => {
-                if let Some(ex) = self.log.get(id as usize - 1) {
+                if let Some(ex) = self.whole(id) {
                     self.ctx
-                        .copy_text(crate::export::curl(ex, &self.core.inbox_url));
+                        .copy_text(crate::export::curl(&ex, &self.core.inbox_url));
                     self.status = Some((format!("Copied #{id} as a curl command"), false));
                 }
             }
             Command::SaveAsSample(id) => {
-                let Some(ex) = self.log.get(id as usize - 1) else {
+                let Some(ex) = self.whole(id) else {
                     return;
                 };
+                let ex = &ex;
                 let schemas = self.schemas_for(ex);
                 let sample = match crate::export::as_sample(ex, &schemas) {
                     Ok(s) => s,
@@ -1170,12 +1195,15 @@ impl App {
                 });
             }
             Command::ExportHar => {
+                // Exchanges on disk are read back whole for the archive.
                 let exchanges: Vec<Exchange> = match &self.rows {
                     Some(rows) => rows
                         .iter()
-                        .filter_map(|i| self.log.get(*i as usize).cloned())
+                        .filter_map(|i| self.whole(*i as ExchangeId + 1))
                         .collect(),
-                    None => self.log.clone(),
+                    None => (1..=self.log.len() as ExchangeId)
+                        .filter_map(|id| self.whole(id))
+                        .collect(),
                 };
                 let inbox = self.core.inbox_url.clone();
                 let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
@@ -1356,7 +1384,7 @@ impl App {
                 let id = self
                     .selected
                     .ok_or("a rerun needs an earlier invocation: select one in the log")?;
-                let ex = self.log.get(id as usize - 1).ok_or("no such exchange")?;
+                let ex = self.whole(id).ok_or("no such exchange")?;
                 let activation = ex
                     .arrival
                     .inspect()
@@ -1861,13 +1889,11 @@ impl App {
         let Some((a, b)) = self.diff else {
             return;
         };
-        let (Some(left), Some(right)) =
-            (self.log.get(a as usize - 1), self.log.get(b as usize - 1))
-        else {
+        let (Some(left), Some(right)) = (self.whole(a), self.whole(b)) else {
             self.diff = None;
             return;
         };
-        let all = crate::domain::diff::diff(left, right);
+        let all = crate::domain::diff::diff(&left, &right);
         let hidden = all.iter().filter(|d| d.volatile).count();
         let mut open = true;
         let mut show_volatile = self.diff_volatile;
@@ -2313,7 +2339,7 @@ impl App {
             ui.label(RichText::new("Select a call to see it here.").weak());
             return;
         };
-        let Some(ex) = self.log.get(id as usize - 1).cloned() else {
+        let Some(ex) = self.whole(id) else {
             return;
         };
         ui.horizontal_wrapped(|ui| {
@@ -2804,7 +2830,7 @@ impl eframe::App for App {
         }
         if let Some(id) = self.selected
             && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
-            && let Some(ex) = self.log.get(id as usize - 1)
+            && let Some(ex) = self.whole(id)
         {
             self.inspected = Some((id, Arc::new(ex.arrival.inspect())));
         }

@@ -1,0 +1,288 @@
+//! The window with a session of 1,000,000 exchanges (BENCH_ROWS), headless (egui_kittest, no
+//! GPU): how long reopening the session takes, the process's resident memory, and the time of
+//! each frame while a user scrolls the log, jumps to its end and back, selects rows (an old one
+//! is read back from the journal), types a filter and clears it. Prints p50, p95 and the worst
+//! frame (target: p95 ≤ 16 ms), and the same figures for an empty log measured in the same
+//! run as the baseline.
+//!
+//! The session is written as the journal's own lines, copied from one real exchange with its id
+//! and token changed, so that a million of them take seconds to make rather than minutes.
+
+use actionbench::domain::clock::SystemClock;
+use actionbench::domain::flow::LoadedFlow;
+use actionbench::engine::{Engine, EngineConfig, Incoming, Mode};
+use actionbench::play::Player;
+use actionbench::ui::app::{RfdPicker, Session};
+use actionbench::ui::{App, Core, TargetForm};
+use egui_kittest::Harness;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{env, rss_kib};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One real exchange's journal line, with a token to replace.
+fn template(dir: &Path) -> String {
+    let path = dir.join("one.jsonl");
+    let engine = Engine::new(
+        EngineConfig {
+            default_mode: Mode::Auto,
+            ..Default::default()
+        },
+        Arc::new(SystemClock),
+    );
+    let opened = actionbench::journal::attach(&engine, &path).expect("journal");
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/01-send-email.json")).expect("sample"),
+    )
+    .expect("json");
+    let body = serde_json::json!({"request": sample["request"], "metadata": sample["metadata"]})
+        .to_string()
+        .replace("tok-send-email-0001", "TOKEN-XYZ");
+    let _ = engine.intake(Incoming::post("/v1/invoke", body).expect("route"));
+    drop(opened);
+    drop(engine);
+    let text = std::fs::read_to_string(&path).expect("read");
+    text.lines()
+        .find(|l| l.contains("\"kind\":\"exchange\""))
+        .expect("an exchange line")
+        .to_string()
+}
+
+/// A journal of `n` exchanges like the template.
+fn session(dir: &Path, n: usize) -> PathBuf {
+    let line = template(dir);
+    let (head, tail) = line.split_once("\"ex\":{\"id\":1,").expect("the id");
+    let path = dir.join("big.jsonl");
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).expect("file"));
+    for i in 1..=n {
+        let tail = tail.replace("TOKEN-XYZ", &format!("tok-{i}"));
+        writeln!(out, "{head}\"ex\":{{\"id\":{i},{tail}").expect("write");
+    }
+    out.flush().expect("flush");
+    path
+}
+
+struct Figures {
+    frames: Vec<Duration>,
+}
+
+impl Figures {
+    fn pct(&self, p: f64) -> f64 {
+        let mut v: Vec<f64> = self
+            .frames
+            .iter()
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[((v.len() - 1) as f64 * p).round() as usize]
+    }
+}
+
+/// Drives the window through what a user does with a long log, timing every frame.
+fn drive(h: &mut Harness<'static, App>) -> Figures {
+    let mut frames = vec![];
+    let mut frame = |h: &mut Harness<'static, App>, ev: Option<egui::Event>| {
+        if let Some(ev) = ev {
+            h.event(ev);
+        }
+        let t = Instant::now();
+        h.step();
+        frames.push(t.elapsed());
+    };
+    // Settle, then idle frames.
+    h.run();
+    for _ in 0..30 {
+        frame(h, None);
+    }
+    // Scroll down through the log and back.
+    let over_log = egui::pos2(300.0, 400.0);
+    frame(h, Some(egui::Event::PointerMoved(over_log)));
+    for dir in [-1.0f32, 1.0] {
+        for _ in 0..60 {
+            frame(
+                h,
+                Some(egui::Event::MouseWheel {
+                    unit: egui::MouseWheelUnit::Page,
+                    delta: egui::vec2(0.0, dir),
+                    modifiers: egui::Modifiers::NONE,
+                    phase: egui::TouchPhase::Move,
+                    source: egui::MouseWheelSource::Unknown,
+                }),
+            );
+        }
+    }
+    // Select rows: the top one (whole in memory or read back), then more.
+    for y in [120.0f32, 200.0, 300.0, 400.0] {
+        let at = egui::pos2(200.0, y);
+        frame(h, Some(egui::Event::PointerMoved(at)));
+        frame(
+            h,
+            Some(egui::Event::PointerButton {
+                pos: at,
+                button: egui::PointerButton::Primary,
+                pressed: true,
+                modifiers: egui::Modifiers::NONE,
+            }),
+        );
+        frame(
+            h,
+            Some(egui::Event::PointerButton {
+                pos: at,
+                button: egui::PointerButton::Primary,
+                pressed: false,
+                modifiers: egui::Modifiers::NONE,
+            }),
+        );
+        for _ in 0..5 {
+            frame(h, None);
+        }
+    }
+    // Ctrl+F, type a filter, then clear it.
+    frame(
+        h,
+        Some(egui::Event::Key {
+            key: egui::Key::F,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: egui::Modifiers::COMMAND,
+        }),
+    );
+    for c in "send-email".chars() {
+        frame(h, Some(egui::Event::Text(c.to_string())));
+    }
+    for _ in 0..20 {
+        frame(h, None);
+    }
+    for _ in 0.."send-email".len() {
+        frame(
+            h,
+            Some(egui::Event::Key {
+                key: egui::Key::Backspace,
+                physical_key: None,
+                pressed: true,
+                repeat: false,
+                modifiers: egui::Modifiers::NONE,
+            }),
+        );
+    }
+    for _ in 0..20 {
+        frame(h, None);
+    }
+    Figures { frames }
+}
+
+fn window(
+    rt: &tokio::runtime::Runtime,
+    engine: Arc<Engine>,
+    session: Option<Session>,
+) -> Harness<'static, App> {
+    let server = rt
+        .block_on(actionbench::server::start(
+            engine.clone(),
+            "127.0.0.1:0".parse().expect("addr"),
+        ))
+        .expect("starts");
+    let url = format!("http://{}", server.addr);
+    std::mem::forget(server);
+    let player = Player::new(engine.clone(), None);
+    let (samples, _) = actionbench::domain::sample::LoadedSample::load_dir(&root().join("samples"));
+    let core = Core {
+        player,
+        target: Arc::new(std::sync::RwLock::new(None)),
+        target_form: TargetForm::new(None, None, Some("inst-bench")),
+        flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
+        flow_errors: vec![],
+        present: None,
+        session,
+        public_key: Err("no key in the bench".into()),
+        engine,
+        runtime: rt.handle().clone(),
+        inbox_url: url,
+        remote_warning: None,
+        samples,
+        sample_errors: vec![],
+        picker: Arc::new(RfdPicker),
+    };
+    Harness::builder()
+        .with_max_steps(8)
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(core, &cc.egui_ctx))
+}
+
+fn report(label: &str, f: &Figures) {
+    println!(
+        "{label:<28} {} frames: p50 {:>6.2} ms   p95 {:>6.2} ms   worst {:>7.2} ms",
+        f.frames.len(),
+        f.pct(0.5),
+        f.pct(0.95),
+        f.pct(1.0)
+    );
+}
+
+fn main() {
+    let rows = env("BENCH_ROWS", 1_000_000);
+    let dir = std::env::temp_dir().join(format!("actionbench-window-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    // The baseline: an empty log.
+    let empty = Engine::new(EngineConfig::default(), Arc::new(SystemClock));
+    let mut h = window(&rt, empty, None);
+    let base = drive(&mut h);
+    drop(h);
+
+    let made = Instant::now();
+    let path = session(&dir, rows);
+    println!(
+        "window bench: a session of {rows} exchanges ({} MiB) written in {:.1} s",
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) >> 20,
+        made.elapsed().as_secs_f64()
+    );
+    let rss_before = rss_kib("self");
+    let opened_at = Instant::now();
+    let engine = Engine::new(EngineConfig::default(), Arc::new(SystemClock));
+    let opened = actionbench::journal::attach(&engine, &path).expect("reopens");
+    let reopened = opened_at.elapsed();
+    let session = Session {
+        path: path.clone(),
+        restored: opened.restored,
+        warnings: opened.warnings.clone(),
+    };
+    let shown_at = Instant::now();
+    let mut h = window(&rt, engine.clone(), Some(session));
+    h.run();
+    let shown = shown_at.elapsed();
+    println!(
+        "reopened {} exchanges in {:.2} s ({} whole in memory); the window's first frames took {:.2} s; RSS +{} MiB",
+        opened.restored,
+        reopened.as_secs_f64(),
+        engine.in_memory(),
+        shown.as_secs_f64(),
+        rss_kib("self").saturating_sub(rss_before) / 1024
+    );
+    assert_eq!(h.state().log().len(), rows, "every row is in the list");
+    let big = drive(&mut h);
+    report("empty log (baseline)", &base);
+    report(&format!("{rows} rows"), &big);
+    println!(
+        "p95 with {rows} rows: {:.2} ms (target ≤ 16 ms); RSS {} MiB",
+        big.pct(0.95),
+        rss_kib("self") / 1024
+    );
+    drop(h);
+    drop(opened);
+    let _ = std::fs::remove_dir_all(&dir);
+}
