@@ -15,6 +15,7 @@ use actionbench::play::Player;
 use actionbench::ui::app::{RfdPicker, Session};
 use actionbench::ui::{App, Core, TargetForm};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -72,6 +73,8 @@ fn session(dir: &Path, n: usize) -> PathBuf {
 
 struct Figures {
     frames: Vec<Duration>,
+    /// What each frame did, for the slowest few.
+    what: Vec<&'static str>,
 }
 
 impl Figures {
@@ -89,6 +92,8 @@ impl Figures {
 /// Drives the window through what a user does with a long log, timing every frame.
 fn drive(h: &mut Harness<'static, App>) -> Figures {
     let mut frames = vec![];
+    let mut what = vec![];
+    let doing = std::cell::Cell::new("idle");
     let mut frame = |h: &mut Harness<'static, App>, ev: Option<egui::Event>| {
         if let Some(ev) = ev {
             h.event(ev);
@@ -96,12 +101,14 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
         let t = Instant::now();
         h.step();
         frames.push(t.elapsed());
+        what.push(doing.get());
     };
     // Settle, then idle frames.
     h.run();
     for _ in 0..30 {
         frame(h, None);
     }
+    doing.set("scroll");
     // Scroll down through the log and back.
     let over_log = egui::pos2(300.0, 400.0);
     frame(h, Some(egui::Event::PointerMoved(over_log)));
@@ -119,6 +126,7 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
             );
         }
     }
+    doing.set("select");
     // Select rows: the top one (whole in memory or read back), then more.
     for y in [120.0f32, 200.0, 300.0, 400.0] {
         let at = egui::pos2(200.0, y);
@@ -145,24 +153,26 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
             frame(h, None);
         }
     }
-    // Ctrl+F, type a filter, then clear it.
-    frame(
-        h,
-        Some(egui::Event::Key {
-            key: egui::Key::F,
-            physical_key: None,
-            pressed: true,
-            repeat: false,
-            modifiers: egui::Modifiers::COMMAND,
-        }),
-    );
-    for c in "send-email".chars() {
-        frame(h, Some(egui::Event::Text(c.to_string())));
+    doing.set("filter");
+    // Ctrl+F, type a filter a key at a time, then clear it. A text no row holds: every row is
+    // looked through on every keystroke.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    frame(h, None);
+    frame(h, None);
+    let needle = "no-such-text";
+    for c in needle.chars() {
+        h.get_by_label("Find").type_text(&c.to_string());
+        frame(h, None);
     }
     for _ in 0..20 {
         frame(h, None);
     }
-    for _ in 0.."send-email".len() {
+    let rows = h.state().log().len();
+    assert!(
+        rows == 0 || h.query_by_label(&format!("0 of {rows}")).is_some(),
+        "the filter ran over every row"
+    );
+    for _ in 0..needle.len() {
         frame(
             h,
             Some(egui::Event::Key {
@@ -177,7 +187,8 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
     for _ in 0..20 {
         frame(h, None);
     }
-    Figures { frames }
+    drop(frame);
+    Figures { frames, what }
 }
 
 fn window(
@@ -219,6 +230,18 @@ fn window(
 }
 
 fn report(label: &str, f: &Figures) {
+    if std::env::var("BENCH_SLOWEST").is_ok() {
+        let mut by: Vec<(Duration, &str)> = f
+            .frames
+            .iter()
+            .copied()
+            .zip(f.what.iter().copied())
+            .collect();
+        by.sort_by(|a, b| b.0.cmp(&a.0));
+        for (d, w) in by.iter().take(12) {
+            println!("  slow frame: {:>7.2} ms  {w}", d.as_secs_f64() * 1000.0);
+        }
+    }
     println!(
         "{label:<28} {} frames: p50 {:>6.2} ms   p95 {:>6.2} ms   worst {:>7.2} ms",
         f.frames.len(),

@@ -343,6 +343,8 @@ pub struct App {
     rows: Option<Vec<u32>>,
     rows_for: Option<(Filter, usize, u64)>,
     rows_at: Instant,
+    /// The filter being applied a slice of the log per frame.
+    scan: Option<Scan>,
     /// Bumped whenever an exchange in the window's copy changes.
     log_version: u64,
     /// Every action key seen, for the filter.
@@ -366,6 +368,20 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 
 /// Exchanges the list keeps whole, newest first; older ended ones are kept as summaries.
 pub const WHOLE_IN_LIST: usize = 20_000;
+
+/// A filter being applied to the log a slice per frame.
+struct Scan {
+    /// The filter, and the log's length and version it is applied to.
+    key: (Filter, usize, u64),
+    /// How far it has looked.
+    at: usize,
+    /// Rows found, when they replace the rows shown only at the end (the log changed under
+    /// the same filter); `None`: they join the rows shown as they are found.
+    found: Option<Vec<u32>>,
+}
+
+/// Time per frame for applying a filter to the log.
+const SCAN_BUDGET: Duration = Duration::from_millis(5);
 
 fn phase_color(p: &Phase) -> Color32 {
     match p {
@@ -454,6 +470,7 @@ impl App {
             rows: None,
             rows_for: None,
             rows_at: Instant::now(),
+            scan: None,
             log_version: 0,
             seen_keys: BTreeSet::new(),
             focus_filter: false,
@@ -2109,44 +2126,106 @@ impl App {
     }
 
     /// Recomputes the rows the filter shows when the filter or the log changed (at most
-    /// every 300 ms while calls stream in; at once when the filter itself changed).
+    /// every 300 ms while calls stream in; at once when the filter itself changed). A slice of
+    /// the log per frame, within [`SCAN_BUDGET`]: a million rows never hold up a frame; the
+    /// rows found so far show meanwhile.
     fn refresh_rows(&mut self) {
         if self.filter.is_empty() {
             self.rows = None;
             self.rows_for = None;
+            self.scan = None;
             return;
         }
         let now = (self.filter.clone(), self.log.len(), self.log_version);
-        let Some(was) = &self.rows_for else {
-            self.recompute_rows(now);
+        let start = match (&self.scan, &self.rows_for) {
+            (Some(scan), _) => scan.key.0 != now.0,
+            (None, None) => true,
+            (None, Some(was)) if *was == now => return,
+            (None, Some(was)) => {
+                if was.0 != now.0 || self.rows_at.elapsed() >= Duration::from_millis(300) {
+                    true
+                } else {
+                    self.ctx.request_repaint_after(Duration::from_millis(300));
+                    return;
+                }
+            }
+        };
+        if start {
+            self.scan = Some(match &self.rows_for {
+                // Same filter, same rows, more of them: only the new ones are looked at.
+                Some(was) if was.0 == now.0 && was.2 == now.2 && was.1 <= now.1 => Scan {
+                    at: was.1,
+                    key: now,
+                    found: None,
+                },
+                // Same filter, rows changed: the rows shown stay until the new ones are found.
+                Some(was) if was.0 == now.0 => Scan {
+                    key: now,
+                    at: 0,
+                    found: Some(vec![]),
+                },
+                // A new filter: its rows show as they are found.
+                _ => {
+                    self.rows = Some(vec![]);
+                    Scan {
+                        key: now,
+                        at: 0,
+                        found: None,
+                    }
+                }
+            });
+        }
+        self.continue_scan();
+    }
+
+    /// Looks through the next slice of the log for the filter being applied.
+    fn continue_scan(&mut self) {
+        let Some(mut scan) = self.scan.take() else {
             return;
         };
-        if *was == now {
-            return;
+        let started = Instant::now();
+        let matcher = scan.key.0.matcher();
+        let end = scan.key.1.min(self.log.len());
+        let rows = match &mut scan.found {
+            Some(found) => found,
+            None => self.rows.get_or_insert_with(Vec::new),
+        };
+        while scan.at < end {
+            let stop = (scan.at + 256).min(end);
+            rows.extend(
+                (scan.at..stop)
+                    .filter(|i| matcher.matches(&self.log[*i]))
+                    .map(|i| i as u32),
+            );
+            scan.at = stop;
+            if started.elapsed() >= SCAN_BUDGET {
+                break;
+            }
         }
-        if was.0 != now.0 || self.rows_at.elapsed() >= Duration::from_millis(300) {
-            self.recompute_rows(now);
+        drop(matcher);
+        if scan.at < end {
+            self.scan = Some(scan);
+            self.ctx.request_repaint();
         } else {
-            self.ctx.request_repaint_after(Duration::from_millis(300));
+            if let Some(found) = scan.found {
+                self.rows = Some(found);
+            }
+            self.rows_for = Some(scan.key);
+            self.rows_at = Instant::now();
         }
     }
 
-    fn recompute_rows(&mut self, key: (Filter, usize, u64)) {
-        let rows = self
-            .log
-            .iter()
-            .enumerate()
-            .filter(|(_, ex)| key.0.matches(ex))
-            .map(|(i, _)| i as u32)
-            .collect();
-        self.rows = Some(rows);
-        self.rows_for = Some(key);
-        self.rows_at = Instant::now();
+    /// How far the filter being applied has looked, when it has not finished.
+    fn scanning(&self) -> Option<f32> {
+        self.scan
+            .as_ref()
+            .map(|s| s.at as f32 / s.key.1.max(1) as f32)
     }
 
     /// Find things: the filter over the log, Ctrl+F to reach it, and the HAR export of what
     /// it shows.
     fn filter_bar(&mut self, ui: &mut Ui) {
+        let scanning = self.scanning();
         let f = &mut self.filter;
         ui.horizontal_wrapped(|ui| {
             let find = ui.label("Find").on_hover_text("Ctrl+F");
@@ -2175,6 +2254,10 @@ impl App {
             let shown = self.rows.as_ref().map_or(self.log.len(), Vec::len);
             if self.rows.is_some() {
                 ui.label(format!("{shown} of {}", self.log.len()));
+            }
+            if let Some(done) = scanning {
+                ui.spinner();
+                ui.label(RichText::new(format!("looking… {:.0}%", done * 100.0)).weak());
             }
             if ui
                 .add_enabled(shown > 0, egui::Button::new("Export HAR…"))

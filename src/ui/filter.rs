@@ -109,32 +109,67 @@ impl Filter {
     }
 
     pub fn matches(&self, ex: &Exchange) -> bool {
-        if self.direction.is_some_and(|d| d != ex.direction)
-            || self.method.is_some_and(|m| Some(m) != ex.method)
-            || !self.status.matches(ex.response.as_ref().map(|r| r.status))
-            || self
-                .action_key
+        self.matcher().matches(ex)
+    }
+
+    /// The filter made ready to test many exchanges (its text lowercased once).
+    pub fn matcher(&self) -> Matcher<'_> {
+        Matcher {
+            filter: self,
+            text: self.text.trim().to_ascii_lowercase().into_bytes(),
+            activation: self.activation.trim(),
+        }
+    }
+}
+
+/// A [`Filter`] ready to test many exchanges.
+pub struct Matcher<'f> {
+    filter: &'f Filter,
+    text: Vec<u8>,
+    activation: &'f str,
+}
+
+/// Whether any string, key or number in `v` contains `t` (lowercase), ignoring case; the
+/// value is walked rather than printed, so a long log is looked through without allocating.
+fn value_contains_ci(v: &serde_json::Value, t: &[u8]) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => contains_ci(s.as_bytes(), t),
+        Value::Number(n) => contains_ci(n.to_string().as_bytes(), t),
+        Value::Bool(b) => contains_ci(if *b { b"true" } else { b"false" }, t),
+        Value::Null => contains_ci(b"null", t),
+        Value::Array(a) => a.iter().any(|v| value_contains_ci(v, t)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| contains_ci(k.as_bytes(), t) || value_contains_ci(v, t)),
+    }
+}
+
+impl Matcher<'_> {
+    pub fn matches(&self, ex: &Exchange) -> bool {
+        let f = self.filter;
+        if f.direction.is_some_and(|d| d != ex.direction)
+            || f.method.is_some_and(|m| Some(m) != ex.method)
+            || !f.status.matches(ex.response.as_ref().map(|r| r.status))
+            || f.action_key
                 .as_ref()
                 .is_some_and(|k| ex.action_key.as_deref() != Some(k.as_str()))
-            || self
-                .envelope
+            || f.envelope
                 .as_ref()
                 .is_some_and(|e| Filter::envelope_label(ex) != e)
-            || (self.flagged && !ex.is_flagged())
+            || (f.flagged && !ex.is_flagged())
         {
             return false;
         }
-        let activation = self.activation.trim();
-        if !activation.is_empty()
-            && memchr::memmem::find(&ex.arrival.body, activation.as_bytes()).is_none()
+        if !self.activation.is_empty()
+            && memchr::memmem::find(&ex.arrival.body, self.activation.as_bytes()).is_none()
         {
             return false;
         }
-        let text = self.text.trim().to_ascii_lowercase();
-        if text.is_empty() {
+        let t = self.text.as_slice();
+        if t.is_empty() {
             return true;
         }
-        let t = text.as_bytes();
         contains_ci(ex.path.as_bytes(), t)
             || ex
                 .action_key
@@ -154,7 +189,7 @@ impl Filter {
             || ex
                 .response
                 .as_ref()
-                .is_some_and(|r| contains_ci(r.body.to_string().as_bytes(), t))
+                .is_some_and(|r| value_contains_ci(&r.body, t))
     }
 }
 
