@@ -187,7 +187,6 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
     for _ in 0..20 {
         frame(h, None);
     }
-    drop(frame);
     Figures { frames, what }
 }
 
@@ -237,7 +236,7 @@ fn report(label: &str, f: &Figures) {
             .copied()
             .zip(f.what.iter().copied())
             .collect();
-        by.sort_by(|a, b| b.0.cmp(&a.0));
+        by.sort_by_key(|b| std::cmp::Reverse(b.0));
         for (d, w) in by.iter().take(12) {
             println!("  slow frame: {:>7.2} ms  {w}", d.as_secs_f64() * 1000.0);
         }
