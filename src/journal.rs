@@ -816,6 +816,40 @@ impl Journal {
         &self.path
     }
 
+    /// Encodes new exchange `ex` after `event`, with its headers and body, with 0 for its id.
+    pub fn prepare(&self, event: &str, ex: &Exchange) -> Option<crate::engine::Prepared> {
+        let mut line = ExchangeLine {
+            v: FORMAT,
+            kind: "exchange",
+            event,
+            ex: exchange_ref(ex, true),
+        };
+        line.ex.id = 0;
+        let mut bytes = Vec::with_capacity(4096);
+        serde_json::to_writer(&mut bytes, &line).ok()?;
+        bytes.push(b'\n');
+        let id_at = memchr::memmem::find(&bytes, b"\"ex\":{\"id\":0")? + b"\"ex\":{\"id\":".len();
+        Some(crate::engine::Prepared {
+            bytes,
+            id_at,
+            findings: ex.findings.len(),
+        })
+    }
+
+    /// Records what [`Journal::prepare`] encoded as exchange `id`: a copy, under the engine's
+    /// lock, in the order changes happen.
+    pub fn commit(&self, id: u64, p: crate::engine::Prepared) {
+        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let at = w.pos;
+        let start = w.buf.len();
+        w.buf.extend_from_slice(&p.bytes[..p.id_at]);
+        w.buf.extend_from_slice(id.to_string().as_bytes());
+        w.buf.extend_from_slice(&p.bytes[p.id_at + 1..]);
+        w.pos += (w.buf.len() - start) as u64;
+        w.bodies_up_to = w.bodies_up_to.max(id);
+        w.index.set(id, at);
+    }
+
     /// Records `ex` as it stands after `event`. Called under the engine's lock, in the order
     /// changes happen, before any answer leaves.
     pub fn exchange(&self, event: &str, ex: &Exchange) {
@@ -956,6 +990,14 @@ impl Drop for Journal {
 impl crate::engine::Recorder for Journal {
     fn exchange(&self, event: &str, ex: &Exchange) {
         Journal::exchange(self, event, ex);
+    }
+
+    fn prepare(&self, event: &str, ex: &Exchange) -> Option<crate::engine::Prepared> {
+        Journal::prepare(self, event, ex)
+    }
+
+    fn commit(&self, id: u64, prepared: crate::engine::Prepared) {
+        Journal::commit(self, id, prepared);
     }
 
     fn read_back(&self, id: u64) -> Option<Exchange> {

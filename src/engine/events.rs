@@ -156,11 +156,24 @@ impl Engine {
 
     /// Records the change to `id` (the journal, first) and tells every subscriber.
     pub(super) fn emit(st: &mut State, kind: EventKind, id: ExchangeId) {
+        Engine::emit_prepared(st, kind, id, None);
+    }
+
+    /// [`Engine::emit`] with the record encoded ahead of time, outside the lock, if it was.
+    pub(super) fn emit_prepared(
+        st: &mut State,
+        kind: EventKind,
+        id: ExchangeId,
+        prepared: Option<Prepared>,
+    ) {
         let Some(ex) = st.exchanges.get(index(id)) else {
             return;
         };
         if let Some(r) = &st.recorder {
-            r.exchange(kind.label(), ex);
+            match prepared {
+                Some(p) if p.findings == ex.findings.len() => r.commit(id, p),
+                _ => r.exchange(kind.label(), ex),
+            }
         }
         if !st.subscribers.is_empty() {
             let ex = ex.clone();

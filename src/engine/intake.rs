@@ -97,6 +97,12 @@ impl Engine {
             Plan::Forward => Decided::Forward,
         };
 
+        // An answered call's record is encoded now, outside the lock: under it, the journal
+        // only copies the bytes in with the id.
+        let prepared = match (&plan, self.recorder()) {
+            (Decided::Answered(_), Some(r)) => r.prepare(EventKind::of(&ex.phase).label(), &ex),
+            _ => None,
+        };
         let mut st = self.lock();
         let live = matches!(plan, Decided::Hold | Decided::Forward) || ex.phase.is_live();
         let (id, kind) = Engine::append(&mut st, ex, live, sim);
@@ -110,7 +116,7 @@ impl Engine {
                 Intake::Now(self.intake_report(&mut st, id, body, authorized, sim))
             }
             Decided::Answered(reply) => {
-                Engine::emit(&mut st, kind, id);
+                Engine::emit_prepared(&mut st, kind, id, prepared);
                 Intake::Now(reply)
             }
             Decided::Hold => {

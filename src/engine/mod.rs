@@ -79,6 +79,23 @@ pub trait Recorder: Send + Sync {
     /// Makes everything recorded so far survive the process being killed (a recorder may
     /// gather lines and write them together).
     fn flush(&self) {}
+    /// Encodes a new exchange (not yet in the log, so without its id) ahead of time, outside
+    /// the engine's lock; [`Recorder::commit`] then records it under the lock with its id.
+    fn prepare(&self, _event: &str, _ex: &Exchange) -> Option<Prepared> {
+        None
+    }
+    /// Records what [`Recorder::prepare`] encoded, as exchange `id`.
+    fn commit(&self, _id: ExchangeId, _prepared: Prepared) {}
+}
+
+/// An exchange's record encoded ahead of time, waiting for its id.
+pub struct Prepared {
+    /// The encoded record, with `0` standing for the id at `id_at`.
+    pub bytes: Vec<u8>,
+    pub id_at: usize,
+    /// Findings when encoded: filing the exchange may add one (a reused token), and the
+    /// record is then encoded again.
+    pub findings: usize,
 }
 
 /// An exchange as a reopened session gives it back: whole (live ones, and the newest that fit
@@ -202,14 +219,17 @@ impl Engine {
     /// it before any response leaves. Outside the engine's lock, so calls go on meanwhile and
     /// one write carries the lines of every call in flight.
     pub fn durable(&self) {
-        let recorder = self
-            .flusher
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if let Some(r) = recorder {
+        if let Some(r) = self.recorder() {
             r.flush();
         }
+    }
+
+    /// The recorder, read without the state's lock.
+    fn recorder(&self) -> Option<Arc<dyn Recorder>> {
+        self.flusher
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Records every change from now on with `recorder` (the session journal).
