@@ -147,6 +147,17 @@ fn value_contains_ci(v: &serde_json::Value, t: &[u8]) -> bool {
 
 impl Matcher<'_> {
     pub fn matches(&self, ex: &Exchange) -> bool {
+        self.matches_fields(ex) && self.matches_inside(ex)
+    }
+
+    /// Whether the filter looks inside exchanges (text, activation): a stand-in for one on
+    /// disk must then be read back whole to be judged.
+    pub fn looks_inside(&self) -> bool {
+        !self.text.is_empty() || !self.activation.is_empty()
+    }
+
+    /// What a summary tells: direction, method, status, key, envelope, flagged.
+    pub fn matches_fields(&self, ex: &Exchange) -> bool {
         let f = self.filter;
         if f.direction.is_some_and(|d| d != ex.direction)
             || f.method.is_some_and(|m| Some(m) != ex.method)
@@ -161,6 +172,11 @@ impl Matcher<'_> {
         {
             return false;
         }
+        true
+    }
+
+    /// The activation and the free text: inside the request, the answer and the findings.
+    pub fn matches_inside(&self, ex: &Exchange) -> bool {
         if !self.activation.is_empty()
             && memchr::memmem::find(&ex.arrival.body, self.activation.as_bytes()).is_none()
         {
