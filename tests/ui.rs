@@ -1102,3 +1102,58 @@ fn two_invocations_compare_field_by_field_without_their_ids_unless_asked() {
     h.run();
     h.get_by_label("request.activationContext.invocationToken");
 }
+
+/// A long session whose older exchanges are on disk: their rows stand in from summaries, the
+/// filter's text still finds one by what only its body holds (read back from the journal), and
+/// selecting it shows the whole exchange.
+#[test]
+fn the_filter_finds_text_in_exchanges_kept_on_disk_and_selecting_one_reads_it_back() {
+    let b = bench_with(|c| {
+        c.memory_budget = 0;
+        c.default_mode = Mode::Auto;
+    });
+    let dir = TempDir::new("ui-on-disk");
+    let _journal =
+        actionbench::journal::attach(&b.engine, &dir.path().join("s.jsonl")).expect("journal");
+    let calls = 600;
+    for i in 1..=calls {
+        let token = if i == 17 {
+            "needle-in-row-17".to_string()
+        } else {
+            format!("tok-{i}")
+        };
+        let body = json!({"request": invoke_request("send-email", &token)}).to_string();
+        let _ = b
+            .engine
+            .intake(actionbench::engine::Incoming::post("/v1/invoke", body).expect("route"));
+    }
+    let mut h = harness(&b);
+    run_until(&mut h, "every row", |app| app.log().len() == calls);
+    assert!(
+        h.state().log()[16].is_summary(),
+        "#17 is on disk: its row stands in"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run();
+    h.run();
+    h.get_by_label("Find").type_text("NEEDLE-in-row");
+    let start = std::time::Instant::now();
+    while h.query_by_label(&format!("1 of {calls}")).is_none() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the filter did not find the one row whose body holds the text"
+        );
+        h.run();
+    }
+    h.get_by_label("#17").click();
+    h.run();
+    h.run();
+    assert_eq!(h.state().selected(), Some(17));
+    let whole = h.state().whole(17).expect("#17 read back");
+    assert!(!whole.is_summary());
+    assert!(
+        String::from_utf8_lossy(&whole.arrival.body).contains("needle-in-row-17"),
+        "the body came back from the journal"
+    );
+    h.get_by_label_contains("answered with the saved answer");
+}
