@@ -221,6 +221,7 @@ fn window(
         samples,
         sample_errors: vec![],
         picker: Arc::new(RfdPicker),
+        port: 0,
     };
     Harness::builder()
         .with_max_steps(8)

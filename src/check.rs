@@ -100,7 +100,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     let player = Player::new(engine.clone(), signer);
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
+    let addr = server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
         .map_err(|e| e.to_string())?;
     let handle = rt
         .block_on(server::start(engine.clone(), addr))

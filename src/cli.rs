@@ -57,7 +57,7 @@ pub fn run_export(inbox: &InboxArgs, args: &ExportArgs) -> Result<(), String> {
     for w in &read.warnings {
         eprintln!("warning: {w}");
     }
-    let inbox_url = format!("http://{}:{}", inbox.bind, inbox.port);
+    let inbox_url = format!("http://{}:{}", inbox.bind, inbox.port());
     let json = crate::export::har_json(&read.exchanges, &inbox_url)?;
     std::fs::write(&args.har, json).map_err(|e| format!("{}: {e}", args.har.display()))?;
     println!(
@@ -136,11 +136,15 @@ pub struct ServeArgs {
     pub answer: AutoAnswer,
 }
 
+/// The inbox's port when none is given.
+pub const DEFAULT_PORT: u16 = 4010;
+
 #[derive(Args, Debug, Clone)]
 pub struct InboxArgs {
-    /// Port of the inbox; 0 picks a free one.
-    #[arg(long, default_value_t = 4010, global = true)]
-    pub port: u16,
+    /// Port of the inbox; 0 picks a free one [default: 4010; the window: the port it was last
+    /// given].
+    #[arg(long, global = true)]
+    pub port: Option<u16>,
     /// Address to listen on. Anything but loopback needs --allow-remote.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), global = true)]
     pub bind: IpAddr,
@@ -241,6 +245,11 @@ pub fn parse_answer(s: &str) -> Result<AutoAnswer, String> {
 
 impl InboxArgs {
     /// The engine configuration these flags describe; `mode` is the default for new keys.
+    /// The port asked for, or the default.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(DEFAULT_PORT)
+    }
+
     pub fn engine_config(&self, mode: Mode) -> Result<EngineConfig, String> {
         let jwt = match &self.public_key {
             Some(p) => {
@@ -421,6 +430,6 @@ mod tests {
             panic!("serve expected")
         };
         assert_eq!(s.answer, AutoAnswer::Timeout(5));
-        assert_eq!(cli.inbox.port, 0);
+        assert_eq!(cli.inbox.port(), 0);
     }
 }

@@ -65,7 +65,7 @@ pub fn event_line(e: &Event) -> Value {
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let mut config = inbox.engine_config(Mode::Auto)?;
     serve.answer.configure(&mut config);
-    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
+    let addr = server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
         .map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     if serve.answer == AutoAnswer::Forward {

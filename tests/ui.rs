@@ -103,6 +103,7 @@ fn harness_with(b: &Bench, picker: FixedPicker, size: egui::Vec2) -> Harness<'st
         samples: samples(),
         sample_errors: vec![],
         picker: Arc::new(picker),
+        port: 0,
     };
     // New content (a held call, an opened sample) can take a few sizing passes to settle; a
     // window that never settles still fails.
@@ -1064,6 +1065,43 @@ fn settings_come_back_and_damaged_ones_give_the_defaults_with_a_warning() {
             actionbench::engine::Mode::Fail
         );
     }
+}
+
+/// The port is needed before the window exists: it is read from eframe's own storage file
+/// (a RON map of strings), and --port wins over it.
+#[test]
+fn the_saved_port_is_read_from_eframes_storage_before_the_window_starts() {
+    use actionbench::ui::settings;
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    let mut saved = h.state().settings();
+    saved.port = Some(4555);
+    let dir = TempDir::new("ui-port");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let path = dir.path().join("app.ron");
+    // As eframe writes it: every key's value a string.
+    let mut map = std::collections::HashMap::new();
+    map.insert(
+        settings::KEY.to_string(),
+        serde_json::to_string(&saved).expect("json"),
+    );
+    map.insert("egui".to_string(), "(something of egui's)".to_string());
+    std::fs::write(&path, ron::to_string(&map).expect("ron")).expect("write");
+    let read = settings::stored_in(&path).expect("the settings read back");
+    assert_eq!(read.port, Some(4555));
+    assert_eq!(read, saved);
+    assert_eq!(settings::choose_port(None, read.port), (4555, true));
+    assert_eq!(settings::choose_port(Some(4600), read.port), (4600, false));
+    assert_eq!(settings::choose_port(None, None), (4010, false));
+    // A damaged storage file, or damaged settings in it: no saved port, never a crash.
+    std::fs::write(&path, "(not ron").expect("write");
+    assert_eq!(settings::stored_in(&path), None);
+    map.insert(settings::KEY.to_string(), "{not json".to_string());
+    std::fs::write(&path, ron::to_string(&map).expect("ron")).expect("write");
+    assert_eq!(settings::stored_in(&path), None);
+    // What the window saves names the port it was given.
+    assert_eq!(h.state().settings().port, Some(0));
 }
 
 #[test]

@@ -125,6 +125,8 @@ pub struct Core {
     pub present: Option<LoadedFlow>,
     /// The session journal this window records to, if any.
     pub session: Option<Session>,
+    /// The port the inbox was asked to listen on (saved with the settings; 0: any free one).
+    pub port: u16,
 }
 
 /// The session journal the window records to: where, and what reopening it restored.
@@ -621,6 +623,7 @@ impl App {
                 LeftTab::Samples => "samples".into(),
                 LeftTab::Flows => "flows".into(),
             },
+            port: Some(self.core.port),
         }
     }
 

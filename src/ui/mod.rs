@@ -22,8 +22,13 @@ use std::time::Duration;
 /// 503 and the server stops within 2 s.
 pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     let config = inbox.engine_config(Mode::Hold)?;
-    let addr = server::check_bind(inbox.bind, inbox.port, inbox.allow_remote)
-        .map_err(|e| e.to_string())?;
+    // The port: --port, else the one the window was last given (kept in its settings).
+    let (port, saved_port) = settings::choose_port(
+        inbox.port,
+        settings::stored_before_start().and_then(|s| s.port),
+    );
+    let addr =
+        server::check_bind(inbox.bind, port, inbox.allow_remote).map_err(|e| e.to_string())?;
     let engine = Engine::new(config, Arc::new(SystemClock));
     // The session journal: --session, else a new one in the data folder.
     let session = inbox
@@ -43,15 +48,39 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     engine.add_samples(&samples);
     let rt =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let handle = rt
-        .block_on(server::start(engine.clone(), addr))
-        .map_err(|e| e.to_string())?;
-    let remote_warning = (!handle.addr.ip().is_loopback()).then(|| {
-        format!(
-            "listening on {}: other machines can call the inbox",
-            handle.addr.ip()
-        )
-    });
+    let mut port_note = None;
+    let handle = match rt.block_on(server::start(engine.clone(), addr)) {
+        Ok(h) => h,
+        // A saved port that is taken now: the default one, else any free one, saying so.
+        Err(e) if saved_port => {
+            let mut fallback = addr;
+            fallback.set_port(crate::cli::DEFAULT_PORT);
+            let h = match rt.block_on(server::start(engine.clone(), fallback)) {
+                Ok(h) => h,
+                Err(_) => {
+                    fallback.set_port(0);
+                    rt.block_on(server::start(engine.clone(), fallback))
+                        .map_err(|e| e.to_string())?
+                }
+            };
+            port_note = Some(format!(
+                "the saved port {port} could not be used ({e}): listening on {} instead",
+                h.addr.port()
+            ));
+            h
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let remote_warning = (!handle.addr.ip().is_loopback())
+        .then(|| {
+            format!(
+                "listening on {}: other machines can call the inbox",
+                handle.addr.ip()
+            )
+        })
+        .into_iter()
+        .chain(port_note)
+        .reduce(|a, b| format!("{a}; {b}"));
     if let Some(w) = &remote_warning {
         eprintln!("warning: {w}");
     }
@@ -99,6 +128,7 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
             warnings: o.warnings,
         }),
         picker: Arc::new(RfdPicker),
+        port,
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -108,7 +138,7 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
         ..Default::default()
     };
     let result = eframe::run_native(
-        "ActionBench",
+        settings::APP_ID,
         options,
         Box::new(|cc| {
             let mut app = App::new(core, &cc.egui_ctx);

@@ -24,6 +24,9 @@ pub struct Settings {
     pub warp: u32,
     /// "samples" or "flows".
     pub panel: String,
+    /// The inbox's port, as last given with --port (the window listens there when no --port
+    /// is given).
+    pub port: Option<u16>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -82,6 +85,34 @@ impl KeySettings {
             fail_code: self.fail_code.clone(),
             pause: self.pause,
         }
+    }
+}
+
+/// The settings eframe stored for the window, read before the window exists (the port is
+/// needed to start the inbox first): eframe keeps a RON map of strings in `app.ron` in its
+/// storage folder.
+pub fn stored_before_start() -> Option<Settings> {
+    let path = eframe::storage_dir(APP_ID)?.join("app.ron");
+    stored_in(&path)
+}
+
+/// The window's settings in an eframe storage file, if it holds any that decode.
+pub fn stored_in(path: &std::path::Path) -> Option<Settings> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let map: std::collections::HashMap<String, String> = ron::from_str(&text).ok()?;
+    let (settings, problem) = decode(map.get(KEY).map(String::as_str));
+    problem.is_none().then_some(settings)
+}
+
+/// The name eframe keeps the window's storage under.
+pub const APP_ID: &str = "ActionBench";
+
+/// The port the window listens on: --port, else the saved one, else the default.
+pub fn choose_port(given: Option<u16>, saved: Option<u16>) -> (u16, bool) {
+    match (given, saved) {
+        (Some(p), _) => (p, false),
+        (None, Some(p)) => (p, true),
+        (None, None) => (crate::cli::DEFAULT_PORT, false),
     }
 }
 
