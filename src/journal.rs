@@ -12,7 +12,7 @@ use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{
     AnsweredBy, Arrival, Direction, Exchange, Packed, Phase, SentResponse, Summary, TimelineEntry,
-    shared_text,
+    flagged, shared_text,
 };
 use crate::domain::wire::Method;
 use crate::engine::Restoring;
@@ -343,7 +343,6 @@ struct PeekResponse {
 
 impl PeekExchange {
     fn summary(&self) -> Summary {
-        let error = |f: &PeekFinding| f.severity == Severity::Error;
         Summary {
             id: self.id,
             at: self.at,
@@ -351,12 +350,13 @@ impl PeekExchange {
             method: self.method,
             envelope: self.envelope,
             status: self.response.as_ref().map(|r| r.status),
-            flagged: matches!(self.phase, Phase::Rejected { .. })
-                || self.findings.iter().any(error)
-                || self
-                    .response
-                    .as_ref()
-                    .is_some_and(|r| r.findings.iter().any(error)),
+            flagged: flagged(
+                &self.phase,
+                self.findings
+                    .iter()
+                    .chain(self.response.iter().flat_map(|r| r.findings.iter()))
+                    .map(|f| f.severity),
+            ),
             phase: self.phase.label(),
             http_method: shared_text(&self.http_method),
             path: shared_text(&self.path),

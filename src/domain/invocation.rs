@@ -276,6 +276,11 @@ pub struct Exchange {
     pub tag: Option<String>,
 }
 
+/// Flagged in the log: refused, or a finding (about the request or the answer) is an error.
+pub fn flagged(phase: &Phase, mut severities: impl Iterator<Item = Severity>) -> bool {
+    matches!(phase, Phase::Rejected { .. }) || severities.any(|s| s == Severity::Error)
+}
+
 /// What the log keeps of an exchange whose whole record went to disk (the session journal):
 /// what its row shows and the filters use, about 100 bytes. The whole is read back when asked
 /// for; [`Exchange::from_summary`] stands in for it in the list meanwhile.
@@ -523,12 +528,13 @@ impl Exchange {
 
     /// Flagged in the log: refused, or something in it broke the contract.
     pub fn is_flagged(&self) -> bool {
-        matches!(self.phase, Phase::Rejected { .. })
-            || self.findings.iter().any(|f| f.severity == Severity::Error)
-            || self
-                .response
-                .as_ref()
-                .is_some_and(|r| r.findings.iter().any(|f| f.severity == Severity::Error))
+        flagged(
+            &self.phase,
+            self.findings
+                .iter()
+                .chain(self.response.iter().flat_map(|r| r.findings.iter()))
+                .map(|f| f.severity),
+        )
     }
 
     /// The method's name; the HTTP method and path too when they are not what Wix sends.

@@ -347,6 +347,8 @@ pub struct App {
     rows_at: Instant,
     /// The filter being applied a slice of the log per frame.
     scan: Option<Scan>,
+    /// The exchange last read back from the journal for a row that stands in for it.
+    read_back: std::cell::RefCell<Option<Exchange>>,
     /// Bumped whenever an exchange in the window's copy changes.
     log_version: u64,
     /// Every action key seen, for the filter.
@@ -473,6 +475,7 @@ impl App {
             rows_for: None,
             rows_at: Instant::now(),
             scan: None,
+            read_back: Default::default(),
             log_version: 0,
             seen_keys: BTreeSet::new(),
             focus_filter: false,
@@ -769,11 +772,17 @@ impl App {
     /// only its summary.
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
         let ex = self.log.get((id as usize).checked_sub(1)?)?;
-        if ex.is_summary() {
-            self.core.engine.exchange(id)
-        } else {
-            Some(ex.clone())
+        if !ex.is_summary() {
+            return Some(ex.clone());
         }
+        // The last one read back is kept: the detail pane asks every frame. It cannot go
+        // stale: any change to the exchange puts it whole in the list.
+        if let Some(kept) = self.read_back.borrow().as_ref().filter(|k| k.id == id) {
+            return Some(kept.clone());
+        }
+        let whole = self.core.engine.exchange(id)?;
+        *self.read_back.borrow_mut() = Some(whole.clone());
+        Some(whole)
     }
 
     pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
