@@ -740,13 +740,9 @@ impl std::fmt::Debug for Journal {
 impl Journal {
     /// Opens `path` (made with its folder when missing) for appending, after reading what it
     /// holds. A torn last line is closed with a newline first, so the next line stands alone.
-    pub fn open(path: &Path) -> Result<(Arc<Journal>, Scanned), String> {
-        Journal::open_within(path, usize::MAX)
-    }
-
-    /// [`Journal::open`], loading whole only the live exchanges and the newest that fit
-    /// `budget` bytes; the rest are read back from the file when asked for.
-    pub fn open_within(path: &Path, budget: usize) -> Result<(Arc<Journal>, Scanned), String> {
+    /// Loads whole only the live exchanges and the newest that fit `budget` bytes; the rest
+    /// are read back from the file when asked for.
+    pub fn open(path: &Path, budget: usize) -> Result<(Arc<Journal>, Scanned), String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -1028,7 +1024,7 @@ pub struct Opened {
 /// Opens the journal at `path` for `engine`: records from now on, and restores what it held
 /// (whole within the engine's memory budget; the rest is read back when asked for).
 pub fn attach(engine: &crate::engine::Engine, path: &Path) -> Result<Opened, String> {
-    let (journal, scanned) = Journal::open_within(path, engine.memory_budget())?;
+    let (journal, scanned) = Journal::open(path, engine.memory_budget())?;
     engine.set_recorder(journal.clone());
     let n = engine.restore_entries(scanned.exchanges, scanned.clock_offset)?;
     Ok(Opened {

@@ -2225,7 +2225,6 @@ impl App {
                 break;
             }
         }
-        drop(matcher);
         if scan.at < end {
             self.scan = Some(scan);
             self.ctx.request_repaint();
