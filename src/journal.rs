@@ -697,17 +697,17 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
     Ok((renumbered, out))
 }
 
-/// The appending side, taken under the engine's lock in the order changes happen: lines are
-/// encoded into `buf`, and written by whoever flushes next.
-struct Writer {
+/// Lines waiting to be written, in shards by exchange id: one exchange's lines stay in order
+/// in its shard, and calls recording different exchanges take different locks (no lock every
+/// call takes). Whoever flushes next writes them all.
+#[derive(Default)]
+struct Shard {
     buf: Vec<u8>,
-    /// Where the next line goes (the file's length once `buf` is written).
-    pos: u64,
-    /// Where each exchange's lines are.
-    index: Index,
-    /// Exchanges up to this id have had their headers and body written.
-    bodies_up_to: u64,
+    /// The exchange each line in `buf` records, and where in `buf` it starts.
+    lines: Vec<(u64, usize)>,
 }
+
+const SHARDS: usize = 16;
 
 /// The writing side: one `write` for every line appended since the last, by whichever caller
 /// gets here first (group commit). Calls in flight meanwhile find their lines already written.
@@ -715,8 +715,10 @@ struct Output {
     file: std::fs::File,
     /// Bytes written so far (the file's length).
     written: u64,
-    /// The buffer swapped with the writer's, kept for its allocation.
+    /// The shards' lines gathered for one write, kept for its allocation.
     spare: Vec<u8>,
+    /// Where the gathered lines start in the file, by exchange.
+    placed: Vec<(u64, u64)>,
     /// Whether a failed write was already reported (one message, not one per call).
     failed: bool,
 }
@@ -724,8 +726,10 @@ struct Output {
 /// A journal open for appending.
 pub struct Journal {
     path: PathBuf,
-    writer: Mutex<Writer>,
+    shards: Box<[Mutex<Shard>]>,
     output: Mutex<Output>,
+    /// Where each exchange's lines are in the file: set by the flush that writes them.
+    index: Mutex<Index>,
     /// A second handle, for reading lines back.
     reader: std::fs::File,
     dirty: AtomicBool,
@@ -767,21 +771,17 @@ impl Journal {
             }
         }
         let reader = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let bodies_up_to = scanned.exchanges.len() as u64;
         let journal = Arc::new(Journal {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer {
-                buf: Vec::with_capacity(64 * 1024),
-                pos: len,
-                index,
-                bodies_up_to,
-            }),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             output: Mutex::new(Output {
                 file,
                 written: len,
                 spare: Vec::with_capacity(64 * 1024),
+                placed: vec![],
                 failed: false,
             }),
+            index: Mutex::new(index),
             reader,
             dirty: AtomicBool::new(false),
         });
@@ -800,10 +800,9 @@ impl Journal {
     pub fn read_back(&self, id: u64) -> Option<Exchange> {
         self.flush();
         let place = self
-            .writer
+            .index
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .index
             .get(id)?;
         exchange_at(&self.reader, place)
     }
@@ -832,36 +831,36 @@ impl Journal {
         })
     }
 
-    /// Records what [`Journal::prepare`] encoded as exchange `id`: a copy, under the engine's
-    /// lock, in the order changes happen.
-    pub fn commit(&self, id: u64, p: crate::engine::Prepared) {
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let at = w.pos;
-        let start = w.buf.len();
-        w.buf.extend_from_slice(&p.bytes[..p.id_at]);
-        w.buf.extend_from_slice(id.to_string().as_bytes());
-        w.buf.extend_from_slice(&p.bytes[p.id_at + 1..]);
-        w.pos += (w.buf.len() - start) as u64;
-        w.bodies_up_to = w.bodies_up_to.max(id);
-        w.index.set(id, at);
+    /// The shard exchange `id`'s lines go to, locked.
+    fn shard(&self, id: u64) -> std::sync::MutexGuard<'_, Shard> {
+        self.shards[(id as usize) % SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records `ex` as it stands after `event`. Called under the engine's lock, in the order
-    /// changes happen, before any answer leaves.
-    pub fn exchange(&self, event: &str, ex: &Exchange) {
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let with_body = ex.id > w.bodies_up_to;
+    /// Records what [`Journal::prepare`] encoded as exchange `id`: a copy into its shard.
+    pub fn commit(&self, id: u64, p: crate::engine::Prepared) {
+        let mut s = self.shard(id);
+        let start = s.buf.len();
+        s.buf.extend_from_slice(&p.bytes[..p.id_at]);
+        s.buf.extend_from_slice(id.to_string().as_bytes());
+        s.buf.extend_from_slice(&p.bytes[p.id_at + 1..]);
+        s.lines.push((id, start));
+    }
+
+    /// Records `ex` as it stands after `event`; the first record of an exchange carries its
+    /// headers and body. The engine calls it with `ex` locked, in the order changes happen,
+    /// before any answer leaves.
+    pub fn exchange(&self, event: &str, ex: &Exchange, first: bool) {
         let line = ExchangeLine {
             v: FORMAT,
             kind: "exchange",
             event,
-            ex: exchange_ref(ex, with_body),
+            ex: exchange_ref(ex, first),
         };
-        if with_body {
-            w.bodies_up_to = ex.id;
-        }
-        if let Some(at) = Journal::write_locked(&self.path, &mut w, &line) {
-            w.index.set(ex.id, at);
+        let mut s = self.shard(ex.id);
+        if let Some(at) = Journal::encode(&self.path, &mut s.buf, &line) {
+            s.lines.push((ex.id, at));
         }
     }
 
@@ -875,23 +874,22 @@ impl Journal {
         });
     }
 
+    /// A line of the session's own (not an exchange's), in order with the others like it.
     fn write(&self, line: &Line) {
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        Journal::write_locked(&self.path, &mut w, line);
+        let mut s = self.shard(0);
+        Journal::encode(&self.path, &mut s.buf, line);
     }
 
-    /// Encodes `line` at the end of what is waiting to be written; returns where it starts.
-    fn write_locked(path: &Path, w: &mut Writer, line: &impl Serialize) -> Option<u64> {
-        let start = w.buf.len();
-        if let Err(e) = serde_json::to_writer(&mut w.buf, line) {
-            w.buf.truncate(start);
+    /// Encodes `line` at the end of `buf`; returns where in `buf` it starts.
+    fn encode(path: &Path, buf: &mut Vec<u8>, line: &impl Serialize) -> Option<usize> {
+        let start = buf.len();
+        if let Err(e) = serde_json::to_writer(&mut *buf, line) {
+            buf.truncate(start);
             tracing::error!("journal {}: cannot encode a line: {e}", path.display());
             return None;
         }
-        w.buf.push(b'\n');
-        let at = w.pos;
-        w.pos += (w.buf.len() - start) as u64;
-        Some(at)
+        buf.push(b'\n');
+        Some(start)
     }
 
     /// Writes every line recorded so far with one `write`: once it returns, they survive the
@@ -899,12 +897,22 @@ impl Journal {
     pub fn flush(&self) {
         let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
         let out = &mut *out;
-        {
-            let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-            if w.buf.is_empty() {
-                return;
+        out.spare.clear();
+        out.placed.clear();
+        for shard in self.shards.iter() {
+            let mut s = shard.lock().unwrap_or_else(|e| e.into_inner());
+            if s.buf.is_empty() {
+                continue;
             }
-            std::mem::swap(&mut w.buf, &mut out.spare);
+            let base = out.written + out.spare.len() as u64;
+            let Shard { buf, lines } = &mut *s;
+            out.placed
+                .extend(lines.drain(..).map(|(id, at)| (id, base + at as u64)));
+            out.spare.extend_from_slice(buf);
+            buf.clear();
+        }
+        if out.spare.is_empty() {
+            return;
         }
         match out.file.write_all(&out.spare) {
             Ok(()) => out.written += out.spare.len() as u64,
@@ -915,7 +923,11 @@ impl Journal {
                 }
             }
         }
-        out.spare.clear();
+        let mut index = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        for &(id, at) in &out.placed {
+            index.set(id, at);
+        }
+        drop(index);
         self.dirty.store(true, Ordering::Release);
     }
 
@@ -984,8 +996,8 @@ impl Drop for Journal {
 }
 
 impl crate::engine::Recorder for Journal {
-    fn exchange(&self, event: &str, ex: &Exchange) {
-        Journal::exchange(self, event, ex);
+    fn exchange(&self, event: &str, ex: &Exchange, first: bool) {
+        Journal::exchange(self, event, ex, first);
     }
 
     fn prepare(&self, event: &str, ex: &Exchange) -> Option<crate::engine::Prepared> {
@@ -1025,7 +1037,7 @@ pub struct Opened {
 /// (whole within the engine's memory budget; the rest is read back when asked for).
 pub fn attach(engine: &crate::engine::Engine, path: &Path) -> Result<Opened, String> {
     let (journal, scanned) = Journal::open(path, engine.memory_budget())?;
-    engine.set_recorder(journal.clone());
+    engine.set_recorder(journal.clone())?;
     let n = engine.restore_entries(scanned.exchanges, scanned.clock_offset)?;
     Ok(Opened {
         journal,

@@ -498,3 +498,113 @@ fn exchanges_beyond_the_memory_budget_leave_memory_and_are_read_back_from_the_jo
     let (status, body) = post(&engine, REPORT, &late);
     assert_eq!((status, body), refused_in_session);
 }
+
+#[test]
+fn calls_from_many_threads_at_once_get_dense_ids_their_own_exchange_and_every_line() {
+    // No lock covers the whole log: calls answered at once append, record and announce their
+    // exchange in parallel, while old ones go to disk (a budget of 0) and some tokens are
+    // shared across threads.
+    let dir = TempDir::new("journal-parallel");
+    let path = dir.path().join("s.jsonl");
+    let (threads, per_thread) = (4usize, 600usize);
+    let budget = |c: &mut actionbench::engine::EngineConfig| c.memory_budget = 0;
+    let (engine, _clock) = engine_with(Mode::Auto, budget);
+    let opened = journal::attach(&engine, &path).expect("opens");
+    let events = engine.subscribe(1 << 16, None);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    for t in 0..threads {
+        let (engine, done_tx) = (engine.clone(), done_tx.clone());
+        std::thread::spawn(move || {
+            let mut sent = vec![];
+            for i in 0..per_thread {
+                // Every 50th call of each thread carries the one shared token.
+                let token = if i % 50 == 0 {
+                    "tok-shared".to_string()
+                } else {
+                    format!("tok-{t}-{i}")
+                };
+                let body = invoke_request("send-email", &token).to_string();
+                let incoming = Incoming::post("/v1/invoke", body).expect("route");
+                let (id, intake) = engine.intake_as(incoming, &Default::default());
+                assert!(matches!(intake, Intake::Now(_)), "answered at once");
+                engine.durable();
+                sent.push((id, token));
+            }
+            let _ = done_tx.send(sent);
+        });
+    }
+    let mut sent = vec![];
+    for _ in 0..threads {
+        let part = done_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("every thread finishes its calls within 60 s");
+        sent.extend(part);
+    }
+    let total = threads * per_thread;
+    sent.sort();
+    let ids: Vec<u64> = sent.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        ids,
+        (1..=total as u64).collect::<Vec<_>>(),
+        "ids are dense and each is given once"
+    );
+    assert_eq!(engine.len(), total);
+    assert!(
+        engine.in_memory() < total / 2,
+        "old exchanges left memory meanwhile ({} whole)",
+        engine.in_memory()
+    );
+    // Each call's exchange is its own, whole or read back.
+    for (id, token) in &sent {
+        let ex = engine.exchange(*id).expect("every exchange reads");
+        assert_eq!(ex.id, *id);
+        assert_eq!(
+            ex.invocation_token.as_deref(),
+            Some(token.as_str()),
+            "#{id}"
+        );
+    }
+    // The shared token: every use but the first says it was used before.
+    let shared: Vec<u64> = sent
+        .iter()
+        .filter(|(_, t)| t == "tok-shared")
+        .map(|(id, _)| *id)
+        .collect();
+    let flagged = shared
+        .iter()
+        .filter(|id| {
+            let ex = engine.exchange(**id).expect("reads");
+            ex.findings.iter().any(|f| f.code == "token-reused")
+        })
+        .count();
+    assert_eq!(flagged, shared.len() - 1, "all uses but the first flagged");
+    // Every call's answer was announced, each after its arrival.
+    let mut answered = std::collections::BTreeSet::new();
+    while let Ok(ev) = events.rx.try_recv() {
+        if ev.kind != actionbench::engine::EventKind::Arrived {
+            answered.insert(ev.exchange.id);
+        }
+    }
+    assert!(!events.take_lagged(), "the subscriber kept up");
+    assert_eq!(answered.len(), total, "an answer event for every call");
+    drop(opened);
+    drop(engine);
+
+    // Reopened: every exchange, with its own token and body.
+    let (engine, _clock) = engine_with(Mode::Auto, budget);
+    let opened = journal::attach(&engine, &path).expect("reopens");
+    assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+    assert_eq!(opened.restored, total);
+    for (id, token) in sent.iter().step_by(7) {
+        let ex = engine.exchange(*id).expect("reads after reopening");
+        assert_eq!(
+            ex.invocation_token.as_deref(),
+            Some(token.as_str()),
+            "#{id}"
+        );
+        assert!(
+            String::from_utf8_lossy(&ex.arrival.body).contains(token.as_str()),
+            "#{id} kept its body"
+        );
+    }
+}

@@ -309,6 +309,9 @@ struct Texts {
     numbers: std::collections::HashMap<Arc<str>, u32>,
 }
 
+/// An empty text, shared.
+static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| "".into());
+
 fn texts() -> std::sync::MutexGuard<'static, Texts> {
     use std::sync::{LazyLock, Mutex};
     static TEXTS: LazyLock<Mutex<Texts>> = LazyLock::new(|| {
@@ -380,25 +383,35 @@ pub struct Packed {
 
 impl Summary {
     pub fn pack(&self) -> Packed {
-        let mut t = texts();
-        let mut opt = |s: &Option<Arc<str>>| s.as_deref().map_or(0, |s| text_number(&mut t, s));
-        let (action_key, tag) = (opt(&self.action_key), opt(&self.tag));
-        Packed {
-            at_nanos: self.at.timestamp_nanos_opt().unwrap_or(i64::MAX),
-            http_method: text_number(&mut t, &self.http_method),
-            path: text_number(&mut t, &self.path),
-            action_key,
-            tag,
-            status: self.status.unwrap_or(0),
-            phase: PHASES
-                .iter()
-                .position(|p| *p == self.phase)
-                .unwrap_or(PHASES.len() - 1) as u8,
-            flagged: self.flagged,
-            direction: self.direction,
-            method: self.method,
-            envelope: self.envelope,
-        }
+        pack(
+            self,
+            [&self.http_method, &self.path],
+            [self.action_key.as_deref(), self.tag.as_deref()],
+        )
+    }
+}
+
+/// Packs `s` with its texts given apart (an exchange packs its own texts straight, without
+/// making a summary's shared copies first).
+fn pack(s: &Summary, [http_method, path]: [&str; 2], [key, tag]: [Option<&str>; 2]) -> Packed {
+    let mut t = texts();
+    let mut opt = |s: Option<&str>| s.map_or(0, |s| text_number(&mut t, s));
+    let (action_key, tag) = (opt(key), opt(tag));
+    Packed {
+        at_nanos: s.at.timestamp_nanos_opt().unwrap_or(i64::MAX),
+        http_method: text_number(&mut t, http_method),
+        path: text_number(&mut t, path),
+        action_key,
+        tag,
+        status: s.status.unwrap_or(0),
+        phase: PHASES
+            .iter()
+            .position(|p| *p == s.phase)
+            .unwrap_or(PHASES.len() - 1) as u8,
+        flagged: s.flagged,
+        direction: s.direction,
+        method: s.method,
+        envelope: s.envelope,
     }
 }
 
@@ -470,6 +483,27 @@ impl Exchange {
     /// What the log keeps of this exchange once it is on disk.
     pub fn summary(&self) -> Summary {
         Summary {
+            http_method: shared_text(&self.http_method),
+            path: shared_text(&self.path),
+            action_key: self.action_key.as_deref().map(shared_text),
+            tag: self.tag.as_deref().map(shared_text),
+            ..self.summary_without_texts()
+        }
+    }
+
+    /// What [`Exchange::summary`] says, packed: its texts numbered once.
+    pub fn pack(&self) -> Packed {
+        pack(
+            &self.summary_without_texts(),
+            [&self.http_method, &self.path],
+            [self.action_key.as_deref(), self.tag.as_deref()],
+        )
+    }
+
+    /// The summary's fields that are not texts (those are left empty).
+    fn summary_without_texts(&self) -> Summary {
+        let empty: Arc<str> = EMPTY.clone();
+        Summary {
             id: self.id,
             at: self.at,
             direction: self.direction,
@@ -478,10 +512,10 @@ impl Exchange {
             status: self.response.as_ref().map(|r| r.status),
             flagged: self.is_flagged(),
             phase: self.phase.label(),
-            http_method: shared_text(&self.http_method),
-            path: shared_text(&self.path),
-            action_key: self.action_key.as_deref().map(shared_text),
-            tag: self.tag.as_deref().map(shared_text),
+            http_method: empty.clone(),
+            path: empty,
+            action_key: None,
+            tag: None,
         }
     }
 

@@ -5,7 +5,7 @@ use super::*;
 
 impl Engine {
     /// Judges an answer to exchange `id` and records it: for the rarer paths (developer,
-    /// fallback, shutdown) where judging under the lock costs nothing that matters.
+    /// fallback, shutdown), under the state's lock.
     pub(super) fn finish(
         &self,
         st: &mut State,
@@ -14,7 +14,9 @@ impl Engine {
         by: AnsweredBy,
         sim: DateTime<Utc>,
     ) -> Reply {
-        let ex = &st.exchanges[index(id)];
+        let Some(ex) = self.log.lock(id) else {
+            return reply;
+        };
         let method = ex.method.unwrap_or(Method::Invoke);
         let times = AnswerTimes {
             requested: ex.at,
@@ -26,7 +28,7 @@ impl Engine {
         } else {
             phase
         };
-        self.record_answer(st, id, reply, by, findings, phase, sim)
+        self.record_answer(st, ex, reply, by, findings, phase, sim)
     }
 
     /// [`judge`] with the key's output schema and the assumptions in force.
@@ -47,32 +49,27 @@ impl Engine {
         )
     }
 
-    /// Records an answer already judged, and sends it to a held caller.
+    /// Records an answer already judged into exchange `ex` (locked), and sends it to a held
+    /// caller.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn record_answer(
         &self,
         st: &mut State,
-        id: ExchangeId,
+        mut ex: log::Entry<'_>,
         reply: Reply,
         by: AnsweredBy,
         findings: Vec<Finding>,
         phase: Phase,
         sim: DateTime<Utc>,
     ) -> Reply {
-        apply_answer(
-            &mut st.exchanges[index(id)],
-            &reply,
-            by,
-            findings,
-            phase.clone(),
-            sim,
-        );
+        let id = ex.id;
+        apply_answer(&mut ex, &reply, by, findings, phase.clone(), sim);
         if let Phase::Waiting { deadline } = phase {
             st.waiting.insert((deadline, id));
         }
         st.fallbacks.remove(&id);
         // Recorded first: the journal has the answer before the caller does.
-        Engine::emit(st, EventKind::of(&phase), id);
+        self.emit(EventKind::of(&phase), ex);
         if let Some(tx) = st.pending.remove(&id) {
             // The caller may have gone; its drop guard records that.
             let _ = tx.send(reply.clone());

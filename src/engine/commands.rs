@@ -8,16 +8,14 @@ impl Engine {
     pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
         let sim = self.now();
         let mut st = self.lock();
-        Engine::load(&mut st, id);
-        let ex = st
-            .exchanges
-            .get(index(id))
-            .ok_or_else(|| format!("no exchange #{id}"))?;
-        if !ex.phase.is_held() || !st.pending.contains_key(&id) {
-            return Err(format!(
-                "#{id} is not held any more (it is {})",
-                ex.phase.label()
-            ));
+        {
+            let ex = self.load(id).ok_or_else(|| format!("no exchange #{id}"))?;
+            if !ex.phase.is_held() || !st.pending.contains_key(&id) {
+                return Err(format!(
+                    "#{id} is not held any more (it is {})",
+                    ex.phase.label()
+                ));
+            }
         }
         self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
         Ok(())
@@ -28,12 +26,12 @@ impl Engine {
         let sim = self.now();
         let mut st = self.lock();
         st.fallbacks.remove(&id);
-        if st.pending.remove(&id).is_some() {
-            if let Some(ex) = st.exchanges.get_mut(index(id)) {
-                ex.phase = Phase::CallerGone;
-                ex.note(sim, "the caller hung up before it was answered");
-            }
-            Engine::emit(&mut st, EventKind::CallerGone, id);
+        if st.pending.remove(&id).is_some()
+            && let Some(mut ex) = self.log.lock(id)
+        {
+            ex.phase = Phase::CallerGone;
+            ex.note(sim, "the caller hung up before it was answered");
+            self.emit(EventKind::CallerGone, ex);
         }
     }
 
@@ -46,21 +44,30 @@ impl Engine {
             .pending
             .keys()
             .copied()
-            .filter(|id| matches!(st.exchanges[index(*id)].phase, Phase::Held { hold_until } if hold_until <= real))
+            .filter(|id| {
+                self.log.lock(*id).is_some_and(
+                    |ex| matches!(ex.phase, Phase::Held { hold_until } if hold_until <= real),
+                )
+            })
             .collect();
         for id in expired {
-            let ex = &st.exchanges[index(id)];
-            let key = ex.action_key.clone().unwrap_or_default();
-            let method = ex.method.unwrap_or(Method::Invoke);
-            // A paused forward falls back to what the action said; a hold to the saved answer.
-            let reply = match &ex.target_answer {
-                Some(t) => Reply::json(t.status, t.body.clone()),
-                None => {
-                    let policy = match st.fallbacks.get(&id) {
-                        Some(p) => p.clone(),
-                        None => self.policy_arc(&key),
-                    };
-                    Reply::json(200, auto_body(method, &policy, sim))
+            let reply = {
+                let Some(ex) = self.log.lock(id) else {
+                    continue;
+                };
+                let key = ex.action_key.clone().unwrap_or_default();
+                let method = ex.method.unwrap_or(Method::Invoke);
+                // A paused forward falls back to what the action said; a hold to the saved
+                // answer.
+                match &ex.target_answer {
+                    Some(t) => Reply::json(t.status, t.body.clone()),
+                    None => {
+                        let policy = match st.fallbacks.get(&id) {
+                            Some(p) => p.clone(),
+                            None => self.policy_arc(&key),
+                        };
+                        Reply::json(200, auto_body(method, &policy, sim))
+                    }
                 }
             };
             self.finish(&mut st, id, reply, AnsweredBy::Fallback, sim);
@@ -70,7 +77,7 @@ impl Engine {
                 break;
             }
             st.waiting.pop_first();
-            let Some(ex) = st.exchanges.get_mut(index(id)) else {
+            let Some(mut ex) = self.load(id) else {
                 continue;
             };
             if let Some(next) = ex.phase.deadline_passed(sim) {
@@ -79,7 +86,7 @@ impl Engine {
                     deadline,
                     "no completion report before the deadline: the step failed and the run moves on without its output",
                 );
-                Engine::emit(&mut st, EventKind::TimedOut, id);
+                self.emit(EventKind::TimedOut, ex);
             }
         }
     }

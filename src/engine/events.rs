@@ -84,6 +84,8 @@ pub(super) struct Subscriber {
     pub(super) tx: SyncSender<Event>,
     pub(super) lagged: Arc<AtomicBool>,
     pub(super) wake: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Its reader went away: it leaves the list.
+    pub(super) gone: AtomicBool,
 }
 
 impl Engine {
@@ -95,12 +97,16 @@ impl Engine {
     ) -> Subscription {
         let (tx, rx) = std::sync::mpsc::sync_channel(capacity.max(1));
         let lagged = Arc::new(AtomicBool::new(false));
+        self.subscribers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Subscriber {
+                tx,
+                lagged: lagged.clone(),
+                wake,
+                gone: AtomicBool::new(false),
+            });
         self.subscribed.store(true, Ordering::Release);
-        self.lock().subscribers.push(Subscriber {
-            tx,
-            lagged: lagged.clone(),
-            wake,
-        });
         Subscription { rx, lagged }
     }
 
@@ -113,93 +119,111 @@ impl Engine {
 
     /// Exchange `id`, whole: read back from the journal if the memory budget sent it there.
     pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
-        let recorder = {
-            let st = self.lock();
-            let i = index(id);
-            if !st.exchanges.on_disk(i) {
-                return st.exchanges.get(i).cloned();
+        {
+            let cell = self.log.cell(id)?;
+            if let log::Slot::Whole(ex) = &cell.slot {
+                return Some((**ex).clone());
             }
-            st.recorder.clone()?
-        };
-        // Read outside the lock: calls go on meanwhile.
-        let mut ex = recorder.read_back(id)?;
+        }
+        // Read with no lock held: calls go on meanwhile.
+        let mut ex = self.recorder()?.read_back(id)?;
         ex.id = id;
         Some(ex)
     }
 
     /// Every exchange for the log's rows: whole when in memory, else a stand-in made from its
-    /// summary ([`Exchange::from_summary`]); fast whatever the session's length.
+    /// summary ([`Exchange::from_summary`]); fast whatever the session's length. An exchange
+    /// still on its way in is left out (its events follow).
     pub fn rows(&self) -> Vec<Exchange> {
-        let st = self.lock();
-        (0..st.exchanges.len())
-            .filter_map(|i| match st.exchanges.slot_ref(i)? {
-                log::Slot::Whole(ex) => Some((**ex).clone()),
-                log::Slot::OnDisk(s) => {
-                    Some(Exchange::from_summary(&s.unpack(i as ExchangeId + 1)))
-                }
+        (1..=self.len() as ExchangeId)
+            .filter_map(|id| {
+                let cell = self.log.cell(id)?;
+                Some(match &cell.slot {
+                    log::Slot::Whole(ex) => (**ex).clone(),
+                    log::Slot::OnDisk(s) => Exchange::from_summary(&s.unpack(id)),
+                })
             })
             .collect()
     }
 
     /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).
     pub fn in_memory(&self) -> usize {
-        self.lock().exchanges.in_memory()
+        self.log.in_memory()
     }
 
     pub fn len(&self) -> usize {
-        self.lock().exchanges.len()
+        self.log.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Records the change to `id` (the journal, first) and tells every subscriber.
-    pub(super) fn emit(st: &mut State, kind: EventKind, id: ExchangeId) {
-        Engine::emit_prepared(st, kind, id, None);
+    /// Records the change to exchange `ex` (the journal, first) and tells every subscriber,
+    /// while `ex` is still locked, so that one exchange's events keep their order; then lets
+    /// older exchanges go to disk.
+    pub(super) fn emit(&self, kind: EventKind, ex: log::Entry<'_>) {
+        self.emit_prepared(kind, ex, None);
     }
 
-    /// [`Engine::emit`] with the record encoded ahead of time, outside the lock, if it was.
+    /// [`Engine::emit`] for exchange `id`, if it is in memory.
+    pub(super) fn emit_id(&self, kind: EventKind, id: ExchangeId) {
+        if let Some(ex) = self.log.lock(id) {
+            self.emit(kind, ex);
+        }
+    }
+
+    /// [`Engine::emit`] with the record encoded ahead of time, if it was.
     pub(super) fn emit_prepared(
-        st: &mut State,
+        &self,
         kind: EventKind,
-        id: ExchangeId,
+        mut ex: log::Entry<'_>,
         prepared: Option<Prepared>,
     ) {
-        let Some(ex) = st.exchanges.get(index(id)) else {
-            return;
-        };
-        if let Some(r) = &st.recorder {
+        let first = ex.first_record();
+        if let Some(r) = self.recorder() {
             match prepared {
-                Some(p) if p.findings == ex.findings.len() => r.commit(id, p),
-                _ => r.exchange(kind.label(), ex),
+                Some(p) if first && p.findings == ex.findings.len() => r.commit(ex.id, p),
+                _ => r.exchange(kind.label(), &ex, first),
             }
         }
-        if !st.subscribers.is_empty() {
-            let ex = ex.clone();
-            Engine::send(st, kind, &ex);
+        if self.subscribed.load(Ordering::Acquire) {
+            self.send(kind, &ex);
         }
+        drop(ex);
         // Recorded: older ended exchanges can go to disk.
-        if let Some(budget) = st.budget {
-            st.exchanges.trim(budget);
+        if let Some(budget) = self.budget() {
+            self.log.trim(budget);
         }
     }
 
     /// Sends `ex` as it is given (not as the log holds it) to every subscriber.
-    pub(super) fn send(st: &mut State, kind: EventKind, ex: &Exchange) {
-        st.subscribers.retain(|s| {
-            match s.tx.try_send(Event {
-                kind,
-                exchange: ex.clone(),
-            }) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => s.lagged.store(true, Ordering::Release),
-                Err(TrySendError::Disconnected(_)) => return false,
+    pub(super) fn send(&self, kind: EventKind, ex: &Exchange) {
+        let mut gone = false;
+        {
+            let subscribers = self.subscribers.read().unwrap_or_else(|e| e.into_inner());
+            for s in subscribers.iter() {
+                match s.tx.try_send(Event {
+                    kind,
+                    exchange: ex.clone(),
+                }) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => s.lagged.store(true, Ordering::Release),
+                    Err(TrySendError::Disconnected(_)) => {
+                        s.gone.store(true, Ordering::Relaxed);
+                        gone = true;
+                    }
+                }
+                if let Some(w) = &s.wake {
+                    w();
+                }
             }
-            if let Some(w) = &s.wake {
-                w();
-            }
-            true
-        });
+        }
+        if gone {
+            self.subscribers
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|s| !s.gone.load(Ordering::Relaxed));
+        }
     }
 }

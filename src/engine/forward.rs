@@ -26,8 +26,7 @@ impl Engine {
         let real = self.clock.now();
         let sim = self.now();
         let (method, key, at) = {
-            let st = self.lock();
-            match st.exchanges.get(index(id)) {
+            match self.log.lock(id) {
                 Some(ex) if ex.phase == Phase::Forwarding => (
                     ex.method.unwrap_or(Method::Invoke),
                     ex.action_key.clone(),
@@ -54,21 +53,22 @@ impl Engine {
             )),
         };
         let mut st = self.lock();
-        if st.exchanges.get(index(id)).map(|e| &e.phase) != Some(&Phase::Forwarding) {
+        let Some(mut ex) = self.log.lock(id) else {
+            return;
+        };
+        if ex.phase != Phase::Forwarding {
             return;
         }
         match judged {
             Err((code, reason)) => {
                 let message =
                     format!("forward mode: your action at {url} gave no answer: {reason}");
-                let ex = &mut st.exchanges[index(id)];
                 ex.findings.push(Finding::error(code, message.clone()));
                 let reply = Reply::error(502, "ACTION_UNREACHABLE", &message);
                 let phase = Phase::Failed { reason: message };
-                self.record_answer(&mut st, id, reply, AnsweredBy::Target, vec![], phase, sim);
+                self.record_answer(&mut st, ex, reply, AnsweredBy::Target, vec![], phase, sim);
             }
             Ok(((reply, findings, phase), latency)) => {
-                let ex = &mut st.exchanges[index(id)];
                 ex.note(
                     sim,
                     format!(
@@ -92,11 +92,11 @@ impl Engine {
                         sim,
                         "paused: your action's answer waits in the composer; read or edit it, then send",
                     );
-                    Engine::emit(&mut st, EventKind::Held, id);
+                    self.emit(EventKind::Held, ex);
                 } else {
                     self.record_answer(
                         &mut st,
-                        id,
+                        ex,
                         reply,
                         AnsweredBy::Target,
                         findings,

@@ -97,53 +97,60 @@ impl Engine {
             Plan::Forward => Decided::Forward,
         };
 
-        // An answered call's record is encoded now, outside the lock: under it, the journal
+        // An answered call's record is encoded now, before it is appended: then the journal
         // only copies the bytes in with the id.
         let prepared = match (&plan, self.recorder()) {
             (Decided::Answered(_), Some(r)) => r.prepare(EventKind::of(&ex.phase).label(), &ex),
             _ => None,
         };
-        let mut st = self.lock();
         let live = matches!(plan, Decided::Hold | Decided::Forward) || ex.phase.is_live();
-        let (id, kind) = Engine::append(&mut st, ex, live, sim);
+        let (id, kind) = self.append(ex, live);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
-            Engine::send(&mut st, EventKind::Arrived, &arrived);
+            self.send(EventKind::Arrived, &arrived);
         }
         let intake = match plan {
-            Decided::Refuse(reply) => Intake::Now(self.reject(&mut st, id, reply, sim)),
-            Decided::Report(body) => {
-                Intake::Now(self.intake_report(&mut st, id, body, authorized, sim))
-            }
+            Decided::Refuse(reply) => Intake::Now(self.reject(id, reply, sim)),
+            Decided::Report(body) => Intake::Now(self.intake_report(id, body, authorized, sim)),
             Decided::Answered(reply) => {
-                Engine::emit_prepared(&mut st, kind, id, prepared);
+                if let Some(ex) = self.log.lock(id) {
+                    self.emit_prepared(kind, ex, prepared);
+                }
                 Intake::Now(reply)
             }
             Decided::Hold => {
                 let (tx, rx) = oneshot::channel();
+                let mut st = self.lock();
                 st.pending.insert(id, tx);
-                let ex = &mut st.exchanges[index(id)];
-                ex.phase = Phase::Held {
-                    hold_until: real + options.hold_for.unwrap_or(self.config.hold_for),
-                };
-                ex.note(sim, "held: waiting for the developer's answer");
                 if let Some(p) = &options.policy {
                     st.fallbacks.insert(id, p.clone());
                 }
-                Engine::emit(&mut st, EventKind::Held, id);
+                if let Some(mut ex) = self.log.lock(id) {
+                    ex.phase = Phase::Held {
+                        hold_until: real + options.hold_for.unwrap_or(self.config.hold_for),
+                    };
+                    ex.note(sim, "held: waiting for the developer's answer");
+                    self.emit(EventKind::Held, ex);
+                }
                 Intake::Held { id, reply: rx }
             }
             Decided::Forward => {
                 let (tx, rx) = oneshot::channel();
+                let mut st = self.lock();
                 st.pending.insert(id, tx);
-                let ex = &mut st.exchanges[index(id)];
-                ex.phase = Phase::Forwarding;
-                ex.tag = Some("forwarded".into());
-                ex.note(sim, "forward mode: relayed to your action");
-                let content_type = header_value(&ex.arrival.headers, "content-type")
-                    .unwrap_or("application/json")
-                    .to_string();
-                Engine::emit(&mut st, EventKind::Forwarding, id);
+                let content_type = match self.log.lock(id) {
+                    Some(mut ex) => {
+                        ex.phase = Phase::Forwarding;
+                        ex.tag = Some("forwarded".into());
+                        ex.note(sim, "forward mode: relayed to your action");
+                        let content_type = header_value(&ex.arrival.headers, "content-type")
+                            .unwrap_or("application/json")
+                            .to_string();
+                        self.emit(EventKind::Forwarding, ex);
+                        content_type
+                    }
+                    None => "application/json".to_string(),
+                };
                 Intake::Forward {
                     id,
                     reply: rx,
@@ -191,22 +198,16 @@ impl Engine {
             unread: r.unread,
         });
         let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
-        let mut st = self.lock();
-        let (id, _) = Engine::append(&mut st, ex, false, sim);
+        let (id, _) = self.append(ex, false);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
-            Engine::send(&mut st, EventKind::Arrived, &arrived);
+            self.send(EventKind::Arrived, &arrived);
         }
-        self.reject(&mut st, id, r.reply, sim)
+        self.reject(id, r.reply, sim)
     }
 
-    pub(super) fn reject(
-        &self,
-        st: &mut State,
-        id: ExchangeId,
-        reply: Reply,
-        sim: DateTime<Utc>,
-    ) -> Reply {
+    /// Refuses exchange `id` with `reply`. Call it with no exchange locked.
+    pub(super) fn reject(&self, id: ExchangeId, reply: Reply, sim: DateTime<Utc>) -> Reply {
         let message = reply
             .body
             .get("message")
@@ -219,11 +220,17 @@ impl Engine {
             .and_then(Value::as_str)
             .unwrap_or("VALIDATION_ERROR")
             .to_string();
-        if let Some(ex) = st.exchanges.get_mut(index(id)) {
+        if let Some(mut ex) = self.log.lock(id) {
             let note = format!("refused with HTTP {}: {message}", reply.status);
-            workbench_reply(ex, &reply, Phase::Rejected { code, message }, note, sim);
+            workbench_reply(
+                &mut ex,
+                &reply,
+                Phase::Rejected { code, message },
+                note,
+                sim,
+            );
+            self.emit(EventKind::Rejected, ex);
         }
-        Engine::emit(st, EventKind::Rejected, id);
         reply
     }
 

@@ -1,18 +1,35 @@
 //! The log of exchanges, and how much of it is kept whole in memory.
+//!
+//! No lock covers the whole log: appending is lock-free (a `boxcar` vector, which grows in
+//! buckets and never moves what it holds), and each exchange has its own lock. Calls answered
+//! at once append, record and announce their exchange without waiting for one another.
 
 use super::*;
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicUsize;
 
-/// The log: exchanges in fixed-size chunks, so growing it never moves (copies) what it holds.
-/// A plain Vec doubling at 100k entries copied tens of megabytes under the lock and stalled
-/// every caller for milliseconds. An entry is the exchange, boxed, or its [`Summary`] once the
-/// memory budget sent it to disk: the recorder reads it back when asked for.
+/// The log: one cell per exchange, each behind its own lock. An entry is the exchange, boxed,
+/// or its [`Packed`] summary once the memory budget sent it to disk: the recorder reads it back
+/// when asked for.
 #[derive(Default)]
 pub(super) struct Log {
-    pub(super) chunks: Vec<Vec<Slot>>,
-    pub(super) len: usize,
-    /// Exchanges kept whole, oldest first, with the bytes each was reckoned to take.
-    resident: std::collections::VecDeque<(ExchangeId, usize)>,
-    resident_bytes: usize,
+    cells: boxcar::Vec<Mutex<Cell>>,
+    /// Exchanges kept whole, and the bytes they are reckoned to take.
+    resident: AtomicUsize,
+    resident_bytes: AtomicUsize,
+    /// Who sends old exchanges to disk: one caller at a time, and a caller that finds it busy
+    /// goes on (see [`Log::trim`]).
+    trimmer: Mutex<Trimmer>,
+    /// Exchanges read back from disk, for the trimmer to look at again. A leaf lock: nothing
+    /// is locked while holding it.
+    returned: Mutex<Vec<ExchangeId>>,
+}
+
+pub(super) struct Cell {
+    pub(super) slot: Slot,
+    /// Whether the recorder has had a line of this exchange yet (the first carries its
+    /// headers and body).
+    pub(super) recorded: bool,
 }
 
 pub(super) enum Slot {
@@ -20,10 +37,22 @@ pub(super) enum Slot {
     OnDisk(Packed),
 }
 
-pub(super) const LOG_CHUNK: usize = 4096;
+/// Where the trimmer is: exchanges before `cursor` were looked at once; `kept` are those it
+/// had to leave whole (live then, or read back since), looked at again on each trim.
+#[derive(Default)]
+struct Trimmer {
+    cursor: usize,
+    kept: VecDeque<ExchangeId>,
+}
 
 /// Exchanges always kept whole, newest first, whatever the budget.
 pub(super) const KEEP_NEWEST: usize = 256;
+
+/// How many exchanges one trim looks at, at most: a caller that trims pays a bounded cost.
+const TRIM_STEP: usize = 256;
+
+/// How many of the exchanges a trim had to leave whole it looks at again, at most.
+const KEPT_STEP: usize = 16;
 
 /// What an exchange is reckoned to take in memory: its headers and body, and a fixed part for
 /// the rest (measured: about 1.5 KiB for the shipped samples' calls with their answers).
@@ -31,128 +60,186 @@ fn reckon(ex: &Exchange) -> usize {
     1536 + ex.arrival.body.len() + ex.arrival.headers.len()
 }
 
+/// Exchange `id`, locked, known to be whole in memory.
+pub(super) struct Entry<'a> {
+    cell: MutexGuard<'a, Cell>,
+}
+
+impl Entry<'_> {
+    /// Whether the recorder has had this exchange before; from now on it has.
+    pub(super) fn first_record(&mut self) -> bool {
+        !std::mem::replace(&mut self.cell.recorded, true)
+    }
+}
+
+impl std::ops::Deref for Entry<'_> {
+    type Target = Exchange;
+    fn deref(&self) -> &Exchange {
+        match &self.cell.slot {
+            Slot::Whole(ex) => ex,
+            // An Entry is only made for a whole exchange, and only the trimmer (which skips
+            // locked cells it does not hold) changes that.
+            Slot::OnDisk(_) => unreachable!("an entry is whole"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Entry<'_> {
+    fn deref_mut(&mut self) -> &mut Exchange {
+        match &mut self.cell.slot {
+            Slot::Whole(ex) => ex,
+            Slot::OnDisk(_) => unreachable!("an entry is whole"),
+        }
+    }
+}
+
+fn lock_cell(m: &Mutex<Cell>) -> MutexGuard<'_, Cell> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Log {
+    /// How many exchanges have an id (some of the newest may still be on their way in).
     pub(super) fn len(&self) -> usize {
-        self.len
+        self.cells.count()
     }
 
-    pub(super) fn push(&mut self, ex: Exchange) {
-        if self.len.is_multiple_of(LOG_CHUNK) {
-            self.chunks.push(Vec::with_capacity(LOG_CHUNK));
-        }
+    /// Appends `ex` and returns its id (its place, from 1).
+    pub(super) fn push(&self, mut ex: Exchange, recorded: bool) -> ExchangeId {
         let size = reckon(&ex);
-        let id = ex.id;
-        if let Some(last) = self.chunks.last_mut() {
-            last.push(Slot::Whole(Box::new(ex)));
-            self.len += 1;
-            self.resident.push_back((id, size));
-            self.resident_bytes += size;
-        }
+        let i = self.cells.push_with(move |i| {
+            ex.id = i as ExchangeId + 1;
+            Mutex::new(Cell {
+                slot: Slot::Whole(Box::new(ex)),
+                recorded,
+            })
+        });
+        self.resident.fetch_add(1, Ordering::Relaxed);
+        self.resident_bytes.fetch_add(size, Ordering::Relaxed);
+        i as ExchangeId + 1
+    }
+
+    /// Appends an exchange that stays on disk.
+    pub(super) fn push_on_disk(&self, summary: Packed) -> ExchangeId {
+        let i = self.cells.push(Mutex::new(Cell {
+            slot: Slot::OnDisk(summary),
+            recorded: true,
+        }));
+        i as ExchangeId + 1
     }
 
     pub(super) fn in_memory(&self) -> usize {
-        self.resident.len()
+        self.resident.load(Ordering::Relaxed)
     }
 
-    /// A slot for an exchange that stays on disk.
-    pub(super) fn push_on_disk(&mut self, summary: Packed) {
-        if self.len.is_multiple_of(LOG_CHUNK) {
-            self.chunks.push(Vec::with_capacity(LOG_CHUNK));
+    /// Exchange `id`'s cell, locked, however it is kept.
+    pub(super) fn cell(&self, id: ExchangeId) -> Option<MutexGuard<'_, Cell>> {
+        self.cells.get(index(id)).map(lock_cell)
+    }
+
+    /// Exchange `id`, locked, if it is whole in memory. Lock one exchange at a time (or the
+    /// engine's state first, then one exchange): that order is what keeps locks from crossing.
+    pub(super) fn lock(&self, id: ExchangeId) -> Option<Entry<'_>> {
+        let cell = self.cell(id)?;
+        matches!(cell.slot, Slot::Whole(_)).then_some(Entry { cell })
+    }
+
+    /// Whether exchange `id` is whole in memory and live (held, relayed, waiting).
+    pub(super) fn is_live(&self, id: ExchangeId) -> bool {
+        self.lock(id).is_some_and(|e| e.phase.is_live())
+    }
+
+    /// Exchange `id`, locked, brought back into memory with `read_back` if it was on disk.
+    pub(super) fn lock_or_load(
+        &self,
+        id: ExchangeId,
+        read_back: impl FnOnce() -> Option<Exchange>,
+    ) -> Option<Entry<'_>> {
+        let mut cell = self.cell(id)?;
+        if matches!(cell.slot, Slot::OnDisk(_)) {
+            let mut ex = read_back()?;
+            ex.id = id;
+            self.put_back(&mut cell, ex);
         }
-        if let Some(last) = self.chunks.last_mut() {
-            last.push(Slot::OnDisk(summary));
-            self.len += 1;
+        Some(Entry { cell })
+    }
+
+    /// Puts back an exchange read from disk into its locked cell.
+    fn put_back(&self, cell: &mut MutexGuard<'_, Cell>, ex: Exchange) {
+        if !matches!(cell.slot, Slot::OnDisk(_)) {
+            return;
         }
-    }
-
-    /// Exchange `i` as it is kept: whole, or its summary.
-    pub(super) fn slot_ref(&self, i: usize) -> Option<&Slot> {
-        self.chunks
-            .get(i / LOG_CHUNK)
-            .and_then(|c| c.get(i % LOG_CHUNK))
-    }
-
-    fn slot(&mut self, i: usize) -> Option<&mut Slot> {
-        self.chunks
-            .get_mut(i / LOG_CHUNK)
-            .and_then(|c| c.get_mut(i % LOG_CHUNK))
-    }
-
-    /// Whether exchange `i` is on disk only.
-    pub(super) fn on_disk(&self, i: usize) -> bool {
-        i < self.len && self.get(i).is_none()
-    }
-
-    /// Puts back an exchange read from disk.
-    pub(super) fn put_back(&mut self, i: usize, ex: Exchange) {
-        let size = reckon(&ex);
         let id = ex.id;
-        if let Some(slot) = self.slot(i)
-            && matches!(slot, Slot::OnDisk(_))
-        {
-            *slot = Slot::Whole(Box::new(ex));
-            self.resident.push_back((id, size));
-            self.resident_bytes += size;
-        }
+        self.resident.fetch_add(1, Ordering::Relaxed);
+        self.resident_bytes
+            .fetch_add(reckon(&ex), Ordering::Relaxed);
+        cell.slot = Slot::Whole(Box::new(ex));
+        self.returned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id);
     }
 
     /// Sends the oldest ended exchanges to disk until those kept whole fit `budget` bytes.
     /// Live ones (held, relayed, waiting) stay: they are still being changed; so do the newest
-    /// [`KEEP_NEWEST`], which the call being handled may still be changing.
-    pub(super) fn trim(&mut self, budget: usize) {
-        let mut skipped = 0;
-        while self.resident_bytes > budget && self.resident.len() > KEEP_NEWEST && skipped < 64 {
-            let Some((id, size)) = self.resident.pop_front() else {
+    /// [`KEEP_NEWEST`], which the calls being handled may still be changing. One caller trims
+    /// at a time, a bounded step; another that finds it busy goes on without waiting. Call it
+    /// with no exchange locked.
+    pub(super) fn trim(&self, budget: usize) {
+        if self.resident_bytes.load(Ordering::Relaxed) <= budget {
+            return;
+        }
+        let Ok(mut t) = self.trimmer.try_lock() else {
+            return;
+        };
+        let returned =
+            std::mem::take(&mut *self.returned.lock().unwrap_or_else(|e| e.into_inner()));
+        t.kept.extend(returned);
+        let over = |log: &Log| log.resident_bytes.load(Ordering::Relaxed) > budget;
+        // A few of those left whole before, oldest first (most are live for a while yet).
+        for _ in 0..t.kept.len().min(KEPT_STEP) {
+            if !over(self) {
+                return;
+            }
+            let Some(id) = t.kept.pop_front() else { break };
+            if !self.evict(id) {
+                t.kept.push_back(id);
+            }
+        }
+        let len = self.len();
+        let mut steps = 0;
+        while over(self) && t.cursor + KEEP_NEWEST < len && steps < TRIM_STEP {
+            let id = t.cursor as ExchangeId + 1;
+            // Not yet in (its call is still appending it): look again next time.
+            if self.cells.get(t.cursor).is_none() {
                 break;
-            };
-            let i = index(id);
-            let live = self.get(i).is_some_and(|ex| ex.phase.is_live());
-            if live {
-                self.resident.push_back((id, size));
-                skipped += 1;
-                continue;
             }
-            if let Some(slot) = self.slot(i)
-                && let Slot::Whole(ex) = slot
-            {
-                *slot = Slot::OnDisk(ex.summary().pack());
+            if !self.evict(id) {
+                t.kept.push_back(id);
             }
-            self.resident_bytes -= size;
+            t.cursor += 1;
+            steps += 1;
         }
     }
 
-    pub(super) fn get(&self, i: usize) -> Option<&Exchange> {
-        match self.slot_ref(i)? {
-            Slot::Whole(ex) => Some(ex),
-            Slot::OnDisk(_) => None,
-        }
-    }
-
-    pub(super) fn get_mut(&mut self, i: usize) -> Option<&mut Exchange> {
-        match self.slot(i)? {
-            Slot::Whole(ex) => Some(ex),
-            Slot::OnDisk(_) => None,
-        }
-    }
-}
-
-/// Indexing is for exchanges known to be in memory: live ones, or one just appended.
-impl std::ops::Index<usize> for Log {
-    type Output = Exchange;
-    fn index(&self, i: usize) -> &Exchange {
-        match self.get(i) {
-            Some(ex) => ex,
-            None => panic!("exchange #{} is not in memory", i + 1),
-        }
-    }
-}
-
-impl std::ops::IndexMut<usize> for Log {
-    fn index_mut(&mut self, i: usize) -> &mut Exchange {
-        match self.get_mut(i) {
-            Some(ex) => ex,
-            None => panic!("exchange #{} is not in memory", i + 1),
-        }
+    /// Sends exchange `id` to disk unless it is live; whether it is on disk now. A cell some
+    /// call holds is left for later.
+    fn evict(&self, id: ExchangeId) -> bool {
+        let Some(m) = self.cells.get(index(id)) else {
+            return false;
+        };
+        let Ok(mut cell) = m.try_lock() else {
+            return false;
+        };
+        let packed = match &cell.slot {
+            Slot::OnDisk(_) => return true,
+            Slot::Whole(ex) if ex.phase.is_live() => return false,
+            Slot::Whole(ex) => (ex.pack(), reckon(ex)),
+        };
+        cell.slot = Slot::OnDisk(packed.0);
+        drop(cell);
+        self.resident.fetch_sub(1, Ordering::Relaxed);
+        self.resident_bytes.fetch_sub(packed.1, Ordering::Relaxed);
+        true
     }
 }
 
@@ -161,26 +248,24 @@ pub(super) fn index(id: ExchangeId) -> usize {
 }
 
 impl Engine {
-    /// Appends a new exchange to the log (under the lock): gives it its id, files its token
-    /// (`live`: held or waiting, so reports can reach it) and its deadline. Returns the id and
-    /// the event its phase makes; the caller emits it when its own work is done.
-    pub(super) fn append(
-        st: &mut State,
-        mut ex: Exchange,
-        live: bool,
-        sim: DateTime<Utc>,
-    ) -> (ExchangeId, EventKind) {
-        let id = st.exchanges.len() as ExchangeId + 1;
-        ex.id = id;
-        if let Some(t) = ex.invocation_token.take() {
-            Engine::register_token(st, &mut ex, &t, live, sim);
-            ex.invocation_token = Some(t);
-        }
-        if let Phase::Waiting { deadline } = ex.phase {
-            st.waiting.insert((deadline, id));
-        }
+    /// Appends a new exchange to the log: gives it its id, files its token (`live`: held or
+    /// waiting, so reports can reach it) and its deadline. Returns the id and the event its
+    /// phase makes; the caller emits it when its own work is done. Takes the state's lock only
+    /// for a waiting exchange.
+    pub(super) fn append(&self, ex: Exchange, live: bool) -> (ExchangeId, EventKind) {
         let kind = EventKind::of(&ex.phase);
-        st.exchanges.push(ex);
+        let deadline = match ex.phase {
+            Phase::Waiting { deadline } => Some(deadline),
+            _ => None,
+        };
+        let token = ex.invocation_token.as_deref().map(token_key);
+        let id = self.log.push(ex, false);
+        if let Some(key) = token {
+            self.register_token(id, key, live);
+        }
+        if let Some(deadline) = deadline {
+            self.lock().waiting.insert((deadline, id));
+        }
         (id, kind)
     }
 }

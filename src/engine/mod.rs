@@ -35,9 +35,9 @@ pub use outbound::{Outbound, TargetAnswer};
 
 use answers::*;
 use events::Subscriber;
-use log::{Log, index};
+use log::Log;
 use request::*;
-use tokens::{TokenUses, token_key};
+use tokens::{Tokens, token_key};
 
 use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::clock::{Clock, TimeWarp};
@@ -57,14 +57,15 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use tokio::sync::oneshot;
 
 /// Records every change to an exchange, in order, before any answer leaves (the session
 /// journal implements it; the engine does no file IO itself).
 pub trait Recorder: Send + Sync {
-    /// `ex` as it stands after `event`.
-    fn exchange(&self, event: &str, ex: &Exchange);
+    /// `ex` as it stands after `event`; `first`: the first record of it (which carries its
+    /// headers and body).
+    fn exchange(&self, event: &str, ex: &Exchange, first: bool);
     /// Simulated time's lead over real time changed.
     fn clock(&self, offset: Duration);
     /// Exchange `id` as last recorded, for one the memory budget sent to disk. A recorder
@@ -79,8 +80,8 @@ pub trait Recorder: Send + Sync {
     /// Makes everything recorded so far survive the process being killed (a recorder may
     /// gather lines and write them together).
     fn flush(&self) {}
-    /// Encodes a new exchange (not yet in the log, so without its id) ahead of time, outside
-    /// the engine's lock; [`Recorder::commit`] then records it under the lock with its id.
+    /// Encodes a new exchange (not yet in the log, so without its id) ahead of time, before
+    /// it is appended; [`Recorder::commit`] then records it with its id.
     fn prepare(&self, _event: &str, _ex: &Exchange) -> Option<Prepared> {
         None
     }
@@ -110,22 +111,23 @@ pub enum Restoring {
     },
 }
 
+/// What only held, relayed and waiting calls need, under one lock. A call answered at once
+/// never takes it (unless its answer makes it wait): the log, the token map, the recorder and
+/// the subscribers each have their own, finer locks.
 #[derive(Default)]
 struct State {
-    /// Bytes of exchanges kept whole, when the recorder can read the others back.
-    budget: Option<usize>,
-    exchanges: Log,
     pending: HashMap<ExchangeId, oneshot::Sender<Reply>>,
-    /// The invocations that carried each token (one, unless a caller reused it), by the
-    /// token's 128-bit hash: 16 bytes a call instead of a copy of the token.
-    tokens: HashMap<u128, TokenUses>,
     waiting: BTreeSet<(DateTime<Utc>, ExchangeId)>,
-    /// Where every change is recorded as it happens (the session journal), if anywhere.
-    recorder: Option<Arc<dyn Recorder>>,
     /// Held calls answered by their own policy (a flow's step): the fallback when the hold
     /// runs out.
     fallbacks: HashMap<ExchangeId, Arc<Policy>>,
-    subscribers: Vec<Subscriber>,
+}
+
+/// Where every change is recorded (the session journal), and the memory budget that applies
+/// when it can read exchanges back.
+struct Recording {
+    recorder: Arc<dyn Recorder>,
+    budget: Option<usize>,
 }
 
 /// Per action key: how to answer and what schemas apply. Read on every call, written rarely,
@@ -137,7 +139,13 @@ struct Keys {
 }
 
 pub struct Engine {
+    /// Held, relayed and waiting calls. Lock order: the state, then one exchange, then a
+    /// token shard is never taken (a shard's holder may lock exchanges, so shards come first
+    /// or alone).
     state: Mutex<State>,
+    log: Log,
+    tokens: Tokens,
+    subscribers: RwLock<Vec<Subscriber>>,
     keys: RwLock<Keys>,
     closing: AtomicBool,
     /// Whether anyone subscribed to events (so intake can skip copies nobody reads).
@@ -148,8 +156,8 @@ pub struct Engine {
     config: EngineConfig,
     /// Where forward mode relays calls.
     relay: RwLock<Option<Arc<dyn Relay>>>,
-    /// The recorder again, outside the state's lock, for [`Engine::durable`].
-    flusher: RwLock<Option<Arc<dyn Recorder>>>,
+    /// Set once, when a session journal is attached.
+    recording: OnceLock<Recording>,
 }
 
 impl Engine {
@@ -157,6 +165,9 @@ impl Engine {
         let warp = TimeWarp::new(clock.now());
         Arc::new(Engine {
             state: Mutex::new(State::default()),
+            log: Log::default(),
+            tokens: Tokens::default(),
+            subscribers: RwLock::default(),
             keys: RwLock::new(Keys::default()),
             closing: AtomicBool::new(false),
             subscribed: AtomicBool::new(false),
@@ -165,7 +176,7 @@ impl Engine {
             clock,
             config,
             relay: RwLock::new(None),
-            flusher: RwLock::new(None),
+            recording: OnceLock::new(),
         })
     }
 
@@ -210,34 +221,37 @@ impl Engine {
     /// Tells the recorder how far simulated time is ahead (a reopened session resumes there).
     fn record_clock(&self) {
         let offset = self.warp().offset(self.clock.now());
-        if let Some(r) = &self.lock().recorder {
+        if let Some(r) = self.recorder() {
             r.clock(offset);
         }
     }
 
     /// Makes every change recorded so far survive the process being killed: the server calls
-    /// it before any response leaves. Outside the engine's lock, so calls go on meanwhile and
-    /// one write carries the lines of every call in flight.
+    /// it before any response leaves. With no lock of the engine's held, so calls go on
+    /// meanwhile and one write carries the lines of every call in flight.
     pub fn durable(&self) {
         if let Some(r) = self.recorder() {
             r.flush();
         }
     }
 
-    /// The recorder, read without the state's lock.
-    fn recorder(&self) -> Option<Arc<dyn Recorder>> {
-        self.flusher
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// The recorder, if a session journal is attached.
+    fn recorder(&self) -> Option<&Arc<dyn Recorder>> {
+        self.recording.get().map(|r| &r.recorder)
     }
 
-    /// Records every change from now on with `recorder` (the session journal).
-    pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) {
-        let mut st = self.lock();
-        st.budget = recorder.reads_back().then_some(self.config.memory_budget);
-        *self.flusher.write().unwrap_or_else(|e| e.into_inner()) = Some(recorder.clone());
-        st.recorder = Some(recorder);
+    /// Bytes of exchanges kept whole, when the recorder can read the others back.
+    fn budget(&self) -> Option<usize> {
+        self.recording.get().and_then(|r| r.budget)
+    }
+
+    /// Records every change from now on with `recorder` (the session journal). An engine has
+    /// one recorder for its life.
+    pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) -> Result<(), String> {
+        let budget = recorder.reads_back().then_some(self.config.memory_budget);
+        self.recording
+            .set(Recording { recorder, budget })
+            .map_err(|_| "this engine already records to a session".to_string())
     }
 
     /// Takes back a session's exchanges into an empty log: tokens filed, waits resumed,
@@ -268,28 +282,24 @@ impl Engine {
         }
         let sim = self.now();
         let mut st = self.lock();
-        if st.exchanges.len() > 0 {
+        if self.log.len() > 0 {
             return Err("a session can only be restored into an empty log".into());
         }
         let n = exchanges.len();
         for entry in exchanges {
-            let id = st.exchanges.len() as ExchangeId + 1;
             let mut ex = match entry {
                 Restoring::Whole(ex) => *ex,
                 Restoring::OnDisk {
                     invocation_token,
                     summary,
                 } => {
+                    let id = self.log.push_on_disk(summary);
                     if let Some(t) = invocation_token {
-                        let uses = st.tokens.entry(token_key(&t)).or_default();
-                        uses.count = uses.count.saturating_add(1);
-                        uses.last = tokens::short_id(id);
+                        self.tokens.file(&t, id, false);
                     }
-                    st.exchanges.push_on_disk(summary);
                     continue;
                 }
             };
-            ex.id = id;
             let mut changed = None;
             match ex.phase.clone() {
                 Phase::Waiting { deadline } if deadline <= sim => {
@@ -308,26 +318,27 @@ impl Engine {
                 _ => {}
             }
             let live = ex.phase.is_live();
+            let waiting = match ex.phase {
+                Phase::Waiting { deadline } => Some(deadline),
+                _ => None,
+            };
             // A report carries the token of the invocation it reported on: only invocations
             // are filed under theirs (as intake does).
             let invocation = ex.method != Some(Method::CompletionReport);
-            if let Some(t) = ex.invocation_token.as_deref().filter(|_| invocation) {
-                let uses = st.tokens.entry(token_key(t)).or_default();
-                uses.count = uses.count.saturating_add(1);
-                uses.last = tokens::short_id(id);
-                if live {
-                    uses.live.get_or_insert_default().push(id);
-                }
+            let token = ex.invocation_token.clone().filter(|_| invocation);
+            let id = self.log.push(ex, true);
+            if let Some(t) = token {
+                self.tokens.file(&t, id, live);
             }
-            if let Phase::Waiting { deadline } = ex.phase {
+            if let Some(deadline) = waiting {
                 st.waiting.insert((deadline, id));
             }
-            st.exchanges.push(ex);
             if let Some(kind) = changed {
-                Engine::emit(&mut st, kind, id);
+                self.emit_id(kind, id);
             }
         }
-        self.trim(&mut st);
+        drop(st);
+        self.trim();
         Ok(n)
     }
 
@@ -339,24 +350,16 @@ impl Engine {
 
     /// Sends the oldest ended exchanges to disk when those in memory exceed the budget, if
     /// the recorder can read them back.
-    fn trim(&self, st: &mut State) {
-        if let Some(budget) = st.budget {
-            st.exchanges.trim(budget);
+    fn trim(&self) {
+        if let Some(budget) = self.budget() {
+            self.log.trim(budget);
         }
     }
 
-    /// Brings exchange `id` back into memory if it was sent to disk; whether it is there now.
-    fn load(st: &mut State, id: ExchangeId) -> bool {
-        let i = index(id);
-        if !st.exchanges.on_disk(i) {
-            return st.exchanges.get(i).is_some();
-        }
-        let Some(mut ex) = st.recorder.as_ref().and_then(|r| r.read_back(id)) else {
-            return false;
-        };
-        ex.id = id;
-        st.exchanges.put_back(i, ex);
-        true
+    /// Exchange `id`, locked, brought back into memory if it was sent to disk.
+    fn load(&self, id: ExchangeId) -> Option<log::Entry<'_>> {
+        self.log
+            .lock_or_load(id, || self.recorder().and_then(|r| r.read_back(id)))
     }
 
     /// The protocol assumptions in force.

@@ -134,10 +134,9 @@ impl Engine {
                 ex.note(sim, format!("answered in {} ms", latency.as_millis()));
             }
         }
-        let mut st = self.lock();
         let live = ex.phase.is_live();
-        let (id, kind) = Engine::append(&mut st, ex, live, sim);
-        Engine::emit(&mut st, kind, id);
+        let (id, kind) = self.append(ex, live);
+        self.emit_id(kind, id);
         id
     }
 }

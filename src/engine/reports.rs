@@ -3,9 +3,10 @@
 use super::*;
 
 impl Engine {
+    /// A completion report that arrived over HTTP as exchange `id`. It takes the state's lock:
+    /// it changes a waiting invocation.
     pub(super) fn intake_report(
         &self,
-        st: &mut State,
         id: ExchangeId,
         body: &[u8],
         authorized: bool,
@@ -22,7 +23,7 @@ impl Engine {
                     ),
                     other => Reply::error(other.status(), other.code(), &other.to_string()),
                 };
-                return self.reject(st, id, reply, sim);
+                return self.reject(id, reply, sim);
             }
         };
         if !authorized && self.assumptions().require_authorization {
@@ -31,10 +32,9 @@ impl Engine {
                 "UNAUTHENTICATED",
                 "no Authorization header: Wix's completion API needs the app's access token (the workbench is set to refuse reports without one)",
             );
-            return self.reject(st, id, reply, sim);
+            return self.reject(id, reply, sim);
         }
-        {
-            let ex = &mut st.exchanges[index(id)];
+        if let Some(mut ex) = self.log.lock(id) {
             ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
             if !authorized {
                 ex.findings.push(Finding::warning(
@@ -47,14 +47,15 @@ impl Engine {
             .get("invocationToken")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let target = token.as_ref().and_then(|t| Engine::report_target(st, t));
+        let mut st = self.lock();
+        let target = token.as_ref().and_then(|t| self.report_target(t));
+        let key = target.and_then(|t| self.log.lock(t).and_then(|ex| ex.action_key.clone()));
         // Checked once, against the output schema of the invocation the token names (if any).
-        let output =
-            target.and_then(|t| self.output_schema(st.exchanges[index(t)].action_key.as_deref()));
+        let output = target.and_then(|_| self.output_schema(key.as_deref()));
         let findings = contract::check_completion_report(&value, output.as_ref());
-        st.exchanges[index(id)]
-            .findings
-            .extend(findings.iter().cloned());
+        if let Some(mut ex) = self.log.lock(id) {
+            ex.findings.extend(findings.iter().cloned());
+        }
         let Some(target) = target else {
             let reply = match &token {
                 Some(t) if !contract::has_errors(&findings) => {
@@ -63,13 +64,13 @@ impl Engine {
                 }
                 _ => Reply::violations(&findings),
             };
-            return self.reject(st, id, reply, sim);
+            return self.reject(id, reply, sim);
         };
-        let key = st.exchanges[index(target)].action_key.clone();
-        let ex = &mut st.exchanges[index(id)];
-        ex.invocation_token = token.clone();
-        ex.action_key = key;
-        match self.apply_report(st, target, &value, &format!("over HTTP (#{id})"), sim) {
+        if let Some(mut ex) = self.log.lock(id) {
+            ex.invocation_token = token.clone();
+            ex.action_key = key;
+        }
+        match self.apply_report(&mut st, target, &value, &format!("over HTTP (#{id})"), sim) {
             Ok(applied) => {
                 let reply = Reply::json(200, json!({}));
                 let note = match applied {
@@ -78,30 +79,23 @@ impl Engine {
                         format!("accepted with no effect on invocation #{target}: {why}")
                     }
                 };
-                workbench_reply(
-                    &mut st.exchanges[index(id)],
-                    &reply,
-                    Phase::Accepted,
-                    note,
-                    sim,
-                );
-                let sharing = token
-                    .as_ref()
-                    .and_then(|t| st.tokens.get(&token_key(t)))
-                    .map_or(0, |u| u.count as usize);
-                if sharing > 1 {
-                    st.exchanges[index(id)].findings.push(
-                        Finding::warning(
-                            "token-reused",
-                            format!("{sharing} invocations carry this invocationToken: this report completed #{target}, the oldest that was waiting"),
-                        )
-                        .at("invocationToken"),
-                    );
+                let sharing = token.as_deref().map_or(0, |t| self.tokens.count(t));
+                if let Some(mut ex) = self.log.lock(id) {
+                    workbench_reply(&mut ex, &reply, Phase::Accepted, note, sim);
+                    if sharing > 1 {
+                        ex.findings.push(
+                            Finding::warning(
+                                "token-reused",
+                                format!("{sharing} invocations carry this invocationToken: this report completed #{target}, the oldest that was waiting"),
+                            )
+                            .at("invocationToken"),
+                        );
+                    }
+                    self.emit(EventKind::Accepted, ex);
                 }
-                Engine::emit(st, EventKind::Accepted, id);
                 reply
             }
-            Err(reply) => self.reject(st, id, reply, sim),
+            Err(reply) => self.reject(id, reply, sim),
         }
     }
 
@@ -113,16 +107,15 @@ impl Engine {
         via: &str,
         sim: DateTime<Utc>,
     ) -> Result<Applied, Reply> {
-        if !Engine::load(st, target) {
+        let Some(mut ex) = self.load(target) else {
             return Err(Reply::error(
                 404,
                 "NOT_FOUND",
                 &format!("no invocation #{target}"),
             ));
-        }
-        let output = self.output_schema(st.exchanges[index(target)].action_key.as_deref());
+        };
+        let output = self.output_schema(ex.action_key.as_deref());
         let findings = contract::check_completion_report(report, output.as_ref());
-        let ex = &mut st.exchanges[index(target)];
         if contract::has_errors(&findings) {
             ex.note(
                 sim,
@@ -132,7 +125,7 @@ impl Engine {
                 ),
             );
             let kind = EventKind::of(&ex.phase);
-            Engine::emit(st, kind, target);
+            self.emit(kind, ex);
             return Err(Reply::violations(&findings));
         }
         let parsed: CompletionReport =
@@ -156,10 +149,9 @@ impl Engine {
                 if let Phase::Waiting { deadline } = ex.phase {
                     st.waiting.remove(&(deadline, target));
                 }
-                let ex = &mut st.exchanges[index(target)];
                 ex.phase = next.clone();
                 ex.note(sim, text);
-                Engine::emit(st, EventKind::of(&next), target);
+                self.emit(EventKind::of(&next), ex);
                 Ok(Applied::Changed)
             }
             Err(refusal) if self.ignores(&refusal) => {
@@ -169,7 +161,7 @@ impl Engine {
                     format!("completion report {via} ignored with 200: {why}"),
                 );
                 let kind = EventKind::of(&ex.phase);
-                Engine::emit(st, kind, target);
+                self.emit(kind, ex);
                 Ok(Applied::Ignored(why))
             }
             Err(refusal) => {
@@ -179,7 +171,7 @@ impl Engine {
                     format!("completion report {via} refused (409): {refusal}"),
                 );
                 let kind = EventKind::of(&ex.phase);
-                Engine::emit(st, kind, target);
+                self.emit(kind, ex);
                 Err(reply)
             }
         }

@@ -35,28 +35,64 @@ pub(super) struct TokenUses {
     pub(super) live: Option<Box<Vec<ExchangeId>>>,
 }
 
+/// The token map, in shards by the token's hash: calls with different tokens never wait for
+/// one another.
+pub(super) struct Tokens {
+    shards: Box<[Mutex<HashMap<u128, TokenUses>>]>,
+}
+
+const TOKEN_SHARDS: usize = 64;
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Tokens {
+            shards: (0..TOKEN_SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl Tokens {
+    /// The shard holding `key`, locked. Take it with no exchange locked: a shard's holder
+    /// may lock exchanges.
+    pub(super) fn shard(&self, key: u128) -> MutexGuard<'_, HashMap<u128, TokenUses>> {
+        self.shards[(key as usize) % TOKEN_SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Files exchange `id` (restored from a session) under `token`.
+    pub(super) fn file(&self, token: &str, id: ExchangeId, live: bool) {
+        let key = token_key(token);
+        let mut shard = self.shard(key);
+        let uses = shard.entry(key).or_default();
+        uses.count = uses.count.saturating_add(1);
+        uses.last = short_id(id);
+        if live {
+            uses.live.get_or_insert_default().push(id);
+        }
+    }
+
+    /// How many invocations carried `token`.
+    pub(super) fn count(&self, token: &str) -> usize {
+        let key = token_key(token);
+        self.shard(key).get(&key).map_or(0, |u| u.count as usize)
+    }
+}
+
 impl Engine {
-    /// Files the new exchange `ex` under its token. A token that a live invocation already
-    /// carries is a finding on both (each invocation gets its own token from Wix); reports for
-    /// it then complete the oldest waiting one first, so none is left unreachable.
-    /// `is_live`: whether the new invocation is held or waiting (only those can be reported
-    /// to; an answered one is only counted, which keeps the common case free of allocation).
-    pub(super) fn register_token(
-        st: &mut State,
-        ex: &mut Exchange,
-        token: &str,
-        is_live: bool,
-        sim: DateTime<Utc>,
-    ) {
-        let id = ex.id;
+    /// Files new exchange `id`, just appended, under its token's hash `key`. A token that a
+    /// live invocation already carries is a finding on both (each invocation gets its own
+    /// token from Wix); reports for it then complete the oldest waiting one first, so none is
+    /// left unreachable. `is_live`: whether the new invocation is held or waiting (only those
+    /// can be reported to; an answered one is only counted, which keeps the common case free
+    /// of allocation).
+    pub(super) fn register_token(&self, id: ExchangeId, key: u128, is_live: bool) {
         let (last, live) = {
-            let State {
-                tokens, exchanges, ..
-            } = st;
-            let uses = tokens.entry(token_key(token)).or_default();
+            let mut shard = self.tokens.shard(key);
+            let uses = shard.entry(key).or_default();
             let live = match &mut uses.live {
                 Some(ids) => {
-                    ids.retain(|e| exchanges.get(index(*e)).is_some_and(|x| x.phase.is_live()));
+                    ids.retain(|e| *e == id || self.log.is_live(*e));
                     ids.to_vec()
                 }
                 None => vec![],
@@ -72,31 +108,35 @@ impl Engine {
         let Some(last) = last else {
             return;
         };
+        let sim = self.now();
         let field = "activationContext.invocationToken";
-        if live.is_empty() {
-            ex.findings.push(
-                Finding::warning(
-                    "token-reused",
-                    format!("invocationToken {token:?} was used before by invocation #{last}, which has ended: Wix gives every invocation its own token"),
+        let token = {
+            let Some(mut ex) = self.log.lock(id) else {
+                return;
+            };
+            let token = ex.invocation_token.clone().unwrap_or_default();
+            let finding = if live.is_empty() {
+                format!(
+                    "invocationToken {token:?} was used before by invocation #{last}, which has ended: Wix gives every invocation its own token"
                 )
-                .at(field),
-            );
-            return;
-        }
-        let list = live
-            .iter()
-            .map(|e| format!("#{e}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        ex.findings.push(
-            Finding::warning(
-                "token-reused",
-                format!("invocationToken {token:?} is also carried by live invocation {list}: Wix gives every invocation its own token. Completion reports for it complete the oldest waiting invocation first"),
-            )
-            .at(field),
-        );
+            } else {
+                let list = live
+                    .iter()
+                    .map(|e| format!("#{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "invocationToken {token:?} is also carried by live invocation {list}: Wix gives every invocation its own token. Completion reports for it complete the oldest waiting invocation first"
+                )
+            };
+            ex.findings
+                .push(Finding::warning("token-reused", finding).at(field));
+            token
+        };
         for other in live {
-            let old = &mut st.exchanges[index(other)];
+            let Some(mut old) = self.log.lock(other) else {
+                continue;
+            };
             old.findings.push(
                 Finding::warning(
                     "token-reused",
@@ -108,25 +148,28 @@ impl Engine {
                 sim,
                 format!("invocation #{id} arrived with the same invocationToken"),
             );
-            Engine::emit(st, EventKind::Flagged, other);
+            self.emit(EventKind::Flagged, old);
         }
     }
 
     /// The invocation a completion report for `token` completes: the oldest one still waiting,
     /// else the newest (whose phase then explains the refusal).
     /// The one it names is brought back into memory if it was on disk.
-    pub(super) fn report_target(st: &mut State, token: &str) -> Option<ExchangeId> {
-        let uses = st.tokens.get(&token_key(token))?;
-        let target = uses
-            .live
-            .iter()
-            .flat_map(|ids| ids.iter().copied())
-            .find(|e| {
-                st.exchanges
-                    .get(index(*e))
-                    .is_some_and(|x| matches!(x.phase, Phase::Waiting { .. }))
-            })
-            .unwrap_or(uses.last as ExchangeId);
-        Engine::load(st, target).then_some(target)
+    pub(super) fn report_target(&self, token: &str) -> Option<ExchangeId> {
+        let key = token_key(token);
+        let target = {
+            let shard = self.tokens.shard(key);
+            let uses = shard.get(&key)?;
+            uses.live
+                .iter()
+                .flat_map(|ids| ids.iter().copied())
+                .find(|e| {
+                    self.log
+                        .lock(*e)
+                        .is_some_and(|x| matches!(x.phase, Phase::Waiting { .. }))
+                })
+                .unwrap_or(uses.last as ExchangeId)
+        };
+        self.load(target).map(|_| target)
     }
 }

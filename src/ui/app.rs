@@ -856,13 +856,20 @@ impl App {
         if i < self.log.len() {
             self.log[i] = ex;
         } else {
-            // Ids are dense and arrive in order; fill any gap a lagged stream left.
+            // Ids are dense, but calls are appended in parallel, so their events may come out
+            // of order (and a lagged stream leaves gaps): fill the gap from the engine, with
+            // a stand-in for a call still on its way in, until its own event comes.
             while self.log.len() < i {
                 let missing = self.log.len() as ExchangeId + 1;
-                match self.core.engine.exchange(missing) {
-                    Some(e) => self.log.push(e),
-                    None => break,
-                }
+                let e = self.core.engine.exchange(missing).unwrap_or_else(|| {
+                    let mut s = ex.summary();
+                    s.id = missing;
+                    s.phase = "received";
+                    s.status = None;
+                    s.flagged = false;
+                    Exchange::from_summary(&s)
+                });
+                self.log.push(e);
             }
             self.log.push(ex);
             // The list keeps the newest exchanges whole and a summary of older ended ones
