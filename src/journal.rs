@@ -732,6 +732,9 @@ pub struct Journal {
     index: Mutex<Index>,
     /// A second handle, for reading lines back.
     reader: std::fs::File,
+    /// A third, for syncing to the disk without holding the output's lock: a sync can take a
+    /// second, and calls must not wait for it to write their lines.
+    syncer: std::fs::File,
     dirty: AtomicBool,
 }
 
@@ -771,6 +774,9 @@ impl Journal {
             }
         }
         let reader = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let syncer = file
+            .try_clone()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let journal = Arc::new(Journal {
             path: path.to_path_buf(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
@@ -783,6 +789,7 @@ impl Journal {
             }),
             index: Mutex::new(index),
             reader,
+            syncer,
             dirty: AtomicBool::new(false),
         });
         journal.write(&Line {
@@ -931,12 +938,12 @@ impl Journal {
         self.dirty.store(true, Ordering::Release);
     }
 
-    /// Writes what is waiting and syncs it to the disk.
+    /// Writes what is waiting and syncs it to the disk. Calls go on meanwhile: their lines
+    /// are written (to the page cache) while the sync runs.
     pub fn sync(&self) {
         self.flush();
         if self.dirty.swap(false, Ordering::AcqRel) {
-            let out = self.output.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = out.file.sync_data();
+            let _ = self.syncer.sync_data();
         }
     }
 
