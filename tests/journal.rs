@@ -484,12 +484,17 @@ fn exchanges_beyond_the_memory_budget_leave_memory_and_are_read_back_from_the_jo
     // The list's rows: old ones stand in from their summaries, which say what the whole says.
     let rows = engine.rows();
     assert_eq!(rows.len(), total);
-    let stand_in = &rows[4];
-    assert!(stand_in.is_summary(), "#5 is a summary in the rows");
+    assert!(rows[4].is_packed(), "#5 is packed in the rows");
+    let stand_in = rows[4].exchange(5);
+    assert!(stand_in.is_summary(), "#5 stands in from its summary");
     let real = engine.exchange(5).expect("#5");
     assert_eq!(stand_in.summary(), real.summary());
     assert_eq!(stand_in.summary().pack().unpack(5), real.summary());
-    let flagged_rows = rows.iter().filter(|r| r.is_flagged()).count();
+    let flagged_rows = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.exchange(*i as u64 + 1).is_flagged())
+        .count();
     let flagged_whole = engine.snapshot().iter().filter(|r| r.is_flagged()).count();
     assert_eq!(
         flagged_rows, flagged_whole,

@@ -675,7 +675,7 @@ fn a_sample_sent_to_the_action_shows_its_answer_and_findings() {
         app.log().iter().any(|e| e.response.is_some()) && app.selected().is_some()
     });
     h.run();
-    let ex = h.state().log()[0].clone();
+    let ex = h.state().log().get(0).expect("a row").into_owned();
     assert_eq!(h.state().selected(), Some(ex.id), "the send is selected");
     assert_eq!(ex.tag.as_deref(), Some("test run"));
     let got = received.lock().expect("lock").clone();
@@ -726,7 +726,7 @@ fn a_forwarded_call_pauses_and_the_edited_answer_goes_back() {
     let caller = post_sample(&b, "01-");
     wait_held(&b, 1);
     run_until(&mut h, "the paused call in the window", |app| {
-        app.log().first().is_some_and(|e| e.phase.is_held())
+        app.log().get(0).is_some_and(|e| e.phase.is_held())
     });
     h.run();
     assert_eq!(received.lock().expect("lock").len(), 1, "relayed once");
@@ -1168,8 +1168,12 @@ fn the_filter_finds_text_in_exchanges_kept_on_disk_and_selecting_one_reads_it_ba
     let mut h = harness(&b);
     run_until(&mut h, "every row", |app| app.log().len() == calls);
     assert!(
-        h.state().log()[16].is_summary(),
-        "#17 is on disk: its row stands in"
+        h.state().log().is_packed(16),
+        "#17 is on disk: its row is packed"
+    );
+    assert!(
+        h.state().log().get(16).expect("#17").is_summary(),
+        "#17 stands in from its summary"
     );
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     h.run();

@@ -361,6 +361,30 @@ const PHASES: [&str; 13] = [
     "shut down",
 ];
 
+/// One row of a log's list: the exchange whole, or, for an old ended one, its [`Packed`]
+/// summary (32 bytes instead of a stand-in's several hundred: a list of a million rows fits in
+/// tens of megabytes). Its id is its place in the list.
+#[derive(Clone, Debug)]
+pub enum Row {
+    Whole(Box<Exchange>),
+    Packed(Packed),
+}
+
+impl Row {
+    /// The exchange, or a stand-in for it ([`Exchange::from_summary`]) if packed; `id` is the
+    /// row's place, from 1.
+    pub fn exchange(&self, id: ExchangeId) -> std::borrow::Cow<'_, Exchange> {
+        match self {
+            Row::Whole(ex) => std::borrow::Cow::Borrowed(ex),
+            Row::Packed(p) => std::borrow::Cow::Owned(Exchange::from_summary(&p.unpack(id))),
+        }
+    }
+
+    pub fn is_packed(&self) -> bool {
+        matches!(self, Row::Packed(_))
+    }
+}
+
 /// A [`Summary`] in 32 bytes, as the log keeps one for each exchange on disk (a million of
 /// them take 32 MB). Its id is its place in the log.
 #[derive(Clone, Copy, Debug, PartialEq)]

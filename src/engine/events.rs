@@ -131,16 +131,16 @@ impl Engine {
         Some(ex)
     }
 
-    /// Every exchange for the log's rows: whole when in memory, else a stand-in made from its
-    /// summary ([`Exchange::from_summary`]); fast whatever the session's length. An exchange
-    /// still on its way in is left out (its events follow).
-    pub fn rows(&self) -> Vec<Exchange> {
+    /// Every exchange for the log's rows: whole when in memory, else packed ([`Row`]); fast
+    /// whatever the session's length. An exchange still on its way in is left out (its events
+    /// follow).
+    pub fn rows(&self) -> Vec<Row> {
         (1..=self.len() as ExchangeId)
             .filter_map(|id| {
                 let cell = self.log.cell(id)?;
                 Some(match &cell.slot {
-                    log::Slot::Whole(ex) => (**ex).clone(),
-                    log::Slot::OnDisk(s) => Exchange::from_summary(&s.unpack(id)),
+                    log::Slot::Whole(ex) => Row::Whole(ex.clone()),
+                    log::Slot::OnDisk(p) => Row::Packed(*p),
                 })
             })
             .collect()

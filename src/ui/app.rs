@@ -5,13 +5,14 @@
 use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use super::filter::{Filter, StatusFilter};
 use super::json_tree::json_tree;
+use super::list::List;
 use super::presenter::{self, Presenter};
 use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 use crate::domain::clock::{WARP_FACTORS, human_duration};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::envelope::Inspected;
 use crate::domain::flow::LoadedFlow;
-use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase};
+use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase, Row};
 use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
 use crate::domain::wire::{COMPLETION_REPORT_PATH, CompletionReport, Method};
@@ -302,7 +303,7 @@ enum Background {
 pub struct App {
     core: Core,
     events: Subscription,
-    log: Vec<Exchange>,
+    log: List,
     held: BTreeSet<ExchangeId>,
     waiting: BTreeSet<ExchangeId>,
     keys: BTreeMap<String, Policy>,
@@ -491,7 +492,7 @@ impl App {
             show_sessions: false,
             core,
             events,
-            log: vec![],
+            log: List::default(),
             held: BTreeSet::new(),
             waiting: BTreeSet::new(),
             keys,
@@ -509,8 +510,8 @@ impl App {
             ctx: ctx.clone(),
             inspected: None,
         };
-        for ex in log {
-            app.take(ex);
+        for (i, row) in log.into_iter().enumerate() {
+            app.take_row(i, row);
         }
         if let Some(s) = &app.core.session
             && (s.restored > 0 || !s.warnings.is_empty())
@@ -764,7 +765,7 @@ impl App {
         self.selected
     }
 
-    pub fn log(&self) -> &[Exchange] {
+    pub fn log(&self) -> &List {
         &self.log
     }
 
@@ -773,7 +774,7 @@ impl App {
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
         let ex = self.log.get((id as usize).checked_sub(1)?)?;
         if !ex.is_summary() {
-            return Some(ex.clone());
+            return Some(ex.into_owned());
         }
         // The last one read back is kept: the detail pane asks every frame. It cannot go
         // stale: any change to the exchange puts it whole in the list.
@@ -798,6 +799,22 @@ impl App {
             .as_deref()
             .map(|k| self.core.engine.schemas(k))
             .unwrap_or_default()
+    }
+
+    /// Takes row `i` of the engine's log (on opening, or after falling behind): a packed one
+    /// (ended, on disk) goes in as it is.
+    fn take_row(&mut self, i: usize, row: Row) {
+        match row {
+            Row::Whole(ex) => self.take(*ex),
+            Row::Packed(p) if i == self.log.len() => {
+                self.log_version += 1;
+                self.log.push(Row::Packed(p));
+            }
+            Row::Packed(p) => {
+                self.log_version += 1;
+                self.log.set(i, Row::Packed(p));
+            }
+        }
     }
 
     /// Takes one exchange's new state into the window's copy of the log.
@@ -854,7 +871,7 @@ impl App {
         }
         let i = (id as usize).saturating_sub(1);
         if i < self.log.len() {
-            self.log[i] = ex;
+            self.log.set(i, Row::Whole(Box::new(ex)));
         } else {
             // Ids are dense, but calls are appended in parallel, so their events may come out
             // of order (and a lagged stream leaves gaps): fill the gap from the engine, with
@@ -869,18 +886,16 @@ impl App {
                     s.flagged = false;
                     Exchange::from_summary(&s)
                 });
-                self.log.push(e);
+                self.log.push(Row::Whole(Box::new(e)));
             }
-            self.log.push(ex);
-            // The list keeps the newest exchanges whole and a summary of older ended ones
-            // (bodies, answers and timelines are read back from the journal when selected).
+            self.log.push(Row::Whole(Box::new(ex)));
+            // The list keeps the newest exchanges whole and older ended ones packed (bodies,
+            // answers and timelines are read back from the journal when selected).
             if let Some(old) = self.log.len().checked_sub(WHOLE_IN_LIST + 1)
                 && self.core.session.is_some()
                 && Some(old as ExchangeId + 1) != self.selected
-                && !self.log[old].is_summary()
-                && !self.log[old].phase.is_live()
             {
-                self.log[old] = Exchange::from_summary(&self.log[old].summary());
+                self.log.pack(old);
             }
         }
     }
@@ -889,8 +904,8 @@ impl App {
         let started = Instant::now();
         if self.events.take_lagged() {
             while self.events.rx.try_recv().is_ok() {}
-            for ex in self.core.engine.rows() {
-                self.take(ex);
+            for (i, row) in self.core.engine.rows().into_iter().enumerate() {
+                self.take_row(i, row);
             }
         }
         while started.elapsed() < DRAIN_BUDGET {
@@ -2092,7 +2107,7 @@ impl App {
             if let Some(ex) = self.log.get(next as usize - 1) {
                 ui.label(format!(
                     "next runs out in {} (#{next} {})",
-                    left(ex, self.real_now),
+                    left(&ex, self.real_now),
                     ex.action_key.as_deref().unwrap_or("?")
                 ));
             }
@@ -2129,7 +2144,7 @@ impl App {
                     let text = format!(
                         "#{id} {} · {} left",
                         ex.action_key.as_deref().unwrap_or("?"),
-                        left(ex, self.real_now)
+                        left(&ex, self.real_now)
                     );
                     if ui
                         .selectable_label(
@@ -2214,14 +2229,16 @@ impl App {
         // A stand-in for an exchange on disk has no body: when the filter looks inside, the
         // exchange is read back from the journal (tens of microseconds each).
         let matches = |i: usize| {
-            let ex = &log[i];
+            let Some(ex) = log.get(i) else {
+                return false;
+            };
             if ex.is_summary() && matcher.looks_inside() {
-                matcher.matches_fields(ex)
+                matcher.matches_fields(&ex)
                     && engine
                         .exchange(i as ExchangeId + 1)
                         .is_some_and(|whole| matcher.matches_inside(&whole))
             } else {
-                matcher.matches(ex)
+                matcher.matches(&ex)
             }
         };
         while scan.at < end {
@@ -2395,7 +2412,9 @@ impl App {
                         Some(rows) => rows[row.index()] as usize,
                         None => row.index(),
                     };
-                    let ex = &self.log[at];
+                    let Some(ex) = self.log.get(at) else {
+                        return;
+                    };
                     row.set_selected(selected == Some(ex.id));
                     row.col(|ui| {
                         if ui
@@ -2430,7 +2449,7 @@ impl App {
                     });
                     row.col(|ui| {
                         // Calls ActionBench made say how they were sent, not verified.
-                        let text = Filter::envelope_label(ex);
+                        let text = Filter::envelope_label(&ex);
                         let label = ui.label(text);
                         if let Some(e) = ex.envelope {
                             label.on_hover_text(e.label());

@@ -4,6 +4,7 @@ pub mod app;
 pub mod composer;
 pub mod filter;
 pub mod json_tree;
+pub mod list;
 pub mod presenter;
 pub mod settings;
 
