@@ -3,63 +3,153 @@
 
 use crate::cli::{AutoAnswer, InboxArgs, ServeArgs};
 use crate::domain::clock::SystemClock;
-use crate::domain::invocation::{Exchange, Phase};
-use crate::engine::{Engine, Event, Mode};
+use crate::domain::contract::Finding;
+use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase, flagged};
+use crate::engine::{Engine, Event, EventKind, Mode};
 use crate::play::{Forwarder, Player};
 use crate::server;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One event as the JSON line `serve` prints.
-pub fn event_line(e: &Event) -> Value {
-    let ex: &Exchange = &e.exchange;
-    let mut line = json!({
-        "event": e.kind,
-        "id": ex.id,
-        "at": ex.at.to_rfc3339(),
-        "method": ex.method.map(|m| m.label()),
-        "path": ex.path,
-        "actionKey": ex.action_key,
-        "envelope": ex.envelope.map(|k| k.label()),
-        "phase": ex.phase.label(),
-        "flagged": ex.is_flagged(),
-    });
-    if let Some(r) = &ex.response {
-        line["status"] = json!(r.status);
-        line["answeredBy"] = json!(r.by);
+/// One event as the JSON line `serve` prints (keys in alphabetical order). Borrowed from the
+/// exchange and written straight out: the printer makes no JSON tree per event.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventLine<'a> {
+    action_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answered_by: Option<AnsweredBy>,
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<String>,
+    envelope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_description: Option<&'a str>,
+    event: EventKind,
+    #[serde(skip_serializing_if = "Findings::is_empty")]
+    findings: Findings<'a>,
+    flagged: bool,
+    id: ExchangeId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocation_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    method: Option<&'static str>,
+    path: &'a str,
+    phase: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    /// Forward mode: what the developer's action said (status is what the caller got).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_status: Option<u16>,
+}
+
+/// An exchange's findings and its answer's, as one list.
+pub struct Findings<'a>(&'a [Finding], &'a [Finding]);
+
+impl Findings<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty() && self.1.is_empty()
     }
-    match &ex.phase {
-        Phase::Waiting { deadline } | Phase::TimedOut { deadline } => {
-            line["deadline"] = json!(deadline.to_rfc3339())
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().chain(self.1))
+    }
+}
+
+impl<'a> EventLine<'a> {
+    /// Event `kind` of exchange `ex`, as it stands.
+    pub fn new(kind: EventKind, ex: &'a Exchange) -> Self {
+        let (mut code, mut message, mut reason, mut error_description, mut result) =
+            (None, None, None, None, None);
+        let mut deadline = None;
+        match &ex.phase {
+            Phase::Waiting { deadline: d } | Phase::TimedOut { deadline: d } => {
+                deadline = Some(d.to_rfc3339())
+            }
+            Phase::Rejected {
+                code: c,
+                message: m,
+            } => {
+                code = Some(c.as_str());
+                message = Some(m.as_str());
+            }
+            Phase::Failed { reason: r } => reason = Some(r.as_str()),
+            Phase::ReportedFailure { description } => {
+                error_description = Some(description.as_str())
+            }
+            Phase::Completed { result: r } => result = Some(r),
+            _ => {}
         }
-        Phase::Rejected { code, message } => {
-            line["code"] = json!(code);
-            line["message"] = json!(message);
+        EventLine {
+            action_key: ex.action_key.as_deref(),
+            answered_by: ex.response.as_ref().map(|r| r.by),
+            at: ex.at.to_rfc3339(),
+            code,
+            deadline,
+            envelope: ex.envelope.map(|k| k.label()),
+            error_description,
+            event: kind,
+            findings: Findings(
+                &ex.findings,
+                ex.response.as_ref().map_or(&[], |r| r.findings.as_slice()),
+            ),
+            flagged: ex.is_flagged(),
+            id: ex.id,
+            invocation_token: ex.invocation_token.as_deref(),
+            message,
+            method: ex.method.map(|m| m.label()),
+            path: &ex.path,
+            phase: ex.phase.label(),
+            reason,
+            result,
+            status: ex.response.as_ref().map(|r| r.status),
+            target_status: ex.target_answer.as_ref().map(|t| t.status),
         }
-        Phase::Failed { reason } => line["reason"] = json!(reason),
-        Phase::ReportedFailure { description } => line["errorDescription"] = json!(description),
-        Phase::Completed { result } => line["result"] = result.clone(),
-        _ => {}
     }
-    if let Some(t) = &ex.target_answer {
-        // Forward mode: what the developer's action said (status is what the caller got).
-        line["targetStatus"] = json!(t.status);
+
+    /// The `arrived` line of a call answered at once, from its exchange after the answer:
+    /// what it was when it came in (received, its own findings, no answer yet).
+    pub fn arrived(ex: &'a Exchange) -> Self {
+        EventLine {
+            answered_by: None,
+            code: None,
+            deadline: None,
+            error_description: None,
+            event: EventKind::Arrived,
+            findings: Findings(&ex.findings, &[]),
+            flagged: flagged(&Phase::Received, ex.findings.iter().map(|f| f.severity)),
+            message: None,
+            phase: Phase::Received.label(),
+            reason: None,
+            result: None,
+            status: None,
+            target_status: None,
+            ..EventLine::new(EventKind::Arrived, ex)
+        }
     }
-    if let Some(t) = &ex.invocation_token {
-        line["invocationToken"] = json!(t);
+}
+
+/// The lines `serve` prints for event `e`: an `arrived` line first for a call answered at once
+/// (the engine sends one event for both).
+pub fn write_event(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
+    if e.arrived && e.kind != EventKind::Arrived {
+        serde_json::to_writer(&mut *out, &EventLine::arrived(&e.exchange))?;
+        out.write_all(b"\n")?;
     }
-    let findings: Vec<Value> = ex
-        .findings
-        .iter()
-        .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
-        .map(|f| serde_json::to_value(f).unwrap_or_default())
-        .collect();
-    if !findings.is_empty() {
-        line["findings"] = Value::Array(findings);
-    }
-    line
+    serde_json::to_writer(&mut *out, &EventLine::new(e.kind, &e.exchange))?;
+    out.write_all(b"\n")
 }
 
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
@@ -134,7 +224,7 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                         json!({ "event": "lagged", "note": "stdout fell behind; some events were dropped", "calls": printer_engine.len() })
                     );
                 }
-                let _ = writeln!(out, "{}", event_line(&ev));
+                let _ = write_event(&mut out, &ev);
                 any = true;
             }
             let _ = out.flush();

@@ -65,6 +65,9 @@ impl EventKind {
 pub struct Event {
     pub kind: EventKind,
     pub exchange: Exchange,
+    /// The call arrived with this event: answered at once, it had no `Arrived` event of its
+    /// own (one copy of the exchange a call instead of two). `serve` prints its arrived line.
+    pub arrived: bool,
 }
 
 /// A stream of events. When the reader falls behind, events are dropped and `lagged` is set:
@@ -163,7 +166,7 @@ impl Engine {
     /// while `ex` is still locked, so that one exchange's events keep their order; then lets
     /// older exchanges go to disk.
     pub(super) fn emit(&self, kind: EventKind, ex: log::Entry<'_>) {
-        self.emit_prepared(kind, ex, None);
+        self.emit_prepared(kind, ex, None, false);
     }
 
     /// [`Engine::emit`] for exchange `id`, if it is in memory.
@@ -173,12 +176,14 @@ impl Engine {
         }
     }
 
-    /// [`Engine::emit`] with the record encoded ahead of time, if it was.
+    /// [`Engine::emit`] with the record encoded ahead of time, if it was; `arrived`: the
+    /// call arrives with this event (see [`Event::arrived`]).
     pub(super) fn emit_prepared(
         &self,
         kind: EventKind,
         mut ex: log::Entry<'_>,
         prepared: Option<Prepared>,
+        arrived: bool,
     ) {
         let first = ex.first_record();
         if let Some(r) = self.recorder() {
@@ -188,7 +193,7 @@ impl Engine {
             }
         }
         if self.subscribed.load(Ordering::Acquire) {
-            self.send(kind, &ex);
+            self.send(kind, &ex, arrived);
         }
         drop(ex);
         // Recorded: older ended exchanges can go to disk.
@@ -198,7 +203,7 @@ impl Engine {
     }
 
     /// Sends `ex` as it is given (not as the log holds it) to every subscriber.
-    pub(super) fn send(&self, kind: EventKind, ex: &Exchange) {
+    pub(super) fn send(&self, kind: EventKind, ex: &Exchange, arrived: bool) {
         let mut gone = false;
         {
             let subscribers = self.subscribers.read().unwrap_or_else(|e| e.into_inner());
@@ -206,6 +211,7 @@ impl Engine {
                 match s.tx.try_send(Event {
                     kind,
                     exchange: ex.clone(),
+                    arrived,
                 }) {
                     Ok(()) => {}
                     Err(TrySendError::Full(_)) => s.lagged.store(true, Ordering::Release),

@@ -64,11 +64,14 @@ impl Engine {
         };
         ex.tag.clone_from(&options.tag);
         ex.arrival = Arc::new(arrival);
-        // The exchange as it arrived, for subscribers, before an answer is written into it.
-        let arrived = self.subscribed.load(Ordering::Acquire).then(|| ex.clone());
-        // An answer decided now is written into the exchange before the lock, which is then
-        // held only to append it.
         let closing = self.closing.load(Ordering::Acquire);
+        // The exchange as it arrived, for subscribers, before an answer is written into it. A
+        // call answered now has none: its answer's event says it arrived too.
+        let answered_now = matches!(plan, Plan::Answer { .. })
+            || (closing && matches!(plan, Plan::Hold | Plan::Forward));
+        let arrived =
+            (!answered_now && self.subscribed.load(Ordering::Acquire)).then(|| ex.clone());
+        // An answer decided now is written into the exchange before it is appended.
         let plan = match plan {
             Plan::Answer { .. } | Plan::Hold | Plan::Forward if closing => {
                 let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
@@ -107,14 +110,14 @@ impl Engine {
         let (id, kind) = self.append(ex, live);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
-            self.send(EventKind::Arrived, &arrived);
+            self.send(EventKind::Arrived, &arrived, false);
         }
         let intake = match plan {
             Decided::Refuse(reply) => Intake::Now(self.reject(id, reply, sim)),
             Decided::Report(body) => Intake::Now(self.intake_report(id, body, authorized, sim)),
             Decided::Answered(reply) => {
                 if let Some(ex) = self.log.lock(id) {
-                    self.emit_prepared(kind, ex, prepared);
+                    self.emit_prepared(kind, ex, prepared, true);
                 }
                 Intake::Now(reply)
             }
@@ -201,7 +204,7 @@ impl Engine {
         let (id, _) = self.append(ex, false);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
-            self.send(EventKind::Arrived, &arrived);
+            self.send(EventKind::Arrived, &arrived, false);
         }
         self.reject(id, r.reply, sim)
     }
