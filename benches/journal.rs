@@ -31,7 +31,10 @@ async fn bare(body: Bytes) -> ([(&'static str, &'static str); 1], &'static str) 
     ([("content-type", "application/json")], ANSWER)
 }
 
-/// A wrk script posting the shipped email sample, each request with its own token.
+/// A wrk script posting the shipped email sample, each request with its own token: wrk's
+/// threads each get a number (`setup`), and each run a nonce (`init`, from the command line).
+/// A token made from `math.random` alone repeated: every wrk thread and every run starts the
+/// same sequence, so most calls reused a token (and were slower for it).
 fn script(dir: &std::path::Path) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let sample: serde_json::Value = serde_json::from_str(
@@ -43,11 +46,19 @@ fn script(dir: &std::path::Path) -> std::path::PathBuf {
         .replace("tok-send-email-0001", "TOKEN");
     let lua = format!(
         r#"local body = [==[{body}]==]
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local prefix = "tok"
+function init(args)
+  prefix = "tok-" .. (args[1] or "0") .. "-" .. tostring(tid)
+end
 local n = 0
-local tid = math.random(1, 1000000000)
 request = function()
   n = n + 1
-  local b = body:gsub("TOKEN", "tok-" .. tid .. "-" .. n)
+  local b = body:gsub("TOKEN", prefix .. "-" .. n)
   return wrk.format("POST", "/v1/invoke", {{["content-type"] = "application/json"}}, b)
 end
 "#
@@ -59,6 +70,8 @@ end
 
 /// Runs wrk for `seconds` against `url`; requests per second, and the count of requests.
 fn wrk(url: &str, lua: &std::path::Path, seconds: usize, connections: usize) -> (f64, u64) {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let out = Command::new("wrk")
         .args([
             "-t2",
@@ -68,6 +81,7 @@ fn wrk(url: &str, lua: &std::path::Path, seconds: usize, connections: usize) -> 
         ])
         .arg(lua)
         .arg(url)
+        .args(["--", &format!("{}r{run}", std::process::id())])
         .output()
         .expect("wrk runs (apt install wrk)");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -174,6 +188,17 @@ fn main() {
     );
     let _ = serve.kill();
     let _ = serve.wait();
+    // Every call carried its own token: a reused one would be a finding in its line.
+    let reused = std::fs::File::open(&journal)
+        .map(|f| {
+            BufReader::with_capacity(1 << 20, f)
+                .split(b'\n')
+                .map_while(Result::ok)
+                .filter(|l| memchr::memmem::find(l, b"\"token-reused\"").is_some())
+                .count()
+        })
+        .unwrap_or(0);
+    println!("calls that reused a token: {reused} (each call sends its own)");
 
     // Reopening: a journal of BENCH_REOPEN exchanges.
     let n = env("BENCH_REOPEN", 100_000);
@@ -199,6 +224,7 @@ fn main() {
             let _ =
                 engine.intake(actionbench::engine::Incoming::post("/v1/invoke", b).expect("route"));
         }
+        engine.durable();
     }
     let started = Instant::now();
     let engine = actionbench::engine::Engine::new(
@@ -207,6 +233,9 @@ fn main() {
     );
     let opened = actionbench::journal::attach(&engine, &reopen).expect("reopens");
     let took = started.elapsed();
+    for w in opened.warnings.iter().take(3) {
+        println!("reopen warning: {w}");
+    }
     println!(
         "reopen: {} exchanges in {:.2} s (target ≤ 1 s); journal {} MiB",
         opened.restored,
