@@ -947,15 +947,25 @@ impl Journal {
         }
     }
 
+    /// Writes and syncs the journal every [`SYNC_EVERY`] while it is open. The thread holds
+    /// the journal only to write its lines, not through the sync (which can take a second):
+    /// the journal closes when its owner drops it, not a second later on this thread.
     fn sync_in_background(journal: Weak<Journal>) {
+        let file = journal.upgrade().and_then(|j| j.syncer.try_clone().ok());
         std::thread::Builder::new()
             .name("journal-sync".into())
             .spawn(move || {
                 loop {
                     std::thread::sleep(SYNC_EVERY);
-                    match journal.upgrade() {
-                        Some(j) => j.sync(),
+                    let dirty = match journal.upgrade() {
+                        Some(j) => {
+                            j.flush();
+                            j.dirty.swap(false, Ordering::AcqRel)
+                        }
                         None => return,
+                    };
+                    if let (true, Some(f)) = (dirty, &file) {
+                        let _ = f.sync_data();
                     }
                 }
             })

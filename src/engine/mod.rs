@@ -160,6 +160,14 @@ pub struct Engine {
     recording: OnceLock<Recording>,
 }
 
+/// Whatever was recorded is written when the engine goes: a journal shared with another thread
+/// (its background sync) might otherwise close later than its owner expects.
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.durable();
+    }
+}
+
 impl Engine {
     pub fn new(config: EngineConfig, clock: Arc<dyn Clock>) -> Arc<Engine> {
         let warp = TimeWarp::new(clock.now());

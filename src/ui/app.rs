@@ -439,8 +439,11 @@ fn code_editor(ui: &mut Ui, label: &str, text: &mut String, rows: usize) {
 impl App {
     pub fn new(core: Core, ctx: &egui::Context) -> App {
         let wake_ctx = ctx.clone();
+        // Drained every frame; one that falls behind catches up from the engine's rows (cheap:
+        // old ones come packed). Each queued event holds an exchange (~350 bytes, allocated up
+        // front for the whole ring).
         let events = core.engine.subscribe(
-            100_000,
+            16_384,
             Some(Arc::new(move || {
                 wake_ctx.request_repaint_after(Duration::from_millis(30))
             })),
@@ -2863,6 +2866,11 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 impl eframe::App for App {
+    /// Closing: every change recorded so far is written to the session's journal.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.core.engine.durable();
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if let Ok(json) = serde_json::to_string(&self.settings()) {
             storage.set_string(super::settings::KEY, json);
