@@ -124,7 +124,7 @@ impl Engine {
     pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
         {
             let cell = self.log.cell(id)?;
-            if let log::Slot::Whole(ex) = &cell.slot {
+            if let log::Slot::Whole(ex, _) = &cell.slot {
                 return Some((**ex).clone());
             }
         }
@@ -142,7 +142,7 @@ impl Engine {
             .filter_map(|id| {
                 let cell = self.log.cell(id)?;
                 Some(match &cell.slot {
-                    log::Slot::Whole(ex) => Row::Whole(ex.clone()),
+                    log::Slot::Whole(ex, _) => Row::Whole(ex.clone()),
                     log::Slot::OnDisk(p) => Row::Packed(*p),
                 })
             })

@@ -8,37 +8,42 @@ pub(super) fn short_id(id: ExchangeId) -> u32 {
     u32::try_from(id).unwrap_or(u32::MAX)
 }
 
-/// A token's 128-bit hash (two SipHash runs with different keys): what the token map is keyed
-/// by. Two tokens meeting by chance is a 1-in-2^64 event at four billion calls.
-pub(super) fn token_key(token: &str) -> u128 {
+/// A token's 128-bit hash (two SipHash runs with different keys), as two halves: what the
+/// token map is keyed by. Two tokens meeting by chance is a 1-in-2^64 event at four billion
+/// calls. Two u64s rather than a u128, whose 16-byte alignment would pad every entry.
+pub(super) fn token_key(token: &str) -> TokenKey {
     let half = |salt: u8| {
         let mut h = std::hash::DefaultHasher::new();
         salt.hash(&mut h);
         token.hash(&mut h);
         h.finish()
     };
-    (u128::from(half(1)) << 64) | u128::from(half(2))
+    [half(1), half(2)]
 }
 
-/// Who carried one invocation token: how many, the latest, and those still live (held or
-/// waiting), oldest first. Ended ones leave `live` when the next use looks, so a token reused
-/// a million times costs no more per call than a fresh one.
-#[derive(Default)]
+pub(super) type TokenKey = [u64; 2];
+
+/// Who carried one invocation token: how many, and the latest. 8 bytes: with its key an entry
+/// takes 24 (ids past four billion are not expected).
+#[derive(Default, Clone, Copy)]
 pub(super) struct TokenUses {
-    /// 32 bits, so that an entry takes 16 bytes (ids past four billion are not expected).
     pub(super) last: u32,
     pub(super) count: u32,
-    /// Boxed: almost every token has none, and the map holds one entry per invocation, so
-    /// 8 bytes instead of a Vec's 24 (measured: the map's growth under the lock showed in
-    /// `cargo bench --bench throughput`).
-    #[allow(clippy::box_collection)]
-    pub(super) live: Option<Box<Vec<ExchangeId>>>,
+}
+
+/// One shard of the token map: every token's uses, and apart, the few tokens that live
+/// invocations (held or waiting) carry, oldest first. Ended ones leave `live` when the token is
+/// next used, so a token reused a million times costs no more per call than a fresh one.
+#[derive(Default)]
+pub(super) struct TokenShard {
+    uses: HashMap<TokenKey, TokenUses>,
+    live: HashMap<TokenKey, Vec<ExchangeId>>,
 }
 
 /// The token map, in shards by the token's hash: calls with different tokens never wait for
 /// one another.
 pub(super) struct Tokens {
-    shards: Box<[Mutex<HashMap<u128, TokenUses>>]>,
+    shards: Box<[Mutex<TokenShard>]>,
 }
 
 const TOKEN_SHARDS: usize = 64;
@@ -54,8 +59,8 @@ impl Default for Tokens {
 impl Tokens {
     /// The shard holding `key`, locked. Take it with no exchange locked: a shard's holder
     /// may lock exchanges.
-    pub(super) fn shard(&self, key: u128) -> MutexGuard<'_, HashMap<u128, TokenUses>> {
-        self.shards[(key as usize) % TOKEN_SHARDS]
+    pub(super) fn shard(&self, key: TokenKey) -> MutexGuard<'_, TokenShard> {
+        self.shards[(key[0] as usize) % TOKEN_SHARDS]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     }
@@ -64,18 +69,21 @@ impl Tokens {
     pub(super) fn file(&self, token: &str, id: ExchangeId, live: bool) {
         let key = token_key(token);
         let mut shard = self.shard(key);
-        let uses = shard.entry(key).or_default();
+        let uses = shard.uses.entry(key).or_default();
         uses.count = uses.count.saturating_add(1);
         uses.last = short_id(id);
         if live {
-            uses.live.get_or_insert_default().push(id);
+            shard.live.entry(key).or_default().push(id);
         }
     }
 
     /// How many invocations carried `token`.
     pub(super) fn count(&self, token: &str) -> usize {
         let key = token_key(token);
-        self.shard(key).get(&key).map_or(0, |u| u.count as usize)
+        self.shard(key)
+            .uses
+            .get(&key)
+            .map_or(0, |u| u.count as usize)
     }
 }
 
@@ -86,22 +94,24 @@ impl Engine {
     /// left unreachable. `is_live`: whether the new invocation is held or waiting (only those
     /// can be reported to; an answered one is only counted, which keeps the common case free
     /// of allocation).
-    pub(super) fn register_token(&self, id: ExchangeId, key: u128, is_live: bool) {
+    pub(super) fn register_token(&self, id: ExchangeId, key: TokenKey, is_live: bool) {
         let (last, live) = {
             let mut shard = self.tokens.shard(key);
-            let uses = shard.entry(key).or_default();
-            let live = match &mut uses.live {
-                Some(ids) => {
-                    ids.retain(|e| *e == id || self.log.is_live(*e));
-                    ids.to_vec()
-                }
-                None => vec![],
-            };
+            let uses = shard.uses.entry(key).or_default();
             let before = (uses.count > 0).then_some(uses.last as ExchangeId);
             uses.count = uses.count.saturating_add(1);
             uses.last = short_id(id);
+            let live = match shard.live.get_mut(&key) {
+                Some(ids) => {
+                    ids.retain(|e| self.log.is_live(*e));
+                    ids.clone()
+                }
+                None => vec![],
+            };
             if is_live {
-                uses.live.get_or_insert_default().push(id);
+                shard.live.entry(key).or_default().push(id);
+            } else if live.is_empty() {
+                shard.live.remove(&key);
             }
             (before, live)
         };
@@ -159,10 +169,13 @@ impl Engine {
         let key = token_key(token);
         let target = {
             let shard = self.tokens.shard(key);
-            let uses = shard.get(&key)?;
-            uses.live
-                .iter()
-                .flat_map(|ids| ids.iter().copied())
+            let uses = shard.uses.get(&key)?;
+            shard
+                .live
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .copied()
                 .find(|e| {
                     self.log
                         .lock(*e)
