@@ -107,7 +107,7 @@ struct ExchangeRecord {
 }
 
 /// What is written for an exchange: the same fields as [`ExchangeRecord`], borrowed from the
-/// live exchange so that writing copies nothing (it runs under the engine's lock).
+/// live exchange so that writing copies nothing (it runs while the exchange is locked).
 #[derive(Serialize)]
 struct ExchangeLine<'a> {
     v: u32,

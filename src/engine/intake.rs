@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// What intake decided before taking the log's lock.
+/// What intake decided before the exchange was appended to the log.
 pub(super) enum Plan<'b> {
     Refuse(Reply),
     Report(&'b [u8]),
@@ -16,7 +16,8 @@ pub(super) enum Plan<'b> {
     Forward,
 }
 
-/// The plan once any answer is written into the exchange: what is left to do under the lock.
+/// The plan once any answer is written into the exchange: what is left to do once it is in the
+/// log.
 pub(super) enum Decided<'b> {
     Refuse(Reply),
     Report(&'b [u8]),
@@ -27,8 +28,8 @@ pub(super) enum Decided<'b> {
 
 impl Engine {
     /// Takes one routed request: logs it, and answers it now or holds it. The request is
-    /// decoded and judged before the log's lock is taken, so calls are processed in parallel.
-    /// Requests the server refused before routing them go to [`Engine::refused`] instead.
+    /// decoded and judged before it is appended (no lock covers the log), so calls are
+    /// processed in parallel. Requests the server refused before routing them go to [`Engine::refused`] instead.
     pub fn intake(&self, incoming: Incoming) -> Intake {
         self.intake_as(incoming, &CallOptions::default()).1
     }
@@ -237,7 +238,7 @@ impl Engine {
         reply
     }
 
-    /// Decodes and checks a service plugin call and decides its answer, without the log's lock.
+    /// Decodes and checks a service plugin call and decides its answer, before it is logged.
     pub(super) fn plan_plugin<'b>(
         &self,
         method: Method,

@@ -131,7 +131,7 @@ struct Recording {
 }
 
 /// Per action key: how to answer and what schemas apply. Read on every call, written rarely,
-/// and kept apart from the log so that calls are judged without holding the log's lock.
+/// and kept apart from the log so that judging a call locks nothing the log uses.
 #[derive(Default)]
 struct Keys {
     policies: HashMap<String, Arc<Policy>>,
