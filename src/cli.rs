@@ -244,12 +244,12 @@ pub fn parse_answer(s: &str) -> Result<AutoAnswer, String> {
 }
 
 impl InboxArgs {
-    /// The engine configuration these flags describe; `mode` is the default for new keys.
     /// The port asked for, or the default.
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(DEFAULT_PORT)
     }
 
+    /// The engine configuration these flags describe; `mode` is the default for new keys.
     pub fn engine_config(&self, mode: Mode) -> Result<EngineConfig, String> {
         let jwt = match &self.public_key {
             Some(p) => {

@@ -941,10 +941,15 @@ impl Journal {
     /// Writes what is waiting and syncs it to the disk. Calls go on meanwhile: their lines
     /// are written (to the page cache) while the sync runs.
     pub fn sync(&self) {
-        self.flush();
-        if self.dirty.swap(false, Ordering::AcqRel) {
+        if self.write_for_sync() {
             let _ = self.syncer.sync_data();
         }
+    }
+
+    /// Writes what is waiting; whether anything was written since the last sync.
+    fn write_for_sync(&self) -> bool {
+        self.flush();
+        self.dirty.swap(false, Ordering::AcqRel)
     }
 
     /// Writes and syncs the journal every [`SYNC_EVERY`] while it is open. The thread holds
@@ -958,10 +963,7 @@ impl Journal {
                 loop {
                     std::thread::sleep(SYNC_EVERY);
                     let dirty = match journal.upgrade() {
-                        Some(j) => {
-                            j.flush();
-                            j.dirty.swap(false, Ordering::AcqRel)
-                        }
+                        Some(j) => j.write_for_sync(),
                         None => return,
                     };
                     if let (true, Some(f)) = (dirty, &file) {

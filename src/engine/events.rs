@@ -197,9 +197,7 @@ impl Engine {
         }
         drop(ex);
         // Recorded: older ended exchanges can go to disk.
-        if let Some(budget) = self.budget() {
-            self.log.trim(budget);
-        }
+        self.trim();
     }
 
     /// Sends `ex` as it is given (not as the log holds it) to every subscriber.

@@ -139,9 +139,9 @@ struct Keys {
 }
 
 pub struct Engine {
-    /// Held, relayed and waiting calls. Lock order: the state, then one exchange, then a
-    /// token shard is never taken (a shard's holder may lock exchanges, so shards come first
-    /// or alone).
+    /// Held, relayed and waiting calls. Lock order: the state, then a token shard, then one
+    /// exchange. A token shard is never taken while an exchange is locked (its holder locks
+    /// exchanges); journal and subscriber locks are taken last and take nothing.
     state: Mutex<State>,
     log: Log,
     tokens: Tokens,
