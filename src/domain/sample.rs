@@ -7,11 +7,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// A sample file, as documented in the README.
+/// A sample file, as documented in the README. Only `request` is required (what the protocol
+/// needs); `name` defaults to the file's name, `description` to nothing, `method` to invoke.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Sample {
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub description: String,
     #[serde(default = "default_method")]
     pub method: Method,
@@ -49,9 +52,20 @@ pub struct LoadedSample {
 impl Sample {
     pub fn parse(text: &str) -> Result<Sample, String> {
         let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        let s: Sample = from_value_at(&v)?;
+        if !v.is_object() {
+            return Err(format!(
+                "a sample is a JSON object with at least \"request\", got {}",
+                super::wire::json_type(&v)
+            ));
+        }
+        let mut s: Sample = from_value_at(&v)?;
         if !s.request.is_object() {
             return Err("request must be an object".into());
+        }
+        if s.name.trim().is_empty() {
+            s.name = s
+                .action_key()
+                .map_or_else(|| s.method.label().to_string(), str::to_string);
         }
         if s.method == Method::Invoke {
             s.invoke_request()?;
@@ -123,7 +137,19 @@ impl LoadedSample {
 
     pub fn load(path: &Path) -> Result<LoadedSample, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let sample = Sample::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut sample = Sample::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        // A sample without a name is called by its file.
+        let named = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v.get("name")
+                    .and_then(Value::as_str)
+                    .map(|n| !n.trim().is_empty())
+            })
+            .unwrap_or(false);
+        if !named && let Some(stem) = path.file_stem() {
+            sample.name = stem.to_string_lossy().into_owned();
+        }
         LoadedSample::new(sample, Some(path.to_path_buf()))
             .map_err(|e| format!("{}: {e}", path.display()))
     }
