@@ -7,7 +7,7 @@
 use crate::check::{FAILED, PASSED};
 use crate::cli::{FlowRunArgs, InboxArgs};
 use crate::domain::clock::SystemClock;
-use crate::domain::flow::{FlowEventKind, LoadedFlow, Step};
+use crate::domain::flow::{FlowEventKind, LoadedFlow, Step, StepEnd};
 use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::{Engine, Mode};
 use crate::flows::{self, RunOptions};
@@ -73,6 +73,7 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
                 });
                 let detail = match &ev.kind {
                     FlowEventKind::Failed { reason } => format!(" [{reason}]"),
+                    FlowEventKind::NotRun { reason, .. } => format!(" [not run: {reason}]"),
                     FlowEventKind::Completed { result } => format!(" [result {result}]"),
                     _ => String::new(),
                 };
@@ -103,6 +104,9 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
             expect.label(),
             rec.exchange.map_or(String::new(), |id| format!(" (#{id})")),
         );
+        if let Some(StepEnd::NotRun { reason }) = end {
+            println!("     not run, no request was made: {reason}");
+        }
         for m in &rec.missing {
             println!("     missing: {{{{{m}}}}} had no value");
         }

@@ -187,6 +187,22 @@ impl Runner {
             StepEnd::TimedOut => FlowEventKind::TimedOut,
             StepEnd::Waited { skipped: true } => FlowEventKind::DelaySkipped,
             StepEnd::Waited { skipped: false } => FlowEventKind::DelayDone,
+            StepEnd::NotRun { reason } => {
+                let run = self.lock();
+                let not_run = run.steps.get(i).and_then(|r| r.not_run.clone());
+                FlowEventKind::NotRun {
+                    reason: reason.clone(),
+                    what: not_run.as_ref().map_or_else(
+                        || "a field".to_string(),
+                        |n| {
+                            n.title
+                                .clone()
+                                .map_or_else(|| n.field.clone(), |t| format!("\"{t}\""))
+                        },
+                    ),
+                    from: not_run.and_then(|n| n.from).map(|(_, name, _)| name),
+                }
+            }
         };
         self.lock().end_step(i, end);
         self.emit(Some(i), kind);
@@ -246,9 +262,10 @@ impl Runner {
                 ..Ids::fresh()
             }
         };
-        let (request, findings, flow_name, total, saved, fail, app_id) = {
+        let (request, findings, flow_name, total, saved, fail, app_id, not_run) = {
             let mut run = self.lock();
             let request = run.invoke_request(i, &ids);
+            let not_run = run.steps[i].not_run.clone();
             let rec = &mut run.steps[i];
             rec.status = StepStatus::Running;
             rec.started = Some(self.engine.now());
@@ -263,11 +280,18 @@ impl Runner {
                     _ => None,
                 },
                 run.flow.flow.trigger.app_id.clone(),
+                not_run,
             )
         };
         let Some(request) = request else {
             return;
         };
+        // Wix validates params against the input schema before it calls: a step whose params
+        // fail it is not run, and no request goes anywhere.
+        if let Some(n) = not_run {
+            self.end(i, StepEnd::NotRun { reason: n.reason });
+            return;
+        }
         self.emit(Some(i), FlowEventKind::Asked);
         let tag = Some(format!("flow: {flow_name} · step {}/{total}", i + 1));
         let to_target = self.options.all_to.is_some() || answered_by == AnsweredBy::Target;

@@ -337,8 +337,7 @@ fn a_wait_nobody_answers_times_out_and_the_run_goes_on_without_its_output() {
             "1:Asked",
             "1:Waiting",
             "1:TimedOut",
-            "2:Asked",
-            "2:Answered",
+            "2:NotRun",
             "Finished"
         ]
     );
@@ -347,7 +346,32 @@ fn a_wait_nobody_answers_times_out_and_the_run_goes_on_without_its_output() {
         state.steps[1].missing,
         vec!["steps.approve.result.decision"]
     );
-    assert!(state.passed(), "the flow expects the time-out");
+    // Wix does not run a step whose params miss a required field: no request was made.
+    assert_eq!(state.steps[1].exchange, None);
+    let not_run = state.steps[1].not_run.clone().expect("why it was not run");
+    assert_eq!(not_run.field, "decision");
+    assert_eq!(not_run.title.as_deref(), Some("Trainer's decision"));
+    assert_eq!(not_run.from.as_ref().map(|f| f.0.as_str()), Some("approve"));
+    assert!(
+        not_run.reason.contains("{{steps.approve.result.decision}}")
+            && not_run.reason.contains("timed out"),
+        "{}",
+        not_run.reason
+    );
+    assert_eq!(
+        b.engine.len(),
+        1,
+        "only the approval step's invoke reached the inbox"
+    );
+    assert!(
+        events[4].caption.contains("Wix does not run this step"),
+        "{}",
+        events[4].caption
+    );
+    assert!(
+        state.passed(),
+        "the flow expects the time-out and the skipped step"
+    );
     // The deadline counted a day from the answer.
     assert!(events[3].at - events[2].at >= Duration::hours(24));
 }
@@ -545,6 +569,20 @@ fn flow_run_prints_each_event_and_exits_by_the_flows_expectations() {
         text.contains("missing: {{steps.approve.result.decision}} had no value"),
         "{text}"
     );
+    assert!(
+        text.contains("PASS step 2 Send the confirmation: expected skipped, skipped (not run)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "not run, no request was made: actionParams.decision is required and missing"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("step 2 Send the confirmation: Wix still asks"),
+        "the step was never asked: {text}"
+    );
     let xml = std::fs::read_to_string(&junit).expect("junit");
     assert_eq!(xml.matches("<testcase").count(), 2, "{xml}");
 
@@ -563,4 +601,116 @@ fn flow_run_prints_each_event_and_exits_by_the_flows_expectations() {
 
     let (code, text) = flow_run(&[dir.path().join("missing.json").to_str().expect("path")]);
     assert_eq!(code, Some(2), "{text}");
+}
+
+#[test]
+fn a_step_whose_required_input_never_came_is_not_sent_to_the_provider() {
+    let b = bench();
+    // The provider fails every call: step 1 gives no output, step 2 needs it, step 3 does not.
+    let (base, received) = recording_provider(
+        &b.rt,
+        500,
+        json!({"applicationError": {"code": "DOWN", "data": {}}}),
+    );
+    let target = Target::new(
+        &base,
+        None,
+        Some("inst"),
+        false,
+        std::time::Duration::from_secs(5),
+    )
+    .expect("target");
+    let text = json!({
+        "name": "Needs an output that never comes",
+        "trigger": {"name": "An order", "key": "order", "payload": {"email": "a@example.com"}},
+        "steps": [
+            {"type": "action", "id": "quote", "name": "Get a quote", "actionKey": "quote",
+             "params": {"email": "{{payload.email}}"}, "expect": "failed"},
+            {"type": "action", "id": "notify", "name": "Tell the buyer", "actionKey": "notify",
+             "params": {"to": "{{payload.email}}", "price": "{{steps.quote.result.price}}"},
+             "inputSchema": {"type": "object",
+                             "properties": {"to": {"type": "string", "title": "To"},
+                                            "price": {"type": "number", "title": "Price"}},
+                             "required": ["to", "price"]},
+             "expect": "skipped"},
+            {"type": "action", "id": "log", "name": "Log the order", "actionKey": "log",
+             "params": {"email": "{{payload.email}}"}, "expect": "failed"}
+        ]
+    })
+    .to_string();
+    let flow = actionbench::domain::flow::LoadedFlow::parse(&text, None).expect("flow");
+    let player = Player::new(b.engine.clone(), None);
+    let run = flows::start(
+        b.rt.handle(),
+        b.engine.clone(),
+        player,
+        flow,
+        RunOptions {
+            all_to: Some(target),
+            ..RunOptions::default()
+        },
+    );
+    let events = drive(&b, &run, Duration::seconds(1));
+    assert_eq!(
+        kinds(&events),
+        vec![
+            "Started", "1:Asked", "1:Failed", "2:NotRun", "3:Asked", "3:Failed", "Finished"
+        ]
+    );
+    let got = received.lock().expect("lock").clone();
+    let keys: Vec<String> = got
+        .iter()
+        .map(|(_, _, body)| {
+            let v: Value = serde_json::from_slice(body).expect("JSON");
+            v["request"]["actionKey"].as_str().unwrap_or("").to_string()
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["quote", "log"],
+        "the skipped step made no request"
+    );
+    let state = run.snapshot();
+    assert!(state.passed(), "{:?}", state.verdict());
+    let reason = match &state.steps[1].status {
+        actionbench::domain::flow::StepStatus::Ended(StepEnd::NotRun { reason }) => reason.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        reason.contains("actionParams.price is required")
+            && reason.contains("{{steps.quote.result.price}}")
+            && reason.contains("\"Get a quote\" failed"),
+        "{reason}"
+    );
+    assert!(
+        events[3].caption.contains("\"Price\" is missing")
+            && events[3].caption.contains("Get a quote"),
+        "{}",
+        events[3].caption
+    );
+}
+
+#[test]
+fn a_step_whose_params_break_the_schema_otherwise_is_not_run_either() {
+    let text = json!({
+        "name": "Bad value",
+        "trigger": {"name": "T", "key": "t", "payload": {"n": -5}},
+        "steps": [
+            {"type": "action", "id": "a", "name": "A", "actionKey": "a",
+             "params": {"n": "{{payload.n}}"},
+             "inputSchema": {"type": "object",
+                             "properties": {"n": {"type": "integer", "title": "Count", "minimum": 0}}}}
+        ]
+    })
+    .to_string();
+    let flow = actionbench::domain::flow::LoadedFlow::parse(&text, None).expect("flow");
+    let mut run = FlowRun::new(flow, "act".into());
+    run.invoke_request(0, &Ids::fresh()).expect("an action");
+    let n = run.steps[0].not_run.clone().expect("not run");
+    assert_eq!(n.field, "n");
+    assert!(
+        n.reason.contains("actionParams.n:") && n.reason.contains("minimum"),
+        "{}",
+        n.reason
+    );
 }

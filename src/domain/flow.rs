@@ -180,6 +180,8 @@ pub struct Captions {
     pub completed: Option<String>,
     pub failed: Option<String>,
     pub timed_out: Option<String>,
+    /// Wix does not run the step: its params miss a required field or break the input schema.
+    pub skipped: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -209,6 +211,9 @@ pub enum StepEnd {
     TimedOut,
     /// A delay that passed, or was skipped.
     Waited { skipped: bool },
+    /// Not run: its params failed its input schema (a required field missing, most often
+    /// because an earlier step gave no output), and Wix does not run such a step.
+    NotRun { reason: String },
 }
 
 impl StepEnd {
@@ -229,6 +234,7 @@ impl StepEnd {
             StepEnd::TimedOut => "timed out",
             StepEnd::Waited { skipped: true } => "skipped",
             StepEnd::Waited { skipped: false } => "waited",
+            StepEnd::NotRun { .. } => "skipped (not run)",
         }
     }
 }
@@ -244,6 +250,8 @@ pub enum Expect {
     ReportedFailure,
     Failed,
     TimedOut,
+    /// Not run: its params failed its input schema, so Wix would not run it.
+    Skipped,
 }
 
 impl Expect {
@@ -255,6 +263,7 @@ impl Expect {
             Expect::ReportedFailure => "reported failure",
             Expect::Failed => "failed",
             Expect::TimedOut => "timed out",
+            Expect::Skipped => "skipped",
         }
     }
 
@@ -266,6 +275,7 @@ impl Expect {
             Expect::ReportedFailure => matches!(end, StepEnd::ReportedFailure { .. }),
             Expect::Failed => matches!(end, StepEnd::Failed { .. }),
             Expect::TimedOut => matches!(end, StepEnd::TimedOut),
+            Expect::Skipped => matches!(end, StepEnd::NotRun { .. }),
         }
     }
 }
@@ -623,6 +633,21 @@ pub struct StepRecord {
     pub missing: Vec<String>,
     pub problems: Vec<Finding>,
     pub started: Option<DateTime<Utc>>,
+    /// Why Wix would not run the step with the params it was given, when it would not.
+    pub not_run: Option<NotRun>,
+}
+
+/// Why a step is not run: the field its params break, in words and as data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotRun {
+    /// The field, as a path below `actionParams` (`decision`).
+    pub field: String,
+    /// The field's `title` in the input schema, when it has one ("Trainer's decision").
+    pub title: Option<String>,
+    /// The earlier step the field's template reads (its id and name) and how it ended.
+    pub from: Option<(String, String, String)>,
+    /// The whole reason, in one sentence.
+    pub reason: String,
 }
 
 /// One run of a flow: one activation.
@@ -665,6 +690,7 @@ impl FlowRun {
                 missing: vec![],
                 problems: vec![],
                 started: None,
+                not_run: None,
             })
             .collect();
         FlowRun {
@@ -698,9 +724,12 @@ impl FlowRun {
             .iter()
             .map(|p| Finding::error("template", p.clone()).at("actionParams"))
             .collect();
+        let mut not_run = None;
         if let Some(Some(s)) = self.flow.schemas.get(i)
             && let Some(input) = &s.input
         {
+            let violations = input.violations(&filled.value);
+            not_run = self.not_run(&a.params, input, &violations);
             problems.extend(super::contract::check_action_params(&filled.value, input));
         }
         let trigger = &self.flow.flow.trigger;
@@ -720,8 +749,84 @@ impl FlowRun {
         let rec = &mut self.steps[i];
         rec.missing = filled.missing;
         rec.problems = problems;
+        rec.not_run = not_run;
         rec.invocation_token = Some(ids.invocation_token.clone());
         Some(request)
+    }
+
+    /// Why Wix would not run a step whose params (filled from `template`) break `input` in
+    /// `violations`: the first field named (a missing required one first), the template that
+    /// should have filled it, and how the earlier step it reads ended.
+    fn not_run(
+        &self,
+        template: &Value,
+        input: &Schema,
+        violations: &[super::schema::Violation],
+    ) -> Option<NotRun> {
+        let v = violations
+            .iter()
+            .find(|v| v.rule == "REQUIRED_FIELD")
+            .or_else(|| violations.first())?;
+        let field = v.path.clone();
+        let pointer: String = field
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(|p| format!("/{p}"))
+            .collect();
+        let title = input
+            .source
+            .pointer(&pointer.replace('/', "/properties/"))
+            .and_then(|p| p.get("title"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let written = template
+            .pointer(&pointer)
+            .and_then(Value::as_str)
+            .filter(|t| t.contains("{{"));
+        // The earlier step a `{{steps.<id>…}}` template reads, and how it ended.
+        let from = written.and_then(|t| {
+            let id = t.split("{{").nth(1)?.trim().strip_prefix("steps.")?;
+            let id = id.split(['.', '}']).next()?.trim().to_string();
+            let (k, step) = self
+                .flow
+                .flow
+                .steps
+                .iter()
+                .enumerate()
+                .find(|(_, s)| match s {
+                    Step::Action(a) => a.id == id,
+                    Step::Delay(d) => d.id == id,
+                })?;
+            let name = match step {
+                Step::Action(a) => a.name.clone(),
+                Step::Delay(d) => d.name.clone().unwrap_or_else(|| d.id.clone()),
+            };
+            let ended = match &self.steps.get(k)?.status {
+                StepStatus::Ended(e) => format!("{}, without an output", e.label()),
+                _ => "has not ended".to_string(),
+            };
+            Some((id, name, ended))
+        });
+        let what = format!("actionParams.{field}");
+        let reason = match (&from, written) {
+            (Some((_, name, ended)), Some(t)) if v.rule == "REQUIRED_FIELD" => format!(
+                "{what} is required and missing: it is filled from {}, and step \"{name}\" {ended}",
+                t.trim()
+            ),
+            (None, Some(t)) if v.rule == "REQUIRED_FIELD" => {
+                format!("{what} is required and missing: {} had no value", t.trim())
+            }
+            _ if v.rule == "REQUIRED_FIELD" => format!("{what} is required and missing"),
+            _ => format!("{what}: {}", v.message),
+        };
+        Some(NotRun {
+            field,
+            title,
+            from,
+            reason: format!(
+                "{reason}; Wix does not run an action whose params fail its input schema"
+            ),
+        })
     }
 
     /// Step `i` ended: a success adds its output to the payload later steps see.
@@ -810,6 +915,14 @@ pub enum FlowEventKind {
     },
     DelaySkipped,
     DelayDone,
+    /// Wix does not run the step (its params fail its input schema).
+    NotRun {
+        reason: String,
+        /// In plain words: what is missing or wrong ("Trainer's decision").
+        what: String,
+        /// The earlier step that should have given it, by name, when one did.
+        from: Option<String>,
+    },
     Finished {
         passed: bool,
     },
@@ -873,6 +986,16 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
             _ => "The wait is skipped".into(),
         },
         FlowEventKind::DelayDone => "The wait is over; the automation goes on".into(),
+        FlowEventKind::NotRun { what, from, .. } => own(|c| &c.skipped).unwrap_or_else(|| {
+            match from {
+                Some(step) => format!(
+                    "Wix does not run this step: {what} is missing, because \"{step}\" gave no output; the automation goes on"
+                ),
+                None => format!(
+                    "Wix does not run this step: {what} is missing or not valid; the automation goes on"
+                ),
+            }
+        }),
         FlowEventKind::Finished { passed: true } => {
             format!("{}: every step ended as expected", flow.name)
         }

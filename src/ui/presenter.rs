@@ -83,6 +83,8 @@ enum Lit {
     Waiting,
     Done,
     Failed,
+    /// Wix did not run it (its params failed the input schema).
+    NotRun,
 }
 
 impl Lit {
@@ -99,6 +101,7 @@ impl Lit {
             Lit::Waiting => Color32::from_rgb(70, 150, 235),
             Lit::Done => Color32::from_rgb(55, 170, 95),
             Lit::Failed => Color32::from_rgb(220, 70, 60),
+            Lit::NotRun => Color32::from_rgb(150, 150, 160),
         }
     }
 
@@ -109,6 +112,7 @@ impl Lit {
             Lit::Waiting => "waiting",
             Lit::Done => "done",
             Lit::Failed => "failed",
+            Lit::NotRun => "not run",
         }
     }
 }
@@ -131,6 +135,7 @@ fn states(flow: &Flow, events: &[FlowEvent], upto: usize) -> Vec<Lit> {
             FlowEventKind::Failed { .. }
             | FlowEventKind::ReportedFailure { .. }
             | FlowEventKind::TimedOut => Lit::Failed,
+            FlowEventKind::NotRun { .. } => Lit::NotRun,
             FlowEventKind::Started | FlowEventKind::Finished { .. } => lit[i],
         };
     }
