@@ -224,7 +224,7 @@ fn main() {
             let _ =
                 engine.intake(actionbench::engine::Incoming::post("/v1/invoke", b).expect("route"));
         }
-        engine.durable();
+        engine.durable().expect("the journal is written");
     }
     let started = Instant::now();
     let engine = actionbench::engine::Engine::new(

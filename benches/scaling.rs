@@ -103,7 +103,7 @@ fn main() {
                 _ => panic!("the call was not answered at once"),
             }
             if flush {
-                engine.durable();
+                engine.durable().expect("the journal is written");
             }
         })
     };

@@ -151,6 +151,11 @@ pub struct InboxArgs {
     /// Allow listening on an address other machines can reach.
     #[arg(long, global = true)]
     pub allow_remote: bool,
+    /// Answer requests whose Host is NAME too (besides localhost, 127.0.0.0/8 and [::1]): a
+    /// tunnel's public name, or this machine's LAN name with --allow-remote. `.example.com`
+    /// allows the domain and its subdomains. Repeatable.
+    #[arg(long = "allow-host", global = true, value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
     /// Folder of sample files to load.
     #[arg(long, global = true)]
     pub samples: Option<PathBuf>,
@@ -274,6 +279,9 @@ impl InboxArgs {
                 broken_answer_fails_step: self.broken_answer != "continue",
             },
             memory_budget: self.memory_budget.saturating_mul(1 << 20),
+            allowed_hosts: crate::engine::parse_allowed_hosts(
+                self.allow_hosts.iter().map(String::as_str),
+            )?,
             ..EngineConfig::default()
         })
     }

@@ -217,7 +217,23 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     // in `serve` under load), while one that polls costs the answer path nothing.
     let printer = std::thread::spawn(move || {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+        // Whether the session could not be written when last looked at: said once when it
+        // starts and once when it ends (each refused call has its own line too).
+        let mut trouble: Option<String> = None;
         loop {
+            let now = printer_engine.recording_trouble();
+            if now != trouble {
+                let line = match &now {
+                    Some(why) => json!({ "event": "recording-stopped", "reason": why,
+                        "note": "calls are refused with 503 until the session can be written again" }),
+                    None => json!({ "event": "recording-resumed", "calls": printer_engine.len() }),
+                };
+                let _ = writeln!(out, "{line}");
+                if let Some(why) = &now {
+                    eprintln!("error: {why}: calls are refused with 503 until it can be written");
+                }
+                trouble = now;
+            }
             let mut any = false;
             while let Ok(ev) = subscription.rx.try_recv() {
                 if subscription.take_lagged() {

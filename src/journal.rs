@@ -7,6 +7,14 @@
 //! Reading it back restores the whole log with every timeline, invocations still waiting, and
 //! the simulated clock where it was. A torn last line (a crash mid-write) is skipped with a
 //! warning, never a refusal to open.
+//!
+//! At its edges: one writer per file (an exclusive `flock` on the file itself, which the kernel
+//! drops when the process dies, so a crash leaves nothing behind); a file whose first line has
+//! a newer format is not appended to. When a write fails (a full disk, a read-only or vanished
+//! file, an IO error), the line is cut back out of the file, the journal is *in trouble*, and
+//! [`Journal::flush`] says so: the server then refuses the calls it could not record. What
+//! could not be written is kept (up to [`PENDING_CAP`]) and written first when writing works
+//! again, which is retried by itself; a `trouble` line then records what happened.
 
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
@@ -23,15 +31,23 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The format of each line; a reader refuses lines of a later one with a warning.
 pub const FORMAT: u32 = 1;
 
 /// How often written lines are synced to the disk.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// How often a journal in trouble tries writing again when calls ask (the sync thread tries
+/// every [`SYNC_EVERY`] as well).
+pub const RETRY_EVERY: Duration = Duration::from_millis(250);
+
+/// Bytes of lines kept in memory while the journal cannot be written; past it, new lines are
+/// dropped and counted (the calls they record were refused).
+pub const PENDING_CAP: usize = 32 << 20;
 
 #[derive(Serialize, Deserialize)]
 struct Line {
@@ -43,8 +59,21 @@ struct Line {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum What {
-    /// The first line of a run (each reopening adds one).
-    Session { at: DateTime<Utc>, version: String },
+    /// The first line of a run (each reopening adds one), with the process that writes it.
+    Session {
+        at: DateTime<Utc>,
+        version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pid: Option<u32>,
+    },
+    /// Writing failed from `since` to `until` (why: `cause`): calls meanwhile were refused,
+    /// and `dropped` lines could not be kept.
+    Trouble {
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cause: String,
+        dropped: u64,
+    },
     /// An exchange as it stands after an event; the first line of an exchange carries its
     /// headers and body, later ones leave them out.
     Exchange {
@@ -289,6 +318,22 @@ struct RawLine {
     ex: Option<Box<ExchangeRecord>>,
     #[serde(default)]
     offset_ms: Option<i64>,
+    #[serde(default)]
+    since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    cause: Option<String>,
+    #[serde(default)]
+    dropped: Option<u64>,
+}
+
+/// A `trouble` line's fields, as read back.
+struct TroubleFields {
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    cause: Option<String>,
+    dropped: Option<u64>,
 }
 
 /// What reopening needs of an exchange's line before deciding to load it: its id, phase and
@@ -301,6 +346,14 @@ struct PeekLine {
     ex: Option<PeekExchange>,
     #[serde(default)]
     offset_ms: Option<i64>,
+    #[serde(default)]
+    since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    cause: Option<String>,
+    #[serde(default)]
+    dropped: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -376,6 +429,80 @@ fn line_warning(path: &Path, n: usize, last: bool, e: &dyn std::fmt::Display) ->
     format!("{}: line {}: {place}, skipped: {e}", path.display(), n + 1)
 }
 
+/// Lines that could not be read, and the outages `trouble` lines recorded, gathered while
+/// reading so that each unreadable line is explained by its real cause where one is known.
+#[derive(Default)]
+struct Explainer {
+    /// Line index, whether it was the last, and the parse error.
+    bad: Vec<(usize, bool, String)>,
+    /// Line index of each `trouble` line, and what it says.
+    troubles: Vec<(usize, String)>,
+}
+
+impl Explainer {
+    fn bad(&mut self, n: usize, last: bool, e: &dyn std::fmt::Display) {
+        self.bad.push((n, last, e.to_string()));
+    }
+
+    /// A `trouble` line at index `n`: a warning of its own, kept to explain lines before it.
+    fn trouble(&mut self, n: usize, f: &TroubleFields) -> String {
+        let text = format!(
+            "recording failed from {} to {} ({}): calls meanwhile were refused{}",
+            f.since.map_or("?".into(), |t| t
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()),
+            f.until
+                .map_or("?".into(), |t| t.format("%H:%M:%S UTC").to_string()),
+            f.cause.as_deref().unwrap_or("an IO error"),
+            match f.dropped {
+                Some(d) if d > 0 => format!(", and {d} lines of them could not be kept"),
+                _ => String::new(),
+            }
+        );
+        self.troubles.push((n, f.cause.clone().unwrap_or_default()));
+        text
+    }
+
+    /// The warnings for the unreadable lines: cut off by a recorded write failure when a
+    /// `trouble` line follows; a last line on a disk with almost no space left, said so.
+    fn warnings(self, path: &Path) -> Vec<String> {
+        let mut out = vec![];
+        for (n, last, e) in self.bad {
+            let after = self.troubles.iter().find(|(t, _)| *t > n);
+            let text = match after {
+                Some((_, cause)) => format!(
+                    "{}: line {}: cut off when writing failed ({cause}), skipped: {e}",
+                    path.display(),
+                    n + 1
+                ),
+                None if last => match free_space(path) {
+                    Some(free) if free < LOW_SPACE => format!(
+                        "{}: line {}: the last line is cut off, and the disk holding the session has {free} bytes free: writing it most likely failed for want of space (or the process stopped mid-write); skipped: {e}",
+                        path.display(),
+                        n + 1
+                    ),
+                    _ => line_warning(path, n, true, &e),
+                },
+                None => line_warning(path, n, false, &e),
+            };
+            out.push(text);
+        }
+        out
+    }
+}
+
+/// Below this many free bytes, a torn last line is blamed on the disk.
+const LOW_SPACE: u64 = 1 << 20;
+
+/// Bytes free for this user on the filesystem holding `path`.
+fn free_space(path: &Path) -> Option<u64> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs4::available_space(dir).ok()
+}
+
 fn format_warning(path: &Path, n: usize, v: u32) -> String {
     format!(
         "{}: line {} has format {v} (this ActionBench reads {FORMAT}), skipped",
@@ -424,6 +551,7 @@ pub fn read(path: &Path) -> Result<Restored, String> {
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let mut out = Restored::default();
+    let mut explain = Explainer::default();
     let mut by_id: std::collections::BTreeMap<u64, Exchange> = Default::default();
     let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
     let last = lines.len().saturating_sub(1);
@@ -434,7 +562,7 @@ pub fn read(path: &Path) -> Result<Restored, String> {
         let line: RawLine = match serde_json::from_slice(raw) {
             Ok(l) => l,
             Err(e) => {
-                out.warnings.push(line_warning(path, n, n == last, &e));
+                explain.bad(n, n == last, &e);
                 continue;
             }
         };
@@ -444,6 +572,16 @@ pub fn read(path: &Path) -> Result<Restored, String> {
         }
         match (line.kind.as_str(), line.ex, line.offset_ms) {
             ("session", _, _) => {}
+            ("trouble", _, _) => {
+                let fields = TroubleFields {
+                    since: line.since,
+                    until: line.until,
+                    cause: line.cause,
+                    dropped: line.dropped,
+                };
+                let w = explain.trouble(n, &fields);
+                out.warnings.push(format!("{}: {w}", path.display()));
+            }
             ("clock", _, Some(offset_ms)) => {
                 out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
             }
@@ -463,6 +601,7 @@ pub fn read(path: &Path) -> Result<Restored, String> {
             )),
         }
     }
+    out.warnings.extend(explain.warnings(path));
     out.exchanges = by_id.into_values().collect();
     Ok(out)
 }
@@ -582,6 +721,7 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
     };
     let mut reader = std::io::BufReader::with_capacity(1 << 20, &file);
     let mut out = Scanned::default();
+    let mut explain = Explainer::default();
     let mut index = Index::default();
     let mut seen: Vec<Option<Seen>> = vec![];
     let mut buf = Vec::new();
@@ -605,7 +745,7 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
         let line: PeekLine = match serde_json::from_slice(raw) {
             Ok(l) => l,
             Err(e) => {
-                out.warnings.push(line_warning(path, n - 1, last, &e));
+                explain.bad(n - 1, last, &e);
                 continue;
             }
         };
@@ -615,6 +755,16 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
         }
         match (line.kind.as_str(), line.ex, line.offset_ms) {
             ("session", _, _) => {}
+            ("trouble", _, _) => {
+                let fields = TroubleFields {
+                    since: line.since,
+                    until: line.until,
+                    cause: line.cause,
+                    dropped: line.dropped,
+                };
+                let w = explain.trouble(n - 1, &fields);
+                out.warnings.push(format!("{}: {w}", path.display()));
+            }
             ("clock", _, Some(offset_ms)) => {
                 out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
             }
@@ -650,6 +800,7 @@ fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
             )),
         }
     }
+    out.warnings.extend(explain.warnings(path));
     // Newest first: which are loaded whole.
     let mut whole = vec![false; seen.len()];
     let mut used = 0u64;
@@ -717,10 +868,41 @@ struct Output {
     written: u64,
     /// The shards' lines gathered for one write, kept for its allocation.
     spare: Vec<u8>,
-    /// Where the gathered lines start in the file, by exchange.
-    placed: Vec<(u64, u64)>,
-    /// Whether a failed write was already reported (one message, not one per call).
-    failed: bool,
+    /// Where the gathered lines start in `spare`, by exchange.
+    placed: Vec<(u64, usize)>,
+    /// Lines gathered while the journal is in trouble, oldest first, to be written first when
+    /// writing works again; and where each starts in it.
+    pending: Vec<u8>,
+    pending_placed: Vec<(u64, usize)>,
+    /// Why writing fails now, when it does.
+    trouble: Option<Trouble>,
+    /// When writing was last tried while in trouble.
+    last_try: Instant,
+    /// A failed write could not be cut back out of the file: its length is read again, and a
+    /// newline closes the torn line, before the next write.
+    recheck: bool,
+    /// Tests: every write fails with this, as a full disk's would.
+    fail: Option<std::io::ErrorKind>,
+}
+
+/// Why the journal cannot be written, since when, and what it cost.
+#[derive(Clone, Debug)]
+struct Trouble {
+    cause: String,
+    kind: TroubleKind,
+    since: DateTime<Utc>,
+    /// Lines dropped because [`PENDING_CAP`] was reached.
+    dropped: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TroubleKind {
+    /// A write failed: cleared when the lines kept meanwhile are written.
+    Write,
+    /// Syncing to the disk failed: cleared when a later sync works.
+    Sync,
+    /// The file was removed or replaced under the journal: lines written now would be lost.
+    Vanished,
 }
 
 /// A journal open for appending.
@@ -736,6 +918,14 @@ pub struct Journal {
     /// second, and calls must not wait for it to write their lines.
     syncer: std::fs::File,
     dirty: AtomicBool,
+    /// Lines appended to the shards so far, and how many of them are written: a caller whose
+    /// lines were appended before it asks knows they are written when `written_upto` has
+    /// reached what `appended` was.
+    appended: AtomicU64,
+    written_upto: AtomicU64,
+    /// Why writing fails, when it does (read without the output's lock).
+    trouble: Mutex<Option<String>>,
+    in_trouble: AtomicBool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -744,22 +934,126 @@ impl std::fmt::Debug for Journal {
     }
 }
 
+/// Who holds the lock on session file `path`, as well as can be told: the process (from the
+/// kernel's lock table, on Linux) and its command line.
+pub fn holder(path: &Path) -> String {
+    let pid = lock_holder_pid(path);
+    match pid {
+        Some(pid) => {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .ok()
+                .map(|b| {
+                    String::from_utf8_lossy(&b)
+                        .split('\0')
+                        .filter(|a| !a.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|c| !c.is_empty());
+            match cmd {
+                Some(c) => format!("process {pid} ({c})"),
+                None => format!("process {pid}"),
+            }
+        }
+        None => "another process".into(),
+    }
+}
+
+/// The process holding a `flock` on `path`, from `/proc/locks` (Linux).
+fn lock_holder_pid(path: &Path) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(path).ok()?.ino();
+        let locks = std::fs::read_to_string("/proc/locks").ok()?;
+        // "1: FLOCK  ADVISORY  WRITE 1234 00:2d:5678 0 EOF"
+        locks.lines().find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (kind, pid, dev) = (f.get(1)?, f.get(4)?, f.get(5)?);
+            let file_ino: u64 = dev.rsplit(':').next()?.parse().ok()?;
+            (*kind == "FLOCK" && file_ino == ino)
+                .then(|| pid.parse().ok())
+                .flatten()
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Whether session file `path` is open for writing in another ActionBench: who, when it is.
+/// (The file is opened for reading and a shared lock tried; nothing is written.)
+pub fn open_elsewhere(path: &Path) -> Option<String> {
+    let f = std::fs::File::open(path).ok()?;
+    match fs4::FileExt::try_lock_shared(&f) {
+        Ok(()) => {
+            let _ = fs4::FileExt::unlock(&f);
+            None
+        }
+        Err(_) => Some(holder(path)),
+    }
+}
+
+/// The format of the first line of `file`, if it has one that says.
+fn first_format(path: &Path) -> Option<u32> {
+    use std::io::BufRead;
+    let f = std::fs::File::open(path).ok()?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(f)
+        .take(1 << 20)
+        .read_until(b'\n', &mut line)
+        .ok()?;
+    #[derive(Deserialize)]
+    struct V {
+        v: u32,
+    }
+    serde_json::from_slice::<V>(line.strip_suffix(b"\n").unwrap_or(&line))
+        .ok()
+        .map(|v| v.v)
+}
+
 impl Journal {
     /// Opens `path` (made with its folder when missing) for appending, after reading what it
     /// holds. A torn last line is closed with a newline first, so the next line stands alone.
     /// Loads whole only the live exchanges and the newest that fit `budget` bytes; the rest
     /// are read back from the file when asked for.
+    ///
+    /// Refused, saying why: a file another ActionBench has open (its exclusive lock, naming
+    /// the process where it can), a file whose first line has a newer format, and a file that
+    /// cannot be written (the session line is written and flushed before this returns).
     pub fn open(path: &Path, budget: usize) -> Result<(Arc<Journal>, Scanned), String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let (index, scanned) = scan(path, budget)?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .read(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        // One writer per file: a second would interleave ids and lose half of both runs.
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "{}: this session is open in {}: one ActionBench writes a session at a time. Close it there, or pick another --session",
+                    path.display(),
+                    holder(path)
+                ));
+            }
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(format!("{}: cannot lock the session: {e}", path.display()));
+            }
+        }
+        if let Some(v) = first_format(path).filter(|v| *v > FORMAT) {
+            return Err(format!(
+                "{}: written by a newer ActionBench (format {v}; this one writes format {FORMAT}): it is not appended to, so that no line of an older format mixes in. Open it with that version, or export it there",
+                path.display()
+            ));
+        }
+        let (index, scanned) = scan(path, budget)?;
         let mut len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if len > 0 {
             let mut last = [0u8; 1];
@@ -768,8 +1062,9 @@ impl Journal {
                 .and_then(|_| file.read_exact(&mut last))
                 .is_ok_and(|_| last[0] == b'\n');
             if !ends_clean {
-                file.write_all(b"\n")
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                file.write_all(b"\n").map_err(|e| {
+                    format!("{}: cannot close its torn last line: {e}", path.display())
+                })?;
                 len += 1;
             }
         }
@@ -785,27 +1080,41 @@ impl Journal {
                 written: len,
                 spare: Vec::with_capacity(64 * 1024),
                 placed: vec![],
-                failed: false,
+                pending: vec![],
+                pending_placed: vec![],
+                trouble: None,
+                last_try: Instant::now(),
+                recheck: false,
+                fail: None,
             }),
             index: Mutex::new(index),
             reader,
             syncer,
             dirty: AtomicBool::new(false),
+            appended: AtomicU64::new(0),
+            written_upto: AtomicU64::new(0),
+            trouble: Mutex::new(None),
+            in_trouble: AtomicBool::new(false),
         });
         journal.write(&Line {
             v: FORMAT,
             what: What::Session {
                 at: Utc::now(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                pid: Some(std::process::id()),
             },
         });
+        // A session that cannot be written is refused now, not after the first call.
+        journal
+            .flush()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Journal::sync_in_background(Arc::downgrade(&journal));
         Ok((journal, scanned))
     }
 
     /// Exchange `id` as its lines last recorded it.
     pub fn read_back(&self, id: u64) -> Option<Exchange> {
-        self.flush();
+        let _ = self.flush();
         let place = self
             .index
             .lock()
@@ -853,6 +1162,8 @@ impl Journal {
         s.buf.extend_from_slice(id.to_string().as_bytes());
         s.buf.extend_from_slice(&p.bytes[p.id_at + 1..]);
         s.lines.push((id, start));
+        // Counted while the shard is locked: a flush that reads the count finds the line.
+        self.appended.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Records `ex` as it stands after `event`; the first record of an exchange carries its
@@ -868,6 +1179,7 @@ impl Journal {
         let mut s = self.shard(ex.id);
         if let Some(at) = Journal::encode(&self.path, &mut s.buf, &line) {
             s.lines.push((ex.id, at));
+            self.appended.fetch_add(1, Ordering::AcqRel);
         }
     }
 
@@ -884,7 +1196,9 @@ impl Journal {
     /// A line of the session's own (not an exchange's), in order with the others like it.
     fn write(&self, line: &Line) {
         let mut s = self.shard(0);
-        Journal::encode(&self.path, &mut s.buf, line);
+        if Journal::encode(&self.path, &mut s.buf, line).is_some() {
+            self.appended.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     /// Encodes `line` at the end of `buf`; returns where in `buf` it starts.
@@ -899,11 +1213,150 @@ impl Journal {
         Some(start)
     }
 
-    /// Writes every line recorded so far with one `write`: once it returns, they survive the
-    /// process being killed. The server calls it before any response leaves.
-    pub fn flush(&self) {
+    /// Writes every line recorded so far with one `write`: once it returns `Ok`, they survive
+    /// the process being killed. The server calls it before any response leaves, and refuses
+    /// the call when it returns why the lines could not be written.
+    pub fn flush(&self) -> Result<(), String> {
+        let want = self.appended.load(Ordering::Acquire);
+        // Another call's write may have carried these lines already.
+        if self.written_upto.load(Ordering::Acquire) >= want && !self.in_trouble() {
+            return Ok(());
+        }
+        self.write_out(false);
+        if self.written_upto.load(Ordering::Acquire) >= want {
+            Ok(())
+        } else {
+            Err(self
+                .trouble(false)
+                .unwrap_or_else(|| "the session could not be written".into()))
+        }
+    }
+
+    /// Tests: makes every write fail with `kind` (as a full disk's would: half the bytes
+    /// reach the file, and are cut back), or work again with `None`.
+    #[doc(hidden)]
+    pub fn fail_writes(&self, kind: Option<std::io::ErrorKind>) {
+        self.output.lock().unwrap_or_else(|e| e.into_inner()).fail = kind;
+    }
+
+    /// Whether writing fails now.
+    pub fn in_trouble(&self) -> bool {
+        self.in_trouble.load(Ordering::Acquire)
+    }
+
+    /// Why writing fails now, if it does: the session file and the cause, in words. With
+    /// `retry`, a journal in trouble tries writing again first (at most every
+    /// [`RETRY_EVERY`]).
+    pub fn trouble(&self, retry: bool) -> Option<String> {
+        if !self.in_trouble() {
+            return None;
+        }
+        if retry {
+            self.write_out(false);
+        }
+        self.trouble
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_trouble(&self, out: &mut Output, kind: TroubleKind, cause: String) {
+        let text = format!(
+            "the session {} cannot be written: {cause}",
+            self.path.display()
+        );
+        if out.trouble.as_ref().is_none_or(|t| t.cause != cause) {
+            tracing::error!("journal: {text}; calls are refused until it can");
+        }
+        match &mut out.trouble {
+            Some(t) => {
+                t.cause = cause;
+                t.kind = kind;
+            }
+            None => {
+                out.trouble = Some(Trouble {
+                    cause,
+                    kind,
+                    since: Utc::now(),
+                    dropped: 0,
+                })
+            }
+        }
+        *self.trouble.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+        self.in_trouble.store(true, Ordering::Release);
+    }
+
+    /// Writing works again: the outage is recorded as a `trouble` line.
+    fn clear_trouble(&self, out: &mut Output) {
+        let Some(t) = out.trouble.take() else {
+            return;
+        };
+        tracing::warn!(
+            "journal {}: writing works again ({} since {})",
+            self.path.display(),
+            t.cause,
+            t.since
+        );
+        *self.trouble.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.in_trouble.store(false, Ordering::Release);
+        self.write(&Line {
+            v: FORMAT,
+            what: What::Trouble {
+                since: t.since,
+                until: Utc::now(),
+                cause: t.cause,
+                dropped: t.dropped,
+            },
+        });
+    }
+
+    /// Appends `buf` to the file; a write that fails is cut back out, so that the file never
+    /// holds half a line. Returns where `buf` starts in the file.
+    fn append(out: &mut Output, buf: &[u8]) -> std::io::Result<u64> {
+        if out.recheck {
+            let len = out.file.metadata()?.len();
+            if len > out.written && out.file.set_len(out.written).is_err() {
+                // Cannot cut it back: close the torn line, and go on after it.
+                out.file.write_all(b"\n")?;
+                out.written = len + 1;
+            } else {
+                out.written = out.written.min(len);
+            }
+            out.recheck = false;
+        }
+        let start = out.written;
+        if let Some(kind) = out.fail {
+            // Half the lines reach the file first, as when a disk fills mid-write.
+            let _ = out.file.write_all(&buf[..buf.len() / 2]);
+            if out.file.set_len(start).is_err() {
+                out.recheck = true;
+            }
+            return Err(std::io::Error::new(
+                kind,
+                "injected: no space left on device",
+            ));
+        }
+        match out.file.write_all(buf) {
+            Ok(()) => {
+                out.written += buf.len() as u64;
+                Ok(start)
+            }
+            Err(e) => {
+                if out.file.set_len(start).is_err() {
+                    out.recheck = true;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Gathers every shard's lines and writes them (with any kept from a time of trouble
+    /// first). In trouble, lines are kept instead, and writing is tried again when `force`
+    /// or [`RETRY_EVERY`] has passed.
+    fn write_out(&self, force: bool) {
         let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
         let out = &mut *out;
+        let upto = self.appended.load(Ordering::Acquire);
         out.spare.clear();
         out.placed.clear();
         for shard in self.shards.iter() {
@@ -911,50 +1364,162 @@ impl Journal {
             if s.buf.is_empty() {
                 continue;
             }
-            let base = out.written + out.spare.len() as u64;
+            let base = out.spare.len();
             let Shard { buf, lines } = &mut *s;
             out.placed
-                .extend(lines.drain(..).map(|(id, at)| (id, base + at as u64)));
+                .extend(lines.drain(..).map(|(id, at)| (id, base + at)));
             out.spare.extend_from_slice(buf);
             buf.clear();
         }
-        if out.spare.is_empty() {
-            return;
-        }
-        match out.file.write_all(&out.spare) {
-            Ok(()) => out.written += out.spare.len() as u64,
-            Err(e) => {
-                if !out.failed {
-                    out.failed = true;
-                    tracing::error!("journal {}: writing failed: {e}", self.path.display());
+        if out.trouble.is_none() {
+            if !out.spare.is_empty() {
+                let spare = std::mem::take(&mut out.spare);
+                let written = Journal::append(out, &spare);
+                out.spare = spare;
+                match written {
+                    Ok(start) => {
+                        self.place(start, &out.placed);
+                        self.dirty.store(true, Ordering::Release);
+                    }
+                    Err(e) => {
+                        // Kept, to be written first when writing works again.
+                        out.pending.clear();
+                        out.pending.extend_from_slice(&out.spare);
+                        out.pending_placed = std::mem::take(&mut out.placed);
+                        out.last_try = Instant::now();
+                        self.set_trouble(out, TroubleKind::Write, e.to_string());
+                        return;
+                    }
                 }
             }
+            self.written_upto.fetch_max(upto, Ordering::AcqRel);
+            return;
         }
+        // In trouble: keep what came, within the cap.
+        if !out.spare.is_empty() {
+            if out.pending.len() + out.spare.len() <= PENDING_CAP {
+                let base = out.pending.len();
+                let placed = std::mem::take(&mut out.placed);
+                out.pending_placed
+                    .extend(placed.into_iter().map(|(id, at)| (id, base + at)));
+                let spare = std::mem::take(&mut out.spare);
+                out.pending.extend_from_slice(&spare);
+                out.spare = spare;
+            } else if let Some(t) = &mut out.trouble {
+                t.dropped += out.placed.len().max(1) as u64;
+            }
+        }
+        if !force && out.last_try.elapsed() < RETRY_EVERY {
+            return;
+        }
+        out.last_try = Instant::now();
+        if out.trouble.as_ref().map(|t| t.kind) == Some(TroubleKind::Vanished) {
+            return;
+        }
+        let pending = std::mem::take(&mut out.pending);
+        match Journal::append(out, &pending) {
+            Ok(start) => {
+                let placed = std::mem::take(&mut out.pending_placed);
+                self.place(start, &placed);
+                self.dirty.store(true, Ordering::Release);
+                self.written_upto.fetch_max(upto, Ordering::AcqRel);
+                // A sync that failed is cleared by the next sync that works, not by a write.
+                if out.trouble.as_ref().map(|t| t.kind) == Some(TroubleKind::Write) {
+                    self.clear_trouble(out);
+                }
+            }
+            Err(e) => {
+                out.pending = pending;
+                self.set_trouble(out, TroubleKind::Write, e.to_string());
+            }
+        }
+    }
+
+    /// Files where the lines written from `start` went.
+    fn place(&self, start: u64, placed: &[(u64, usize)]) {
         let mut index = self.index.lock().unwrap_or_else(|e| e.into_inner());
-        for &(id, at) in &out.placed {
-            index.set(id, at);
+        for &(id, at) in placed {
+            index.set(id, start + at as u64);
         }
-        drop(index);
-        self.dirty.store(true, Ordering::Release);
     }
 
     /// Writes what is waiting and syncs it to the disk. Calls go on meanwhile: their lines
     /// are written (to the page cache) while the sync runs.
     pub fn sync(&self) {
         if self.write_for_sync() {
-            let _ = self.syncer.sync_data();
+            let r = self.syncer.sync_data();
+            self.synced(r);
         }
     }
 
-    /// Writes what is waiting; whether anything was written since the last sync.
+    /// Writes what is waiting (trying again when in trouble); whether anything was written
+    /// since the last sync, or a sync is owed to clear a failed one.
     fn write_for_sync(&self) -> bool {
-        self.flush();
-        self.dirty.swap(false, Ordering::AcqRel)
+        self.write_out(true);
+        self.check_file();
+        let owed = self
+            .output
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .trouble
+            .as_ref()
+            .is_some_and(|t| t.kind == TroubleKind::Sync);
+        self.dirty.swap(false, Ordering::AcqRel) || owed
     }
 
-    /// Writes and syncs the journal every [`SYNC_EVERY`] while it is open. The thread holds
-    /// the journal only to write its lines, not through the sync (which can take a second):
-    /// the journal closes when its owner drops it, not a second later on this thread.
+    /// What a sync returned: a failure puts the journal in trouble (what the page cache held
+    /// may never reach the disk); a success clears a failed sync.
+    fn synced(&self, r: std::io::Result<()>) {
+        let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+        let kind = out.trouble.as_ref().map(|t| t.kind);
+        match r {
+            Err(e) => self.set_trouble(
+                &mut out,
+                TroubleKind::Sync,
+                format!("syncing it to the disk failed: {e}"),
+            ),
+            Ok(()) if kind == Some(TroubleKind::Sync) && out.pending.is_empty() => {
+                self.clear_trouble(&mut out)
+            }
+            Ok(()) => {}
+        }
+    }
+
+    /// Whether the file at the journal's path is still the one it writes (not removed or
+    /// replaced); if not, the journal is in trouble: what it writes would be lost.
+    fn check_file(&self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+            let ours = out.file.metadata().map(|m| (m.dev(), m.ino()));
+            let there = std::fs::metadata(&self.path).map(|m| (m.dev(), m.ino()));
+            match (ours, there) {
+                (Ok(a), Ok(b)) if a == b => {
+                    if out.trouble.as_ref().map(|t| t.kind) == Some(TroubleKind::Vanished) {
+                        self.clear_trouble(&mut out);
+                    }
+                }
+                (Ok(_), Ok(_)) => self.set_trouble(
+                    &mut out,
+                    TroubleKind::Vanished,
+                    "the file was replaced by another one: lines written now would not be in it"
+                        .into(),
+                ),
+                (Ok(_), Err(e)) => self.set_trouble(
+                    &mut out,
+                    TroubleKind::Vanished,
+                    format!("the file was removed ({e}): lines written now would be lost"),
+                ),
+                (Err(_), _) => {}
+            }
+        }
+    }
+
+    /// Writes and syncs the journal every [`SYNC_EVERY`] while it is open, and tries again
+    /// when it is in trouble. The thread holds the journal only to write its lines, not
+    /// through the sync (which can take a second): the journal closes when its owner drops
+    /// it, not a second later on this thread.
     fn sync_in_background(journal: Weak<Journal>) {
         let file = journal.upgrade().and_then(|j| j.syncer.try_clone().ok());
         std::thread::Builder::new()
@@ -967,7 +1532,11 @@ impl Journal {
                         None => return,
                     };
                     if let (true, Some(f)) = (dirty, &file) {
-                        let _ = f.sync_data();
+                        let r = f.sync_data();
+                        match journal.upgrade() {
+                            Some(j) => j.synced(r),
+                            None => return,
+                        }
                     }
                 }
             })
@@ -1010,7 +1579,10 @@ pub fn recent_sessions(limit: usize) -> Vec<(PathBuf, u64, std::time::SystemTime
 
 impl Drop for Journal {
     fn drop(&mut self) {
-        self.flush();
+        let _ = self.flush();
+        // The lock goes with the journal, not when the sync thread's handle closes too.
+        let out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = fs4::FileExt::unlock(&out.file);
     }
 }
 
@@ -1035,8 +1607,12 @@ impl crate::engine::Recorder for Journal {
         true
     }
 
-    fn flush(&self) {
-        Journal::flush(self);
+    fn flush(&self) -> Result<(), String> {
+        Journal::flush(self)
+    }
+
+    fn trouble(&self, retry: bool) -> Option<String> {
+        Journal::trouble(self, retry)
     }
 
     fn clock(&self, offset: chrono::Duration) {

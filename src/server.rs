@@ -3,7 +3,7 @@
 
 use crate::domain::wire::Method;
 use crate::engine::{
-    Engine, Incoming, Intake, MAX_BODY_BYTES, NO_TARGET, Refused, Reply, TargetAnswer,
+    CallOptions, Engine, Incoming, Intake, MAX_BODY_BYTES, NO_TARGET, Refused, Reply, TargetAnswer,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -56,14 +56,18 @@ impl Drop for HoldGuard {
 }
 
 async fn handle(State(engine): State<Arc<Engine>>, req: Request) -> Response {
-    let response = answer(engine.clone(), req).await;
+    let (id, reply) = answer(engine.clone(), req).await;
     // Every line recorded so far is written before the response leaves: a process killed
-    // after the caller got its answer loses nothing of it.
-    engine.durable();
-    response
+    // after the caller got its answer loses nothing of it. An answer that could not be
+    // recorded does not leave: the call is refused instead, saying why.
+    match engine.durable() {
+        Ok(()) => reply.into_response(),
+        Err(why) => engine.unrecorded(id, &why, reply).into_response(),
+    }
 }
 
-async fn answer(engine: Arc<Engine>, req: Request) -> Response {
+/// The call logged as exchange `id`, and the reply it gets (before it is made durable).
+async fn answer(engine: Arc<Engine>, req: Request) -> (u64, Reply) {
     let (parts, body) = req.into_parts();
     let mut headers = String::with_capacity(256);
     for (k, v) in &parts.headers {
@@ -87,6 +91,37 @@ async fn answer(engine: Arc<Engine>, req: Request) -> Response {
             Err(e) => ReadBody::Unreadable(e.to_string()),
         },
     };
+    // A web page may not reach the inbox (its Origin, or a Host that is not this machine's
+    // name): refused before anything else, and logged flagged like any refusal.
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    if let Err(reply) = engine.admit(origin.as_deref(), host.as_deref()) {
+        let (body, unread) = match body {
+            ReadBody::Read(b) => (b, None),
+            ReadBody::TooLarge { .. } => (
+                bytes::Bytes::new(),
+                Some("(not read: over the limit)".into()),
+            ),
+            ReadBody::Unreadable(e) => (bytes::Bytes::new(), Some(format!("(not read: {e})"))),
+        };
+        return engine.refused_as(Refused {
+            http_method: parts.method.as_str().to_string(),
+            path: parts.uri.path().to_string(),
+            headers,
+            body,
+            unread,
+            reply,
+        });
+    }
+    // A call the session cannot record is refused before anything is done with it.
+    let unwritable = engine.unwritable();
     let incoming = match route(
         parts.method.as_str(),
         parts.uri.path(),
@@ -95,10 +130,21 @@ async fn answer(engine: Arc<Engine>, req: Request) -> Response {
         body,
     ) {
         Ok(incoming) => incoming,
-        Err(refused) => return engine.refused(*refused).into_response(),
+        Err(refused) => return engine.refused_as(*refused),
     };
-    match engine.intake(incoming) {
-        Intake::Now(reply) => reply.into_response(),
+    if let Some(why) = unwritable {
+        return engine.refused_as(Refused {
+            http_method: "POST".into(),
+            path: incoming.path,
+            headers: incoming.headers,
+            body: incoming.body,
+            unread: None,
+            reply: Engine::unwritable_reply(&why),
+        });
+    }
+    let (id, intake) = engine.intake_as(incoming, &CallOptions::default());
+    let reply = match intake {
+        Intake::Now(reply) => reply,
         Intake::Held { id, reply } => wait_for(engine, id, reply).await,
         Intake::Forward {
             id,
@@ -130,11 +176,12 @@ async fn answer(engine: Arc<Engine>, req: Request) -> Response {
             guard.armed = false;
             wait_for(engine, id, reply).await
         }
-    }
+    };
+    (id, reply)
 }
 
 /// Waits for the answer to a held (or forwarded) call; a caller that leaves is noted.
-async fn wait_for(engine: Arc<Engine>, id: u64, reply: oneshot::Receiver<Reply>) -> Response {
+async fn wait_for(engine: Arc<Engine>, id: u64, reply: oneshot::Receiver<Reply>) -> Reply {
     let mut guard = HoldGuard {
         engine: engine.clone(),
         id,
@@ -143,13 +190,12 @@ async fn wait_for(engine: Arc<Engine>, id: u64, reply: oneshot::Receiver<Reply>)
     let reply = reply.await;
     guard.armed = false;
     match reply {
-        Ok(r) => r.into_response(),
+        Ok(r) => r,
         Err(_) => Reply::error(
             503,
             "SHUTTING_DOWN",
             "the workbench stopped before answering",
-        )
-        .into_response(),
+        ),
     }
 }
 

@@ -11,8 +11,8 @@ use actionbench::journal;
 use chrono::Duration;
 use common::*;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::sync::Arc;
 
 const REPORT: &str = "/automations_runtime/v1/report-action-invocation-completed";
@@ -243,25 +243,9 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_the_session_opens() {
 
 /// Starts `serve` on a free port with `args`; its stdout lines and the child.
 fn serve(args: &[&str]) -> (std::process::Child, Box<dyn Iterator<Item = Value>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["serve", "--port", "0", "--answer", "immediate"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve runs");
-    let out = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { return };
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && tx.send(v).is_err()
-            {
-                return;
-            }
-        }
-    });
+    let mut all = vec!["--answer", "immediate"];
+    all.extend_from_slice(args);
+    let (child, rx) = serve_lines(&all);
     let lines =
         std::iter::from_fn(move || rx.recv_timeout(std::time::Duration::from_secs(20)).ok());
     (child, Box::new(lines))
@@ -532,7 +516,7 @@ fn calls_from_many_threads_at_once_get_dense_ids_their_own_exchange_and_every_li
                 let incoming = Incoming::post("/v1/invoke", body).expect("route");
                 let (id, intake) = engine.intake_as(incoming, &Default::default());
                 assert!(matches!(intake, Intake::Now(_)), "answered at once");
-                engine.durable();
+                engine.durable().expect("the journal is written");
                 sent.push((id, token));
             }
             let _ = done_tx.send(sent);

@@ -83,6 +83,8 @@ pub struct EngineConfig {
     /// Bytes of exchanges kept whole in memory when a journal can read the others back (the
     /// log keeps an 8-byte slot for each of those).
     pub memory_budget: usize,
+    /// Host names the inbox answers besides loopback ones (`--allow-host`).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// The default memory budget: 64 MiB of exchanges, about 40,000 calls like the samples'.
@@ -99,6 +101,7 @@ impl Default for EngineConfig {
             assumptions: Assumptions::default(),
             quick_path: true,
             memory_budget: MEMORY_BUDGET,
+            allowed_hosts: vec![],
         }
     }
 }

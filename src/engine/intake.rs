@@ -192,6 +192,11 @@ impl Engine {
     /// Logs a request the server refused before the engine could judge it (no route, not a
     /// POST, a body too large or unreadable), flagged, and returns the server's reply.
     pub fn refused(&self, r: Refused) -> Reply {
+        self.refused_as(r).1
+    }
+
+    /// [`Engine::refused`], with the id of the exchange logged.
+    pub fn refused_as(&self, r: Refused) -> (ExchangeId, Reply) {
         let sim = self.now();
         let mut ex = self.arriving(&r.path, Method::from_path(&r.path), sim);
         ex.http_method = r.http_method.clone();
@@ -207,7 +212,7 @@ impl Engine {
             arrived.id = id;
             self.send(EventKind::Arrived, &arrived, false);
         }
-        self.reject(id, r.reply, sim)
+        (id, self.reject(id, r.reply, sim))
     }
 
     /// Refuses exchange `id` with `reply`. Call it with no exchange locked.

@@ -16,6 +16,7 @@ mod commands;
 mod config;
 mod events;
 mod forward;
+mod guard;
 mod http;
 mod intake;
 mod log;
@@ -30,6 +31,7 @@ pub use config::{
 };
 pub use events::{Event, EventKind, Subscription};
 pub use forward::NO_TARGET;
+pub use guard::{check_caller, host_name, is_loopback_name, parse_allowed_hosts};
 pub use http::{Incoming, Intake, Refused, Relay, Reply};
 pub use outbound::{Outbound, TargetAnswer};
 
@@ -78,8 +80,15 @@ pub trait Recorder: Send + Sync {
         false
     }
     /// Makes everything recorded so far survive the process being killed (a recorder may
-    /// gather lines and write them together).
-    fn flush(&self) {}
+    /// gather lines and write them together); or says why it could not.
+    fn flush(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Why the recorder cannot record now (a full disk…), if it cannot; with `retry`, it
+    /// tries again first (a recorder may limit how often).
+    fn trouble(&self, _retry: bool) -> Option<String> {
+        None
+    }
     /// Encodes a new exchange (not yet in the log, so without its id) ahead of time, before
     /// it is appended; [`Recorder::commit`] then records it with its id.
     fn prepare(&self, _event: &str, _ex: &Exchange) -> Option<Prepared> {
@@ -158,19 +167,22 @@ pub struct Engine {
     relay: RwLock<Option<Arc<dyn Relay>>>,
     /// Set once, when a session journal is attached.
     recording: OnceLock<Recording>,
+    /// Host names allowed besides loopback ones (`--allow-host`; the window's setting).
+    allowed_hosts: RwLock<Arc<Vec<String>>>,
 }
 
 /// Whatever was recorded is written when the engine goes: a journal shared with another thread
 /// (its background sync) might otherwise close later than its owner expects.
 impl Drop for Engine {
     fn drop(&mut self) {
-        self.durable();
+        let _ = self.durable();
     }
 }
 
 impl Engine {
     pub fn new(config: EngineConfig, clock: Arc<dyn Clock>) -> Arc<Engine> {
         let warp = TimeWarp::new(clock.now());
+        let allowed_hosts = RwLock::new(Arc::new(config.allowed_hosts.clone()));
         Arc::new(Engine {
             state: Mutex::new(State::default()),
             log: Log::default(),
@@ -185,6 +197,7 @@ impl Engine {
             config,
             relay: RwLock::new(None),
             recording: OnceLock::new(),
+            allowed_hosts,
         })
     }
 
@@ -235,12 +248,77 @@ impl Engine {
     }
 
     /// Makes every change recorded so far survive the process being killed: the server calls
-    /// it before any response leaves. With no lock of the engine's held, so calls go on
-    /// meanwhile and one write carries the lines of every call in flight.
-    pub fn durable(&self) {
-        if let Some(r) = self.recorder() {
-            r.flush();
+    /// it before any response leaves, and refuses the call ([`Engine::unrecorded`]) when it
+    /// says why it could not. With no lock of the engine's held, so calls go on meanwhile and
+    /// one write carries the lines of every call in flight.
+    pub fn durable(&self) -> Result<(), String> {
+        match self.recorder() {
+            Some(r) => r.flush(),
+            None => Ok(()),
         }
+    }
+
+    /// Why calls cannot be recorded now (the session journal cannot be written: a full disk,
+    /// a read-only or removed file…), if they cannot. Writing is tried again first, so it
+    /// answers `None` as soon as writing works again.
+    pub fn unwritable(&self) -> Option<String> {
+        self.recorder().and_then(|r| r.trouble(true))
+    }
+
+    /// [`Engine::unwritable`] without trying to write: cheap, for a window's every frame.
+    pub fn recording_trouble(&self) -> Option<String> {
+        self.recorder().and_then(|r| r.trouble(false))
+    }
+
+    /// The refusal of a call that cannot be recorded: 503, in Wix's error shape, saying why.
+    pub fn unwritable_reply(why: &str) -> Reply {
+        let message = format!(
+            "{why}: this call cannot be recorded, so it is refused (nothing was done); it can be sent again once the session can be written"
+        );
+        let mut r = Reply::json(
+            503,
+            json!({ "message": message,
+                    "details": { "applicationError": {
+                        "code": "SESSION_NOT_WRITABLE",
+                        "description": message,
+                        "data": { "cause": why } } } }),
+        );
+        r.headers.push(("retry-after".into(), "1".into()));
+        r
+    }
+
+    /// Exchange `id` was answered, but its record could not be written (`why`): unless its
+    /// answer was a refusal already, it becomes one (503, [`Engine::unwritable_reply`]),
+    /// flagged, and that is the reply to send instead.
+    pub fn unrecorded(&self, id: ExchangeId, why: &str, sent: Reply) -> Reply {
+        if !(200..300).contains(&sent.status) {
+            return sent;
+        }
+        let sim = self.now();
+        let mut reply = Engine::unwritable_reply(why);
+        let message = format!(
+            "{why}: the answer (HTTP {}) could not be recorded, so the call was refused with 503 instead",
+            sent.status
+        );
+        if let Some(body) = Arc::get_mut(&mut reply.body)
+            && let Some(m) = body.get_mut("message")
+        {
+            *m = Value::String(message.clone());
+        }
+        if let Some(mut ex) = self.load(id) {
+            workbench_reply(
+                &mut ex,
+                &reply,
+                Phase::Rejected {
+                    code: "SESSION_NOT_WRITABLE".into(),
+                    message,
+                },
+                format!("refused with HTTP 503: {why}"),
+                sim,
+            );
+            self.emit(EventKind::Rejected, ex);
+        }
+        reply
     }
 
     /// The recorder, if a session journal is attached.
@@ -359,7 +437,10 @@ impl Engine {
     /// Sends the oldest ended exchanges to disk when those in memory exceed the budget, if
     /// the recorder can read them back.
     fn trim(&self) {
-        if let Some(budget) = self.budget() {
+        // While the journal cannot be written, nothing leaves memory: it might not be on disk.
+        if let Some(budget) = self.budget()
+            && self.recorder().is_none_or(|r| r.trouble(false).is_none())
+        {
             self.log.trim(budget);
         }
     }
@@ -368,6 +449,27 @@ impl Engine {
     fn load(&self, id: ExchangeId) -> Option<log::Entry<'_>> {
         self.log
             .lock_or_load(id, || self.recorder().and_then(|r| r.read_back(id)))
+    }
+
+    /// Host names allowed besides loopback ones.
+    pub fn allowed_hosts(&self) -> Arc<Vec<String>> {
+        self.allowed_hosts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_allowed_hosts(&self, hosts: Vec<String>) {
+        *self
+            .allowed_hosts
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(hosts);
+    }
+
+    /// Whether a request with these `Origin` and `Host` headers may reach the inbox; the 403
+    /// that says why not (see `guard`).
+    pub fn admit(&self, origin: Option<&str>, host: Option<&str>) -> Result<(), Reply> {
+        check_caller(origin, host, &self.allowed_hosts())
     }
 
     /// The protocol assumptions in force.

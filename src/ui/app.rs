@@ -259,6 +259,8 @@ pub enum Command {
     SetWarp(u32),
     BackToNow,
     SetAssumptions(Assumptions),
+    /// Host names the inbox answers besides loopback ones.
+    SetAllowedHosts(Vec<String>),
     SendSample(usize),
     /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
     SendToTarget(usize, bool),
@@ -325,6 +327,9 @@ pub struct App {
     show_sessions: bool,
     /// The engine's protocol assumptions, as the window last set them.
     assumptions: Assumptions,
+    /// The allowed hosts as typed (comma-separated), and why they were not taken.
+    hosts_text: String,
+    hosts_error: Option<String>,
     client: reqwest::Client,
     ctx: egui::Context,
     /// The selected exchange's body, decoded once for display.
@@ -490,6 +495,8 @@ impl App {
             presenting: None,
             saved_theme: None,
             assumptions,
+            hosts_text: core.engine.allowed_hosts().join(", "),
+            hosts_error: None,
             show_held: false,
             show_key: false,
             show_sessions: false,
@@ -590,6 +597,15 @@ impl App {
             self.core.engine.set_assumptions(a);
             self.assumptions = a;
         }
+        // Hosts given with --allow-host stay; the saved ones join them.
+        let mut hosts = (*self.core.engine.allowed_hosts()).clone();
+        for h in &saved.allowed_hosts {
+            if !hosts.contains(h) {
+                hosts.push(h.clone());
+            }
+        }
+        self.hosts_text = hosts.join(", ");
+        self.core.engine.set_allowed_hosts(hosts);
         if let Some(dark) = saved.dark {
             self.ctx.set_theme(if dark {
                 egui::Theme::Dark
@@ -624,6 +640,7 @@ impl App {
                 .map(|(k, p)| (k.clone(), KeySettings::from(p)))
                 .collect(),
             assumptions: Some(self.assumptions),
+            allowed_hosts: (*self.core.engine.allowed_hosts()).clone(),
             dark: Some(self.ctx.theme() == egui::Theme::Dark),
             warp: self.warp,
             panel: match self.left_tab {
@@ -1098,6 +1115,11 @@ impl App {
             Command::SetAssumptions(a) => {
                 self.core.engine.set_assumptions(a);
                 self.assumptions = a;
+            }
+            Command::SetAllowedHosts(hosts) => {
+                self.hosts_text = hosts.join(", ");
+                self.hosts_error = None;
+                self.core.engine.set_allowed_hosts(hosts);
             }
             Command::BackToNow => {
                 self.core.engine.back_to_now();
@@ -1853,6 +1875,7 @@ impl App {
         }
         ui.separator();
         self.assumptions_section(ui);
+        self.allowed_hosts_section(ui);
     }
 
     /// The session journal, and the recent ones: each opens in a new window (this one keeps
@@ -1909,6 +1932,14 @@ impl App {
                         let current = self.core.session.as_ref().is_some_and(|s| s.path == path);
                         if current {
                             ui.label(RichText::new("this window").weak());
+                        } else if let Some(who) = crate::journal::open_elsewhere(&path) {
+                            ui.label(
+                                RichText::new("open elsewhere")
+                                    .color(Color32::from_rgb(230, 160, 40)),
+                            )
+                            .on_hover_text(format!(
+                                "Open in {who}: one ActionBench writes a session at a time"
+                            ));
                         } else if ui.small_button("Open in a new window").clicked() {
                             spawn = Some(vec![
                                 "--session".into(),
@@ -2044,6 +2075,37 @@ impl App {
                 }
             });
         self.show_key &= open;
+    }
+
+    /// Which host names the inbox answers besides loopback ones (a tunnel's name), and why
+    /// web pages never reach it.
+    fn allowed_hosts_section(&mut self, ui: &mut Ui) {
+        egui::CollapsingHeader::new("Allowed hosts")
+            .id_salt("allowed-hosts")
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(
+                        "The inbox refuses (403) any request with an Origin header (a web page sent it) and any Host that is not localhost, 127.0.0.0/8 or [::1]. Add a tunnel's name here (.example.com: the domain and its subdomains), comma-separated.",
+                    )
+                    .small()
+                    .weak(),
+                );
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut self.hosts_text)
+                        .hint_text("abc.trycloudflare.com")
+                        .desired_width(f32::INFINITY),
+                );
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if ui.button("Apply hosts").clicked() || enter {
+                    match crate::engine::parse_allowed_hosts(self.hosts_text.split(',')) {
+                        Ok(hosts) => self.commands.push(Command::SetAllowedHosts(hosts)),
+                        Err(e) => self.hosts_error = Some(e),
+                    }
+                }
+                if let Some(e) = &self.hosts_error {
+                    ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
+                }
+            });
     }
 
     /// Where the protocol is not documented: each assumption named, with its switch.
@@ -2868,7 +2930,7 @@ fn clip(s: &str, max: usize) -> String {
 impl eframe::App for App {
     /// Closing: every change recorded so far is written to the session's journal.
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.core.engine.durable();
+        let _ = self.core.engine.durable();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -2975,6 +3037,25 @@ impl eframe::App for App {
             self.inspected = Some((id, Arc::new(ex.arrival.inspect())));
         }
         egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
+        // The session cannot be written: said until it can again (looked at every second).
+        if let Some(why) = self.core.engine.recording_trouble() {
+            egui::Panel::top("recording-trouble")
+                .frame(
+                    egui::Frame::NONE
+                        .fill(Color32::from_rgb(150, 30, 30))
+                        .inner_margin(egui::Margin::symmetric(8, 6)),
+                )
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "Recording stopped: {why}. Calls to the inbox are refused (503) until the session can be written again, so nothing answered goes unrecorded; it resumes by itself."
+                        ))
+                        .color(Color32::WHITE)
+                        .strong(),
+                    );
+                });
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
         egui::Panel::bottom("status").show(ui, |ui| match &self.status {
             Some((s, err)) => {
                 let color = if *err {

@@ -19,6 +19,8 @@ pub struct Settings {
     pub target: TargetSettings,
     pub keys: BTreeMap<String, KeySettings>,
     pub assumptions: Option<Assumptions>,
+    /// Host names the inbox answers besides loopback ones (a tunnel's).
+    pub allowed_hosts: Vec<String>,
     /// None: follow the system.
     pub dark: Option<bool>,
     pub warp: u32,

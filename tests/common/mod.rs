@@ -443,3 +443,29 @@ pub fn served(mode: Mode, configure: impl FnOnce(&mut EngineConfig)) -> Served {
         server: Some(server),
     }
 }
+
+/// Starts `actionbench serve --port 0 ARGS…`: the child, and its stdout lines as JSON (read on
+/// a thread of their own, so a slow reader never blocks serve).
+pub fn serve_lines(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<Value>) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve runs");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { return };
+            if let Ok(v) = serde_json::from_str::<Value>(&line)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    (child, rx)
+}
