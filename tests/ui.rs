@@ -359,8 +359,7 @@ fn switching_a_key_to_auto_answers_its_next_calls_at_once() {
         "send-email",
         actionbench::engine::Policy::new(Mode::Auto, json!({"result": {"messageId": "m"}})),
     );
-    let caller = post_sample(&b, "01-");
-    let (status, body) = b.rt.block_on(caller).expect("answered");
+    let (status, body) = answered(&b, post_sample(&b, "01-"));
     assert_eq!((status, body), (200, json!({"result": {"messageId": "m"}})));
     h.run();
     h.get_by_label_contains("answered 200");
@@ -1198,4 +1197,89 @@ fn the_filter_finds_text_in_exchanges_kept_on_disk_and_selecting_one_reads_it_ba
         "the body came back from the journal"
     );
     h.get_by_label_contains("answered with the saved answer");
+}
+
+/// The journal cannot be written: a banner says so, calls are refused, and it goes when
+/// writing works again.
+#[test]
+fn a_session_that_cannot_be_written_shows_a_banner_until_it_can() {
+    let b = bench_with(|c| c.default_mode = Mode::Auto);
+    let dir = TempDir::new("ui-full");
+    let opened =
+        actionbench::journal::attach(&b.engine, &dir.path().join("s.jsonl")).expect("journal");
+    let mut h = harness(&b);
+    h.run();
+    assert!(h.query_by_label_contains("Recording stopped").is_none());
+    opened
+        .journal
+        .fail_writes(Some(std::io::ErrorKind::StorageFull));
+    let (status, body) = answered(&b, post_sample(&b, "01-"));
+    assert_eq!(status, 503, "{body}");
+    run_until(&mut h, "the refused call in the list", |app| {
+        app.log().len() == 1
+    });
+    h.get_by_label_contains("Recording stopped: the session");
+    h.get_by_label_contains("no space left on device");
+    opened.journal.fail_writes(None);
+    // The journal tries again by itself (every second) and the banner goes.
+    let start = std::time::Instant::now();
+    while h.query_by_label_contains("Recording stopped").is_some() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the banner stayed although writing works again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.run();
+    }
+    let (status, _) = answered(&b, post_sample(&b, "01-"));
+    assert_eq!(status, 200);
+}
+
+/// The answer to a call in flight, within 10 s.
+fn answered(b: &Bench, call: tokio::task::JoinHandle<(u16, Value)>) -> (u16, Value) {
+    b.rt.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(10), call).await })
+        .expect("answered within 10 s")
+        .expect("the call did not panic")
+}
+
+#[test]
+fn allowed_hosts_are_set_in_the_window() {
+    let b = bench();
+    let mut h = harness(&b);
+    h.run();
+    h.get_by_label("Allowed hosts").click();
+    h.run();
+    h.get_by_label("Hosts").scroll_to_me();
+    h.run();
+    h.get_by_label("Hosts").click();
+    h.run();
+    h.get_by_label("Hosts")
+        .type_text("abc.trycloudflare.com, .ngrok-free.app");
+    h.run();
+    h.get_by_label("Apply hosts").click();
+    h.run();
+    assert_eq!(
+        *b.engine.allowed_hosts(),
+        vec![
+            "abc.trycloudflare.com".to_string(),
+            ".ngrok-free.app".to_string()
+        ]
+    );
+    assert_eq!(
+        h.state().settings().allowed_hosts,
+        vec![
+            "abc.trycloudflare.com".to_string(),
+            ".ngrok-free.app".to_string()
+        ],
+        "saved with the settings"
+    );
+    // A URL is refused, saying why, and the list stays as it was.
+    h.get_by_label("Hosts").click();
+    h.run();
+    h.get_by_label("Hosts").type_text(", https://x.example/");
+    h.run();
+    h.get_by_label("Apply hosts").click();
+    h.run();
+    h.get_by_label_contains("not a URL");
+    assert_eq!(b.engine.allowed_hosts().len(), 2);
 }

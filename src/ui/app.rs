@@ -2090,11 +2090,14 @@ impl App {
                     .small()
                     .weak(),
                 );
-                let edit = ui.add(
-                    egui::TextEdit::singleline(&mut self.hosts_text)
-                        .hint_text("abc.trycloudflare.com")
-                        .desired_width(f32::INFINITY),
-                );
+                let l = ui.label("Hosts");
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.hosts_text)
+                            .hint_text("abc.trycloudflare.com")
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(l.id);
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if ui.button("Apply hosts").clicked() || enter {
                     match crate::engine::parse_allowed_hosts(self.hosts_text.split(',')) {
