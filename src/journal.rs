@@ -1579,7 +1579,16 @@ pub fn recent_sessions(limit: usize) -> Vec<(PathBuf, u64, std::time::SystemTime
 
 impl Drop for Journal {
     fn drop(&mut self) {
-        let _ = self.flush();
+        if let Err(why) = self.flush() {
+            self.write_out(true);
+            let out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+            if !out.pending.is_empty() {
+                tracing::error!(
+                    "journal: closing with {} bytes of lines that could not be written ({why}); the calls they record were refused",
+                    out.pending.len()
+                );
+            }
+        }
         // The lock goes with the journal, not when the sync thread's handle closes too.
         let out = self.output.lock().unwrap_or_else(|e| e.into_inner());
         let _ = fs4::FileExt::unlock(&out.file);

@@ -603,3 +603,43 @@ fn a_hand_written_sample_needs_only_its_request() {
     let err = LoadedSample::load(&not_object).expect_err("refused");
     assert!(err.contains("list.json") && err.contains("object"), "{err}");
 }
+
+#[test]
+fn a_torn_last_line_on_a_full_disk_is_blamed_on_the_disk() {
+    let fs = match Tmpfs::mount("torn", "256k") {
+        Ok(fs) => fs,
+        Err(e) => {
+            eprintln!("SKIPPED: a tmpfs cannot be mounted here (needs root): {e}");
+            return;
+        }
+    };
+    let path = fs.0.join("s.jsonl");
+    std::fs::write(
+        &path,
+        "{\"v\":1,\"kind\":\"session\",\"at\":\"2026-11-30T10:00:00Z\",\"version\":\"0.1.0\"}\n{\"v\":1,\"kind\":\"exch",
+    )
+    .expect("write");
+    // Fill the disk.
+    let mut filler = std::fs::File::create(fs.0.join("filler")).expect("filler");
+    let block = vec![0u8; 4096];
+    while filler.write_all(&block).is_ok() {}
+    let read = journal::read(&path).expect("reads");
+    assert!(
+        read.warnings
+            .iter()
+            .any(|w| w.contains("line 2") && w.contains("for want of space")),
+        "{:?}",
+        read.warnings
+    );
+    // With space, the same line is called torn by a stopped process.
+    drop(filler);
+    std::fs::remove_file(fs.0.join("filler")).expect("rm");
+    let read = journal::read(&path).expect("reads");
+    assert!(
+        read.warnings
+            .iter()
+            .any(|w| w.contains("stopped mid-write")),
+        "{:?}",
+        read.warnings
+    );
+}
