@@ -1,22 +1,16 @@
 //! ActionBench: a local workbench for Wix Automations action providers.
 //!
 //! Layers, with one-way imports: [`domain`] (wire types, envelopes, contract checks, the
-//! invocation state machine; no egui, no axum) ← [`engine`] (the shared core) ← [`server`]
-//! (axum) and [`ui`] (egui, talking to the engine through commands and events) and
-//! [`headless`] (the `serve` command).
+//! invocation state machine; no egui, no axum) ← [`engine`] (the shared core) ← [`journal`]
+//! (the session on disk, and export), [`play`] (playing Wix against the developer's action:
+//! the player, its HTTP caller, keys, the relay of forward mode, and the automation runner),
+//! [`server`] (axum) ← [`ui`] (egui, talking to the engine through commands and events) and
+//! [`cli`] (the command line and its subcommands, on one start-up path).
 
-pub mod caller;
-pub mod check;
 pub mod cli;
 pub mod domain;
 pub mod engine;
-pub mod export;
-pub mod flow_run;
-pub mod flows;
-pub mod headless;
 pub mod journal;
-pub mod keys;
 pub mod play;
-pub mod sender;
 pub mod server;
 pub mod ui;

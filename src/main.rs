@@ -17,14 +17,14 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        Some(Command::Serve(serve)) => actionbench::headless::run(&cli.inbox, serve),
+        Some(Command::Serve(serve)) => actionbench::cli::serve::run(&cli.inbox, serve),
         Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
         Some(Command::Export(args)) => actionbench::cli::run_export(&cli.inbox, args),
         Some(Command::Check(check)) => {
-            return ExitCode::from(actionbench::check::run(&cli.inbox, check));
+            return ExitCode::from(actionbench::cli::check::run(&cli.inbox, check));
         }
         Some(Command::Flow(actionbench::cli::FlowCommand::Run(args))) => {
-            return ExitCode::from(actionbench::flow_run::run(&cli.inbox, args));
+            return ExitCode::from(actionbench::cli::flow_run::run(&cli.inbox, args));
         }
         None => actionbench::ui::run(&cli.inbox),
     };

@@ -1,7 +1,7 @@
 //! Calling a target that cannot answer well: each way it fails becomes a named failure, within
 //! a bounded time. Every target here is a small server on 127.0.0.1 made by the test.
 
-use actionbench::caller::{self, Failure, MAX_ANSWER_BYTES};
+use actionbench::play::caller::{self, Failure, MAX_ANSWER_BYTES};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

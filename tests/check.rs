@@ -321,7 +321,7 @@ fn it_cannot_run_without_a_target_or_an_app_id_for_jwt() {
 /// A fresh key folder with ActionBench's key in it; its public PEM.
 fn key_dir() -> (TempDir, String) {
     let dir = TempDir::new("check-key");
-    let key = actionbench::keys::load_or_create(dir.path()).expect("key");
+    let key = actionbench::play::keys::load_or_create(dir.path()).expect("key");
     (dir, key.public_pem)
 }
 

@@ -29,7 +29,7 @@ async fn the_whole_loop_over_http_timeout_then_completion_report() {
     let client = reqwest::Client::new();
 
     let approval = sample("02-").sample;
-    let out = actionbench::sender::send_sample(&client, &base, &approval)
+    let out = actionbench::play::sender::send_sample(&client, &base, &approval)
         .await
         .expect("sent");
     assert_eq!(out.status, 200);

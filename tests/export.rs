@@ -6,7 +6,7 @@ mod common;
 
 use actionbench::domain::sample::{LoadedSample, Sample};
 use actionbench::engine::Mode;
-use actionbench::export;
+use actionbench::journal::export;
 use common::*;
 use serde_json::{Value, json};
 use std::process::Command;

@@ -9,7 +9,7 @@ use actionbench::domain::flow::{
 };
 use actionbench::domain::outbound::Ids;
 use actionbench::engine::{Engine, Mode};
-use actionbench::flows::{self, FlowEvent, RunHandle, RunOptions};
+use actionbench::play::automation::{self, FlowEvent, RunHandle, RunOptions};
 use actionbench::play::{Player, Target};
 use chrono::Duration;
 use common::*;
@@ -265,7 +265,7 @@ fn kinds(events: &[FlowEvent]) -> Vec<String> {
 fn a_wait_completed_by_its_scripted_report_moves_the_run_on() {
     let b = bench();
     let player = Player::new(b.engine.clone(), None);
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player,
@@ -322,7 +322,7 @@ fn a_wait_completed_by_its_scripted_report_moves_the_run_on() {
 fn a_wait_nobody_answers_times_out_and_the_run_goes_on_without_its_output() {
     let b = bench();
     let player = Player::new(b.engine.clone(), None);
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player,
@@ -380,7 +380,7 @@ fn a_wait_nobody_answers_times_out_and_the_run_goes_on_without_its_output() {
 fn a_test_run_skips_its_delay_and_a_normal_run_waits_it_out() {
     let b = bench();
     let player = Player::new(b.engine.clone(), None);
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player.clone(),
@@ -392,7 +392,7 @@ fn a_test_run_skips_its_delay_and_a_normal_run_waits_it_out() {
     // The same flow without skipping: the delay waits two simulated days.
     let mut f = shipped("04-draft-test-run.json");
     f.flow.skip_delays = false;
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player,
@@ -426,7 +426,7 @@ fn a_step_that_fails_is_marked_and_the_run_goes_on() {
         });
     }
     let player = Player::new(b.engine.clone(), None);
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player,
@@ -474,7 +474,7 @@ fn against_a_provider_step_two_sees_step_ones_output_and_the_same_activation() {
     )
     .expect("target");
     let player = Player::new(b.engine.clone(), None);
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player,
@@ -640,7 +640,7 @@ fn a_step_whose_required_input_never_came_is_not_sent_to_the_provider() {
     .to_string();
     let flow = actionbench::domain::flow::LoadedFlow::parse(&text, None).expect("flow");
     let player = Player::new(b.engine.clone(), None);
-    let run = flows::start(
+    let run = automation::start(
         b.rt.handle(),
         b.engine.clone(),
         player,

@@ -192,7 +192,7 @@ async fn an_action_on_the_sdk_accepts_requests_actionbench_signs_for_all_three_m
     use actionbench::domain::envelope::{self, EnvelopeKind, JwtConfig};
     use actionbench::domain::outbound::{App, Ids, Source, sign, wix_envelope};
     let dir = std::env::temp_dir().join(format!("actionbench-interop-{}", uuid::Uuid::new_v4()));
-    let key = actionbench::keys::load_or_create(&dir).expect("key");
+    let key = actionbench::play::keys::load_or_create(&dir).expect("key");
     let pem = dir.join("public.pem");
     std::fs::write(&pem, &key.public_pem).expect("public pem");
     let app = App {
@@ -303,7 +303,7 @@ fn free_port() -> u16 {
 #[test]
 fn check_with_signed_calls_and_the_lab_passes_against_an_action_on_the_sdk() {
     let dir = TempDir::new("check-sdk");
-    let key = actionbench::keys::load_or_create(dir.path()).expect("key");
+    let key = actionbench::play::keys::load_or_create(dir.path()).expect("key");
     let pem = dir.path().join("public.pem");
     std::fs::write(&pem, &key.public_pem).expect("public pem");
     let provider = start_provider_with(&pem, "app-check");
@@ -336,7 +336,7 @@ fn check_with_signed_calls_and_the_lab_passes_against_an_action_on_the_sdk() {
 #[test]
 fn the_sdk_providers_completion_report_completes_the_invocation() {
     let dir = TempDir::new("check-sdk-report");
-    let key = actionbench::keys::load_or_create(dir.path()).expect("key");
+    let key = actionbench::play::keys::load_or_create(dir.path()).expect("key");
     let pem = dir.path().join("public.pem");
     std::fs::write(&pem, &key.public_pem).expect("public pem");
     let port = free_port().to_string();

@@ -4,7 +4,7 @@
 mod common;
 
 use actionbench::domain::envelope::{self, EnvelopeKind, JwtConfig};
-use actionbench::keys::{KEY_FILE, load_or_create};
+use actionbench::play::keys::{KEY_FILE, load_or_create};
 use common::*;
 use std::process::Command;
 

@@ -4,7 +4,7 @@
 //! step shares its `activationId` and gets its own `invocationToken`; each step's output joins
 //! the payload later steps see; a failed or timed-out step adds nothing and the run goes on.
 //!
-//! Pure data and rules: no clock, no HTTP. The runner (`crate::flows`) drives it.
+//! Pure data and rules: no clock, no HTTP. The runner (`crate::play::automation`) drives it.
 
 use super::contract::Finding;
 use super::outbound::Source;

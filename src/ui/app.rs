@@ -17,9 +17,9 @@ use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
 use crate::domain::wire::{COMPLETION_REPORT_PATH, CompletionReport, Method};
 use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
-use crate::flows::{self, FlowEvent, RunHandle, RunOptions};
+use crate::play::automation::{self, FlowEvent, RunHandle, RunOptions};
+use crate::play::sender::{SendOutcome, send_sample};
 use crate::play::{LabRow, NotSent, Player, Sent, Target};
-use crate::sender::{SendOutcome, send_sample};
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -204,7 +204,7 @@ impl TargetForm {
                 .map(str::to_string)
                 .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             jwt: app_id.is_some(),
-            timeout_secs: crate::caller::DEFAULT_TIMEOUT.as_secs_f64(),
+            timeout_secs: crate::play::caller::DEFAULT_TIMEOUT.as_secs_f64(),
         }
     }
 
@@ -670,7 +670,7 @@ impl App {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let handle = flows::start(
+        let handle = automation::start(
             &self.core.runtime,
             self.core.engine.clone(),
             self.core.player.clone(),
@@ -1230,7 +1230,7 @@ impl App {
             Command::CopyCurl(id) => {
                 if let Some(ex) = self.whole(id) {
                     self.ctx
-                        .copy_text(crate::export::curl(&ex, &self.core.inbox_url));
+                        .copy_text(crate::journal::export::curl(&ex, &self.core.inbox_url));
                     self.status = Some((format!("Copied #{id} as a curl command"), false));
                 }
             }
@@ -1240,7 +1240,7 @@ impl App {
                 };
                 let ex = &ex;
                 let schemas = self.schemas_for(ex);
-                let sample = match crate::export::as_sample(ex, &schemas) {
+                let sample = match crate::journal::export::as_sample(ex, &schemas) {
                     Ok(s) => s,
                     Err(e) => {
                         self.status = Some((format!("#{id} makes no sample: {e}"), true));
@@ -1288,7 +1288,7 @@ impl App {
                     let msg = match save.await {
                         Ok(Some(path)) => {
                             let written = tokio::task::spawn_blocking(move || {
-                                let json = crate::export::har_json(&exchanges, &inbox)?;
+                                let json = crate::journal::export::har_json(&exchanges, &inbox)?;
                                 std::fs::write(&path, json)
                                     .map_err(|e| format!("{}: {e}", path.display()))?;
                                 Ok::<_, String>(format!(

@@ -90,7 +90,7 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     // Made on first use; a refused key file (readable by others) is shown, not fatal.
     let key = inbox
         .key_dir()
-        .and_then(|dir| crate::keys::load_or_create(&dir));
+        .and_then(|dir| crate::play::keys::load_or_create(&dir));
     let public_key = key
         .as_ref()
         .map(|k| k.public_pem.clone())

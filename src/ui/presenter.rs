@@ -5,7 +5,7 @@
 
 use crate::domain::clock::spoken_duration;
 use crate::domain::flow::{Flow, FlowEventKind, FlowSource, Step};
-use crate::flows::{FlowEvent, cards};
+use crate::play::automation::{FlowEvent, cards};
 use chrono::{DateTime, Utc};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Stroke, Ui, Vec2};
 

@@ -16,6 +16,8 @@
 //! could not be written is kept (up to [`PENDING_CAP`]) and written first when writing works
 //! again, which is retried by itself; a `trouble` line then records what happened.
 
+pub mod export;
+
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{

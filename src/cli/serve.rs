@@ -160,7 +160,7 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let engine = Engine::new(config, Arc::new(SystemClock));
     if serve.answer == AutoAnswer::Forward {
         let target = inbox
-            .target(false, crate::caller::DEFAULT_TIMEOUT)?
+            .target(false, crate::play::caller::DEFAULT_TIMEOUT)?
             .ok_or("--answer forward needs --target URL: where to relay the calls")?;
         let player = Player::new(engine.clone(), None);
         engine.set_relay(Some(Arc::new(Forwarder::new(

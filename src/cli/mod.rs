@@ -6,6 +6,10 @@ use crate::domain::sample::LoadedSample;
 use crate::domain::wire::InvokeResponse;
 use crate::engine::{EngineConfig, Mode};
 use clap::{Args, Parser, Subcommand};
+
+pub mod check;
+pub mod flow_run;
+pub mod serve;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
@@ -58,7 +62,7 @@ pub fn run_export(inbox: &InboxArgs, args: &ExportArgs) -> Result<(), String> {
         eprintln!("warning: {w}");
     }
     let inbox_url = format!("http://{}:{}", inbox.bind, inbox.port());
-    let json = crate::export::har_json(&read.exchanges, &inbox_url)?;
+    let json = crate::journal::export::har_json(&read.exchanges, &inbox_url)?;
     std::fs::write(&args.har, json).map_err(|e| format!("{}: {e}", args.har.display()))?;
     println!(
         "wrote {} exchange(s) from {} to {}",
@@ -88,7 +92,7 @@ pub struct FlowRunArgs {
     #[arg(long, default_value_t = 1)]
     pub warp: u32,
     /// Seconds a call to --target may take.
-    #[arg(long, default_value_t = crate::caller::DEFAULT_TIMEOUT.as_secs_f64())]
+    #[arg(long, default_value_t = crate::play::caller::DEFAULT_TIMEOUT.as_secs_f64())]
     pub timeout: f64,
     /// Write a JUnit XML report here, one test case per action step.
     #[arg(long, value_name = "FILE")]
@@ -104,7 +108,7 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 30.0)]
     pub wait: f64,
     /// Seconds a call may take before it counts as a timeout.
-    #[arg(long, default_value_t = crate::caller::DEFAULT_TIMEOUT.as_secs_f64())]
+    #[arg(long, default_value_t = crate::play::caller::DEFAULT_TIMEOUT.as_secs_f64())]
     pub timeout: f64,
     /// Also send the envelope lab: deliberately wrong envelopes your action must refuse (4xx).
     /// Needs --app-id.
@@ -342,7 +346,7 @@ impl InboxArgs {
         if !needed {
             return Ok(None);
         }
-        let key = crate::keys::load_or_create(&self.key_dir()?)?;
+        let key = crate::play::keys::load_or_create(&self.key_dir()?)?;
         Ok(Some(std::sync::Arc::new(crate::play::Signer::from_key(
             &key,
         )?)))
@@ -352,18 +356,18 @@ impl InboxArgs {
     pub fn key_dir(&self) -> Result<PathBuf, String> {
         match &self.key_dir {
             Some(d) => Ok(d.clone()),
-            None => crate::keys::default_key_dir(),
+            None => crate::play::keys::default_key_dir(),
         }
     }
 }
 
 /// `actionbench key`: loads or makes the key and prints its public PEM (or its path).
 pub fn run_key(inbox: &InboxArgs, args: &KeyArgs) -> Result<(), String> {
-    let key = crate::keys::load_or_create(&inbox.key_dir()?)?;
+    let key = crate::play::keys::load_or_create(&inbox.key_dir()?)?;
     if key.created {
         eprintln!(
             "made a new {}-bit key in {}",
-            crate::keys::KEY_BITS,
+            crate::play::keys::KEY_BITS,
             key.path.display()
         );
     }

@@ -4,20 +4,20 @@
 //! step event; exit 0 when every step ended as the flow expects, 1 otherwise, 2 when it could
 //! not run.
 
-use crate::check::{FAILED, PASSED};
+use crate::cli::check::{FAILED, PASSED};
 use crate::cli::{FlowRunArgs, InboxArgs};
 use crate::domain::clock::SystemClock;
 use crate::domain::flow::{FlowEventKind, LoadedFlow, Step, StepEnd};
 use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::{Engine, Mode};
-use crate::flows::{self, RunOptions};
 use crate::play::Player;
+use crate::play::automation::{self, RunOptions};
 use crate::server;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(inbox: &InboxArgs, args: &FlowRunArgs) -> u8 {
-    crate::check::exit_code("flow run", run_inner(inbox, args))
+    crate::cli::check::exit_code("flow run", run_inner(inbox, args))
 }
 
 fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
@@ -50,7 +50,7 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
         handle.addr
     );
     let player = Player::new(engine.clone(), signer);
-    let run = flows::start(
+    let run = automation::start(
         rt.handle(),
         engine.clone(),
         player,

@@ -3,7 +3,11 @@
 //! relaying the inbox's calls in forward mode. Every call is recorded in the engine's log, and
 //! judged there. The window and `check` use the same [`Player`]; no egui or axum here.
 
-use crate::caller::{self, Failure};
+pub mod automation;
+pub mod caller;
+pub mod keys;
+pub mod sender;
+
 use crate::domain::contract::Finding;
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::ExchangeId;
@@ -12,6 +16,7 @@ use crate::domain::outbound::{self, App, Ids, Source};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::Method;
 use crate::engine::{Engine, Outbound, TargetAnswer};
+use caller::Failure;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,7 +84,7 @@ pub struct Signer {
 }
 
 impl Signer {
-    pub fn from_key(key: &crate::keys::SigningKey) -> Result<Signer, String> {
+    pub fn from_key(key: &crate::play::keys::SigningKey) -> Result<Signer, String> {
         Ok(Signer {
             key: key.encoding_key()?,
             public_pem: key.public_pem.clone(),
@@ -309,7 +314,7 @@ impl Player {
             a => a.to_string(),
         };
         // A stranger's key, made for this run: the "signed by another key" case.
-        let stranger = tokio::task::spawn_blocking(crate::keys::throwaway)
+        let stranger = tokio::task::spawn_blocking(crate::play::keys::throwaway)
             .await
             .map_err(|e| format!("cannot make a key: {e}"))??;
         let ids = Ids::fresh();
