@@ -3,8 +3,8 @@
 //! completion API while timeout answers wait, prints one row per check, and exits 0 (all
 //! passed), 1 (a check failed) or 2 (it could not run).
 
+use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, Inbox, PASSED, exit_code};
 use crate::cli::{CheckArgs, InboxArgs};
-use crate::domain::clock::SystemClock;
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::invocation::{Exchange, ExchangeId, Phase};
 use crate::domain::outbound::Source;
@@ -12,15 +12,8 @@ use crate::domain::sample::LoadedSample;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::{Engine, Mode};
 use crate::play::Player;
-use crate::server;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How `check` ended: its exit code.
-pub const PASSED: u8 = 0;
-pub const FAILED: u8 = 1;
-pub const COULD_NOT_RUN: u8 = 2;
 
 /// One sample's result.
 struct Row {
@@ -71,14 +64,6 @@ fn finding_line(f: &Finding) -> String {
     }
 }
 
-/// A command's exit code: its own, or [`COULD_NOT_RUN`] with why on stderr.
-pub fn exit_code(command: &str, result: Result<u8, String>) -> u8 {
-    result.unwrap_or_else(|e| {
-        eprintln!("actionbench {command}: {e}");
-        COULD_NOT_RUN
-    })
-}
-
 /// Runs `check`; the exit code.
 pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
     exit_code("check", run_inner(inbox, args))
@@ -94,16 +79,12 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     }
     let samples = load(&args.samples)?;
     let signer = inbox.signer(args.jwt || args.lab)?;
-    let config = inbox.engine_config(Mode::Auto)?;
-    let engine = Engine::new(config, Arc::new(SystemClock));
+    let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
+    let (engine, rt) = (started.engine.clone(), &started.rt);
     engine.add_samples(&samples);
     let player = Player::new(engine.clone(), signer);
-    let rt =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let addr = server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
-        .map_err(|e| e.to_string())?;
-    let handle = rt
-        .block_on(server::start(engine.clone(), addr))
+    let handle = started
+        .listen(inbox, inbox.port())
         .map_err(|e| e.to_string())?;
     println!(
         "checking {} with {} sample(s), {}{}; completion API: http://{}{COMPLETION_REPORT_PATH}",
@@ -268,7 +249,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
 }
 
 fn write_junit(path: &Path, rows: &[Row]) -> Result<(), String> {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
     let mut suite = TestSuite::new("actionbench check");
     for row in rows {
         let status = match row.failures.first() {
@@ -290,10 +271,5 @@ fn write_junit(path: &Path, rows: &[Row]) -> Result<(), String> {
         }
         suite.add_test_case(case);
     }
-    let mut report = Report::new("actionbench");
-    report.add_test_suite(suite);
-    let xml = report
-        .to_string()
-        .map_err(|e| format!("cannot write JUnit XML: {e}"))?;
-    std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
+    startup::write_junit(path, suite)
 }

@@ -4,34 +4,28 @@
 //! step event; exit 0 when every step ended as the flow expects, 1 otherwise, 2 when it could
 //! not run.
 
-use crate::cli::check::{FAILED, PASSED};
+use crate::cli::startup::{self, FAILED, Inbox, PASSED, exit_code};
 use crate::cli::{FlowRunArgs, InboxArgs};
-use crate::domain::clock::SystemClock;
 use crate::domain::flow::{FlowEventKind, LoadedFlow, Step, StepEnd};
 use crate::domain::wire::COMPLETION_REPORT_PATH;
-use crate::engine::{Engine, Mode};
+use crate::engine::Mode;
 use crate::play::Player;
 use crate::play::automation::{self, RunOptions};
-use crate::server;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(inbox: &InboxArgs, args: &FlowRunArgs) -> u8 {
-    crate::cli::check::exit_code("flow run", run_inner(inbox, args))
+    exit_code("flow run", run_inner(inbox, args))
 }
 
 fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
     let flow = LoadedFlow::load(&args.flow)?;
     let target = inbox.target(args.jwt, Duration::from_secs_f64(args.timeout.max(0.1)))?;
     let signer = inbox.signer(args.jwt)?;
-    let engine = Engine::new(inbox.engine_config(Mode::Auto)?, Arc::new(SystemClock));
+    let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
+    let (engine, rt) = (started.engine.clone(), &started.rt);
     engine.set_warp(args.warp.max(1));
-    let rt =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let addr = server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
-        .map_err(|e| e.to_string())?;
-    let handle = rt
-        .block_on(server::start(engine.clone(), addr))
+    let handle = started
+        .listen(inbox, inbox.port())
         .map_err(|e| e.to_string())?;
     let f = &flow.flow;
     println!(
@@ -128,7 +122,7 @@ fn write_junit(
     run: &crate::domain::flow::FlowRun,
     name_of: &dyn Fn(usize) -> String,
 ) -> Result<(), String> {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
     let mut suite = TestSuite::new(format!("flow {}", run.name()));
     for (i, expect, end, ok) in run.verdict() {
         let ended = end.as_ref().map_or("did not end", |e| e.label());
@@ -143,10 +137,5 @@ fn write_junit(
         case.set_classname(run.name());
         suite.add_test_case(case);
     }
-    let mut report = Report::new("actionbench");
-    report.add_test_suite(suite);
-    let xml = report
-        .to_string()
-        .map_err(|e| format!("cannot write JUnit XML: {e}"))?;
-    std::fs::write(path, xml).map_err(|e| format!("--junit {}: {e}", path.display()))
+    startup::write_junit(path, suite)
 }

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod check;
 pub mod flow_run;
 pub mod serve;
+pub mod startup;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 

@@ -1,13 +1,12 @@
 //! `actionbench serve`: the same engine and server as the window, printing one JSON line per
 //! event on stdout.
 
+use crate::cli::startup::Inbox;
 use crate::cli::{AutoAnswer, InboxArgs, ServeArgs};
-use crate::domain::clock::SystemClock;
 use crate::domain::contract::Finding;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase, flagged};
-use crate::engine::{Engine, Event, EventKind, Mode};
+use crate::engine::{Event, EventKind, Mode};
 use crate::play::{Forwarder, Player};
-use crate::server;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -153,11 +152,11 @@ pub fn write_event(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
 }
 
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
-    let mut config = inbox.engine_config(Mode::Auto)?;
-    serve.answer.configure(&mut config);
-    let addr = server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
+    // A refused address is said before any session file is opened.
+    crate::server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
         .map_err(|e| e.to_string())?;
-    let engine = Engine::new(config, Arc::new(SystemClock));
+    let started = Inbox::new(inbox, Mode::Auto, |c| serve.answer.configure(c))?;
+    let (engine, rt) = (started.engine.clone(), &started.rt);
     if serve.answer == AutoAnswer::Forward {
         let target = inbox
             .target(false, crate::play::caller::DEFAULT_TIMEOUT)?
@@ -186,15 +185,22 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
         eprintln!("sample skipped: {e}");
     }
     engine.add_samples(&samples);
-    let rt =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     // 8,192 events (each holds a copy of its exchange, ~350 bytes, in a ring allocated up
     // front): a quarter second of a loaded serve, which the printer drains every 10 ms. 65,536
     // took 23 MB of serve's memory once the ring had gone round.
     let subscription = engine.subscribe(8_192, None);
-    let handle = rt
-        .block_on(server::start(engine.clone(), addr))
-        .map_err(|e| e.to_string())?;
+    let handle = match started.listen(inbox, inbox.port()) {
+        Ok(h) => h,
+        Err(e) => {
+            // The scratch journal goes with the serve that could not start.
+            drop(opened);
+            drop(started);
+            if let Some(path) = &scratch {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e.to_string());
+        }
+    };
     if !handle.addr.ip().is_loopback() {
         eprintln!(
             "warning: listening on {}: other machines can reach the inbox",

@@ -11,9 +11,9 @@ pub mod settings;
 pub use app::{App, Core, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
 use crate::cli::InboxArgs;
-use crate::domain::clock::SystemClock;
+use crate::cli::startup::Inbox;
 use crate::domain::flow::LoadedFlow;
-use crate::engine::{Engine, Mode};
+use crate::engine::Mode;
 use crate::play::{Forwarder, Player, Signer};
 use crate::server;
 use std::sync::Arc;
@@ -22,15 +22,15 @@ use std::time::Duration;
 /// Opens the window with the inbox listening; when the window closes, held calls are answered
 /// 503 and the server stops within 2 s.
 pub fn run(inbox: &InboxArgs) -> Result<(), String> {
-    let config = inbox.engine_config(Mode::Hold)?;
     // The port: --port, else the one the window was last given (kept in its settings).
     let (port, saved_port) = settings::choose_port(
         inbox.port,
         settings::stored_before_start().and_then(|s| s.port),
     );
-    let addr =
-        server::check_bind(inbox.bind, port, inbox.allow_remote).map_err(|e| e.to_string())?;
-    let engine = Engine::new(config, Arc::new(SystemClock));
+    // A refused address is said before any session file is opened.
+    server::check_bind(inbox.bind, port, inbox.allow_remote).map_err(|e| e.to_string())?;
+    let started = Inbox::new(inbox, Mode::Hold, |_| {})?;
+    let engine = started.engine.clone();
     // The session journal: --session, else a new one in the data folder.
     let session = inbox
         .session
@@ -47,22 +47,15 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     };
     let present = inbox.present.as_deref().map(LoadedFlow::load).transpose()?;
     engine.add_samples(&samples);
-    let rt =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let rt = &started.rt;
     let mut port_note = None;
-    let handle = match rt.block_on(server::start(engine.clone(), addr)) {
+    let handle = match started.listen(inbox, port) {
         Ok(h) => h,
         // A saved port that is taken now: the default one, else any free one, saying so.
         Err(e) if saved_port => {
-            let mut fallback = addr;
-            fallback.set_port(crate::cli::DEFAULT_PORT);
-            let h = match rt.block_on(server::start(engine.clone(), fallback)) {
+            let h = match started.listen(inbox, crate::cli::DEFAULT_PORT) {
                 Ok(h) => h,
-                Err(_) => {
-                    fallback.set_port(0);
-                    rt.block_on(server::start(engine.clone(), fallback))
-                        .map_err(|e| e.to_string())?
-                }
+                Err(_) => started.listen(inbox, 0).map_err(|e| e.to_string())?,
             };
             port_note = Some(format!(
                 "the saved port {port} could not be used ({e}): listening on {} instead",
