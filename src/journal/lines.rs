@@ -1,0 +1,283 @@
+//! The journal's lines: what each kind of line holds, written from borrowed fields (no copies
+//! under an exchange's lock), and read back into exchanges.
+
+use super::*;
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct Line {
+    pub(super) v: u32,
+    #[serde(flatten)]
+    pub(super) what: What,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(super) enum What {
+    /// The first line of a run (each reopening adds one), with the process that writes it.
+    Session {
+        at: DateTime<Utc>,
+        version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pid: Option<u32>,
+    },
+    /// Writing failed from `since` to `until` (why: `cause`): calls meanwhile were refused,
+    /// and `dropped` lines could not be kept.
+    Trouble {
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cause: String,
+        dropped: u64,
+    },
+    /// An exchange as it stands after an event; the first line of an exchange carries its
+    /// headers and body, later ones leave them out.
+    Exchange {
+        event: String,
+        ex: Box<ExchangeRecord>,
+    },
+    /// Simulated time's lead over real time, when it changes.
+    Clock { offset_ms: i64 },
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct FindingRecord {
+    pub(super) severity: Severity,
+    pub(super) code: String,
+    pub(super) message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) rule: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ResponseRecord {
+    pub(super) status: u16,
+    pub(super) body: Value,
+    pub(super) by: AnsweredBy,
+    pub(super) at: DateTime<Utc>,
+    pub(super) findings: Vec<FindingRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ExchangeRecord {
+    pub(super) id: u64,
+    pub(super) direction: Direction,
+    pub(super) at: DateTime<Utc>,
+    pub(super) http_method: String,
+    pub(super) path: String,
+    pub(super) method: Option<Method>,
+    pub(super) action_key: Option<String>,
+    pub(super) envelope: Option<EnvelopeKind>,
+    pub(super) invocation_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) headers: Option<String>,
+    /// The body as text, when it is UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) body: Option<String>,
+    /// The body in base64, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) body_b64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) unread: Option<String>,
+    pub(super) findings: Vec<FindingRecord>,
+    pub(super) phase: Phase,
+    pub(super) response: Option<ResponseRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) target_answer: Option<ResponseRecord>,
+    pub(super) timeline: Vec<(DateTime<Utc>, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) tag: Option<String>,
+}
+
+/// What is written for an exchange: the same fields as [`ExchangeRecord`], borrowed from the
+/// live exchange so that writing copies nothing (it runs while the exchange is locked).
+#[derive(Serialize)]
+pub(super) struct ExchangeLine<'a> {
+    pub(super) v: u32,
+    pub(super) kind: &'static str,
+    pub(super) event: &'a str,
+    pub(super) ex: ExchangeRef<'a>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ExchangeRef<'a> {
+    pub(super) id: u64,
+    pub(super) direction: Direction,
+    pub(super) at: &'a DateTime<Utc>,
+    pub(super) http_method: &'a str,
+    pub(super) path: &'a str,
+    pub(super) method: Option<Method>,
+    pub(super) action_key: Option<&'a str>,
+    pub(super) envelope: Option<EnvelopeKind>,
+    pub(super) invocation_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) headers: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) body_b64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) unread: Option<&'a str>,
+    pub(super) findings: &'a [Finding],
+    pub(super) phase: &'a Phase,
+    pub(super) response: Option<ResponseRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) target_answer: Option<ResponseRef<'a>>,
+    pub(super) timeline: TimelineRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) tag: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ResponseRef<'a> {
+    pub(super) status: u16,
+    pub(super) body: &'a Value,
+    pub(super) by: AnsweredBy,
+    pub(super) at: &'a DateTime<Utc>,
+    pub(super) findings: &'a [Finding],
+}
+
+impl<'a> From<&'a SentResponse> for ResponseRef<'a> {
+    fn from(r: &'a SentResponse) -> Self {
+        ResponseRef {
+            status: r.status,
+            body: &r.body,
+            by: r.by,
+            at: &r.at,
+            findings: &r.findings,
+        }
+    }
+}
+
+/// The timeline as `[at, text]` pairs, without collecting them first.
+pub(super) struct TimelineRef<'a>(&'a [TimelineEntry]);
+
+impl Serialize for TimelineRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for t in self.0 {
+            seq.serialize_element(&(&t.at, t.text.as_ref()))?;
+        }
+        seq.end()
+    }
+}
+
+pub(super) fn exchange_ref<'a>(ex: &'a Exchange, with_body: bool) -> ExchangeRef<'a> {
+    let (body, body_b64) = match (with_body, std::str::from_utf8(&ex.arrival.body)) {
+        (false, _) => (None, None),
+        (true, Ok(t)) => (Some(t), None),
+        (true, Err(_)) => (None, Some(STANDARD.encode(&ex.arrival.body))),
+    };
+    ExchangeRef {
+        id: ex.id,
+        direction: ex.direction,
+        at: &ex.at,
+        http_method: &ex.http_method,
+        path: &ex.path,
+        method: ex.method,
+        action_key: ex.action_key.as_deref(),
+        envelope: ex.envelope,
+        invocation_token: ex.invocation_token.as_deref(),
+        headers: with_body.then_some(ex.arrival.headers.as_str()),
+        body,
+        body_b64,
+        unread: if with_body {
+            ex.arrival.unread.as_deref()
+        } else {
+            None
+        },
+        findings: &ex.findings,
+        phase: &ex.phase,
+        response: ex.response.as_ref().map(ResponseRef::from),
+        target_answer: ex.target_answer.as_ref().map(ResponseRef::from),
+        timeline: TimelineRef(&ex.timeline),
+        tag: ex.tag.as_deref(),
+    }
+}
+
+/// Codes and rules are `&'static str` in a live finding; read back, each distinct one is
+/// kept once (a journal names a few dozen).
+pub(super) fn intern(s: &str) -> &'static str {
+    static SEEN: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = seen.iter().find(|k| **k == s) {
+        return k;
+    }
+    if seen.len() >= 4096 {
+        return "restored";
+    }
+    let k: &'static str = Box::leak(s.to_string().into_boxed_str());
+    seen.push(k);
+    k
+}
+
+pub(super) fn finding(r: FindingRecord) -> Finding {
+    Finding {
+        severity: r.severity,
+        code: intern(&r.code),
+        message: r.message,
+        field: r.field,
+        rule: r.rule.as_deref().map(intern),
+    }
+}
+
+pub(super) fn response(r: ResponseRecord) -> SentResponse {
+    SentResponse {
+        status: r.status,
+        body: Arc::new(r.body),
+        by: r.by,
+        at: r.at,
+        findings: r.findings.into_iter().map(finding).collect(),
+    }
+}
+
+/// An exchange from its record; `arrival` is the one its first line carried.
+pub(super) fn exchange(r: ExchangeRecord, arrival: Arc<Arrival>) -> Exchange {
+    Exchange {
+        id: r.id,
+        direction: r.direction,
+        at: r.at,
+        http_method: r.http_method,
+        path: r.path,
+        method: r.method,
+        action_key: r.action_key,
+        envelope: r.envelope,
+        invocation_token: r.invocation_token,
+        arrival,
+        findings: r.findings.into_iter().map(finding).collect(),
+        phase: r.phase,
+        response: r.response.map(response),
+        target_answer: r.target_answer.map(response),
+        timeline: r
+            .timeline
+            .into_iter()
+            .map(|(at, text)| TimelineEntry {
+                at,
+                text: text.into(),
+            })
+            .collect(),
+        tag: r.tag,
+    }
+}
+
+/// The arrival an exchange's first line carried.
+pub(super) fn arrival_of(ex: &ExchangeRecord) -> Arc<Arrival> {
+    let body = match (&ex.body, &ex.body_b64) {
+        (Some(t), _) => bytes::Bytes::from(t.clone().into_bytes()),
+        (None, Some(b)) => STANDARD
+            .decode(b)
+            .map(bytes::Bytes::from)
+            .unwrap_or_default(),
+        (None, None) => bytes::Bytes::new(),
+    };
+    Arc::new(Arrival {
+        headers: ex.headers.clone().unwrap_or_default(),
+        body,
+        unread: ex.unread.clone(),
+    })
+}
+
+pub(super) fn carries_body(ex: &ExchangeRecord) -> bool {
+    ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some()
+}

@@ -1,0 +1,525 @@
+//! Reading a journal back: whole (`read`, for export), or by scanning it line by line without
+//! keeping it (`scan`, for reopening), with an index of where each exchange's lines are and
+//! unreadable lines explained by their real cause where it is known.
+
+use super::*;
+
+/// A line as read back. Plain optional fields rather than [`Line`]'s flattened, tagged enum:
+/// serde buffers a flattened enum into an owned tree first, which doubled the time reopening
+/// took.
+#[derive(Deserialize)]
+pub(super) struct RawLine {
+    pub(super) v: u32,
+    pub(super) kind: String,
+    #[serde(default)]
+    pub(super) ex: Option<Box<ExchangeRecord>>,
+    #[serde(default)]
+    pub(super) offset_ms: Option<i64>,
+    #[serde(default)]
+    pub(super) since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(super) until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(super) cause: Option<String>,
+    #[serde(default)]
+    pub(super) dropped: Option<u64>,
+}
+
+/// A `trouble` line's fields, as read back.
+pub(super) struct TroubleFields {
+    pub(super) since: Option<DateTime<Utc>>,
+    pub(super) until: Option<DateTime<Utc>>,
+    pub(super) cause: Option<String>,
+    pub(super) dropped: Option<u64>,
+}
+
+/// What reopening needs of an exchange's line before deciding to load it: its id, phase and
+/// token, and whether it carries the body. Everything else is skipped without being kept.
+#[derive(Deserialize)]
+pub(super) struct PeekLine {
+    pub(super) v: u32,
+    pub(super) kind: String,
+    #[serde(default)]
+    pub(super) ex: Option<PeekExchange>,
+    #[serde(default)]
+    pub(super) offset_ms: Option<i64>,
+    #[serde(default)]
+    pub(super) since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(super) until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(super) cause: Option<String>,
+    #[serde(default)]
+    pub(super) dropped: Option<u64>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PeekExchange {
+    pub(super) id: u64,
+    pub(super) direction: Direction,
+    pub(super) at: DateTime<Utc>,
+    pub(super) http_method: String,
+    pub(super) path: String,
+    pub(super) method: Option<Method>,
+    pub(super) action_key: Option<String>,
+    pub(super) envelope: Option<EnvelopeKind>,
+    pub(super) phase: Phase,
+    #[serde(default)]
+    pub(super) findings: Vec<PeekFinding>,
+    #[serde(default)]
+    pub(super) response: Option<PeekResponse>,
+    #[serde(default)]
+    pub(super) tag: Option<String>,
+    pub(super) invocation_token: Option<String>,
+    #[serde(default)]
+    pub(super) headers: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub(super) body: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub(super) body_b64: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PeekFinding {
+    pub(super) severity: Severity,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PeekResponse {
+    pub(super) status: u16,
+    #[serde(default)]
+    pub(super) findings: Vec<PeekFinding>,
+}
+
+impl PeekExchange {
+    pub(super) fn summary(&self) -> Summary {
+        Summary {
+            id: self.id,
+            at: self.at,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: self.response.as_ref().map(|r| r.status),
+            flagged: flagged(
+                &self.phase,
+                self.findings
+                    .iter()
+                    .chain(self.response.iter().flat_map(|r| r.findings.iter()))
+                    .map(|f| f.severity),
+            ),
+            phase: self.phase.label(),
+            http_method: shared_text(&self.http_method),
+            path: shared_text(&self.path),
+            action_key: self.action_key.as_deref().map(shared_text),
+            tag: self.tag.as_deref().map(shared_text),
+        }
+    }
+}
+
+/// One line's problem, said as a warning.
+pub(super) fn line_warning(path: &Path, n: usize, last: bool, e: &dyn std::fmt::Display) -> String {
+    let place = if last {
+        "the last line is torn (the process stopped mid-write)"
+    } else {
+        "a line could not be read"
+    };
+    format!("{}: line {}: {place}, skipped: {e}", path.display(), n + 1)
+}
+
+/// Lines that could not be read, and the outages `trouble` lines recorded, gathered while
+/// reading so that each unreadable line is explained by its real cause where one is known.
+#[derive(Default)]
+pub(super) struct Explainer {
+    /// Line index, whether it was the last, and the parse error.
+    pub(super) bad: Vec<(usize, bool, String)>,
+    /// Line index of each `trouble` line, and what it says.
+    pub(super) troubles: Vec<(usize, String)>,
+}
+
+impl Explainer {
+    pub(super) fn bad(&mut self, n: usize, last: bool, e: &dyn std::fmt::Display) {
+        self.bad.push((n, last, e.to_string()));
+    }
+
+    /// A `trouble` line at index `n`: a warning of its own, kept to explain lines before it.
+    pub(super) fn trouble(&mut self, n: usize, f: &TroubleFields) -> String {
+        let text = format!(
+            "recording failed from {} to {} ({}): calls meanwhile were refused{}",
+            f.since.map_or("?".into(), |t| t
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()),
+            f.until
+                .map_or("?".into(), |t| t.format("%H:%M:%S UTC").to_string()),
+            f.cause.as_deref().unwrap_or("an IO error"),
+            match f.dropped {
+                Some(d) if d > 0 => format!(", and {d} lines of them could not be kept"),
+                _ => String::new(),
+            }
+        );
+        self.troubles.push((n, f.cause.clone().unwrap_or_default()));
+        text
+    }
+
+    /// The warnings for the unreadable lines: cut off by a recorded write failure when a
+    /// `trouble` line follows; a last line on a disk with almost no space left, said so.
+    pub(super) fn warnings(self, path: &Path) -> Vec<String> {
+        let mut out = vec![];
+        for (n, last, e) in self.bad {
+            let after = self.troubles.iter().find(|(t, _)| *t > n);
+            let text = match after {
+                Some((_, cause)) => format!(
+                    "{}: line {}: cut off when writing failed ({cause}), skipped: {e}",
+                    path.display(),
+                    n + 1
+                ),
+                None if last => match free_space(path) {
+                    Some(free) if free < LOW_SPACE => format!(
+                        "{}: line {}: the last line is cut off, and the disk holding the session has {free} bytes free: writing it most likely failed for want of space (or the process stopped mid-write); skipped: {e}",
+                        path.display(),
+                        n + 1
+                    ),
+                    _ => line_warning(path, n, true, &e),
+                },
+                None => line_warning(path, n, false, &e),
+            };
+            out.push(text);
+        }
+        out
+    }
+}
+
+/// Below this many free bytes, a torn last line is blamed on the disk.
+pub(super) const LOW_SPACE: u64 = 1 << 20;
+
+/// Bytes free for this user on the filesystem holding `path`.
+pub(super) fn free_space(path: &Path) -> Option<u64> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs4::available_space(dir).ok()
+}
+
+pub(super) fn format_warning(path: &Path, n: usize, v: u32) -> String {
+    format!(
+        "{}: line {} has format {v} (this ActionBench reads {FORMAT}), skipped",
+        path.display(),
+        n + 1
+    )
+}
+
+/// What a journal held.
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// Every exchange, in id order, as it last stood.
+    pub exchanges: Vec<Exchange>,
+    /// Simulated time's lead over real time, as last recorded.
+    pub clock_offset: Option<chrono::Duration>,
+    /// Lines skipped, and why (a torn last line after a crash…).
+    pub warnings: Vec<String>,
+}
+
+/// Reads a journal. A file that does not exist is an empty session.
+pub fn read(path: &Path) -> Result<Restored, String> {
+    let text = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Restored::default()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut out = Restored::default();
+    let mut explain = Explainer::default();
+    let mut by_id: std::collections::BTreeMap<u64, Exchange> = Default::default();
+    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+    let last = lines.len().saturating_sub(1);
+    for (n, raw) in lines.iter().enumerate() {
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let line: RawLine = match serde_json::from_slice(raw) {
+            Ok(l) => l,
+            Err(e) => {
+                explain.bad(n, n == last, &e);
+                continue;
+            }
+        };
+        if line.v > FORMAT {
+            out.warnings.push(format_warning(path, n, line.v));
+            continue;
+        }
+        match (line.kind.as_str(), line.ex, line.offset_ms) {
+            ("session", _, _) => {}
+            ("trouble", _, _) => {
+                let fields = TroubleFields {
+                    since: line.since,
+                    until: line.until,
+                    cause: line.cause,
+                    dropped: line.dropped,
+                };
+                let w = explain.trouble(n, &fields);
+                out.warnings.push(format!("{}: {w}", path.display()));
+            }
+            ("clock", _, Some(offset_ms)) => {
+                out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
+            }
+            ("exchange", Some(ex), _) => {
+                let arrival = match (carries_body(&ex), by_id.get(&ex.id)) {
+                    (false, Some(prev)) => prev.arrival.clone(),
+                    _ => arrival_of(&ex),
+                };
+                let id = ex.id;
+                by_id.insert(id, exchange(*ex, arrival));
+            }
+            (kind, _, _) => out.warnings.push(line_warning(
+                path,
+                n,
+                n == last,
+                &format!("a {kind:?} line without what it needs"),
+            )),
+        }
+    }
+    out.warnings.extend(explain.warnings(path));
+    out.exchanges = by_id.into_values().collect();
+    Ok(out)
+}
+
+/// Where each exchange's lines are, by id: the first (which carries headers and body) and the
+/// latest (its state). 16 bytes an exchange, in chunks so that growing never copies.
+#[derive(Default)]
+pub(super) struct Index {
+    pub(super) chunks: Vec<Vec<[u64; 2]>>,
+}
+
+pub(super) const INDEX_CHUNK: usize = 1 << 16;
+pub(super) const NOWHERE: u64 = u64::MAX;
+
+impl Index {
+    pub(super) fn set(&mut self, id: u64, at: u64) {
+        let Some(i) = (id as usize).checked_sub(1) else {
+            return;
+        };
+        while self.chunks.len() <= i / INDEX_CHUNK {
+            self.chunks.push(Vec::with_capacity(INDEX_CHUNK));
+        }
+        let chunk = &mut self.chunks[i / INDEX_CHUNK];
+        let j = i % INDEX_CHUNK;
+        if chunk.len() <= j {
+            chunk.resize(j + 1, [NOWHERE, NOWHERE]);
+        }
+        let e = &mut chunk[j];
+        if e[0] == NOWHERE {
+            e[0] = at;
+        }
+        e[1] = at;
+    }
+
+    pub(super) fn get(&self, id: u64) -> Option<[u64; 2]> {
+        let i = (id as usize).checked_sub(1)?;
+        let e = *self.chunks.get(i / INDEX_CHUNK)?.get(i % INDEX_CHUNK)?;
+        (e[1] != NOWHERE).then_some(e)
+    }
+}
+
+/// Reads at an offset without moving a shared cursor (so readers need no lock).
+pub(super) fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_at(f, buf, at)
+    }
+    #[cfg(windows)]
+    {
+        std::os::windows::fs::FileExt::seek_read(f, buf, at)
+    }
+}
+
+/// The line starting at `at`, without its newline.
+pub(super) fn line_at(f: &std::fs::File, mut at: u64) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = read_at(f, &mut buf, at)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        if let Some(k) = buf[..n].iter().position(|b| *b == b'\n') {
+            out.extend_from_slice(&buf[..k]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+        at += n as u64;
+    }
+}
+
+/// The exchange record on the line at `at`.
+pub(super) fn record_at(f: &std::fs::File, at: u64) -> Option<Box<ExchangeRecord>> {
+    let line = line_at(f, at).ok()?;
+    serde_json::from_slice::<RawLine>(&line).ok()?.ex
+}
+
+/// An exchange read back from its first and latest lines.
+pub(super) fn exchange_at(f: &std::fs::File, [first, latest]: [u64; 2]) -> Option<Exchange> {
+    let rec = record_at(f, latest)?;
+    let arrival = if carries_body(&rec) || first == latest {
+        arrival_of(&rec)
+    } else {
+        arrival_of(&*record_at(f, first)?)
+    };
+    Some(exchange(*rec, arrival))
+}
+
+/// What opening a journal found, before the engine takes it.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    pub exchanges: Vec<Restoring>,
+    pub clock_offset: Option<chrono::Duration>,
+    pub warnings: Vec<String>,
+}
+
+/// What reopening learnt of one exchange from its lines.
+pub(super) struct Seen {
+    pub(super) live: bool,
+    pub(super) token: Option<String>,
+    pub(super) summary: Packed,
+    /// Bytes of its lines with a body: an estimate of what it takes in memory.
+    pub(super) size: u64,
+}
+
+/// Reads a journal line by line without keeping it: where each exchange's lines are, and
+/// whether it is live. Then loads whole the live exchanges and the newest ones that fit
+/// `budget` bytes; the others stay on disk.
+pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
+    use std::io::BufRead;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Index::default(), Scanned::default()));
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, &file);
+    let mut out = Scanned::default();
+    let mut explain = Explainer::default();
+    let mut index = Index::default();
+    let mut seen: Vec<Option<Seen>> = vec![];
+    let mut buf = Vec::new();
+    let (mut at, mut n) = (0u64, 0usize);
+    loop {
+        buf.clear();
+        let len = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if len == 0 {
+            break;
+        }
+        let start = at;
+        at += len as u64;
+        n += 1;
+        let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let last = !buf.ends_with(b"\n");
+        let line: PeekLine = match serde_json::from_slice(raw) {
+            Ok(l) => l,
+            Err(e) => {
+                explain.bad(n - 1, last, &e);
+                continue;
+            }
+        };
+        if line.v > FORMAT {
+            out.warnings.push(format_warning(path, n - 1, line.v));
+            continue;
+        }
+        match (line.kind.as_str(), line.ex, line.offset_ms) {
+            ("session", _, _) => {}
+            ("trouble", _, _) => {
+                let fields = TroubleFields {
+                    since: line.since,
+                    until: line.until,
+                    cause: line.cause,
+                    dropped: line.dropped,
+                };
+                let w = explain.trouble(n - 1, &fields);
+                out.warnings.push(format!("{}: {w}", path.display()));
+            }
+            ("clock", _, Some(offset_ms)) => {
+                out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
+            }
+            ("exchange", Some(ex), _) if ex.id > 0 => {
+                let i = (ex.id - 1) as usize;
+                if seen.len() <= i {
+                    seen.resize_with(i + 1, || None);
+                }
+                let body = ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some();
+                let summary = ex.summary().pack();
+                let s = seen[i].get_or_insert(Seen {
+                    live: false,
+                    token: None,
+                    summary,
+                    size: 0,
+                });
+                s.summary = summary;
+                s.live = ex.phase.is_live();
+                // Only invocations are filed under their token; a report carries another's.
+                s.token = ex
+                    .invocation_token
+                    .filter(|_| ex.method != Some(Method::CompletionReport));
+                if body {
+                    s.size += len as u64;
+                }
+                index.set(ex.id, start);
+            }
+            (kind, _, _) => out.warnings.push(line_warning(
+                path,
+                n - 1,
+                last,
+                &format!("a {kind:?} line without what it needs"),
+            )),
+        }
+    }
+    out.warnings.extend(explain.warnings(path));
+    // Newest first: which are loaded whole.
+    let mut whole = vec![false; seen.len()];
+    let mut used = 0u64;
+    for (i, s) in seen.iter().enumerate().rev() {
+        let Some(s) = s else { continue };
+        let size = s.size + 512;
+        if s.live || used + size <= budget as u64 {
+            whole[i] = true;
+            used += size;
+        }
+    }
+    // Ids as the engine gives them (1, 2, …): a gap left by an unreadable line closes up.
+    let mut renumbered = Index::default();
+    for (i, s) in seen.into_iter().enumerate() {
+        let Some(s) = s else { continue };
+        let Some(place) = index.get(i as u64 + 1) else {
+            continue;
+        };
+        let id = out.exchanges.len() as u64 + 1;
+        let entry = if whole[i] {
+            match exchange_at(&file, place) {
+                Some(mut ex) => {
+                    ex.id = id;
+                    Restoring::Whole(Box::new(ex))
+                }
+                None => {
+                    out.warnings.push(format!(
+                        "{}: exchange #{} could not be read back, skipped",
+                        path.display(),
+                        i + 1
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            Restoring::OnDisk {
+                invocation_token: s.token,
+                summary: s.summary,
+            }
+        };
+        renumbered.set(id, place[0]);
+        renumbered.set(id, place[1]);
+        out.exchanges.push(entry);
+    }
+    Ok((renumbered, out))
+}
