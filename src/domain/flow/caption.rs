@@ -1,0 +1,129 @@
+//! What happened in a run, in plain words: the captions presenter mode and `flow run` show.
+
+use super::*;
+
+/// "2d" as "2 days".
+pub(super) fn spoken(duration: &str) -> String {
+    parse_duration(duration).map_or_else(
+        |_| duration.to_string(),
+        crate::domain::clock::spoken_duration,
+    )
+}
+
+/// What happened, for captions and the event stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FlowEventKind {
+    Started,
+    Asked,
+    /// Held for the presenter to answer.
+    YourTurn,
+    Answered,
+    /// `wait`: from the answer to the deadline.
+    Waiting {
+        deadline: DateTime<Utc>,
+        wait: Duration,
+    },
+    Completed {
+        result: Value,
+    },
+    ReportedFailure {
+        description: String,
+    },
+    Failed {
+        reason: String,
+    },
+    TimedOut,
+    DelayStarted {
+        until: DateTime<Utc>,
+    },
+    DelaySkipped,
+    DelayDone,
+    /// Wix does not run the step (its params fail its input schema).
+    NotRun {
+        reason: String,
+        /// In plain words: what is missing or wrong ("Trainer's decision").
+        what: String,
+        /// The earlier step that should have given it, by name, when one did.
+        from: Option<String>,
+    },
+    Finished {
+        passed: bool,
+    },
+}
+
+/// The caption for `kind` on step `step` (None: the run itself), from the file or generated.
+pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String {
+    let s = step.and_then(|i| flow.steps.get(i));
+    let own = |pick: fn(&Captions) -> &Option<String>| match s {
+        Some(Step::Action(a)) => pick(&a.captions).clone(),
+        _ => None,
+    };
+    let name = match s {
+        Some(Step::Action(a)) => a.name.clone(),
+        Some(Step::Delay(d)) => d.name.clone().unwrap_or_else(|| "Delay".into()),
+        None => flow.name.clone(),
+    };
+    match kind {
+        FlowEventKind::Started => flow
+            .trigger
+            .caption
+            .clone()
+            .unwrap_or_else(|| format!("{}: the automation starts", flow.trigger.name)),
+        FlowEventKind::Asked => own(|c| &c.asked)
+            .or_else(|| match s {
+                Some(Step::Action(a)) => a.caption.clone(),
+                _ => None,
+            })
+            .unwrap_or_else(|| format!("Wix asks {name} to run")),
+        FlowEventKind::YourTurn => format!("{name} waits for you: answer it in the composer"),
+        FlowEventKind::Answered => own(|c| &c.answered)
+            .unwrap_or_else(|| format!("{name} is done at once; the automation goes on")),
+        FlowEventKind::Waiting { wait, .. } => own(|c| &c.waiting).unwrap_or_else(|| {
+            format!(
+                "{name} asks Wix to wait up to {}",
+                crate::domain::clock::spoken_duration(*wait)
+            )
+        }),
+        FlowEventKind::Completed { .. } => own(|c| &c.completed)
+            .unwrap_or_else(|| format!("{name} reports back: done, and the automation goes on")),
+        FlowEventKind::ReportedFailure { description } => own(|c| &c.failed).unwrap_or_else(|| {
+            format!("{name} reports that it failed ({description}); the automation goes on")
+        }),
+        FlowEventKind::Failed { reason } => own(|c| &c.failed)
+            .unwrap_or_else(|| format!("{name} failed ({reason}); the automation goes on")),
+        FlowEventKind::TimedOut => own(|c| &c.timed_out).unwrap_or_else(|| {
+            "No answer in time: the step fails and the automation goes on".to_string()
+        }),
+        FlowEventKind::DelayStarted { .. } => match s {
+            Some(Step::Delay(d)) => d
+                .caption
+                .clone()
+                .unwrap_or_else(|| format!("The automation waits {}", spoken(&d.duration))),
+            _ => "The automation waits".into(),
+        },
+        FlowEventKind::DelaySkipped => match s {
+            Some(Step::Delay(d)) => format!(
+                "The {} wait is skipped, as this run skips delays",
+                spoken(&d.duration)
+            ),
+            _ => "The wait is skipped".into(),
+        },
+        FlowEventKind::DelayDone => "The wait is over; the automation goes on".into(),
+        FlowEventKind::NotRun { what, from, .. } => own(|c| &c.skipped).unwrap_or_else(|| {
+            match from {
+                Some(step) => format!(
+                    "Wix does not run this step: {what} is missing, because \"{step}\" gave no output; the automation goes on"
+                ),
+                None => format!(
+                    "Wix does not run this step: {what} is missing or not valid; the automation goes on"
+                ),
+            }
+        }),
+        FlowEventKind::Finished { passed: true } => {
+            format!("{}: every step ended as expected", flow.name)
+        }
+        FlowEventKind::Finished { passed: false } => {
+            format!("{}: some steps did not end as expected", flow.name)
+        }
+    }
+}
