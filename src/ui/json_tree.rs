@@ -25,9 +25,11 @@ fn leaf_color(v: &Value, dark: bool) -> Color32 {
 fn node(ui: &mut Ui, id: Id, key: &str, value: &Value, depth: usize) {
     let (count, kind) = match value {
         Value::Object(o) if !o.is_empty() => {
-            (o.len(), super::app::plural(o.len(), "field", "fields"))
+            (o.len(), super::widgets::plural(o.len(), "field", "fields"))
         }
-        Value::Array(a) if !a.is_empty() => (a.len(), super::app::plural(a.len(), "item", "items")),
+        Value::Array(a) if !a.is_empty() => {
+            (a.len(), super::widgets::plural(a.len(), "item", "items"))
+        }
         leaf => {
             ui.horizontal_wrapped(|ui| {
                 ui.spacing_mut().item_spacing.x = 4.0;

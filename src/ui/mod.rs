@@ -7,6 +7,7 @@ pub mod json_tree;
 pub mod list;
 pub mod presenter;
 pub mod settings;
+pub mod widgets;
 
 pub use app::{App, Core, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 

@@ -1,0 +1,153 @@
+//! What the window is given and keeps beside its panels: the core handles, the session, the
+//! flow runs it follows, the form for your action, and where a sent sample says it came from.
+
+use super::*;
+
+/// What the window is given: handles to the core, never its internals.
+pub struct Core {
+    pub engine: Arc<Engine>,
+    pub runtime: tokio::runtime::Handle,
+    /// Where the inbox listens, as a URL.
+    pub inbox_url: String,
+    /// Shown in red when the inbox listens beyond loopback.
+    pub remote_warning: Option<String>,
+    pub samples: Vec<LoadedSample>,
+    pub sample_errors: Vec<String>,
+    pub picker: Arc<dyn SamplePicker>,
+    /// ActionBench's public key PEM (it signs requests when playing Wix), or why there is none.
+    pub public_key: Result<String, String>,
+    /// Plays Wix against the developer's action (sends, the lab).
+    pub player: Player,
+    /// The target forward mode relays to: the window keeps it in step with its form.
+    pub target: Arc<std::sync::RwLock<Option<Target>>>,
+    /// The target form's starting values (from --target, --app-id, --instance-id).
+    pub target_form: TargetForm,
+    /// The flow files of the Flows panel, and those that failed to load (why).
+    pub flows: Vec<LoadedFlow>,
+    pub flow_errors: Vec<String>,
+    /// A flow to present at once (`--present FLOW`).
+    pub present: Option<LoadedFlow>,
+    /// The session journal this window records to, if any.
+    pub session: Option<Session>,
+    /// The port the inbox was asked to listen on (saved with the settings; 0: any free one).
+    pub port: u16,
+}
+
+/// The session journal the window records to: where, and what reopening it restored.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub path: PathBuf,
+    pub restored: usize,
+    /// Lines that could not be read (a torn last line after a crash…).
+    pub warnings: Vec<String>,
+}
+
+/// Which list the left panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeftTab {
+    Samples,
+    Flows,
+}
+
+/// A flow run the window follows.
+pub struct RunView {
+    pub handle: RunHandle,
+    pub events: Vec<FlowEvent>,
+    pub flow: LoadedFlow,
+    /// Started step by step (presenter mode): each step waits for Space.
+    pub step_by_step: bool,
+}
+
+impl RunView {
+    /// Whether a step-by-step run is waiting for the next Space.
+    pub fn waiting_for_next(&self) -> bool {
+        use crate::domain::flow::FlowEventKind as K;
+        self.step_by_step
+            && !self.handle.is_done()
+            && self.events.last().is_none_or(|e| {
+                matches!(
+                    e.kind,
+                    K::Started
+                        | K::Answered
+                        | K::Completed { .. }
+                        | K::ReportedFailure { .. }
+                        | K::Failed { .. }
+                        | K::TimedOut
+                        | K::DelayDone
+                        | K::DelaySkipped
+                )
+            })
+    }
+
+    pub fn finished(&self) -> Option<bool> {
+        self.events.iter().find_map(|e| match e.kind {
+            crate::domain::flow::FlowEventKind::Finished { passed } => Some(passed),
+            _ => None,
+        })
+    }
+}
+
+/// The "Your action" settings as typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetForm {
+    pub base: String,
+    pub app_id: String,
+    pub instance_id: String,
+    pub jwt: bool,
+    pub timeout_secs: f64,
+}
+
+impl TargetForm {
+    /// A form from the flags; a missing instance ID gets one for the whole session.
+    pub fn new(base: Option<&str>, app_id: Option<&str>, instance_id: Option<&str>) -> TargetForm {
+        TargetForm {
+            base: base.unwrap_or("").to_string(),
+            app_id: app_id.unwrap_or("").to_string(),
+            instance_id: instance_id
+                .map(str::to_string)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            jwt: app_id.is_some(),
+            timeout_secs: crate::play::caller::DEFAULT_TIMEOUT.as_secs_f64(),
+        }
+    }
+
+    /// The target, or what to fix.
+    pub fn target(&self) -> Result<Target, String> {
+        if self.base.trim().is_empty() {
+            return Err("Give your action's base URL".into());
+        }
+        Target::new(
+            &self.base,
+            Some(&self.app_id),
+            Some(&self.instance_id),
+            self.jwt,
+            Duration::from_secs_f64(self.timeout_secs.max(0.1)),
+        )
+    }
+}
+
+/// How a send to the action starts, as `activationSourceInfo` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    Trigger,
+    TestRun,
+    ManualRun,
+    Rerun,
+}
+
+impl SourceChoice {
+    pub const ALL: [SourceChoice; 4] = [
+        SourceChoice::Trigger,
+        SourceChoice::TestRun,
+        SourceChoice::ManualRun,
+        SourceChoice::Rerun,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceChoice::Trigger => "Trigger event",
+            SourceChoice::TestRun => "Manual run, test mode",
+            SourceChoice::ManualRun => "Manual run",
+            SourceChoice::Rerun => "Rerun of the selected",
+        }
+    }
+}

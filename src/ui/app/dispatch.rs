@@ -1,0 +1,296 @@
+//! Commands applied after the pass: every click's effect on the engine and the window.
+
+use super::*;
+
+impl App {
+    pub(super) fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::Select(id) => {
+                self.selected = Some(id);
+                if let Some(a) = self.compare_from.take()
+                    && a != id
+                {
+                    self.diff = Some((a, id));
+                    self.status = Some((format!("Comparing #{a} with #{id}"), false));
+                }
+            }
+            Command::CompareFrom(id) => {
+                self.compare_from = Some(id);
+                self.status = Some((
+                    format!("Select another exchange in the log to compare with #{id}"),
+                    false,
+                ));
+            }
+            Command::Answer(id, reply) => {
+                if let Err(e) = self.core.engine.answer(id, reply) {
+                    self.status = Some((e, true));
+                }
+            }
+            Command::Report(id, report) => match self.core.engine.report_completion(id, &report) {
+                Ok(()) => {
+                    self.status = Some((format!("Completion report for #{id} accepted"), false))
+                }
+                Err(r) => {
+                    let msg = r
+                        .body
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .unwrap_or("refused")
+                        .to_string();
+                    self.status = Some((
+                        format!(
+                            "Completion report for #{id} refused (HTTP {}): {msg}",
+                            r.status
+                        ),
+                        true,
+                    ));
+                }
+            },
+            Command::SetPolicy(key, policy) => {
+                self.core.engine.set_policy(&key, policy.clone());
+                self.keys.insert(key, policy);
+            }
+            Command::SetWarp(f) => {
+                self.core.engine.set_warp(f);
+                self.warp = f;
+            }
+            Command::SetAssumptions(a) => {
+                self.core.engine.set_assumptions(a);
+                self.assumptions = a;
+            }
+            Command::SetAllowedHosts(hosts) => {
+                self.hosts_text = hosts.join(", ");
+                self.hosts_error = None;
+                self.core.engine.set_allowed_hosts(hosts);
+            }
+            Command::BackToNow => {
+                self.core.engine.back_to_now();
+                self.warp = 1;
+                self.now = self.core.engine.now();
+            }
+            Command::SendSample(i) => {
+                let Some(s) = self.core.samples.get(i) else {
+                    return;
+                };
+                let sample = s.sample.clone();
+                let (client, url, tx, ctx) = (
+                    self.client.clone(),
+                    self.core.inbox_url.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                self.status = Some((format!("Sent \"{}\" to the inbox", sample.name), false));
+                self.core.runtime.spawn(async move {
+                    let result = send_sample(&client, &url, &sample).await;
+                    let _ = tx.send(Background::Sent {
+                        name: sample.name.clone(),
+                        result,
+                    });
+                    ctx.request_repaint();
+                });
+            }
+            Command::SendToTarget(i, anyway) => {
+                let Some(s) = self.core.samples.get(i).cloned() else {
+                    return;
+                };
+                let target = match &self.target {
+                    Ok(t) => t.clone(),
+                    Err(e) => {
+                        self.status = Some((format!("Not sent: {e}"), true));
+                        return;
+                    }
+                };
+                let source = match self.source_now() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.status = Some((format!("Not sent: {e}"), true));
+                        return;
+                    }
+                };
+                let (player, tx, ctx) = (
+                    self.core.player.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                self.status = Some((
+                    format!("Sending \"{}\" to {}…", s.sample.name, target.base),
+                    false,
+                ));
+                self.core.runtime.spawn(async move {
+                    let result = player.send(&target, &s, &source, anyway).await;
+                    let _ = tx.send(Background::TargetSent {
+                        name: s.sample.name.clone(),
+                        result,
+                    });
+                    ctx.request_repaint();
+                });
+            }
+            Command::RunLab(i) => {
+                let Some(s) = self.core.samples.get(i).cloned() else {
+                    return;
+                };
+                let Ok(target) = self.target.clone() else {
+                    return;
+                };
+                let (player, tx, ctx) = (
+                    self.core.player.clone(),
+                    self.bg_tx.clone(),
+                    self.ctx.clone(),
+                );
+                self.lab_running = true;
+                self.show_lab = true;
+                self.status = Some((
+                    format!(
+                        "Envelope lab: sending 12 wrong envelopes to {}…",
+                        target.url(Method::Invoke)
+                    ),
+                    false,
+                ));
+                self.core.runtime.spawn(async move {
+                    let result = player.lab(&target, &s).await;
+                    let _ = tx.send(Background::Lab(result));
+                    ctx.request_repaint();
+                });
+            }
+            Command::RunFlow(i, present) => {
+                if let Some(flow) = self.core.flows.get(i).cloned() {
+                    self.start_run(flow, present);
+                }
+            }
+            Command::Present(i) => {
+                if i < self.runs.len() {
+                    self.enter_presenter(i);
+                }
+            }
+            Command::StopRun(i) => {
+                if let Some(r) = self.runs.get(i) {
+                    r.handle.stop();
+                    self.status = Some((format!("Stopped \"{}\"", r.flow.flow.name), false));
+                }
+            }
+            Command::Presenter(a) => self.presenter_action(a),
+            Command::CopyCurl(id) => {
+                if let Some(ex) = self.whole(id) {
+                    self.ctx
+                        .copy_text(crate::journal::export::curl(&ex, &self.core.inbox_url));
+                    self.status = Some((format!("Copied #{id} as a curl command"), false));
+                }
+            }
+            Command::SaveAsSample(id) => {
+                let Some(ex) = self.whole(id) else {
+                    return;
+                };
+                let ex = &ex;
+                let schemas = self.schemas_for(ex);
+                let sample = match crate::journal::export::as_sample(ex, &schemas) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.status = Some((format!("#{id} makes no sample: {e}"), true));
+                        return;
+                    }
+                };
+                let name = format!("{}-{id}.json", ex.action_key.as_deref().unwrap_or("saved"));
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let save = self.core.picker.save("Save as sample", &name);
+                self.core.runtime.spawn(async move {
+                    let msg = match save.await {
+                        Ok(Some(path)) => {
+                            let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
+                            match std::fs::write(&path, text) {
+                                // Read back as any sample is: the list picks it up at once.
+                                Ok(()) => Background::Picked(Box::new(LoadedSample::load(&path))),
+                                Err(e) => Background::Saved(Err(format!(
+                                    "{} could not be written: {e}",
+                                    path.display()
+                                ))),
+                            }
+                        }
+                        Ok(None) => Background::Saved(Ok("Not saved".into())),
+                        Err(why) => Background::Saved(Err(why)),
+                    };
+                    let _ = tx.send(msg);
+                    ctx.request_repaint();
+                });
+            }
+            Command::ExportHar => {
+                // Exchanges on disk are read back whole for the archive.
+                let exchanges: Vec<Exchange> = match &self.rows {
+                    Some(rows) => rows
+                        .iter()
+                        .filter_map(|i| self.whole(*i as ExchangeId + 1))
+                        .collect(),
+                    None => (1..=self.log.len() as ExchangeId)
+                        .filter_map(|id| self.whole(id))
+                        .collect(),
+                };
+                let inbox = self.core.inbox_url.clone();
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let save = self.core.picker.save("Export HAR", "actionbench.har");
+                self.core.runtime.spawn(async move {
+                    let msg = match save.await {
+                        Ok(Some(path)) => {
+                            let written = tokio::task::spawn_blocking(move || {
+                                let json = crate::journal::export::har_json(&exchanges, &inbox)?;
+                                std::fs::write(&path, json)
+                                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                                Ok::<_, String>(format!(
+                                    "Exported {} {} to {}",
+                                    exchanges.len(),
+                                    plural(exchanges.len(), "exchange", "exchanges"),
+                                    path.display()
+                                ))
+                            })
+                            .await
+                            .unwrap_or_else(|e| Err(e.to_string()));
+                            Background::Saved(written)
+                        }
+                        Ok(None) => Background::Saved(Ok("Not exported".into())),
+                        Err(why) => Background::Saved(Err(why)),
+                    };
+                    let _ = tx.send(msg);
+                    ctx.request_repaint();
+                });
+            }
+            Command::OpenFlow => {
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let pick = self.core.picker.pick("Open flow");
+                self.status = Some(("Choose a flow file in the dialog…".into(), false));
+                self.core.runtime.spawn(async move {
+                    let picked = match pick.await {
+                        Ok(Some(path)) => {
+                            Background::FlowPicked(Box::new(LoadedFlow::load(&path)))
+                        }
+                        Ok(None) => Background::NotPicked {
+                            why: "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                                  (a desktop portal or zenity): drop the flow file onto the window instead"
+                                .into(),
+                            error: false,
+                        },
+                        Err(why) => Background::NotPicked { why, error: true },
+                    };
+                    let _ = tx.send(picked);
+                    ctx.request_repaint();
+                });
+            }
+            Command::OpenSample => {
+                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+                let pick = self.core.picker.pick("Open sample");
+                self.status = Some(("Choose a sample file in the dialog…".into(), false));
+                self.core.runtime.spawn(async move {
+                    let picked = match pick.await {
+                        Ok(Some(path)) => Background::Picked(Box::new(LoadedSample::load(&path))),
+                        Ok(None) => Background::NotPicked {
+                            why: "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                                  (a desktop portal or zenity): drop the sample file onto the window instead"
+                                .into(),
+                            error: false,
+                        },
+                        Err(why) => Background::NotPicked { why, error: true },
+                    };
+                    let _ = tx.send(picked);
+                    ctx.request_repaint();
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The window's frame: eframe's logic and ui steps, saving, and closing.
+
+use super::*;
+
+impl eframe::App for App {
+    /// Closing: every change recorded so far is written to the session's journal.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        let _ = self.core.engine.durable();
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Ok(json) = serde_json::to_string(&self.settings()) {
+            storage.set_string(crate::ui::settings::KEY, json);
+        }
+    }
+
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.now = self.core.engine.now();
+        self.real_now = self.core.engine.real_now();
+        self.drain();
+        self.take_background();
+        for run in &mut self.runs {
+            while let Ok(ev) = run.handle.events.try_recv() {
+                run.events.push(ev);
+            }
+        }
+        if self
+            .runs
+            .iter()
+            .any(|r| !r.handle.is_done() && !r.waiting_for_next())
+        {
+            // Waits and delays move.
+            self.ctx.request_repaint_after(Duration::from_millis(250));
+        }
+        if !self.held.is_empty() || !self.waiting.is_empty() {
+            // Countdowns move.
+            self.ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        // Sample files dropped onto the window open like "Open sample…": read and compiled on
+        // the runtime's blocking pool, never on the UI thread.
+        for file in ui.ctx().input(|i| i.raw.dropped_files.clone()) {
+            let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
+            self.core.runtime.spawn_blocking(move || {
+                let path = file.path().to_path_buf();
+                let text = file
+                    .bytes()
+                    .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")));
+                // A flow file has a trigger and steps; anything else is read as a sample.
+                let is_flow = text.as_ref().is_ok_and(|t| {
+                    serde_json::from_str::<serde_json::Value>(t)
+                        .is_ok_and(|v| v.get("trigger").is_some() && v.get("steps").is_some())
+                });
+                let msg = if is_flow {
+                    let loaded = text
+                        .and_then(|t| LoadedFlow::parse(&t, path.parent()))
+                        .map(|mut f| {
+                            f.path = Some(path.clone());
+                            f
+                        })
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    Background::FlowPicked(Box::new(loaded))
+                } else {
+                    let loaded = text
+                        .and_then(|text| Sample::parse(&text))
+                        .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
+                        .map_err(|e| format!("{}: {e}", path.display()));
+                    Background::Picked(Box::new(loaded))
+                };
+                let _ = tx.send(msg);
+                ctx.request_repaint();
+            });
+        }
+        if let Some(p) = self.presenting.clone() {
+            for a in presenter::keys(ui) {
+                self.commands.push(Command::Presenter(a));
+            }
+            if let Some(run) = self.runs.get(p.run) {
+                let bg = if p.dark {
+                    Color32::from_gray(22)
+                } else {
+                    Color32::from_gray(252)
+                };
+                let (live, waiting) = (!run.handle.is_done(), run.waiting_for_next());
+                let (now, warp) = (self.now, self.warp);
+                egui::CentralPanel::default()
+                    .frame(egui::Frame::new().fill(bg).inner_margin(28.0))
+                    .show(ui, |ui| {
+                        presenter::draw(
+                            ui,
+                            &p,
+                            &run.flow.flow,
+                            &run.events,
+                            live,
+                            waiting,
+                            now,
+                            warp,
+                        )
+                    });
+            }
+            for cmd in std::mem::take(&mut self.commands) {
+                self.apply(cmd);
+            }
+            return;
+        }
+        if let Some(id) = self.selected
+            && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
+            && let Some(ex) = self.whole(id)
+        {
+            self.inspected = Some((id, Arc::new(ex.arrival.inspect())));
+        }
+        egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
+        // The session cannot be written: said until it can again (looked at every second).
+        if let Some(why) = self.core.engine.recording_trouble() {
+            egui::Panel::top("recording-trouble")
+                .frame(
+                    egui::Frame::NONE
+                        .fill(Color32::from_rgb(150, 30, 30))
+                        .inner_margin(egui::Margin::symmetric(8, 6)),
+                )
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "Recording stopped: {why}. Calls to the inbox are refused (503) until the session can be written again, so nothing answered goes unrecorded; it resumes by itself."
+                        ))
+                        .color(Color32::WHITE)
+                        .strong(),
+                    );
+                });
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
+        egui::Panel::bottom("status").show(ui, |ui| match &self.status {
+            Some((s, err)) => {
+                let color = if *err {
+                    Color32::from_rgb(220, 70, 60)
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(s).color(color));
+            }
+            None => {
+                ui.label(RichText::new("Ready").weak());
+            }
+        });
+        // Both side panes resize by dragging their edge. Their starting sizes leave the log
+        // room for its Status column at 1024 px.
+        egui::Panel::left("samples")
+            .resizable(true)
+            .default_size(245.0)
+            .min_size(160.0)
+            .show(ui, |ui| self.samples_panel(ui));
+        egui::Panel::right("detail")
+            .resizable(true)
+            .default_size(410.0)
+            .min_size(240.0)
+            .show(ui, |ui| self.detail(ui));
+        if self.show_key {
+            self.key_window(ui);
+        }
+        if self.show_lab {
+            self.lab_window(ui);
+        }
+        if self.show_sessions {
+            self.sessions_window(ui);
+        }
+        if self.diff.is_some() {
+            self.diff_window(ui);
+        }
+        if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
+            self.focus_filter = true;
+        }
+        self.refresh_rows();
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.held_queue(ui);
+            ui.separator();
+            self.filter_bar(ui);
+            self.log_table(ui);
+        });
+        for cmd in std::mem::take(&mut self.commands) {
+            self.apply(cmd);
+        }
+    }
+}

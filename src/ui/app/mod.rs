@@ -1,0 +1,362 @@
+//! The window. It reads the engine's event stream in `logic`, draws from its own copy of the
+//! log in `ui`, and turns clicks into [`Command`]s applied after the pass: no engine lock is
+//! ever taken while drawing.
+
+use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
+use super::filter::{Filter, StatusFilter};
+use super::json_tree::json_tree;
+use super::list::List;
+use super::presenter::{self, Presenter};
+use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
+use crate::domain::clock::{WARP_FACTORS, human_duration};
+use crate::domain::contract::{AnswerTimes, Finding, Severity};
+use crate::domain::envelope::Inspected;
+use crate::domain::flow::LoadedFlow;
+use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase, Row};
+use crate::domain::outbound::Source;
+use crate::domain::sample::{LoadedSample, Sample};
+use crate::domain::wire::{COMPLETION_REPORT_PATH, CompletionReport, Method};
+use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
+use crate::play::automation::{self, FlowEvent, RunHandle, RunOptions};
+use crate::play::sender::{SendOutcome, send_sample};
+use crate::play::{LabRow, NotSent, Player, Sent, Target};
+use chrono::{DateTime, Utc};
+use egui::{Color32, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+mod core;
+mod detail;
+mod dispatch;
+mod frame;
+mod left;
+mod log_view;
+mod logic;
+mod persist;
+mod picker;
+mod top_bar;
+mod windows;
+
+pub use self::core::{Core, LeftTab, RunView, Session, SourceChoice, TargetForm};
+pub use super::widgets::plural;
+use super::widgets::{clip, code_editor, finding_list, phase_color};
+pub use picker::{Picked, RfdPicker, SamplePicker};
+
+/// What a click asks for; applied after the pass.
+#[derive(Debug)]
+pub enum Command {
+    Select(ExchangeId),
+    Answer(ExchangeId, Reply),
+    Report(ExchangeId, CompletionReport),
+    SetPolicy(String, Policy),
+    SetWarp(u32),
+    BackToNow,
+    SetAssumptions(Assumptions),
+    /// Host names the inbox answers besides loopback ones.
+    SetAllowedHosts(Vec<String>),
+    SendSample(usize),
+    /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
+    SendToTarget(usize, bool),
+    RunLab(usize),
+    OpenSample,
+    OpenFlow,
+    /// Run flow `i`; `true`: step by step, in presenter mode.
+    RunFlow(usize, bool),
+    /// Present run `i`.
+    Present(usize),
+    StopRun(usize),
+    Presenter(presenter::Action),
+    CopyCurl(ExchangeId),
+    /// Mark an exchange to compare with the next one selected.
+    CompareFrom(ExchangeId),
+    SaveAsSample(ExchangeId),
+    /// The rows the filter shows, as HAR.
+    ExportHar,
+}
+
+enum Background {
+    Sent {
+        name: String,
+        result: Result<SendOutcome, String>,
+    },
+    Picked(Box<Result<LoadedSample, String>>),
+    FlowPicked(Box<Result<LoadedFlow, String>>),
+    /// A file was written (a HAR export), or why not.
+    Saved(Result<String, String>),
+    TargetSent {
+        name: String,
+        result: Result<Sent, NotSent>,
+    },
+    Lab(Result<Vec<LabRow>, String>),
+    /// The dialog gave no file: cancelled, or no dialog could open (why).
+    NotPicked {
+        why: String,
+        error: bool,
+    },
+}
+
+pub struct App {
+    core: Core,
+    events: Subscription,
+    log: List,
+    held: BTreeSet<ExchangeId>,
+    waiting: BTreeSet<ExchangeId>,
+    keys: BTreeMap<String, Policy>,
+    selected: Option<ExchangeId>,
+    drafts: HashMap<ExchangeId, AnswerDraft>,
+    reports: HashMap<ExchangeId, ReportDraft>,
+    commands: Vec<Command>,
+    status: Option<(String, bool)>,
+    bg_tx: Sender<Background>,
+    bg_rx: Receiver<Background>,
+    now: DateTime<Utc>,
+    real_now: DateTime<Utc>,
+    warp: u32,
+    /// Whether the held strip lists every held call.
+    show_held: bool,
+    /// Whether the public key window is open.
+    show_key: bool,
+    /// Whether the sessions window is open.
+    show_sessions: bool,
+    /// The engine's protocol assumptions, as the window last set them.
+    assumptions: Assumptions,
+    /// The allowed hosts as typed (comma-separated), and why they were not taken.
+    hosts_text: String,
+    hosts_error: Option<String>,
+    client: reqwest::Client,
+    ctx: egui::Context,
+    /// The selected exchange's body, decoded once for display.
+    inspected: Option<(ExchangeId, Arc<Inspected>)>,
+    target_form: TargetForm,
+    /// The form as a target, or what to fix; recomputed when the form changes.
+    target: Result<Target, String>,
+    source: SourceChoice,
+    skip_delays: bool,
+    /// The envelope lab: running, or its last results.
+    lab: Option<Result<Vec<LabRow>, String>>,
+    lab_running: bool,
+    show_lab: bool,
+    runs: Vec<RunView>,
+    left_tab: LeftTab,
+    filter: Filter,
+    /// The log rows the filter shows (indices), when it is not empty; and what they were
+    /// computed for (the filter, the log's length and version), and when.
+    rows: Option<Vec<u32>>,
+    rows_for: Option<(Filter, usize, u64)>,
+    rows_at: Instant,
+    /// The filter being applied a slice of the log per frame.
+    scan: Option<Scan>,
+    /// The exchange last read back from the journal for a row that stands in for it.
+    read_back: std::cell::RefCell<Option<Exchange>>,
+    /// Bumped whenever an exchange in the window's copy changes.
+    log_version: u64,
+    /// Every action key seen, for the filter.
+    seen_keys: BTreeSet<String>,
+    focus_filter: bool,
+    /// "Compare…" was pressed on this exchange: the next one selected is compared with it.
+    compare_from: Option<ExchangeId>,
+    /// The two exchanges compared, in the diff window.
+    diff: Option<(ExchangeId, ExchangeId)>,
+    /// Whether the diff shows ids, tokens and times too.
+    diff_volatile: bool,
+    /// Whether the filter bar shows its second row (direction, method, answer…).
+    show_filters: bool,
+    presenting: Option<Presenter>,
+    /// The window's theme before presenter mode changed it.
+    saved_theme: Option<egui::Theme>,
+}
+
+/// How long one frame may spend taking events in.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+
+/// Exchanges the list keeps whole, newest first; older ended ones are kept as summaries.
+pub const WHOLE_IN_LIST: usize = 20_000;
+
+/// A filter being applied to the log a slice per frame.
+struct Scan {
+    /// The filter, and the log's length and version it is applied to.
+    key: (Filter, usize, u64),
+    /// How far it has looked.
+    at: usize,
+    /// Rows found, when they replace the rows shown only at the end (the log changed under
+    /// the same filter); `None`: they join the rows shown as they are found.
+    found: Option<Vec<u32>>,
+}
+
+/// Time per frame for applying a filter to the log.
+const SCAN_BUDGET: Duration = Duration::from_millis(5);
+
+impl App {
+    pub fn new(core: Core, ctx: &egui::Context) -> App {
+        let wake_ctx = ctx.clone();
+        // Drained every frame; one that falls behind catches up from the engine's rows (cheap:
+        // old ones come packed). Each queued event holds an exchange (~350 bytes, allocated up
+        // front for the whole ring).
+        let events = core.engine.subscribe(
+            16_384,
+            Some(Arc::new(move || {
+                wake_ctx.request_repaint_after(Duration::from_millis(30))
+            })),
+        );
+        let (bg_tx, bg_rx) = channel();
+        let mut keys = BTreeMap::new();
+        for s in &core.samples {
+            if let Some(k) = s.sample.action_key() {
+                keys.entry(k.to_string())
+                    .or_insert_with(|| core.engine.policy(k));
+            }
+        }
+        let log = core.engine.rows();
+        let now = core.engine.now();
+        let real_now = core.engine.real_now();
+        let warp = core.engine.warp().factor();
+        let assumptions = core.engine.assumptions();
+        let target_form = core.target_form.clone();
+        let target = target_form.target();
+        *core.target.write().unwrap_or_else(|e| e.into_inner()) = target.clone().ok();
+        let mut app = App {
+            target_form,
+            target,
+            source: SourceChoice::Trigger,
+            skip_delays: false,
+            lab: None,
+            lab_running: false,
+            show_lab: false,
+            runs: vec![],
+            left_tab: LeftTab::Samples,
+            filter: Filter::default(),
+            rows: None,
+            rows_for: None,
+            rows_at: Instant::now(),
+            scan: None,
+            read_back: Default::default(),
+            log_version: 0,
+            seen_keys: BTreeSet::new(),
+            focus_filter: false,
+            compare_from: None,
+            diff: None,
+            diff_volatile: false,
+            show_filters: false,
+            presenting: None,
+            saved_theme: None,
+            assumptions,
+            hosts_text: core.engine.allowed_hosts().join(", "),
+            hosts_error: None,
+            show_held: false,
+            show_key: false,
+            show_sessions: false,
+            core,
+            events,
+            log: List::default(),
+            held: BTreeSet::new(),
+            waiting: BTreeSet::new(),
+            keys,
+            selected: None,
+            drafts: HashMap::new(),
+            reports: HashMap::new(),
+            commands: vec![],
+            status: None,
+            bg_tx,
+            bg_rx,
+            now,
+            real_now,
+            warp,
+            client: reqwest::Client::new(),
+            ctx: ctx.clone(),
+            inspected: None,
+        };
+        for (i, row) in log.into_iter().enumerate() {
+            app.take_row(i, row);
+        }
+        if let Some(s) = &app.core.session
+            && (s.restored > 0 || !s.warnings.is_empty())
+        {
+            let mut text = format!(
+                "Reopened {}: {} {} restored",
+                s.path.display(),
+                s.restored,
+                plural(s.restored, "exchange", "exchanges")
+            );
+            for w in &s.warnings {
+                text.push_str(&format!("; warning: {w}"));
+            }
+            app.status = Some((text, !s.warnings.is_empty()));
+        }
+        if let Some(flow) = app.core.present.take() {
+            app.start_run(flow, true);
+        }
+        if !app.core.flow_errors.is_empty() {
+            app.status = Some((
+                format!(
+                    "Some flows were skipped: {}",
+                    app.core.flow_errors.join("; ")
+                ),
+                true,
+            ));
+        }
+        if !app.core.sample_errors.is_empty() {
+            app.status = Some((
+                format!(
+                    "Some samples were skipped: {}",
+                    app.core.sample_errors.join("; ")
+                ),
+                true,
+            ));
+        }
+        app
+    }
+
+    /// The flow runs the window follows.
+    pub fn runs(&self) -> &[RunView] {
+        &self.runs
+    }
+
+    /// The presenter view's state, when presenting.
+    pub fn presenter(&self) -> Option<&Presenter> {
+        self.presenting.as_ref()
+    }
+
+    pub fn selected(&self) -> Option<ExchangeId> {
+        self.selected
+    }
+
+    pub fn log(&self) -> &List {
+        &self.log
+    }
+
+    /// Exchange `id` whole: from the list, or read back from the journal when the list holds
+    /// only its summary.
+    pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
+        let ex = self.log.get((id as usize).checked_sub(1)?)?;
+        if !ex.is_summary() {
+            return Some(ex.into_owned());
+        }
+        // The last one read back is kept: the detail pane asks every frame. It cannot go
+        // stale: any change to the exchange puts it whole in the list.
+        if let Some(kept) = self.read_back.borrow().as_ref().filter(|k| k.id == id) {
+            return Some(kept.clone());
+        }
+        let whole = self.core.engine.exchange(id)?;
+        *self.read_back.borrow_mut() = Some(whole.clone());
+        Some(whole)
+    }
+
+    pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
+        self.drafts.get_mut(&id)
+    }
+
+    pub fn report_draft_mut(&mut self, id: ExchangeId) -> Option<&mut ReportDraft> {
+        self.reports.get_mut(&id)
+    }
+
+    pub(super) fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {
+        ex.action_key
+            .as_deref()
+            .map(|k| self.core.engine.schemas(k))
+            .unwrap_or_default()
+    }
+}

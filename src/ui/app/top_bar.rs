@@ -1,0 +1,101 @@
+//! The top bar: the inbox, the counts, time warp, the session and the public key.
+
+use super::*;
+
+impl App {
+    pub(super) fn top_bar(&mut self, ui: &mut Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(RichText::new("ActionBench").strong());
+            ui.separator();
+            ui.label("Inbox");
+            ui.label(RichText::new(&self.core.inbox_url).monospace().strong());
+            if let Some(w) = &self.core.remote_warning {
+                ui.label(
+                    RichText::new(format!("WARNING: {w}")).color(Color32::from_rgb(220, 70, 60)),
+                );
+            }
+            ui.separator();
+            ui.label(format!(
+                "{} calls · {} held · {} waiting",
+                self.log.len(),
+                self.held.len(),
+                self.waiting.len()
+            ));
+            ui.separator();
+            ui.label("Time warp");
+            for f in WARP_FACTORS {
+                if ui
+                    .selectable_label(self.warp == f, format!("×{f}"))
+                    .clicked()
+                    && self.warp != f
+                {
+                    self.commands.push(Command::SetWarp(f));
+                }
+            }
+            let t = self.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+            let ahead = self.now - self.real_now;
+            // Whole seconds: the two clocks are read a moment apart.
+            if self.warp > 1 || ahead.num_seconds() != 0 {
+                ui.label(
+                    RichText::new(format!("Simulated {t}"))
+                        .monospace()
+                        .color(Color32::from_rgb(230, 160, 40)),
+                )
+                .on_hover_text(format!(
+                    "Simulated time is {} ahead of real time",
+                    human_duration(ahead)
+                ));
+                ui.label(RichText::new(format!("+{}", human_duration(ahead))).small());
+                if ui
+                    .button("Back to now")
+                    .on_hover_text("Simulated time back to real time, at ×1")
+                    .clicked()
+                {
+                    self.commands.push(Command::BackToNow);
+                }
+            } else {
+                ui.label(RichText::new(t).monospace());
+            }
+            ui.separator();
+            let session = match &self.core.session {
+                Some(s) => s
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                None => "no journal".into(),
+            };
+            if ui
+                .selectable_label(self.show_sessions, format!("Session: {session}"))
+                .on_hover_text(match &self.core.session {
+                    Some(s) => format!(
+                        "Every exchange is journaled to {} before its answer leaves; reopen it with --session",
+                        s.path.display()
+                    ),
+                    None => "Nothing is journaled: start with --session FILE".into(),
+                })
+                .clicked()
+            {
+                self.show_sessions = !self.show_sessions;
+            }
+            ui.separator();
+            if ui
+                .selectable_label(self.show_key, "Public key")
+                .on_hover_text(
+                    "ActionBench's public key, to paste where your app's public key goes",
+                )
+                .clicked()
+            {
+                self.show_key = !self.show_key;
+            }
+            if self.core.engine.audience_unchecked() {
+                ui.separator();
+                ui.label(
+                    RichText::new("JWT audience not checked (no --app-id)")
+                        .color(Color32::from_rgb(230, 160, 40)),
+                )
+                .on_hover_text(self.core.engine.jwt_summary());
+            }
+        });
+    }
+}
