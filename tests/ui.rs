@@ -859,7 +859,24 @@ fn a_step_held_for_the_presenter_is_answered_with_a_key() {
         .exchange
         .expect("the held call");
     assert!(b.engine.exchange(id).expect("ex").phase.is_held());
-    h.key_press(egui::Key::A);
+    // One pass: the answer A sends is applied in the pass the key is pressed (commands a
+    // command sends are drained with it), not one pass late. (egui may otherwise run a second
+    // pass in the same step, which would hide the lag.)
+    h.ctx
+        .options_mut(|o| o.max_passes = std::num::NonZeroUsize::MIN);
+    // (key_press queues a key-down and a key-up, each its own step: only the down here.)
+    h.event(egui::Event::Key {
+        key: egui::Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    assert!(
+        !b.engine.exchange(id).expect("ex").phase.is_held(),
+        "A answered in the frame it was pressed"
+    );
     run_until(&mut h, "the run to finish", |app| {
         app.runs()[0].finished().is_some()
     });

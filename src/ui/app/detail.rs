@@ -39,7 +39,7 @@ impl App {
                 .on_hover_text("A curl command that sends this request again")
                 .clicked()
             {
-                self.commands.push(Command::CopyCurl(ex.id));
+                self.commands.send(Command::CopyCurl(ex.id));
             }
             let plugin = matches!(ex.method, Some(m) if m != Method::CompletionReport);
             if ui
@@ -47,7 +47,7 @@ impl App {
                 .on_hover_text("A sample file from this call (request, metadata, schemas, a good answer); the list picks it up")
                 .clicked()
             {
-                self.commands.push(Command::SaveAsSample(ex.id));
+                self.commands.send(Command::SaveAsSample(ex.id));
             }
             let activation = self
                 .inspected
@@ -62,7 +62,7 @@ impl App {
                 .on_hover_text("Then select another exchange: the two side by side, field by field")
                 .clicked()
             {
-                self.commands.push(Command::CompareFrom(ex.id));
+                self.commands.send(Command::CompareFrom(ex.id));
             }
             if let Some(a) = activation
                 && ui
@@ -305,7 +305,7 @@ impl App {
                 .clicked()
                 && let Some(r) = reply
             {
-                self.commands.push(Command::Answer(id, r));
+                self.commands.send(Command::Answer(id, r));
             }
             if findings.is_empty() {
                 ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
@@ -335,7 +335,7 @@ impl App {
             .clicked()
             && let Ok(r) = success
         {
-            self.commands.push(Command::Report(id, r));
+            self.commands.send(Command::Report(id, r));
         }
         ui.horizontal(|ui| {
             let l = ui.label("Error description");
@@ -346,7 +346,7 @@ impl App {
             .labelled_by(l.id);
         });
         if ui.button("Report failure").clicked() {
-            self.commands.push(Command::Report(id, d.failure(&token)));
+            self.commands.send(Command::Report(id, d.failure(&token)));
         }
         let url = format!("{}{COMPLETION_REPORT_PATH}", self.core.inbox_url);
         ui.horizontal_wrapped(|ui| {

@@ -73,20 +73,14 @@ impl App {
                     return;
                 };
                 let sample = s.sample.clone();
-                let (client, url, tx, ctx) = (
-                    self.client.clone(),
-                    self.core.inbox_url.clone(),
-                    self.bg_tx.clone(),
-                    self.ctx.clone(),
-                );
+                let (client, url) = (self.client.clone(), self.core.inbox_url.clone());
                 self.status = Some((format!("Sent \"{}\" to the inbox", sample.name), false));
-                self.core.runtime.spawn(async move {
+                self.spawn(async move {
                     let result = send_sample(&client, &url, &sample).await;
-                    let _ = tx.send(Background::Sent {
+                    Command::SampleSent {
                         name: sample.name.clone(),
                         result,
-                    });
-                    ctx.request_repaint();
+                    }
                 });
             }
             Command::SendToTarget(i, anyway) => {
@@ -107,22 +101,17 @@ impl App {
                         return;
                     }
                 };
-                let (player, tx, ctx) = (
-                    self.core.player.clone(),
-                    self.bg_tx.clone(),
-                    self.ctx.clone(),
-                );
+                let player = self.core.player.clone();
                 self.status = Some((
                     format!("Sending \"{}\" to {}…", s.sample.name, target.base),
                     false,
                 ));
-                self.core.runtime.spawn(async move {
+                self.spawn(async move {
                     let result = player.send(&target, &s, &source, anyway).await;
-                    let _ = tx.send(Background::TargetSent {
+                    Command::TargetSent {
                         name: s.sample.name.clone(),
                         result,
-                    });
-                    ctx.request_repaint();
+                    }
                 });
             }
             Command::RunLab(i) => {
@@ -132,11 +121,7 @@ impl App {
                 let Ok(target) = self.target.clone() else {
                     return;
                 };
-                let (player, tx, ctx) = (
-                    self.core.player.clone(),
-                    self.bg_tx.clone(),
-                    self.ctx.clone(),
-                );
+                let player = self.core.player.clone();
                 self.lab_running = true;
                 self.show_lab = true;
                 self.status = Some((
@@ -146,11 +131,7 @@ impl App {
                     ),
                     false,
                 ));
-                self.core.runtime.spawn(async move {
-                    let result = player.lab(&target, &s).await;
-                    let _ = tx.send(Background::Lab(result));
-                    ctx.request_repaint();
-                });
+                self.spawn(async move { Command::LabDone(player.lab(&target, &s).await) });
             }
             Command::RunFlow(i, present) => {
                 if let Some(flow) = self.core.flows.get(i).cloned() {
@@ -190,26 +171,25 @@ impl App {
                     }
                 };
                 let name = format!("{}-{id}.json", ex.action_key.as_deref().unwrap_or("saved"));
-                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
                 let save = self.core.picker.save("Save as sample", &name);
-                self.core.runtime.spawn(async move {
-                    let msg = match save.await {
+                self.spawn(async move {
+                    match save.await {
                         Ok(Some(path)) => {
                             let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
                             match std::fs::write(&path, text) {
                                 // Read back as any sample is: the list picks it up at once.
-                                Ok(()) => Background::Picked(Box::new(LoadedSample::load(&path))),
-                                Err(e) => Background::Saved(Err(format!(
+                                Ok(()) => {
+                                    Command::SampleOpened(Box::new(LoadedSample::load(&path)))
+                                }
+                                Err(e) => Command::Saved(Err(format!(
                                     "{} could not be written: {e}",
                                     path.display()
                                 ))),
                             }
                         }
-                        Ok(None) => Background::Saved(Ok("Not saved".into())),
-                        Err(why) => Background::Saved(Err(why)),
-                    };
-                    let _ = tx.send(msg);
-                    ctx.request_repaint();
+                        Ok(None) => Command::Saved(Ok("Not saved".into())),
+                        Err(why) => Command::Saved(Err(why)),
+                    }
                 });
             }
             Command::ExportHar => {
@@ -224,10 +204,9 @@ impl App {
                         .collect(),
                 };
                 let inbox = self.core.inbox_url.clone();
-                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
                 let save = self.core.picker.save("Export HAR", "actionbench.har");
-                self.core.runtime.spawn(async move {
-                    let msg = match save.await {
+                self.spawn(async move {
+                    match save.await {
                         Ok(Some(path)) => {
                             let written = tokio::task::spawn_blocking(move || {
                                 let json = crate::journal::export::har_json(&exchanges, &inbox)?;
@@ -242,55 +221,75 @@ impl App {
                             })
                             .await
                             .unwrap_or_else(|e| Err(e.to_string()));
-                            Background::Saved(written)
+                            Command::Saved(written)
                         }
-                        Ok(None) => Background::Saved(Ok("Not exported".into())),
-                        Err(why) => Background::Saved(Err(why)),
-                    };
-                    let _ = tx.send(msg);
-                    ctx.request_repaint();
+                        Ok(None) => Command::Saved(Ok("Not exported".into())),
+                        Err(why) => Command::Saved(Err(why)),
+                    }
                 });
             }
             Command::OpenFlow => {
-                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
                 let pick = self.core.picker.pick("Open flow");
                 self.status = Some(("Choose a flow file in the dialog…".into(), false));
-                self.core.runtime.spawn(async move {
-                    let picked = match pick.await {
-                        Ok(Some(path)) => {
-                            Background::FlowPicked(Box::new(LoadedFlow::load(&path)))
-                        }
-                        Ok(None) => Background::NotPicked {
-                            why: "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
-                                  (a desktop portal or zenity): drop the flow file onto the window instead"
+                self.spawn(async move {
+                    match pick.await {
+                        Ok(Some(path)) => Command::FlowOpened(Box::new(LoadedFlow::load(&path))),
+                        Ok(None) => Command::Status(
+                            "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                             (a desktop portal or zenity): drop the flow file onto the window instead"
                                 .into(),
-                            error: false,
-                        },
-                        Err(why) => Background::NotPicked { why, error: true },
-                    };
-                    let _ = tx.send(picked);
-                    ctx.request_repaint();
+                            false,
+                        ),
+                        Err(why) => Command::Status(why, true),
+                    }
                 });
             }
+            result @ (Command::SampleSent { .. }
+            | Command::SampleOpened(_)
+            | Command::FlowOpened(_)
+            | Command::Saved(_)
+            | Command::TargetSent { .. }
+            | Command::LabDone(_)
+            | Command::Status(..)) => self.take_result(result),
             Command::OpenSample => {
-                let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
                 let pick = self.core.picker.pick("Open sample");
                 self.status = Some(("Choose a sample file in the dialog…".into(), false));
-                self.core.runtime.spawn(async move {
-                    let picked = match pick.await {
-                        Ok(Some(path)) => Background::Picked(Box::new(LoadedSample::load(&path))),
-                        Ok(None) => Background::NotPicked {
-                            why: "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
-                                  (a desktop portal or zenity): drop the sample file onto the window instead"
+                self.spawn(async move {
+                    match pick.await {
+                        Ok(Some(path)) => Command::SampleOpened(Box::new(LoadedSample::load(&path))),
+                        Ok(None) => Command::Status(
+                            "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                             (a desktop portal or zenity): drop the sample file onto the window instead"
                                 .into(),
-                            error: false,
-                        },
-                        Err(why) => Background::NotPicked { why, error: true },
-                    };
-                    let _ = tx.send(picked);
-                    ctx.request_repaint();
+                            false,
+                        ),
+                        Err(why) => Command::Status(why, true),
+                    }
                 });
             }
         }
+    }
+
+    /// Applies every queued command, and those they queue, until none is left.
+    pub(super) fn run_commands(&mut self) {
+        while let Ok(cmd) = self.command_rx.try_recv() {
+            self.apply(cmd);
+        }
+    }
+
+    /// Runs `job` on the runtime; the command it ends with is applied when it is done.
+    pub(super) fn spawn(&self, job: impl std::future::Future<Output = Command> + Send + 'static) {
+        let tx = self.commands.clone();
+        self.core
+            .runtime
+            .spawn(async move { tx.send_and_wake(job.await) });
+    }
+
+    /// Runs `job` on the runtime's blocking pool; likewise.
+    pub(super) fn spawn_blocking(&self, job: impl FnOnce() -> Command + Send + 'static) {
+        let tx = self.commands.clone();
+        self.core
+            .runtime
+            .spawn_blocking(move || tx.send_and_wake(job()));
     }
 }

@@ -18,7 +18,8 @@ impl eframe::App for App {
         self.now = self.core.engine.now();
         self.real_now = self.core.engine.real_now();
         self.drain();
-        self.take_background();
+        // Background jobs' results, and anything queued since the last pass.
+        self.run_commands();
         for run in &mut self.runs {
             while let Ok(ev) = run.handle.events.try_recv() {
                 run.events.push(ev);
@@ -42,8 +43,7 @@ impl eframe::App for App {
         // Sample files dropped onto the window open like "Open sample…": read and compiled on
         // the runtime's blocking pool, never on the UI thread.
         for file in ui.ctx().input(|i| i.raw.dropped_files.clone()) {
-            let (tx, ctx) = (self.bg_tx.clone(), self.ctx.clone());
-            self.core.runtime.spawn_blocking(move || {
+            self.spawn_blocking(move || {
                 let path = file.path().to_path_buf();
                 let text = file
                     .bytes()
@@ -53,7 +53,7 @@ impl eframe::App for App {
                     serde_json::from_str::<serde_json::Value>(t)
                         .is_ok_and(|v| v.get("trigger").is_some() && v.get("steps").is_some())
                 });
-                let msg = if is_flow {
+                if is_flow {
                     let loaded = text
                         .and_then(|t| LoadedFlow::parse(&t, path.parent()))
                         .map(|mut f| {
@@ -61,21 +61,19 @@ impl eframe::App for App {
                             f
                         })
                         .map_err(|e| format!("{}: {e}", path.display()));
-                    Background::FlowPicked(Box::new(loaded))
+                    Command::FlowOpened(Box::new(loaded))
                 } else {
                     let loaded = text
                         .and_then(|text| Sample::parse(&text))
                         .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
                         .map_err(|e| format!("{}: {e}", path.display()));
-                    Background::Picked(Box::new(loaded))
-                };
-                let _ = tx.send(msg);
-                ctx.request_repaint();
+                    Command::SampleOpened(Box::new(loaded))
+                }
             });
         }
         if let Some(p) = self.presenting.clone() {
             for a in presenter::keys(ui) {
-                self.commands.push(Command::Presenter(a));
+                self.commands.send(Command::Presenter(a));
             }
             if let Some(run) = self.runs.get(p.run) {
                 let bg = if p.dark {
@@ -100,9 +98,7 @@ impl eframe::App for App {
                         )
                     });
             }
-            for cmd in std::mem::take(&mut self.commands) {
-                self.apply(cmd);
-            }
+            self.run_commands();
             return;
         }
         if let Some(id) = self.selected
@@ -178,8 +174,6 @@ impl eframe::App for App {
             self.filter_bar(ui);
             self.log_table(ui);
         });
-        for cmd in std::mem::take(&mut self.commands) {
-            self.apply(cmd);
-        }
+        self.run_commands();
     }
 }

@@ -112,7 +112,7 @@ impl App {
                 if lab.clicked()
                     && let Some(i) = lab_sample
                 {
-                    self.commands.push(Command::RunLab(i));
+                    self.commands.send(Command::RunLab(i));
                 }
                 if self.lab.is_some() && ui.button("Show lab results").clicked() {
                     self.show_lab = true;
@@ -143,14 +143,14 @@ impl App {
                         .on_hover_text(&f.flow.description)
                         .clicked()
                     {
-                        self.commands.push(Command::RunFlow(i, false));
+                        self.commands.send(Command::RunFlow(i, false));
                     }
                     if ui
                         .button("Present")
                         .on_hover_text("Full window, step by step with Space: for an audience")
                         .clicked()
                     {
-                        self.commands.push(Command::RunFlow(i, true));
+                        self.commands.send(Command::RunFlow(i, true));
                     }
                 });
             });
@@ -178,10 +178,10 @@ impl App {
                     ui.horizontal(|ui| {
                         ui.label(RichText::new(state.0).color(state.1));
                         if ui.small_button("Present").clicked() {
-                            self.commands.push(Command::Present(r));
+                            self.commands.send(Command::Present(r));
                         }
                         if !run.handle.is_done() && ui.small_button("Stop").clicked() {
-                            self.commands.push(Command::StopRun(r));
+                            self.commands.send(Command::StopRun(r));
                         }
                     });
                     let snap = run.handle.snapshot();
@@ -204,7 +204,7 @@ impl App {
                             if let Some(id) = rec.exchange
                                 && ui.small_button(format!("#{id}")).clicked()
                             {
-                                self.commands.push(Command::Select(id));
+                                self.commands.send(Command::Select(id));
                             }
                         });
                         for m in &rec.missing {
@@ -245,10 +245,10 @@ impl App {
                 }
             }
             if self.left_tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
-                self.commands.push(Command::OpenSample);
+                self.commands.send(Command::OpenSample);
             }
             if self.left_tab == LeftTab::Flows && ui.button("Open flow…").clicked() {
-                self.commands.push(Command::OpenFlow);
+                self.commands.send(Command::OpenFlow);
             }
         });
         ui.separator();
@@ -282,7 +282,7 @@ impl App {
                                 ("Send to inbox", "Send to your action")
                             };
                             if ui.button(inbox).clicked() {
-                                self.commands.push(Command::SendSample(i));
+                                self.commands.send(Command::SendSample(i));
                             }
                             let why = self.target.as_ref().err().cloned().unwrap_or_default();
                             if ui
@@ -295,7 +295,7 @@ impl App {
                                 .on_disabled_hover_text(why)
                                 .clicked()
                             {
-                                self.commands.push(Command::SendToTarget(i, anyway));
+                                self.commands.send(Command::SendToTarget(i, anyway));
                             }
                         });
                         finding_list(ui, invalid);
@@ -359,7 +359,7 @@ impl App {
                 }
             }
             if p != policy {
-                self.commands.push(Command::SetPolicy(key.clone(), p));
+                self.commands.send(Command::SetPolicy(key.clone(), p));
             }
         }
         ui.separator();
@@ -391,7 +391,7 @@ impl App {
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if ui.button("Apply hosts").clicked() || enter {
                     match crate::engine::parse_allowed_hosts(self.hosts_text.split(',')) {
-                        Ok(hosts) => self.commands.push(Command::SetAllowedHosts(hosts)),
+                        Ok(hosts) => self.commands.send(Command::SetAllowedHosts(hosts)),
                         Err(e) => self.hosts_error = Some(e),
                     }
                 }
@@ -440,7 +440,7 @@ impl App {
                 );
             });
         if a != self.assumptions {
-            self.commands.push(Command::SetAssumptions(a));
+            self.commands.send(Command::SetAssumptions(a));
         }
     }
 }

@@ -34,7 +34,7 @@ impl App {
                 .on_hover_text("Select the held call that runs out first")
                 .clicked()
             {
-                self.commands.push(Command::Select(next));
+                self.commands.send(Command::Select(next));
             }
             let toggle = if self.show_held {
                 "Hide list"
@@ -71,7 +71,7 @@ impl App {
                         )
                         .clicked()
                     {
-                        self.commands.push(Command::Select(id));
+                        self.commands.send(Command::Select(id));
                     }
                 }
             });
@@ -228,7 +228,7 @@ impl App {
                 .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
                 .clicked()
             {
-                self.commands.push(Command::ExportHar);
+                self.commands.send(Command::ExportHar);
             }
         });
         if !self.show_filters {
@@ -379,7 +379,7 @@ impl App {
                 });
             });
         if let Some(id) = clicked {
-            self.commands.push(Command::Select(id));
+            self.commands.send(Command::Select(id));
         }
     }
 }

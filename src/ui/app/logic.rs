@@ -106,7 +106,7 @@ impl App {
                         crate::domain::wire::resolve_answer(&answer, self.now).unwrap_or(answer);
                     if let Some(id) = snap.steps.get(i).and_then(|s| s.exchange) {
                         self.commands
-                            .push(Command::Answer(id, Reply::json(200, answer)));
+                            .send(Command::Answer(id, Reply::json(200, answer)));
                     }
                 }
             }
@@ -119,7 +119,7 @@ impl App {
                     A::Faster => (at + 1).min(WARP_FACTORS.len() - 1),
                     _ => at.saturating_sub(1),
                 };
-                self.commands.push(Command::SetWarp(WARP_FACTORS[next]));
+                self.commands.send(Command::SetWarp(WARP_FACTORS[next]));
             }
         }
     }
@@ -241,10 +241,11 @@ impl App {
         self.ctx.request_repaint();
     }
 
-    pub(super) fn take_background(&mut self) {
-        while let Ok(bg) = self.bg_rx.try_recv() {
-            match bg {
-                Background::Sent { name, result } => {
+    /// What a background job reported back (a [`Command`] the dispatcher hands here).
+    pub(super) fn take_result(&mut self, result: Command) {
+        {
+            match result {
+                Command::SampleSent { name, result } => {
                     self.status = Some(match result {
                         Ok(out) => (
                             format!(
@@ -257,7 +258,7 @@ impl App {
                         Err(e) => (format!("\"{name}\" could not be sent: {e}"), true),
                     });
                 }
-                Background::Picked(picked) => match *picked {
+                Command::SampleOpened(picked) => match *picked {
                     Ok(sample) => {
                         self.core.engine.add_samples(std::slice::from_ref(&sample));
                         if let Some(k) = sample.sample.action_key() {
@@ -280,14 +281,14 @@ impl App {
                         self.status = Some((format!("The sample could not be opened: {e}"), true))
                     }
                 },
-                Background::NotPicked { why, error } => self.status = Some((why, error)),
-                Background::Saved(result) => {
+                Command::Status(why, error) => self.status = Some((why, error)),
+                Command::Saved(result) => {
                     self.status = Some(match result {
                         Ok(what) => (what, false),
                         Err(e) => (e, true),
                     })
                 }
-                Background::FlowPicked(picked) => match *picked {
+                Command::FlowOpened(picked) => match *picked {
                     Ok(flow) => {
                         self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
                         self.left_tab = LeftTab::Flows;
@@ -306,9 +307,10 @@ impl App {
                         self.status = Some((format!("The flow could not be opened: {e}"), true))
                     }
                 },
-                Background::TargetSent { name, result } => match result {
+                Command::TargetSent { name, result } => match result {
                     Ok(sent) => {
-                        self.selected = Some(sent.id);
+                        // Selected as a click would select it.
+                        self.commands.send(Command::Select(sent.id));
                         let summary = self
                             .core
                             .engine
@@ -341,7 +343,7 @@ impl App {
                         self.status = Some((format!("\"{name}\" {}", not.reason), true));
                     }
                 },
-                Background::Lab(result) => {
+                Command::LabDone(result) => {
                     self.lab_running = false;
                     self.status = Some(match &result {
                         Ok(rows) => {
@@ -360,6 +362,8 @@ impl App {
                     self.lab = Some(result);
                     self.show_lab = true;
                 }
+                // Anything else is the dispatcher's.
+                other => self.apply(other),
             }
         }
     }

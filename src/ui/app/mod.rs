@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
+mod command;
 mod core;
 mod detail;
 mod dispatch;
@@ -44,60 +45,8 @@ mod windows;
 pub use self::core::{Core, LeftTab, RunView, Session, SourceChoice, TargetForm};
 pub use super::widgets::plural;
 use super::widgets::{clip, code_editor, finding_list, phase_color};
+pub use command::{Command, CommandSender};
 pub use picker::{Picked, RfdPicker, SamplePicker};
-
-/// What a click asks for; applied after the pass.
-#[derive(Debug)]
-pub enum Command {
-    Select(ExchangeId),
-    Answer(ExchangeId, Reply),
-    Report(ExchangeId, CompletionReport),
-    SetPolicy(String, Policy),
-    SetWarp(u32),
-    BackToNow,
-    SetAssumptions(Assumptions),
-    /// Host names the inbox answers besides loopback ones.
-    SetAllowedHosts(Vec<String>),
-    SendSample(usize),
-    /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
-    SendToTarget(usize, bool),
-    RunLab(usize),
-    OpenSample,
-    OpenFlow,
-    /// Run flow `i`; `true`: step by step, in presenter mode.
-    RunFlow(usize, bool),
-    /// Present run `i`.
-    Present(usize),
-    StopRun(usize),
-    Presenter(presenter::Action),
-    CopyCurl(ExchangeId),
-    /// Mark an exchange to compare with the next one selected.
-    CompareFrom(ExchangeId),
-    SaveAsSample(ExchangeId),
-    /// The rows the filter shows, as HAR.
-    ExportHar,
-}
-
-enum Background {
-    Sent {
-        name: String,
-        result: Result<SendOutcome, String>,
-    },
-    Picked(Box<Result<LoadedSample, String>>),
-    FlowPicked(Box<Result<LoadedFlow, String>>),
-    /// A file was written (a HAR export), or why not.
-    Saved(Result<String, String>),
-    TargetSent {
-        name: String,
-        result: Result<Sent, NotSent>,
-    },
-    Lab(Result<Vec<LabRow>, String>),
-    /// The dialog gave no file: cancelled, or no dialog could open (why).
-    NotPicked {
-        why: String,
-        error: bool,
-    },
-}
 
 pub struct App {
     core: Core,
@@ -109,10 +58,11 @@ pub struct App {
     selected: Option<ExchangeId>,
     drafts: HashMap<ExchangeId, AnswerDraft>,
     reports: HashMap<ExchangeId, ReportDraft>,
-    commands: Vec<Command>,
+    /// Where panels, the logic step and background jobs send commands; drained after each
+    /// pass until empty.
+    commands: CommandSender,
+    command_rx: Receiver<Command>,
     status: Option<(String, bool)>,
-    bg_tx: Sender<Background>,
-    bg_rx: Receiver<Background>,
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
     warp: u32,
@@ -202,7 +152,7 @@ impl App {
                 wake_ctx.request_repaint_after(Duration::from_millis(30))
             })),
         );
-        let (bg_tx, bg_rx) = channel();
+        let (commands, command_rx) = CommandSender::new(ctx);
         let mut keys = BTreeMap::new();
         for s in &core.samples {
             if let Some(k) = s.sample.action_key() {
@@ -258,10 +208,9 @@ impl App {
             selected: None,
             drafts: HashMap::new(),
             reports: HashMap::new(),
-            commands: vec![],
+            commands,
+            command_rx,
             status: None,
-            bg_tx,
-            bg_rx,
             now,
             real_now,
             warp,

@@ -29,7 +29,7 @@ impl App {
                     .clicked()
                     && self.warp != f
                 {
-                    self.commands.push(Command::SetWarp(f));
+                    self.commands.send(Command::SetWarp(f));
                 }
             }
             let t = self.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
@@ -51,7 +51,7 @@ impl App {
                     .on_hover_text("Simulated time back to real time, at ×1")
                     .clicked()
                 {
-                    self.commands.push(Command::BackToNow);
+                    self.commands.send(Command::BackToNow);
                 }
             } else {
                 ui.label(RichText::new(t).monospace());

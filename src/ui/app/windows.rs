@@ -64,7 +64,7 @@ impl App {
                 }
             });
         if let Some(id) = select {
-            self.commands.push(Command::Select(id));
+            self.commands.send(Command::Select(id));
         }
         self.show_lab &= open;
     }

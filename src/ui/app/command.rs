@@ -1,0 +1,91 @@
+//! Commands: everything a panel, the logic step or a background job wants done that is not its
+//! own state. They go through one clonable sender and are applied after the pass by one
+//! dispatcher ([`App::run_commands`](super::App)), which drains the queue until it is empty, so
+//! a command that sends another (presenter mode's A sends an answer) takes effect in the same
+//! frame.
+
+use super::*;
+
+/// What a click, a key, the logic step or a background job asks for; applied after the pass.
+#[derive(Debug)]
+pub enum Command {
+    Select(ExchangeId),
+    Answer(ExchangeId, Reply),
+    Report(ExchangeId, CompletionReport),
+    SetPolicy(String, Policy),
+    SetWarp(u32),
+    BackToNow,
+    SetAssumptions(Assumptions),
+    /// Host names the inbox answers besides loopback ones.
+    SetAllowedHosts(Vec<String>),
+    SendSample(usize),
+    /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
+    SendToTarget(usize, bool),
+    RunLab(usize),
+    OpenSample,
+    OpenFlow,
+    /// Run flow `i`; `true`: step by step, in presenter mode.
+    RunFlow(usize, bool),
+    /// Present run `i`.
+    Present(usize),
+    StopRun(usize),
+    Presenter(presenter::Action),
+    CopyCurl(ExchangeId),
+    /// Mark an exchange to compare with the next one selected.
+    CompareFrom(ExchangeId),
+    SaveAsSample(ExchangeId),
+    /// The rows the filter shows, as HAR.
+    ExportHar,
+    // What background jobs report back.
+    /// A sample sent to the inbox was answered, or not.
+    SampleSent {
+        name: String,
+        result: Result<SendOutcome, String>,
+    },
+    /// A sample file read (opened, dropped, saved), or why not.
+    SampleOpened(Box<Result<LoadedSample, String>>),
+    /// A flow file read (opened, dropped), or why not.
+    FlowOpened(Box<Result<LoadedFlow, String>>),
+    /// A file was written (a HAR export), or why not.
+    Saved(Result<String, String>),
+    /// A sample sent to the developer's action, or why not.
+    TargetSent {
+        name: String,
+        result: Result<Sent, NotSent>,
+    },
+    LabDone(Result<Vec<LabRow>, String>),
+    /// A line for the status bar; `true`: an error.
+    Status(String, bool),
+}
+
+/// Sends commands to the window: clonable, usable through `&` and from other threads (a
+/// background job's result wakes the window).
+#[derive(Clone)]
+pub struct CommandSender {
+    tx: Sender<Command>,
+    ctx: egui::Context,
+}
+
+impl CommandSender {
+    pub fn new(ctx: &egui::Context) -> (CommandSender, Receiver<Command>) {
+        let (tx, rx) = channel();
+        (
+            CommandSender {
+                tx,
+                ctx: ctx.clone(),
+            },
+            rx,
+        )
+    }
+
+    /// Queues `cmd` for after the pass (from the UI thread).
+    pub fn send(&self, cmd: Command) {
+        let _ = self.tx.send(cmd);
+    }
+
+    /// Queues `cmd` from another thread and wakes the window to apply it.
+    pub fn send_and_wake(&self, cmd: Command) {
+        let _ = self.tx.send(cmd);
+        self.ctx.request_repaint();
+    }
+}
