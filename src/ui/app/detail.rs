@@ -50,7 +50,7 @@ impl App {
                 self.commands.send(Command::SaveAsSample(ex.id));
             }
             let activation = self
-                .inspected
+                .detail.inspected
                 .as_ref()
                 .filter(|(i, _)| *i == ex.id)
                 .and_then(|(_, p)| p.request.as_ref())
@@ -70,7 +70,7 @@ impl App {
                     .on_hover_text("Show only the calls of this activation (one automation run)")
                     .clicked()
             {
-                self.filter.activation = a;
+                self.log_panel.filter.activation = a;
             }
         });
         ui.label(
@@ -155,6 +155,7 @@ impl App {
                 }
                 let base = ui.scope_id().with(("tree", id));
                 let parts = self
+                    .detail
                     .inspected
                     .as_ref()
                     .filter(|(i, _)| *i == id)
@@ -221,10 +222,14 @@ impl App {
     pub(super) fn composer(&mut self, ui: &mut Ui, id: ExchangeId) {
         // Limits count from when the call arrived; "in the past" from now, when it would go.
         let times = AnswerTimes {
-            requested: self.log.get(id as usize - 1).map_or(self.now, |ex| ex.at),
+            requested: self
+                .mirror
+                .log
+                .get(id as usize - 1)
+                .map_or(self.now, |ex| ex.at),
             answered: self.now,
         };
-        let Some(d) = self.drafts.get_mut(&id) else {
+        let Some(d) = self.detail.drafts.get_mut(&id) else {
             return;
         };
         ui.label(RichText::new("Answer").strong());
@@ -316,7 +321,7 @@ impl App {
     pub(super) fn report_form(&mut self, ui: &mut Ui, ex: &Exchange) {
         let id = ex.id;
         let token = ex.invocation_token.clone().unwrap_or_default();
-        let Some(d) = self.reports.get_mut(&id) else {
+        let Some(d) = self.detail.reports.get_mut(&id) else {
             return;
         };
         ui.label(

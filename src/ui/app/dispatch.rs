@@ -7,15 +7,15 @@ impl App {
         match cmd {
             Command::Select(id) => {
                 self.selected = Some(id);
-                if let Some(a) = self.compare_from.take()
+                if let Some(a) = self.windows.diff.compare_from.take()
                     && a != id
                 {
-                    self.diff = Some((a, id));
+                    self.windows.diff.pair = Some((a, id));
                     self.status = Some((format!("Comparing #{a} with #{id}"), false));
                 }
             }
             Command::CompareFrom(id) => {
-                self.compare_from = Some(id);
+                self.windows.diff.compare_from = Some(id);
                 self.status = Some((
                     format!("Select another exchange in the log to compare with #{id}"),
                     false,
@@ -48,7 +48,7 @@ impl App {
             },
             Command::SetPolicy(key, policy) => {
                 self.core.engine.set_policy(&key, policy.clone());
-                self.keys.insert(key, policy);
+                self.mirror.keys.insert(key, policy);
             }
             Command::SetWarp(f) => {
                 self.core.engine.set_warp(f);
@@ -59,8 +59,8 @@ impl App {
                 self.assumptions = a;
             }
             Command::SetAllowedHosts(hosts) => {
-                self.hosts_text = hosts.join(", ");
-                self.hosts_error = None;
+                self.left.hosts.text = hosts.join(", ");
+                self.left.hosts.error = None;
                 self.core.engine.set_allowed_hosts(hosts);
             }
             Command::BackToNow => {
@@ -87,7 +87,7 @@ impl App {
                 let Some(s) = self.core.samples.get(i).cloned() else {
                     return;
                 };
-                let target = match &self.target {
+                let target = match &self.left.action.target {
                     Ok(t) => t.clone(),
                     Err(e) => {
                         self.status = Some((format!("Not sent: {e}"), true));
@@ -118,12 +118,12 @@ impl App {
                 let Some(s) = self.core.samples.get(i).cloned() else {
                     return;
                 };
-                let Ok(target) = self.target.clone() else {
+                let Ok(target) = self.left.action.target.clone() else {
                     return;
                 };
                 let player = self.core.player.clone();
-                self.lab_running = true;
-                self.show_lab = true;
+                self.windows.lab.running = true;
+                self.windows.open.lab = true;
                 self.status = Some((
                     format!(
                         "Envelope lab: sending 12 wrong envelopes to {}…",
@@ -194,12 +194,12 @@ impl App {
             }
             Command::ExportHar => {
                 // Exchanges on disk are read back whole for the archive.
-                let exchanges: Vec<Exchange> = match &self.rows {
+                let exchanges: Vec<Exchange> = match &self.log_panel.rows {
                     Some(rows) => rows
                         .iter()
                         .filter_map(|i| self.whole(*i as ExchangeId + 1))
                         .collect(),
-                    None => (1..=self.log.len() as ExchangeId)
+                    None => (1..=self.mirror.log.len() as ExchangeId)
                         .filter_map(|id| self.whole(id))
                         .collect(),
                 };

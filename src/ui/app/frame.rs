@@ -33,7 +33,7 @@ impl eframe::App for App {
             // Waits and delays move.
             self.ctx.request_repaint_after(Duration::from_millis(250));
         }
-        if !self.held.is_empty() || !self.waiting.is_empty() {
+        if !self.mirror.held.is_empty() || !self.mirror.waiting.is_empty() {
             // Countdowns move.
             self.ctx.request_repaint_after(Duration::from_millis(250));
         }
@@ -102,10 +102,10 @@ impl eframe::App for App {
             return;
         }
         if let Some(id) = self.selected
-            && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
+            && self.detail.inspected.as_ref().is_none_or(|(i, _)| *i != id)
             && let Some(ex) = self.whole(id)
         {
-            self.inspected = Some((id, Arc::new(ex.arrival.inspect())));
+            self.detail.inspected = Some((id, Arc::new(ex.arrival.inspect())));
         }
         egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
         // The session cannot be written: said until it can again (looked at every second).
@@ -152,20 +152,20 @@ impl eframe::App for App {
             .default_size(410.0)
             .min_size(240.0)
             .show(ui, |ui| self.detail(ui));
-        if self.show_key {
+        if self.windows.open.key {
             self.key_window(ui);
         }
-        if self.show_lab {
+        if self.windows.open.lab {
             self.lab_window(ui);
         }
-        if self.show_sessions {
+        if self.windows.open.sessions {
             self.sessions_window(ui);
         }
-        if self.diff.is_some() {
+        if self.windows.diff.pair.is_some() {
             self.diff_window(ui);
         }
         if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
-            self.focus_filter = true;
+            self.log_panel.focus_filter = true;
         }
         self.refresh_rows();
         egui::CentralPanel::default().show(ui, |ui| {

@@ -6,7 +6,7 @@ use super::*;
 impl App {
     /// The activation source a send starts with now; a rerun needs a selected invocation.
     pub(super) fn source_now(&self) -> Result<Source, String> {
-        Ok(match self.source {
+        Ok(match self.left.action.source {
             SourceChoice::Trigger => Source::Trigger,
             SourceChoice::TestRun => Source::Manual { test_mode: true },
             SourceChoice::ManualRun => Source::Manual { test_mode: false },
@@ -29,7 +29,7 @@ impl App {
                     })?;
                 Source::Rerun {
                     original_activation_id: activation,
-                    skip_delays: self.skip_delays,
+                    skip_delays: self.left.action.skip_delays,
                 }
             }
         })
@@ -38,8 +38,8 @@ impl App {
     /// "Your action": where the developer's provider listens, who Wix calls it for, how sends
     /// start, and the envelope lab.
     pub(super) fn target_section(&mut self, ui: &mut Ui) {
-        let before = self.target_form.clone();
-        let f = &mut self.target_form;
+        let before = self.left.action.form.clone();
+        let f = &mut self.left.action.form;
         // Open from the start when a target was given; otherwise one click away.
         let open = !self.core.target_form.base.is_empty();
         egui::CollapsingHeader::new(RichText::new("Your action").heading())
@@ -69,16 +69,16 @@ impl App {
                     ui.radio_value(&mut f.jwt, true, "Signed JWT");
                 });
                 egui::ComboBox::new("source", "Source")
-                    .selected_text(self.source.label())
+                    .selected_text(self.left.action.source.label())
                     .show_ui(ui, |ui| {
                         for s in SourceChoice::ALL {
-                            ui.selectable_value(&mut self.source, s, s.label());
+                            ui.selectable_value(&mut self.left.action.source, s, s.label());
                         }
                     });
-                if self.source == SourceChoice::Rerun {
-                    ui.checkbox(&mut self.skip_delays, "Skip delays");
+                if self.left.action.source == SourceChoice::Rerun {
+                    ui.checkbox(&mut self.left.action.skip_delays, "Skip delays");
                 }
-                match &self.target {
+                match &self.left.action.target {
                     Ok(t) => {
                         ui.label(
                             RichText::new(format!("Invoke: {}", t.url(Method::Invoke)))
@@ -95,9 +95,9 @@ impl App {
                     .samples
                     .iter()
                     .position(|s| s.sample.method == Method::Invoke);
-                let lab_ready = self.target.is_ok()
+                let lab_ready = self.left.action.target.is_ok()
                     && !f.app_id.trim().is_empty()
-                    && !self.lab_running;
+                    && !self.windows.lab.running;
                 let lab = ui
                     .add_enabled(
                         lab_ready && lab_sample.is_some(),
@@ -114,13 +114,14 @@ impl App {
                 {
                     self.commands.send(Command::RunLab(i));
                 }
-                if self.lab.is_some() && ui.button("Show lab results").clicked() {
-                    self.show_lab = true;
+                if self.windows.lab.result.is_some() && ui.button("Show lab results").clicked() {
+                    self.windows.open.lab = true;
                 }
             });
-        if self.target_form != before {
-            self.target = self.target_form.target();
-            *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = self.target.clone().ok();
+        if self.left.action.form != before {
+            self.left.action.target = self.left.action.form.target();
+            *self.core.target.write().unwrap_or_else(|e| e.into_inner()) =
+                self.left.action.target.clone().ok();
         }
     }
 
@@ -240,20 +241,20 @@ impl App {
         ui.horizontal(|ui| {
             for (tab, title) in [(LeftTab::Samples, "Samples"), (LeftTab::Flows, "Flows")] {
                 let text = RichText::new(title).heading();
-                if ui.selectable_label(self.left_tab == tab, text).clicked() {
-                    self.left_tab = tab;
+                if ui.selectable_label(self.left.tab == tab, text).clicked() {
+                    self.left.tab = tab;
                 }
             }
-            if self.left_tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
+            if self.left.tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
                 self.commands.send(Command::OpenSample);
             }
-            if self.left_tab == LeftTab::Flows && ui.button("Open flow…").clicked() {
+            if self.left.tab == LeftTab::Flows && ui.button("Open flow…").clicked() {
                 self.commands.send(Command::OpenFlow);
             }
         });
         ui.separator();
         let list_height = ui.available_height() * 0.62;
-        if self.left_tab == LeftTab::Flows {
+        if self.left.tab == LeftTab::Flows {
             egui::ScrollArea::vertical()
                 .id_salt("flows")
                 .max_height(list_height)
@@ -263,7 +264,7 @@ impl App {
             .id_salt("samples")
             .max_height(list_height)
             .show(ui, |ui| {
-                if self.left_tab != LeftTab::Samples {
+                if self.left.tab != LeftTab::Samples {
                     return;
                 }
                 for (i, s) in self.core.samples.iter().enumerate() {
@@ -284,9 +285,9 @@ impl App {
                             if ui.button(inbox).clicked() {
                                 self.commands.send(Command::SendSample(i));
                             }
-                            let why = self.target.as_ref().err().cloned().unwrap_or_default();
+                            let why = self.left.action.target.as_ref().err().cloned().unwrap_or_default();
                             if ui
-                                .add_enabled(self.target.is_ok(), egui::Button::new(action))
+                                .add_enabled(self.left.action.target.is_ok(), egui::Button::new(action))
                                 .on_hover_text(if anyway {
                                     "Wix never sends params that fail the input schema: the exchange is marked"
                                 } else {
@@ -317,6 +318,7 @@ impl App {
                 .weak(),
         );
         let keys: Vec<(String, Policy)> = self
+            .mirror
             .keys
             .iter()
             .map(|(k, p)| (k.clone(), p.clone()))
@@ -348,7 +350,7 @@ impl App {
                     ui.checkbox(&mut p.pause, "Pause answers")
                         .on_hover_text("Your action's answer waits in the composer, to read or edit, before it goes back to the caller");
                 });
-                if self.target.is_err() {
+                if self.left.action.target.is_err() {
                     ui.label(
                         RichText::new(
                             "  Set your action's base URL above: calls are relayed there",
@@ -383,19 +385,19 @@ impl App {
                 let l = ui.label("Hosts");
                 let edit = ui
                     .add(
-                        egui::TextEdit::singleline(&mut self.hosts_text)
+                        egui::TextEdit::singleline(&mut self.left.hosts.text)
                             .hint_text("abc.trycloudflare.com")
                             .desired_width(f32::INFINITY),
                     )
                     .labelled_by(l.id);
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if ui.button("Apply hosts").clicked() || enter {
-                    match crate::engine::parse_allowed_hosts(self.hosts_text.split(',')) {
+                    match crate::engine::parse_allowed_hosts(self.left.hosts.text.split(',')) {
                         Ok(hosts) => self.commands.send(Command::SetAllowedHosts(hosts)),
-                        Err(e) => self.hosts_error = Some(e),
+                        Err(e) => self.left.hosts.error = Some(e),
                     }
                 }
-                if let Some(e) = &self.hosts_error {
+                if let Some(e) = &self.left.hosts.error {
                     ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
                 }
             });

@@ -7,7 +7,7 @@ impl App {
     /// The held calls as one compact strip: how many, the next to run out, and on demand a
     /// virtualized list of them all, so the log stays in view whatever the queue holds.
     pub(super) fn held_queue(&mut self, ui: &mut Ui) {
-        let Some(&next) = self.held.first() else {
+        let Some(&next) = self.mirror.held.first() else {
             ui.label(RichText::new("No call is held. Send a sample, or POST to the inbox.").weak());
             return;
         };
@@ -16,13 +16,13 @@ impl App {
             _ => String::new(),
         };
         ui.horizontal_wrapped(|ui| {
-            let n = self.held.len();
+            let n = self.mirror.held.len();
             ui.label(
                 RichText::new(format!("{n} held {}", plural(n, "call", "calls")))
                     .strong()
                     .color(Color32::from_rgb(230, 160, 40)),
             );
-            if let Some(ex) = self.log.get(next as usize - 1) {
+            if let Some(ex) = self.mirror.log.get(next as usize - 1) {
                 ui.label(format!(
                     "next runs out in {} (#{next} {})",
                     left(&ex, self.real_now),
@@ -36,19 +36,19 @@ impl App {
             {
                 self.commands.send(Command::Select(next));
             }
-            let toggle = if self.show_held {
+            let toggle = if self.held_strip.show_all {
                 "Hide list"
             } else {
                 "Show all"
             };
             if ui.button(toggle).clicked() {
-                self.show_held = !self.show_held;
+                self.held_strip.show_all = !self.held_strip.show_all;
             }
         });
-        if !self.show_held {
+        if !self.held_strip.show_all {
             return;
         }
-        let ids: Vec<ExchangeId> = self.held.iter().copied().collect();
+        let ids: Vec<ExchangeId> = self.mirror.held.iter().copied().collect();
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         egui::ScrollArea::vertical()
             .id_salt("held")
@@ -56,7 +56,7 @@ impl App {
             .auto_shrink([false, true])
             .show_rows(ui, row_h, ids.len(), |ui, range| {
                 for &id in &ids[range] {
-                    let Some(ex) = self.log.get(id as usize - 1) else {
+                    let Some(ex) = self.mirror.log.get(id as usize - 1) else {
                         continue;
                     };
                     let text = format!(
@@ -82,19 +82,24 @@ impl App {
     /// the log per frame, within [`SCAN_BUDGET`]: a million rows never hold up a frame; the
     /// rows found so far show meanwhile.
     pub(super) fn refresh_rows(&mut self) {
-        if self.filter.is_empty() {
-            self.rows = None;
-            self.rows_for = None;
-            self.scan = None;
+        if self.log_panel.filter.is_empty() {
+            self.log_panel.rows = None;
+            self.log_panel.rows_for = None;
+            self.log_panel.scan = None;
             return;
         }
-        let now = (self.filter.clone(), self.log.len(), self.log_version);
-        let start = match (&self.scan, &self.rows_for) {
+        let now = (
+            self.log_panel.filter.clone(),
+            self.mirror.log.len(),
+            self.mirror.log_version,
+        );
+        let start = match (&self.log_panel.scan, &self.log_panel.rows_for) {
             (Some(scan), _) => scan.key.0 != now.0,
             (None, None) => true,
             (None, Some(was)) if *was == now => return,
             (None, Some(was)) => {
-                if was.0 != now.0 || self.rows_at.elapsed() >= Duration::from_millis(300) {
+                if was.0 != now.0 || self.log_panel.rows_at.elapsed() >= Duration::from_millis(300)
+                {
                     true
                 } else {
                     self.ctx.request_repaint_after(Duration::from_millis(300));
@@ -103,7 +108,7 @@ impl App {
             }
         };
         if start {
-            self.scan = Some(match &self.rows_for {
+            self.log_panel.scan = Some(match &self.log_panel.rows_for {
                 // Same filter, same rows, more of them: only the new ones are looked at.
                 Some(was) if was.0 == now.0 && was.2 == now.2 && was.1 <= now.1 => Scan {
                     at: was.1,
@@ -118,7 +123,7 @@ impl App {
                 },
                 // A new filter: its rows show as they are found.
                 _ => {
-                    self.rows = Some(vec![]);
+                    self.log_panel.rows = Some(vec![]);
                     Scan {
                         key: now,
                         at: 0,
@@ -132,18 +137,18 @@ impl App {
 
     /// Looks through the next slice of the log for the filter being applied.
     pub(super) fn continue_scan(&mut self) {
-        let Some(mut scan) = self.scan.take() else {
+        let Some(mut scan) = self.log_panel.scan.take() else {
             return;
         };
         let started = Instant::now();
         let matcher = scan.key.0.matcher();
-        let end = scan.key.1.min(self.log.len());
+        let end = scan.key.1.min(self.mirror.log.len());
         let rows = match &mut scan.found {
             Some(found) => found,
-            None => self.rows.get_or_insert_with(Vec::new),
+            None => self.log_panel.rows.get_or_insert_with(Vec::new),
         };
         let engine = &self.core.engine;
-        let log = &self.log;
+        let log = &self.mirror.log;
         // A stand-in for an exchange on disk has no body: when the filter looks inside, the
         // exchange is read back from the journal (tens of microseconds each).
         let matches = |i: usize| {
@@ -168,20 +173,21 @@ impl App {
             }
         }
         if scan.at < end {
-            self.scan = Some(scan);
+            self.log_panel.scan = Some(scan);
             self.ctx.request_repaint();
         } else {
             if let Some(found) = scan.found {
-                self.rows = Some(found);
+                self.log_panel.rows = Some(found);
             }
-            self.rows_for = Some(scan.key);
-            self.rows_at = Instant::now();
+            self.log_panel.rows_for = Some(scan.key);
+            self.log_panel.rows_at = Instant::now();
         }
     }
 
     /// How far the filter being applied has looked, when it has not finished.
     pub(super) fn scanning(&self) -> Option<f32> {
-        self.scan
+        self.log_panel
+            .scan
             .as_ref()
             .map(|s| s.at as f32 / s.key.1.max(1) as f32)
     }
@@ -190,7 +196,7 @@ impl App {
     /// it shows.
     pub(super) fn filter_bar(&mut self, ui: &mut Ui) {
         let scanning = self.scanning();
-        let f = &mut self.filter;
+        let f = &mut self.log_panel.filter;
         ui.horizontal_wrapped(|ui| {
             let find = ui.label("Find").on_hover_text("Ctrl+F");
             let text = ui
@@ -200,24 +206,28 @@ impl App {
                         .desired_width(220.0),
                 )
                 .labelled_by(find.id);
-            if std::mem::take(&mut self.focus_filter) {
+            if std::mem::take(&mut self.log_panel.focus_filter) {
                 text.request_focus();
             }
             ui.checkbox(&mut f.flagged, "flagged");
-            let more = if self.show_filters {
+            let more = if self.log_panel.show_filters {
                 "Fewer filters"
             } else {
                 "More filters"
             };
             if ui.button(more).clicked() {
-                self.show_filters = !self.show_filters;
+                self.log_panel.show_filters = !self.log_panel.show_filters;
             }
             if !f.is_empty() && ui.button("Clear filter").clicked() {
                 *f = Filter::default();
             }
-            let shown = self.rows.as_ref().map_or(self.log.len(), Vec::len);
-            if self.rows.is_some() {
-                ui.label(format!("{shown} of {}", self.log.len()));
+            let shown = self
+                .log_panel
+                .rows
+                .as_ref()
+                .map_or(self.mirror.log.len(), Vec::len);
+            if self.log_panel.rows.is_some() {
+                ui.label(format!("{shown} of {}", self.mirror.log.len()));
             }
             if let Some(done) = scanning {
                 ui.spinner();
@@ -231,10 +241,10 @@ impl App {
                 self.commands.send(Command::ExportHar);
             }
         });
-        if !self.show_filters {
+        if !self.log_panel.show_filters {
             return;
         }
-        let f = &mut self.filter;
+        let f = &mut self.log_panel.filter;
         ui.horizontal_wrapped(|ui| {
             let dir = match f.direction {
                 None => "in & out",
@@ -267,7 +277,7 @@ impl App {
                 .selected_text(f.action_key.as_deref().unwrap_or("any key"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut f.action_key, None, "any key");
-                    for k in &self.seen_keys {
+                    for k in &self.mirror.seen_keys {
                         ui.selectable_value(&mut f.action_key, Some(k.clone()), k);
                     }
                 });
@@ -298,9 +308,13 @@ impl App {
     }
 
     pub(super) fn log_table(&mut self, ui: &mut Ui) {
-        let n = self.rows.as_ref().map_or(self.log.len(), Vec::len);
+        let n = self
+            .log_panel
+            .rows
+            .as_ref()
+            .map_or(self.mirror.log.len(), Vec::len);
         // The largest id, whatever the filter shows.
-        let digits = self.log.len().max(1).ilog10() as f32 + 2.0; // "#" and the digits
+        let digits = self.mirror.log.len().max(1).ilog10() as f32 + 2.0; // "#" and the digits
         let id_width = (digits * 8.5 + 12.0).max(40.0);
         let selected = self.selected;
         let mut clicked = None;
@@ -326,11 +340,11 @@ impl App {
             })
             .body(|body| {
                 body.rows(20.0, n, |mut row| {
-                    let at = match &self.rows {
+                    let at = match &self.log_panel.rows {
                         Some(rows) => rows[row.index()] as usize,
                         None => row.index(),
                     };
-                    let Some(ex) = self.log.get(at) else {
+                    let Some(ex) = self.mirror.log.get(at) else {
                         return;
                     };
                     row.set_selected(selected == Some(ex.id));

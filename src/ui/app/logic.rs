@@ -49,7 +49,7 @@ impl App {
     }
 
     pub(super) fn leave_presenter(&mut self) {
-        self.left_tab = LeftTab::Flows;
+        self.left.tab = LeftTab::Flows;
         if let Some(p) = self.presenting.take()
             && p.fullscreen
         {
@@ -129,13 +129,13 @@ impl App {
     pub(super) fn take_row(&mut self, i: usize, row: Row) {
         match row {
             Row::Whole(ex) => self.take(*ex),
-            Row::Packed(p) if i == self.log.len() => {
-                self.log_version += 1;
-                self.log.push(Row::Packed(p));
+            Row::Packed(p) if i == self.mirror.log.len() => {
+                self.mirror.log_version += 1;
+                self.mirror.log.push(Row::Packed(p));
             }
             Row::Packed(p) => {
-                self.log_version += 1;
-                self.log.set(i, Row::Packed(p));
+                self.mirror.log_version += 1;
+                self.mirror.log.set(i, Row::Packed(p));
             }
         }
     }
@@ -143,25 +143,25 @@ impl App {
     /// Takes one exchange's new state into the window's copy of the log.
     pub(super) fn take(&mut self, ex: Exchange) {
         let id = ex.id;
-        self.log_version += 1;
+        self.mirror.log_version += 1;
         if let Some(k) = &ex.action_key
-            && !self.seen_keys.contains(k)
+            && !self.mirror.seen_keys.contains(k)
         {
-            self.seen_keys.insert(k.clone());
+            self.mirror.seen_keys.insert(k.clone());
         }
         // A flow's steps answer by their own policy: their keys are not the window's to set.
         let from_flow = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"));
         if let Some(key) = &ex.action_key
             && !from_flow
-            && !self.keys.contains_key(key)
+            && !self.mirror.keys.contains_key(key)
         {
             let policy = self.core.engine.policy(key);
-            self.keys.insert(key.clone(), policy);
+            self.mirror.keys.insert(key.clone(), policy);
         }
         match &ex.phase {
             Phase::Held { .. } => {
-                self.held.insert(id);
-                if !self.drafts.contains_key(&id) {
+                self.mirror.held.insert(id);
+                if !self.detail.drafts.contains_key(&id) {
                     let schemas = self.schemas_for(&ex);
                     let method = ex.method.unwrap_or(Method::Invoke);
                     let draft = match &ex.target_answer {
@@ -171,7 +171,7 @@ impl App {
                         }
                         None => AnswerDraft::new(method, &schemas, self.now),
                     };
-                    self.drafts.insert(id, draft);
+                    self.detail.drafts.insert(id, draft);
                 }
                 // A new arrival never takes the focus from an answer being written.
                 if self.selected.is_none() {
@@ -179,28 +179,28 @@ impl App {
                 }
             }
             _ => {
-                self.held.remove(&id);
-                self.drafts.remove(&id);
+                self.mirror.held.remove(&id);
+                self.detail.drafts.remove(&id);
             }
         }
         if matches!(ex.phase, Phase::Waiting { .. }) {
-            self.waiting.insert(id);
-            if !self.reports.contains_key(&id) {
+            self.mirror.waiting.insert(id);
+            if !self.detail.reports.contains_key(&id) {
                 let schemas = self.schemas_for(&ex);
-                self.reports.insert(id, ReportDraft::new(&schemas));
+                self.detail.reports.insert(id, ReportDraft::new(&schemas));
             }
         } else {
-            self.waiting.remove(&id);
+            self.mirror.waiting.remove(&id);
         }
         let i = (id as usize).saturating_sub(1);
-        if i < self.log.len() {
-            self.log.set(i, Row::Whole(Box::new(ex)));
+        if i < self.mirror.log.len() {
+            self.mirror.log.set(i, Row::Whole(Box::new(ex)));
         } else {
             // Ids are dense, but calls are appended in parallel, so their events may come out
             // of order (and a lagged stream leaves gaps): fill the gap from the engine, with
             // a stand-in for a call still on its way in, until its own event comes.
-            while self.log.len() < i {
-                let missing = self.log.len() as ExchangeId + 1;
+            while self.mirror.log.len() < i {
+                let missing = self.mirror.log.len() as ExchangeId + 1;
                 let e = self.core.engine.exchange(missing).unwrap_or_else(|| {
                     let mut s = ex.summary();
                     s.id = missing;
@@ -209,16 +209,16 @@ impl App {
                     s.flagged = false;
                     Exchange::from_summary(&s)
                 });
-                self.log.push(Row::Whole(Box::new(e)));
+                self.mirror.log.push(Row::Whole(Box::new(e)));
             }
-            self.log.push(Row::Whole(Box::new(ex)));
+            self.mirror.log.push(Row::Whole(Box::new(ex)));
             // The list keeps the newest exchanges whole and older ended ones packed (bodies,
             // answers and timelines are read back from the journal when selected).
-            if let Some(old) = self.log.len().checked_sub(WHOLE_IN_LIST + 1)
+            if let Some(old) = self.mirror.log.len().checked_sub(WHOLE_IN_LIST + 1)
                 && self.core.session.is_some()
                 && Some(old as ExchangeId + 1) != self.selected
             {
-                self.log.pack(old);
+                self.mirror.log.pack(old);
             }
         }
     }
@@ -263,7 +263,7 @@ impl App {
                         self.core.engine.add_samples(std::slice::from_ref(&sample));
                         if let Some(k) = sample.sample.action_key() {
                             let policy = self.core.engine.policy(k);
-                            self.keys.entry(k.to_string()).or_insert(policy);
+                            self.mirror.keys.entry(k.to_string()).or_insert(policy);
                         }
                         self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
                         // The same file again (opened twice, dropped twice) replaces itself.
@@ -291,7 +291,7 @@ impl App {
                 Command::FlowOpened(picked) => match *picked {
                     Ok(flow) => {
                         self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
-                        self.left_tab = LeftTab::Flows;
+                        self.left.tab = LeftTab::Flows;
                         // The same file again replaces itself.
                         match self
                             .core
@@ -344,7 +344,7 @@ impl App {
                     }
                 },
                 Command::LabDone(result) => {
-                    self.lab_running = false;
+                    self.windows.lab.running = false;
                     self.status = Some(match &result {
                         Ok(rows) => {
                             let bad = rows.iter().filter(|r| !r.verdict.passed()).count();
@@ -359,8 +359,8 @@ impl App {
                         }
                         Err(e) => (format!("The envelope lab could not run: {e}"), true),
                     });
-                    self.lab = Some(result);
-                    self.show_lab = true;
+                    self.windows.lab.result = Some(result);
+                    self.windows.open.lab = true;
                 }
                 // Anything else is the dispatcher's.
                 other => self.apply(other),

@@ -51,13 +51,9 @@ pub use picker::{Picked, RfdPicker, SamplePicker};
 pub struct App {
     core: Core,
     events: Subscription,
-    log: List,
-    held: BTreeSet<ExchangeId>,
-    waiting: BTreeSet<ExchangeId>,
-    keys: BTreeMap<String, Policy>,
+    /// The window's copy of the log, kept from the engine's events.
+    mirror: Mirror,
     selected: Option<ExchangeId>,
-    drafts: HashMap<ExchangeId, AnswerDraft>,
-    reports: HashMap<ExchangeId, ReportDraft>,
     /// Where panels, the logic step and background jobs send commands; drained after each
     /// pass until empty.
     commands: CommandSender,
@@ -66,58 +62,123 @@ pub struct App {
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
     warp: u32,
-    /// Whether the held strip lists every held call.
-    show_held: bool,
-    /// Whether the public key window is open.
-    show_key: bool,
-    /// Whether the sessions window is open.
-    show_sessions: bool,
     /// The engine's protocol assumptions, as the window last set them.
     assumptions: Assumptions,
-    /// The allowed hosts as typed (comma-separated), and why they were not taken.
-    hosts_text: String,
-    hosts_error: Option<String>,
     client: reqwest::Client,
     ctx: egui::Context,
-    /// The selected exchange's body, decoded once for display.
-    inspected: Option<(ExchangeId, Arc<Inspected>)>,
-    target_form: TargetForm,
-    /// The form as a target, or what to fix; recomputed when the form changes.
-    target: Result<Target, String>,
-    source: SourceChoice,
-    skip_delays: bool,
-    /// The envelope lab: running, or its last results.
-    lab: Option<Result<Vec<LabRow>, String>>,
-    lab_running: bool,
-    show_lab: bool,
     runs: Vec<RunView>,
-    left_tab: LeftTab,
-    filter: Filter,
-    /// The log rows the filter shows (indices), when it is not empty; and what they were
-    /// computed for (the filter, the log's length and version), and when.
-    rows: Option<Vec<u32>>,
-    rows_for: Option<(Filter, usize, u64)>,
-    rows_at: Instant,
-    /// The filter being applied a slice of the log per frame.
-    scan: Option<Scan>,
-    /// The exchange last read back from the journal for a row that stands in for it.
-    read_back: std::cell::RefCell<Option<Exchange>>,
-    /// Bumped whenever an exchange in the window's copy changes.
-    log_version: u64,
-    /// Every action key seen, for the filter.
-    seen_keys: BTreeSet<String>,
-    focus_filter: bool,
-    /// "Compare…" was pressed on this exchange: the next one selected is compared with it.
-    compare_from: Option<ExchangeId>,
-    /// The two exchanges compared, in the diff window.
-    diff: Option<(ExchangeId, ExchangeId)>,
-    /// Whether the diff shows ids, tokens and times too.
-    diff_volatile: bool,
-    /// Whether the filter bar shows its second row (direction, method, answer…).
-    show_filters: bool,
     presenting: Option<Presenter>,
     /// The window's theme before presenter mode changed it.
     saved_theme: Option<egui::Theme>,
+    // Each panel's own state.
+    held_strip: HeldStrip,
+    log_panel: LogPanel,
+    detail: DetailPanel,
+    left: LeftPanel,
+    windows: Windows,
+}
+
+/// The window's copy of the engine's log, and what it learnt from it.
+#[derive(Default)]
+pub struct Mirror {
+    pub log: List,
+    pub held: BTreeSet<ExchangeId>,
+    pub waiting: BTreeSet<ExchangeId>,
+    /// Each action key's policy, as the window last set it.
+    pub keys: BTreeMap<String, Policy>,
+    /// Every action key seen, for the filter.
+    pub seen_keys: BTreeSet<String>,
+    /// Bumped whenever an exchange in the copy changes.
+    pub log_version: u64,
+    /// The exchange last read back from the journal for a row that stands in for it.
+    pub read_back: std::cell::RefCell<Option<Exchange>>,
+}
+
+/// The held calls' strip.
+#[derive(Default)]
+pub struct HeldStrip {
+    /// Whether it lists every held call.
+    pub show_all: bool,
+}
+
+/// The log: its filter and the rows it shows.
+pub struct LogPanel {
+    pub filter: Filter,
+    /// The log rows the filter shows (indices), when it is not empty; and what they were
+    /// computed for (the filter, the log's length and version), and when.
+    pub rows: Option<Vec<u32>>,
+    pub rows_for: Option<(Filter, usize, u64)>,
+    pub rows_at: Instant,
+    /// The filter being applied a slice of the log per frame.
+    pub scan: Option<Scan>,
+    /// Whether the filter bar shows its second row (direction, method, answer…).
+    pub show_filters: bool,
+    pub focus_filter: bool,
+}
+
+/// The detail pane: the answers and reports being written, and the selected body decoded.
+#[derive(Default)]
+pub struct DetailPanel {
+    pub drafts: HashMap<ExchangeId, AnswerDraft>,
+    pub reports: HashMap<ExchangeId, ReportDraft>,
+    /// The selected exchange's body, decoded once for display.
+    pub inspected: Option<(ExchangeId, Arc<Inspected>)>,
+}
+
+/// The left panel: its tab, your action's form, and the allowed hosts being typed.
+pub struct LeftPanel {
+    pub tab: LeftTab,
+    pub action: YourAction,
+    pub hosts: HostsField,
+}
+
+/// The form for your action, and where a sent sample says it came from.
+pub struct YourAction {
+    pub form: TargetForm,
+    /// The form as a target, or what to fix; recomputed when the form changes.
+    pub target: Result<Target, String>,
+    pub source: SourceChoice,
+    pub skip_delays: bool,
+}
+
+/// The allowed hosts as typed (comma-separated), and why they were not taken.
+#[derive(Default)]
+pub struct HostsField {
+    pub text: String,
+    pub error: Option<String>,
+}
+
+/// The windows over the log.
+#[derive(Default)]
+pub struct Windows {
+    pub open: OpenWindows,
+    pub lab: LabWindow,
+    pub diff: DiffWindow,
+}
+
+/// Which windows are open.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenWindows {
+    pub key: bool,
+    pub sessions: bool,
+    pub lab: bool,
+}
+
+/// The envelope lab: running, or its last results.
+#[derive(Default)]
+pub struct LabWindow {
+    pub result: Option<Result<Vec<LabRow>, String>>,
+    pub running: bool,
+}
+
+/// Two exchanges compared.
+#[derive(Default)]
+pub struct DiffWindow {
+    /// "Compare…" was pressed on this exchange: the next one selected is compared with it.
+    pub compare_from: Option<ExchangeId>,
+    pub pair: Option<(ExchangeId, ExchangeId)>,
+    /// Whether the diff shows ids, tokens and times too.
+    pub volatile: bool,
 }
 
 /// How long one frame may spend taking events in.
@@ -127,7 +188,7 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 pub const WHOLE_IN_LIST: usize = 20_000;
 
 /// A filter being applied to the log a slice per frame.
-struct Scan {
+pub struct Scan {
     /// The filter, and the log's length and version it is applied to.
     key: (Filter, usize, u64),
     /// How far it has looked.
@@ -167,47 +228,20 @@ impl App {
         let assumptions = core.engine.assumptions();
         let target_form = core.target_form.clone();
         let target = target_form.target();
+        let hosts = core.engine.allowed_hosts().join(", ");
         *core.target.write().unwrap_or_else(|e| e.into_inner()) = target.clone().ok();
         let mut app = App {
-            target_form,
-            target,
-            source: SourceChoice::Trigger,
-            skip_delays: false,
-            lab: None,
-            lab_running: false,
-            show_lab: false,
             runs: vec![],
-            left_tab: LeftTab::Samples,
-            filter: Filter::default(),
-            rows: None,
-            rows_for: None,
-            rows_at: Instant::now(),
-            scan: None,
-            read_back: Default::default(),
-            log_version: 0,
-            seen_keys: BTreeSet::new(),
-            focus_filter: false,
-            compare_from: None,
-            diff: None,
-            diff_volatile: false,
-            show_filters: false,
             presenting: None,
             saved_theme: None,
             assumptions,
-            hosts_text: core.engine.allowed_hosts().join(", "),
-            hosts_error: None,
-            show_held: false,
-            show_key: false,
-            show_sessions: false,
             core,
             events,
-            log: List::default(),
-            held: BTreeSet::new(),
-            waiting: BTreeSet::new(),
-            keys,
+            mirror: Mirror {
+                keys,
+                ..Mirror::default()
+            },
             selected: None,
-            drafts: HashMap::new(),
-            reports: HashMap::new(),
             commands,
             command_rx,
             status: None,
@@ -216,7 +250,31 @@ impl App {
             warp,
             client: reqwest::Client::new(),
             ctx: ctx.clone(),
-            inspected: None,
+            held_strip: HeldStrip::default(),
+            log_panel: LogPanel {
+                filter: Filter::default(),
+                rows: None,
+                rows_for: None,
+                rows_at: Instant::now(),
+                scan: None,
+                show_filters: false,
+                focus_filter: false,
+            },
+            detail: DetailPanel::default(),
+            left: LeftPanel {
+                tab: LeftTab::Samples,
+                action: YourAction {
+                    form: target_form,
+                    target,
+                    source: SourceChoice::Trigger,
+                    skip_delays: false,
+                },
+                hosts: HostsField {
+                    text: hosts,
+                    error: None,
+                },
+            },
+            windows: Windows::default(),
         };
         for (i, row) in log.into_iter().enumerate() {
             app.take_row(i, row);
@@ -274,32 +332,38 @@ impl App {
     }
 
     pub fn log(&self) -> &List {
-        &self.log
+        &self.mirror.log
     }
 
     /// Exchange `id` whole: from the list, or read back from the journal when the list holds
     /// only its summary.
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
-        let ex = self.log.get((id as usize).checked_sub(1)?)?;
+        let ex = self.mirror.log.get((id as usize).checked_sub(1)?)?;
         if !ex.is_summary() {
             return Some(ex.into_owned());
         }
         // The last one read back is kept: the detail pane asks every frame. It cannot go
         // stale: any change to the exchange puts it whole in the list.
-        if let Some(kept) = self.read_back.borrow().as_ref().filter(|k| k.id == id) {
+        if let Some(kept) = self
+            .mirror
+            .read_back
+            .borrow()
+            .as_ref()
+            .filter(|k| k.id == id)
+        {
             return Some(kept.clone());
         }
         let whole = self.core.engine.exchange(id)?;
-        *self.read_back.borrow_mut() = Some(whole.clone());
+        *self.mirror.read_back.borrow_mut() = Some(whole.clone());
         Some(whole)
     }
 
     pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
-        self.drafts.get_mut(&id)
+        self.detail.drafts.get_mut(&id)
     }
 
     pub fn report_draft_mut(&mut self, id: ExchangeId) -> Option<&mut ReportDraft> {
-        self.reports.get_mut(&id)
+        self.detail.reports.get_mut(&id)
     }
 
     pub(super) fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {

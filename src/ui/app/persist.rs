@@ -13,11 +13,11 @@ impl App {
         }
         let t = &saved.target;
         if self.core.target_form.base.is_empty() && !t.base.is_empty() {
-            self.target_form = TargetForm {
+            self.left.action.form = TargetForm {
                 base: t.base.clone(),
                 app_id: t.app_id.clone(),
                 instance_id: if t.instance_id.is_empty() {
-                    self.target_form.instance_id.clone()
+                    self.left.action.form.instance_id.clone()
                 } else {
                     t.instance_id.clone()
                 },
@@ -25,16 +25,17 @@ impl App {
                 timeout_secs: if t.timeout_secs > 0.0 {
                     t.timeout_secs
                 } else {
-                    self.target_form.timeout_secs
+                    self.left.action.form.timeout_secs
                 },
             };
-            self.target = self.target_form.target();
-            *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = self.target.clone().ok();
+            self.left.action.target = self.left.action.form.target();
+            *self.core.target.write().unwrap_or_else(|e| e.into_inner()) =
+                self.left.action.target.clone().ok();
         }
         for (key, k) in &saved.keys {
             let policy = k.policy(&self.core.engine.policy(key));
             self.core.engine.set_policy(key, policy.clone());
-            self.keys.insert(key.clone(), policy);
+            self.mirror.keys.insert(key.clone(), policy);
         }
         if let Some(a) = saved.assumptions {
             self.core.engine.set_assumptions(a);
@@ -47,7 +48,7 @@ impl App {
                 hosts.push(h.clone());
             }
         }
-        self.hosts_text = hosts.join(", ");
+        self.left.hosts.text = hosts.join(", ");
         self.core.engine.set_allowed_hosts(hosts);
         if let Some(dark) = saved.dark {
             self.ctx.set_theme(if dark {
@@ -61,14 +62,14 @@ impl App {
             self.warp = saved.warp;
         }
         if saved.panel == "flows" {
-            self.left_tab = LeftTab::Flows;
+            self.left.tab = LeftTab::Flows;
         }
     }
 
     /// What the window would save now.
     pub fn settings(&self) -> crate::ui::settings::Settings {
         use crate::ui::settings::{KeySettings, Settings, TargetSettings};
-        let f = &self.target_form;
+        let f = &self.left.action.form;
         Settings {
             target: TargetSettings {
                 base: f.base.clone(),
@@ -78,6 +79,7 @@ impl App {
                 timeout_secs: f.timeout_secs,
             },
             keys: self
+                .mirror
                 .keys
                 .iter()
                 .map(|(k, p)| (k.clone(), KeySettings::from(p)))
@@ -86,7 +88,7 @@ impl App {
             allowed_hosts: (*self.core.engine.allowed_hosts()).clone(),
             dark: Some(self.ctx.theme() == egui::Theme::Dark),
             warp: self.warp,
-            panel: match self.left_tab {
+            panel: match self.left.tab {
                 LeftTab::Samples => "samples".into(),
                 LeftTab::Flows => "flows".into(),
             },

@@ -17,9 +17,9 @@ impl App {
             ui.separator();
             ui.label(format!(
                 "{} calls · {} held · {} waiting",
-                self.log.len(),
-                self.held.len(),
-                self.waiting.len()
+                self.mirror.log.len(),
+                self.mirror.held.len(),
+                self.mirror.waiting.len()
             ));
             ui.separator();
             ui.label("Time warp");
@@ -66,7 +66,7 @@ impl App {
                 None => "no journal".into(),
             };
             if ui
-                .selectable_label(self.show_sessions, format!("Session: {session}"))
+                .selectable_label(self.windows.open.sessions, format!("Session: {session}"))
                 .on_hover_text(match &self.core.session {
                     Some(s) => format!(
                         "Every exchange is journaled to {} before its answer leaves; reopen it with --session",
@@ -76,17 +76,17 @@ impl App {
                 })
                 .clicked()
             {
-                self.show_sessions = !self.show_sessions;
+                self.windows.open.sessions = !self.windows.open.sessions;
             }
             ui.separator();
             if ui
-                .selectable_label(self.show_key, "Public key")
+                .selectable_label(self.windows.open.key, "Public key")
                 .on_hover_text(
                     "ActionBench's public key, to paste where your app's public key goes",
                 )
                 .clicked()
             {
-                self.show_key = !self.show_key;
+                self.windows.open.key = !self.windows.open.key;
             }
             if self.core.engine.audience_unchecked() {
                 ui.separator();

@@ -17,8 +17,8 @@ impl App {
                     "Each envelope is wrong on purpose. A correct action refuses every one (any 4xx), \
                      as the SDK's AppStrategy does.",
                 );
-                match &self.lab {
-                    None if self.lab_running => {
+                match &self.windows.lab.result {
+                    None if self.windows.lab.running => {
                         ui.spinner();
                     }
                     None => {}
@@ -26,7 +26,7 @@ impl App {
                         ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
                     }
                     Some(Ok(rows)) => {
-                        if self.lab_running {
+                        if self.windows.lab.running {
                             ui.label(RichText::new("Running again…").weak());
                         }
                         egui::ScrollArea::vertical()
@@ -66,7 +66,7 @@ impl App {
         if let Some(id) = select {
             self.commands.send(Command::Select(id));
         }
-        self.show_lab &= open;
+        self.windows.open.lab &= open;
     }
 
     /// The session journal, and the recent ones: each opens in a new window (this one keeps
@@ -157,22 +157,22 @@ impl App {
                 Err(e) => (format!("Could not open a new window: {e}"), true),
             });
         }
-        self.show_sessions &= open;
+        self.windows.open.sessions &= open;
     }
 
     /// Two exchanges field by field; ids, tokens and times hidden unless asked for.
     pub(super) fn diff_window(&mut self, ui: &mut Ui) {
-        let Some((a, b)) = self.diff else {
+        let Some((a, b)) = self.windows.diff.pair else {
             return;
         };
         let (Some(left), Some(right)) = (self.whole(a), self.whole(b)) else {
-            self.diff = None;
+            self.windows.diff.pair = None;
             return;
         };
         let all = crate::domain::diff::diff(&left, &right);
         let hidden = all.iter().filter(|d| d.volatile).count();
         let mut open = true;
-        let mut show_volatile = self.diff_volatile;
+        let mut show_volatile = self.windows.diff.volatile;
         egui::Window::new(format!("#{a} and #{b}"))
             .id(egui::Id::unique("diff-window"))
             .open(&mut open)
@@ -229,9 +229,9 @@ impl App {
                         });
                 });
             });
-        self.diff_volatile = show_volatile;
+        self.windows.diff.volatile = show_volatile;
         if !open {
-            self.diff = None;
+            self.windows.diff.pair = None;
         }
     }
 
@@ -265,6 +265,6 @@ impl App {
                     );
                 }
             });
-        self.show_key &= open;
+        self.windows.open.key &= open;
     }
 }
