@@ -5,6 +5,7 @@ pub mod composer;
 pub mod filter;
 pub mod json_tree;
 pub mod list;
+pub mod panels;
 pub mod presenter;
 pub mod settings;
 pub mod widgets;

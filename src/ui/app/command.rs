@@ -36,6 +36,10 @@ pub enum Command {
     SaveAsSample(ExchangeId),
     /// The rows the filter shows, as HAR.
     ExportHar,
+    ToggleWindow(Window),
+    ShowWindow(Window, bool),
+    /// Another ActionBench window, with these arguments.
+    OpenNewWindow(Vec<String>),
     // What background jobs report back.
     /// A sample sent to the inbox was answered, or not.
     SampleSent {
@@ -56,6 +60,32 @@ pub enum Command {
     LabDone(Result<Vec<LabRow>, String>),
     /// A line for the status bar; `true`: an error.
     Status(String, bool),
+}
+
+/// The windows that open over the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Key,
+    Sessions,
+    Lab,
+}
+
+impl OpenWindows {
+    pub fn get(&self, w: Window) -> bool {
+        match w {
+            Window::Key => self.key,
+            Window::Sessions => self.sessions,
+            Window::Lab => self.lab,
+        }
+    }
+
+    pub fn set(&mut self, w: Window, open: bool) {
+        match w {
+            Window::Key => self.key = open,
+            Window::Sessions => self.sessions = open,
+            Window::Lab => self.lab = open,
+        }
+    }
 }
 
 /// Sends commands to the window: clonable, usable through `&` and from other threads (a

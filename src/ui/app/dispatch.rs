@@ -251,6 +251,25 @@ impl App {
             | Command::TargetSent { .. }
             | Command::LabDone(_)
             | Command::Status(..)) => self.take_result(result),
+            Command::ToggleWindow(w) => {
+                let open = self.windows.open.get(w);
+                self.windows.open.set(w, !open);
+            }
+            Command::ShowWindow(w, open) => self.windows.open.set(w, open),
+            Command::OpenNewWindow(args) => {
+                let started = std::env::current_exe()
+                    .map_err(|e| e.to_string())
+                    .and_then(|exe| {
+                        std::process::Command::new(exe)
+                            .args(&args)
+                            .spawn()
+                            .map_err(|e| e.to_string())
+                    });
+                self.status = Some(match started {
+                    Ok(_) => ("Opening a new window…".into(), false),
+                    Err(e) => (format!("Could not open a new window: {e}"), true),
+                });
+            }
             Command::OpenSample => {
                 let pick = self.core.picker.pick("Open sample");
                 self.status = Some(("Choose a sample file in the dialog…".into(), false));

@@ -107,7 +107,7 @@ impl eframe::App for App {
         {
             self.detail.inspected = Some((id, Arc::new(ex.arrival.inspect())));
         }
-        egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
+        egui::Panel::top("top").show(ui, |ui| panels::top_bar::show(ui, &view!(self)));
         // The session cannot be written: said until it can again (looked at every second).
         if let Some(why) = self.core.engine.recording_trouble() {
             egui::Panel::top("recording-trouble")
@@ -153,26 +153,26 @@ impl eframe::App for App {
             .min_size(240.0)
             .show(ui, |ui| self.detail(ui));
         if self.windows.open.key {
-            self.key_window(ui);
+            panels::key::show(ui, &view!(self));
         }
         if self.windows.open.lab {
-            self.lab_window(ui);
+            panels::lab::show(ui, &view!(self), &mut self.windows.lab);
         }
         if self.windows.open.sessions {
-            self.sessions_window(ui);
+            panels::sessions::show(ui, &view!(self));
         }
         if self.windows.diff.pair.is_some() {
-            self.diff_window(ui);
+            panels::diff::show(ui, &view!(self), &mut self.windows.diff);
         }
         if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
             self.log_panel.focus_filter = true;
         }
-        self.refresh_rows();
+        panels::log::refresh(&view!(self), &mut self.log_panel, &self.ctx);
         egui::CentralPanel::default().show(ui, |ui| {
-            self.held_queue(ui);
+            panels::held::show(ui, &view!(self), &mut self.held_strip);
             ui.separator();
-            self.filter_bar(ui);
-            self.log_table(ui);
+            panels::log::filter_bar(ui, &view!(self), &mut self.log_panel);
+            panels::log::table(ui, &view!(self), &mut self.log_panel);
         });
         self.run_commands();
     }

@@ -3,9 +3,14 @@
 //! ever taken while drawing.
 
 use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
-use super::filter::{Filter, StatusFilter};
+use super::filter::Filter;
 use super::json_tree::json_tree;
 use super::list::List;
+use super::panels;
+use super::panels::diff::DiffWindow;
+use super::panels::held::HeldStrip;
+use super::panels::lab::LabWindow;
+use super::panels::log::LogPanel;
 use super::presenter::{self, Presenter};
 use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 use crate::domain::clock::{WARP_FACTORS, human_duration};
@@ -22,7 +27,6 @@ use crate::play::sender::{SendOutcome, send_sample};
 use crate::play::{LabRow, NotSent, Player, Sent, Target};
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
-use egui_extras::{Column, TableBuilder};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,17 +39,14 @@ mod detail;
 mod dispatch;
 mod frame;
 mod left;
-mod log_view;
 mod logic;
 mod persist;
 mod picker;
-mod top_bar;
-mod windows;
 
 pub use self::core::{Core, LeftTab, RunView, Session, SourceChoice, TargetForm};
 pub use super::widgets::plural;
 use super::widgets::{clip, code_editor, finding_list, phase_color};
-pub use command::{Command, CommandSender};
+pub use command::{Command, CommandSender, Window};
 pub use picker::{Picked, RfdPicker, SamplePicker};
 
 pub struct App {
@@ -94,26 +95,71 @@ pub struct Mirror {
     pub read_back: std::cell::RefCell<Option<Exchange>>,
 }
 
-/// The held calls' strip.
-#[derive(Default)]
-pub struct HeldStrip {
-    /// Whether it lists every held call.
-    pub show_all: bool,
+impl Mirror {
+    /// Exchange `id` whole: from the list, or read back from the journal through `engine`
+    /// when the list holds only its summary.
+    pub fn whole(&self, engine: &Engine, id: ExchangeId) -> Option<Exchange> {
+        let ex = self.log.get((id as usize).checked_sub(1)?)?;
+        if !ex.is_summary() {
+            return Some(ex.into_owned());
+        }
+        // The last one read back is kept: the detail pane asks every frame. It cannot go
+        // stale: any change to the exchange puts it whole in the list.
+        if let Some(kept) = self.read_back.borrow().as_ref().filter(|k| k.id == id) {
+            return Some(kept.clone());
+        }
+        let whole = engine.exchange(id)?;
+        *self.read_back.borrow_mut() = Some(whole.clone());
+        Some(whole)
+    }
 }
 
-/// The log: its filter and the rows it shows.
-pub struct LogPanel {
-    pub filter: Filter,
-    /// The log rows the filter shows (indices), when it is not empty; and what they were
-    /// computed for (the filter, the log's length and version), and when.
-    pub rows: Option<Vec<u32>>,
-    pub rows_for: Option<(Filter, usize, u64)>,
-    pub rows_at: Instant,
-    /// The filter being applied a slice of the log per frame.
-    pub scan: Option<Scan>,
-    /// Whether the filter bar shows its second row (direction, method, answer…).
-    pub show_filters: bool,
-    pub focus_filter: bool,
+/// What every panel may read while it draws (shared, read-only), and where it sends the
+/// commands for everything else.
+pub struct ViewCtx<'a> {
+    pub core: &'a Core,
+    pub mirror: &'a Mirror,
+    pub selected: Option<ExchangeId>,
+    /// Simulated time, real time, and how much faster simulated time runs.
+    pub now: DateTime<Utc>,
+    pub real_now: DateTime<Utc>,
+    pub warp: u32,
+    pub assumptions: Assumptions,
+    pub runs: &'a [RunView],
+    pub open: OpenWindows,
+    /// Whether the envelope lab is running, and whether it has results to show.
+    pub lab_running: bool,
+    pub lab_done: bool,
+    pub tx: &'a CommandSender,
+}
+
+/// The shared context of `$app` (an `App`), borrowing its fields one by one so that a panel's
+/// own state can be borrowed `&mut` beside it.
+macro_rules! view {
+    ($app:expr) => {
+        ViewCtx {
+            core: &$app.core,
+            mirror: &$app.mirror,
+            selected: $app.selected,
+            now: $app.now,
+            real_now: $app.real_now,
+            warp: $app.warp,
+            assumptions: $app.assumptions,
+            runs: &$app.runs,
+            open: $app.windows.open,
+            lab_running: $app.windows.lab.running,
+            lab_done: $app.windows.lab.result.is_some(),
+            tx: &$app.commands,
+        }
+    };
+}
+pub(crate) use view;
+
+impl ViewCtx<'_> {
+    /// Exchange `id` whole (read back from the journal if it is on disk).
+    pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
+        self.mirror.whole(&self.core.engine, id)
+    }
 }
 
 /// The detail pane: the answers and reports being written, and the selected body decoded.
@@ -164,42 +210,11 @@ pub struct OpenWindows {
     pub lab: bool,
 }
 
-/// The envelope lab: running, or its last results.
-#[derive(Default)]
-pub struct LabWindow {
-    pub result: Option<Result<Vec<LabRow>, String>>,
-    pub running: bool,
-}
-
-/// Two exchanges compared.
-#[derive(Default)]
-pub struct DiffWindow {
-    /// "Compare…" was pressed on this exchange: the next one selected is compared with it.
-    pub compare_from: Option<ExchangeId>,
-    pub pair: Option<(ExchangeId, ExchangeId)>,
-    /// Whether the diff shows ids, tokens and times too.
-    pub volatile: bool,
-}
-
 /// How long one frame may spend taking events in.
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 
 /// Exchanges the list keeps whole, newest first; older ended ones are kept as summaries.
 pub const WHOLE_IN_LIST: usize = 20_000;
-
-/// A filter being applied to the log a slice per frame.
-pub struct Scan {
-    /// The filter, and the log's length and version it is applied to.
-    key: (Filter, usize, u64),
-    /// How far it has looked.
-    at: usize,
-    /// Rows found, when they replace the rows shown only at the end (the log changed under
-    /// the same filter); `None`: they join the rows shown as they are found.
-    found: Option<Vec<u32>>,
-}
-
-/// Time per frame for applying a filter to the log.
-const SCAN_BUDGET: Duration = Duration::from_millis(5);
 
 impl App {
     pub fn new(core: Core, ctx: &egui::Context) -> App {
@@ -338,24 +353,7 @@ impl App {
     /// Exchange `id` whole: from the list, or read back from the journal when the list holds
     /// only its summary.
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
-        let ex = self.mirror.log.get((id as usize).checked_sub(1)?)?;
-        if !ex.is_summary() {
-            return Some(ex.into_owned());
-        }
-        // The last one read back is kept: the detail pane asks every frame. It cannot go
-        // stale: any change to the exchange puts it whole in the list.
-        if let Some(kept) = self
-            .mirror
-            .read_back
-            .borrow()
-            .as_ref()
-            .filter(|k| k.id == id)
-        {
-            return Some(kept.clone());
-        }
-        let whole = self.core.engine.exchange(id)?;
-        *self.mirror.read_back.borrow_mut() = Some(whole.clone());
-        Some(whole)
+        self.mirror.whole(&self.core.engine, id)
     }
 
     pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {

@@ -1,0 +1,80 @@
+//! The held calls as one compact strip: how many, the next to run out, and on demand a
+//! virtualized list of them all, so the log stays in view whatever the queue holds.
+
+use super::*;
+
+/// The held calls' strip.
+#[derive(Default)]
+pub struct HeldStrip {
+    /// Whether it lists every held call.
+    pub show_all: bool,
+}
+
+/// The held calls as one compact strip: how many, the next to run out, and on demand a
+/// virtualized list of them all, so the log stays in view whatever the queue holds.
+pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
+    let Some(&next) = cx.mirror.held.first() else {
+        ui.label(RichText::new("No call is held. Send a sample, or POST to the inbox.").weak());
+        return;
+    };
+    let left = |ex: &Exchange, real_now: DateTime<Utc>| match ex.phase {
+        Phase::Held { hold_until } => human_duration(hold_until - real_now),
+        _ => String::new(),
+    };
+    ui.horizontal_wrapped(|ui| {
+        let n = cx.mirror.held.len();
+        ui.label(
+            RichText::new(format!("{n} held {}", plural(n, "call", "calls")))
+                .strong()
+                .color(Color32::from_rgb(230, 160, 40)),
+        );
+        if let Some(ex) = cx.mirror.log.get(next as usize - 1) {
+            ui.label(format!(
+                "next runs out in {} (#{next} {})",
+                left(&ex, cx.real_now),
+                ex.action_key.as_deref().unwrap_or("?")
+            ));
+        }
+        if ui
+            .button("Answer next")
+            .on_hover_text("Select the held call that runs out first")
+            .clicked()
+        {
+            cx.tx.send(Command::Select(next));
+        }
+        let toggle = if st.show_all { "Hide list" } else { "Show all" };
+        if ui.button(toggle).clicked() {
+            st.show_all = !st.show_all;
+        }
+    });
+    if !st.show_all {
+        return;
+    }
+    let ids: Vec<ExchangeId> = cx.mirror.held.iter().copied().collect();
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    egui::ScrollArea::vertical()
+        .id_salt("held")
+        .max_height(row_h * 6.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_h, ids.len(), |ui, range| {
+            for &id in &ids[range] {
+                let Some(ex) = cx.mirror.log.get(id as usize - 1) else {
+                    continue;
+                };
+                let text = format!(
+                    "#{id} {} · {} left",
+                    ex.action_key.as_deref().unwrap_or("?"),
+                    left(&ex, cx.real_now)
+                );
+                if ui
+                    .selectable_label(
+                        cx.selected == Some(id),
+                        RichText::new(text).color(phase_color(&ex.phase)),
+                    )
+                    .clicked()
+                {
+                    cx.tx.send(Command::Select(id));
+                }
+            }
+        });
+}

@@ -1,0 +1,39 @@
+//! ActionBench's public key, to paste where an app's public key goes.
+
+use super::*;
+
+/// ActionBench's public key, with a copy button.
+pub fn show(ui: &mut Ui, cx: &ViewCtx) {
+    let mut open = true;
+    egui::Window::new("ActionBench's public key")
+        .open(&mut open)
+        .default_width(620.0)
+        .show(ui.ctx(), |ui| match &cx.core.public_key {
+            Ok(pem) => {
+                ui.label(
+                    "ActionBench signs the requests it sends to your action with its own key. \
+                     Paste this where your app's public key goes, e.g. \
+                     AppStrategy({ appId, publicKey }), so your action accepts them.",
+                );
+                if ui.button("Copy").clicked() {
+                    ui.ctx().copy_text(pem.clone());
+                    cx.tx
+                        .send(Command::Status("Public key copied".into(), false));
+                }
+                ui.add(
+                    egui::TextEdit::multiline(&mut pem.as_str())
+                        .code_editor()
+                        .desired_width(f32::INFINITY),
+                );
+            }
+            Err(e) => {
+                ui.label(
+                    RichText::new(format!("No signing key: {e}"))
+                        .color(Color32::from_rgb(220, 70, 60)),
+                );
+            }
+        });
+    if !open {
+        cx.tx.send(Command::ShowWindow(Window::Key, false));
+    }
+}

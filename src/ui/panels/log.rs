@@ -1,0 +1,341 @@
+//! The log: the filter bar (Ctrl+F, flagged, more filters, HAR export) and the table, filtered
+//! a slice of the log per frame so that a million rows never hold up a frame.
+
+use super::*;
+
+/// The log: its filter and the rows it shows.
+pub struct LogPanel {
+    pub filter: Filter,
+    /// The log rows the filter shows (indices), when it is not empty; and what they were
+    /// computed for (the filter, the log's length and version), and when.
+    pub rows: Option<Vec<u32>>,
+    pub rows_for: Option<(Filter, usize, u64)>,
+    pub rows_at: Instant,
+    /// The filter being applied a slice of the log per frame.
+    pub scan: Option<Scan>,
+    /// Whether the filter bar shows its second row (direction, method, answer…).
+    pub show_filters: bool,
+    pub focus_filter: bool,
+}
+
+/// A filter being applied to the log a slice per frame.
+pub struct Scan {
+    /// The filter, and the log's length and version it is applied to.
+    pub(super) key: (Filter, usize, u64),
+    /// How far it has looked.
+    pub(super) at: usize,
+    /// Rows found, when they replace the rows shown only at the end (the log changed under
+    /// the same filter); `None`: they join the rows shown as they are found.
+    pub(super) found: Option<Vec<u32>>,
+}
+
+/// Time per frame for applying a filter to the log.
+const SCAN_BUDGET: Duration = Duration::from_millis(5);
+
+/// Recomputes the rows the filter shows when the filter or the log changed (at most
+/// every 300 ms while calls stream in; at once when the filter itself changed). A slice of
+/// the log per frame, within [`SCAN_BUDGET`]: a million rows never hold up a frame; the
+/// rows found so far show meanwhile.
+pub fn refresh(cx: &ViewCtx, st: &mut LogPanel, egui: &egui::Context) {
+    if st.filter.is_empty() {
+        st.rows = None;
+        st.rows_for = None;
+        st.scan = None;
+        return;
+    }
+    let now = (
+        st.filter.clone(),
+        cx.mirror.log.len(),
+        cx.mirror.log_version,
+    );
+    let start = match (&st.scan, &st.rows_for) {
+        (Some(scan), _) => scan.key.0 != now.0,
+        (None, None) => true,
+        (None, Some(was)) if *was == now => return,
+        (None, Some(was)) => {
+            if was.0 != now.0 || st.rows_at.elapsed() >= Duration::from_millis(300) {
+                true
+            } else {
+                egui.request_repaint_after(Duration::from_millis(300));
+                return;
+            }
+        }
+    };
+    if start {
+        st.scan = Some(match &st.rows_for {
+            // Same filter, same rows, more of them: only the new ones are looked at.
+            Some(was) if was.0 == now.0 && was.2 == now.2 && was.1 <= now.1 => Scan {
+                at: was.1,
+                key: now,
+                found: None,
+            },
+            // Same filter, rows changed: the rows shown stay until the new ones are found.
+            Some(was) if was.0 == now.0 => Scan {
+                key: now,
+                at: 0,
+                found: Some(vec![]),
+            },
+            // A new filter: its rows show as they are found.
+            _ => {
+                st.rows = Some(vec![]);
+                Scan {
+                    key: now,
+                    at: 0,
+                    found: None,
+                }
+            }
+        });
+    }
+    continue_scan(cx, st, egui);
+}
+
+/// Looks through the next slice of the log for the filter being applied.
+fn continue_scan(cx: &ViewCtx, st: &mut LogPanel, egui: &egui::Context) {
+    let Some(mut scan) = st.scan.take() else {
+        return;
+    };
+    let started = Instant::now();
+    let matcher = scan.key.0.matcher();
+    let end = scan.key.1.min(cx.mirror.log.len());
+    let rows = match &mut scan.found {
+        Some(found) => found,
+        None => st.rows.get_or_insert_with(Vec::new),
+    };
+    let engine = &cx.core.engine;
+    let log = &cx.mirror.log;
+    // A stand-in for an exchange on disk has no body: when the filter looks inside, the
+    // exchange is read back from the journal (tens of microseconds each).
+    let matches = |i: usize| {
+        let Some(ex) = log.get(i) else {
+            return false;
+        };
+        if ex.is_summary() && matcher.looks_inside() {
+            matcher.matches_fields(&ex)
+                && engine
+                    .exchange(i as ExchangeId + 1)
+                    .is_some_and(|whole| matcher.matches_inside(&whole))
+        } else {
+            matcher.matches(&ex)
+        }
+    };
+    while scan.at < end {
+        let stop = (scan.at + 64).min(end);
+        rows.extend((scan.at..stop).filter(|i| matches(*i)).map(|i| i as u32));
+        scan.at = stop;
+        if started.elapsed() >= SCAN_BUDGET {
+            break;
+        }
+    }
+    if scan.at < end {
+        st.scan = Some(scan);
+        egui.request_repaint();
+    } else {
+        if let Some(found) = scan.found {
+            st.rows = Some(found);
+        }
+        st.rows_for = Some(scan.key);
+        st.rows_at = Instant::now();
+    }
+}
+
+/// How far the filter being applied has looked, when it has not finished.
+fn scanning(st: &LogPanel) -> Option<f32> {
+    st.scan
+        .as_ref()
+        .map(|s| s.at as f32 / s.key.1.max(1) as f32)
+}
+
+/// Find things: the filter over the log, Ctrl+F to reach it, and the HAR export of what
+/// it shows.
+pub fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
+    let scanning = scanning(st);
+    let f = &mut st.filter;
+    ui.horizontal_wrapped(|ui| {
+        let find = ui.label("Find").on_hover_text("Ctrl+F");
+        let text = ui
+            .add(
+                egui::TextEdit::singleline(&mut f.text)
+                    .hint_text("text in paths, keys, bodies (Ctrl+F)")
+                    .desired_width(220.0),
+            )
+            .labelled_by(find.id);
+        if std::mem::take(&mut st.focus_filter) {
+            text.request_focus();
+        }
+        ui.checkbox(&mut f.flagged, "flagged");
+        let more = if st.show_filters {
+            "Fewer filters"
+        } else {
+            "More filters"
+        };
+        if ui.button(more).clicked() {
+            st.show_filters = !st.show_filters;
+        }
+        if !f.is_empty() && ui.button("Clear filter").clicked() {
+            *f = Filter::default();
+        }
+        let shown = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
+        if st.rows.is_some() {
+            ui.label(format!("{shown} of {}", cx.mirror.log.len()));
+        }
+        if let Some(done) = scanning {
+            ui.spinner();
+            ui.label(RichText::new(format!("looking… {:.0}%", done * 100.0)).weak());
+        }
+        if ui
+            .add_enabled(shown > 0, egui::Button::new("Export HAR…"))
+            .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
+            .clicked()
+        {
+            cx.tx.send(Command::ExportHar);
+        }
+    });
+    if !st.show_filters {
+        return;
+    }
+    let f = &mut st.filter;
+    ui.horizontal_wrapped(|ui| {
+        let dir = match f.direction {
+            None => "in & out",
+            Some(Direction::Inbound) => "inbound",
+            Some(Direction::Outbound) => "outbound",
+        };
+        egui::ComboBox::new("f-dir", "Direction")
+            .selected_text(dir)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.direction, None, "in & out");
+                ui.selectable_value(&mut f.direction, Some(Direction::Inbound), "inbound");
+                ui.selectable_value(&mut f.direction, Some(Direction::Outbound), "outbound");
+            });
+        egui::ComboBox::new("f-method", "Method")
+            .selected_text(f.method.map_or("any method", |m| m.label()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.method, None, "any method");
+                for m in Method::ALL {
+                    ui.selectable_value(&mut f.method, Some(m), m.label());
+                }
+            });
+        egui::ComboBox::new("f-status", "Answer")
+            .selected_text(f.status.label())
+            .show_ui(ui, |ui| {
+                for s in StatusFilter::ALL {
+                    ui.selectable_value(&mut f.status, s, s.label());
+                }
+            });
+        egui::ComboBox::new("f-key", "Key")
+            .selected_text(f.action_key.as_deref().unwrap_or("any key"))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.action_key, None, "any key");
+                for k in &cx.mirror.seen_keys {
+                    ui.selectable_value(&mut f.action_key, Some(k.clone()), k);
+                }
+            });
+        egui::ComboBox::new("f-envelope", "Envelope")
+            .selected_text(f.envelope.as_deref().unwrap_or("any envelope"))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.envelope, None, "any envelope");
+                for e in [
+                    "JSON",
+                    "envelope",
+                    "JWT ok",
+                    "JWT ok, aud?",
+                    "JWT ?",
+                    "JSON sent",
+                    "JWT sent",
+                ] {
+                    ui.selectable_value(&mut f.envelope, Some(e.to_string()), e);
+                }
+            });
+        let act = ui.label("Activation");
+        ui.add(
+            egui::TextEdit::singleline(&mut f.activation)
+                .hint_text("ID")
+                .desired_width(110.0),
+        )
+        .labelled_by(act.id);
+    });
+}
+
+pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
+    let n = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
+    // The largest id, whatever the filter shows.
+    let digits = cx.mirror.log.len().max(1).ilog10() as f32 + 2.0; // "#" and the digits
+    let id_width = (digits * 8.5 + 12.0).max(40.0);
+    let selected = cx.selected;
+    let mut clicked = None;
+    TableBuilder::new(ui)
+        .id_salt("log")
+        .striped(true)
+        .stick_to_bottom(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        // Wide enough for the largest id; Status early, so a narrow window keeps it.
+        .column(Column::exact(id_width))
+        .column(Column::exact(62.0))
+        .column(Column::initial(150.0).at_least(90.0).clip(true))
+        .column(Column::initial(110.0).at_least(60.0).clip(true))
+        .column(Column::initial(120.0).at_least(60.0).clip(true))
+        .column(Column::remainder().at_least(50.0).clip(true))
+        .header(20.0, |mut h| {
+            for title in ["#", "Time", "Status", "Method", "Action key", "Envelope"] {
+                h.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, n, |mut row| {
+                let at = match &st.rows {
+                    Some(rows) => rows[row.index()] as usize,
+                    None => row.index(),
+                };
+                let Some(ex) = cx.mirror.log.get(at) else {
+                    return;
+                };
+                row.set_selected(selected == Some(ex.id));
+                row.col(|ui| {
+                    if ui
+                        .selectable_label(selected == Some(ex.id), format!("#{}", ex.id))
+                        .clicked()
+                    {
+                        clicked = Some(ex.id);
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(ex.at.format("%H:%M:%S").to_string()).monospace());
+                });
+                row.col(|ui| {
+                    let status = ex
+                        .response
+                        .as_ref()
+                        .map(|r| format!(" {}", r.status))
+                        .unwrap_or_default();
+                    let flag = if ex.is_flagged() { "FLAGGED " } else { "" };
+                    ui.label(
+                        RichText::new(format!("{flag}{}{status}", ex.phase.label()))
+                            .color(phase_color(&ex.phase)),
+                    );
+                });
+                row.col(|ui| {
+                    ui.label(ex.method_label());
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(ex.action_key.as_deref().unwrap_or("—")).monospace());
+                });
+                row.col(|ui| {
+                    // Calls ActionBench made say how they were sent, not verified.
+                    let text = Filter::envelope_label(&ex);
+                    let label = ui.label(text);
+                    if let Some(e) = ex.envelope {
+                        label.on_hover_text(e.label());
+                    }
+                });
+                if row.response().clicked() {
+                    clicked = Some(ex.id);
+                }
+            });
+        });
+    if let Some(id) = clicked {
+        cx.tx.send(Command::Select(id));
+    }
+}

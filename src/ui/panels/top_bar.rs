@@ -1,0 +1,99 @@
+//! The top bar: the inbox, the counts, time warp, the session and the public key.
+
+use super::*;
+
+pub fn show(ui: &mut Ui, cx: &ViewCtx) {
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(RichText::new("ActionBench").strong());
+        ui.separator();
+        ui.label("Inbox");
+        ui.label(RichText::new(&cx.core.inbox_url).monospace().strong());
+        if let Some(w) = &cx.core.remote_warning {
+            ui.label(
+                RichText::new(format!("WARNING: {w}")).color(Color32::from_rgb(220, 70, 60)),
+            );
+        }
+        ui.separator();
+        ui.label(format!(
+            "{} calls · {} held · {} waiting",
+            cx.mirror.log.len(),
+            cx.mirror.held.len(),
+            cx.mirror.waiting.len()
+        ));
+        ui.separator();
+        ui.label("Time warp");
+        for f in WARP_FACTORS {
+            if ui
+                .selectable_label(cx.warp == f, format!("×{f}"))
+                .clicked()
+                && cx.warp != f
+            {
+                cx.tx.send(Command::SetWarp(f));
+            }
+        }
+        let t = cx.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+        let ahead = cx.now - cx.real_now;
+        // Whole seconds: the two clocks are read a moment apart.
+        if cx.warp > 1 || ahead.num_seconds() != 0 {
+            ui.label(
+                RichText::new(format!("Simulated {t}"))
+                    .monospace()
+                    .color(Color32::from_rgb(230, 160, 40)),
+            )
+            .on_hover_text(format!(
+                "Simulated time is {} ahead of real time",
+                human_duration(ahead)
+            ));
+            ui.label(RichText::new(format!("+{}", human_duration(ahead))).small());
+            if ui
+                .button("Back to now")
+                .on_hover_text("Simulated time back to real time, at ×1")
+                .clicked()
+            {
+                cx.tx.send(Command::BackToNow);
+            }
+        } else {
+            ui.label(RichText::new(t).monospace());
+        }
+        ui.separator();
+        let session = match &cx.core.session {
+            Some(s) => s
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            None => "no journal".into(),
+        };
+        if ui
+            .selectable_label(cx.open.sessions, format!("Session: {session}"))
+            .on_hover_text(match &cx.core.session {
+                Some(s) => format!(
+                    "Every exchange is journaled to {} before its answer leaves; reopen it with --session",
+                    s.path.display()
+                ),
+                None => "Nothing is journaled: start with --session FILE".into(),
+            })
+            .clicked()
+        {
+            cx.tx.send(Command::ToggleWindow(Window::Sessions));
+        }
+        ui.separator();
+        if ui
+            .selectable_label(cx.open.key, "Public key")
+            .on_hover_text(
+                "ActionBench's public key, to paste where your app's public key goes",
+            )
+            .clicked()
+        {
+            cx.tx.send(Command::ToggleWindow(Window::Key));
+        }
+        if cx.core.engine.audience_unchecked() {
+            ui.separator();
+            ui.label(
+                RichText::new("JWT audience not checked (no --app-id)")
+                    .color(Color32::from_rgb(230, 160, 40)),
+            )
+            .on_hover_text(cx.core.engine.jwt_summary());
+        }
+    });
+}
