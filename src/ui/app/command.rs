@@ -36,6 +36,10 @@ pub enum Command {
     SaveAsSample(ExchangeId),
     /// The rows the filter shows, as HAR.
     ExportHar,
+    /// Your action's target changed (forward mode and flow runs read it from the core).
+    SetTarget(Option<Target>),
+    /// The log shows only this activation's calls.
+    FilterActivation(String),
     ToggleWindow(Window),
     ShowWindow(Window, bool),
     /// Another ActionBench window, with these arguments.

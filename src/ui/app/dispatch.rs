@@ -251,6 +251,10 @@ impl App {
             | Command::TargetSent { .. }
             | Command::LabDone(_)
             | Command::Status(..)) => self.take_result(result),
+            Command::SetTarget(t) => {
+                *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = t;
+            }
+            Command::FilterActivation(a) => self.log_panel.filter.activation = a,
             Command::ToggleWindow(w) => {
                 let open = self.windows.open.get(w);
                 self.windows.open.set(w, !open);
@@ -310,5 +314,36 @@ impl App {
         self.core
             .runtime
             .spawn_blocking(move || tx.send_and_wake(job()));
+    }
+
+    /// The activation source a send starts with now; a rerun needs a selected invocation.
+    pub(super) fn source_now(&self) -> Result<Source, String> {
+        Ok(match self.left.action.source {
+            SourceChoice::Trigger => Source::Trigger,
+            SourceChoice::TestRun => Source::Manual { test_mode: true },
+            SourceChoice::ManualRun => Source::Manual { test_mode: false },
+            SourceChoice::Rerun => {
+                let id = self
+                    .selected
+                    .ok_or("a rerun needs an earlier invocation: select one in the log")?;
+                let ex = self.whole(id).ok_or("no such exchange")?;
+                let activation = ex
+                    .arrival
+                    .inspect()
+                    .request
+                    .and_then(|r| {
+                        r.pointer("/activationContext/activationId")
+                            .and_then(|a| a.as_str())
+                            .map(str::to_string)
+                    })
+                    .ok_or_else(|| {
+                        format!("#{id} has no activationId to rerun: select an Invoke")
+                    })?;
+                Source::Rerun {
+                    original_activation_id: activation,
+                    skip_delays: self.left.action.skip_delays,
+                }
+            }
+        })
     }
 }

@@ -146,12 +146,16 @@ impl eframe::App for App {
             .resizable(true)
             .default_size(245.0)
             .min_size(160.0)
-            .show(ui, |ui| self.samples_panel(ui));
+            .show(ui, |ui| {
+                panels::left::show(ui, &view!(self), &mut self.left)
+            });
         egui::Panel::right("detail")
             .resizable(true)
             .default_size(410.0)
             .min_size(240.0)
-            .show(ui, |ui| self.detail(ui));
+            .show(ui, |ui| {
+                panels::detail::show(ui, &view!(self), &mut self.detail)
+            });
         if self.windows.open.key {
             panels::key::show(ui, &view!(self));
         }

@@ -2,32 +2,32 @@
 //! log in `ui`, and turns clicks into [`Command`]s applied after the pass: no engine lock is
 //! ever taken while drawing.
 
-use super::composer::{AnswerDraft, AnswerKind, ReportDraft};
+use super::composer::{AnswerDraft, ReportDraft};
 use super::filter::Filter;
-use super::json_tree::json_tree;
 use super::list::List;
 use super::panels;
+use super::panels::detail::DetailPanel;
 use super::panels::diff::DiffWindow;
 use super::panels::held::HeldStrip;
 use super::panels::lab::LabWindow;
+use super::panels::left::{HostsField, LeftPanel, YourAction};
 use super::panels::log::LogPanel;
 use super::presenter::{self, Presenter};
-use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
-use crate::domain::clock::{WARP_FACTORS, human_duration};
-use crate::domain::contract::{AnswerTimes, Finding, Severity};
-use crate::domain::envelope::Inspected;
+use crate::domain::assumptions::Assumptions;
+use crate::domain::clock::WARP_FACTORS;
+use crate::domain::contract::Severity;
 use crate::domain::flow::LoadedFlow;
-use crate::domain::invocation::{AnsweredBy, Direction, Exchange, ExchangeId, Phase, Row};
+use crate::domain::invocation::{Exchange, ExchangeId, Phase, Row};
 use crate::domain::outbound::Source;
 use crate::domain::sample::{LoadedSample, Sample};
-use crate::domain::wire::{COMPLETION_REPORT_PATH, CompletionReport, Method};
-use crate::engine::{ActionSchemas, Engine, Mode, Policy, Reply, Subscription};
+use crate::domain::wire::{CompletionReport, Method};
+use crate::engine::{ActionSchemas, Engine, Policy, Reply, Subscription};
 use crate::play::automation::{self, FlowEvent, RunHandle, RunOptions};
 use crate::play::sender::{SendOutcome, send_sample};
 use crate::play::{LabRow, NotSent, Player, Sent, Target};
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -35,17 +35,15 @@ use std::time::{Duration, Instant};
 
 mod command;
 mod core;
-mod detail;
 mod dispatch;
 mod frame;
-mod left;
 mod logic;
 mod persist;
 mod picker;
 
 pub use self::core::{Core, LeftTab, RunView, Session, SourceChoice, TargetForm};
+use super::widgets::clip;
 pub use super::widgets::plural;
-use super::widgets::{clip, code_editor, finding_list, phase_color};
 pub use command::{Command, CommandSender, Window};
 pub use picker::{Picked, RfdPicker, SamplePicker};
 
@@ -160,38 +158,6 @@ impl ViewCtx<'_> {
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
         self.mirror.whole(&self.core.engine, id)
     }
-}
-
-/// The detail pane: the answers and reports being written, and the selected body decoded.
-#[derive(Default)]
-pub struct DetailPanel {
-    pub drafts: HashMap<ExchangeId, AnswerDraft>,
-    pub reports: HashMap<ExchangeId, ReportDraft>,
-    /// The selected exchange's body, decoded once for display.
-    pub inspected: Option<(ExchangeId, Arc<Inspected>)>,
-}
-
-/// The left panel: its tab, your action's form, and the allowed hosts being typed.
-pub struct LeftPanel {
-    pub tab: LeftTab,
-    pub action: YourAction,
-    pub hosts: HostsField,
-}
-
-/// The form for your action, and where a sent sample says it came from.
-pub struct YourAction {
-    pub form: TargetForm,
-    /// The form as a target, or what to fix; recomputed when the form changes.
-    pub target: Result<Target, String>,
-    pub source: SourceChoice,
-    pub skip_delays: bool,
-}
-
-/// The allowed hosts as typed (comma-separated), and why they were not taken.
-#[derive(Default)]
-pub struct HostsField {
-    pub text: String,
-    pub error: Option<String>,
 }
 
 /// The windows over the log.

@@ -2,10 +2,12 @@
 //! function taking the shared, read-only [`ViewCtx`] and `&mut` its state; everything else it
 //! wants is a [`Command`] sent through `cx.tx`. None reaches into another.
 
+pub mod detail;
 pub mod diff;
 pub mod held;
 pub mod key;
 pub mod lab;
+pub mod left;
 pub mod log;
 pub mod sessions;
 pub mod top_bar;

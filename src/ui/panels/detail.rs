@@ -1,0 +1,407 @@
+//! The detail pane: the selected exchange (its request, metadata, JWT, answer, findings and
+//! timeline), the composer that answers a held call, and the completion report form.
+
+use super::*;
+use crate::domain::contract::{AnswerTimes, Finding, Severity};
+use crate::domain::invocation::AnsweredBy;
+use crate::domain::wire::COMPLETION_REPORT_PATH;
+use crate::ui::composer::{AnswerDraft, AnswerKind, ReportDraft};
+use crate::ui::json_tree::json_tree;
+use crate::ui::widgets::{code_editor, finding_list};
+use std::collections::HashMap;
+
+/// The detail pane: the answers and reports being written, and the selected body decoded.
+#[derive(Default)]
+pub struct DetailPanel {
+    pub drafts: HashMap<ExchangeId, AnswerDraft>,
+    pub reports: HashMap<ExchangeId, ReportDraft>,
+    /// The selected exchange's body, decoded once for display.
+    pub inspected: Option<(
+        ExchangeId,
+        std::sync::Arc<crate::domain::envelope::Inspected>,
+    )>,
+}
+
+pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
+    let Some(id) = cx.selected else {
+        ui.add_space(20.0);
+        ui.label(RichText::new("Select a call to see it here.").weak());
+        return;
+    };
+    let Some(ex) = cx.whole(id) else {
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(format!("#{} {}", ex.id, ex.method_label()));
+        ui.label(
+            RichText::new(ex.action_key.as_deref().unwrap_or(""))
+                .monospace()
+                .strong(),
+        );
+        ui.label(
+            RichText::new(ex.phase.label())
+                .strong()
+                .color(phase_color(&ex.phase)),
+        );
+    });
+    if let Some(tag) = &ex.tag {
+        ui.label(
+            RichText::new(tag)
+                .strong()
+                .color(Color32::from_rgb(230, 160, 40)),
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .small_button("Copy as curl")
+            .on_hover_text("A curl command that sends this request again")
+            .clicked()
+        {
+            cx.tx.send(Command::CopyCurl(ex.id));
+        }
+        let plugin = matches!(ex.method, Some(m) if m != Method::CompletionReport);
+        if ui
+            .add_enabled(plugin, egui::Button::new("Save as sample…").small())
+            .on_hover_text("A sample file from this call (request, metadata, schemas, a good answer); the list picks it up")
+            .clicked()
+        {
+            cx.tx.send(Command::SaveAsSample(ex.id));
+        }
+        let activation = st
+            .inspected
+            .as_ref()
+            .filter(|(i, _)| *i == ex.id)
+            .and_then(|(_, p)| p.request.as_ref())
+            .and_then(|r| r.pointer("/activationContext/activationId"))
+            .and_then(|a| a.as_str())
+            .map(str::to_string);
+        if ui
+            .small_button("Compare…")
+            .on_hover_text("Then select another exchange: the two side by side, field by field")
+            .clicked()
+        {
+            cx.tx.send(Command::CompareFrom(ex.id));
+        }
+        if let Some(a) = activation
+            && ui
+                .small_button("This activation")
+                .on_hover_text("Show only the calls of this activation (one automation run)")
+                .clicked()
+        {
+            cx.tx.send(Command::FilterActivation(a));
+        }
+    });
+    ui.label(
+        RichText::new(format!(
+            "{} {} · {} · {}",
+            ex.http_method,
+            ex.path,
+            ex.envelope.map(|e| e.label()).unwrap_or("not decoded"),
+            ex.at.format("%Y-%m-%d %H:%M:%S UTC")
+        ))
+        .small(),
+    );
+    match &ex.phase {
+        Phase::Held { hold_until } => {
+            ui.label(format!(
+                "The caller waits {} more; then the saved answer goes.",
+                human_duration(*hold_until - cx.real_now)
+            ));
+        }
+        Phase::Waiting { deadline } => {
+            ui.label(
+                RichText::new(format!(
+                    "Deadline in {} (at {})",
+                    human_duration(*deadline - cx.now),
+                    deadline.format("%Y-%m-%d %H:%M:%S UTC")
+                ))
+                .color(phase_color(&ex.phase)),
+            );
+        }
+        Phase::Rejected { message, .. } => {
+            ui.label(RichText::new(message).color(Color32::from_rgb(220, 70, 60)));
+        }
+        Phase::Failed { reason } => {
+            ui.label(RichText::new(reason).color(Color32::from_rgb(220, 70, 60)));
+        }
+        _ => {}
+    }
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt(("detail", id))
+        .show(ui, |ui| {
+            if let Some(t) = &ex.target_answer {
+                ui.label(RichText::new(format!("Your action answered HTTP {}", t.status)).strong());
+                finding_list(ui, &t.findings);
+                if t.findings.is_empty() {
+                    ui.label(
+                        RichText::new("Your action's answer meets the contract")
+                            .color(Color32::from_rgb(60, 170, 90)),
+                    );
+                }
+                if !ex.phase.is_held() {
+                    let base = ui.scope_id().with(("target-answer", id));
+                    json_tree(ui, base, "your action's answer", &t.body);
+                }
+                ui.separator();
+            }
+            if ex.phase.is_held() {
+                composer(ui, cx, st, id);
+                ui.separator();
+            }
+            if matches!(ex.phase, Phase::Waiting { .. }) {
+                report_form(ui, cx, st, &ex);
+                ui.separator();
+            }
+            ui.label(RichText::new("Timeline").strong());
+            for t in &ex.timeline {
+                ui.label(RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.text)).small());
+            }
+            ui.separator();
+            // A call to your action: what it answered matters most, so it comes first.
+            if ex.direction == Direction::Outbound {
+                response_block(ui, ui.scope_id().with(("tree", id)), &ex);
+                ui.separator();
+            }
+            if !ex.findings.is_empty() {
+                ui.label(RichText::new("About the request").strong());
+                finding_list(ui, &ex.findings);
+            }
+            let base = ui.scope_id().with(("tree", id));
+            let parts = st
+                .inspected
+                .as_ref()
+                .filter(|(i, _)| *i == id)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default();
+            let req = parts.request.as_ref();
+            if let Some(p) = req.and_then(|r| r.get("actionParams")) {
+                json_tree(ui, base, "actionParams", p);
+            }
+            if let Some(c) = req.and_then(|r| r.get("activationContext")) {
+                json_tree(ui, base, "activationContext", c);
+            }
+            if let Some(r) = req {
+                if ex.method != Some(Method::Invoke) {
+                    json_tree(ui, base, "request", r);
+                } else if let Some(o) = r.as_object() {
+                    let others: serde_json::Map<_, _> = o
+                        .iter()
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), "actionParams" | "activationContext")
+                        })
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    json_tree(
+                        ui,
+                        base,
+                        "request (other fields)",
+                        &serde_json::Value::Object(others),
+                    );
+                }
+            }
+            if let Some(m) = &parts.metadata {
+                json_tree(ui, base, "metadata", m);
+            }
+            if let Some(h) = &parts.jwt_header {
+                json_tree(ui, base, "JWT header", h);
+            }
+            if let Some(c) = &parts.jwt_claims {
+                json_tree(ui, base, "JWT claims", c);
+            }
+            if ex.direction == Direction::Inbound {
+                response_block(ui, base, &ex);
+            }
+            ui.separator();
+            egui::CollapsingHeader::new("Raw request")
+                .id_salt(("raw", id))
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(ex.arrival.headers.trim_end())
+                            .monospace()
+                            .small(),
+                    );
+                    // Read-only (a &str buffer): it can be selected and copied, not edited.
+                    let raw = clip(&ex.arrival.text(), 64 * 1024);
+                    ui.add(
+                        egui::TextEdit::multiline(&mut raw.as_ref())
+                            .code_editor()
+                            .desired_width(f32::INFINITY),
+                    );
+                });
+        });
+}
+
+fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
+    // Limits count from when the call arrived; "in the past" from now, when it would go.
+    let times = AnswerTimes {
+        requested: cx
+            .mirror
+            .log
+            .get(id as usize - 1)
+            .map_or(cx.now, |ex| ex.at),
+        answered: cx.now,
+    };
+    let Some(d) = st.drafts.get_mut(&id) else {
+        return;
+    };
+    ui.label(RichText::new("Answer").strong());
+    if d.method == Method::Invoke {
+        ui.horizontal_wrapped(|ui| {
+            for k in AnswerKind::ALL {
+                ui.selectable_value(&mut d.kind, k, k.label());
+            }
+        });
+        match d.kind {
+            AnswerKind::Immediate => code_editor(ui, "Result (JSON)", &mut d.result, 6),
+            AnswerKind::TimeoutLength => {
+                ui.horizontal(|ui| {
+                    let l = ui.label("Timeout in minutes");
+                    ui.add(egui::DragValue::new(&mut d.minutes).range(-10..=100_000))
+                        .labelled_by(l.id);
+                    ui.label(
+                        RichText::new(format!(
+                            "= {}",
+                            human_duration(chrono::Duration::minutes(d.minutes))
+                        ))
+                        .weak(),
+                    );
+                });
+            }
+            AnswerKind::TimeoutDate => {
+                ui.horizontal(|ui| {
+                    let l = ui.label("Timeout date (RFC 3339)");
+                    ui.text_edit_singleline(&mut d.date).labelled_by(l.id);
+                });
+            }
+            AnswerKind::Error => {
+                ui.horizontal(|ui| {
+                    let l = ui.label("HTTP status");
+                    ui.add(egui::DragValue::new(&mut d.error_status).range(200..=599))
+                        .labelled_by(l.id);
+                    let l = ui.label("applicationError.code");
+                    ui.text_edit_singleline(&mut d.error_code).labelled_by(l.id);
+                });
+            }
+            AnswerKind::Raw => {
+                ui.horizontal(|ui| {
+                    let l = ui.label("HTTP status");
+                    ui.add(egui::DragValue::new(&mut d.status).range(200..=599))
+                        .labelled_by(l.id);
+                });
+                code_editor(ui, "Answer body (JSON)", &mut d.body, 8);
+            }
+        }
+    } else {
+        ui.horizontal(|ui| {
+            let l = ui.label("HTTP status");
+            ui.add(egui::DragValue::new(&mut d.status).range(200..=599))
+                .labelled_by(l.id);
+        });
+        code_editor(ui, "Answer body (JSON)", &mut d.body, 6);
+    }
+    let (reply, findings) = match d.build() {
+        Ok(r) => {
+            let f = d.findings(&r, times);
+            (Some(r), f)
+        }
+        Err(e) => (None, vec![Finding::error("not-json", e)]),
+    };
+    finding_list(ui, &findings);
+    let broken = findings.iter().any(|f| f.severity == Severity::Error);
+    ui.horizontal(|ui| {
+        let text = if broken {
+            "Send anyway (breaks the contract)"
+        } else {
+            "Send answer"
+        };
+        if ui
+            .add_enabled(
+                reply.is_some(),
+                egui::Button::new(RichText::new(text).strong()),
+            )
+            .clicked()
+            && let Some(r) = reply
+        {
+            cx.tx.send(Command::Answer(id, r));
+        }
+        if findings.is_empty() {
+            ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
+        }
+    });
+}
+
+fn report_form(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
+    let id = ex.id;
+    let token = ex.invocation_token.clone().unwrap_or_default();
+    let Some(d) = st.reports.get_mut(&id) else {
+        return;
+    };
+    ui.label(
+        RichText::new("Report completion (as the action would, with its invocationToken)").strong(),
+    );
+    code_editor(ui, "Success result (JSON)", &mut d.result, 4);
+    let success = d.success(&token);
+    let findings = match &success {
+        Ok(r) => d.findings(r),
+        Err(e) => vec![Finding::error("not-json", e.clone())],
+    };
+    finding_list(ui, &findings);
+    if ui
+        .add_enabled(success.is_ok(), egui::Button::new("Report success"))
+        .clicked()
+        && let Ok(r) = success
+    {
+        cx.tx.send(Command::Report(id, r));
+    }
+    ui.horizontal(|ui| {
+        let l = ui.label("Error description");
+        ui.add(
+            egui::TextEdit::singleline(&mut d.description)
+                .hint_text("why the action failed, as your code would report it"),
+        )
+        .labelled_by(l.id);
+    });
+    if ui.button("Report failure").clicked() {
+        cx.tx.send(Command::Report(id, d.failure(&token)));
+    }
+    let url = format!("{}{COMPLETION_REPORT_PATH}", cx.core.inbox_url);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!("Or from your code: POST {url}"))
+                .small()
+                .weak(),
+        );
+        if ui
+            .small_button("Copy URL")
+            .on_hover_text("The completion API's URL, for your action's report")
+            .clicked()
+        {
+            ui.ctx().copy_text(url.clone());
+            cx.tx.send(Command::Status(format!("Copied {url}"), false));
+        }
+    });
+}
+
+/// The answer that went back: who gave it, its findings (what, where, why) and its body.
+fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
+    let Some(r) = &ex.response else {
+        return;
+    };
+    ui.separator();
+    let by = match r.by {
+        AnsweredBy::Developer => "crafted in the window",
+        AnsweredBy::Auto => "saved answer",
+        AnsweredBy::FailPolicy => "fail mode",
+        AnsweredBy::Fallback => "fallback after the hold deadline",
+        AnsweredBy::Workbench => "refused by the workbench",
+        AnsweredBy::Shutdown => "the workbench closed",
+        AnsweredBy::Target => "your action",
+    };
+    ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
+    finding_list(ui, &r.findings);
+    if r.findings.is_empty() && r.by == AnsweredBy::Target && ex.target_answer.is_none() {
+        ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
+    }
+    json_tree(ui, base, "response body", &r.body);
+}

@@ -1,0 +1,112 @@
+//! The Flows tab: flow files with Run and Present, and the runs so far with their steps.
+
+use super::*;
+
+/// Flow files, with Run and Present, and the runs so far, each a group: its steps (with
+/// their invocations in the log) and its timeline.
+pub fn show(ui: &mut Ui, cx: &ViewCtx) {
+    if cx.core.flows.is_empty() {
+        ui.label(
+            RichText::new("No flow files (samples/flows, or --flows DIR)")
+                .small()
+                .weak(),
+        );
+    }
+    for (i, f) in cx.core.flows.iter().enumerate() {
+        ui.push_id(("flow", i), |ui| {
+            ui.label(RichText::new(&f.flow.name).strong());
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Run")
+                    .on_hover_text(&f.flow.description)
+                    .clicked()
+                {
+                    cx.tx.send(Command::RunFlow(i, false));
+                }
+                if ui
+                    .button("Present")
+                    .on_hover_text("Full window, step by step with Space: for an audience")
+                    .clicked()
+                {
+                    cx.tx.send(Command::RunFlow(i, true));
+                }
+            });
+        });
+    }
+    if cx.runs.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.label(RichText::new("Runs").strong());
+    for (r, run) in cx.runs.iter().enumerate().rev() {
+        let state = match (run.finished(), run.handle.is_done()) {
+            (Some(true), _) => ("as expected", Color32::from_rgb(60, 170, 90)),
+            (Some(false), _) => ("not as expected", Color32::from_rgb(220, 70, 60)),
+            (None, true) => ("stopped", Color32::GRAY),
+            (None, false) if run.waiting_for_next() => {
+                ("waits for Space", Color32::from_rgb(230, 160, 40))
+            }
+            (None, false) => ("running", Color32::from_rgb(80, 160, 230)),
+        };
+        let title = RichText::new(format!("#{} {}", r + 1, run.flow.flow.name));
+        egui::CollapsingHeader::new(title)
+            .id_salt(("run", r))
+            .default_open(r + 1 == cx.runs.len())
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(state.0).color(state.1));
+                    if ui.small_button("Present").clicked() {
+                        cx.tx.send(Command::Present(r));
+                    }
+                    if !run.handle.is_done() && ui.small_button("Stop").clicked() {
+                        cx.tx.send(Command::StopRun(r));
+                    }
+                });
+                let snap = run.handle.snapshot();
+                for (i, rec) in snap.steps.iter().enumerate() {
+                    let name = match &run.flow.flow.steps[i] {
+                        crate::domain::flow::Step::Action(a) => a.name.clone(),
+                        crate::domain::flow::Step::Delay(d) => {
+                            d.name.clone().unwrap_or_else(|| "Delay".into())
+                        }
+                    };
+                    let status = match &rec.status {
+                        crate::domain::flow::StepStatus::Pending => "pending".into(),
+                        crate::domain::flow::StepStatus::Running => "running".into(),
+                        crate::domain::flow::StepStatus::Waiting { .. } => "waiting".into(),
+                        crate::domain::flow::StepStatus::Delaying { .. } => "delaying".into(),
+                        crate::domain::flow::StepStatus::Ended(e) => e.label().to_string(),
+                    };
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(format!("{}. {name}: {status}", i + 1)).small());
+                        if let Some(id) = rec.exchange
+                            && ui.small_button(format!("#{id}")).clicked()
+                        {
+                            cx.tx.send(Command::Select(id));
+                        }
+                    });
+                    for m in &rec.missing {
+                        ui.label(
+                            RichText::new(format!("   missing {{{{{m}}}}}"))
+                                .small()
+                                .color(Color32::from_rgb(230, 160, 40)),
+                        );
+                    }
+                }
+                egui::CollapsingHeader::new("Timeline")
+                    .id_salt(("run-timeline", r))
+                    .show(ui, |ui| {
+                        for ev in &run.events {
+                            ui.label(
+                                RichText::new(format!(
+                                    "{}  {}",
+                                    ev.at.format("%H:%M:%S"),
+                                    ev.caption
+                                ))
+                                .small(),
+                            );
+                        }
+                    });
+            });
+    }
+}

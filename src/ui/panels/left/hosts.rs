@@ -1,0 +1,37 @@
+//! The allowed hosts: names the inbox answers besides loopback ones (a tunnel's).
+
+use super::*;
+
+/// Which host names the inbox answers besides loopback ones (a tunnel's name), and why
+/// web pages never reach it.
+pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
+    egui::CollapsingHeader::new("Allowed hosts")
+        .id_salt("allowed-hosts")
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(
+                    "The inbox refuses (403) any request with an Origin header (a web page sent it) and any Host that is not localhost, 127.0.0.0/8 or [::1]. Add a tunnel's name here (.example.com: the domain and its subdomains), comma-separated.",
+                )
+                .small()
+                .weak(),
+            );
+            let l = ui.label("Hosts");
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut st.text)
+                        .hint_text("abc.trycloudflare.com")
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+            let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("Apply hosts").clicked() || enter {
+                match crate::engine::parse_allowed_hosts(st.text.split(',')) {
+                    Ok(hosts) => cx.tx.send(Command::SetAllowedHosts(hosts)),
+                    Err(e) => st.error = Some(e),
+                }
+            }
+            if let Some(e) = &st.error {
+                ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
+            }
+        });
+}
