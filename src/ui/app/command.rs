@@ -10,6 +10,8 @@ use super::*;
 #[derive(Debug)]
 pub enum Command {
     Select(ExchangeId),
+    /// Select this exchange unless one is selected (a held call arriving).
+    SelectIfNone(ExchangeId),
     Answer(ExchangeId, Reply),
     Report(ExchangeId, CompletionReport),
     SetPolicy(String, Policy),
@@ -36,6 +38,10 @@ pub enum Command {
     SaveAsSample(ExchangeId),
     /// The rows the filter shows, as HAR.
     ExportHar,
+    /// Your action's form, as restored from the settings.
+    SetTargetForm(TargetForm),
+    SetDark(bool),
+    ShowTab(LeftTab),
     /// Your action's target changed (forward mode and flow runs read it from the core).
     SetTarget(Option<Target>),
     /// The log shows only this activation's calls.

@@ -14,6 +14,11 @@ impl App {
                     self.status = Some((format!("Comparing #{a} with #{id}"), false));
                 }
             }
+            Command::SelectIfNone(id) => {
+                if self.selected.is_none() {
+                    self.apply(Command::Select(id));
+                }
+            }
             Command::CompareFrom(id) => {
                 self.windows.diff.compare_from = Some(id);
                 self.status = Some((
@@ -251,6 +256,17 @@ impl App {
             | Command::TargetSent { .. }
             | Command::LabDone(_)
             | Command::Status(..)) => self.take_result(result),
+            Command::SetTargetForm(form) => {
+                self.left.action.form = form;
+                self.left.action.target = self.left.action.form.target();
+                self.apply(Command::SetTarget(self.left.action.target.clone().ok()));
+            }
+            Command::SetDark(dark) => self.ctx.set_theme(if dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            }),
+            Command::ShowTab(tab) => self.left.tab = tab,
             Command::SetTarget(t) => {
                 *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = t;
             }

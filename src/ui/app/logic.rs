@@ -161,37 +161,21 @@ impl App {
         match &ex.phase {
             Phase::Held { .. } => {
                 self.mirror.held.insert(id);
-                if !self.detail.drafts.contains_key(&id) {
-                    let schemas = self.schemas_for(&ex);
-                    let method = ex.method.unwrap_or(Method::Invoke);
-                    let draft = match &ex.target_answer {
-                        // Forward mode paused: start from what the action said.
-                        Some(t) => {
-                            AnswerDraft::from_target(method, t.status, &t.body, &schemas, self.now)
-                        }
-                        None => AnswerDraft::new(method, &schemas, self.now),
-                    };
-                    self.detail.drafts.insert(id, draft);
-                }
                 // A new arrival never takes the focus from an answer being written.
-                if self.selected.is_none() {
-                    self.selected = Some(id);
-                }
+                self.commands.send(Command::SelectIfNone(id));
             }
             _ => {
                 self.mirror.held.remove(&id);
-                self.detail.drafts.remove(&id);
             }
         }
         if matches!(ex.phase, Phase::Waiting { .. }) {
             self.mirror.waiting.insert(id);
-            if !self.detail.reports.contains_key(&id) {
-                let schemas = self.schemas_for(&ex);
-                self.detail.reports.insert(id, ReportDraft::new(&schemas));
-            }
         } else {
             self.mirror.waiting.remove(&id);
         }
+        // The detail pane keeps a draft answer for each held call and a report for each wait.
+        let schemas = self.schemas_for(&ex);
+        self.detail.observe(&ex, &schemas, self.now);
         let i = (id as usize).saturating_sub(1);
         if i < self.mirror.log.len() {
             self.mirror.log.set(i, Row::Whole(Box::new(ex)));

@@ -9,15 +9,17 @@ impl App {
     pub fn load_settings(&mut self, raw: Option<&str>) {
         let (saved, warning) = crate::ui::settings::decode(raw);
         if let Some(w) = warning {
-            self.status = Some((w, true));
+            self.commands.send(Command::Status(w, true));
         }
+        // Restored through the same commands a click sends: one place writes each setting.
         let t = &saved.target;
         if self.core.target_form.base.is_empty() && !t.base.is_empty() {
-            self.left.action.form = TargetForm {
+            let form = &self.left.action.form;
+            self.commands.send(Command::SetTargetForm(TargetForm {
                 base: t.base.clone(),
                 app_id: t.app_id.clone(),
                 instance_id: if t.instance_id.is_empty() {
-                    self.left.action.form.instance_id.clone()
+                    form.instance_id.clone()
                 } else {
                     t.instance_id.clone()
                 },
@@ -25,21 +27,16 @@ impl App {
                 timeout_secs: if t.timeout_secs > 0.0 {
                     t.timeout_secs
                 } else {
-                    self.left.action.form.timeout_secs
+                    form.timeout_secs
                 },
-            };
-            self.left.action.target = self.left.action.form.target();
-            *self.core.target.write().unwrap_or_else(|e| e.into_inner()) =
-                self.left.action.target.clone().ok();
+            }));
         }
         for (key, k) in &saved.keys {
             let policy = k.policy(&self.core.engine.policy(key));
-            self.core.engine.set_policy(key, policy.clone());
-            self.mirror.keys.insert(key.clone(), policy);
+            self.commands.send(Command::SetPolicy(key.clone(), policy));
         }
         if let Some(a) = saved.assumptions {
-            self.core.engine.set_assumptions(a);
-            self.assumptions = a;
+            self.commands.send(Command::SetAssumptions(a));
         }
         // Hosts given with --allow-host stay; the saved ones join them.
         let mut hosts = (*self.core.engine.allowed_hosts()).clone();
@@ -48,22 +45,17 @@ impl App {
                 hosts.push(h.clone());
             }
         }
-        self.left.hosts.text = hosts.join(", ");
-        self.core.engine.set_allowed_hosts(hosts);
+        self.commands.send(Command::SetAllowedHosts(hosts));
         if let Some(dark) = saved.dark {
-            self.ctx.set_theme(if dark {
-                egui::Theme::Dark
-            } else {
-                egui::Theme::Light
-            });
+            self.commands.send(Command::SetDark(dark));
         }
         if WARP_FACTORS.contains(&saved.warp) && saved.warp != self.warp {
-            self.core.engine.set_warp(saved.warp);
-            self.warp = saved.warp;
+            self.commands.send(Command::SetWarp(saved.warp));
         }
         if saved.panel == "flows" {
-            self.left.tab = LeftTab::Flows;
+            self.commands.send(Command::ShowTab(LeftTab::Flows));
         }
+        self.run_commands();
     }
 
     /// What the window would save now.

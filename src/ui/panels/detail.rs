@@ -5,6 +5,7 @@ use super::*;
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::invocation::AnsweredBy;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
+use crate::engine::ActionSchemas;
 use crate::ui::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use crate::ui::json_tree::json_tree;
 use crate::ui::widgets::{code_editor, finding_list};
@@ -20,6 +21,30 @@ pub struct DetailPanel {
         ExchangeId,
         std::sync::Arc<crate::domain::envelope::Inspected>,
     )>,
+}
+
+impl DetailPanel {
+    /// Exchange `ex` changed: a held call gets a draft answer (from what your action said, in
+    /// forward mode with pause), a wait gets a report form; an ended call loses its draft.
+    pub fn observe(&mut self, ex: &Exchange, schemas: &ActionSchemas, now: DateTime<Utc>) {
+        let id = ex.id;
+        if matches!(ex.phase, Phase::Held { .. }) {
+            self.drafts.entry(id).or_insert_with(|| {
+                let method = ex.method.unwrap_or(Method::Invoke);
+                match &ex.target_answer {
+                    Some(t) => AnswerDraft::from_target(method, t.status, &t.body, schemas, now),
+                    None => AnswerDraft::new(method, schemas, now),
+                }
+            });
+        } else {
+            self.drafts.remove(&id);
+        }
+        if matches!(ex.phase, Phase::Waiting { .. }) {
+            self.reports
+                .entry(id)
+                .or_insert_with(|| ReportDraft::new(schemas));
+        }
+    }
 }
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
