@@ -1,5 +1,6 @@
 //! A JSON value as a collapsible tree: objects and arrays fold, leaves show their JSON text.
 
+use crate::ui::theme;
 use egui::{CollapsingHeader, Color32, Id, RichText, Ui};
 use serde_json::Value;
 
@@ -12,12 +13,12 @@ pub fn json_tree(ui: &mut Ui, id: Id, label: &str, value: &Value) {
 
 fn leaf_color(v: &Value, dark: bool) -> Color32 {
     match (v, dark) {
-        (Value::String(_), true) => Color32::from_rgb(206, 145, 120),
-        (Value::String(_), false) => Color32::from_rgb(163, 21, 21),
-        (Value::Number(_), true) => Color32::from_rgb(181, 206, 168),
-        (Value::Number(_), false) => Color32::from_rgb(9, 134, 88),
-        (Value::Bool(_) | Value::Null, true) => Color32::from_rgb(86, 156, 214),
-        (Value::Bool(_) | Value::Null, false) => Color32::from_rgb(0, 0, 255),
+        (Value::String(_), true) => theme::JSON_STRING.0,
+        (Value::String(_), false) => theme::JSON_STRING.1,
+        (Value::Number(_), true) => theme::JSON_NUMBER.0,
+        (Value::Number(_), false) => theme::JSON_NUMBER.1,
+        (Value::Bool(_) | Value::Null, true) => theme::JSON_LITERAL.0,
+        (Value::Bool(_) | Value::Null, false) => theme::JSON_LITERAL.1,
         _ => Color32::GRAY,
     }
 }

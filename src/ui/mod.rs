@@ -8,6 +8,7 @@ pub mod list;
 pub mod panels;
 pub mod presenter;
 pub mod settings;
+pub mod theme;
 pub mod widgets;
 
 pub use app::{App, Core, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};

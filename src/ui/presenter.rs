@@ -6,6 +6,7 @@
 use crate::domain::clock::spoken_duration;
 use crate::domain::flow::{Flow, FlowEventKind, FlowSource, Step};
 use crate::play::automation::{FlowEvent, cards};
+use crate::ui::theme;
 use chrono::{DateTime, Utc};
 use egui::{Align2, Color32, FontId, Pos2, Rect, RichText, Stroke, Ui, Vec2};
 
@@ -97,11 +98,11 @@ impl Lit {
                     Color32::from_gray(200)
                 }
             }
-            Lit::Running => Color32::from_rgb(235, 165, 30),
-            Lit::Waiting => Color32::from_rgb(70, 150, 235),
-            Lit::Done => Color32::from_rgb(55, 170, 95),
-            Lit::Failed => Color32::from_rgb(220, 70, 60),
-            Lit::NotRun => Color32::from_rgb(150, 150, 160),
+            Lit::Running => theme::WARNING,
+            Lit::Waiting => theme::WAITING,
+            Lit::Done => theme::OK,
+            Lit::Failed => theme::ERROR,
+            Lit::NotRun => theme::MUTED,
         }
     }
 

@@ -2,17 +2,16 @@
 
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::invocation::Phase;
+use crate::ui::theme;
 use egui::{Color32, RichText, Ui};
 
 pub fn phase_color(p: &Phase) -> Color32 {
     match p {
-        Phase::Held { .. } => Color32::from_rgb(230, 170, 30),
-        Phase::Waiting { .. } => Color32::from_rgb(80, 160, 230),
-        Phase::Answered | Phase::Completed { .. } | Phase::Accepted => {
-            Color32::from_rgb(60, 170, 90)
-        }
+        Phase::Held { .. } => theme::WARNING,
+        Phase::Waiting { .. } => theme::WAITING,
+        Phase::Answered | Phase::Completed { .. } | Phase::Accepted => theme::OK,
         Phase::CallerGone | Phase::ShutDown => Color32::GRAY,
-        _ => Color32::from_rgb(220, 70, 60),
+        _ => theme::ERROR,
     }
 }
 
@@ -21,8 +20,8 @@ pub fn phase_color(p: &Phase) -> Color32 {
 pub fn finding_list(ui: &mut Ui, findings: &[Finding]) {
     for f in findings {
         let (icon, color) = match f.severity {
-            Severity::Error => ("Error:", Color32::from_rgb(220, 70, 60)),
-            Severity::Warning => ("Warning:", Color32::from_rgb(210, 160, 30)),
+            Severity::Error => ("Error:", theme::ERROR),
+            Severity::Warning => ("Warning:", theme::WARNING),
         };
         let text = match &f.field {
             Some(field) if !f.message.starts_with(field.as_str()) => {

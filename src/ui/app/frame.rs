@@ -1,6 +1,7 @@
 //! The window's frame: eframe's logic and ui steps, saving, and closing.
 
 use super::*;
+use crate::ui::theme;
 
 impl eframe::App for App {
     /// Closing: every change recorded so far is written to the session's journal.
@@ -113,7 +114,7 @@ impl eframe::App for App {
             egui::Panel::top("recording-trouble")
                 .frame(
                     egui::Frame::NONE
-                        .fill(Color32::from_rgb(150, 30, 30))
+                        .fill(theme::ALARM)
                         .inner_margin(egui::Margin::symmetric(8, 6)),
                 )
                 .show(ui, |ui| {
@@ -130,7 +131,7 @@ impl eframe::App for App {
         egui::Panel::bottom("status").show(ui, |ui| match &self.status {
             Some((s, err)) => {
                 let color = if *err {
-                    Color32::from_rgb(220, 70, 60)
+                    theme::ERROR
                 } else {
                     ui.visuals().text_color()
                 };

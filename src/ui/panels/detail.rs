@@ -8,6 +8,7 @@ use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::ActionSchemas;
 use crate::ui::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use crate::ui::json_tree::json_tree;
+use crate::ui::theme;
 use crate::ui::widgets::{code_editor, finding_list};
 use std::collections::HashMap;
 
@@ -70,11 +71,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
         );
     });
     if let Some(tag) = &ex.tag {
-        ui.label(
-            RichText::new(tag)
-                .strong()
-                .color(Color32::from_rgb(230, 160, 40)),
-        );
+        ui.label(RichText::new(tag).strong().color(theme::WARNING));
     }
     ui.horizontal_wrapped(|ui| {
         if ui
@@ -144,10 +141,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
             );
         }
         Phase::Rejected { message, .. } => {
-            ui.label(RichText::new(message).color(Color32::from_rgb(220, 70, 60)));
+            ui.label(RichText::new(message).color(theme::ERROR));
         }
         Phase::Failed { reason } => {
-            ui.label(RichText::new(reason).color(Color32::from_rgb(220, 70, 60)));
+            ui.label(RichText::new(reason).color(theme::ERROR));
         }
         _ => {}
     }
@@ -160,8 +157,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
                 finding_list(ui, &t.findings);
                 if t.findings.is_empty() {
                     ui.label(
-                        RichText::new("Your action's answer meets the contract")
-                            .color(Color32::from_rgb(60, 170, 90)),
+                        RichText::new("Your action's answer meets the contract").color(theme::OK),
                     );
                 }
                 if !ex.phase.is_held() {
@@ -351,7 +347,7 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
             cx.tx.send(Command::Answer(id, r));
         }
         if findings.is_empty() {
-            ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
+            ui.label(RichText::new("Meets the contract").color(theme::OK));
         }
     });
 }
@@ -426,7 +422,7 @@ fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
     ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
     finding_list(ui, &r.findings);
     if r.findings.is_empty() && r.by == AnsweredBy::Target && ex.target_answer.is_none() {
-        ui.label(RichText::new("Meets the contract").color(Color32::from_rgb(60, 170, 90)));
+        ui.label(RichText::new("Meets the contract").color(theme::OK));
     }
     json_tree(ui, base, "response body", &r.body);
 }

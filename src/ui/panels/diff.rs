@@ -1,6 +1,7 @@
 //! The diff window: two exchanges field by field.
 
 use super::*;
+use crate::ui::theme;
 
 /// Two exchanges compared.
 #[derive(Default)]
@@ -40,10 +41,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DiffWindow) {
                 .filter(|d| show_volatile || !d.volatile)
                 .collect();
             if shown.is_empty() {
-                ui.label(
-                    RichText::new("The same, but for ids, tokens and times")
-                        .color(Color32::from_rgb(60, 170, 90)),
-                );
+                ui.label(RichText::new("The same, but for ids, tokens and times").color(theme::OK));
             }
             let value = |v: &Option<serde_json::Value>| match v {
                 Some(v) => clip(&v.to_string(), 300),
@@ -69,12 +67,12 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DiffWindow) {
                             ui.label(
                                 RichText::new(value(&d.left))
                                     .monospace()
-                                    .color(Color32::from_rgb(220, 110, 90)),
+                                    .color(theme::REMOVED),
                             );
                             ui.label(
                                 RichText::new(value(&d.right))
                                     .monospace()
-                                    .color(Color32::from_rgb(90, 180, 110)),
+                                    .color(theme::ADDED),
                             );
                             ui.end_row();
                         }

@@ -2,6 +2,7 @@
 //! virtualized list of them all, so the log stays in view whatever the queue holds.
 
 use super::*;
+use crate::ui::theme;
 
 /// The held calls' strip.
 #[derive(Default)]
@@ -26,7 +27,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
         ui.label(
             RichText::new(format!("{n} held {}", plural(n, "call", "calls")))
                 .strong()
-                .color(Color32::from_rgb(230, 160, 40)),
+                .color(theme::WARNING),
         );
         if let Some(ex) = cx.mirror.log.get(next as usize - 1) {
             ui.label(format!(

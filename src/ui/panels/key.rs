@@ -1,6 +1,7 @@
 //! ActionBench's public key, to paste where an app's public key goes.
 
 use super::*;
+use crate::ui::theme;
 
 /// ActionBench's public key, with a copy button.
 pub fn show(ui: &mut Ui, cx: &ViewCtx) {
@@ -27,10 +28,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 );
             }
             Err(e) => {
-                ui.label(
-                    RichText::new(format!("No signing key: {e}"))
-                        .color(Color32::from_rgb(220, 70, 60)),
-                );
+                ui.label(RichText::new(format!("No signing key: {e}")).color(theme::ERROR));
             }
         });
     if !open {

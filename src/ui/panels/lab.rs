@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::play::LabRow;
+use crate::ui::theme;
 
 /// The envelope lab: running, or its last results.
 #[derive(Default)]
@@ -29,7 +30,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
                 }
                 None => {}
                 Some(Err(e)) => {
-                    ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
+                    ui.label(RichText::new(e).color(theme::ERROR));
                 }
                 Some(Ok(rows)) => {
                     if st.running {
@@ -45,12 +46,12 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
                                     for r in rows {
                                         let (mark, color) = match &r.verdict {
                                             crate::domain::lab::LabVerdict::Refused(_) => {
-                                                ("refused", Color32::from_rgb(60, 170, 90))
+                                                ("refused", theme::OK)
                                             }
                                             crate::domain::lab::LabVerdict::Accepted(_) => {
-                                                ("ACCEPTED", Color32::from_rgb(220, 70, 60))
+                                                ("ACCEPTED", theme::ERROR)
                                             }
-                                            _ => ("wrong", Color32::from_rgb(230, 160, 40)),
+                                            _ => ("wrong", theme::WARNING),
                                         };
                                         if ui.link(format!("#{}", r.id)).clicked() {
                                             select = Some(r.id);

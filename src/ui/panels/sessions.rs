@@ -2,6 +2,7 @@
 //! open elsewhere).
 
 use super::*;
+use crate::ui::theme;
 
 /// The session journal, and the recent ones: each opens in a new window (this one keeps
 /// its own session and port).
@@ -60,7 +61,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                     } else if let Some(who) = crate::journal::open_elsewhere(&path) {
                         ui.label(
                             RichText::new("open elsewhere")
-                                .color(Color32::from_rgb(230, 160, 40)),
+                                .color(theme::WARNING),
                         )
                         .on_hover_text(format!(
                             "Open in {who}: one ActionBench writes a session at a time"

@@ -1,6 +1,7 @@
 //! The top bar: the inbox, the counts, time warp, the session and the public key.
 
 use super::*;
+use crate::ui::theme;
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx) {
     ui.horizontal_wrapped(|ui| {
@@ -10,7 +11,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         ui.label(RichText::new(&cx.core.inbox_url).monospace().strong());
         if let Some(w) = &cx.core.remote_warning {
             ui.label(
-                RichText::new(format!("WARNING: {w}")).color(Color32::from_rgb(220, 70, 60)),
+                RichText::new(format!("WARNING: {w}")).color(theme::ERROR),
             );
         }
         ui.separator();
@@ -38,7 +39,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             ui.label(
                 RichText::new(format!("Simulated {t}"))
                     .monospace()
-                    .color(Color32::from_rgb(230, 160, 40)),
+                    .color(theme::WARNING),
             )
             .on_hover_text(format!(
                 "Simulated time is {} ahead of real time",
@@ -91,7 +92,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             ui.separator();
             ui.label(
                 RichText::new("JWT audience not checked (no --app-id)")
-                    .color(Color32::from_rgb(230, 160, 40)),
+                    .color(theme::WARNING),
             )
             .on_hover_text(cx.core.engine.jwt_summary());
         }

@@ -2,6 +2,7 @@
 //! start, and the envelope lab.
 
 use super::*;
+use crate::ui::theme;
 
 /// "Your action": where the developer's provider listens, who Wix calls it for, how sends
 /// start, and the envelope lab.
@@ -55,7 +56,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
                     );
                 }
                 Err(e) => {
-                    ui.label(RichText::new(e).small().color(Color32::from_rgb(230, 160, 40)));
+                    ui.label(RichText::new(e).small().color(theme::WARNING));
                 }
             }
             let lab_sample = cx

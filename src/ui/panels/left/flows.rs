@@ -1,6 +1,7 @@
 //! The Flows tab: flow files with Run and Present, and the runs so far with their steps.
 
 use super::*;
+use crate::ui::theme;
 
 /// Flow files, with Run and Present, and the runs so far, each a group: its steps (with
 /// their invocations in the log) and its timeline.
@@ -40,13 +41,11 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
     ui.label(RichText::new("Runs").strong());
     for (r, run) in cx.runs.iter().enumerate().rev() {
         let state = match (run.finished(), run.handle.is_done()) {
-            (Some(true), _) => ("as expected", Color32::from_rgb(60, 170, 90)),
-            (Some(false), _) => ("not as expected", Color32::from_rgb(220, 70, 60)),
+            (Some(true), _) => ("as expected", theme::OK),
+            (Some(false), _) => ("not as expected", theme::ERROR),
             (None, true) => ("stopped", Color32::GRAY),
-            (None, false) if run.waiting_for_next() => {
-                ("waits for Space", Color32::from_rgb(230, 160, 40))
-            }
-            (None, false) => ("running", Color32::from_rgb(80, 160, 230)),
+            (None, false) if run.waiting_for_next() => ("waits for Space", theme::WARNING),
+            (None, false) => ("running", theme::WAITING),
         };
         let title = RichText::new(format!("#{} {}", r + 1, run.flow.flow.name));
         egui::CollapsingHeader::new(title)
@@ -89,7 +88,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                         ui.label(
                             RichText::new(format!("   missing {{{{{m}}}}}"))
                                 .small()
-                                .color(Color32::from_rgb(230, 160, 40)),
+                                .color(theme::WARNING),
                         );
                     }
                 }

@@ -1,6 +1,7 @@
 //! The allowed hosts: names the inbox answers besides loopback ones (a tunnel's).
 
 use super::*;
+use crate::ui::theme;
 
 /// Which host names the inbox answers besides loopback ones (a tunnel's name), and why
 /// web pages never reach it.
@@ -31,7 +32,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
                 }
             }
             if let Some(e) = &st.error {
-                ui.label(RichText::new(e).color(Color32::from_rgb(220, 70, 60)));
+                ui.label(RichText::new(e).color(theme::ERROR));
             }
         });
 }

@@ -1,6 +1,7 @@
 //! The action keys and how each is answered, and the protocol assumptions.
 
 use super::*;
+use crate::ui::theme;
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
     ui.heading("Action keys");
@@ -46,7 +47,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
                 ui.label(
                     RichText::new("  Set your action's base URL above: calls are relayed there")
                         .small()
-                        .color(Color32::from_rgb(230, 160, 40)),
+                        .color(theme::WARNING),
                 );
             }
         }

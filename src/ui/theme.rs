@@ -1,0 +1,33 @@
+//! The window's colours, named once. A leaf: it imports nothing of the app or its panels.
+
+use egui::Color32;
+
+/// Errors, refusals, flagged rows.
+pub const ERROR: Color32 = Color32::from_rgb(220, 70, 60);
+/// Warnings, held calls, simulated time, things to look at.
+pub const WARNING: Color32 = Color32::from_rgb(230, 160, 40);
+/// Answered, completed, met the contract.
+pub const OK: Color32 = Color32::from_rgb(60, 170, 90);
+/// Waiting for a completion report.
+pub const WAITING: Color32 = Color32::from_rgb(80, 160, 230);
+/// A step that did not run.
+pub const MUTED: Color32 = Color32::from_rgb(150, 150, 160);
+/// The banner behind "Recording stopped".
+pub const ALARM: Color32 = Color32::from_rgb(150, 30, 30);
+/// A field only the left (removed) or right (added) side of a diff has.
+pub const REMOVED: Color32 = Color32::from_rgb(220, 110, 90);
+pub const ADDED: Color32 = Color32::from_rgb(90, 180, 110);
+
+/// JSON values in the trees, by theme (dark, light), as code editors colour them.
+pub const JSON_STRING: (Color32, Color32) = (
+    Color32::from_rgb(206, 145, 120),
+    Color32::from_rgb(163, 21, 21),
+);
+pub const JSON_NUMBER: (Color32, Color32) = (
+    Color32::from_rgb(181, 206, 168),
+    Color32::from_rgb(9, 134, 88),
+);
+pub const JSON_LITERAL: (Color32, Color32) = (
+    Color32::from_rgb(86, 156, 214),
+    Color32::from_rgb(0, 0, 255),
+);
