@@ -788,8 +788,11 @@ fn presenter_mode_steps_through_a_flow_with_the_keyboard() {
         shown_caption(app).starts_with("DHL can ship it")
     });
     h.get_by_label("DHL can ship it for 12.50 EUR: the quote joins the order's data");
-    // The payload shows as cards, the quote's output among them.
-    h.get_by_label("steps · quote");
+    // The payload shows as cards, the quote's output among them: its values, not a count of
+    // its fields.
+    h.get_by_label("steps · quote · carrier");
+    h.get_by_label("DHL");
+    assert!(h.query_all_by_label_contains("fields").next().is_none());
     // Right arrow: step 2.
     h.key_press(egui::Key::ArrowRight);
     run_until(&mut h, "step 2 to be answered", |app| {
@@ -1299,4 +1302,65 @@ fn allowed_hosts_are_set_in_the_window() {
     h.run();
     h.get_by_label_contains("not a URL");
     assert_eq!(b.engine.allowed_hosts().len(), 2);
+}
+
+/// At 1024×640 every log column is in view (Envelope was hidden), and a call with a very long
+/// path keeps the detail pane inside the window, its text wrapped (it ran off the pane's
+/// left edge, over the log).
+#[test]
+fn at_1024_the_log_shows_every_column_and_long_text_stays_in_the_detail_pane() {
+    let b = bench_with(|c| c.default_mode = Mode::Auto);
+    let path = format!("/{}/v1/nothing", "segment".repeat(40));
+    let url = format!("{}{path}", b.url);
+    let call = b.rt.spawn(async move {
+        let res = reqwest::Client::new()
+            .post(url)
+            .body("{}")
+            .send()
+            .await
+            .expect("sent");
+        (res.status().as_u16(), Value::Null)
+    });
+    let (status, _) = answered(&b, call);
+    assert_eq!(status, 404);
+    let mut h = harness_with(
+        &b,
+        FixedPicker::NoService("none"),
+        egui::vec2(1024.0, 640.0),
+    );
+    run_until(&mut h, "the call in the list", |app| app.log().len() == 1);
+    h.get_by_label("#1").click();
+    h.run();
+    h.run();
+    // The detail pane starts where its buttons do; the log's last column ends before it.
+    let pane_left = h.get_by_label("Copy as curl").rect().left();
+    let envelope = h.get_by_label("Envelope").rect();
+    assert!(
+        envelope.right() <= pane_left && envelope.width() > 10.0,
+        "the Envelope column is in view, left of the detail pane at {pane_left}: {envelope:?}"
+    );
+    let log_right = envelope.right();
+    let mut seen = 0;
+    for node in h.query_all_by_label_contains("no route for POST") {
+        let r = node.rect();
+        seen += 1;
+        assert!(
+            r.left() >= log_right - 1.0 && r.right() <= 1024.0,
+            "the text stays in the detail pane, right of the log ({log_right}): {r:?}"
+        );
+    }
+    assert!(seen >= 2, "the message and its timeline entry are shown");
+}
+
+#[test]
+fn version_prints_the_version() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .arg("--version")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("actionbench {}", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -32,16 +32,23 @@ fn node(ui: &mut Ui, id: Id, key: &str, value: &Value, depth: usize) {
             (a.len(), super::widgets::plural(a.len(), "item", "items"))
         }
         leaf => {
-            ui.horizontal_wrapped(|ui| {
-                ui.spacing_mut().item_spacing.x = 4.0;
+            let dark = ui.visuals().dark_mode;
+            let text = leaf.to_string();
+            let value = RichText::new(&text)
+                .monospace()
+                .color(leaf_color(leaf, dark));
+            // A long value goes under its key, wrapped to the pane: beside it, a value with
+            // no spaces widened the pane past the window.
+            if text.chars().count() > 48 {
                 ui.label(RichText::new(format!("{key}:")).monospace().weak());
-                let dark = ui.visuals().dark_mode;
-                ui.label(
-                    RichText::new(leaf.to_string())
-                        .monospace()
-                        .color(leaf_color(leaf, dark)),
-                );
-            });
+                ui.label(value);
+            } else {
+                ui.horizontal_wrapped(|ui| {
+                    ui.spacing_mut().item_spacing.x = 4.0;
+                    ui.label(RichText::new(format!("{key}:")).monospace().weak());
+                    ui.label(value);
+                });
+            }
             return;
         }
     };

@@ -130,6 +130,7 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(format!("ActionBench: {inbox_url}"))
+            .with_icon(icon())
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([900.0, 560.0]),
         ..Default::default()
@@ -146,4 +147,22 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     );
     rt.block_on(handle.stop(Duration::from_secs(2)));
     result.map_err(|e| format!("the window failed: {e}"))
+}
+
+/// The window's icon (a bench with an action on it), from `assets/icon.png`.
+pub fn icon() -> Arc<egui::IconData> {
+    Arc::new(
+        eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png"))
+            .unwrap_or_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_decodes() {
+        let icon = super::icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    }
 }

@@ -150,9 +150,12 @@ impl eframe::App for App {
             .show(ui, |ui| {
                 panels::left::show(ui, &view!(self), &mut self.left)
             });
+        // A third of the window at most to start with: at 1024 px the log keeps room for all
+        // its columns.
+        let detail = (ui.ctx().content_rect().width() / 3.0).clamp(280.0, 410.0);
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size(410.0)
+            .default_size(detail)
             .min_size(240.0)
             .show(ui, |ui| {
                 panels::detail::show(ui, &view!(self), &mut self.detail)

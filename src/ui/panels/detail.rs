@@ -49,6 +49,11 @@ impl DetailPanel {
 }
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
+    // Text wraps inside the pane, breaking a word longer than a line (a long path, a token)
+    // rather than widening the pane past the window's edge.
+    let most = (ui.ctx().content_rect().width() * 0.36).max(240.0);
+    ui.set_max_width(ui.available_width().min(most));
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
     let Some(id) = cx.selected else {
         ui.add_space(20.0);
         ui.label(RichText::new("Select a call to see it here.").weak());
@@ -57,8 +62,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
     let Some(ex) = cx.whole(id) else {
         return;
     };
+    // The title on a line of its own: a heading in a wrapped row was drawn over the status
+    // beside it in a narrow pane.
+    ui.label(RichText::new(format!("#{} {}", ex.id, ex.method_label())).heading());
     ui.horizontal_wrapped(|ui| {
-        ui.heading(format!("#{} {}", ex.id, ex.method_label()));
         ui.label(
             RichText::new(ex.action_key.as_deref().unwrap_or(""))
                 .monospace()

@@ -263,77 +263,89 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let id_width = (digits * 8.5 + 12.0).max(40.0);
     let selected = cx.selected;
     let mut clicked = None;
-    TableBuilder::new(ui)
-        .id_salt("log")
-        .striped(true)
-        .stick_to_bottom(true)
-        .sense(egui::Sense::click())
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        // Wide enough for the largest id; Status early, so a narrow window keeps it.
-        .column(Column::exact(id_width))
-        .column(Column::exact(62.0))
-        .column(Column::initial(150.0).at_least(90.0).clip(true))
-        .column(Column::initial(110.0).at_least(60.0).clip(true))
-        .column(Column::initial(120.0).at_least(60.0).clip(true))
-        .column(Column::remainder().at_least(50.0).clip(true))
-        .header(20.0, |mut h| {
-            for title in ["#", "Time", "Status", "Method", "Action key", "Envelope"] {
-                h.col(|ui| {
-                    ui.strong(title);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(20.0, n, |mut row| {
-                let at = match &st.rows {
-                    Some(rows) => rows[row.index()] as usize,
-                    None => row.index(),
-                };
-                let Some(ex) = cx.mirror.log.get(at) else {
-                    return;
-                };
-                row.set_selected(selected == Some(ex.id));
-                row.col(|ui| {
-                    if ui
-                        .selectable_label(selected == Some(ex.id), format!("#{}", ex.id))
-                        .clicked()
-                    {
-                        clicked = Some(ex.id);
+    // Every column is in view: the text ones share the width there is (text that does not
+    // fit is clipped); narrower than their minimums, the table scrolls sideways instead of
+    // hiding the last ones.
+    let text = (ui.available_width() - id_width - 62.0 - 24.0).max(160.0);
+    egui::ScrollArea::horizontal()
+        .id_salt("log-sideways")
+        .show(ui, |ui| {
+            TableBuilder::new(ui)
+                .id_salt("log")
+                .striped(true)
+                .stick_to_bottom(true)
+                .sense(egui::Sense::click())
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                // Wide enough for the largest id; Status early, so a narrow window keeps it.
+                .column(Column::exact(id_width))
+                .column(Column::exact(62.0))
+                .column(Column::exact((text * 0.34).max(56.0)).clip(true))
+                .column(Column::exact((text * 0.2).max(40.0)).clip(true))
+                .column(Column::exact((text * 0.26).max(40.0)).clip(true))
+                .column(Column::remainder().at_least(36.0).clip(true))
+                .header(20.0, |mut h| {
+                    for title in ["#", "Time", "Status", "Method", "Action key", "Envelope"] {
+                        h.col(|ui| {
+                            ui.strong(title);
+                        });
                     }
+                })
+                .body(|body| {
+                    body.rows(20.0, n, |mut row| {
+                        let at = match &st.rows {
+                            Some(rows) => rows[row.index()] as usize,
+                            None => row.index(),
+                        };
+                        let Some(ex) = cx.mirror.log.get(at) else {
+                            return;
+                        };
+                        row.set_selected(selected == Some(ex.id));
+                        row.col(|ui| {
+                            if ui
+                                .selectable_label(selected == Some(ex.id), format!("#{}", ex.id))
+                                .clicked()
+                            {
+                                clicked = Some(ex.id);
+                            }
+                        });
+                        row.col(|ui| {
+                            ui.label(
+                                RichText::new(ex.at.format("%H:%M:%S").to_string()).monospace(),
+                            );
+                        });
+                        row.col(|ui| {
+                            let status = ex
+                                .response
+                                .as_ref()
+                                .map(|r| format!(" {}", r.status))
+                                .unwrap_or_default();
+                            let flag = if ex.is_flagged() { "FLAGGED " } else { "" };
+                            ui.label(
+                                RichText::new(format!("{flag}{}{status}", ex.phase.label()))
+                                    .color(phase_color(&ex.phase)),
+                            );
+                        });
+                        row.col(|ui| {
+                            ui.label(ex.method_label());
+                        });
+                        row.col(|ui| {
+                            ui.label(
+                                RichText::new(ex.action_key.as_deref().unwrap_or("—")).monospace(),
+                            );
+                        });
+                        row.col(|ui| {
+                            // Calls ActionBench made say how they were sent, not verified.
+                            let text = Filter::envelope_label(&ex);
+                            let label = ui.label(text);
+                            if let Some(e) = ex.envelope {
+                                label.on_hover_text(e.label());
+                            }
+                        });
+                        if row.response().clicked() {
+                            clicked = Some(ex.id);
+                        }
+                    });
                 });
-                row.col(|ui| {
-                    ui.label(RichText::new(ex.at.format("%H:%M:%S").to_string()).monospace());
-                });
-                row.col(|ui| {
-                    let status = ex
-                        .response
-                        .as_ref()
-                        .map(|r| format!(" {}", r.status))
-                        .unwrap_or_default();
-                    let flag = if ex.is_flagged() { "FLAGGED " } else { "" };
-                    ui.label(
-                        RichText::new(format!("{flag}{}{status}", ex.phase.label()))
-                            .color(phase_color(&ex.phase)),
-                    );
-                });
-                row.col(|ui| {
-                    ui.label(ex.method_label());
-                });
-                row.col(|ui| {
-                    ui.label(RichText::new(ex.action_key.as_deref().unwrap_or("—")).monospace());
-                });
-                row.col(|ui| {
-                    // Calls ActionBench made say how they were sent, not verified.
-                    let text = Filter::envelope_label(&ex);
-                    let label = ui.label(text);
-                    if let Some(e) = ex.envelope {
-                        label.on_hover_text(e.label());
-                    }
-                });
-                if row.response().clicked() {
-                    clicked = Some(ex.id);
-                }
-            });
         });
     if let Some(id) = clicked {
         cx.tx.send(Command::Select(id));
