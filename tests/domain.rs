@@ -1,6 +1,8 @@
 //! Domain tests: samples round-trip, every contract finding fires, envelopes decode and refuse.
 
 mod common;
+#[path = "common/envelopes.rs"]
+mod envelopes;
 
 use actionbench::domain::contract::*;
 use actionbench::domain::envelope::{self, EnvelopeError, EnvelopeKind, JwtConfig};
@@ -8,6 +10,7 @@ use actionbench::domain::sample::Sample;
 use actionbench::domain::schema::Schema;
 use actionbench::domain::wire::*;
 use common::*;
+use envelopes::*;
 use serde_json::{Value, json};
 
 #[test]

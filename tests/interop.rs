@@ -5,11 +5,14 @@
 //! Needs node and npm; `npm ci` runs here when tests/sdk-provider/node_modules is missing.
 
 mod common;
+#[path = "common/envelopes.rs"]
+mod envelopes;
 
 use actionbench::domain::clock::SystemClock;
 use actionbench::engine::{Engine, EngineConfig, Mode};
 use actionbench::server;
 use common::*;
+use envelopes::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;

@@ -42,13 +42,6 @@ pub struct Session {
     pub warnings: Vec<String>,
 }
 
-/// Which list the left panel shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeftTab {
-    Samples,
-    Flows,
-}
-
 /// A flow run the window follows.
 pub struct RunView {
     pub handle: RunHandle,
@@ -84,70 +77,5 @@ impl RunView {
             crate::domain::flow::FlowEventKind::Finished { passed } => Some(passed),
             _ => None,
         })
-    }
-}
-
-/// The "Your action" settings as typed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TargetForm {
-    pub base: String,
-    pub app_id: String,
-    pub instance_id: String,
-    pub jwt: bool,
-    pub timeout_secs: f64,
-}
-
-impl TargetForm {
-    /// A form from the flags; a missing instance ID gets one for the whole session.
-    pub fn new(base: Option<&str>, app_id: Option<&str>, instance_id: Option<&str>) -> TargetForm {
-        TargetForm {
-            base: base.unwrap_or("").to_string(),
-            app_id: app_id.unwrap_or("").to_string(),
-            instance_id: instance_id
-                .map(str::to_string)
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            jwt: app_id.is_some(),
-            timeout_secs: crate::play::caller::DEFAULT_TIMEOUT.as_secs_f64(),
-        }
-    }
-
-    /// The target, or what to fix.
-    pub fn target(&self) -> Result<Target, String> {
-        if self.base.trim().is_empty() {
-            return Err("Give your action's base URL".into());
-        }
-        Target::new(
-            &self.base,
-            Some(&self.app_id),
-            Some(&self.instance_id),
-            self.jwt,
-            Duration::from_secs_f64(self.timeout_secs.max(0.1)),
-        )
-    }
-}
-
-/// How a send to the action starts, as `activationSourceInfo` says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceChoice {
-    Trigger,
-    TestRun,
-    ManualRun,
-    Rerun,
-}
-
-impl SourceChoice {
-    pub const ALL: [SourceChoice; 4] = [
-        SourceChoice::Trigger,
-        SourceChoice::TestRun,
-        SourceChoice::ManualRun,
-        SourceChoice::Rerun,
-    ];
-    pub fn label(self) -> &'static str {
-        match self {
-            SourceChoice::Trigger => "Trigger event",
-            SourceChoice::TestRun => "Manual run, test mode",
-            SourceChoice::ManualRun => "Manual run",
-            SourceChoice::Rerun => "Rerun of the selected",
-        }
     }
 }

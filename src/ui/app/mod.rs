@@ -41,7 +41,9 @@ mod logic;
 mod persist;
 mod picker;
 
-pub use self::core::{Core, LeftTab, RunView, Session, SourceChoice, TargetForm};
+pub use self::core::{Core, RunView, Session};
+pub use super::panels::left::LeftTab;
+pub use super::panels::left::action::{SourceChoice, TargetForm};
 use super::widgets::clip;
 pub use super::widgets::plural;
 pub use command::{Command, CommandSender, Window};

@@ -1,0 +1,322 @@
+//! The left panel: samples, files opened or dropped, keys and their modes, your action,
+//! forward mode, the assumptions and the allowed hosts.
+
+use super::*;
+
+#[test]
+fn send_to_inbox_posts_a_sample_to_the_embedded_server() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    h.query_all_by_label("Send to inbox")
+        .next()
+        .expect("a send button")
+        .click();
+    h.run();
+    wait_held(&b, 1);
+    h.run();
+    let ex = b.engine.exchange(1).expect("arrived over HTTP");
+    assert_eq!(ex.action_key.as_deref(), Some("send-email"));
+    assert_eq!(ex.envelope.map(|e| e.label()), Some("JSON envelope"));
+    assert_ne!(
+        ex.invocation_token.as_deref(),
+        Some("tok-send-email-0001"),
+        "each send gets a fresh token"
+    );
+    h.get_by_label("#1");
+}
+
+#[test]
+fn switching_a_key_to_auto_answers_its_next_calls_at_once() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    b.engine.set_policy(
+        "send-email",
+        actionbench::engine::Policy::new(Mode::Auto, json!({"result": {"messageId": "m"}})),
+    );
+    let (status, body) = answered(&b, post_sample(&b, "01-"));
+    assert_eq!((status, body), (200, json!({"result": {"messageId": "m"}})));
+    h.run();
+    h.get_by_label_contains("answered 200");
+}
+
+#[test]
+fn open_sample_adds_it_to_the_list() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Open sample…");
+    step_until(
+        &mut h,
+        "the opened sample in the list",
+        WAIT,
+        shows("Refund order (opened from a file)"),
+    );
+    h.get_by_label("Refund order (opened from a file)");
+    assert!(b.engine.schemas("refund-order").output.is_some());
+}
+
+#[test]
+fn a_key_set_to_fail_in_the_window_answers_with_its_status_and_code() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "send-email");
+    click(&mut h, "fail");
+    h.get_by_label("code")
+        .set_text_value_accesskit("QUOTA_EXCEEDED");
+    h.run();
+    h.get_by_label("HTTP").set_value_accesskit(429.0);
+    h.run();
+    let policy = b.engine.policy("send-email");
+    assert_eq!(
+        (policy.mode, policy.fail_status, policy.fail_code.as_str()),
+        (Mode::Fail, 429, "QUOTA_EXCEEDED")
+    );
+    let (status, body) = b.rt.block_on(post_sample(&b, "01-")).expect("answered");
+    assert_eq!(
+        (status, body),
+        (
+            429,
+            json!({"applicationError": {"code": "QUOTA_EXCEEDED", "data": {}}})
+        )
+    );
+}
+
+#[test]
+fn without_a_file_dialog_the_window_says_what_is_missing() {
+    let b = bench();
+    let mut h = window(&b)
+        .picker(FixedPicker::NoService(
+            "no file dialog here: drop the sample file onto the window instead",
+        ))
+        .size(egui::vec2(1280.0, 800.0))
+        .build();
+    h.run();
+    click(&mut h, "Open sample…");
+    step_until(
+        &mut h,
+        "no file dialog here",
+        WAIT,
+        shows("no file dialog here"),
+    );
+}
+
+#[test]
+fn a_sample_file_dropped_onto_the_window_opens() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    h.input_mut().dropped_files.push(Arc::new(TestDrop(
+        root().join("tests/fixtures/opened-sample.json"),
+    )));
+    h.run();
+    step_until(
+        &mut h,
+        "Refund order (opened from a file)",
+        WAIT,
+        shows("Refund order (opened from a file)"),
+    );
+    h.run();
+    // One entry in the list (the status line names it too).
+    h.get_by_label("Refund order (opened from a file)");
+    assert!(b.engine.schemas("refund-order").output.is_some());
+}
+
+#[test]
+fn protocol_assumptions_are_named_and_switchable_in_the_window() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Protocol assumptions");
+    h.get_by_label_contains("A second completion report for the same token");
+    h.get_by_label("Refuse reports without Authorization (401)")
+        .scroll_to_me();
+    h.run();
+    h.get_by_label("Refuse reports without Authorization (401)")
+        .click();
+    h.run();
+    assert!(b.engine.assumptions().require_authorization);
+}
+
+#[test]
+fn a_sample_sent_to_the_action_shows_its_answer_and_findings() {
+    let mut b = bench();
+    let broken = json!({"invokeTimeoutType": "TIMEOUT_LENGTH",
+                        "timeoutLengthOptions": {"timeoutInMinutes": 2000}});
+    let (base, received) = recording_provider(&b.rt, 200, broken);
+    b.target = Some(base.clone());
+    let mut h = window(&b).build();
+    h.run();
+    h.get_by_label_contains(&format!("Invoke: {base}/v1/invoke"));
+    // Send the expense approval as a test run.
+    click(&mut h, "Source");
+    click(&mut h, "Manual run, test mode");
+    click_nth(&mut h, "Send to your action", sample_index("02-"));
+    // The exchange comes as an event, the send's result as a message after it: both.
+    step_until(&mut h, "the outbound exchange, selected", WAIT, |h| {
+        let app = h.state();
+        app.log().iter().any(|e| e.response.is_some()) && app.selected().is_some()
+    });
+    h.run();
+    let ex = h.state().log().get(0).expect("a row").into_owned();
+    assert_eq!(h.state().selected(), Some(ex.id), "the send is selected");
+    assert_eq!(ex.tag.as_deref(), Some("test run"));
+    let got = received.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    let sent: Value = serde_json::from_slice(&got[0].2).expect("plain JSON");
+    assert_eq!(
+        sent.pointer(
+            "/request/activationContext/activationSourceInfo/manualActivationInfo/testMode"
+        ),
+        Some(&json!(true))
+    );
+    assert_eq!(
+        sent.pointer("/metadata/instanceId"),
+        Some(&json!("inst-ui"))
+    );
+    // The list and the detail show what came back and what is wrong with it, and why.
+    assert!(
+        h.query_all_by_label_contains("» invoke (test run)").count() >= 2,
+        "in the list and the detail"
+    );
+    h.get_by_label_contains("Response: HTTP 200 (your action)");
+    assert!(
+        h.query_all_by_label_contains("Error: timeoutLengthOptions.timeoutInMinutes")
+            .next()
+            .is_some(),
+        "the finding names the field"
+    );
+    h.get_by_label_contains("Why it matters: Wix waits at most 24 hours");
+    h.get_by_label_contains("sent to your action");
+}
+
+#[test]
+fn a_forwarded_call_pauses_and_the_edited_answer_goes_back() {
+    let mut b = bench();
+    let (base, received) = recording_provider(
+        &b.rt,
+        200,
+        json!({"invokeTimeoutType": "IMMEDIATE", "result": {"messageId": "from-action"}}),
+    );
+    b.target = Some(base);
+    let mut p = b.engine.policy("send-email");
+    p.mode = actionbench::engine::Mode::Forward;
+    p.pause = true;
+    b.engine.set_policy("send-email", p);
+    let mut h = window(&b).build();
+    h.run();
+    h.get_by_label("Pause answers");
+    let caller = post_sample(&b, "01-");
+    wait_held(&b, 1);
+    step_until(&mut h, "the paused call in the window", WAIT, |h| {
+        let app = h.state();
+        app.log().get(0).is_some_and(|e| e.phase.is_held())
+    });
+    h.run();
+    assert_eq!(received.lock().expect("lock").len(), 1, "relayed once");
+    h.get_by_label_contains("Your action answered HTTP 200");
+    // The composer starts from the action's answer, as raw JSON, to edit.
+    let body = h.get_by_label("Answer body (JSON)");
+    assert!(
+        body.value().is_some_and(|v| v.contains("from-action")),
+        "{:?}",
+        body.value()
+    );
+    body.set_text_value_accesskit(
+        r#"{"invokeTimeoutType": "IMMEDIATE", "result": {"messageId": "edited"}}"#,
+    );
+    h.run();
+    h.get_by_label("Meets the contract");
+    click(&mut h, "Send answer");
+    let (status, answer) = b.rt.block_on(caller).expect("answered");
+    assert_eq!(status, 200);
+    assert_eq!(answer["result"]["messageId"], "edited");
+    let ex = b.engine.exchange(1).expect("logged");
+    assert_eq!(
+        ex.target_answer.expect("kept").body["result"]["messageId"],
+        "from-action"
+    );
+}
+
+#[test]
+fn allowed_hosts_are_set_in_the_window() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Allowed hosts");
+    h.get_by_label("Hosts").scroll_to_me();
+    h.run();
+    click(&mut h, "Hosts");
+    h.get_by_label("Hosts")
+        .type_text("abc.trycloudflare.com, .ngrok-free.app");
+    h.run();
+    click(&mut h, "Apply hosts");
+    assert_eq!(
+        *b.engine.allowed_hosts(),
+        vec![
+            "abc.trycloudflare.com".to_string(),
+            ".ngrok-free.app".to_string()
+        ]
+    );
+    assert_eq!(
+        h.state().settings().allowed_hosts,
+        vec![
+            "abc.trycloudflare.com".to_string(),
+            ".ngrok-free.app".to_string()
+        ],
+        "saved with the settings"
+    );
+    // A URL is refused, saying why, and the list stays as it was.
+    click(&mut h, "Hosts");
+    h.get_by_label("Hosts").type_text(", https://x.example/");
+    h.run();
+    click(&mut h, "Apply hosts");
+    h.get_by_label_contains("not a URL");
+    assert_eq!(b.engine.allowed_hosts().len(), 2);
+}
+
+#[test]
+fn a_flow_file_opens_from_the_dialog_or_dropped_onto_the_window() {
+    let b = bench();
+    let mut h = window(&b)
+        .picker(FixedPicker::File(
+            root().join("tests/fixtures/live-flow.json"),
+        ))
+        .size(egui::vec2(1280.0, 800.0))
+        .build();
+    h.run();
+    click(&mut h, "Flows");
+    assert!(h.query_by_label("Live approval").is_none());
+    h.get_by_label("Open flow…").click();
+    step_until(
+        &mut h,
+        "Opened flow \"Live approval\"",
+        WAIT,
+        shows("Opened flow \"Live approval\""),
+    );
+    h.run();
+    h.get_by_label("Live approval");
+    // A flow file dropped onto the window opens too (told from a sample by its trigger and steps).
+    let dir = TempDir::new("dropped-flow");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let dropped = dir.path().join("dropped.json");
+    let text = std::fs::read_to_string(root().join("tests/fixtures/live-flow.json"))
+        .expect("read")
+        .replace("Live approval", "Dropped flow");
+    std::fs::write(&dropped, text).expect("write");
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(TestDrop(dropped.clone())));
+    h.run();
+    step_until(
+        &mut h,
+        "Opened flow \"Dropped flow\"",
+        WAIT,
+        shows("Opened flow \"Dropped flow\""),
+    );
+    h.run();
+    h.get_by_label("Dropped flow");
+    h.get_by_label("Live approval");
+}

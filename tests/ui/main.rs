@@ -1,0 +1,279 @@
+//! The window, driven with egui_kittest (no GPU, no display): calls arrive over a real socket,
+//! answers are crafted in the composer, completion and deadlines move the timeline. One module
+//! per panel; this file holds the bench, the window builder and the helpers they share.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod detail;
+mod held;
+mod left;
+mod log;
+mod presenter;
+mod top_bar;
+mod whole;
+mod windows;
+
+use actionbench::domain::flow::LoadedFlow;
+use actionbench::domain::invocation::Phase;
+use actionbench::engine::Mode;
+use actionbench::play::{Forwarder, Player};
+use actionbench::ui::app::Picked;
+use actionbench::ui::{App, Core, SamplePicker, TargetForm};
+use chrono::Duration;
+use common::*;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A served engine in hold mode, and what the window starts with.
+struct Bench {
+    served: Served,
+    /// The developer's action, for "Send to your action" and forward mode.
+    target: Option<String>,
+    /// A flow to present at once, as --present does.
+    present: Option<LoadedFlow>,
+}
+
+impl std::ops::Deref for Bench {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.served
+    }
+}
+
+/// A file dialog that answers at once: a file, or why no dialog can open.
+enum FixedPicker {
+    File(PathBuf),
+    NoService(&'static str),
+}
+
+impl SamplePicker for FixedPicker {
+    fn save(
+        &self,
+        title: &str,
+        _name: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+        self.pick(title)
+    }
+
+    fn pick(
+        &self,
+        _title: &str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+        let picked = match self {
+            FixedPicker::File(p) => Ok(Some(p.clone())),
+            FixedPicker::NoService(why) => Err(why.to_string()),
+        };
+        Box::pin(std::future::ready(picked))
+    }
+}
+
+fn bench() -> Bench {
+    bench_with(|_| {})
+}
+
+fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig)) -> Bench {
+    Bench {
+        served: served(Mode::Hold, configure),
+        target: None,
+        present: None,
+    }
+}
+
+/// The window over bench `b`, built with defaults (1280×800, a file dialog that opens the
+/// fixture sample) that a test may change.
+fn window(b: &Bench) -> WindowBuilder<'_> {
+    WindowBuilder {
+        b,
+        picker: FixedPicker::File(root().join("tests/fixtures/opened-sample.json")),
+        size: egui::vec2(1280.0, 800.0),
+    }
+}
+
+struct WindowBuilder<'a> {
+    b: &'a Bench,
+    picker: FixedPicker,
+    size: egui::Vec2,
+}
+
+impl WindowBuilder<'_> {
+    fn picker(mut self, picker: FixedPicker) -> Self {
+        self.picker = picker;
+        self
+    }
+
+    fn size(mut self, size: egui::Vec2) -> Self {
+        self.size = size;
+        self
+    }
+
+    fn build(self) -> Harness<'static, App> {
+        let WindowBuilder { b, picker, size } = self;
+        let player = Player::new(b.engine.clone(), None);
+        let target = Arc::new(std::sync::RwLock::new(None));
+        b.engine.set_relay(Some(Arc::new(Forwarder::new(
+            player.clone(),
+            target.clone(),
+        ))));
+        let core = Core {
+            player,
+            target,
+            target_form: TargetForm::new(b.target.as_deref(), None, Some("inst-ui")),
+            flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
+            flow_errors: vec![],
+            present: b.present.clone(),
+            session: None,
+            public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
+            engine: b.engine.clone(),
+            runtime: b.rt.handle().clone(),
+            inbox_url: b.url.clone(),
+            remote_warning: None,
+            samples: samples(),
+            sample_errors: vec![],
+            picker: Arc::new(picker),
+            port: 0,
+        };
+        // New content (a held call, an opened sample) can take a few sizing passes to settle; a
+        // window that never settles still fails.
+        Harness::builder()
+            .with_max_steps(8)
+            .with_size(size)
+            .build_eframe(move |cc| App::new(core, &cc.egui_ctx))
+    }
+}
+
+/// How long a test waits for something that arrives from another thread.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Steps the window until `done` holds, for at most `timeout` of real time (then fails,
+/// saying what it waited for); one run once it holds, so the frame settles (and a repaint
+/// storm still fails the test). Every wait in these tests is this one.
+fn step_until(
+    h: &mut Harness<'static, App>,
+    what: &str,
+    timeout: std::time::Duration,
+    mut done: impl FnMut(&Harness<'static, App>) -> bool,
+) {
+    let start = std::time::Instant::now();
+    loop {
+        // A step, not a run: what is waited for arrives from another thread at any moment.
+        h.step();
+        if done(h) {
+            h.run();
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "gave up after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// A `step_until` predicate: a label containing `text` shows.
+fn shows(text: &str) -> impl FnMut(&Harness<'static, App>) -> bool + '_ {
+    move |h| h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Clicks the widget labelled `label` and runs the frame that follows.
+fn click(h: &mut Harness<'static, App>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+/// Waits (bounded) until the engine holds `n` calls: the HTTP request is in flight on another
+/// thread.
+fn wait_held(b: &Bench, n: usize) {
+    wait_until(&format!("{n} held calls"), || {
+        b.engine
+            .snapshot()
+            .iter()
+            .filter(|e| e.phase.is_held())
+            .count()
+            >= n
+    });
+}
+
+/// Posts a sample to the inbox over HTTP; the answer comes back through the join handle.
+fn post_sample(b: &Bench, prefix: &str) -> tokio::task::JoinHandle<(u16, Value)> {
+    let body = sample(prefix).sample.envelope(false).to_string();
+    let url = format!("{}/v1/invoke", b.url);
+    b.rt.spawn(async move {
+        let res = reqwest::Client::new()
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("json answer"))
+    })
+}
+
+#[derive(Debug)]
+struct TestDrop(PathBuf);
+
+impl egui::DroppedFile for TestDrop {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Clicks the `nth` button labelled exactly `label` (one per sample).
+fn click_nth(h: &mut Harness<'static, App>, label: &str, nth: usize) {
+    h.get_all_by_label(label)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("no button {nth} labelled {label:?}"))
+        .click();
+}
+
+/// Index of the sample whose file starts with `prefix`, among those with valid params.
+fn sample_index(prefix: &str) -> usize {
+    samples()
+        .iter()
+        .filter(|s| s.params_findings.is_empty())
+        .position(|s| {
+            s.path.as_ref().is_some_and(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+            })
+        })
+        .unwrap_or_else(|| panic!("no valid sample {prefix}"))
+}
+
+/// The caption of the latest event of the presented run.
+fn shown_caption(app: &App) -> String {
+    let p = app.presenter().expect("presenting");
+    let events = &app.runs()[p.run].events;
+    let i = p.cursor.unwrap_or(events.len().saturating_sub(1));
+    events.get(i).map(|e| e.caption.clone()).unwrap_or_default()
+}
+
+/// Posts a raw body to the inbox and waits for its answer.
+fn post_raw(b: &Bench, path: &str, body: &str) -> u16 {
+    let url = format!("{}{path}", b.url);
+    let body = body.to_string();
+    b.rt.block_on(async move {
+        reqwest::Client::new()
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .expect("sent")
+            .status()
+            .as_u16()
+    })
+}
+
+/// The answer to a call in flight, within 10 s.
+fn answered(b: &Bench, call: tokio::task::JoinHandle<(u16, Value)>) -> (u16, Value) {
+    b.rt.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(10), call).await })
+        .expect("answered within 10 s")
+        .expect("the call did not panic")
+}
