@@ -745,7 +745,7 @@ fn example_answers_exist_and_relative_dates_resolve_when_answering() {
 /// app's instance in the metadata; everything else the sample says is kept.
 #[test]
 fn wix_envelopes_carry_fresh_ids_the_source_and_the_app() {
-    use actionbench::domain::outbound::{App, Ids, Source, wix_envelope};
+    use actionbench::domain::as_wix::{App, Ids, Source, wix_envelope};
     let s = sample("02-").sample;
     let app = App {
         app_id: APP_ID.into(),

@@ -4,10 +4,10 @@
 
 mod common;
 
+use actionbench::domain::as_wix::Ids;
 use actionbench::domain::flow::{
     self, Expect, FlowEventKind, FlowRun, LoadedFlow, Scope, StepEnd, fill,
 };
-use actionbench::domain::outbound::Ids;
 use actionbench::engine::{Engine, Mode};
 use actionbench::play::automation::{self, FlowEvent, RunHandle, RunOptions};
 use actionbench::play::{Player, Target};

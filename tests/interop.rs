@@ -192,8 +192,8 @@ async fn the_inbox_accepts_and_refuses_exactly_the_envelopes_the_sdk_does() {
 /// key, accepts them unchanged for all three methods, and so does the inbox's verifier.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_action_on_the_sdk_accepts_requests_actionbench_signs_for_all_three_methods() {
+    use actionbench::domain::as_wix::{App, Ids, Source, sign, wix_envelope};
     use actionbench::domain::envelope::{self, EnvelopeKind, JwtConfig};
-    use actionbench::domain::outbound::{App, Ids, Source, sign, wix_envelope};
     let dir = std::env::temp_dir().join(format!("actionbench-interop-{}", uuid::Uuid::new_v4()));
     let key = actionbench::play::keys::load_or_create(&dir).expect("key");
     let pem = dir.join("public.pem");

@@ -5,9 +5,9 @@
 
 use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, Inbox, PASSED, exit_code};
 use crate::cli::{CheckArgs, InboxArgs};
+use crate::domain::as_wix::Source;
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::invocation::{Exchange, ExchangeId, Phase};
-use crate::domain::outbound::Source;
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::{Engine, Mode};

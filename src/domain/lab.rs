@@ -2,7 +2,7 @@
 //! verifies requests as the official SDK does refuses every one (any 4xx); one that accepts a
 //! case is open to whatever that case lets a stranger do, said in [`LabCase::danger`].
 
-use super::outbound::TOKEN_LIFETIME;
+use super::as_wix::TOKEN_LIFETIME;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};

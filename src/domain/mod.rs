@@ -1,6 +1,7 @@
 //! The domain core: wire types, envelopes, contract checks, schemas, the invocation state
 //! machine, samples and time. No egui, no axum: the server, the window and the CLI share it.
 
+pub mod as_wix;
 pub mod assumptions;
 pub mod clock;
 pub mod contract;
@@ -9,7 +10,6 @@ pub mod envelope;
 pub mod flow;
 pub mod invocation;
 pub mod lab;
-pub mod outbound;
 pub mod quick;
 pub mod sample;
 pub mod schema;

@@ -12,8 +12,8 @@
 //! `outbound` (calls made to the developer's action), `forward` (forward mode's relayed calls).
 
 mod answers;
-mod commands;
 mod config;
+mod control;
 mod events;
 mod forward;
 mod guard;

@@ -5,11 +5,11 @@
 //! waits by token, and is completed by a report or timed out by the (warpable) clock. The run
 //! watches it there and tells what happens as [`FlowEvent`]s, with captions.
 
+use crate::domain::as_wix::{self, App, Ids};
 use crate::domain::flow::{
     self, AnsweredBy, FlowEventKind, FlowRun, LoadedFlow, Step, StepEnd, StepStatus,
 };
 use crate::domain::invocation::{ExchangeId, Phase};
-use crate::domain::outbound::{self, App, Ids};
 use crate::domain::wire::CompletionReport;
 use crate::engine::{CallOptions, Engine, Incoming, Mode, Policy};
 use crate::play::{Player, Target};
@@ -326,7 +326,7 @@ impl Runner {
                 app_id: app_id.clone(),
                 instance_id: "00000000-0000-4000-8000-00000000f10a".into(),
             };
-            let body = outbound::envelope_for(request, &ids, &app).to_string();
+            let body = as_wix::envelope_for(request, &ids, &app).to_string();
             let Some(incoming) = Incoming::post("/v1/invoke", body) else {
                 return;
             };

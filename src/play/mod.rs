@@ -8,11 +8,11 @@ pub mod caller;
 pub mod keys;
 pub mod sender;
 
+use crate::domain::as_wix::{self, App, Ids, Source};
 use crate::domain::contract::Finding;
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::ExchangeId;
 use crate::domain::lab::{self, LabKeys, LabVerdict, Probe};
-use crate::domain::outbound::{self, App, Ids, Source};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::Method;
 use crate::engine::{Engine, Outbound, TargetAnswer};
@@ -175,7 +175,7 @@ impl Player {
         }
         let method = sample.sample.method;
         let ids = Ids::fresh();
-        let envelope = outbound::wix_envelope(&sample.sample, source, &ids, &target.app);
+        let envelope = as_wix::wix_envelope(&sample.sample, source, &ids, &target.app);
         let token = (method == Method::Invoke).then(|| ids.invocation_token.clone());
         let action_key = sample.sample.action_key().map(str::to_string);
         let tag = (!tags.is_empty()).then(|| tags.join(", "));
@@ -197,7 +197,7 @@ impl Player {
             .get("actionKey")
             .and_then(serde_json::Value::as_str)
             .map(str::to_string);
-        let envelope = outbound::envelope_for(request, ids, &target.app);
+        let envelope = as_wix::envelope_for(request, ids, &target.app);
         let token = Some(ids.invocation_token.clone());
         self.send_envelope(
             target,
@@ -227,7 +227,7 @@ impl Player {
                 reason,
                 findings: vec![],
             })?;
-            let token = outbound::sign(
+            let token = as_wix::sign(
                 envelope,
                 &target.app.app_id,
                 &signer.key,
@@ -320,7 +320,7 @@ impl Player {
         let ids = Ids::fresh();
         let mut invoke = sample.sample.clone();
         invoke.method = Method::Invoke;
-        let envelope = outbound::wix_envelope(&invoke, &Source::Trigger, &ids, &target.app);
+        let envelope = as_wix::wix_envelope(&invoke, &Source::Trigger, &ids, &target.app);
         let cases = lab::cases(
             &envelope,
             &app_id,

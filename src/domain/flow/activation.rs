@@ -108,11 +108,7 @@ impl FlowRun {
 
     /// The Invoke request for action step `i`, as Wix would send it in this run: params
     /// filled from the payload so far, and the shared `activationId`. Records what was missing.
-    pub fn invoke_request(
-        &mut self,
-        i: usize,
-        ids: &crate::domain::outbound::Ids,
-    ) -> Option<Value> {
+    pub fn invoke_request(&mut self, i: usize, ids: &crate::domain::as_wix::Ids) -> Option<Value> {
         let Some(Step::Action(a)) = self.flow.flow.steps.get(i) else {
             return None;
         };

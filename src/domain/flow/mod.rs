@@ -6,8 +6,8 @@
 //!
 //! Pure data and rules: no clock, no HTTP. The runner (`crate::play::automation`) drives it.
 
+use super::as_wix::Source;
 use super::contract::Finding;
-use super::outbound::Source;
 use super::sample::LoadedSample;
 use super::schema::Schema;
 use super::wire::{self, InvokeResponse};
