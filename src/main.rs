@@ -23,6 +23,9 @@ fn main() -> ExitCode {
         Some(Command::Check(check)) => {
             return ExitCode::from(actionbench::cli::check::run(&cli.inbox, check));
         }
+        Some(Command::Lint(args)) => {
+            return ExitCode::from(actionbench::cli::lint::run(args));
+        }
         Some(Command::Flow(actionbench::cli::FlowCommand::Run(args))) => {
             return ExitCode::from(actionbench::cli::flow_run::run(&cli.inbox, args));
         }

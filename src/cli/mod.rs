@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod check;
 pub mod flow_run;
+pub mod lint;
 pub mod serve;
 pub mod startup;
 use std::net::{IpAddr, Ipv4Addr};
@@ -40,6 +41,22 @@ pub enum Command {
     /// Flows: run a whole automation step by step.
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// Check action definitions (or samples' schemas) against Wix's rules, and with
+    /// --published the edits Wix forbids once an action is published; exit 0/1/2.
+    Lint(LintArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Action definition files, or sample files (both carry inputSchema/outputSchema).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The definition as published: each breaking change against it is an error.
+    #[arg(long, value_name = "OLD")]
+    pub published: Option<PathBuf>,
+    /// Write a JUnit XML report here, one test case per file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ pub mod as_wix;
 pub mod assumptions;
 pub mod clock;
 pub mod contract;
+pub mod definition;
 pub mod diff;
 pub mod envelope;
 pub mod flow;

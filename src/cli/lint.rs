@@ -1,0 +1,107 @@
+//! `actionbench lint FILE… [--published OLD] [--junit FILE]`: every documented rule of Wix's
+//! action definitions checked on each file (a definition or a sample), and with `--published`
+//! the edits Wix forbids once an action is published. One line a finding; exit 0 when there
+//! is no error (warnings allowed), 1 when there is one, 2 when it could not run.
+
+use crate::cli::LintArgs;
+use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED};
+use crate::domain::definition::{self, Definition, Level, LintFinding};
+
+pub fn run(args: &LintArgs) -> u8 {
+    startup::exit_code("lint", run_inner(args))
+}
+
+fn run_inner(args: &LintArgs) -> Result<u8, String> {
+    let published = args
+        .published
+        .as_deref()
+        .map(|p| Definition::load(p).map_err(|e| format!("--published {e}")))
+        .transpose()?;
+    let mut loaded = vec![];
+    let mut unreadable = 0;
+    for path in &args.files {
+        match Definition::load(path) {
+            Ok(d) => loaded.push((path, d)),
+            Err(e) => {
+                eprintln!("actionbench lint: {e}");
+                unreadable += 1;
+            }
+        }
+    }
+    let mut cases = vec![];
+    let (mut errors, mut warnings) = (0, 0);
+    for (path, def) in &loaded {
+        let mut findings: Vec<LintFinding> = definition::lint(def);
+        if let Some(old) = &published {
+            findings.extend(definition::breaking_changes(old, def));
+        }
+        for f in &findings {
+            println!("{}: {}", path.display(), f.line());
+            match f.level {
+                Level::Error => errors += 1,
+                Level::Warning => warnings += 1,
+            }
+        }
+        cases.push((path.display().to_string(), findings));
+    }
+    println!(
+        "{} checked: {errors} {}, {warnings} {}{}",
+        plural(loaded.len(), "file", "files"),
+        if errors == 1 { "error" } else { "errors" },
+        if warnings == 1 { "warning" } else { "warnings" },
+        published.as_ref().map_or(String::new(), |_| {
+            ", breaking changes against the published definition included".into()
+        })
+    );
+    if let Some(junit) = &args.junit {
+        write_junit(junit, &cases)?;
+    }
+    Ok(if unreadable > 0 {
+        COULD_NOT_RUN
+    } else if errors > 0 {
+        FAILED
+    } else {
+        PASSED
+    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn write_junit(path: &std::path::Path, cases: &[(String, Vec<LintFinding>)]) -> Result<(), String> {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("actionbench lint");
+    for (file, findings) in cases {
+        let errors: Vec<&LintFinding> = findings
+            .iter()
+            .filter(|f| f.level == Level::Error)
+            .collect();
+        let status = match errors.first() {
+            None => TestCaseStatus::success(),
+            Some(first) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(first.line());
+                s.set_description(
+                    errors
+                        .iter()
+                        .map(|f| f.line())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                s
+            }
+        };
+        let mut case = TestCase::new(file.as_str(), status);
+        let notes: Vec<String> = findings
+            .iter()
+            .filter(|f| f.level == Level::Warning)
+            .map(LintFinding::line)
+            .collect();
+        if !notes.is_empty() {
+            case.set_system_out(notes.join("\n"));
+        }
+        suite.add_test_case(case);
+    }
+    startup::write_junit(path, suite)
+}
