@@ -70,6 +70,9 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
 }
 
 fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
+    if let Some(n) = args.generate {
+        return crate::cli::generated::run(inbox, args, n);
+    }
     let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
     let target = inbox
         .target(args.jwt, timeout)?

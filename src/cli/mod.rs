@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod check;
 pub mod flow_run;
+pub mod generated;
 pub mod lint;
 pub mod serve;
 pub mod startup;
@@ -135,7 +136,19 @@ pub struct CheckArgs {
     /// Write a JUnit XML report here, one test case per sample and per lab envelope.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Sample files, or folders of them.
+    /// Instead of sending the samples: generate this many actionParams per action from its
+    /// input schema (FILE: action definitions or samples), send each as Wix would, judge every
+    /// answer, and shrink each failure to the smallest params that still fail the same way.
+    #[arg(long, value_name = "N")]
+    pub generate: Option<usize>,
+    /// The seed of --generate: the same seed gives the same calls [a new one, printed].
+    #[arg(long, value_name = "S", requires = "generate")]
+    pub seed: Option<u64>,
+    /// With --generate: save each failure group's smallest case here, as a sample file that
+    /// check replays.
+    #[arg(long, value_name = "DIR", requires = "generate")]
+    pub save_failures: Option<PathBuf>,
+    /// Sample files, or folders of them (with --generate: action definitions or samples).
     #[arg(required = true, value_name = "SAMPLE")]
     pub samples: Vec<PathBuf>,
 }

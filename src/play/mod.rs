@@ -5,6 +5,7 @@
 
 pub mod automation;
 pub mod caller;
+pub mod generate;
 pub mod keys;
 pub mod sender;
 
