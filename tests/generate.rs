@@ -119,6 +119,8 @@ fn generated_calls_find_shrink_and_save_the_bugs_only_unusual_params_reach() {
         &p(&def),
     ]);
     assert_eq!(code, Some(1), "{text}");
+    // What the README shows (cargo test -- --nocapture prints it).
+    println!("{text}");
     assert!(text.contains("with seed 7"), "the seed is printed: {text}");
     assert!(text.contains("FAIL Send a greeting"), "{text}");
     // Both bugs found, each its own group.
