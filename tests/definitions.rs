@@ -725,3 +725,73 @@ fn lint_exits_0_1_or_2_and_writes_junit() {
         assert!(!text.trim().is_empty());
     }
 }
+
+#[test]
+fn samples_flows_and_the_inbox_take_schemas_from_the_definition_and_inline_ones_win() {
+    use actionbench::domain::definition::Definitions;
+    use actionbench::domain::sample::{LoadedSample, Sample};
+    let dir = TempDir::new("defs");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    std::fs::write(dir.path().join("send-invoice.json"), clean().to_string()).expect("write");
+    let defs = Definitions::load_dir(dir.path());
+    assert_eq!(defs.loaded.len(), 1, "{:?}", defs.errors);
+
+    // A sample that writes no schema takes both, and says from where; its params are judged.
+    let bare = Sample::parse(
+        &json!({"request": {"actionKey": "send-invoice", "actionParams": {"amount": "12"}}})
+            .to_string(),
+    )
+    .expect("sample");
+    let mut s = LoadedSample::new(bare, None).expect("loads");
+    assert!(s.input.is_none());
+    s.take_schemas_from(&defs);
+    assert!(s.input.is_some() && s.output.is_some());
+    assert_eq!(
+        s.schemas_from.as_deref(),
+        Some(dir.path().join("send-invoice.json").as_path())
+    );
+    assert!(
+        s.params_findings
+            .iter()
+            .any(|f| f.field.as_deref() == Some("actionParams.contactId")),
+        "judged with the definition's input schema: {:?}",
+        s.params_findings
+    );
+    // One that writes its own input schema keeps it.
+    let own = Sample::parse(
+        &json!({"request": {"actionKey": "send-invoice", "actionParams": {}},
+                "inputSchema": {"type": "object", "properties": {}}})
+        .to_string(),
+    )
+    .expect("sample");
+    let mut s = LoadedSample::new(own, None).expect("loads");
+    s.take_schemas_from(&defs);
+    assert_eq!(
+        s.sample.input_schema,
+        Some(json!({"type": "object", "properties": {}}))
+    );
+    assert!(
+        s.output.is_some(),
+        "the output schema it does not write comes from the definition"
+    );
+
+    // A flow step without schemas takes them.
+    let flow = json!({
+        "name": "F", "trigger": {"name": "T", "key": "t", "payload": {}},
+        "steps": [{"type": "action", "id": "a", "name": "A", "actionKey": "send-invoice", "params": {}}]
+    });
+    let mut f =
+        actionbench::domain::flow::LoadedFlow::parse(&flow.to_string(), None).expect("flow");
+    assert!(f.schemas[0].as_ref().is_some_and(|s| s.input.is_none()));
+    f.take_schemas_from(&defs);
+    assert!(
+        f.schemas[0]
+            .as_ref()
+            .is_some_and(|s| s.input.is_some() && s.output.is_some())
+    );
+
+    // The inbox judges the key's answers with the definition's output schema.
+    let (engine, _clock) = engine_with(actionbench::engine::Mode::Auto, |_| {});
+    engine.add_definitions(&defs);
+    assert!(engine.schemas("send-invoice").output.is_some());
+}

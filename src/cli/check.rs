@@ -80,7 +80,11 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     if args.lab && inbox.app_id.is_none() {
         return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
     }
-    let samples = load(&args.samples)?;
+    let mut samples = load(&args.samples)?;
+    let defs = inbox.definitions();
+    for s in &mut samples {
+        s.take_schemas_from(&defs);
+    }
     let signer = inbox.signer(args.jwt || args.lab)?;
     let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
     let (engine, rt) = (started.engine.clone(), &started.rt);
@@ -114,6 +118,12 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
             notes: vec![],
             latency: None,
         };
+        if let Some(from) = &s.schemas_from {
+            row.notes.push(format!(
+                "schemas from the action definition {}",
+                from.display()
+            ));
+        }
         match rt.block_on(player.send(&target, s, &Source::Trigger, false)) {
             Err(not) => {
                 row.failures.push(not.reason);

@@ -18,7 +18,8 @@ pub fn run(inbox: &InboxArgs, args: &FlowRunArgs) -> u8 {
 }
 
 fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
-    let flow = LoadedFlow::load(&args.flow)?;
+    let mut flow = LoadedFlow::load(&args.flow)?;
+    flow.take_schemas_from(&inbox.definitions());
     let target = inbox.target(args.jwt, Duration::from_secs_f64(args.timeout.max(0.1)))?;
     let signer = inbox.signer(args.jwt)?;
     let started = Inbox::new(inbox, Mode::Auto, |_| {})?;

@@ -222,6 +222,11 @@ pub struct InboxArgs {
     /// Open the window straight in presenter mode with this flow.
     #[arg(long, value_name = "FLOW")]
     pub present: Option<PathBuf>,
+    /// Folder of action definition files [./actions if present, else the shipped ones]:
+    /// samples and flow steps take the schemas they do not write from the definition with
+    /// their actionKey, and the inbox judges each key's calls with its definition's.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub actions: Option<PathBuf>,
     /// Folder of flow files for the window's Flows panel [samples/flows].
     #[arg(long, global = true, value_name = "DIR")]
     pub flows: Option<PathBuf>,
@@ -334,8 +339,31 @@ impl InboxArgs {
         }
     }
 
+    /// The samples, each taking the schemas it does not write from its action's definition.
     pub fn load_samples(&self) -> (Vec<LoadedSample>, Vec<String>) {
-        LoadedSample::load_dir(&self.samples_dir())
+        let (mut samples, errors) = LoadedSample::load_dir(&self.samples_dir());
+        let defs = self.definitions();
+        for s in &mut samples {
+            s.take_schemas_from(&defs);
+        }
+        (samples, errors)
+    }
+
+    /// The action definitions folder: the flag, else `actions/` here, else the shipped ones.
+    pub fn actions_dir(&self) -> PathBuf {
+        if let Some(p) = &self.actions {
+            return p.clone();
+        }
+        let here = PathBuf::from("actions");
+        if here.is_dir() {
+            here
+        } else {
+            self.samples_dir().join("actions")
+        }
+    }
+
+    pub fn definitions(&self) -> crate::domain::definition::Definitions {
+        crate::domain::definition::Definitions::load_dir(&self.actions_dir())
     }
 
     /// The flows folder: the flag, else `flows/` inside the samples folder.

@@ -38,6 +38,8 @@ impl Inbox {
         let mut config = args.engine_config(mode)?;
         configure(&mut config);
         let engine = Engine::new(config, Arc::new(SystemClock));
+        // Each key's calls are judged with its action definition's schemas.
+        engine.add_definitions(&args.definitions());
         let rt =
             tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
         Ok(Inbox { engine, rt })

@@ -137,6 +137,36 @@ impl Definition {
     }
 }
 
+/// The action definitions in a folder, where each came from, and the files that failed.
+#[derive(Clone, Debug, Default)]
+pub struct Definitions {
+    pub loaded: Vec<(std::path::PathBuf, Definition)>,
+    pub errors: Vec<String>,
+}
+
+impl Definitions {
+    /// Every `*.json` in `dir` (none when it does not exist).
+    pub fn load_dir(dir: &Path) -> Definitions {
+        if !dir.is_dir() {
+            return Definitions::default();
+        }
+        let (loaded, errors) = super::sample::load_json_files(dir, |p| {
+            Definition::load(p).map(|d| (p.to_path_buf(), d))
+        });
+        Definitions { loaded, errors }
+    }
+
+    /// The definition of `action_key`, and its file.
+    pub fn find(&self, action_key: &str) -> Option<(&Path, &Definition)> {
+        self.loaded
+            .iter()
+            .find(|(_, d)| {
+                d.kind == DefinitionKind::Definition && d.action_key() == Some(action_key)
+            })
+            .map(|(p, d)| (p.as_path(), d))
+    }
+}
+
 const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
 const BUILDER_FORMATS: [&str; 5] = ["uuid", "date-time", "date", "email", "uri"];
 const IDENTITY_TYPES: [&str; 3] = ["contact", "member", "visitor"];

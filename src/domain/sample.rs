@@ -47,6 +47,8 @@ pub struct LoadedSample {
     /// The params against the input schema, checked once at load: Wix would not send a sample
     /// with any of these.
     pub params_findings: Vec<Finding>,
+    /// Where schemas the sample does not write came from: an action definition's file.
+    pub schemas_from: Option<PathBuf>,
 }
 
 impl Sample {
@@ -132,7 +134,45 @@ impl LoadedSample {
             input,
             output,
             params_findings,
+            schemas_from: None,
         })
+    }
+
+    /// Takes the schemas the sample does not write from the definition of its action key in
+    /// `defs` (a schema written in the sample wins), and says so in `schemas_from`.
+    pub fn take_schemas_from(&mut self, defs: &super::definition::Definitions) {
+        let Some(key) = self.sample.action_key() else {
+            return;
+        };
+        let Some((path, def)) = defs.find(key) else {
+            return;
+        };
+        let mut took = false;
+        if self.sample.input_schema.is_none()
+            && let Some(s) = def.input_schema()
+            && let Ok(compiled) = Schema::compile(s)
+        {
+            self.sample.input_schema = Some(s.clone());
+            self.params_findings = self
+                .sample
+                .request
+                .get("actionParams")
+                .map(|p| check_action_params(p, &compiled))
+                .unwrap_or_default();
+            self.input = Some(compiled);
+            took = true;
+        }
+        if self.sample.output_schema.is_none()
+            && let Some(s) = def.output_schema()
+            && let Ok(compiled) = Schema::compile(s)
+        {
+            self.sample.output_schema = Some(s.clone());
+            self.output = Some(compiled);
+            took = true;
+        }
+        if took {
+            self.schemas_from = Some(path.to_path_buf());
+        }
     }
 
     pub fn load(path: &Path) -> Result<LoadedSample, String> {

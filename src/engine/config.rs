@@ -156,6 +156,25 @@ impl Engine {
         }
     }
 
+    /// The schemas of each action definition in `defs`, by its action key (samples added after
+    /// replace them with the schemas they write themselves).
+    pub fn add_definitions(&self, defs: &crate::domain::definition::Definitions) {
+        let mut keys = self.keys_mut();
+        for (_, d) in &defs.loaded {
+            if d.kind != crate::domain::definition::DefinitionKind::Definition {
+                continue;
+            }
+            let Some(key) = d.action_key() else { continue };
+            let entry = keys.schemas.entry(key.to_string()).or_default();
+            if let Some(s) = d.input_schema().and_then(|v| Schema::compile(v).ok()) {
+                entry.input = Some(s);
+            }
+            if let Some(s) = d.output_schema().and_then(|v| Schema::compile(v).ok()) {
+                entry.output = Some(s);
+            }
+        }
+    }
+
     /// Sets the schemas of `action_key` (a flow's step), replacing any a sample gave.
     pub fn set_schemas(&self, action_key: &str, schemas: ActionSchemas) {
         self.keys_mut()

@@ -44,11 +44,18 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
         None => None,
     };
     let (samples, sample_errors) = inbox.load_samples();
-    let (flows, flow_errors) = match inbox.flows_dir() {
+    let (mut flows, flow_errors) = match inbox.flows_dir() {
         d if d.is_dir() => LoadedFlow::load_dir(&d),
         _ => (vec![], vec![]),
     };
-    let present = inbox.present.as_deref().map(LoadedFlow::load).transpose()?;
+    let defs = inbox.definitions();
+    for f in &mut flows {
+        f.take_schemas_from(&defs);
+    }
+    let mut present = inbox.present.as_deref().map(LoadedFlow::load).transpose()?;
+    if let Some(f) = &mut present {
+        f.take_schemas_from(&defs);
+    }
     engine.add_samples(&samples);
     let rt = &started.rt;
     let mut port_note = None;

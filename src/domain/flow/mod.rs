@@ -382,6 +382,25 @@ impl LoadedFlow {
         })
     }
 
+    /// Takes the schemas a step does not write (in the step, or through its `sample`) from the
+    /// definition of its action key in `defs`.
+    pub fn take_schemas_from(&mut self, defs: &super::definition::Definitions) {
+        for (step, schemas) in self.flow.steps.iter().zip(self.schemas.iter_mut()) {
+            let (Step::Action(a), Some(s)) = (step, schemas) else {
+                continue;
+            };
+            let Some((_, def)) = defs.find(&a.action_key) else {
+                continue;
+            };
+            if s.input.is_none() {
+                s.input = def.input_schema().and_then(|v| Schema::compile(v).ok());
+            }
+            if s.output.is_none() {
+                s.output = def.output_schema().and_then(|v| Schema::compile(v).ok());
+            }
+        }
+    }
+
     /// Every `*.json` flow in `dir`, sorted by file name; and the files that failed, with why.
     pub fn load_dir(dir: &Path) -> (Vec<LoadedFlow>, Vec<String>) {
         super::sample::load_json_files(dir, LoadedFlow::load)
