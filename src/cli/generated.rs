@@ -6,39 +6,32 @@
 
 use crate::cli::startup::{COULD_NOT_RUN, FAILED, Inbox, PASSED};
 use crate::cli::{CheckArgs, InboxArgs};
-use crate::domain::as_wix::Source;
-use crate::domain::contract::Severity;
 use crate::domain::definition::{Definition, DefinitionKind};
-use crate::domain::invocation::Phase;
 use crate::domain::sample::{LoadedSample, Sample};
-use crate::domain::schema::Schema;
 use crate::domain::wire::{COMPLETION_REPORT_PATH, Method};
-use crate::engine::{Engine, Mode};
-use crate::play::generate::{self, shrink};
-use crate::play::{Player, Target};
-use proptest::strategy::{Strategy, ValueTree};
+use crate::engine::Mode;
+use crate::play::Player;
+use crate::play::generate::{self};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Duration;
-
-/// Calls made to shrink one failure, at most.
-const SHRINK_BUDGET: usize = 200;
 
 /// An action to generate calls for: its sample (request, schemas) and input schema.
 struct Action {
     name: String,
     sample: LoadedSample,
-    input: Option<Value>,
 }
 
-fn action_of(path: &std::path::Path) -> Result<Action, String> {
+fn action_of(
+    path: &std::path::Path,
+    defs: &crate::domain::definition::Definitions,
+) -> Result<Action, String> {
     let def = Definition::load(path)?;
     match def.kind {
         DefinitionKind::Sample => {
-            let sample = LoadedSample::load(path)?;
+            let mut sample = LoadedSample::load(path)?;
+            sample.take_schemas_from(defs);
             Ok(Action {
                 name: sample.sample.name.clone(),
-                input: sample.sample.input_schema.clone(),
                 sample,
             })
         }
@@ -67,72 +60,9 @@ fn action_of(path: &std::path::Path) -> Result<Action, String> {
             };
             let sample = LoadedSample::new(sample, Some(path.to_path_buf()))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(Action {
-                name,
-                input: def.input_schema().cloned(),
-                sample,
-            })
+            Ok(Action { name, sample })
         }
     }
-}
-
-/// How one call went: `None` when the answer met the contract, else the failure's kind (what
-/// groups failures: the rule and the field, or the status) and its message.
-type Outcome = Option<(String, String)>;
-
-struct Caller<'a> {
-    engine: &'a Arc<Engine>,
-    player: &'a Player,
-    target: &'a Target,
-    rt: &'a tokio::runtime::Runtime,
-    calls: usize,
-    unreachable: Option<String>,
-}
-
-impl Caller<'_> {
-    fn call(&mut self, base: &LoadedSample, params: &Value) -> Outcome {
-        self.calls += 1;
-        let mut s = base.clone();
-        s.sample.request["actionParams"] = params.clone();
-        s.params_findings.clear();
-        let sent =
-            match self
-                .rt
-                .block_on(self.player.send(self.target, &s, &Source::Trigger, false))
-            {
-                Ok(sent) => sent,
-                Err(not) => return Some(("not-sent".into(), not.reason)),
-            };
-        if let Some(why) = sent.unreachable {
-            self.unreachable.get_or_insert(why.clone());
-            return Some(("unreachable".into(), why));
-        }
-        let ex = self.engine.exchange(sent.id)?;
-        let error = ex
-            .findings
-            .iter()
-            .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
-            .find(|f| f.severity == Severity::Error);
-        if let Some(f) = error {
-            let kind = match &f.field {
-                Some(field) => format!("{} at {field}", f.code),
-                None => f.code.to_string(),
-            };
-            return Some((kind, f.message.clone()));
-        }
-        match &ex.phase {
-            Phase::Failed { reason } => Some(("failed".into(), reason.clone())),
-            _ => None,
-        }
-    }
-}
-
-/// One group of failures of the same kind.
-struct Group {
-    kind: String,
-    message: String,
-    count: usize,
-    smallest: Value,
 }
 
 pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> {
@@ -140,6 +70,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
     let target = inbox
         .target(args.jwt, timeout)?
         .ok_or("--target URL is needed: the base URL of your action provider")?;
+    let defs = inbox.definitions();
     let mut actions = vec![];
     for p in &args.samples {
         if p.is_dir() {
@@ -150,10 +81,10 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
                 .collect();
             paths.sort();
             for q in paths {
-                actions.push(action_of(&q)?);
+                actions.push(action_of(&q, &defs)?);
             }
         } else {
-            actions.push(action_of(p)?);
+            actions.push(action_of(p, &defs)?);
         }
     }
     let seed = args.seed.unwrap_or_else(|| {
@@ -176,70 +107,41 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
         target.base,
         handle.addr
     );
-    let mut caller = Caller {
-        engine: &engine,
-        player: &player,
-        target: &target,
-        rt,
-        calls: 0,
-        unreachable: None,
-    };
+    let mut made = 0;
     let mut failed_groups = 0;
     for action in &actions {
-        let input = action.input.clone().unwrap_or(json!({"type": "object"}));
-        let compiled =
-            Schema::compile(&input).map_err(|e| format!("{}: inputSchema: {e}", action.name))?;
-        // Only params that pass the schema: Wix sends no others (shrinking keeps to them too).
-        let strategy = generate::strategy(&input)
-            .prop_filter("passes the input schema", move |v| {
-                compiled.violations(v).is_empty()
-            });
-        let mut runner = generate::runner(seed);
-        let mut groups: Vec<Group> = vec![];
-        let mut passed = 0;
-        for _ in 0..n {
-            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
-                return Err(format!("{}: no params pass its input schema", action.name));
-            };
-            let params = tree.current();
-            let Some((kind, message)) = caller.call(&action.sample, &params) else {
-                passed += 1;
-                continue;
-            };
-            if let Some(why) = &caller.unreachable {
-                rt.block_on(handle.stop(Duration::from_secs(2)));
-                eprintln!("actionbench check: the target could not be reached: {why}");
-                return Ok(COULD_NOT_RUN);
-            }
-            if let Some(g) = groups.iter_mut().find(|g| g.kind == kind) {
-                g.count += 1;
-                continue;
-            }
-            let base = &action.sample;
-            let (smallest, _) = shrink(
-                &mut tree,
-                |v| caller.call(base, v).is_some_and(|(k, _)| k == kind),
-                SHRINK_BUDGET,
-            );
-            groups.push(Group {
-                kind,
-                message,
-                count: 1,
-                smallest,
-            });
+        let report = generate::generated_calls(
+            rt.handle(),
+            &engine,
+            &player,
+            &target,
+            &action.sample,
+            n,
+            seed,
+        )?;
+        made += report.made;
+        if let Some(why) = &report.unreachable {
+            rt.block_on(handle.stop(Duration::from_secs(2)));
+            eprintln!("actionbench check: the target could not be reached: {why}");
+            return Ok(COULD_NOT_RUN);
         }
-        let failed = n - passed;
+        let failed = report.calls - report.passed;
         println!(
-            "{} {}: {passed} of {n} calls met the contract{}",
-            if groups.is_empty() { "PASS" } else { "FAIL" },
+            "{} {}: {} of {n} calls met the contract{}",
+            if report.groups.is_empty() {
+                "PASS"
+            } else {
+                "FAIL"
+            },
             action.name,
-            if groups.is_empty() {
+            report.passed,
+            if report.groups.is_empty() {
                 String::new()
             } else {
-                format!(", {failed} failed in {} group(s)", groups.len())
+                format!(", {failed} failed in {} group(s)", report.groups.len())
             }
         );
-        for (i, g) in groups.iter().enumerate() {
+        for (i, g) in report.groups.iter().enumerate() {
             failed_groups += 1;
             println!(
                 "     group {}: [{}] {} call(s): {}",
@@ -259,7 +161,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
             }
         }
     }
-    println!("{} call(s) made, shrinking included", caller.calls);
+    println!("{made} call(s) made, shrinking included");
     rt.block_on(handle.stop(Duration::from_secs(2)));
     Ok(if failed_groups == 0 { PASSED } else { FAILED })
 }
@@ -269,18 +171,12 @@ fn save(
     dir: &std::path::Path,
     base: &LoadedSample,
     i: usize,
-    g: &Group,
+    g: &generate::Group,
     seed: u64,
 ) -> Result<std::path::PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let key = base.sample.action_key().unwrap_or("action").to_string();
-    let mut sample = base.sample.clone();
-    sample.name = format!("{key}: generated failure {i} ({})", g.kind);
-    sample.description = format!(
-        "The smallest params found (seed {seed}) that make the action fail with {}: {}",
-        g.kind, g.message
-    );
-    sample.request["actionParams"] = g.smallest.clone();
+    let sample = generate::failure_sample(base, i, g, seed);
     let path = dir.join(format!("{key}-failure-{i}.json"));
     let text = serde_json::to_string_pretty(&sample).map_err(|e| e.to_string())?;
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -6,6 +6,13 @@
 //! call is shrunk with proptest's own shrinking (its value trees) to the smallest params that
 //! still fail the same way.
 
+use super::{Player, Target};
+use crate::domain::as_wix::Source;
+use crate::domain::contract::Severity;
+use crate::domain::invocation::Phase;
+use crate::domain::sample::{LoadedSample, Sample};
+use crate::domain::schema::Schema;
+use crate::engine::Engine;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -257,10 +264,174 @@ pub fn shrink(
     (best, calls)
 }
 
+/// Calls made to shrink one failure, at most.
+pub const SHRINK_BUDGET: usize = 200;
+
+/// How one call went: `None` when the answer met the contract, else the failure's kind (what
+/// groups failures: the rule and the field, or the status) and its message.
+type Outcome = Option<(String, String)>;
+
+/// One group of failures of the same kind, with its smallest case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub kind: String,
+    pub message: String,
+    pub count: usize,
+    pub smallest: Value,
+}
+
+/// What N generated calls of one action found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub action: String,
+    pub calls: usize,
+    pub passed: usize,
+    /// Calls made in all, shrinking included.
+    pub made: usize,
+    pub groups: Vec<Group>,
+    pub seed: u64,
+    /// The target could not be reached at all.
+    pub unreachable: Option<String>,
+}
+
+struct Caller<'a> {
+    engine: &'a Engine,
+    player: &'a Player,
+    target: &'a Target,
+    rt: &'a tokio::runtime::Handle,
+    made: usize,
+    unreachable: Option<String>,
+}
+
+impl Caller<'_> {
+    fn call(&mut self, base: &LoadedSample, params: &Value) -> Outcome {
+        self.made += 1;
+        let mut s = base.clone();
+        s.sample.request["actionParams"] = params.clone();
+        s.params_findings.clear();
+        let sent =
+            match self
+                .rt
+                .block_on(self.player.send(self.target, &s, &Source::Trigger, false))
+            {
+                Ok(sent) => sent,
+                Err(not) => return Some(("not-sent".into(), not.reason)),
+            };
+        if let Some(why) = sent.unreachable {
+            self.unreachable.get_or_insert(why.clone());
+            return Some(("unreachable".into(), why));
+        }
+        let ex = self.engine.exchange(sent.id)?;
+        let error = ex
+            .findings
+            .iter()
+            .chain(ex.response.iter().flat_map(|r| r.findings.iter()))
+            .find(|f| f.severity == Severity::Error);
+        if let Some(f) = error {
+            let kind = match &f.field {
+                Some(field) => format!("{} at {field}", f.code),
+                None => f.code.to_string(),
+            };
+            return Some((kind, f.message.clone()));
+        }
+        match &ex.phase {
+            Phase::Failed { reason } => Some(("failed".into(), reason.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Sends `n` calls of `sample`'s action with params generated from its input schema (seed
+/// `seed`) to `target` through `player`, each judged by `engine`; shrinks the first failure of
+/// each kind. Blocks: call it off the UI thread (it uses `rt` for each call).
+pub fn generated_calls(
+    rt: &tokio::runtime::Handle,
+    engine: &Engine,
+    player: &Player,
+    target: &Target,
+    sample: &LoadedSample,
+    n: usize,
+    seed: u64,
+) -> Result<Report, String> {
+    let input = sample
+        .sample
+        .input_schema
+        .clone()
+        .unwrap_or(json!({"type": "object"}));
+    let name = sample.sample.name.clone();
+    let compiled = Schema::compile(&input).map_err(|e| format!("{name}: inputSchema: {e}"))?;
+    // Only params that pass the schema: Wix sends no others (shrinking keeps to them too).
+    let strat = strategy(&input).prop_filter("passes the input schema", move |v| {
+        compiled.violations(v).is_empty()
+    });
+    let mut runner = runner(seed);
+    let mut caller = Caller {
+        engine,
+        player,
+        target,
+        rt,
+        made: 0,
+        unreachable: None,
+    };
+    let mut report = Report {
+        action: name.clone(),
+        calls: 0,
+        passed: 0,
+        made: 0,
+        groups: vec![],
+        seed,
+        unreachable: None,
+    };
+    for _ in 0..n {
+        let Ok(mut tree) = strat.new_tree(&mut runner) else {
+            return Err(format!("{name}: no params pass its input schema"));
+        };
+        report.calls += 1;
+        let params = tree.current();
+        let Some((kind, message)) = caller.call(sample, &params) else {
+            report.passed += 1;
+            continue;
+        };
+        if caller.unreachable.is_some() {
+            break;
+        }
+        if let Some(g) = report.groups.iter_mut().find(|g| g.kind == kind) {
+            g.count += 1;
+            continue;
+        }
+        let (smallest, _) = shrink(
+            &mut tree,
+            |v| caller.call(sample, v).is_some_and(|(k, _)| k == kind),
+            SHRINK_BUDGET,
+        );
+        report.groups.push(Group {
+            kind,
+            message,
+            count: 1,
+            smallest,
+        });
+    }
+    report.made = caller.made;
+    report.unreachable = caller.unreachable;
+    Ok(report)
+}
+
+/// Group `g`'s smallest case as a sample that `check` replays.
+pub fn failure_sample(base: &LoadedSample, i: usize, g: &Group, seed: u64) -> Sample {
+    let key = base.sample.action_key().unwrap_or("action").to_string();
+    let mut sample = base.sample.clone();
+    sample.name = format!("{key}: generated failure {i} ({})", g.kind);
+    sample.description = format!(
+        "The smallest params found (seed {seed}) that make the action fail with {}: {}",
+        g.kind, g.message
+    );
+    sample.request["actionParams"] = g.smallest.clone();
+    sample
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::schema::Schema;
 
     fn schema() -> Value {
         json!({
