@@ -210,6 +210,9 @@ fn window(
         target: Arc::new(std::sync::RwLock::new(None)),
         target_form: TargetForm::new(None, None, Some("inst-bench")),
         flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
+        definitions: actionbench::domain::definition::Definitions::load_dir(
+            &root().join("samples/actions"),
+        ),
         flow_errors: vec![],
         present: None,
         session,

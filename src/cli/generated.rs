@@ -7,12 +7,11 @@
 use crate::cli::startup::{COULD_NOT_RUN, FAILED, Inbox, PASSED};
 use crate::cli::{CheckArgs, InboxArgs};
 use crate::domain::definition::{Definition, DefinitionKind};
-use crate::domain::sample::{LoadedSample, Sample};
-use crate::domain::wire::{COMPLETION_REPORT_PATH, Method};
+use crate::domain::sample::LoadedSample;
+use crate::domain::wire::COMPLETION_REPORT_PATH;
 use crate::engine::Mode;
 use crate::play::Player;
 use crate::play::generate::{self};
-use serde_json::{Value, json};
 use std::time::Duration;
 
 /// An action to generate calls for: its sample (request, schemas) and input schema.
@@ -36,31 +35,13 @@ fn action_of(
             })
         }
         DefinitionKind::Definition => {
-            let key = def
-                .action_key()
-                .ok_or_else(|| format!("{}: no actionKey", path.display()))?
-                .to_string();
-            let name = def
-                .value
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or(&key)
-                .to_string();
-            let sample = Sample {
-                name: name.clone(),
-                description: format!("generated calls of {key}"),
-                method: Method::Invoke,
-                request: json!({ "actionKey": key, "actionParams": {},
-                                 "activationContext": { "activationId": "generated", "invocationToken": "generated" } }),
-                metadata: Default::default(),
-                input_schema: def.input_schema().cloned(),
-                output_schema: def.output_schema().cloned(),
-                example_answer: None,
-                extra: Default::default(),
-            };
-            let sample = LoadedSample::new(sample, Some(path.to_path_buf()))
+            let sample = def
+                .to_sample(Some(path))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(Action { name, sample })
+            Ok(Action {
+                name: sample.sample.name.clone(),
+                sample,
+            })
         }
     }
 }

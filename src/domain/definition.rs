@@ -135,6 +135,34 @@ impl Definition {
     pub fn output_schema(&self) -> Option<&Value> {
         self.value.get("outputSchema")
     }
+
+    /// The name site owners see: `displayName`, else the key.
+    pub fn display_name(&self) -> String {
+        self.value
+            .get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| self.action_key().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// An Invoke sample of the action (empty params, its schemas), for sending generated calls.
+    pub fn to_sample(&self, path: Option<&Path>) -> Result<super::sample::LoadedSample, String> {
+        let key = self.action_key().ok_or("no actionKey")?.to_string();
+        let sample = super::sample::Sample {
+            name: self.display_name(),
+            description: format!("generated calls of {key}"),
+            method: super::wire::Method::Invoke,
+            request: serde_json::json!({ "actionKey": key, "actionParams": {},
+                "activationContext": { "activationId": "generated", "invocationToken": "generated" } }),
+            metadata: Default::default(),
+            input_schema: self.input_schema().cloned(),
+            output_schema: self.output_schema().cloned(),
+            example_answer: None,
+            extra: Default::default(),
+        };
+        super::sample::LoadedSample::new(sample, path.map(Path::to_path_buf))
+    }
 }
 
 /// The action definitions in a folder, where each came from, and the files that failed.

@@ -109,6 +109,7 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
         target.clone(),
     ))));
     let core = Core {
+        definitions: defs,
         player,
         target,
         target_form: TargetForm::new(

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod actions;
 mod detail;
 mod held;
 mod left;
@@ -123,6 +124,9 @@ impl WindowBuilder<'_> {
             target,
             target_form: TargetForm::new(b.target.as_deref(), None, Some("inst-ui")),
             flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
+            definitions: actionbench::domain::definition::Definitions::load_dir(
+                &root().join("samples/actions"),
+            ),
             flow_errors: vec![],
             present: b.present.clone(),
             session: None,

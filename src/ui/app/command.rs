@@ -44,6 +44,21 @@ pub enum Command {
     ShowTab(LeftTab),
     /// Your action's target changed (forward mode and flow runs read it from the core).
     SetTarget(Option<Target>),
+    /// Pick the published file of action definition `i` and compare it with it.
+    PickPublished(usize),
+    PublishedLoaded(
+        usize,
+        Result<Vec<crate::domain::definition::LintFinding>, String>,
+    ),
+    /// Generated calls of action definition `action` to your action.
+    GenerateCalls {
+        action: usize,
+        n: usize,
+        seed: u64,
+    },
+    GeneratedDone(Box<Result<crate::play::generate::Report, String>>),
+    /// Save failure group `i` of the last generated run as a sample.
+    SaveGenerated(usize),
     /// The log shows only this activation's calls.
     FilterActivation(String),
     ToggleWindow(Window),

@@ -24,6 +24,8 @@ pub struct Core {
     pub target_form: TargetForm,
     /// The flow files of the Flows panel, and those that failed to load (why).
     pub flows: Vec<LoadedFlow>,
+    /// The action definitions (--actions DIR), for the Actions tab.
+    pub definitions: crate::domain::definition::Definitions,
     pub flow_errors: Vec<String>,
     /// A flow to present at once (`--present FLOW`).
     pub present: Option<LoadedFlow>,

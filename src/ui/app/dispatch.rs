@@ -270,6 +270,120 @@ impl App {
             Command::SetTarget(t) => {
                 *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = t;
             }
+            Command::PickPublished(i) => {
+                let Some((_, new)) = self.core.definitions.loaded.get(i).cloned() else {
+                    return;
+                };
+                let pick = self.core.picker.pick("Published action definition");
+                self.spawn(async move {
+                    let result = match pick.await {
+                        Ok(Some(path)) => crate::domain::definition::Definition::load(&path)
+                            .map(|old| crate::domain::definition::breaking_changes(&old, &new)),
+                        Ok(None) => return Command::Status("No file chosen".into(), false),
+                        Err(why) => Err(why),
+                    };
+                    Command::PublishedLoaded(i, result)
+                });
+            }
+            Command::PublishedLoaded(i, result) => {
+                self.left.actions.published.insert(i, result);
+            }
+            Command::GenerateCalls { action, n, seed } => {
+                let sample = self
+                    .core
+                    .definitions
+                    .loaded
+                    .get(action)
+                    .map(|(p, d)| d.to_sample(Some(p)));
+                let (Some(Ok(sample)), Ok(target)) = (sample, self.left.action.target.clone())
+                else {
+                    self.left.actions.running = None;
+                    self.status = Some((
+                        "Generated calls need your action's base URL and a definition with an input schema".into(),
+                        true,
+                    ));
+                    return;
+                };
+                self.core.engine.add_samples(std::slice::from_ref(&sample));
+                let (engine, player, rt) = (
+                    self.core.engine.clone(),
+                    self.core.player.clone(),
+                    self.core.runtime.clone(),
+                );
+                self.status = Some((
+                    format!(
+                        "Generating {n} calls of {} (seed {seed})…",
+                        sample.sample.name
+                    ),
+                    false,
+                ));
+                self.spawn_blocking(move || {
+                    Command::GeneratedDone(Box::new(crate::play::generate::generated_calls(
+                        &rt, &engine, &player, &target, &sample, n, seed,
+                    )))
+                });
+            }
+            Command::GeneratedDone(report) => {
+                self.left.actions.report_for = self.left.actions.running.take();
+                self.status = Some(match report.as_ref() {
+                    Ok(r) => (
+                        format!(
+                            "Generated calls of {}: {} of {} met the contract, {} failure {}",
+                            r.action,
+                            r.passed,
+                            r.calls,
+                            r.groups.len(),
+                            plural(r.groups.len(), "group", "groups")
+                        ),
+                        !r.groups.is_empty(),
+                    ),
+                    Err(e) => (format!("Generated calls could not run: {e}"), true),
+                });
+                self.left.actions.report = Some(*report);
+            }
+            Command::SaveGenerated(g) => {
+                let (Some(Ok(report)), Some(i)) = (
+                    self.left.actions.report.as_ref(),
+                    self.left.actions.report_for,
+                ) else {
+                    return;
+                };
+                let Some(group) = report.groups.get(g).cloned() else {
+                    return;
+                };
+                let Some((path, def)) = self.core.definitions.loaded.get(i) else {
+                    return;
+                };
+                let Ok(base) = def.to_sample(Some(path)) else {
+                    return;
+                };
+                let sample =
+                    crate::play::generate::failure_sample(&base, g + 1, &group, report.seed);
+                let name = format!(
+                    "{}-failure-{}.json",
+                    def.action_key().unwrap_or("action"),
+                    g + 1
+                );
+                let save = self.core.picker.save("Save as sample", &name);
+                self.spawn(async move {
+                    match save.await {
+                        Ok(Some(path)) => {
+                            let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
+                            match std::fs::write(&path, text) {
+                                Ok(()) => {
+                                    Command::SampleOpened(Box::new(LoadedSample::load(&path)))
+                                }
+                                Err(e) => Command::Saved(Err(format!(
+                                    "{} could not be written: {e}",
+                                    path.display()
+                                ))),
+                            }
+                        }
+                        Ok(None) => Command::Saved(Ok("Not saved".into())),
+                        Err(why) => Command::Saved(Err(why)),
+                    }
+                });
+            }
             Command::FilterActivation(a) => self.log_panel.filter.activation = a,
             Command::ToggleWindow(w) => {
                 let open = self.windows.open.get(w);

@@ -256,6 +256,7 @@ impl App {
                     text: hosts,
                     error: None,
                 },
+                actions: Default::default(),
             },
             windows: Windows::default(),
         };

@@ -52,8 +52,10 @@ impl App {
         if WARP_FACTORS.contains(&saved.warp) && saved.warp != self.warp {
             self.commands.send(Command::SetWarp(saved.warp));
         }
-        if saved.panel == "flows" {
-            self.commands.send(Command::ShowTab(LeftTab::Flows));
+        match saved.panel.as_str() {
+            "flows" => self.commands.send(Command::ShowTab(LeftTab::Flows)),
+            "actions" => self.commands.send(Command::ShowTab(LeftTab::Actions)),
+            _ => {}
         }
         self.run_commands();
     }
@@ -83,6 +85,7 @@ impl App {
             panel: match self.left.tab {
                 LeftTab::Samples => "samples".into(),
                 LeftTab::Flows => "flows".into(),
+                LeftTab::Actions => "actions".into(),
             },
             port: Some(self.core.port),
         }

@@ -2,6 +2,7 @@
 //! assumptions and the allowed hosts.
 
 pub mod action;
+pub mod actions;
 pub mod flows;
 pub mod hosts;
 pub mod keys;
@@ -19,6 +20,7 @@ use crate::ui::widgets::finding_list;
 pub enum LeftTab {
     Samples,
     Flows,
+    Actions,
 }
 
 /// The left panel: its tab, your action's form, and the allowed hosts being typed.
@@ -26,6 +28,7 @@ pub struct LeftPanel {
     pub tab: LeftTab,
     pub action: YourAction,
     pub hosts: HostsField,
+    pub actions: actions::ActionsTab,
 }
 
 /// The form for your action, and where a sent sample says it came from.
@@ -49,7 +52,11 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
     ui.separator();
     // Samples and flows share one place: a tab each.
     ui.horizontal(|ui| {
-        for (tab, title) in [(LeftTab::Samples, "Samples"), (LeftTab::Flows, "Flows")] {
+        for (tab, title) in [
+            (LeftTab::Samples, "Samples"),
+            (LeftTab::Flows, "Flows"),
+            (LeftTab::Actions, "Actions"),
+        ] {
             let text = RichText::new(title).heading();
             if ui.selectable_label(st.tab == tab, text).clicked() {
                 st.tab = tab;
@@ -64,6 +71,13 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
     });
     ui.separator();
     let list_height = ui.available_height() * 0.62;
+    if st.tab == LeftTab::Actions {
+        let target_ok = st.action.target.is_ok();
+        egui::ScrollArea::vertical()
+            .id_salt("actions")
+            .max_height(list_height)
+            .show(ui, |ui| actions::show(ui, cx, &mut st.actions, target_ok));
+    }
     if st.tab == LeftTab::Flows {
         egui::ScrollArea::vertical()
             .id_salt("flows")
