@@ -98,6 +98,18 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
                         ui.label(RichText::new(s.sample.method.label()).small().monospace());
                     });
                     ui.label(RichText::new(&s.sample.description).small().weak());
+                    if let Some(from) = &s.schemas_from {
+                        let file = from
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        ui.label(
+                            RichText::new(format!("schemas from the definition {file}"))
+                                .small()
+                                .weak(),
+                        )
+                        .on_hover_text(from.display().to_string());
+                    }
                     let invalid = &s.params_findings;
                     let anyway = !invalid.is_empty();
                     ui.horizontal_wrapped(|ui| {
