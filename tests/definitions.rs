@@ -744,7 +744,7 @@ fn samples_flows_and_the_inbox_take_schemas_from_the_definition_and_inline_ones_
     .expect("sample");
     let mut s = LoadedSample::new(bare, None).expect("loads");
     assert!(s.input.is_none());
-    s.take_schemas_from(&defs);
+    defs.fill(&mut s);
     assert!(s.input.is_some() && s.output.is_some());
     assert_eq!(
         s.schemas_from.as_deref(),
@@ -765,7 +765,7 @@ fn samples_flows_and_the_inbox_take_schemas_from_the_definition_and_inline_ones_
     )
     .expect("sample");
     let mut s = LoadedSample::new(own, None).expect("loads");
-    s.take_schemas_from(&defs);
+    defs.fill(&mut s);
     assert_eq!(
         s.sample.input_schema,
         Some(json!({"type": "object", "properties": {}}))

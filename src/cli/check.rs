@@ -83,7 +83,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     let mut samples = load(&args.samples)?;
     let defs = inbox.definitions();
     for s in &mut samples {
-        s.take_schemas_from(&defs);
+        defs.fill(s);
     }
     let signer = inbox.signer(args.jwt || args.lab)?;
     let started = Inbox::new(inbox, Mode::Auto, |_| {})?;

@@ -28,7 +28,7 @@ fn action_of(
     match def.kind {
         DefinitionKind::Sample => {
             let mut sample = LoadedSample::load(path)?;
-            sample.take_schemas_from(defs);
+            defs.fill(&mut sample);
             Ok(Action {
                 name: sample.sample.name.clone(),
                 sample,

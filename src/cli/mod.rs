@@ -344,7 +344,7 @@ impl InboxArgs {
         let (mut samples, errors) = LoadedSample::load_dir(&self.samples_dir());
         let defs = self.definitions();
         for s in &mut samples {
-            s.take_schemas_from(&defs);
+            defs.fill(s);
         }
         (samples, errors)
     }

@@ -184,6 +184,44 @@ impl Definitions {
         Definitions { loaded, errors }
     }
 
+    /// Gives `sample` the schemas it does not write from the definition of its action key (a
+    /// schema written in the sample wins), and says so in its `schemas_from`.
+    pub fn fill(&self, sample: &mut super::sample::LoadedSample) {
+        let this = sample;
+        let Some(key) = this.sample.action_key() else {
+            return;
+        };
+        let Some((path, def)) = self.find(key) else {
+            return;
+        };
+        let mut took = false;
+        if this.sample.input_schema.is_none()
+            && let Some(s) = def.input_schema()
+            && let Ok(compiled) = super::schema::Schema::compile(s)
+        {
+            this.sample.input_schema = Some(s.clone());
+            this.params_findings = this
+                .sample
+                .request
+                .get("actionParams")
+                .map(|p| super::contract::check_action_params(p, &compiled))
+                .unwrap_or_default();
+            this.input = Some(compiled);
+            took = true;
+        }
+        if this.sample.output_schema.is_none()
+            && let Some(s) = def.output_schema()
+            && let Ok(compiled) = super::schema::Schema::compile(s)
+        {
+            this.sample.output_schema = Some(s.clone());
+            this.output = Some(compiled);
+            took = true;
+        }
+        if took {
+            this.schemas_from = Some(path.to_path_buf());
+        }
+    }
+
     /// The definition of `action_key`, and its file.
     pub fn find(&self, action_key: &str) -> Option<(&Path, &Definition)> {
         self.loaded

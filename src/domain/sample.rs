@@ -138,43 +138,6 @@ impl LoadedSample {
         })
     }
 
-    /// Takes the schemas the sample does not write from the definition of its action key in
-    /// `defs` (a schema written in the sample wins), and says so in `schemas_from`.
-    pub fn take_schemas_from(&mut self, defs: &super::definition::Definitions) {
-        let Some(key) = self.sample.action_key() else {
-            return;
-        };
-        let Some((path, def)) = defs.find(key) else {
-            return;
-        };
-        let mut took = false;
-        if self.sample.input_schema.is_none()
-            && let Some(s) = def.input_schema()
-            && let Ok(compiled) = Schema::compile(s)
-        {
-            self.sample.input_schema = Some(s.clone());
-            self.params_findings = self
-                .sample
-                .request
-                .get("actionParams")
-                .map(|p| check_action_params(p, &compiled))
-                .unwrap_or_default();
-            self.input = Some(compiled);
-            took = true;
-        }
-        if self.sample.output_schema.is_none()
-            && let Some(s) = def.output_schema()
-            && let Ok(compiled) = Schema::compile(s)
-        {
-            self.sample.output_schema = Some(s.clone());
-            self.output = Some(compiled);
-            took = true;
-        }
-        if took {
-            self.schemas_from = Some(path.to_path_buf());
-        }
-    }
-
     pub fn load(path: &Path) -> Result<LoadedSample, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut sample = Sample::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
