@@ -662,19 +662,9 @@ fn the_shipped_definitions_have_no_error() {
 }
 
 fn lint_cmd(args: &[&str]) -> (Option<i32>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .arg("lint")
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let mut all = vec!["lint"];
+    all.extend_from_slice(args);
+    run_actionbench(&all, std::time::Duration::from_secs(60))
 }
 
 #[test]

@@ -517,30 +517,9 @@ fn against_a_provider_step_two_sees_step_ones_output_and_the_same_activation() {
 
 /// Runs `actionbench flow run` with `args`, bounded to 60 s.
 fn flow_run(args: &[&str]) -> (Option<i32>, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["flow", "run", "--port", "0"])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("runs");
-    let start = std::time::Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("flow run did not end within 60 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().expect("output");
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let mut all = vec!["flow", "run", "--port", "0"];
+    all.extend_from_slice(args);
+    run_actionbench(&all, std::time::Duration::from_secs(60))
 }
 
 #[test]

@@ -80,19 +80,9 @@ fn definition() -> Value {
 }
 
 fn check(args: &[&str]) -> (Option<i32>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["check", "--port", "0", "--wait", "0"])
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let mut all = vec!["check", "--port", "0", "--wait", "0"];
+    all.extend_from_slice(args);
+    run_actionbench(&all, std::time::Duration::from_secs(120))
 }
 
 #[test]

@@ -250,3 +250,42 @@ pub fn serve_lines(args: &[&str]) -> (std::process::Child, std::sync::mpsc::Rece
     });
     (child, rx)
 }
+
+/// Runs `actionbench ARGS…` to its end, within `deadline` (killed and failed past it): its exit
+/// code, and what it printed (stdout, then stderr). The output is read as it comes, so a
+/// talkative run never blocks on a full pipe.
+pub fn run_actionbench(args: &[&str], deadline: std::time::Duration) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("actionbench runs");
+    let read = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = read(Box::new(child.stdout.take().expect("stdout")));
+    let err = read(Box::new(child.stderr.take().expect("stderr")));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            panic!("actionbench {args:?} did not end within {deadline:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let text = format!(
+        "{}{}",
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default()
+    );
+    (status.code(), text)
+}

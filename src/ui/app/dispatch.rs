@@ -176,26 +176,7 @@ impl App {
                     }
                 };
                 let name = format!("{}-{id}.json", ex.action_key.as_deref().unwrap_or("saved"));
-                let save = self.core.picker.save("Save as sample", &name);
-                self.spawn(async move {
-                    match save.await {
-                        Ok(Some(path)) => {
-                            let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
-                            match std::fs::write(&path, text) {
-                                // Read back as any sample is: the list picks it up at once.
-                                Ok(()) => {
-                                    Command::SampleOpened(Box::new(LoadedSample::load(&path)))
-                                }
-                                Err(e) => Command::Saved(Err(format!(
-                                    "{} could not be written: {e}",
-                                    path.display()
-                                ))),
-                            }
-                        }
-                        Ok(None) => Command::Saved(Ok("Not saved".into())),
-                        Err(why) => Command::Saved(Err(why)),
-                    }
-                });
+                self.save_sample(&name, sample);
             }
             Command::ExportHar => {
                 // Exchanges on disk are read back whole for the archive.
@@ -364,25 +345,7 @@ impl App {
                     def.action_key().unwrap_or("action"),
                     g + 1
                 );
-                let save = self.core.picker.save("Save as sample", &name);
-                self.spawn(async move {
-                    match save.await {
-                        Ok(Some(path)) => {
-                            let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
-                            match std::fs::write(&path, text) {
-                                Ok(()) => {
-                                    Command::SampleOpened(Box::new(LoadedSample::load(&path)))
-                                }
-                                Err(e) => Command::Saved(Err(format!(
-                                    "{} could not be written: {e}",
-                                    path.display()
-                                ))),
-                            }
-                        }
-                        Ok(None) => Command::Saved(Ok("Not saved".into())),
-                        Err(why) => Command::Saved(Err(why)),
-                    }
-                });
+                self.save_sample(&name, sample);
             }
             Command::FilterActivation(a) => self.log_panel.filter.activation = a,
             Command::ToggleWindow(w) => {
@@ -475,5 +438,27 @@ impl App {
                 }
             }
         })
+    }
+
+    /// Asks where to save `sample` (as `name`), writes it, and reads it back as any sample is,
+    /// so the list picks it up at once.
+    pub(super) fn save_sample(&self, name: &str, sample: impl serde::Serialize + Send + 'static) {
+        let save = self.core.picker.save("Save as sample", name);
+        self.spawn(async move {
+            match save.await {
+                Ok(Some(path)) => {
+                    let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
+                    match std::fs::write(&path, text) {
+                        Ok(()) => Command::SampleOpened(Box::new(LoadedSample::load(&path))),
+                        Err(e) => Command::Saved(Err(format!(
+                            "{} could not be written: {e}",
+                            path.display()
+                        ))),
+                    }
+                }
+                Ok(None) => Command::Saved(Ok("Not saved".into())),
+                Err(why) => Command::Saved(Err(why)),
+            }
+        });
     }
 }
