@@ -50,8 +50,9 @@ pub struct HostsField {
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
     action::show(ui, cx, &mut st.action);
     ui.separator();
-    // Samples and flows share one place: a tab each.
-    ui.horizontal(|ui| {
+    // Samples, flows and actions share one place: a tab each (the row wraps rather than
+    // widening the panel).
+    ui.horizontal_wrapped(|ui| {
         for (tab, title) in [
             (LeftTab::Samples, "Samples"),
             (LeftTab::Flows, "Flows"),
