@@ -4,15 +4,16 @@
 
 use super::*;
 
-/// A line as read back. Plain optional fields rather than [`Line`]'s flattened, tagged enum:
-/// serde buffers a flattened enum into an owned tree first, which doubled the time reopening
-/// took.
+/// A line as read back, with `E` the exchange record it carries: whole ([`RawLine`]) or only
+/// what reopening needs ([`PeekLine`]). Plain optional fields rather than [`Line`]'s flattened,
+/// tagged enum: serde buffers a flattened enum into an owned tree first, which doubled the time
+/// reopening took. `since`, `until`, `cause` and `dropped` are a `trouble` line's.
 #[derive(Deserialize)]
-pub(super) struct RawLine {
+pub(super) struct LineOf<E> {
     pub(super) v: u32,
     pub(super) kind: String,
-    #[serde(default)]
-    pub(super) ex: Option<Box<ExchangeRecord>>,
+    #[serde(default = "Option::default")]
+    pub(super) ex: Option<E>,
     #[serde(default)]
     pub(super) offset_ms: Option<i64>,
     #[serde(default)]
@@ -25,33 +26,12 @@ pub(super) struct RawLine {
     pub(super) dropped: Option<u64>,
 }
 
-/// A `trouble` line's fields, as read back.
-pub(super) struct TroubleFields {
-    pub(super) since: Option<DateTime<Utc>>,
-    pub(super) until: Option<DateTime<Utc>>,
-    pub(super) cause: Option<String>,
-    pub(super) dropped: Option<u64>,
-}
+/// A line with its whole exchange record.
+pub(super) type RawLine = LineOf<Box<ExchangeRecord>>;
 
 /// What reopening needs of an exchange's line before deciding to load it: its id, phase and
 /// token, and whether it carries the body. Everything else is skipped without being kept.
-#[derive(Deserialize)]
-pub(super) struct PeekLine {
-    pub(super) v: u32,
-    pub(super) kind: String,
-    #[serde(default)]
-    pub(super) ex: Option<PeekExchange>,
-    #[serde(default)]
-    pub(super) offset_ms: Option<i64>,
-    #[serde(default)]
-    pub(super) since: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub(super) until: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub(super) cause: Option<String>,
-    #[serde(default)]
-    pub(super) dropped: Option<u64>,
-}
+pub(super) type PeekLine = LineOf<PeekExchange>;
 
 #[derive(Deserialize)]
 pub(super) struct PeekExchange {
@@ -142,7 +122,7 @@ impl Explainer {
     }
 
     /// A `trouble` line at index `n`: a warning of its own, kept to explain lines before it.
-    pub(super) fn trouble(&mut self, n: usize, f: &TroubleFields) -> String {
+    pub(super) fn trouble<E>(&mut self, n: usize, f: &LineOf<E>) -> String {
         let text = format!(
             "recording failed from {} to {} ({}): calls meanwhile were refused{}",
             f.since.map_or("?".into(), |t| t
@@ -235,7 +215,7 @@ pub fn read(path: &Path) -> Result<Restored, String> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: RawLine = match serde_json::from_slice(raw) {
+        let mut line: RawLine = match serde_json::from_slice(raw) {
             Ok(l) => l,
             Err(e) => {
                 explain.bad(n, n == last, &e);
@@ -246,16 +226,10 @@ pub fn read(path: &Path) -> Result<Restored, String> {
             out.warnings.push(format_warning(path, n, line.v));
             continue;
         }
-        match (line.kind.as_str(), line.ex, line.offset_ms) {
+        match (line.kind.as_str(), line.ex.take(), line.offset_ms) {
             ("session", _, _) => {}
             ("trouble", _, _) => {
-                let fields = TroubleFields {
-                    since: line.since,
-                    until: line.until,
-                    cause: line.cause,
-                    dropped: line.dropped,
-                };
-                let w = explain.trouble(n, &fields);
+                let w = explain.trouble(n, &line);
                 out.warnings.push(format!("{}: {w}", path.display()));
             }
             ("clock", _, Some(offset_ms)) => {
@@ -418,7 +392,7 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), Strin
             continue;
         }
         let last = !buf.ends_with(b"\n");
-        let line: PeekLine = match serde_json::from_slice(raw) {
+        let mut line: PeekLine = match serde_json::from_slice(raw) {
             Ok(l) => l,
             Err(e) => {
                 explain.bad(n - 1, last, &e);
@@ -429,16 +403,10 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), Strin
             out.warnings.push(format_warning(path, n - 1, line.v));
             continue;
         }
-        match (line.kind.as_str(), line.ex, line.offset_ms) {
+        match (line.kind.as_str(), line.ex.take(), line.offset_ms) {
             ("session", _, _) => {}
             ("trouble", _, _) => {
-                let fields = TroubleFields {
-                    since: line.since,
-                    until: line.until,
-                    cause: line.cause,
-                    dropped: line.dropped,
-                };
-                let w = explain.trouble(n - 1, &fields);
+                let w = explain.trouble(n - 1, &line);
                 out.warnings.push(format!("{}: {w}", path.display()));
             }
             ("clock", _, Some(offset_ms)) => {
