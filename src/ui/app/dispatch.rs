@@ -214,22 +214,9 @@ impl App {
                     }
                 });
             }
-            Command::OpenFlow => {
-                let pick = self.core.picker.pick("Open flow");
-                self.status = Some(("Choose a flow file in the dialog…".into(), false));
-                self.spawn(async move {
-                    match pick.await {
-                        Ok(Some(path)) => Command::FlowOpened(Box::new(LoadedFlow::load(&path))),
-                        Ok(None) => Command::Status(
-                            "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
-                             (a desktop portal or zenity): drop the flow file onto the window instead"
-                                .into(),
-                            false,
-                        ),
-                        Err(why) => Command::Status(why, true),
-                    }
-                });
-            }
+            Command::OpenFlow => self.open_file("flow", |path| {
+                Command::FlowOpened(Box::new(LoadedFlow::load(&path)))
+            }),
             result @ (Command::SampleSent { .. }
             | Command::SampleOpened(_)
             | Command::FlowOpened(_)
@@ -367,22 +354,9 @@ impl App {
                     Err(e) => (format!("Could not open a new window: {e}"), true),
                 });
             }
-            Command::OpenSample => {
-                let pick = self.core.picker.pick("Open sample");
-                self.status = Some(("Choose a sample file in the dialog…".into(), false));
-                self.spawn(async move {
-                    match pick.await {
-                        Ok(Some(path)) => Command::SampleOpened(Box::new(LoadedSample::load(&path))),
-                        Ok(None) => Command::Status(
-                            "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
-                             (a desktop portal or zenity): drop the sample file onto the window instead"
-                                .into(),
-                            false,
-                        ),
-                        Err(why) => Command::Status(why, true),
-                    }
-                });
-            }
+            Command::OpenSample => self.open_file("sample", |path| {
+                Command::SampleOpened(Box::new(LoadedSample::load(&path)))
+            }),
         }
     }
 
@@ -458,6 +432,29 @@ impl App {
                 }
                 Ok(None) => Command::Saved(Ok("Not saved".into())),
                 Err(why) => Command::Saved(Err(why)),
+            }
+        });
+    }
+
+    /// Asks for a `what` file (sample or flow) in the dialog; `load` reads it off the UI thread
+    /// into the command that opens it.
+    fn open_file(&self, what: &'static str, load: fn(std::path::PathBuf) -> Command) {
+        let pick = self.core.picker.pick(&format!("Open {what}"));
+        self.commands.send(Command::Status(
+            format!("Choose a {what} file in the dialog…"),
+            false,
+        ));
+        self.spawn(async move {
+            match pick.await {
+                Ok(Some(path)) => load(path),
+                Ok(None) => Command::Status(
+                    format!(
+                        "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
+                         (a desktop portal or zenity): drop the {what} file onto the window instead"
+                    ),
+                    false,
+                ),
+                Err(why) => Command::Status(why, true),
             }
         });
     }
