@@ -167,7 +167,7 @@ impl eframe::App for App {
             panels::lab::show(ui, &view!(self), &mut self.windows.lab);
         }
         if self.windows.open.sessions {
-            panels::sessions::show(ui, &view!(self));
+            panels::sessions::show(ui, &view!(self), &mut self.windows.sessions);
         }
         if self.windows.diff.pair.is_some() {
             panels::diff::show(ui, &view!(self), &mut self.windows.diff);

@@ -12,6 +12,7 @@ use super::panels::held::HeldStrip;
 use super::panels::lab::LabWindow;
 use super::panels::left::{HostsField, LeftPanel, YourAction};
 use super::panels::log::LogPanel;
+use super::panels::sessions::SessionsWindow;
 use super::presenter::{self, Presenter};
 use crate::domain::as_wix::Source;
 use crate::domain::assumptions::Assumptions;
@@ -168,6 +169,7 @@ pub struct Windows {
     pub open: OpenWindows,
     pub lab: LabWindow,
     pub diff: DiffWindow,
+    pub sessions: SessionsWindow,
 }
 
 /// Which windows are open.

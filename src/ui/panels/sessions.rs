@@ -4,9 +4,45 @@
 use super::*;
 use crate::ui::theme;
 
+/// The recent sessions as last looked at: listing them reads the sessions folder and tries
+/// each file's lock, so it is done at most every [`LOOK_EVERY`], not every frame.
+#[derive(Default)]
+pub struct SessionsWindow {
+    /// Path, size, last change, and who else has it open.
+    listed: Vec<(
+        std::path::PathBuf,
+        u64,
+        std::time::SystemTime,
+        Option<String>,
+    )>,
+    looked: Option<Instant>,
+}
+
+const LOOK_EVERY: Duration = Duration::from_secs(2);
+
+impl SessionsWindow {
+    fn refresh(&mut self, current: Option<&std::path::Path>) {
+        if self.looked.is_some_and(|at| at.elapsed() < LOOK_EVERY) {
+            return;
+        }
+        self.looked = Some(Instant::now());
+        self.listed = crate::journal::recent_sessions(12)
+            .into_iter()
+            .map(|(path, size, modified)| {
+                // This window's own session is locked by this window.
+                let elsewhere = (Some(path.as_path()) != current)
+                    .then(|| crate::journal::open_elsewhere(&path))
+                    .flatten();
+                (path, size, modified, elsewhere)
+            })
+            .collect();
+    }
+}
+
 /// The session journal, and the recent ones: each opens in a new window (this one keeps
 /// its own session and port).
-pub fn show(ui: &mut Ui, cx: &ViewCtx) {
+pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut SessionsWindow) {
+    st.refresh(cx.core.session.as_ref().map(|s| s.path.as_path()));
     let mut open = true;
     let mut spawn: Option<Vec<String>> = None;
     egui::Window::new("Sessions")
@@ -37,13 +73,12 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             }
             ui.separator();
             ui.label(RichText::new("Recent sessions").strong());
-            let recent = crate::journal::recent_sessions(12);
-            if recent.is_empty() {
+            if st.listed.is_empty() {
                 ui.label(RichText::new("None yet").weak());
             }
             egui::Grid::new("recent-sessions").striped(true).show(ui, |ui| {
-                for (path, size, modified) in recent {
-                    let when: DateTime<Utc> = modified.into();
+                for (path, size, modified, elsewhere) in &st.listed {
+                    let when: DateTime<Utc> = (*modified).into();
                     ui.label(
                         RichText::new(
                             path.file_name()
@@ -55,10 +90,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                     .on_hover_text(path.display().to_string());
                     ui.label(format!("{} KiB", size.div_ceil(1024)));
                     ui.label(when.format("%Y-%m-%d %H:%M").to_string());
-                    let current = cx.core.session.as_ref().is_some_and(|s| s.path == path);
+                    let current = cx.core.session.as_ref().is_some_and(|s| &s.path == path);
                     if current {
                         ui.label(RichText::new("this window").weak());
-                    } else if let Some(who) = crate::journal::open_elsewhere(&path) {
+                    } else if let Some(who) = elsewhere {
                         ui.label(
                             RichText::new("open elsewhere")
                                 .color(theme::WARNING),

@@ -16,6 +16,9 @@ pub struct ActionsTab {
     /// By definition (its index): the breaking changes against the published file picked.
     pub published: HashMap<usize, Result<Vec<LintFinding>, String>>,
     pub report: Option<Result<Report, String>>,
+    /// Each definition's lint findings, found once (definitions do not change while the
+    /// window runs).
+    pub lint: Option<Vec<Vec<LintFinding>>>,
     /// The definition the last generated run was of.
     pub report_for: Option<usize>,
     /// The definition whose calls are being generated.
@@ -30,6 +33,7 @@ impl Default for ActionsTab {
             published: HashMap::new(),
             report: None,
             report_for: None,
+            lint: None,
             running: None,
         }
     }
@@ -124,10 +128,15 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut ActionsTab, target_ok: bool) {
         }
         None => {}
     }
-    for (i, (path, def)) in defs.loaded.iter().enumerate() {
+    let all_lint = st.lint.get_or_insert_with(|| {
+        defs.loaded
+            .iter()
+            .map(|(_, d)| definition::lint(d))
+            .collect()
+    });
+    for (i, ((path, def), lint)) in defs.loaded.iter().zip(all_lint.iter()).enumerate() {
         ui.push_id(("action", i), |ui| {
-            let lint = definition::lint(def);
-            let (errors, warnings) = summary(&lint);
+            let (errors, warnings) = summary(lint);
             ui.label(RichText::new(def.display_name()).strong());
             ui.label(
                 RichText::new(def.action_key().unwrap_or("(no actionKey)"))
@@ -147,7 +156,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut ActionsTab, target_ok: bool) {
             if !lint.is_empty() {
                 egui::CollapsingHeader::new("Findings")
                     .id_salt(("lint", i))
-                    .show(ui, |ui| findings(ui, &lint));
+                    .show(ui, |ui| findings(ui, lint));
             }
             match st.published.get(&i) {
                 Some(Ok(changes)) => {
