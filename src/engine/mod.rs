@@ -272,9 +272,16 @@ impl Engine {
 
     /// The refusal of a call that cannot be recorded: 503, in Wix's error shape, saying why.
     pub fn unwritable_reply(why: &str) -> Reply {
-        let message = format!(
-            "{why}: this call cannot be recorded, so it is refused (nothing was done); it can be sent again once the session can be written"
-        );
+        Engine::session_refusal(
+            why,
+            format!(
+                "{why}: this call cannot be recorded, so it is refused (nothing was done); it can be sent again once the session can be written"
+            ),
+        )
+    }
+
+    /// A 503 `SESSION_NOT_WRITABLE` saying `message`, with the cause `why` as its data.
+    fn session_refusal(why: &str, message: String) -> Reply {
         let mut r = Reply::json(
             503,
             json!({ "message": message,
@@ -295,16 +302,11 @@ impl Engine {
             return sent;
         }
         let sim = self.now();
-        let mut reply = Engine::unwritable_reply(why);
         let message = format!(
             "{why}: the answer (HTTP {}) could not be recorded, so the call was refused with 503 instead",
             sent.status
         );
-        if let Some(body) = Arc::get_mut(&mut reply.body)
-            && let Some(m) = body.get_mut("message")
-        {
-            *m = Value::String(message.clone());
-        }
+        let reply = Engine::session_refusal(why, message.clone());
         if let Some(mut ex) = self.load(id) {
             workbench_reply(
                 &mut ex,
