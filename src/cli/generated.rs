@@ -14,35 +14,22 @@ use crate::play::Player;
 use crate::play::generate::{self};
 use std::time::Duration;
 
-/// An action to generate calls for: its sample (request, schemas) and input schema.
-struct Action {
-    name: String,
-    sample: LoadedSample,
-}
-
+/// The sample an action's calls are made from: a sample file as it is (its schemas completed
+/// from the definitions), or a definition as an Invoke sample with its schemas.
 fn action_of(
     path: &std::path::Path,
     defs: &crate::domain::definition::Definitions,
-) -> Result<Action, String> {
+) -> Result<LoadedSample, String> {
     let def = Definition::load(path)?;
     match def.kind {
         DefinitionKind::Sample => {
             let mut sample = LoadedSample::load(path)?;
             defs.fill(&mut sample);
-            Ok(Action {
-                name: sample.sample.name.clone(),
-                sample,
-            })
+            Ok(sample)
         }
-        DefinitionKind::Definition => {
-            let sample = def
-                .to_sample(Some(path))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(Action {
-                name: sample.sample.name.clone(),
-                sample,
-            })
-        }
+        DefinitionKind::Definition => def
+            .to_sample(Some(path))
+            .map_err(|e| format!("{}: {e}", path.display())),
     }
 }
 
@@ -55,15 +42,12 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
     let mut actions = vec![];
     for p in &args.samples {
         if p.is_dir() {
-            let mut paths: Vec<_> = std::fs::read_dir(p)
-                .map_err(|e| format!("{}: {e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect();
-            paths.sort();
-            for q in paths {
-                actions.push(action_of(&q, &defs)?);
+            let (found, errors) =
+                crate::domain::sample::load_json_files(p, |q| action_of(q, &defs));
+            if let Some(e) = errors.into_iter().next() {
+                return Err(e);
             }
+            actions.extend(found);
         } else {
             actions.push(action_of(p, &defs)?);
         }
@@ -76,8 +60,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
     let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
     let (engine, rt) = (started.engine.clone(), &started.rt);
     // Answers are judged against each action's own schemas.
-    let samples: Vec<LoadedSample> = actions.iter().map(|a| a.sample.clone()).collect();
-    engine.add_samples(&samples);
+    engine.add_samples(&actions);
     let player = Player::new(engine.clone(), signer);
     let handle = started
         .listen(inbox, inbox.port())
@@ -91,15 +74,8 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
     let mut made = 0;
     let mut failed_groups = 0;
     for action in &actions {
-        let report = generate::generated_calls(
-            rt.handle(),
-            &engine,
-            &player,
-            &target,
-            &action.sample,
-            n,
-            seed,
-        )?;
+        let report =
+            generate::generated_calls(rt.handle(), &engine, &player, &target, action, n, seed)?;
         made += report.made;
         if let Some(why) = &report.unreachable {
             rt.block_on(handle.stop(Duration::from_secs(2)));
@@ -114,7 +90,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
             } else {
                 "FAIL"
             },
-            action.name,
+            action.sample.name,
             report.passed,
             if report.groups.is_empty() {
                 String::new()
@@ -133,7 +109,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
             );
             println!("     smallest params: {}", g.smallest);
             if let Some(dir) = &args.save_failures {
-                let path = save(dir, &action.sample, i + 1, g, seed)?;
+                let path = save(dir, action, i + 1, g, seed)?;
                 println!(
                     "     saved: {} (actionbench check {} replays it)",
                     path.display(),
