@@ -28,8 +28,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// One real exchange's journal line, with a token to replace.
-fn template(dir: &Path) -> String {
+/// One real exchange's journal line, with a token to replace, and the line defining its
+/// headers (format 2 writes a session's header sets once).
+fn template(dir: &Path) -> (String, String) {
     let path = dir.join("one.jsonl");
     let engine = Engine::new(
         EngineConfig {
@@ -50,19 +51,23 @@ fn template(dir: &Path) -> String {
     drop(opened);
     drop(engine);
     let text = std::fs::read_to_string(&path).expect("read");
-    text.lines()
-        .find(|l| l.contains("\"kind\":\"exchange\""))
-        .expect("an exchange line")
-        .to_string()
+    let find = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("a line with {what}"))
+            .to_string()
+    };
+    (find("\"ex\":{\"id\":1,"), find("\"kind\":\"headers\""))
 }
 
 /// A journal of `n` exchanges like the template.
 fn session(dir: &Path, n: usize) -> PathBuf {
-    let line = template(dir);
+    let (line, headers) = template(dir);
     let (head, tail) = line.split_once("\"ex\":{\"id\":1,").expect("the id");
     let path = dir.join("big.jsonl");
     let mut out =
         std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).expect("file"));
+    writeln!(out, "{headers}").expect("write");
     for i in 1..=n {
         let tail = tail.replace("TOKEN-XYZ", &format!("tok-{i}"));
         writeln!(out, "{head}\"ex\":{{\"id\":{i},{tail}").expect("write");

@@ -1,5 +1,5 @@
 //! The promises at their edges: a session that cannot be written (an injected failing writer,
-//! and `serve` on a real 4 MB tmpfs) refuses what it cannot record and loses nothing answered;
+//! and `serve` on a real 2 MB tmpfs) refuses what it cannot record and loses nothing answered;
 //! one writer per session file; a session of a newer format is not appended to; web pages
 //! (an `Origin`, a `Host` that is not this machine's) cannot reach the inbox.
 
@@ -255,7 +255,7 @@ fn serve_session(
 
 #[test]
 fn serve_on_a_full_tmpfs_refuses_what_it_cannot_record_and_every_200_is_in_the_journal() {
-    let fs = match Tmpfs::mount("full", "4m") {
+    let fs = match Tmpfs::mount("full", "2m") {
         Ok(fs) => fs,
         Err(e) => {
             // The injected writer above proves the same promise without mounting.
@@ -289,7 +289,7 @@ fn serve_on_a_full_tmpfs_refuses_what_it_cannot_record_and_every_200_is_in_the_j
     }
     assert!(
         refused > 0,
-        "4 MB cannot hold 6,000 calls: some must be refused"
+        "2 MB cannot hold 6,000 calls: some must be refused"
     );
     assert!(ok.len() > 100, "the first calls fit: {} answered", ok.len());
     // serve said so on stdout.

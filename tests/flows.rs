@@ -305,7 +305,7 @@ fn a_wait_completed_by_its_scripted_report_moves_the_run_on() {
         first
             .timeline
             .iter()
-            .any(|t| t.text.contains("completion report")),
+            .any(|t| t.text().contains("completion report")),
         "{:?}",
         first.timeline
     );

@@ -77,11 +77,11 @@ fn every_exchange_and_its_timeline_survive_a_round_trip() {
         assert_eq!(
             a.timeline
                 .iter()
-                .map(|t| t.text.to_string())
+                .map(|t| t.text().to_string())
                 .collect::<Vec<_>>(),
             b.timeline
                 .iter()
-                .map(|t| t.text.to_string())
+                .map(|t| t.text().to_string())
                 .collect::<Vec<_>>()
         );
         assert_eq!(
@@ -152,7 +152,7 @@ fn reopening_resumes_waits_a_report_completes_one_and_a_passed_deadline_times_ou
         first
             .timeline
             .iter()
-            .any(|t| t.text.contains("while ActionBench was closed")),
+            .any(|t| t.text().contains("while ActionBench was closed")),
         "{:?}",
         first.timeline
     );
@@ -379,7 +379,7 @@ fn whole(ex: &actionbench::domain::invocation::Exchange) -> Value {
         "token": ex.invocation_token, "body": String::from_utf8_lossy(&ex.arrival.body),
         "headers": ex.arrival.headers,
         "findings": ex.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
-        "timeline": ex.timeline.iter().map(|t| t.text.to_string()).collect::<Vec<_>>(),
+        "timeline": ex.timeline.iter().map(|t| t.note.to_string()).collect::<Vec<_>>(),
         "response": ex.response.as_ref().map(|r| json!([r.status, *r.body, r.by])),
     })
 }
@@ -596,4 +596,136 @@ fn calls_from_many_threads_at_once_get_dense_ids_their_own_exchange_and_every_li
             "#{id} kept its body"
         );
     }
+}
+
+/// A session written by ActionBench 0.1.0 in the journal's format 1 (before format 2), by
+/// `serve --session` answering the shipped samples: waits completed and failed by reports,
+/// refusals (bad JSON, bytes that are not UTF-8, no route), a forwarded call with what the
+/// action answered, and the same file reopened by three runs.
+const FORMAT_1: &str = "session-format-1.jsonl";
+
+#[test]
+fn a_session_written_in_format_1_still_reads_reopens_and_exports() {
+    let dir = TempDir::new("journal-format-1");
+    let path = dir.path().join("old.jsonl");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    std::fs::write(&path, fixture(FORMAT_1)).expect("copy");
+
+    // Read whole, as export reads it.
+    let read = journal::read(&path).expect("reads");
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+    assert_eq!(read.exchanges.len(), 13);
+    let by = |id: u64| &read.exchanges[id as usize - 1];
+    assert!(matches!(&by(1).phase, Phase::Completed { result } if result["messageId"] == "m-1"));
+    assert!(
+        matches!(&by(3).phase, Phase::ReportedFailure { description } if description == "the approver said no")
+    );
+    assert!(matches!(&by(8).phase, Phase::Waiting { .. }));
+    assert!(matches!(&by(5).phase, Phase::Rejected { code, .. } if code == "INVALID_JSON"));
+    assert_eq!(&by(6).arrival.body[..], b"\xff\xfe{\"not\":\"utf8\"}");
+    assert!(by(1).arrival.headers.contains("content-length: "));
+    assert_eq!(
+        by(10).target_answer.as_ref().map(|a| a.status),
+        Some(200),
+        "what the action answered, kept"
+    );
+    let texts: Vec<String> = by(1).timeline.iter().map(|t| t.text().into()).collect();
+    assert_eq!(texts[0], "POST /v1/invoke arrived");
+    assert_eq!(texts[1], "answered with the saved answer: HTTP 200");
+    assert!(texts[2].starts_with("waiting for a completion report until 2026-11-30T14:0"));
+    assert!(
+        texts[3].starts_with("completion report over HTTP (#2): SUCCESS"),
+        "{texts:?}"
+    );
+
+    // Exported: every exchange, its body as it came.
+    let har = journal::export::har_json(&read.exchanges, "http://127.0.0.1:4912").expect("exports");
+    let har: Value = serde_json::from_str(&har).expect("HAR is JSON");
+    let entries = har["log"]["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 13);
+    assert!(
+        entries[0]["request"]["postData"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("tok-fx-1")),
+        "{}",
+        entries[0]["request"]
+    );
+
+    // Reopened and appended to: the old lines stay as they are, the new ones are format 2,
+    // and both read back.
+    let before = std::fs::read(&path).expect("read");
+    let (engine, _clock, opened) = waiting_engine(&path);
+    assert_eq!(opened.restored, 13);
+    assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+    let old = engine.exchange(1).expect("the first exchange, reopened");
+    assert!(matches!(old.phase, Phase::Completed { .. }));
+    assert_eq!(old.arrival.body, by(1).arrival.body);
+    assert_eq!(
+        post(
+            &engine,
+            "/v1/invoke",
+            &invoke_request("send-email", "tok-new")
+        )
+        .0,
+        200
+    );
+    engine.durable().expect("written");
+    drop(opened);
+    drop(engine);
+    let after = std::fs::read(&path).expect("read");
+    assert_eq!(&after[..before.len()], &before[..], "old lines untouched");
+    let added = String::from_utf8_lossy(&after[before.len()..]).into_owned();
+    assert!(added.lines().all(|l| l.starts_with("{\"v\":2,")), "{added}");
+    let again = journal::read(&path).expect("reads both formats");
+    assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+    assert_eq!(again.exchanges.len(), 14);
+    assert_eq!(again.exchanges[0].timeline, read.exchanges[0].timeline);
+    assert_eq!(
+        again.exchanges[13].invocation_token.as_deref(),
+        Some("tok-new")
+    );
+}
+
+/// Format 2 writes half the bytes of format 1 for the same call, and reads back to the same
+/// exchange: body byte for byte, headers as they came, every timeline sentence.
+#[test]
+fn format_2_is_compact_and_reads_back_what_format_1_held() {
+    let dir = TempDir::new("journal-format-2");
+    let path = dir.path().join("new.jsonl");
+    let (engine, clock, opened) = waiting_engine(&path);
+    // A body with spaces and escapes, kept as it came.
+    let body = invoke_request("send-email", "tok-2")
+        .to_string()
+        .replace(",", ", ");
+    let mut incoming = Incoming::post("/v1/invoke", body.clone()).expect("route");
+    incoming.headers = format!(
+        "host: 127.0.0.1:4010\ncontent-type: application/json\ncontent-length: {}\n",
+        body.len()
+    );
+    let r = engine.intake(incoming);
+    assert!(matches!(r, Intake::Now(_)));
+    clock.advance(Duration::seconds(5));
+    let report = json!({"invocationToken": "tok-2", "status": "SUCCESS",
+                        "successInfo": {"result": {"messageId": "m-2"}}});
+    assert_eq!(post(&engine, REPORT, &report).0, 200);
+    let live = engine.exchange(1).expect("live");
+    engine.durable().expect("written");
+    drop(opened);
+    drop(engine);
+    let read = journal::read(&path).expect("reads");
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+    let back = &read.exchanges[0];
+    assert_eq!(back.arrival.body, live.arrival.body);
+    assert_eq!(back.arrival.headers, live.arrival.headers);
+    assert_eq!(back.timeline, live.timeline);
+    assert_eq!(back.phase, live.phase);
+    assert_eq!(
+        back.response.as_ref().map(|r| r.at),
+        live.response.as_ref().map(|r| r.at)
+    );
+    let text = std::fs::read_to_string(&path).expect("text");
+    // The body is JSON in the line, not an escaped string; the headers are a set.
+    assert!(text.contains(&format!("\"json\":{body}")), "{text}");
+    assert!(text.contains("content-length: *"), "{text}");
+    assert!(!text.contains("answered with the saved answer"), "{text}");
 }

@@ -330,7 +330,7 @@ async fn the_hold_deadline_sends_the_saved_answer_and_says_so() {
     assert!(
         ex.timeline
             .iter()
-            .any(|t| t.text.contains("hold deadline passed"))
+            .any(|t| t.text().contains("hold deadline passed"))
     );
 }
 
@@ -820,7 +820,9 @@ async fn a_reused_token_is_a_finding_on_both_and_reports_reach_each_in_turn() {
     ));
     let r1 = engine.snapshot().pop().expect("report");
     assert!(
-        r1.timeline.iter().any(|l| l.text.contains("invocation #1")),
+        r1.timeline
+            .iter()
+            .any(|l| l.text().contains("invocation #1")),
         "{:?}",
         r1.timeline
     );
@@ -863,7 +865,7 @@ async fn assumed_behaviours_follow_their_settings() {
     assert_eq!(post(&engine, REPORT, ok("t-a")).await.0, StatusCode::OK);
     let last = engine.snapshot().pop().expect("report");
     assert!(
-        last.timeline.iter().any(|l| l.text.contains("no effect")),
+        last.timeline.iter().any(|l| l.text().contains("no effect")),
         "{:?}",
         last.timeline
     );

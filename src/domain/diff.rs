@@ -112,7 +112,7 @@ pub fn view(ex: &Exchange) -> Value {
         },
         "phase": ex.phase.label(),
         "findings": findings,
-        "timeline": ex.timeline.iter().map(|t| t.text.to_string()).collect::<Vec<_>>(),
+        "timeline": ex.timeline.iter().map(|t| t.note.to_string()).collect::<Vec<_>>(),
     })
 }
 

@@ -88,30 +88,17 @@ pub(super) fn apply_answer(
     sim: DateTime<Utc>,
 ) {
     let method = ex.method.unwrap_or(Method::Invoke);
-    let who = match by {
-        AnsweredBy::Developer => "the developer answered",
-        AnsweredBy::Auto => "answered with the saved answer",
-        AnsweredBy::FailPolicy => "answered with an error (the key is set to fail)",
-        AnsweredBy::Fallback => "the hold deadline passed: the saved answer was sent instead",
-        AnsweredBy::Workbench => "refused",
-        AnsweredBy::Shutdown => "the workbench closed: answered 503",
-        AnsweredBy::Target => "your action answered",
-    };
-    let on_purpose = if contract::has_errors(&findings) && by == AnsweredBy::Developer {
-        " (sent on purpose despite contract findings)"
-    } else {
-        ""
-    };
-    ex.note(sim, format!("{who}: HTTP {}{on_purpose}", reply.status));
+    ex.note(
+        sim,
+        Note::Answered {
+            by,
+            status: reply.status,
+            on_purpose: contract::has_errors(&findings) && by == AnsweredBy::Developer,
+        },
+    );
     match &phase {
-        Phase::Waiting { deadline } => ex.note(
-            sim,
-            format!(
-                "waiting for a completion report until {}",
-                deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
-        ),
-        Phase::Failed { reason } => ex.note(sim, format!("the step failed: {reason}")),
+        Phase::Waiting { deadline } => ex.note(sim, Note::WaitingUntil(*deadline)),
+        Phase::Failed { reason } => ex.note(sim, Note::StepFailed(reason.clone())),
         Phase::Answered if method == Method::Invoke => {
             ex.note(sim, "the run moves on with the result")
         }

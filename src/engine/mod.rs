@@ -103,6 +103,9 @@ pub struct Prepared {
     /// The encoded record, with `0` standing for the id at `id_at`.
     pub bytes: Vec<u8>,
     pub id_at: usize,
+    /// Where the exchange's own line starts in `bytes` (a line defining its headers may
+    /// come first).
+    pub line: usize,
     /// Findings when encoded: filing the exchange may add one (a reused token), and the
     /// record is then encoded again.
     pub findings: usize,

@@ -69,7 +69,7 @@ pub fn har(exchanges: &[Exchange], inbox: &str) -> har::Har {
                 comment.push_str(&format!("\n{}: {}", f.code, f.message));
             }
             for t in &ex.timeline {
-                comment.push_str(&format!("\n{} {}", t.at.to_rfc3339(), t.text));
+                comment.push_str(&format!("\n{} {}", t.at.to_rfc3339(), t.note));
             }
             v1_2::Entries {
                 started_date_time: ex.at.to_rfc3339(),

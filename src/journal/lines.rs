@@ -1,5 +1,5 @@
-//! The journal's lines: what each kind of line holds, written from borrowed fields (no copies
-//! under an exchange's lock), and read back into exchanges.
+//! The journal's lines: what each kind of line holds, and format 1's exchange lines read back
+//! into exchanges (format 2's are in `compact`).
 
 use super::*;
 
@@ -27,12 +27,6 @@ pub(super) enum What {
         until: DateTime<Utc>,
         cause: String,
         dropped: u64,
-    },
-    /// An exchange as it stands after an event; the first line of an exchange carries its
-    /// headers and body, later ones leave them out.
-    Exchange {
-        event: String,
-        ex: Box<ExchangeRecord>,
     },
     /// Simulated time's lead over real time, when it changes.
     Clock { offset_ms: i64 },
@@ -87,113 +81,6 @@ pub(super) struct ExchangeRecord {
     pub(super) timeline: Vec<(DateTime<Utc>, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) tag: Option<String>,
-}
-
-/// What is written for an exchange: the same fields as [`ExchangeRecord`], borrowed from the
-/// live exchange so that writing copies nothing (it runs while the exchange is locked).
-#[derive(Serialize)]
-pub(super) struct ExchangeLine<'a> {
-    pub(super) v: u32,
-    pub(super) kind: &'static str,
-    pub(super) event: &'a str,
-    pub(super) ex: ExchangeRef<'a>,
-}
-
-#[derive(Serialize)]
-pub(super) struct ExchangeRef<'a> {
-    pub(super) id: u64,
-    pub(super) direction: Direction,
-    pub(super) at: &'a DateTime<Utc>,
-    pub(super) http_method: &'a str,
-    pub(super) path: &'a str,
-    pub(super) method: Option<Method>,
-    pub(super) action_key: Option<&'a str>,
-    pub(super) envelope: Option<EnvelopeKind>,
-    pub(super) invocation_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) headers: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) body: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) body_b64: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) unread: Option<&'a str>,
-    pub(super) findings: &'a [Finding],
-    pub(super) phase: &'a Phase,
-    pub(super) response: Option<ResponseRef<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) target_answer: Option<ResponseRef<'a>>,
-    pub(super) timeline: TimelineRef<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) tag: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-pub(super) struct ResponseRef<'a> {
-    pub(super) status: u16,
-    pub(super) body: &'a Value,
-    pub(super) by: AnsweredBy,
-    pub(super) at: &'a DateTime<Utc>,
-    pub(super) findings: &'a [Finding],
-}
-
-impl<'a> From<&'a SentResponse> for ResponseRef<'a> {
-    fn from(r: &'a SentResponse) -> Self {
-        ResponseRef {
-            status: r.status,
-            body: &r.body,
-            by: r.by,
-            at: &r.at,
-            findings: &r.findings,
-        }
-    }
-}
-
-/// The timeline as `[at, text]` pairs, without collecting them first.
-pub(super) struct TimelineRef<'a>(&'a [TimelineEntry]);
-
-impl Serialize for TimelineRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for t in self.0 {
-            seq.serialize_element(&(&t.at, t.text.as_ref()))?;
-        }
-        seq.end()
-    }
-}
-
-pub(super) fn exchange_ref<'a>(ex: &'a Exchange, with_body: bool) -> ExchangeRef<'a> {
-    let (body, body_b64) = match (with_body, std::str::from_utf8(&ex.arrival.body)) {
-        (false, _) => (None, None),
-        (true, Ok(t)) => (Some(t), None),
-        (true, Err(_)) => (None, Some(STANDARD.encode(&ex.arrival.body))),
-    };
-    ExchangeRef {
-        id: ex.id,
-        direction: ex.direction,
-        at: &ex.at,
-        http_method: &ex.http_method,
-        path: &ex.path,
-        method: ex.method,
-        action_key: ex.action_key.as_deref(),
-        envelope: ex.envelope,
-        invocation_token: ex.invocation_token.as_deref(),
-        headers: with_body.then_some(ex.arrival.headers.as_str()),
-        body,
-        body_b64,
-        unread: if with_body {
-            ex.arrival.unread.as_deref()
-        } else {
-            None
-        },
-        findings: &ex.findings,
-        phase: &ex.phase,
-        response: ex.response.as_ref().map(ResponseRef::from),
-        target_answer: ex.target_answer.as_ref().map(ResponseRef::from),
-        timeline: TimelineRef(&ex.timeline),
-        tag: ex.tag.as_deref(),
-    }
 }
 
 /// Codes and rules are `&'static str` in a live finding; read back, each distinct one is
@@ -254,7 +141,7 @@ pub(super) fn exchange(r: ExchangeRecord, arrival: Arc<Arrival>) -> Exchange {
             .into_iter()
             .map(|(at, text)| TimelineEntry {
                 at,
-                text: text.into(),
+                note: Note::Said(text.into()),
             })
             .collect(),
         tag: r.tag,

@@ -4,13 +4,14 @@
 
 use super::*;
 
-/// A line as read back, with `E` the exchange record it carries: whole ([`RawLine`]) or only
-/// what reopening needs ([`PeekLine`]). Plain optional fields rather than [`Line`]'s flattened,
+/// A line as read back, with `E` the exchange record it carries: whole ([`Whole`]) or only
+/// what reopening needs ([`Peeked`]). Plain optional fields rather than [`Line`]'s flattened,
 /// tagged enum: serde buffers a flattened enum into an owned tree first, which doubled the time
 /// reopening took. `since`, `until`, `cause` and `dropped` are a `trouble` line's.
 #[derive(Deserialize)]
 pub(super) struct LineOf<E> {
-    pub(super) v: u32,
+    /// Format 2 leaves it out of exchange lines.
+    #[serde(default)]
     pub(super) kind: String,
     #[serde(default = "Option::default")]
     pub(super) ex: Option<E>,
@@ -24,14 +25,221 @@ pub(super) struct LineOf<E> {
     pub(super) cause: Option<String>,
     #[serde(default)]
     pub(super) dropped: Option<u64>,
+    /// A `headers` line's set: its number and text.
+    #[serde(default)]
+    pub(super) n: Option<u32>,
+    #[serde(default)]
+    pub(super) text: Option<String>,
 }
 
-/// A line with its whole exchange record.
-pub(super) type RawLine = LineOf<Box<ExchangeRecord>>;
+/// A line of either format, with `A` what format 1's exchange lines are read into and `B`
+/// format 2's.
+pub(super) enum Parsed<A, B> {
+    One(LineOf<A>),
+    Two(LineOf<B>),
+    /// A line of a later format than this one reads.
+    Newer(u32),
+}
 
-/// What reopening needs of an exchange's line before deciding to load it: its id, phase and
-/// token, and whether it carries the body. Everything else is skipped without being kept.
-pub(super) type PeekLine = LineOf<PeekExchange>;
+/// Reads a line of either format: the version first (each line starts with it as written).
+pub(super) fn parse<A, B>(raw: &[u8]) -> serde_json::Result<Parsed<A, B>>
+where
+    A: serde::de::DeserializeOwned,
+    B: serde::de::DeserializeOwned,
+{
+    if raw.starts_with(b"{\"v\":2,") {
+        return serde_json::from_slice(raw).map(Parsed::Two);
+    }
+    if raw.starts_with(b"{\"v\":1,") {
+        return serde_json::from_slice(raw).map(Parsed::One);
+    }
+    #[derive(Deserialize)]
+    struct Version {
+        v: u32,
+    }
+    match serde_json::from_slice::<Version>(raw)?.v {
+        v if v > FORMAT => Ok(Parsed::Newer(v)),
+        2 => serde_json::from_slice(raw).map(Parsed::Two),
+        _ => serde_json::from_slice(raw).map(Parsed::One),
+    }
+}
+
+/// What a line is, once read.
+pub(super) enum Got<A, B> {
+    Session,
+    Trouble,
+    Clock(i64),
+    Headers(u32, String),
+    One(A),
+    Two(B),
+    /// A kind this version does not know, or one without what it needs.
+    Odd(String),
+}
+
+impl<A, B> Parsed<A, B> {
+    /// What the line is; a `trouble` line is also explained in `explain` (at line index `n`)
+    /// and said in `warnings`, and a newer format's is said there.
+    pub(super) fn got(
+        self,
+        path: &Path,
+        n: usize,
+        explain: &mut Explainer,
+        warnings: &mut Vec<String>,
+    ) -> Got<A, B> {
+        match self {
+            Parsed::Newer(v) => {
+                warnings.push(format_warning(path, n, v));
+                Got::Session
+            }
+            Parsed::One(line) => match classify(line, path, n, explain, warnings) {
+                Got::One(e) => Got::One(e),
+                other => other.retype(),
+            },
+            Parsed::Two(line) => match classify(line, path, n, explain, warnings) {
+                Got::One(e) => Got::Two(e),
+                other => other.retype(),
+            },
+        }
+    }
+}
+
+/// What a line of one format is, its exchange (if any) as `Got::One`.
+fn classify<E>(
+    mut line: LineOf<E>,
+    path: &Path,
+    n: usize,
+    explain: &mut Explainer,
+    warnings: &mut Vec<String>,
+) -> Got<E, E> {
+    let ex = line.ex.take();
+    match (line.kind.as_str(), ex, line.offset_ms) {
+        ("session", _, _) => Got::Session,
+        ("trouble", _, _) => {
+            let w = explain.trouble(n, &line);
+            warnings.push(format!("{}: {w}", path.display()));
+            Got::Trouble
+        }
+        ("clock", _, Some(offset_ms)) => Got::Clock(offset_ms),
+        ("headers", _, _) => match (line.n, line.text.take()) {
+            (Some(id), Some(text)) => Got::Headers(id, text),
+            _ => Got::Odd("headers".into()),
+        },
+        ("exchange" | "", Some(ex), _) => Got::One(ex),
+        (kind, _, _) => Got::Odd(kind.to_string()),
+    }
+}
+
+impl<X> Got<X, X> {
+    /// A line that carries no exchange, as a `Got` of any types.
+    fn retype<A, B>(self) -> Got<A, B> {
+        match self {
+            Got::Session => Got::Session,
+            Got::Trouble => Got::Trouble,
+            Got::Clock(o) => Got::Clock(o),
+            Got::Headers(id, t) => Got::Headers(id, t),
+            Got::Odd(k) => Got::Odd(k),
+            Got::One(_) | Got::Two(_) => Got::Odd("exchange".into()),
+        }
+    }
+}
+
+/// An exchange's whole record, of either format.
+pub(super) enum Whole {
+    One(Box<ExchangeRecord>),
+    Two(Box<Record2>),
+}
+
+impl Whole {
+    pub(super) fn id(&self) -> u64 {
+        match self {
+            Whole::One(r) => r.id,
+            Whole::Two(r) => r.id,
+        }
+    }
+
+    pub(super) fn carries_body(&self) -> bool {
+        match self {
+            Whole::One(r) => carries_body(r),
+            Whole::Two(r) => r.carries_body(),
+        }
+    }
+
+    /// The arrival this line carries (its first line's); format 2's headers from `sets`.
+    pub(super) fn arrival(&self, sets: &HeaderSets) -> Arc<Arrival> {
+        match self {
+            Whole::One(r) => arrival_of(r),
+            Whole::Two(r) => r.arrival(sets),
+        }
+    }
+
+    pub(super) fn exchange(self, arrival: Arc<Arrival>) -> Exchange {
+        match self {
+            Whole::One(r) => exchange(*r, arrival),
+            Whole::Two(r) => r.exchange(arrival),
+        }
+    }
+}
+
+/// What reopening needs of an exchange's line before deciding to load it (its id, phase and
+/// token, and whether it carries the body), of either format. Everything else is skipped
+/// without being kept.
+pub(super) enum Peeked {
+    One(PeekExchange),
+    Two(Peek2),
+}
+
+impl Peeked {
+    fn id(&self) -> u64 {
+        match self {
+            Peeked::One(p) => p.id,
+            Peeked::Two(p) => p.id,
+        }
+    }
+
+    fn carries_body(&self) -> bool {
+        match self {
+            Peeked::One(p) => p.body.is_some() || p.body_b64.is_some() || p.headers.is_some(),
+            Peeked::Two(p) => p.carries_body(),
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        match self {
+            Peeked::One(p) => p.summary(),
+            Peeked::Two(p) => p.summary(),
+        }
+    }
+
+    fn live(&self) -> bool {
+        match self {
+            Peeked::One(p) => p.phase.is_live(),
+            Peeked::Two(p) => p.phase.is_live(),
+        }
+    }
+
+    /// The token it is filed under: only invocations are; a report carries another's.
+    fn token(self) -> Option<String> {
+        let (token, method) = match self {
+            Peeked::One(p) => (p.invocation_token, p.method),
+            Peeked::Two(p) => (p.invocation_token, p.method),
+        };
+        token.filter(|_| method != Some(Method::CompletionReport))
+    }
+}
+
+/// The header sets the `headers` lines among `lines` define.
+pub(super) fn header_sets(lines: &[&[u8]]) -> HeaderSets {
+    let mut sets = HeaderSets::default();
+    for raw in lines {
+        if raw.starts_with(b"{\"v\":2,\"kind\":\"headers\"")
+            && let Ok(line) = serde_json::from_slice::<LineOf<serde::de::IgnoredAny>>(raw)
+            && let (Some(id), Some(text)) = (line.n, &line.text)
+        {
+            sets.define(id, text);
+        }
+    }
+    sets
+}
 
 #[derive(Deserialize)]
 pub(super) struct PeekExchange {
@@ -211,45 +419,44 @@ pub fn read(path: &Path) -> Result<Restored, String> {
     let mut by_id: std::collections::BTreeMap<u64, Exchange> = Default::default();
     let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
     let last = lines.len().saturating_sub(1);
+    // Header sets first: a line may name one written further on (lines are written in
+    // shards, and a set's line is in the shard of the exchange that first had it).
+    let sets = header_sets(&lines);
     for (n, raw) in lines.iter().enumerate() {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let mut line: RawLine = match serde_json::from_slice(raw) {
+        let parsed: Parsed<Box<ExchangeRecord>, Box<Record2>> = match parse(raw) {
             Ok(l) => l,
             Err(e) => {
                 explain.bad(n, n == last, &e);
                 continue;
             }
         };
-        if line.v > FORMAT {
-            out.warnings.push(format_warning(path, n, line.v));
-            continue;
-        }
-        match (line.kind.as_str(), line.ex.take(), line.offset_ms) {
-            ("session", _, _) => {}
-            ("trouble", _, _) => {
-                let w = explain.trouble(n, &line);
-                out.warnings.push(format!("{}: {w}", path.display()));
-            }
-            ("clock", _, Some(offset_ms)) => {
+        let whole = match parsed.got(path, n, &mut explain, &mut out.warnings) {
+            Got::Session | Got::Trouble | Got::Headers(..) => continue,
+            Got::Clock(offset_ms) => {
                 out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
+                continue;
             }
-            ("exchange", Some(ex), _) => {
-                let arrival = match (carries_body(&ex), by_id.get(&ex.id)) {
-                    (false, Some(prev)) => prev.arrival.clone(),
-                    _ => arrival_of(&ex),
-                };
-                let id = ex.id;
-                by_id.insert(id, exchange(*ex, arrival));
+            Got::One(ex) => Whole::One(ex),
+            Got::Two(ex) => Whole::Two(ex),
+            Got::Odd(kind) => {
+                out.warnings.push(line_warning(
+                    path,
+                    n,
+                    n == last,
+                    &format!("a {kind:?} line without what it needs"),
+                ));
+                continue;
             }
-            (kind, _, _) => out.warnings.push(line_warning(
-                path,
-                n,
-                n == last,
-                &format!("a {kind:?} line without what it needs"),
-            )),
-        }
+        };
+        let arrival = match (whole.carries_body(), by_id.get(&whole.id())) {
+            (false, Some(prev)) => prev.arrival.clone(),
+            _ => whole.arrival(&sets),
+        };
+        let id = whole.id();
+        by_id.insert(id, whole.exchange(arrival));
     }
     out.warnings.extend(explain.warnings(path));
     out.exchanges = by_id.into_values().collect();
@@ -324,20 +531,28 @@ pub(super) fn line_at(f: &std::fs::File, mut at: u64) -> std::io::Result<Vec<u8>
 }
 
 /// The exchange record on the line at `at`.
-pub(super) fn record_at(f: &std::fs::File, at: u64) -> Option<Box<ExchangeRecord>> {
+pub(super) fn record_at(f: &std::fs::File, at: u64) -> Option<Whole> {
     let line = line_at(f, at).ok()?;
-    serde_json::from_slice::<RawLine>(&line).ok()?.ex
+    match parse::<Box<ExchangeRecord>, Box<Record2>>(&line).ok()? {
+        Parsed::One(l) => l.ex.map(Whole::One),
+        Parsed::Two(l) => l.ex.map(Whole::Two),
+        Parsed::Newer(_) => None,
+    }
 }
 
-/// An exchange read back from its first and latest lines.
-pub(super) fn exchange_at(f: &std::fs::File, [first, latest]: [u64; 2]) -> Option<Exchange> {
+/// An exchange read back from its first and latest lines; format 2's headers from `sets`.
+pub(super) fn exchange_at(
+    f: &std::fs::File,
+    [first, latest]: [u64; 2],
+    sets: &HeaderSets,
+) -> Option<Exchange> {
     let rec = record_at(f, latest)?;
-    let arrival = if carries_body(&rec) || first == latest {
-        arrival_of(&rec)
+    let arrival = if rec.carries_body() || first == latest {
+        rec.arrival(sets)
     } else {
-        arrival_of(&*record_at(f, first)?)
+        record_at(f, first)?.arrival(sets)
     };
-    Some(exchange(*rec, arrival))
+    Some(rec.exchange(arrival))
 }
 
 /// What opening a journal found, before the engine takes it.
@@ -360,12 +575,12 @@ pub(super) struct Seen {
 /// Reads a journal line by line without keeping it: where each exchange's lines are, and
 /// whether it is live. Then loads whole the live exchanges and the newest ones that fit
 /// `budget` bytes; the others stay on disk.
-pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), String> {
+pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, HeaderSets, Scanned), String> {
     use std::io::BufRead;
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((Index::default(), Scanned::default()));
+            return Ok((Index::default(), HeaderSets::default(), Scanned::default()));
         }
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
@@ -373,6 +588,7 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), Strin
     let mut out = Scanned::default();
     let mut explain = Explainer::default();
     let mut index = Index::default();
+    let mut sets = HeaderSets::default();
     let mut seen: Vec<Option<Seen>> = vec![];
     let mut buf = Vec::new();
     let (mut at, mut n) = (0u64, 0usize);
@@ -392,57 +608,58 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), Strin
             continue;
         }
         let last = !buf.ends_with(b"\n");
-        let mut line: PeekLine = match serde_json::from_slice(raw) {
+        let parsed: Parsed<PeekExchange, Peek2> = match parse(raw) {
             Ok(l) => l,
             Err(e) => {
                 explain.bad(n - 1, last, &e);
                 continue;
             }
         };
-        if line.v > FORMAT {
-            out.warnings.push(format_warning(path, n - 1, line.v));
+        let ex = match parsed.got(path, n - 1, &mut explain, &mut out.warnings) {
+            Got::Session | Got::Trouble => continue,
+            Got::Clock(offset_ms) => {
+                out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
+                continue;
+            }
+            Got::Headers(id, text) => {
+                sets.define(id, &text);
+                continue;
+            }
+            Got::One(ex) => Peeked::One(ex),
+            Got::Two(ex) => Peeked::Two(ex),
+            Got::Odd(kind) => {
+                out.warnings.push(line_warning(
+                    path,
+                    n - 1,
+                    last,
+                    &format!("a {kind:?} line without what it needs"),
+                ));
+                continue;
+            }
+        };
+        let id = ex.id();
+        if id == 0 {
             continue;
         }
-        match (line.kind.as_str(), line.ex.take(), line.offset_ms) {
-            ("session", _, _) => {}
-            ("trouble", _, _) => {
-                let w = explain.trouble(n - 1, &line);
-                out.warnings.push(format!("{}: {w}", path.display()));
-            }
-            ("clock", _, Some(offset_ms)) => {
-                out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
-            }
-            ("exchange", Some(ex), _) if ex.id > 0 => {
-                let i = (ex.id - 1) as usize;
-                if seen.len() <= i {
-                    seen.resize_with(i + 1, || None);
-                }
-                let body = ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some();
-                let summary = ex.summary().pack();
-                let s = seen[i].get_or_insert(Seen {
-                    live: false,
-                    token: None,
-                    summary,
-                    size: 0,
-                });
-                s.summary = summary;
-                s.live = ex.phase.is_live();
-                // Only invocations are filed under their token; a report carries another's.
-                s.token = ex
-                    .invocation_token
-                    .filter(|_| ex.method != Some(Method::CompletionReport));
-                if body {
-                    s.size += len as u64;
-                }
-                index.set(ex.id, start);
-            }
-            (kind, _, _) => out.warnings.push(line_warning(
-                path,
-                n - 1,
-                last,
-                &format!("a {kind:?} line without what it needs"),
-            )),
+        let i = (id - 1) as usize;
+        if seen.len() <= i {
+            seen.resize_with(i + 1, || None);
         }
+        let body = ex.carries_body();
+        let summary = ex.summary().pack();
+        let s = seen[i].get_or_insert(Seen {
+            live: false,
+            token: None,
+            summary,
+            size: 0,
+        });
+        s.summary = summary;
+        s.live = ex.live();
+        s.token = ex.token();
+        if body {
+            s.size += len as u64;
+        }
+        index.set(id, start);
     }
     out.warnings.extend(explain.warnings(path));
     // Newest first: which are loaded whole.
@@ -465,7 +682,7 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), Strin
         };
         let id = out.exchanges.len() as u64 + 1;
         let entry = if whole[i] {
-            match exchange_at(&file, place) {
+            match exchange_at(&file, place, &sets) {
                 Some(mut ex) => {
                     ex.id = id;
                     Restoring::Whole(Box::new(ex))
@@ -489,5 +706,5 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, Scanned), Strin
         renumbered.set(id, place[1]);
         out.exchanges.push(entry);
     }
-    Ok((renumbered, out))
+    Ok((renumbered, sets, out))
 }

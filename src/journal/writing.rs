@@ -81,6 +81,8 @@ pub struct Journal {
     /// Why writing fails, when it does (read without the output's lock).
     pub(super) trouble: Mutex<Option<String>>,
     pub(super) in_trouble: AtomicBool,
+    /// The header sets defined so far (read back, and written).
+    pub(super) sets: Mutex<HeaderSets>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -128,7 +130,7 @@ impl Journal {
                 path.display()
             ));
         }
-        let (index, scanned) = scan(path, budget)?;
+        let (index, sets, scanned) = scan(path, budget)?;
         let mut len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if len > 0 {
             let mut last = [0u8; 1];
@@ -170,6 +172,7 @@ impl Journal {
             written_upto: AtomicU64::new(0),
             trouble: Mutex::new(None),
             in_trouble: AtomicBool::new(false),
+            sets: Mutex::new(sets),
         });
         journal.write(&Line {
             v: FORMAT,
@@ -195,7 +198,8 @@ impl Journal {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(id)?;
-        exchange_at(&self.reader, place)
+        let sets = self.sets.lock().unwrap_or_else(|e| e.into_inner());
+        exchange_at(&self.reader, place, &sets)
     }
 
     pub fn path(&self) -> &Path {
@@ -204,20 +208,15 @@ impl Journal {
 
     /// Encodes new exchange `ex` after `event`, with its headers and body, with 0 for its id.
     pub fn prepare(&self, event: &str, ex: &Exchange) -> Option<crate::engine::Prepared> {
-        let mut line = ExchangeLine {
-            v: FORMAT,
-            kind: "exchange",
-            event,
-            ex: exchange_ref(ex, true),
-        };
-        line.ex.id = 0;
-        let mut bytes = Vec::with_capacity(4096);
-        serde_json::to_writer(&mut bytes, &line).ok()?;
-        bytes.push(b'\n');
-        let id_at = memchr::memmem::find(&bytes, b"\"ex\":{\"id\":0")? + b"\"ex\":{\"id\":".len();
+        let mut bytes = Vec::with_capacity(1024 + ex.arrival.body.len());
+        let line = encode(&mut bytes, event, ex, 0, true, &self.sets).ok()?;
+        let id_at = line
+            + memchr::memmem::find(&bytes[line..], b"\"ex\":{\"id\":0")?
+            + b"\"ex\":{\"id\":".len();
         Some(crate::engine::Prepared {
             bytes,
             id_at,
+            line,
             findings: ex.findings.len(),
         })
     }
@@ -232,7 +231,8 @@ impl Journal {
     /// Records what [`Journal::prepare`] encoded as exchange `id`: a copy into its shard.
     pub fn commit(&self, id: u64, p: crate::engine::Prepared) {
         let mut s = self.shard(id);
-        let start = s.buf.len();
+        // A header set's line before it, if it has one; the exchange's line starts after.
+        let start = s.buf.len() + p.line;
         s.buf.extend_from_slice(&p.bytes[..p.id_at]);
         s.buf.extend_from_slice(id.to_string().as_bytes());
         s.buf.extend_from_slice(&p.bytes[p.id_at + 1..]);
@@ -245,16 +245,17 @@ impl Journal {
     /// headers and body. The engine calls it with `ex` locked, in the order changes happen,
     /// before any answer leaves.
     pub fn exchange(&self, event: &str, ex: &Exchange, first: bool) {
-        let line = ExchangeLine {
-            v: FORMAT,
-            kind: "exchange",
-            event,
-            ex: exchange_ref(ex, first),
-        };
         let mut s = self.shard(ex.id);
-        if let Some(at) = Journal::encode(&self.path, &mut s.buf, &line) {
-            s.lines.push((ex.id, at));
-            self.appended.fetch_add(1, Ordering::AcqRel);
+        match encode(&mut s.buf, event, ex, ex.id, first, &self.sets) {
+            Ok(at) => {
+                s.lines.push((ex.id, at));
+                self.appended.fetch_add(1, Ordering::AcqRel);
+            }
+            Err(e) => tracing::error!(
+                "journal {}: cannot encode exchange #{}: {e}",
+                self.path.display(),
+                ex.id
+            ),
         }
     }
 

@@ -77,7 +77,7 @@ fn contract_findings_show_live_and_an_invalid_answer_is_sent_only_on_purpose() {
     assert!(
         ex.timeline
             .iter()
-            .any(|t| t.text.contains("sent on purpose"))
+            .any(|t| t.text().contains("sent on purpose"))
     );
 }
 

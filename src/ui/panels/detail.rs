@@ -183,7 +183,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
             }
             ui.label(RichText::new("Timeline").strong());
             for t in &ex.timeline {
-                ui.label(RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.text)).small());
+                ui.label(RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.note)).small());
             }
             ui.separator();
             // A call to your action: what it answered matters most, so it comes first.
