@@ -22,9 +22,60 @@ use crate::server;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What the window runs on, set up: the core it is given, and the inbox it keeps listening
+/// until it closes.
+pub struct Prepared {
+    pub core: Core,
+    pub inbox_url: String,
+    started: Inbox,
+    handle: server::ServerHandle,
+}
+
+impl Prepared {
+    /// Held calls are answered 503 and the server stops within 2 s.
+    pub fn stop(self) {
+        let Prepared {
+            started, handle, ..
+        } = self;
+        started.rt.block_on(handle.stop(Duration::from_secs(2)));
+    }
+}
+
 /// Opens the window with the inbox listening; when the window closes, held calls are answered
 /// 503 and the server stops within 2 s.
 pub fn run(inbox: &InboxArgs) -> Result<(), String> {
+    let Prepared {
+        core,
+        inbox_url,
+        started,
+        handle,
+    } = prepare(inbox)?;
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(format!("ActionBench: {inbox_url}"))
+            .with_icon(icon())
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([900.0, 560.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        settings::APP_ID,
+        options,
+        Box::new(|cc| {
+            let mut app = App::new(core, &cc.egui_ctx);
+            let saved = cc.storage.and_then(|s| s.get_string(settings::KEY));
+            app.load_settings(saved.as_deref());
+            Ok(Box::new(app))
+        }),
+    );
+    started.rt.block_on(handle.stop(Duration::from_secs(2)));
+    result.map_err(|e| format!("the window failed: {e}"))
+}
+
+/// Everything the window sets up before it draws: the engine in hold mode, the session journal,
+/// samples, flows and definitions, the inbox listening, the signing key and the forwarder.
+/// The benches run the window's engine through this, as the window runs it.
+pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
     // The port: --port, else the one the window was last given (kept in its settings).
     let (port, saved_port) = settings::choose_port(
         inbox.port,
@@ -135,26 +186,12 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
         picker: Arc::new(RfdPicker),
         port,
     };
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(format!("ActionBench: {inbox_url}"))
-            .with_icon(icon())
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 560.0]),
-        ..Default::default()
-    };
-    let result = eframe::run_native(
-        settings::APP_ID,
-        options,
-        Box::new(|cc| {
-            let mut app = App::new(core, &cc.egui_ctx);
-            let saved = cc.storage.and_then(|s| s.get_string(settings::KEY));
-            app.load_settings(saved.as_deref());
-            Ok(Box::new(app))
-        }),
-    );
-    rt.block_on(handle.stop(Duration::from_secs(2)));
-    result.map_err(|e| format!("the window failed: {e}"))
+    Ok(Prepared {
+        core,
+        inbox_url,
+        started,
+        handle,
+    })
 }
 
 /// The window's icon (a bench with an action on it), from `assets/icon.png`.
