@@ -183,7 +183,10 @@ impl Engine {
             findings: vec![],
             phase: Phase::Received,
             response: None,
-            timeline: vec![],
+            // Room for what every call has (arrived, then held or answered); an answered
+            // call grows it once. A held call keeps two entries, not the four a first push
+            // would make room for.
+            timeline: Vec::with_capacity(2),
             tag: None,
             target_answer: None,
         }
