@@ -109,6 +109,24 @@ end
     path
 }
 
+/// CPU time (user and system) of process `pid` ("self" for this one) so far, in clock ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command's closing parenthesis; utime and stime are 14 and 15.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Microseconds of CPU per call, from clock ticks (100 a second on Linux).
+fn per_call(ticks: u64, calls: u64) -> f64 {
+    ticks as f64 * 10_000.0 / calls.max(1) as f64
+}
+
 /// Runs wrk for `seconds` against `url`; requests per second, and the count of requests.
 fn wrk(url: &str, lua: &std::path::Path, seconds: usize, connections: usize) -> (f64, u64) {
     static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -203,12 +221,20 @@ fn main() {
         "journal bench: wrk -t2 -c{connections}, alternating rounds of {seconds} s each (bare axum, journaling baseline, serve --session) until serve answered {target_calls} calls"
     );
     let (mut against_bare, mut against_journaling) = (vec![], vec![]);
+    // CPU time per call (µs) of the journaling baseline and of serve, by round: steadier than
+    // rates when wrk and the server share two cores.
+    let mut cpu: Vec<(f64, f64)> = vec![];
     let (mut calls, mut baseline_calls, mut first_rate, mut last_rate) = (0u64, 0u64, 0.0, 0.0);
     let mut r = 0;
     while calls < target_calls && r < 1000 {
         let (b, _) = wrk(&bare_url, &lua, seconds, connections);
+        let before = cpu_ticks("self");
         let (j, jn) = wrk(&journaling_url, &lua, seconds, connections);
+        let baseline_cpu = per_call(cpu_ticks("self") - before, jn);
+        let before = cpu_ticks(&serve_pid);
         let (s, n) = wrk(&serve_url, &lua, seconds, connections);
+        let serve_cpu = per_call(cpu_ticks(&serve_pid) - before, n);
+        cpu.push((baseline_cpu, serve_cpu));
         calls += n;
         baseline_calls += jn;
         if r == 0 {
@@ -219,7 +245,7 @@ fn main() {
         against_bare.push(ratio(s, b));
         against_journaling.push(ratio(s, j));
         println!(
-            "round {}: bare axum {b:>7.0}   journaling baseline {j:>7.0}   serve --session {s:>7.0} req/s   serve/baseline {:.2}   serve/bare {:.2}   ({} calls so far, serve RSS {} MiB)",
+            "round {}: bare axum {b:>7.0}   journaling baseline {j:>7.0}   serve --session {s:>7.0} req/s   serve/baseline {:.2}   serve/bare {:.2}   CPU per call {baseline_cpu:.1} / {serve_cpu:.1} µs   ({} calls so far, serve RSS {} MiB)",
             r + 1,
             ratio(s, j),
             ratio(s, b),
@@ -239,6 +265,12 @@ fn main() {
     println!(
         "median ratio serve --session / bare axum: {:.2}",
         median(&mut against_bare)
+    );
+    let (mut b, mut s): (Vec<f64>, Vec<f64>) = cpu.iter().copied().unzip();
+    let (b, s) = (median(&mut b), median(&mut s));
+    println!(
+        "CPU per call (median of rounds): journaling baseline {b:.1} µs, serve --session {s:.1} µs: serve takes {:.2}× the baseline's",
+        s / b
     );
     let size = std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0);
     println!(
