@@ -3,6 +3,18 @@
 
 use super::*;
 
+/// Bytes a buffer of lines keeps between writes. A burst (thousands of held calls arriving
+/// within the second between syncs, when nothing else flushes) grows the shards and the
+/// gathering buffer; kept at that size, they held several hundred bytes per call for good.
+const KEEP: usize = 64 << 10;
+
+/// Gives back a buffer's room beyond [`KEEP`] bytes once it is empty.
+fn keep_small<T>(v: &mut Vec<T>) {
+    if v.is_empty() && v.capacity() * std::mem::size_of::<T>() > KEEP {
+        *v = Vec::with_capacity(KEEP / std::mem::size_of::<T>().max(1));
+    }
+}
+
 impl Journal {
     pub(super) fn set_trouble(&self, out: &mut Output, kind: TroubleKind, cause: String) {
         let text = format!(
@@ -114,6 +126,8 @@ impl Journal {
                 .extend(lines.drain(..).map(|(id, at)| (id, base + at)));
             out.spare.extend_from_slice(buf);
             buf.clear();
+            keep_small(buf);
+            keep_small(lines);
         }
         if out.trouble.is_none() {
             if !out.spare.is_empty() {
@@ -137,6 +151,8 @@ impl Journal {
                 }
             }
             self.written_upto.fetch_max(upto, Ordering::AcqRel);
+            keep_small(&mut out.spare);
+            keep_small(&mut out.placed);
             return;
         }
         // In trouble: keep what came, within the cap.
