@@ -217,7 +217,7 @@ impl App {
         }
         while started.elapsed() < DRAIN_BUDGET {
             match self.events.rx.try_recv() {
-                Ok(ev) => self.take(ev.exchange),
+                Ok(ev) => self.take(*ev.exchange),
                 Err(_) => return,
             }
         }
