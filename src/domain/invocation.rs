@@ -458,7 +458,9 @@ const PHASES: [&str; 13] = [
 /// tens of megabytes). Its id is its place in the list.
 #[derive(Clone, Debug)]
 pub enum Row {
-    Whole(Box<Exchange>),
+    /// Shared with the engine's log: the window's copy of a call costs a pointer until the
+    /// engine changes it (then the engine's side is copied, and the window gets the new one).
+    Whole(Arc<Exchange>),
     Packed(Packed),
 }
 

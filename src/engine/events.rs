@@ -64,10 +64,10 @@ impl EventKind {
 #[derive(Clone, Debug)]
 pub struct Event {
     pub kind: EventKind,
-    /// Boxed: a subscriber's queue is allocated for its whole capacity up front, and a slot
-    /// the size of an exchange (~400 bytes) made the window's 16,384-slot queue 7 MB, resident
-    /// as it went round.
-    pub exchange: Box<Exchange>,
+    /// Shared with the log (the engine copies it only if it changes it while this event, or
+    /// the window's list, still holds it). A pointer, too: a subscriber's queue is allocated
+    /// for its whole capacity up front, and exchange-sized slots made the window's queue 7 MB.
+    pub exchange: Arc<Exchange>,
     /// The call arrived with this event: answered at once, it had no `Arrived` event of its
     /// own (one copy of the exchange a call instead of two). `serve` prints its arrived line.
     pub arrived: bool,
@@ -196,7 +196,7 @@ impl Engine {
             }
         }
         if self.subscribed.load(Ordering::Acquire) {
-            self.send(kind, &ex, arrived);
+            self.send(kind, ex.shared(), arrived);
         }
         drop(ex);
         // Recorded: older ended exchanges can go to disk.
@@ -204,14 +204,14 @@ impl Engine {
     }
 
     /// Sends `ex` as it is given (not as the log holds it) to every subscriber.
-    pub(super) fn send(&self, kind: EventKind, ex: &Exchange, arrived: bool) {
+    pub(super) fn send(&self, kind: EventKind, ex: Arc<Exchange>, arrived: bool) {
         let mut gone = false;
         {
             let subscribers = self.subscribers.read().unwrap_or_else(|e| e.into_inner());
             for s in subscribers.iter() {
                 match s.tx.try_send(Event {
                     kind,
-                    exchange: Box::new(ex.clone()),
+                    exchange: ex.clone(),
                     arrived,
                 }) {
                     Ok(()) => {}

@@ -111,7 +111,7 @@ impl Engine {
         let (id, kind) = self.append(ex, live);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
-            self.send(EventKind::Arrived, &arrived, false);
+            self.send(EventKind::Arrived, Arc::new(arrived), false);
         }
         let intake = match plan {
             Decided::Refuse(reply) => Intake::Now(self.reject(id, reply, sim)),
@@ -213,7 +213,7 @@ impl Engine {
         let (id, _) = self.append(ex, false);
         if let Some(mut arrived) = arrived {
             arrived.id = id;
-            self.send(EventKind::Arrived, &arrived, false);
+            self.send(EventKind::Arrived, Arc::new(arrived), false);
         }
         (id, self.reject(id, r.reply, sim))
     }

@@ -32,8 +32,9 @@ pub(super) struct Cell {
 /// 32 bytes: with its lock and boxcar's flag a cell takes 48 bytes of the log.
 pub(super) enum Slot {
     /// The exchange, and whether the recorder has had a line of it yet (the first carries its
-    /// headers and body).
-    Whole(Box<Exchange>, bool),
+    /// headers and body). Shared with the events that announced it (and the window's list,
+    /// which keeps them): changing it copies it only while one of those still holds it.
+    Whole(Arc<Exchange>, bool),
     OnDisk(Packed),
 }
 
@@ -66,6 +67,14 @@ pub(super) struct Entry<'a> {
 }
 
 impl Entry<'_> {
+    /// The exchange as it stands now, shared (an event carries it without copying it).
+    pub(super) fn shared(&self) -> Arc<Exchange> {
+        match &self.cell.slot {
+            Slot::Whole(ex, _) => ex.clone(),
+            Slot::OnDisk(_) => unreachable!("an entry is whole"),
+        }
+    }
+
     /// Whether the recorder has had this exchange before; from now on it has.
     pub(super) fn first_record(&mut self) -> bool {
         match &mut self.cell.slot {
@@ -90,7 +99,7 @@ impl std::ops::Deref for Entry<'_> {
 impl std::ops::DerefMut for Entry<'_> {
     fn deref_mut(&mut self) -> &mut Exchange {
         match &mut self.cell.slot {
-            Slot::Whole(ex, _) => ex,
+            Slot::Whole(ex, _) => Arc::make_mut(ex),
             Slot::OnDisk(_) => unreachable!("an entry is whole"),
         }
     }
@@ -112,7 +121,7 @@ impl Log {
         let i = self.cells.push_with(move |i| {
             ex.id = i as ExchangeId + 1;
             Mutex::new(Cell {
-                slot: Slot::Whole(Box::new(ex), recorded),
+                slot: Slot::Whole(Arc::new(ex), recorded),
             })
         });
         self.resident.fetch_add(1, Ordering::Relaxed);
@@ -173,7 +182,7 @@ impl Log {
         self.resident.fetch_add(1, Ordering::Relaxed);
         self.resident_bytes
             .fetch_add(reckon(&ex), Ordering::Relaxed);
-        cell.slot = Slot::Whole(Box::new(ex), true);
+        cell.slot = Slot::Whole(Arc::new(ex), true);
         self.returned
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -128,7 +128,7 @@ impl App {
     /// (ended, on disk) goes in as it is.
     pub(super) fn take_row(&mut self, i: usize, row: Row) {
         match row {
-            Row::Whole(ex) => self.take(*ex),
+            Row::Whole(ex) => self.take(ex),
             Row::Packed(p) if i == self.mirror.log.len() => {
                 self.mirror.log_version += 1;
                 self.mirror.log.push(Row::Packed(p));
@@ -141,7 +141,7 @@ impl App {
     }
 
     /// Takes one exchange's new state into the window's copy of the log.
-    pub(super) fn take(&mut self, ex: Exchange) {
+    pub(super) fn take(&mut self, ex: Arc<Exchange>) {
         let id = ex.id;
         self.mirror.log_version += 1;
         if let Some(k) = &ex.action_key
@@ -178,7 +178,7 @@ impl App {
         self.detail.observe(&ex, &schemas, self.now);
         let i = (id as usize).saturating_sub(1);
         if i < self.mirror.log.len() {
-            self.mirror.log.set(i, Row::Whole(Box::new(ex)));
+            self.mirror.log.set(i, Row::Whole(ex));
         } else {
             // Ids are dense, but calls are appended in parallel, so their events may come out
             // of order (and a lagged stream leaves gaps): fill the gap from the engine, with
@@ -193,9 +193,9 @@ impl App {
                     s.flagged = false;
                     Exchange::from_summary(&s)
                 });
-                self.mirror.log.push(Row::Whole(Box::new(e)));
+                self.mirror.log.push(Row::Whole(Arc::new(e)));
             }
-            self.mirror.log.push(Row::Whole(Box::new(ex)));
+            self.mirror.log.push(Row::Whole(ex));
             // The list keeps the newest exchanges whole and older ended ones packed (bodies,
             // answers and timelines are read back from the journal when selected).
             if let Some(old) = self.mirror.log.len().checked_sub(WHOLE_IN_LIST + 1)
@@ -217,7 +217,7 @@ impl App {
         }
         while started.elapsed() < DRAIN_BUDGET {
             match self.events.rx.try_recv() {
-                Ok(ev) => self.take(*ev.exchange),
+                Ok(ev) => self.take(ev.exchange),
                 Err(_) => return,
             }
         }
