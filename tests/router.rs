@@ -944,3 +944,84 @@ async fn the_log_names_a_prefixed_path_in_full() {
     assert_eq!(log[0].method_label(), "invoke /wix/actions/v1/invoke");
     assert_eq!(log[1].method_label(), "invoke");
 }
+
+/// A saved IMMEDIATE answer is judged once and its judgement reused; a new answer, a new
+/// output schema and a waiting answer are each judged anew.
+#[test]
+fn a_saved_answer_is_judged_anew_when_the_answer_or_the_schema_changes() {
+    use actionbench::domain::schema::Schema;
+    use actionbench::engine::{ActionSchemas, Incoming};
+    let (engine, clock) = engine(Mode::Auto);
+    let key = "judged-key";
+    let invoke = |tok: &str| {
+        let body = invoke_request(key, tok).to_string();
+        match engine.intake(Incoming::post("/v1/invoke", body).expect("route")) {
+            Intake::Now(r) => r.status,
+            _ => panic!("answered at once"),
+        }
+    };
+    let last = |engine: &Engine| engine.exchange(engine.len() as u64).expect("logged");
+    let schema = |required: &str| ActionSchemas {
+        output: Some(
+            Schema::compile(&json!({"type": "object", "required": [required]})).expect("schema"),
+        ),
+        ..Default::default()
+    };
+    engine.set_schemas(key, schema("id"));
+    engine.set_policy(
+        key,
+        Policy::new(
+            Mode::Auto,
+            json!({"invokeTimeoutType": "IMMEDIATE", "result": {}}),
+        ),
+    );
+    for i in 0..3 {
+        assert_eq!(invoke(&format!("tok-j{i}")), 200);
+        let ex = last(&engine);
+        assert!(
+            matches!(&ex.phase, Phase::Failed { reason } if reason.contains("\"id\"")),
+            "{:?}",
+            ex.phase
+        );
+    }
+    // A new output schema: the same answer now misses another field.
+    engine.set_schemas(key, schema("code"));
+    assert_eq!(invoke("tok-j3"), 200);
+    assert!(
+        matches!(&last(&engine).phase, Phase::Failed { reason } if reason.contains("\"code\"")),
+        "{:?}",
+        last(&engine).phase
+    );
+    // A new answer that fits it: no finding.
+    engine.set_policy(
+        key,
+        Policy::new(
+            Mode::Auto,
+            json!({"invokeTimeoutType": "IMMEDIATE", "result": {"code": "x"}}),
+        ),
+    );
+    assert_eq!(invoke("tok-j4"), 200);
+    let ex = last(&engine);
+    assert_eq!(ex.phase, Phase::Answered);
+    assert!(ex.response.expect("answered").findings.is_empty());
+    // A waiting answer: each call's deadline is its own time plus the wait.
+    engine.set_policy(
+        key,
+        Policy::new(
+            Mode::Auto,
+            json!({"invokeTimeoutType": "TIMEOUT_LENGTH", "result": {"code": "x"},
+                   "timeoutLengthOptions": {"timeoutInMinutes": 5}}),
+        ),
+    );
+    assert_eq!(invoke("tok-j5"), 200);
+    let first = last(&engine).phase;
+    clock.advance(Duration::minutes(1));
+    assert_eq!(invoke("tok-j6"), 200);
+    let second = last(&engine).phase;
+    match (first, second) {
+        (Phase::Waiting { deadline: a }, Phase::Waiting { deadline: b }) => {
+            assert_eq!(b - a, Duration::minutes(1))
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -20,6 +20,11 @@ impl std::fmt::Debug for Schema {
 }
 
 impl Schema {
+    /// Whether `other` is this very schema (the same compiled validator), not only an equal one.
+    pub fn same(&self, other: &Schema) -> bool {
+        Arc::ptr_eq(&self.validator, &other.validator)
+    }
+
     /// Compiles `source` (Wix stores schemas as draft-07).
     pub fn compile(source: &Value) -> Result<Schema, String> {
         let validator =

@@ -78,6 +78,71 @@ impl Engine {
     }
 }
 
+/// A key's saved IMMEDIATE answer to Invoke, judged against an output schema: every call
+/// auto-answered with it gets the same findings and phase, so it is judged once. The policy
+/// and the schema are held, so that the pointers compared stay theirs (a freed one's address
+/// could come back for another). An answer that waits is judged each time: its deadline, and
+/// the checks of a date, depend on the time.
+pub(super) struct Judged {
+    policy: Arc<Policy>,
+    schema: Option<Schema>,
+    broken_fails: bool,
+    findings: Vec<Finding>,
+    phase: Phase,
+}
+
+/// Judged answers kept at most (a key's policy changes when its answer is edited).
+const JUDGED_KEPT: usize = 64;
+
+impl Engine {
+    /// [`judge`] for `policy`'s saved answer, from the judgement kept for it when it is an
+    /// IMMEDIATE answer.
+    pub(super) fn judge_saved(
+        &self,
+        policy: &Arc<Policy>,
+        reply: &Reply,
+        output: Option<&Schema>,
+        sim: DateTime<Utc>,
+        broken_fails: bool,
+    ) -> (Vec<Finding>, Phase) {
+        let fits = |j: &Judged| {
+            Arc::ptr_eq(&j.policy, policy)
+                && j.broken_fails == broken_fails
+                && match (&j.schema, output) {
+                    (Some(a), Some(b)) => a.same(b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        };
+        if let Some(j) = self
+            .judged
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|j| fits(j))
+        {
+            return (j.findings.clone(), j.phase.clone());
+        }
+        let (findings, phase) = judge(Method::Invoke, reply, output, sim.into(), broken_fails);
+        let immediate =
+            reply.body.get("invokeTimeoutType").and_then(Value::as_str) == Some("IMMEDIATE");
+        if immediate && matches!(phase, Phase::Answered | Phase::Failed { .. }) {
+            let mut judged = self.judged.write().unwrap_or_else(|e| e.into_inner());
+            if judged.len() >= JUDGED_KEPT {
+                judged.clear();
+            }
+            judged.push(Judged {
+                policy: policy.clone(),
+                schema: output.cloned(),
+                broken_fails,
+                findings: findings.clone(),
+                phase: phase.clone(),
+            });
+        }
+        (findings, phase)
+    }
+}
+
 /// Writes an answer into an exchange: its response, phase and timeline.
 pub(super) fn apply_answer(
     ex: &mut Exchange,

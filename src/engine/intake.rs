@@ -381,13 +381,14 @@ impl Engine {
             Mode::Fail => (fail_reply(&policy), AnsweredBy::FailPolicy),
         };
         let output = self.output_schema(ex.action_key.as_deref());
-        let (findings, phase) = judge(
-            method,
-            &reply,
-            output.as_ref(),
-            sim.into(),
-            self.assumptions().broken_answer_fails_step,
-        );
+        let broken_fails = self.assumptions().broken_answer_fails_step;
+        let (findings, phase) = match (by, method) {
+            // The saved answer, as saved: judged once (see `Judged`).
+            (AnsweredBy::Auto, Method::Invoke) if Arc::ptr_eq(&reply.body, &policy.answer) => {
+                self.judge_saved(&policy, &reply, output.as_ref(), sim, broken_fails)
+            }
+            _ => judge(method, &reply, output.as_ref(), sim.into(), broken_fails),
+        };
         Plan::Answer {
             reply,
             by,

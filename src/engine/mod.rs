@@ -172,6 +172,8 @@ pub struct Engine {
     recording: OnceLock<Recording>,
     /// Host names allowed besides loopback ones (`--allow-host`; the window's setting).
     allowed_hosts: RwLock<Arc<Vec<String>>>,
+    /// Saved IMMEDIATE answers already judged (see [`answers::Judged`]).
+    judged: RwLock<Vec<answers::Judged>>,
 }
 
 /// Whatever was recorded is written when the engine goes: a journal shared with another thread
@@ -201,6 +203,7 @@ impl Engine {
             relay: RwLock::new(None),
             recording: OnceLock::new(),
             allowed_hosts,
+            judged: RwLock::default(),
         })
     }
 
