@@ -486,6 +486,31 @@ impl Serialize for Entry<'_> {
     }
 }
 
+/// Whether `ex`'s body was read as JSON by the engine already (an inbound call it decoded as
+/// a plain JSON body or envelope), and can be written as it is: on one line, nothing around
+/// it. Checking it again cost a parse of every body.
+fn decoded_json(ex: &Exchange) -> bool {
+    let body = &ex.arrival.body;
+    ex.direction == Direction::Inbound
+        && matches!(
+            ex.envelope,
+            Some(EnvelopeKind::PlainJson | EnvelopeKind::PlainEnvelope)
+        )
+        && ex.arrival.unread.is_none()
+        && body.first().is_some_and(|b| !b.is_ascii_whitespace())
+        && body.last().is_some_and(|b| !b.is_ascii_whitespace())
+        && memchr::memchr2(b'\n', b'\r', body).is_none()
+}
+
+/// Stands for a body written in after the line is encoded (see [`decoded_json`]).
+static SPLICED: std::sync::LazyLock<Box<RawValue>> =
+    std::sync::LazyLock::new(|| RawValue::from_string("0".into()).expect("0 is JSON"));
+
+/// [`json_body`], not looked at when it is written in whole (`splice`).
+fn json_body_unless(splice: bool, body: &[u8]) -> Option<&RawValue> {
+    if splice { None } else { json_body(body) }
+}
+
 /// A body kept as JSON when it is JSON on one line (a newline would end the journal's line).
 fn json_body(body: &[u8]) -> Option<&RawValue> {
     if memchr::memchr2(b'\n', b'\r', body).is_some() {
@@ -512,10 +537,12 @@ pub(super) fn encode(
     let body = &ex.arrival.body;
     let (mut json, mut text, mut base64) = (None, None, None);
     let (mut headers, mut cl) = (None, 0);
+    let splice = first && decoded_json(ex);
     if first {
-        match json_body(body) {
-            Some(raw) => json = Some(raw),
-            None => match std::str::from_utf8(body) {
+        match (splice, json_body_unless(splice, body)) {
+            (true, _) => json = Some(&**SPLICED),
+            (false, Some(raw)) => json = Some(raw),
+            (false, None) => match std::str::from_utf8(body) {
                 Ok(t) if !t.is_empty() => text = Some(t),
                 Ok(_) => {}
                 Err(_) => base64 = Some(STANDARD.encode(body)),
@@ -579,6 +606,20 @@ pub(super) fn encode(
     if let Err(e) = serde_json::to_writer(&mut *buf, &line) {
         buf.truncate(start);
         return Err(e);
+    }
+    if splice {
+        // The first `,"json":0,` is the field: a quote inside a string is escaped.
+        const MARK: &[u8] = b",\"json\":0,";
+        match memchr::memmem::find(&buf[line_start..], MARK) {
+            Some(at) => {
+                let zero = line_start + at + MARK.len() - 2;
+                buf.splice(zero..zero + 1, body.iter().copied());
+            }
+            None => {
+                buf.truncate(start);
+                return Err(serde::ser::Error::custom("the body's place was not found"));
+            }
+        }
     }
     buf.push(b'\n');
     Ok(line_start)
@@ -1039,5 +1080,32 @@ mod tests {
             let peek = peek.ex.expect("an exchange");
             assert_eq!(peek.summary().pack(), ex.summary().pack());
         }
+    }
+
+    /// The body written in after encoding goes where its field is, even when a text before
+    /// it (the path, the token) holds what the field looks like.
+    #[test]
+    fn a_body_written_in_goes_to_its_field() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/session-format-1.jsonl");
+        let mut ex = read(&fixture).expect("reads").exchanges.remove(0);
+        assert!(decoded_json(&ex));
+        ex.path = r#"/x,"json":0,/v1/invoke"#.into();
+        ex.invocation_token = Some(r#"tok,"json":0,"#.into());
+        let sets = Mutex::new(HeaderSets::default());
+        let mut buf = vec![];
+        let at = encode(&mut buf, "completed", &ex, 1, true, &sets).expect("encodes");
+        let line = &buf[at..buf.len() - 1];
+        let Ok(Parsed::Two(parsed)) = parse::<serde::de::IgnoredAny, Box<Record2>>(line) else {
+            panic!("{}", String::from_utf8_lossy(line));
+        };
+        let rec = parsed.ex.expect("an exchange");
+        let back = rec.exchange(Arc::new(Arrival::default()));
+        assert_eq!(back.path, ex.path);
+        assert_eq!(back.invocation_token, ex.invocation_token);
+        assert!(
+            memchr::memmem::find(line, &ex.arrival.body).is_some(),
+            "the body, as it came"
+        );
     }
 }
