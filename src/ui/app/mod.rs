@@ -327,8 +327,27 @@ impl App {
         self.mirror.whole(&self.core.engine, id)
     }
 
+    /// The draft answer to held call `id` (made when first asked for).
     pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
-        self.detail.drafts.get_mut(&id)
+        let ex = self
+            .mirror
+            .log
+            .get((id as usize).checked_sub(1)?)?
+            .into_owned();
+        if !matches!(ex.phase, Phase::Held { .. }) {
+            return None;
+        }
+        let engine = self.core.engine.clone();
+        let key = ex.action_key.clone();
+        Some(self.detail.draft_for(
+            &ex,
+            || {
+                key.as_deref()
+                    .map(|k| engine.schemas(k))
+                    .unwrap_or_default()
+            },
+            self.now,
+        ))
     }
 
     pub fn report_draft_mut(&mut self, id: ExchangeId) -> Option<&mut ReportDraft> {

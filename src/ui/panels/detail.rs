@@ -27,17 +27,11 @@ pub struct DetailPanel {
 impl DetailPanel {
     /// Exchange `ex` changed: a held call gets a draft answer (from what your action said, in
     /// forward mode with pause), a wait gets a report form; an ended call loses its draft.
-    pub fn observe(&mut self, ex: &Exchange, schemas: &ActionSchemas, now: DateTime<Utc>) {
+    pub fn observe(&mut self, ex: &Exchange, schemas: &ActionSchemas, _now: DateTime<Utc>) {
         let id = ex.id;
-        if matches!(ex.phase, Phase::Held { .. }) {
-            self.drafts.entry(id).or_insert_with(|| {
-                let method = ex.method.unwrap_or(Method::Invoke);
-                match &ex.target_answer {
-                    Some(t) => AnswerDraft::from_target(method, t.status, &t.body, schemas, now),
-                    None => AnswerDraft::new(method, schemas, now),
-                }
-            });
-        } else {
+        // A held call's draft answer is made when it is first shown (see `draft_for`): ten
+        // thousand held calls need not ten thousand drafts.
+        if !matches!(ex.phase, Phase::Held { .. }) {
             self.drafts.remove(&id);
         }
         if matches!(ex.phase, Phase::Waiting { .. }) {
@@ -45,6 +39,26 @@ impl DetailPanel {
                 .entry(id)
                 .or_insert_with(|| ReportDraft::new(schemas));
         }
+    }
+}
+
+impl DetailPanel {
+    /// The draft answer to held call `ex`, made from its key's example answer (or what your
+    /// action answered, in forward mode) the first time it is asked for.
+    pub fn draft_for(
+        &mut self,
+        ex: &Exchange,
+        schemas: impl FnOnce() -> ActionSchemas,
+        now: DateTime<Utc>,
+    ) -> &mut AnswerDraft {
+        self.drafts.entry(ex.id).or_insert_with(|| {
+            let schemas = schemas();
+            let method = ex.method.unwrap_or(Method::Invoke);
+            match &ex.target_answer {
+                Some(t) => AnswerDraft::from_target(method, t.status, &t.body, &schemas, now),
+                None => AnswerDraft::new(method, &schemas, now),
+            }
+        })
     }
 }
 
@@ -270,9 +284,22 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
             .map_or(cx.now, |ex| ex.at),
         answered: cx.now,
     };
-    let Some(d) = st.drafts.get_mut(&id) else {
+    let Some(ex) = cx.mirror.log.get(id as usize - 1) else {
         return;
     };
+    if !matches!(ex.phase, Phase::Held { .. }) {
+        return;
+    }
+    let key = ex.action_key.clone();
+    let d = st.draft_for(
+        &ex,
+        || {
+            key.as_deref()
+                .map(|k| cx.core.engine.schemas(k))
+                .unwrap_or_default()
+        },
+        cx.now,
+    );
     ui.label(RichText::new("Answer").strong());
     if d.method == Method::Invoke {
         ui.horizontal_wrapped(|ui| {
