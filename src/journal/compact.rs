@@ -633,9 +633,12 @@ struct HeadersLine<'a> {
     text: &'a str,
 }
 
-/// An exchange's line of format 2, read back whole.
+/// An exchange's line of format 2 as read back: whole ([`Record2`]), or only what reopening
+/// needs ([`Peek2`]: the body and the timeline skipped without being kept). `J` is what the
+/// JSON body is read into, `S` the other bodies, `F` a finding, `R` an answer, `T` a
+/// timeline entry.
 #[derive(Deserialize)]
-pub(super) struct Record2 {
+pub(super) struct Rec<J, S, F, R, T> {
     pub(super) id: u64,
     #[serde(deserialize_with = "de_time")]
     pub(super) at: DateTime<Utc>,
@@ -657,28 +660,119 @@ pub(super) struct Record2 {
     pub(super) headers: Option<u32>,
     #[serde(default)]
     pub(super) cl: u8,
-    #[serde(default)]
-    pub(super) json: Option<Box<RawValue>>,
-    #[serde(default, rename = "b")]
-    pub(super) text: Option<String>,
-    #[serde(default, rename = "b64")]
-    pub(super) base64: Option<String>,
+    #[serde(default = "Option::default")]
+    pub(super) json: Option<J>,
+    #[serde(default = "Option::default", rename = "b")]
+    pub(super) text: Option<S>,
+    #[serde(default = "Option::default", rename = "b64")]
+    pub(super) base64: Option<S>,
     #[serde(default)]
     pub(super) unread: Option<String>,
-    #[serde(default, rename = "f")]
-    pub(super) findings: Vec<Finding2>,
+    #[serde(default = "Vec::new", rename = "f")]
+    pub(super) findings: Vec<F>,
     #[serde(rename = "ph", deserialize_with = "de_phase")]
     pub(super) phase: Phase,
     #[serde(default)]
     pub(super) fr: Option<usize>,
-    #[serde(default, rename = "r")]
-    pub(super) response: Option<Response2>,
-    #[serde(default, rename = "ta")]
-    pub(super) target_answer: Option<Response2>,
-    #[serde(default, rename = "tl")]
-    pub(super) timeline: Vec<Entry2>,
+    #[serde(default = "Option::default", rename = "r")]
+    pub(super) response: Option<R>,
+    #[serde(default = "Option::default", rename = "ta")]
+    pub(super) target_answer: Option<R>,
+    #[serde(default = "Vec::new", rename = "tl")]
+    pub(super) timeline: Vec<T>,
     #[serde(default)]
     pub(super) tag: Option<String>,
+}
+
+/// A format 2 exchange line, whole.
+pub(super) type Record2 = Rec<Box<RawValue>, String, Finding2, Response2, Entry2>;
+
+/// What reopening needs of a format 2 exchange line (see [`PeekExchange`]).
+pub(super) type Peek2 = Rec<
+    serde::de::IgnoredAny,
+    serde::de::IgnoredAny,
+    PeekFinding2,
+    PeekResponse2,
+    serde::de::IgnoredAny,
+>;
+
+/// A finding read back, whole or only its severity.
+pub(super) trait Severe {
+    fn severity(&self) -> Severity;
+}
+
+/// An answer read back, whole or only what a summary shows.
+pub(super) trait Status<F> {
+    fn status(&self) -> u16;
+    fn findings(&self) -> &[F];
+}
+
+impl<J, S, F: Severe, R: Status<F>, T> Rec<J, S, F, R, T> {
+    pub(super) fn carries_body(&self) -> bool {
+        self.headers.is_some()
+            || self.json.is_some()
+            || self.text.is_some()
+            || self.base64.is_some()
+            || self.unread.is_some()
+    }
+
+    pub(super) fn summary(&self) -> Summary {
+        let path = match (&self.path, self.method) {
+            (Some(p), _) => p.as_str(),
+            (None, Some(m)) => m.path(),
+            (None, None) => "",
+        };
+        Summary {
+            id: self.id,
+            at: self.at,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: self.response.as_ref().map(Status::status),
+            flagged: flagged(
+                &self.phase,
+                self.findings
+                    .iter()
+                    .chain(self.response.iter().flat_map(|r| r.findings().iter()))
+                    .map(Severe::severity),
+            ),
+            phase: self.phase.label(),
+            http_method: shared_text(self.http_method.as_deref().unwrap_or("POST")),
+            path: shared_text(path),
+            action_key: self.action_key.as_deref().map(shared_text),
+            tag: self.tag.as_deref().map(shared_text),
+        }
+    }
+}
+
+impl Severe for Finding2 {
+    fn severity(&self) -> Severity {
+        self.severity.0
+    }
+}
+
+impl Severe for PeekFinding2 {
+    fn severity(&self) -> Severity {
+        self.0
+    }
+}
+
+impl Status<Finding2> for Response2 {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn findings(&self) -> &[Finding2] {
+        &self.findings
+    }
+}
+
+impl Status<PeekFinding2> for PeekResponse2 {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn findings(&self) -> &[PeekFinding2] {
+        &self.findings
+    }
 }
 
 #[derive(Deserialize)]
@@ -827,14 +921,6 @@ fn note(e: Entry2, response: Option<&SentResponse>, phase: &Phase, method: Optio
 }
 
 impl Record2 {
-    pub(super) fn carries_body(&self) -> bool {
-        self.headers.is_some()
-            || self.json.is_some()
-            || self.text.is_some()
-            || self.base64.is_some()
-            || self.unread.is_some()
-    }
-
     /// The arrival this first line carried; its headers from their set in `sets`.
     pub(super) fn arrival(&self, sets: &HeaderSets) -> Arc<Arrival> {
         let body = match (&self.json, &self.text, &self.base64) {
@@ -907,44 +993,6 @@ impl Record2 {
     }
 }
 
-/// What reopening needs of a format 2 exchange line (see [`PeekExchange`]).
-#[derive(Deserialize)]
-pub(super) struct Peek2 {
-    pub(super) id: u64,
-    #[serde(deserialize_with = "de_time")]
-    pub(super) at: DateTime<Utc>,
-    #[serde(default, rename = "d")]
-    pub(super) direction: Direction,
-    #[serde(default, rename = "hm")]
-    pub(super) http_method: Option<String>,
-    #[serde(default, rename = "p")]
-    pub(super) path: Option<String>,
-    #[serde(default = "default_method", rename = "m")]
-    pub(super) method: Option<Method>,
-    #[serde(default, rename = "key")]
-    pub(super) action_key: Option<String>,
-    #[serde(default, rename = "env", deserialize_with = "de_envelope")]
-    pub(super) envelope: Option<EnvelopeKind>,
-    #[serde(default, rename = "tok")]
-    pub(super) invocation_token: Option<String>,
-    #[serde(default, rename = "h")]
-    pub(super) headers: Option<u32>,
-    #[serde(default)]
-    pub(super) json: Option<serde::de::IgnoredAny>,
-    #[serde(default, rename = "b")]
-    pub(super) text: Option<serde::de::IgnoredAny>,
-    #[serde(default, rename = "b64")]
-    pub(super) base64: Option<serde::de::IgnoredAny>,
-    #[serde(default, rename = "f")]
-    pub(super) findings: Vec<PeekFinding2>,
-    #[serde(rename = "ph", deserialize_with = "de_phase")]
-    pub(super) phase: Phase,
-    #[serde(default, rename = "r")]
-    pub(super) response: Option<PeekResponse2>,
-    #[serde(default)]
-    pub(super) tag: Option<String>,
-}
-
 /// A finding's severity, the first of its array.
 pub(super) struct PeekFinding2(pub(super) Severity);
 
@@ -974,43 +1022,6 @@ pub(super) struct PeekResponse2 {
     pub(super) status: u16,
     #[serde(default, rename = "f")]
     pub(super) findings: Vec<PeekFinding2>,
-}
-
-impl Peek2 {
-    pub(super) fn carries_body(&self) -> bool {
-        self.headers.is_some()
-            || self.json.is_some()
-            || self.text.is_some()
-            || self.base64.is_some()
-    }
-
-    pub(super) fn summary(&self) -> Summary {
-        let path = match (&self.path, self.method) {
-            (Some(p), _) => p.as_str(),
-            (None, Some(m)) => m.path(),
-            (None, None) => "",
-        };
-        Summary {
-            id: self.id,
-            at: self.at,
-            direction: self.direction,
-            method: self.method,
-            envelope: self.envelope,
-            status: self.response.as_ref().map(|r| r.status),
-            flagged: flagged(
-                &self.phase,
-                self.findings
-                    .iter()
-                    .chain(self.response.iter().flat_map(|r| r.findings.iter()))
-                    .map(|f| f.0),
-            ),
-            phase: self.phase.label(),
-            http_method: shared_text(self.http_method.as_deref().unwrap_or("POST")),
-            path: shared_text(path),
-            action_key: self.action_key.as_deref().map(shared_text),
-            tag: self.tag.as_deref().map(shared_text),
-        }
-    }
 }
 
 #[cfg(test)]
