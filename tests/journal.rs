@@ -729,3 +729,41 @@ fn format_2_is_compact_and_reads_back_what_format_1_held() {
     assert!(text.contains("content-length: *"), "{text}");
     assert!(!text.contains("answered with the saved answer"), "{text}");
 }
+
+/// A record encoded ahead and then encoded again (a reused token adds a finding when the call
+/// is filed) still brings the line of a header set seen first in it: otherwise the set would
+/// be named and never defined, and the headers lost on reading.
+#[test]
+fn a_header_set_first_seen_in_a_record_encoded_twice_is_still_defined() {
+    let dir = TempDir::new("journal-sets");
+    let path = dir.path().join("s.jsonl");
+    let (engine, _clock, opened) = waiting_engine(&path);
+    let call = |headers: &str| {
+        let body = invoke_request("send-email", "tok-same").to_string();
+        let mut incoming = Incoming::post("/v1/invoke", body).expect("route");
+        incoming.headers = headers.to_string();
+        assert!(matches!(engine.intake(incoming), Intake::Now(_)));
+    };
+    call("host: 127.0.0.1:4010\nuser-agent: first\n");
+    // The same token again, from another client: its header set is new.
+    call("host: 127.0.0.1:4010\nuser-agent: second\n");
+    let second = engine.exchange(2).expect("logged");
+    assert!(
+        second.findings.iter().any(|f| f.code == "token-reused"),
+        "{:?}",
+        second.findings
+    );
+    engine.durable().expect("written");
+    drop(opened);
+    drop(engine);
+    let read = journal::read(&path).expect("reads");
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+    assert_eq!(
+        read.exchanges[1].arrival.headers,
+        "host: 127.0.0.1:4010\nuser-agent: second\n"
+    );
+    assert_eq!(
+        read.exchanges[0].arrival.headers,
+        "host: 127.0.0.1:4010\nuser-agent: first\n"
+    );
+}

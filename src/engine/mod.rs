@@ -106,6 +106,9 @@ pub struct Prepared {
     /// Where the exchange's own line starts in `bytes` (a line defining its headers may
     /// come first).
     pub line: usize,
+    /// The header set that line defines: recorded once these bytes are (a record encoded but
+    /// not recorded leaves the set's line due for the next record that names it).
+    pub header_set: Option<u32>,
     /// Findings when encoded: filing the exchange may add one (a reused token), and the
     /// record is then encoded again.
     pub findings: usize,

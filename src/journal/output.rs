@@ -167,6 +167,11 @@ impl Journal {
                 out.spare = spare;
             } else if let Some(t) = &mut out.trouble {
                 t.dropped += out.placed.len().max(1) as u64;
+                // A header set's line may be among them: the next record naming it says it.
+                self.sets
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .forget_recorded();
             }
         }
         if !force && out.last_try.elapsed() < RETRY_EVERY {

@@ -209,7 +209,7 @@ impl Journal {
     /// Encodes new exchange `ex` after `event`, with its headers and body, with 0 for its id.
     pub fn prepare(&self, event: &str, ex: &Exchange) -> Option<crate::engine::Prepared> {
         let mut bytes = Vec::with_capacity(1024 + ex.arrival.body.len());
-        let line = encode(&mut bytes, event, ex, 0, true, &self.sets).ok()?;
+        let Encoded { line, defines } = encode(&mut bytes, event, ex, 0, true, &self.sets).ok()?;
         let id_at = line
             + memchr::memmem::find(&bytes[line..], b"\"ex\":{\"id\":0")?
             + b"\"ex\":{\"id\":".len();
@@ -217,6 +217,7 @@ impl Journal {
             bytes,
             id_at,
             line,
+            header_set: defines,
             findings: ex.findings.len(),
         })
     }
@@ -239,6 +240,12 @@ impl Journal {
         s.lines.push((id, start));
         // Counted while the shard is locked: a flush that reads the count finds the line.
         self.appended.fetch_add(1, Ordering::AcqRel);
+        if let Some(set) = p.header_set {
+            self.sets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .recorded(set);
+        }
     }
 
     /// Records `ex` as it stands after `event`; the first record of an exchange carries its
@@ -247,9 +254,15 @@ impl Journal {
     pub fn exchange(&self, event: &str, ex: &Exchange, first: bool) {
         let mut s = self.shard(ex.id);
         match encode(&mut s.buf, event, ex, ex.id, first, &self.sets) {
-            Ok(at) => {
-                s.lines.push((ex.id, at));
+            Ok(Encoded { line, defines }) => {
+                s.lines.push((ex.id, line));
                 self.appended.fetch_add(1, Ordering::AcqRel);
+                if let Some(set) = defines {
+                    self.sets
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .recorded(set);
+                }
             }
             Err(e) => tracing::error!(
                 "journal {}: cannot encode exchange #{}: {e}",

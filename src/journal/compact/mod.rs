@@ -23,7 +23,7 @@ use std::collections::HashMap;
 mod read;
 mod write;
 pub(super) use read::{Peek2, Record2};
-pub(super) use write::encode;
+pub(super) use write::{Encoded, encode};
 
 /// Sentences the engine says as they are, each written as a short code.
 /// (`arrived`, the first of most timelines, is said from the exchange's method.)
@@ -51,19 +51,40 @@ fn said_text(code: &str) -> Option<&'static str> {
 pub(super) struct HeaderSets {
     ids: HashMap<Arc<str>, u32>,
     texts: Vec<Option<Arc<str>>>,
+    /// Whether each set's `headers` line is among the lines recorded (in a shard, or
+    /// written): until it is, every line that names the set brings its own.
+    recorded: Vec<bool>,
 }
 
 impl HeaderSets {
-    /// The number of set `text`, and whether it is new (its `headers` line is then due).
+    /// The number of set `text`, and whether its `headers` line is due (not recorded yet:
+    /// new, or its line went with a record that was encoded and then not recorded).
     pub(super) fn intern(&mut self, text: &str) -> (u32, bool) {
         if let Some(id) = self.ids.get(text) {
-            return (*id, false);
+            return (*id, !self.recorded[*id as usize - 1]);
         }
         let text: Arc<str> = text.into();
         self.texts.push(Some(text.clone()));
+        self.recorded.push(false);
         let id = self.texts.len() as u32;
         self.ids.insert(text, id);
         (id, true)
+    }
+
+    /// Set `id`'s `headers` line is recorded.
+    pub(super) fn recorded(&mut self, id: u32) {
+        if let Some(r) = (id as usize)
+            .checked_sub(1)
+            .and_then(|i| self.recorded.get_mut(i))
+        {
+            *r = true;
+        }
+    }
+
+    /// Lines were dropped (see [`PENDING_CAP`]): every set's line is due again, since the
+    /// one recorded may have gone with them.
+    pub(super) fn forget_recorded(&mut self) {
+        self.recorded.fill(false);
     }
 
     /// A set read back from its `headers` line.
@@ -73,10 +94,12 @@ impl HeaderSets {
         };
         if self.texts.len() <= i {
             self.texts.resize(i + 1, None);
+            self.recorded.resize(i + 1, false);
         }
         let text: Arc<str> = text.into();
         self.ids.insert(text.clone(), id);
         self.texts[i] = Some(text);
+        self.recorded[i] = true;
     }
 
     pub(super) fn get(&self, id: u32) -> Option<&Arc<str>> {
@@ -316,7 +339,9 @@ mod tests {
         for ex in &old.exchanges {
             buf.clear();
             let event = EventKind::of(&ex.phase).label();
-            let at = encode(&mut buf, event, ex, ex.id, true, &sets).expect("encodes");
+            let at = encode(&mut buf, event, ex, ex.id, true, &sets)
+                .expect("encodes")
+                .line;
             let line = &buf[at..buf.len() - 1];
             let Ok(Parsed::Two(parsed)) = parse::<serde::de::IgnoredAny, Box<Record2>>(line) else {
                 panic!("a format 2 line: {}", String::from_utf8_lossy(line));
@@ -346,7 +371,9 @@ mod tests {
         ex.invocation_token = Some(r#"tok,"json":0,"#.into());
         let sets = Mutex::new(HeaderSets::default());
         let mut buf = vec![];
-        let at = encode(&mut buf, "completed", &ex, 1, true, &sets).expect("encodes");
+        let at = encode(&mut buf, "completed", &ex, 1, true, &sets)
+            .expect("encodes")
+            .line;
         let line = &buf[at..buf.len() - 1];
         let Ok(Parsed::Two(parsed)) = parse::<serde::de::IgnoredAny, Box<Record2>>(line) else {
             panic!("{}", String::from_utf8_lossy(line));

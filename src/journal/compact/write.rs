@@ -267,9 +267,16 @@ pub(super) fn json_body(body: &[u8]) -> Option<&RawValue> {
         .filter(|raw| raw.get().len() == body.len())
 }
 
+/// What [`encode`] wrote: where the exchange's line starts, and the header set whose line it
+/// wrote before it (to be marked recorded once the lines are: [`HeaderSets::recorded`]).
+pub(in crate::journal) struct Encoded {
+    pub(in crate::journal) line: usize,
+    pub(in crate::journal) defines: Option<u32>,
+}
+
 /// Encodes exchange `ex` after `event` at the end of `buf`, with its headers and body when
 /// `first`, as exchange `id`; a header set seen for the first time is defined by a `headers`
-/// line before it. Returns where the exchange's line starts in `buf`.
+/// line before it when that line is due.
 pub(in crate::journal) fn encode(
     buf: &mut Vec<u8>,
     event: &str,
@@ -277,11 +284,11 @@ pub(in crate::journal) fn encode(
     id: u64,
     first: bool,
     sets: &Mutex<HeaderSets>,
-) -> serde_json::Result<usize> {
+) -> serde_json::Result<Encoded> {
     let start = buf.len();
     let body = &ex.arrival.body;
     let (mut json, mut text, mut base64) = (None, None, None);
-    let (mut headers, mut cl) = (None, 0);
+    let (mut headers, mut cl, mut defines) = (None, 0, None);
     let splice = first && decoded_json(ex);
     if first {
         match (splice, json_body_unless(splice, body)) {
@@ -295,8 +302,9 @@ pub(in crate::journal) fn encode(
         }
         let (set, took_length) = headers_for_set(&ex.arrival.headers, body.len());
         cl = u8::from(took_length);
-        let (id, new) = sets.lock().unwrap_or_else(|e| e.into_inner()).intern(&set);
-        if new {
+        let (id, due) = sets.lock().unwrap_or_else(|e| e.into_inner()).intern(&set);
+        if due {
+            defines = Some(id);
             serde_json::to_writer(
                 &mut *buf,
                 &HeadersLine {
@@ -367,7 +375,10 @@ pub(in crate::journal) fn encode(
         }
     }
     buf.push(b'\n');
-    Ok(line_start)
+    Ok(Encoded {
+        line: line_start,
+        defines,
+    })
 }
 
 #[derive(Serialize)]
