@@ -767,3 +767,55 @@ fn a_header_set_first_seen_in_a_record_encoded_twice_is_still_defined() {
         "host: 127.0.0.1:4010\nuser-agent: first\n"
     );
 }
+
+/// A session whose header set's line is gone (lines dropped while the disk was full) says so
+/// on reading and on reopening, and gives the rest of each exchange back.
+#[test]
+fn an_exchange_naming_a_header_set_no_line_defines_is_read_with_a_warning() {
+    let dir = TempDir::new("journal-lost-set");
+    let path = dir.path().join("s.jsonl");
+    let (engine, _clock, opened) = waiting_engine(&path);
+    let mut incoming = Incoming::post(
+        "/v1/invoke",
+        invoke_request("send-email", "tok-lost").to_string(),
+    )
+    .expect("route");
+    incoming.headers = "host: 127.0.0.1:4010\n".into();
+    assert!(matches!(engine.intake(incoming), Intake::Now(_)));
+    engine.durable().expect("written");
+    drop(opened);
+    drop(engine);
+    let text = std::fs::read_to_string(&path).expect("text");
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.contains("\"kind\":\"headers\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(kept.len(), text.len(), "the set's line was there");
+    std::fs::write(&path, kept).expect("write");
+    let read = journal::read(&path).expect("reads");
+    assert_eq!(read.exchanges.len(), 1);
+    assert!(
+        read.warnings
+            .iter()
+            .any(|w| w.contains("name header set 1, which no line of the session defines")),
+        "{:?}",
+        read.warnings
+    );
+    assert_eq!(
+        read.exchanges[0].invocation_token.as_deref(),
+        Some("tok-lost")
+    );
+    let (engine, _clock, reopened) = waiting_engine(&path);
+    assert!(
+        reopened
+            .warnings
+            .iter()
+            .any(|w| w.contains("which no line of the session defines")),
+        "{:?}",
+        reopened.warnings
+    );
+    assert_eq!(reopened.restored, 1);
+    drop(reopened);
+    drop(engine);
+}

@@ -150,6 +150,14 @@ pub(super) enum Whole {
 }
 
 impl Whole {
+    /// The header set this line names, if it names one (format 2).
+    pub(super) fn header_set(&self) -> Option<u32> {
+        match self {
+            Whole::One(_) => None,
+            Whole::Two(r) => r.headers,
+        }
+    }
+
     pub(super) fn id(&self) -> u64 {
         match self {
             Whole::One(r) => r.id,
@@ -189,6 +197,14 @@ pub(super) enum Peeked {
 }
 
 impl Peeked {
+    /// The header set this line names, if it names one (format 2).
+    fn header_set(&self) -> Option<u32> {
+        match self {
+            Peeked::One(_) => None,
+            Peeked::Two(p) => p.headers,
+        }
+    }
+
     fn id(&self) -> u64 {
         match self {
             Peeked::One(p) => p.id,
@@ -225,6 +241,16 @@ impl Peeked {
         };
         token.filter(|_| method != Some(Method::CompletionReport))
     }
+}
+
+/// The warning for exchanges (id, set) whose header set no line of the session defines.
+fn missing_sets(path: &Path, missing: &[(u64, u32)]) -> Option<String> {
+    let (first, set) = missing.first()?;
+    Some(format!(
+        "{}: {} exchange(s) (the first #{first}) name header set {set}, which no line of the session defines (its line was lost, most likely with lines dropped while the session could not be written): their headers are not given back",
+        path.display(),
+        missing.len()
+    ))
 }
 
 /// The header sets the `headers` lines among `lines` define.
@@ -422,6 +448,9 @@ pub fn read(path: &Path) -> Result<Restored, String> {
     // Header sets first: a line may name one written further on (lines are written in
     // shards, and a set's line is in the shard of the exchange that first had it).
     let sets = header_sets(&lines);
+    // Exchanges naming a set no `headers` line defines (lost with lines dropped while the
+    // disk was full): their headers cannot be given back, which is said.
+    let mut missing: Vec<(u64, u32)> = vec![];
     for (n, raw) in lines.iter().enumerate() {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -451,6 +480,9 @@ pub fn read(path: &Path) -> Result<Restored, String> {
                 continue;
             }
         };
+        if let Some(set) = whole.header_set().filter(|s| sets.get(*s).is_none()) {
+            missing.push((whole.id(), set));
+        }
         let arrival = match (whole.carries_body(), by_id.get(&whole.id())) {
             (false, Some(prev)) => prev.arrival.clone(),
             _ => whole.arrival(&sets),
@@ -459,6 +491,7 @@ pub fn read(path: &Path) -> Result<Restored, String> {
         by_id.insert(id, whole.exchange(arrival));
     }
     out.warnings.extend(explain.warnings(path));
+    out.warnings.extend(missing_sets(path, &missing));
     out.exchanges = by_id.into_values().collect();
     Ok(out)
 }
@@ -589,6 +622,8 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, HeaderSets, Sca
     let mut explain = Explainer::default();
     let mut index = Index::default();
     let mut sets = HeaderSets::default();
+    // The header set each exchange's first line names, to say those no line defines.
+    let mut named: Vec<(u64, u32)> = vec![];
     let mut seen: Vec<Option<Seen>> = vec![];
     let mut buf = Vec::new();
     let (mut at, mut n) = (0u64, 0usize);
@@ -645,6 +680,9 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, HeaderSets, Sca
         if seen.len() <= i {
             seen.resize_with(i + 1, || None);
         }
+        if let Some(set) = ex.header_set() {
+            named.push((id, set));
+        }
         let body = ex.carries_body();
         let summary = ex.summary().pack();
         let s = seen[i].get_or_insert(Seen {
@@ -662,6 +700,8 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, HeaderSets, Sca
         index.set(id, start);
     }
     out.warnings.extend(explain.warnings(path));
+    named.retain(|(_, set)| sets.get(*set).is_none());
+    out.warnings.extend(missing_sets(path, &named));
     // Newest first: which are loaded whole.
     let mut whole = vec![false; seen.len()];
     let mut used = 0u64;
