@@ -35,6 +35,16 @@ pub struct Core {
     pub port: u16,
 }
 
+impl Core {
+    /// The schemas of `ex`'s action key (none for a call without one).
+    pub fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {
+        ex.action_key
+            .as_deref()
+            .map(|k| self.engine.schemas(k))
+            .unwrap_or_default()
+    }
+}
+
 /// The session journal the window records to: where, and what reopening it restored.
 #[derive(Clone, Debug)]
 pub struct Session {

@@ -174,8 +174,8 @@ impl App {
             self.mirror.waiting.remove(&id);
         }
         // The detail pane keeps a draft answer for each held call and a report for each wait.
-        let schemas = self.schemas_for(&ex);
-        self.detail.observe(&ex, &schemas, self.now);
+        let core = &self.core;
+        self.detail.observe(&ex, || core.schemas_for(&ex));
         let i = (id as usize).saturating_sub(1);
         if i < self.mirror.log.len() {
             self.mirror.log.set(i, Row::Whole(ex));

@@ -2,7 +2,6 @@
 //! log in `ui`, and turns clicks into [`Command`]s applied after the pass: no engine lock is
 //! ever taken while drawing.
 
-use super::composer::{AnswerDraft, ReportDraft};
 use super::filter::Filter;
 use super::list::List;
 use super::panels;
@@ -327,37 +326,7 @@ impl App {
         self.mirror.whole(&self.core.engine, id)
     }
 
-    /// The draft answer to held call `id` (made when first asked for).
-    pub fn draft_mut(&mut self, id: ExchangeId) -> Option<&mut AnswerDraft> {
-        let ex = self
-            .mirror
-            .log
-            .get((id as usize).checked_sub(1)?)?
-            .into_owned();
-        if !matches!(ex.phase, Phase::Held { .. }) {
-            return None;
-        }
-        let engine = self.core.engine.clone();
-        let key = ex.action_key.clone();
-        Some(self.detail.draft_for(
-            &ex,
-            || {
-                key.as_deref()
-                    .map(|k| engine.schemas(k))
-                    .unwrap_or_default()
-            },
-            self.now,
-        ))
-    }
-
-    pub fn report_draft_mut(&mut self, id: ExchangeId) -> Option<&mut ReportDraft> {
-        self.detail.reports.get_mut(&id)
-    }
-
     pub(super) fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {
-        ex.action_key
-            .as_deref()
-            .map(|k| self.core.engine.schemas(k))
-            .unwrap_or_default()
+        self.core.schemas_for(ex)
     }
 }

@@ -27,7 +27,7 @@ pub struct DetailPanel {
 impl DetailPanel {
     /// Exchange `ex` changed: a held call gets a draft answer (from what your action said, in
     /// forward mode with pause), a wait gets a report form; an ended call loses its draft.
-    pub fn observe(&mut self, ex: &Exchange, schemas: &ActionSchemas, _now: DateTime<Utc>) {
+    pub fn observe(&mut self, ex: &Exchange, schemas: impl FnOnce() -> ActionSchemas) {
         let id = ex.id;
         // A held call's draft answer is made when it is first shown (see `draft_for`): ten
         // thousand held calls need not ten thousand drafts.
@@ -37,12 +37,10 @@ impl DetailPanel {
         if matches!(ex.phase, Phase::Waiting { .. }) {
             self.reports
                 .entry(id)
-                .or_insert_with(|| ReportDraft::new(schemas));
+                .or_insert_with(|| ReportDraft::new(&schemas()));
         }
     }
-}
 
-impl DetailPanel {
     /// The draft answer to held call `ex`, made from its key's example answer (or what your
     /// action answered, in forward mode) the first time it is asked for.
     pub fn draft_for(
@@ -290,16 +288,7 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
     if !matches!(ex.phase, Phase::Held { .. }) {
         return;
     }
-    let key = ex.action_key.clone();
-    let d = st.draft_for(
-        &ex,
-        || {
-            key.as_deref()
-                .map(|k| cx.core.engine.schemas(k))
-                .unwrap_or_default()
-        },
-        cx.now,
-    );
+    let d = st.draft_for(&ex, || cx.core.schemas_for(&ex), cx.now);
     ui.label(RichText::new("Answer").strong());
     if d.method == Method::Invoke {
         ui.horizontal_wrapped(|ui| {
