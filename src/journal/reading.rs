@@ -66,8 +66,9 @@ where
 
 /// What a line is, once read.
 pub(super) enum Got<A, B> {
-    Session,
-    Trouble,
+    /// Nothing for the reader to take: a `session` line, a `trouble` line (said in the
+    /// warnings already), or a line of a later format (warned of).
+    Nothing,
     Clock(i64),
     Headers(u32, String),
     One(A),
@@ -89,7 +90,7 @@ impl<A, B> Parsed<A, B> {
         match self {
             Parsed::Newer(v) => {
                 warnings.push(format_warning(path, n, v));
-                Got::Session
+                Got::Nothing
             }
             Parsed::One(line) => match classify(line, path, n, explain, warnings) {
                 Got::One(e) => Got::One(e),
@@ -113,11 +114,11 @@ fn classify<E>(
 ) -> Got<E, E> {
     let ex = line.ex.take();
     match (line.kind.as_str(), ex, line.offset_ms) {
-        ("session", _, _) => Got::Session,
+        ("session", _, _) => Got::Nothing,
         ("trouble", _, _) => {
             let w = explain.trouble(n, &line);
             warnings.push(format!("{}: {w}", path.display()));
-            Got::Trouble
+            Got::Nothing
         }
         ("clock", _, Some(offset_ms)) => Got::Clock(offset_ms),
         ("headers", _, _) => match (line.n, line.text.take()) {
@@ -133,8 +134,7 @@ impl<X> Got<X, X> {
     /// A line that carries no exchange, as a `Got` of any types.
     fn retype<A, B>(self) -> Got<A, B> {
         match self {
-            Got::Session => Got::Session,
-            Got::Trouble => Got::Trouble,
+            Got::Nothing => Got::Nothing,
             Got::Clock(o) => Got::Clock(o),
             Got::Headers(id, t) => Got::Headers(id, t),
             Got::Odd(k) => Got::Odd(k),
@@ -463,7 +463,7 @@ pub fn read(path: &Path) -> Result<Restored, String> {
             }
         };
         let whole = match parsed.got(path, n, &mut explain, &mut out.warnings) {
-            Got::Session | Got::Trouble | Got::Headers(..) => continue,
+            Got::Nothing | Got::Headers(..) => continue,
             Got::Clock(offset_ms) => {
                 out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
                 continue;
@@ -651,7 +651,7 @@ pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, HeaderSets, Sca
             }
         };
         let ex = match parsed.got(path, n - 1, &mut explain, &mut out.warnings) {
-            Got::Session | Got::Trouble => continue,
+            Got::Nothing => continue,
             Got::Clock(offset_ms) => {
                 out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
                 continue;

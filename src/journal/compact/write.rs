@@ -251,11 +251,6 @@ pub(super) fn decoded_json(ex: &Exchange) -> bool {
 static SPLICED: std::sync::LazyLock<Box<RawValue>> =
     std::sync::LazyLock::new(|| RawValue::from_string("0".into()).expect("0 is JSON"));
 
-/// [`json_body`], not looked at when it is written in whole (`splice`).
-fn json_body_unless(splice: bool, body: &[u8]) -> Option<&RawValue> {
-    if splice { None } else { json_body(body) }
-}
-
 /// A body kept as JSON when it is JSON on one line (a newline would end the journal's line).
 pub(super) fn json_body(body: &[u8]) -> Option<&RawValue> {
     if memchr::memchr2(b'\n', b'\r', body).is_some() {
@@ -291,10 +286,14 @@ pub(in crate::journal) fn encode(
     let (mut headers, mut cl, mut defines) = (None, 0, None);
     let splice = first && decoded_json(ex);
     if first {
-        match (splice, json_body_unless(splice, body)) {
-            (true, _) => json = Some(&**SPLICED),
-            (false, Some(raw)) => json = Some(raw),
-            (false, None) => match std::str::from_utf8(body) {
+        let raw = if splice {
+            Some(&**SPLICED)
+        } else {
+            json_body(body)
+        };
+        match raw {
+            Some(raw) => json = Some(raw),
+            None => match std::str::from_utf8(body) {
                 Ok(t) if !t.is_empty() => text = Some(t),
                 Ok(_) => {}
                 Err(_) => base64 = Some(STANDARD.encode(body)),
