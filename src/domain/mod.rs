@@ -14,5 +14,6 @@ pub mod lab;
 pub mod quick;
 pub mod sample;
 pub mod schema;
+pub mod timeline;
 pub mod why;
 pub mod wire;
