@@ -42,7 +42,7 @@ impl EventKind {
         }
     }
 
-    pub fn of(phase: &Phase) -> EventKind {
+    pub(crate) fn of(phase: &Phase) -> EventKind {
         match phase {
             Phase::Received => EventKind::Arrived,
             Phase::Held { .. } => EventKind::Held,

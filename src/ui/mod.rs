@@ -31,16 +31,6 @@ pub struct Prepared {
     handle: server::ServerHandle,
 }
 
-impl Prepared {
-    /// Held calls are answered 503 and the server stops within 2 s.
-    pub fn stop(self) {
-        let Prepared {
-            started, handle, ..
-        } = self;
-        started.rt.block_on(handle.stop(Duration::from_secs(2)));
-    }
-}
-
 /// Opens the window with the inbox listening; when the window closes, held calls are answered
 /// 503 and the server stops within 2 s.
 pub fn run(inbox: &InboxArgs) -> Result<(), String> {
