@@ -229,6 +229,12 @@ fn window(
         samples,
         sample_errors: vec![],
         picker: Arc::new(RfdPicker),
+        folders: actionbench::ui::Folders {
+            samples: root().join("samples"),
+            flows: root().join("samples/flows"),
+            actions: root().join("samples/actions"),
+            sessions: None,
+        },
         port: 0,
     };
     Harness::builder()

@@ -82,11 +82,9 @@ pub fn new_session_path() -> Option<PathBuf> {
     sessions_dir().map(|d| d.join(name))
 }
 
-/// The sessions in [`sessions_dir`], newest first: path, size, last change.
-pub fn recent_sessions(limit: usize) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
-    let Some(dir) = sessions_dir() else {
-        return vec![];
-    };
+/// The sessions in folder `dir` (the window's: [`sessions_dir`]), newest first: path, size,
+/// last change.
+pub fn recent_sessions(dir: &Path, limit: usize) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return vec![];
     };

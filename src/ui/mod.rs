@@ -11,7 +11,7 @@ pub mod settings;
 pub mod theme;
 pub mod widgets;
 
-pub use app::{App, Core, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
+pub use app::{App, Core, Folders, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
 use crate::cli::InboxArgs;
 use crate::cli::startup::Inbox;
@@ -174,6 +174,12 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
             warnings: o.warnings,
         }),
         picker: Arc::new(RfdPicker),
+        folders: Folders {
+            samples: inbox.samples_dir(),
+            flows: inbox.flows_dir(),
+            actions: inbox.actions_dir(),
+            sessions: crate::journal::sessions_dir(),
+        },
         port,
     };
     Ok(Prepared {

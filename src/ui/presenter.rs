@@ -157,6 +157,8 @@ pub fn draw(
     now: DateTime<Utc>,
     warp: u32,
 ) {
+    // The clock and a wait's bar move once a second while nothing else happens.
+    crate::ui::widgets::tick_each_second(ui.ctx());
     let dark = p.dark;
     let text = if dark {
         Color32::from_gray(235)

@@ -66,3 +66,81 @@ pub fn clip(s: &str, max: usize) -> String {
 pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
+
+/// Where ↑/↓ (and Home, End, Page Up, Page Down) move the selection in a list of `len` rows
+/// whose row `at` is selected: the new row, when a key asked for a move. Keys are taken only
+/// while no widget has the keyboard (a text field being typed in, a button reached with Tab),
+/// and taken from the input, so nothing else reads them.
+pub fn arrow_move(ui: &Ui, len: usize, at: Option<usize>, page: usize) -> Option<usize> {
+    use egui::{Key, Modifiers};
+    if len == 0 || ui.memory(|m| m.focused().is_some()) {
+        return None;
+    }
+    let last = len - 1;
+    let page = page.max(1);
+    let mut to = None;
+    ui.ctx().input_mut(|i| {
+        for (key, step) in [
+            (Key::ArrowDown, 1isize),
+            (Key::ArrowUp, -1),
+            (Key::PageDown, page as isize),
+            (Key::PageUp, -(page as isize)),
+        ] {
+            while i.consume_key(Modifiers::NONE, key) {
+                let from = to.or(at);
+                to = Some(match from {
+                    // Nothing selected: ↓ starts at the top, ↑ at the bottom.
+                    None if step > 0 => 0,
+                    None => last,
+                    Some(f) => f.saturating_add_signed(step).min(last),
+                });
+            }
+        }
+        if i.consume_key(Modifiers::NONE, Key::Home) {
+            to = Some(0);
+        }
+        if i.consume_key(Modifiers::NONE, Key::End) {
+            to = Some(last);
+        }
+    });
+    to.filter(|t| Some(*t) != at)
+}
+
+/// Asks for the next frame just after the next whole second of real time: whatever shows a
+/// time (a clock, a countdown) calls it while it is shown, so its seconds move with no input,
+/// and the window sleeps in between (one frame a second, not a busy loop).
+pub fn tick_each_second(ctx: &egui::Context) {
+    ctx.request_repaint_after(until_next_second(chrono::Utc::now()));
+}
+
+/// From `now` to a moment past the next whole second (20 ms past it, so the frame drawn then
+/// reads the new second): between 20 ms and a second and 20 ms, never zero.
+pub fn until_next_second(now: chrono::DateTime<chrono::Utc>) -> std::time::Duration {
+    use chrono::Timelike;
+    let into = now.nanosecond() % 1_000_000_000;
+    std::time::Duration::from_nanos(u64::from(1_000_000_000 - into) + 20_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_tick_is_just_past_the_next_whole_second() {
+        let at = |ms: u32| {
+            chrono::DateTime::from_timestamp(1_700_000_000, ms * 1_000_000).expect("a time")
+        };
+        assert_eq!(
+            until_next_second(at(0)),
+            std::time::Duration::from_millis(1020)
+        );
+        assert_eq!(
+            until_next_second(at(999)),
+            std::time::Duration::from_millis(21)
+        );
+        assert_eq!(
+            until_next_second(at(400)),
+            std::time::Duration::from_millis(620)
+        );
+    }
+}

@@ -203,12 +203,29 @@ impl Drop for Served {
 
 /// [`engine_with`], served.
 pub fn served(mode: Mode, configure: impl FnOnce(&mut EngineConfig)) -> Served {
+    let (engine, clock) = engine_with(mode, configure);
+    serve_engine(engine, clock)
+}
+
+/// An engine on the system's clock (time moves by itself), served; its `clock` is not the
+/// engine's.
+#[allow(dead_code)]
+pub fn served_on_system_clock(mode: Mode) -> Served {
+    let config = EngineConfig {
+        default_mode: mode,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(config, Arc::new(actionbench::domain::clock::SystemClock));
+    engine.add_samples(&samples());
+    serve_engine(engine, Arc::new(ManualClock::new(t0())))
+}
+
+fn serve_engine(engine: Arc<Engine>, clock: Arc<ManualClock>) -> Served {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let (engine, clock) = engine_with(mode, configure);
     let server = rt
         .block_on(actionbench::server::start(
             engine.clone(),

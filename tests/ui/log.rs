@@ -231,3 +231,115 @@ fn at_1024_the_log_shows_every_column_and_long_text_stays_in_the_detail_pane() {
     }
     assert!(seen >= 2, "the message and its timeline entry are shown");
 }
+
+/// A row is one target: a click on its text (status, method, action key) selects it, as a
+/// click on its `#` cell does, and ↑/↓, Home and End move the selection, keeping it in view.
+#[test]
+fn a_click_on_a_rows_text_selects_it_and_arrows_move_the_selection() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = actionbench::engine::Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    let call = invoke_request("send-email", "tok-row").to_string();
+    assert_eq!(post_raw(&b, "/v1/invoke", &call), 200);
+    assert_eq!(post_raw(&b, "/v1/invoke", "{oops"), 400);
+    assert_eq!(post_raw(&b, "/v1/nowhere", "{}"), 404);
+    let mut h = window(&b).build();
+    step_until(&mut h, "three rows", WAIT, |h| h.state().log().len() == 3);
+    // The status text of row #3, then the method text of row #1.
+    click(&mut h, "FLAGGED rejected 404");
+    assert_eq!(h.state().selected(), Some(3), "a click on the status text");
+    let by_text = detail_text(&h);
+    assert!(by_text.iter().any(|t| t.starts_with("#3 ")), "{by_text:?}");
+    click(&mut h, "#3");
+    assert_eq!(detail_text(&h), by_text, "the same pane as a click on #");
+    click(&mut h, "answered 200");
+    assert_eq!(
+        h.state().selected(),
+        Some(1),
+        "a click on another row's text"
+    );
+    h.get_all_by_label("invoke")
+        .find(|n| n.rect().min.y > 100.0 && n.rect().min.x > 400.0 && n.rect().min.x < 800.0)
+        .expect("row #2's method")
+        .click();
+    h.run();
+    // Rows #1 and #2 are both invoke; the click landed on one of them, not #3.
+    assert!(matches!(h.state().selected(), Some(1 | 2)));
+    click(&mut h, "#1");
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    assert_eq!(h.state().selected(), Some(2), "↓ moves to the next row");
+    h.key_press(egui::Key::End);
+    h.run();
+    assert_eq!(h.state().selected(), Some(3), "End: the last row");
+    h.key_press(egui::Key::ArrowUp);
+    h.key_press(egui::Key::ArrowUp);
+    h.run();
+    assert_eq!(h.state().selected(), Some(1), "↑ twice: the first row");
+}
+
+/// What the detail pane shows (every text in it), to compare two ways of selecting a row.
+fn detail_text(h: &Harness<'static, App>) -> Vec<String> {
+    h.root()
+        .children_recursive()
+        .filter(|n| {
+            n.accesskit_node()
+                .bounding_box()
+                .is_some_and(|r| r.x0 > 880.0)
+        })
+        .filter_map(|n| text_of(&n))
+        .collect()
+}
+
+/// With more rows than fit, ↑/↓, Home and End keep the selected row in view.
+#[test]
+fn arrows_keep_the_selected_row_in_view() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = actionbench::engine::Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    for i in 0..120 {
+        let call = invoke_request("send-email", &format!("tok-view-{i}")).to_string();
+        assert_eq!(post_raw(&b, "/v1/invoke", &call), 200);
+    }
+    let mut h = window(&b).size(egui::vec2(1024.0, 640.0)).build();
+    step_until(&mut h, "120 rows", WAIT, |h| h.state().log().len() == 120);
+    // The log follows the newest rows: #120 is in view, #1 is not laid out at all.
+    assert!(h.query_by_label("#120").is_some() && h.query_by_label("#1").is_none());
+    click(&mut h, "#120");
+    h.key_press(egui::Key::Home);
+    h.run();
+    h.run();
+    assert_eq!(h.state().selected(), Some(1));
+    assert!(
+        h.query_by_label("#1").is_some(),
+        "Home scrolls #1 into view"
+    );
+    assert!(h.query_by_label("#120").is_none());
+    for _ in 0..40 {
+        h.key_press(egui::Key::ArrowDown);
+    }
+    h.run();
+    h.run();
+    assert_eq!(h.state().selected(), Some(41));
+    assert!(h.query_by_label("#41").is_some(), "↓ keeps #41 in view");
+    h.key_press(egui::Key::End);
+    h.run();
+    h.run();
+    assert_eq!(h.state().selected(), Some(120));
+    assert!(
+        h.query_by_label("#120").is_some(),
+        "End scrolls to the last row"
+    );
+    // Typing in the filter is not moving in the log.
+    h.get_by_label("Find").click();
+    h.run();
+    h.key_press(egui::Key::ArrowUp);
+    h.run();
+    assert_eq!(
+        h.state().selected(),
+        Some(120),
+        "↑ in a text field stays there"
+    );
+}

@@ -20,11 +20,11 @@ use actionbench::domain::invocation::Phase;
 use actionbench::engine::Mode;
 use actionbench::play::{Forwarder, Player};
 use actionbench::ui::app::Picked;
-use actionbench::ui::{App, Core, SamplePicker, TargetForm};
+use actionbench::ui::{App, Core, Folders, SamplePicker, TargetForm};
 use chrono::Duration;
 use common::*;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +91,12 @@ fn window(b: &Bench) -> WindowBuilder<'_> {
         b,
         picker: FixedPicker::File(root().join("tests/fixtures/opened-sample.json")),
         size: egui::vec2(1280.0, 800.0),
+        folders: Folders {
+            samples: root().join("samples"),
+            flows: root().join("samples/flows"),
+            actions: root().join("samples/actions"),
+            sessions: None,
+        },
     }
 }
 
@@ -98,6 +104,7 @@ struct WindowBuilder<'a> {
     b: &'a Bench,
     picker: FixedPicker,
     size: egui::Vec2,
+    folders: Folders,
 }
 
 impl WindowBuilder<'_> {
@@ -111,8 +118,18 @@ impl WindowBuilder<'_> {
         self
     }
 
+    fn folders(mut self, folders: Folders) -> Self {
+        self.folders = folders;
+        self
+    }
+
     fn build(self) -> Harness<'static, App> {
-        let WindowBuilder { b, picker, size } = self;
+        let WindowBuilder {
+            b,
+            picker,
+            size,
+            folders,
+        } = self;
         let player = Player::new(b.engine.clone(), None);
         let target = Arc::new(std::sync::RwLock::new(None));
         b.engine.set_relay(Some(Arc::new(Forwarder::new(
@@ -138,6 +155,7 @@ impl WindowBuilder<'_> {
             samples: samples(),
             sample_errors: vec![],
             picker: Arc::new(picker),
+            folders,
             port: 0,
         };
         // New content (a held call, an opened sample) can take a few sizing passes to settle; a
@@ -280,4 +298,10 @@ fn answered(b: &Bench, call: tokio::task::JoinHandle<(u16, Value)>) -> (u16, Val
     b.rt.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(10), call).await })
         .expect("answered within 10 s")
         .expect("the call did not panic")
+}
+
+/// A node's text: its label, else its value (a label's text is its value).
+fn text_of(n: &egui_kittest::Node<'_>) -> Option<String> {
+    let a = n.accesskit_node();
+    a.label().or_else(|| a.value())
 }

@@ -32,3 +32,37 @@ fn simulated_time_ahead_of_real_time_is_said_until_back_to_now() {
     );
     assert!(h.query_by_label("Back to now").is_none());
 }
+
+/// The clock runs with no input: the window asks for its next frame within a second (and no
+/// sooner than needed), and the frame drawn then shows the next second.
+#[test]
+fn the_clock_advances_with_no_input() {
+    let b = Bench {
+        served: served_on_system_clock(actionbench::engine::Mode::Hold),
+        target: None,
+        present: None,
+    };
+    let mut h = window(&b).build();
+    h.run();
+    let clock = |h: &Harness<'static, App>| {
+        text_of(&h.get_by_label_contains(" UTC")).expect("the clock has text")
+    };
+    let first = clock(&h);
+    let mut seen = vec![first.clone()];
+    // As an event loop would: sleep until the frame the window asked for, then draw it, with
+    // no input in between. Three ticks, each within a second of the last.
+    for _ in 0..3 {
+        let delay = h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+        assert!(
+            delay > std::time::Duration::ZERO && delay <= std::time::Duration::from_millis(1020),
+            "the next frame is asked for within a second, not at once: {delay:?}"
+        );
+        std::thread::sleep(delay);
+        h.step();
+        seen.push(clock(&h));
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] != w[1]),
+        "each tick shows a new second: {seen:?}"
+    );
+}

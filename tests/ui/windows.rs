@@ -49,3 +49,50 @@ fn two_invocations_compare_field_by_field_without_their_ids_unless_asked() {
     h.run();
     h.get_by_label("request.activationContext.invocationToken");
 }
+
+/// The Sessions list: a click on a row's text selects the session (its path and its Open
+/// button show), and ↑/↓ move the selection once the list was clicked.
+#[test]
+fn a_session_row_is_selected_by_its_text_and_arrows_move_in_the_sessions_list() {
+    let b = bench();
+    let dir = TempDir::new("ui-sessions");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    // Newest first: c, then b, then a.
+    for (i, name) in ["session-a.jsonl", "session-b.jsonl", "session-c.jsonl"]
+        .iter()
+        .enumerate()
+    {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "").expect("written");
+        let when =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(600 - 60 * i as u64);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(when))
+            .expect("dated");
+    }
+    let folders = Folders {
+        sessions: Some(dir.path().to_path_buf()),
+        ..window(&b).folders
+    };
+    let mut h = window(&b).folders(folders).build();
+    h.run();
+    click(&mut h, "Session: no journal");
+    h.get_by_label("Select a session to open it in a new window");
+    click(&mut h, "session-b.jsonl");
+    h.get_by_label(&dir.path().join("session-b.jsonl").display().to_string());
+    assert!(
+        !h.get_by_label("Open in a new window")
+            .accesskit_node()
+            .is_disabled()
+    );
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    h.get_by_label(&dir.path().join("session-a.jsonl").display().to_string());
+    h.key_press(egui::Key::Home);
+    h.run();
+    h.get_by_label(&dir.path().join("session-c.jsonl").display().to_string());
+    // The log's selection did not move meanwhile.
+    assert_eq!(h.state().selected(), None);
+}

@@ -61,6 +61,8 @@ pub enum Command {
     SaveGenerated(usize),
     /// The log shows only this activation's calls.
     FilterActivation(String),
+    /// Which list ↑/↓ move in (the last one clicked).
+    KeysTo(ListFocus),
     ToggleWindow(Window),
     ShowWindow(Window, bool),
     /// Another ActionBench window, with these arguments.
@@ -85,6 +87,15 @@ pub enum Command {
     LabDone(Result<Vec<LabRow>, String>),
     /// A line for the status bar; `true`: an error.
     Status(String, bool),
+}
+
+/// The lists whose selection ↑/↓ move: the one last clicked has the keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListFocus {
+    #[default]
+    Log,
+    Held,
+    Sessions,
 }
 
 /// The windows that open over the log.

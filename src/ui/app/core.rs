@@ -31,6 +31,8 @@ pub struct Core {
     pub present: Option<LoadedFlow>,
     /// The session journal this window records to, if any.
     pub session: Option<Session>,
+    /// Where the window's files live: samples, flows, definitions, sessions.
+    pub folders: Folders,
     /// The port the inbox was asked to listen on (saved with the settings; 0: any free one).
     pub port: u16,
 }
@@ -43,6 +45,19 @@ impl Core {
             .map(|k| self.engine.schemas(k))
             .unwrap_or_default()
     }
+}
+
+/// The folders the window reads its files from, and where file dialogs (or the path field
+/// shown where no dialog can open) start.
+#[derive(Clone, Debug, Default)]
+pub struct Folders {
+    /// The samples folder the Samples list was loaded from: a sample saved there is listed
+    /// again after a restart.
+    pub samples: PathBuf,
+    pub flows: PathBuf,
+    pub actions: PathBuf,
+    /// The recent sessions' folder (the platform's data folder), if there is one.
+    pub sessions: Option<PathBuf>,
 }
 
 /// The session journal the window records to: where, and what reopening it restored.

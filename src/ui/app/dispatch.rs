@@ -337,9 +337,16 @@ impl App {
             Command::FilterActivation(a) => self.log_panel.filter.activation = a,
             Command::ToggleWindow(w) => {
                 let open = self.windows.open.get(w);
-                self.windows.open.set(w, !open);
+                self.apply(Command::ShowWindow(w, !open));
             }
-            Command::ShowWindow(w, open) => self.windows.open.set(w, open),
+            Command::ShowWindow(w, open) => {
+                self.windows.open.set(w, open);
+                // A closed window's list gives the keys back to the log.
+                if !open && w == Window::Sessions && self.keys_to == ListFocus::Sessions {
+                    self.keys_to = ListFocus::Log;
+                }
+            }
+            Command::KeysTo(list) => self.keys_to = list,
             Command::OpenNewWindow(args) => {
                 let started = std::env::current_exe()
                     .map_err(|e| e.to_string())

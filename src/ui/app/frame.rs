@@ -26,18 +26,8 @@ impl eframe::App for App {
                 run.events.push(ev);
             }
         }
-        if self
-            .runs
-            .iter()
-            .any(|r| !r.handle.is_done() && !r.waiting_for_next())
-        {
-            // Waits and delays move.
-            self.ctx.request_repaint_after(Duration::from_millis(250));
-        }
-        if !self.mirror.held.is_empty() || !self.mirror.waiting.is_empty() {
-            // Countdowns move.
-            self.ctx.request_repaint_after(Duration::from_millis(250));
-        }
+        // Clocks, countdowns and waits move once a second: whatever shows a time asks for its
+        // next frame while it is shown (see `widgets::tick_each_second`).
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {

@@ -41,12 +41,12 @@ mod logic;
 mod persist;
 mod picker;
 
-pub use self::core::{Core, RunView, Session};
+pub use self::core::{Core, Folders, RunView, Session};
 pub use super::panels::left::LeftTab;
 pub use super::panels::left::action::{SourceChoice, TargetForm};
 use super::widgets::clip;
 pub use super::widgets::plural;
-pub use command::{Command, CommandSender, Window};
+pub use command::{Command, CommandSender, ListFocus, Window};
 pub use picker::{Picked, RfdPicker, SamplePicker};
 
 pub struct App {
@@ -55,6 +55,8 @@ pub struct App {
     /// The window's copy of the log, kept from the engine's events.
     mirror: Mirror,
     selected: Option<ExchangeId>,
+    /// The list ↑/↓ move in.
+    keys_to: ListFocus,
     /// Where panels, the logic step and background jobs send commands; drained after each
     /// pass until empty.
     commands: CommandSender,
@@ -120,6 +122,8 @@ pub struct ViewCtx<'a> {
     pub core: &'a Core,
     pub mirror: &'a Mirror,
     pub selected: Option<ExchangeId>,
+    /// The list ↑/↓ move in (the last one clicked).
+    pub keys_to: ListFocus,
     /// Simulated time, real time, and how much faster simulated time runs.
     pub now: DateTime<Utc>,
     pub real_now: DateTime<Utc>,
@@ -141,6 +145,7 @@ macro_rules! view {
             core: &$app.core,
             mirror: &$app.mirror,
             selected: $app.selected,
+            keys_to: $app.keys_to,
             now: $app.now,
             real_now: $app.real_now,
             warp: $app.warp,
@@ -226,6 +231,7 @@ impl App {
                 ..Mirror::default()
             },
             selected: None,
+            keys_to: ListFocus::Log,
             commands,
             command_rx,
             status: None,

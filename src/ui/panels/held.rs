@@ -53,29 +53,47 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
     }
     let ids: Vec<ExchangeId> = cx.mirror.held.iter().copied().collect();
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
-    egui::ScrollArea::vertical()
-        .id_salt("held")
-        .max_height(row_h * 6.0)
-        .auto_shrink([false, true])
-        .show_rows(ui, row_h, ids.len(), |ui, range| {
-            for &id in &ids[range] {
+    let at = cx.selected.and_then(|id| ids.binary_search(&id).ok());
+    let moved = (cx.keys_to == ListFocus::Held)
+        .then(|| arrow_move(ui, ids.len(), at, 5))
+        .flatten();
+    let mut clicked = moved.map(|i| ids[i]);
+    ui.push_id("held-list", |ui| {
+        // A row is one target: a click on its text or beside it selects it.
+        ui.style_mut().interaction.selectable_labels = false;
+        let mut table = TableBuilder::new(ui)
+            .id_salt("held")
+            .striped(true)
+            .max_scroll_height(row_h * 6.0)
+            .auto_shrink([false, true])
+            .sense(egui::Sense::click())
+            .column(Column::remainder());
+        if let Some(to) = moved {
+            table = table.scroll_to_row(to, None);
+        }
+        table.body(|body| {
+            body.rows(row_h, ids.len(), |mut row| {
+                let id = ids[row.index()];
                 let Some(ex) = cx.mirror.log.get(id as usize - 1) else {
-                    continue;
+                    return;
                 };
+                row.set_selected(cx.selected == Some(id));
                 let text = format!(
                     "#{id} {} · {} left",
                     ex.action_key.as_deref().unwrap_or("?"),
                     left(&ex, cx.real_now)
                 );
-                if ui
-                    .selectable_label(
-                        cx.selected == Some(id),
-                        RichText::new(text).color(phase_color(&ex.phase)),
-                    )
-                    .clicked()
-                {
-                    cx.tx.send(Command::Select(id));
+                row.col(|ui| {
+                    ui.label(RichText::new(text).color(phase_color(&ex.phase)));
+                });
+                if row.response().clicked() {
+                    clicked = Some(id);
                 }
-            }
+            });
         });
+    });
+    if let Some(id) = clicked {
+        cx.tx.send(Command::Select(id));
+        cx.tx.send(Command::KeysTo(ListFocus::Held));
+    }
 }

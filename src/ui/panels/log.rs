@@ -262,7 +262,27 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let digits = cx.mirror.log.len().max(1).ilog10() as f32 + 2.0; // "#" and the digits
     let id_width = (digits * 8.5 + 12.0).max(40.0);
     let selected = cx.selected;
-    let mut clicked = None;
+    // The selected row's place among the rows shown (it may be filtered out).
+    let shown_at = selected.and_then(|id| {
+        let i = (id as usize).checked_sub(1)?;
+        match &st.rows {
+            Some(rows) => rows.binary_search(&(i as u32)).ok(),
+            None => (i < n).then_some(i),
+        }
+    });
+    let row_h = 20.0;
+    let page = (ui.available_height() / row_h) as usize;
+    // ↑/↓ move the selection while the log has the keys, and the row moved to is kept in view.
+    let moved = (cx.keys_to == ListFocus::Log)
+        .then(|| arrow_move(ui, n, shown_at, page.saturating_sub(1)))
+        .flatten();
+    let row_id = |shown: usize| -> ExchangeId {
+        match &st.rows {
+            Some(rows) => rows[shown] as ExchangeId + 1,
+            None => shown as ExchangeId + 1,
+        }
+    };
+    let mut clicked = moved.map(row_id);
     // Every column is in view: the text ones share the width there is (text that does not
     // fit is clipped); narrower than their minimums, the table scrolls sideways instead of
     // hiding the last ones.
@@ -270,12 +290,19 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     egui::ScrollArea::horizontal()
         .id_salt("log-sideways")
         .show(ui, |ui| {
-            TableBuilder::new(ui)
+            // A row is one target: its text is not selectable, so a click anywhere on it
+            // (on a cell's text too) is the row's.
+            ui.style_mut().interaction.selectable_labels = false;
+            let mut table = TableBuilder::new(ui)
                 .id_salt("log")
                 .striped(true)
-                .stick_to_bottom(true)
+                .stick_to_bottom(moved.is_none())
                 .sense(egui::Sense::click())
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            if let Some(to) = moved {
+                table = table.scroll_to_row(to, None);
+            }
+            table
                 // Wide enough for the largest id; Status early, so a narrow window keeps it.
                 .column(Column::exact(id_width))
                 .column(Column::exact(62.0))
@@ -291,7 +318,7 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                     }
                 })
                 .body(|body| {
-                    body.rows(20.0, n, |mut row| {
+                    body.rows(row_h, n, |mut row| {
                         let at = match &st.rows {
                             Some(rows) => rows[row.index()] as usize,
                             None => row.index(),
@@ -301,12 +328,7 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                         };
                         row.set_selected(selected == Some(ex.id));
                         row.col(|ui| {
-                            if ui
-                                .selectable_label(selected == Some(ex.id), format!("#{}", ex.id))
-                                .clicked()
-                            {
-                                clicked = Some(ex.id);
-                            }
+                            ui.label(format!("#{}", ex.id));
                         });
                         row.col(|ui| {
                             ui.label(
@@ -349,5 +371,6 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
         });
     if let Some(id) = clicked {
         cx.tx.send(Command::Select(id));
+        cx.tx.send(Command::KeysTo(ListFocus::Log));
     }
 }

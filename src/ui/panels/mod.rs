@@ -12,9 +12,9 @@ pub mod log;
 pub mod sessions;
 pub mod top_bar;
 
-pub(super) use super::app::{Command, ViewCtx, Window};
+pub(super) use super::app::{Command, ListFocus, ViewCtx, Window};
 pub(super) use super::filter::{Filter, StatusFilter};
-pub(super) use super::widgets::{clip, phase_color, plural};
+pub(super) use super::widgets::{arrow_move, clip, phase_color, plural};
 pub(super) use crate::domain::clock::{WARP_FACTORS, human_duration};
 pub(super) use crate::domain::invocation::{Direction, Exchange, ExchangeId, Phase};
 pub(super) use crate::domain::wire::Method;

@@ -2,8 +2,11 @@
 
 use super::*;
 use crate::ui::theme;
+use crate::ui::widgets::tick_each_second;
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx) {
+    // The clock's seconds move while nothing else happens.
+    tick_each_second(ui.ctx());
     ui.horizontal_wrapped(|ui| {
         ui.heading(RichText::new("ActionBench").strong());
         ui.separator();
