@@ -263,7 +263,7 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
         }
         let _ = out.flush();
     });
-    rt.block_on(shutdown_signal());
+    rt.block_on(crate::platform::stop_signal());
     rt.block_on(handle.stop(Duration::from_secs(2)));
     // The last lines (held calls answered 503 on the way out) are printed before exiting.
     stopping.store(true, std::sync::atomic::Ordering::Release);
@@ -282,27 +282,4 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     );
     let _ = out.flush();
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM on Unix: either stops `serve` cleanly (held calls get 503).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
