@@ -1025,3 +1025,41 @@ fn a_saved_answer_is_judged_anew_when_the_answer_or_the_schema_changes() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A call refused before it was judged still shows the action key its body names: a plain body
+/// with wrong params, a JWT whose signature fails, a call to an unknown path.
+#[tokio::test]
+async fn a_refused_call_keeps_the_action_key_its_body_names() {
+    let (engine, _) = engine_with(Mode::Auto, verifying);
+    let (s, _) = post(
+        &engine,
+        "/v1/invoke",
+        json!({"actionKey": "send-email", "actionParams": "oops"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let key = |e: &Engine| e.snapshot().pop().expect("logged").action_key;
+    assert_eq!(key(&engine).as_deref(), Some("send-email"));
+    let forged = sign(
+        &json!({"iss": "wix.com", "aud": APP_ID, "data": {
+            "request": invoke_request("request-approval", "t-forged"),
+            "metadata": {"appExtensionType": "AUTOMATIONS_ACTION_PROVIDER"}}}),
+        "other-private.pem",
+    );
+    let (s, _) = call(&engine, "POST", "/v1/invoke", forged).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(key(&engine).as_deref(), Some("request-approval"));
+    assert_logged_refusal(&engine, 401);
+    let (s, _) = post(
+        &engine,
+        "/v1/nowhere",
+        invoke_request("create-coupon", "t-x"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(key(&engine).as_deref(), Some("create-coupon"));
+    // A body naming no key, or something that is no key, leaves it unsaid.
+    let (s, _) = post(&engine, "/v1/invoke", json!({"actionKey": 3})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(key(&engine), None);
+}

@@ -530,6 +530,18 @@ pub struct Inspected {
     pub jwt_claims: Option<Value>,
 }
 
+impl Inspected {
+    /// The action key the request names, when it names one that could be a key (a string of
+    /// 1 to 100 characters): said for a call refused before it was judged.
+    pub fn action_key(&self) -> Option<&str> {
+        self.request
+            .as_ref()?
+            .get("actionKey")?
+            .as_str()
+            .filter(|k| (1..=100).contains(&k.chars().count()))
+    }
+}
+
 pub fn inspect(body: &[u8]) -> Inspected {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();

@@ -71,7 +71,7 @@ pub fn check_caller(
     Err(refusal(
         "HOST_NOT_ALLOWED",
         &format!(
-            "refused: Host {host:?} is not this machine's name (localhost, 127.0.0.1, [::1]) nor an allowed host: a page could reach the inbox under it through DNS rebinding. If you called it through a tunnel or by another name, start ActionBench with --allow-host {name} (the window: Settings, Allowed hosts)"
+            "refused: Host {host:?} is not this machine's name (localhost, 127.0.0.1, [::1]) nor an allowed host: a page could reach the inbox under it through DNS rebinding. If you called it through a tunnel or by another name, start ActionBench with --allow-host {name}, or in the window add it under Allowed hosts in the left panel"
         ),
         json!({ "host": host, "allowedHosts": allowed }),
     ))

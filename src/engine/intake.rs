@@ -233,6 +233,12 @@ impl Engine {
             .unwrap_or("VALIDATION_ERROR")
             .to_string();
         if let Some(mut ex) = self.log.lock(id) {
+            // A call refused before its key was read still shows the key its body names.
+            if ex.action_key.is_none() {
+                ex.action_key = envelope::inspect(&ex.arrival.body)
+                    .action_key()
+                    .map(str::to_string);
+            }
             let note = format!("refused with HTTP {}: {message}", reply.status);
             workbench_reply(
                 &mut ex,
