@@ -174,10 +174,11 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
             warnings: o.warnings,
         }),
         picker: Arc::new(RfdPicker),
+        // Whole paths: the path field shows where a file goes, whatever the current folder.
         folders: Folders {
-            samples: inbox.samples_dir(),
-            flows: inbox.flows_dir(),
-            actions: inbox.actions_dir(),
+            samples: absolute(inbox.samples_dir()),
+            flows: absolute(inbox.flows_dir()),
+            actions: absolute(inbox.actions_dir()),
             sessions: crate::journal::sessions_dir(),
         },
         port,
@@ -188,6 +189,10 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
         started,
         handle,
     })
+}
+
+fn absolute(p: std::path::PathBuf) -> std::path::PathBuf {
+    std::path::absolute(&p).unwrap_or(p)
 }
 
 /// The window's icon (a bench with an action on it), from `assets/icon.png`.

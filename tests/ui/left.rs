@@ -38,7 +38,7 @@ fn switching_a_key_to_auto_answers_its_next_calls_at_once() {
     let (status, body) = answered(&b, post_sample(&b, "01-"));
     assert_eq!((status, body), (200, json!({"result": {"messageId": "m"}})));
     h.run();
-    h.get_by_label_contains("answered 200");
+    h.get_by_label_contains("200 answered");
 }
 
 #[test]

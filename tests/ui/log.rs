@@ -19,7 +19,7 @@ fn bad_calls_show_flagged_in_the_list() {
     assert_eq!(status, 400);
     assert!(body.contains("actionKey must be a string"));
     h.run();
-    h.get_by_label("FLAGGED rejected 400");
+    h.get_by_label("400 rejected · FLAGGED");
     click(&mut h, "#1");
     h.get_by_label("actionKey must be a string, got a number");
 }
@@ -101,12 +101,12 @@ fn an_exchange_exports_as_har_curl_and_a_sample_the_list_picks_up() {
     click(&mut h, "Copy as curl");
     h.get_by_label("Copied #1 as a curl command");
     h.get_by_label("Save as sample…").click();
-    step_until(
-        &mut h,
-        "Opened \"invoke send-email (saved from #1)\"",
-        WAIT,
-        shows("Opened \"invoke send-email (saved from #1)\""),
+    // The status names the file written.
+    let said = format!(
+        "Saved \"invoke send-email (saved from #1)\" to {}",
+        saved.display()
     );
+    step_until(&mut h, &said, WAIT, shows(&said));
     h.run();
     assert!(saved.exists());
     // In the list at once, ready to send.
@@ -247,13 +247,13 @@ fn a_click_on_a_rows_text_selects_it_and_arrows_move_the_selection() {
     let mut h = window(&b).build();
     step_until(&mut h, "three rows", WAIT, |h| h.state().log().len() == 3);
     // The status text of row #3, then the method text of row #1.
-    click(&mut h, "FLAGGED rejected 404");
+    click(&mut h, "404 rejected · FLAGGED");
     assert_eq!(h.state().selected(), Some(3), "a click on the status text");
     let by_text = detail_text(&h);
     assert!(by_text.iter().any(|t| t.starts_with("#3 ")), "{by_text:?}");
     click(&mut h, "#3");
     assert_eq!(detail_text(&h), by_text, "the same pane as a click on #");
-    click(&mut h, "answered 200");
+    click(&mut h, "200 answered");
     assert_eq!(
         h.state().selected(),
         Some(1),

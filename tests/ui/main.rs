@@ -7,6 +7,7 @@ mod common;
 
 mod actions;
 mod detail;
+mod files;
 mod held;
 mod left;
 mod log;
@@ -19,7 +20,7 @@ use actionbench::domain::flow::LoadedFlow;
 use actionbench::domain::invocation::Phase;
 use actionbench::engine::Mode;
 use actionbench::play::{Forwarder, Player};
-use actionbench::ui::app::Picked;
+use actionbench::ui::app::Asked;
 use actionbench::ui::{App, Core, Folders, SamplePicker, TargetForm};
 use chrono::Duration;
 use common::*;
@@ -45,27 +46,40 @@ impl std::ops::Deref for Bench {
     }
 }
 
-/// A file dialog that answers at once: a file, or why no dialog can open.
+/// A file dialog that answers at once: a file, or why no dialog can open; or a file, noting
+/// where the dialog was asked to start (the folder and, to save, the name).
 enum FixedPicker {
     File(PathBuf),
     NoService(&'static str),
+    Noted(PathBuf, Arc<std::sync::Mutex<Vec<(PathBuf, String)>>>),
 }
 
 impl SamplePicker for FixedPicker {
-    fn save(
-        &self,
-        title: &str,
-        _name: &str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
-        self.pick(title)
+    fn save(&self, title: &str, dir: &std::path::Path, name: &str) -> Asked {
+        if let FixedPicker::Noted(_, noted) = self {
+            noted
+                .lock()
+                .expect("not poisoned")
+                .push((dir.to_path_buf(), name.to_string()));
+        }
+        self.answer(title)
     }
 
-    fn pick(
-        &self,
-        _title: &str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Picked> + Send>> {
+    fn pick(&self, title: &str, dir: &std::path::Path) -> Asked {
+        if let FixedPicker::Noted(_, noted) = self {
+            noted
+                .lock()
+                .expect("not poisoned")
+                .push((dir.to_path_buf(), String::new()));
+        }
+        self.answer(title)
+    }
+}
+
+impl FixedPicker {
+    fn answer(&self, _title: &str) -> Asked {
         let picked = match self {
-            FixedPicker::File(p) => Ok(Some(p.clone())),
+            FixedPicker::File(p) | FixedPicker::Noted(p, _) => Ok(Some(p.clone())),
             FixedPicker::NoService(why) => Err(why.to_string()),
         };
         Box::pin(std::future::ready(picked))
@@ -104,7 +118,7 @@ struct WindowBuilder<'a> {
     b: &'a Bench,
     picker: FixedPicker,
     size: egui::Vec2,
-    folders: Folders,
+    pub folders: Folders,
 }
 
 impl WindowBuilder<'_> {

@@ -24,8 +24,13 @@ pub enum Command {
     /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
     SendToTarget(usize, bool),
     RunLab(usize),
-    OpenSample,
-    OpenFlow,
+    /// Ask where a file is (the dialog, or the path field where none can open).
+    AskFile(FileTask),
+    /// The path chosen for a file task: do it.
+    FileChosen(FileTask, PathBuf),
+    /// No dialog can open (why): show the path field for the task.
+    PathField(FileTask, String),
+    ClosePathField,
     /// Run flow `i`; `true`: step by step, in presenter mode.
     RunFlow(usize, bool),
     /// Present run `i`.
@@ -36,16 +41,12 @@ pub enum Command {
     /// Mark an exchange to compare with the next one selected.
     CompareFrom(ExchangeId),
     SaveAsSample(ExchangeId),
-    /// The rows the filter shows, as HAR.
-    ExportHar,
     /// Your action's form, as restored from the settings.
     SetTargetForm(TargetForm),
     SetDark(bool),
     ShowTab(LeftTab),
     /// Your action's target changed (forward mode and flow runs read it from the core).
     SetTarget(Option<Target>),
-    /// Pick the published file of action definition `i` and compare it with it.
-    PickPublished(usize),
     PublishedLoaded(
         usize,
         Result<Vec<crate::domain::definition::LintFinding>, String>,
@@ -75,6 +76,8 @@ pub enum Command {
     },
     /// A sample file read (opened, dropped, saved), or why not.
     SampleOpened(Box<Result<LoadedSample, String>>),
+    /// A sample file written (where), and read back as any sample is, or why not.
+    SampleSaved(PathBuf, Box<Result<LoadedSample, String>>),
     /// A flow file read (opened, dropped), or why not.
     FlowOpened(Box<Result<LoadedFlow, String>>),
     /// A file was written (a HAR export), or why not.

@@ -66,6 +66,9 @@ impl App {
             Command::SetAllowedHosts(hosts) => {
                 self.left.hosts.text = hosts.join(", ");
                 self.left.hosts.error = None;
+                if let Some(now) = &self.left.hosts.applied {
+                    self.status = Some((now.clone(), false));
+                }
                 self.core.engine.set_allowed_hosts(hosts);
             }
             Command::BackToNow => {
@@ -178,47 +181,17 @@ impl App {
                 let name = format!("{}-{id}.json", ex.action_key.as_deref().unwrap_or("saved"));
                 self.save_sample(&name, sample);
             }
-            Command::ExportHar => {
-                // Exchanges on disk are read back whole for the archive.
-                let exchanges: Vec<Exchange> = match &self.log_panel.rows {
-                    Some(rows) => rows
-                        .iter()
-                        .filter_map(|i| self.whole(*i as ExchangeId + 1))
-                        .collect(),
-                    None => (1..=self.mirror.log.len() as ExchangeId)
-                        .filter_map(|id| self.whole(id))
-                        .collect(),
-                };
-                let inbox = self.core.inbox_url.clone();
-                let save = self.core.picker.save("Export HAR", "actionbench.har");
-                self.spawn(async move {
-                    match save.await {
-                        Ok(Some(path)) => {
-                            let written = tokio::task::spawn_blocking(move || {
-                                let json = crate::journal::export::har_json(&exchanges, &inbox)?;
-                                std::fs::write(&path, json)
-                                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                                Ok::<_, String>(format!(
-                                    "Exported {} {} to {}",
-                                    exchanges.len(),
-                                    plural(exchanges.len(), "exchange", "exchanges"),
-                                    path.display()
-                                ))
-                            })
-                            .await
-                            .unwrap_or_else(|e| Err(e.to_string()));
-                            Command::Saved(written)
-                        }
-                        Ok(None) => Command::Saved(Ok("Not exported".into())),
-                        Err(why) => Command::Saved(Err(why)),
-                    }
-                });
+            Command::AskFile(task) => self.ask_file(task),
+            Command::FileChosen(task, path) => self.do_file(task, path),
+            Command::PathField(task, why) => self.path_field(task, why),
+            Command::ClosePathField => {
+                if let Some(p) = self.windows.path_prompt.take() {
+                    self.status = Some((format!("{}: cancelled", p.task.title()), false));
+                }
             }
-            Command::OpenFlow => self.open_file("flow", |path| {
-                Command::FlowOpened(Box::new(LoadedFlow::load(&path)))
-            }),
             result @ (Command::SampleSent { .. }
             | Command::SampleOpened(_)
+            | Command::SampleSaved(..)
             | Command::FlowOpened(_)
             | Command::Saved(_)
             | Command::TargetSent { .. }
@@ -237,21 +210,6 @@ impl App {
             Command::ShowTab(tab) => self.left.tab = tab,
             Command::SetTarget(t) => {
                 *self.core.target.write().unwrap_or_else(|e| e.into_inner()) = t;
-            }
-            Command::PickPublished(i) => {
-                let Some((_, new)) = self.core.definitions.loaded.get(i).cloned() else {
-                    return;
-                };
-                let pick = self.core.picker.pick("Published action definition");
-                self.spawn(async move {
-                    let result = match pick.await {
-                        Ok(Some(path)) => crate::domain::definition::Definition::load(&path)
-                            .map(|old| crate::domain::definition::breaking_changes(&old, &new)),
-                        Ok(None) => return Command::Status("No file chosen".into(), false),
-                        Err(why) => Err(why),
-                    };
-                    Command::PublishedLoaded(i, result)
-                });
             }
             Command::PublishedLoaded(i, result) => {
                 self.left.actions.published.insert(i, result);
@@ -361,9 +319,6 @@ impl App {
                     Err(e) => (format!("Could not open a new window: {e}"), true),
                 });
             }
-            Command::OpenSample => self.open_file("sample", |path| {
-                Command::SampleOpened(Box::new(LoadedSample::load(&path)))
-            }),
         }
     }
 
@@ -421,48 +376,15 @@ impl App {
         })
     }
 
-    /// Asks where to save `sample` (as `name`), writes it, and reads it back as any sample is,
-    /// so the list picks it up at once.
-    pub(super) fn save_sample(&self, name: &str, sample: impl serde::Serialize + Send + 'static) {
-        let save = self.core.picker.save("Save as sample", name);
-        self.spawn(async move {
-            match save.await {
-                Ok(Some(path)) => {
-                    let text = serde_json::to_string_pretty(&sample).unwrap_or_default();
-                    match std::fs::write(&path, text) {
-                        Ok(()) => Command::SampleOpened(Box::new(LoadedSample::load(&path))),
-                        Err(e) => Command::Saved(Err(format!(
-                            "{} could not be written: {e}",
-                            path.display()
-                        ))),
-                    }
-                }
-                Ok(None) => Command::Saved(Ok("Not saved".into())),
-                Err(why) => Command::Saved(Err(why)),
-            }
-        });
-    }
-
-    /// Asks for a `what` file (sample or flow) in the dialog; `load` reads it off the UI thread
-    /// into the command that opens it.
-    fn open_file(&self, what: &'static str, load: fn(std::path::PathBuf) -> Command) {
-        let pick = self.core.picker.pick(&format!("Open {what}"));
-        self.commands.send(Command::Status(
-            format!("Choose a {what} file in the dialog…"),
-            false,
-        ));
-        self.spawn(async move {
-            match pick.await {
-                Ok(Some(path)) => load(path),
-                Ok(None) => Command::Status(
-                    format!(
-                        "No file chosen. If no dialog appeared, this desktop has no file-dialog service \
-                         (a desktop portal or zenity): drop the {what} file onto the window instead"
-                    ),
-                    false,
-                ),
-                Err(why) => Command::Status(why, true),
-            }
-        });
+    /// Asks where to save `sample` (as `name`, in the samples folder), writes it, and reads it
+    /// back as any sample is, so the list picks it up at once.
+    pub(super) fn save_sample(&mut self, name: &str, sample: impl serde::Serialize) {
+        match serde_json::to_value(sample) {
+            Ok(sample) => self.ask_file(FileTask::SaveSample {
+                name: name.to_string(),
+                sample: Arc::new(sample),
+            }),
+            Err(e) => self.status = Some((format!("The sample could not be made: {e}"), true)),
+        }
     }
 }

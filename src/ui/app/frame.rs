@@ -159,6 +159,9 @@ impl eframe::App for App {
         if self.windows.open.sessions {
             panels::sessions::show(ui, &view!(self), &mut self.windows.sessions);
         }
+        if let Some(prompt) = &mut self.windows.path_prompt {
+            panels::path_prompt::show(ui, &view!(self), prompt);
+        }
         if self.windows.diff.pair.is_some() {
             panels::diff::show(ui, &view!(self), &mut self.windows.diff);
         }

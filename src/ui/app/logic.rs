@@ -225,6 +225,25 @@ impl App {
         self.ctx.request_repaint();
     }
 
+    /// A sample read from a file joins the list (the same file again replaces itself) and the
+    /// engine's schemas.
+    fn take_sample(&mut self, sample: LoadedSample) {
+        self.core.engine.add_samples(std::slice::from_ref(&sample));
+        if let Some(k) = sample.sample.action_key() {
+            let policy = self.core.engine.policy(k);
+            self.mirror.keys.entry(k.to_string()).or_insert(policy);
+        }
+        match self
+            .core
+            .samples
+            .iter_mut()
+            .find(|s| s.path.is_some() && s.path == sample.path)
+        {
+            Some(same) => *same = sample,
+            None => self.core.samples.push(sample),
+        }
+    }
+
     /// What a background job reported back (a [`Command`] the dispatcher hands here).
     pub(super) fn take_result(&mut self, result: Command) {
         {
@@ -244,25 +263,35 @@ impl App {
                 }
                 Command::SampleOpened(picked) => match *picked {
                     Ok(sample) => {
-                        self.core.engine.add_samples(std::slice::from_ref(&sample));
-                        if let Some(k) = sample.sample.action_key() {
-                            let policy = self.core.engine.policy(k);
-                            self.mirror.keys.entry(k.to_string()).or_insert(policy);
-                        }
                         self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
-                        // The same file again (opened twice, dropped twice) replaces itself.
-                        match self
-                            .core
-                            .samples
-                            .iter_mut()
-                            .find(|s| s.path.is_some() && s.path == sample.path)
-                        {
-                            Some(same) => *same = sample,
-                            None => self.core.samples.push(sample),
-                        }
+                        self.take_sample(sample);
                     }
                     Err(e) => {
                         self.status = Some((format!("The sample could not be opened: {e}"), true))
+                    }
+                },
+                Command::SampleSaved(path, read) => match *read {
+                    Ok(sample) => {
+                        let listed = if path.parent() == Some(self.core.folders.samples.as_path()) {
+                            "in the samples folder, listed after a restart too"
+                        } else {
+                            "outside the samples folder: listed until the window closes"
+                        };
+                        self.status = Some((
+                            format!(
+                                "Saved \"{}\" to {} ({listed})",
+                                sample.sample.name,
+                                path.display()
+                            ),
+                            false,
+                        ));
+                        self.take_sample(sample);
+                    }
+                    Err(e) => {
+                        self.status = Some((
+                            format!("{} was written but reads back wrong: {e}", path.display()),
+                            true,
+                        ))
                     }
                 },
                 Command::Status(why, error) => self.status = Some((why, error)),

@@ -17,6 +17,7 @@ use crate::domain::as_wix::Source;
 use crate::domain::assumptions::Assumptions;
 use crate::domain::clock::WARP_FACTORS;
 use crate::domain::contract::Severity;
+use crate::domain::definition::Definition;
 use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{Exchange, ExchangeId, Phase, Row};
 use crate::domain::sample::{LoadedSample, Sample};
@@ -28,7 +29,7 @@ use crate::play::{LabRow, NotSent, Player, Sent, Target};
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
@@ -36,6 +37,7 @@ use std::time::{Duration, Instant};
 mod command;
 mod core;
 mod dispatch;
+mod files;
 mod frame;
 mod logic;
 mod persist;
@@ -47,7 +49,8 @@ pub use super::panels::left::action::{SourceChoice, TargetForm};
 use super::widgets::clip;
 pub use super::widgets::plural;
 pub use command::{Command, CommandSender, ListFocus, Window};
-pub use picker::{Picked, RfdPicker, SamplePicker};
+pub use files::{FileTask, PathPrompt};
+pub use picker::{Asked, Picked, RfdPicker, SamplePicker};
 
 pub struct App {
     core: Core,
@@ -174,6 +177,8 @@ pub struct Windows {
     pub lab: LabWindow,
     pub diff: DiffWindow,
     pub sessions: SessionsWindow,
+    /// The path field, where no file dialog can open.
+    pub path_prompt: Option<PathPrompt>,
 }
 
 /// Which windows are open.
@@ -262,6 +267,7 @@ impl App {
                 hosts: HostsField {
                     text: hosts,
                     error: None,
+                    applied: None,
                 },
                 actions: Default::default(),
             },

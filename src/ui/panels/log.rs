@@ -187,7 +187,7 @@ pub fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
             .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
             .clicked()
         {
-            cx.tx.send(Command::ExportHar);
+            cx.tx.send(Command::AskFile(FileTask::ExportHar));
         }
     });
     if !st.show_filters {
@@ -336,16 +336,22 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                             );
                         });
                         row.col(|ui| {
+                            // The status code first: a narrow column still shows it.
                             let status = ex
                                 .response
                                 .as_ref()
-                                .map(|r| format!(" {}", r.status))
+                                .map(|r| format!("{} ", r.status))
                                 .unwrap_or_default();
-                            let flag = if ex.is_flagged() { "FLAGGED " } else { "" };
-                            ui.label(
-                                RichText::new(format!("{flag}{}{status}", ex.phase.label()))
+                            let flag = if ex.is_flagged() { " · FLAGGED" } else { "" };
+                            let label = ui.label(
+                                RichText::new(format!("{status}{}{flag}", ex.phase.label()))
                                     .color(phase_color(&ex.phase)),
                             );
+                            if ex.is_flagged() {
+                                label.on_hover_text(
+                                    "Flagged: refused, or with a finding to look at",
+                                );
+                            }
                         });
                         row.col(|ui| {
                             ui.label(ex.method_label());

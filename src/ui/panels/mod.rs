@@ -9,10 +9,11 @@ pub mod key;
 pub mod lab;
 pub mod left;
 pub mod log;
+pub mod path_prompt;
 pub mod sessions;
 pub mod top_bar;
 
-pub(super) use super::app::{Command, ListFocus, ViewCtx, Window};
+pub(super) use super::app::{Command, FileTask, ListFocus, ViewCtx, Window};
 pub(super) use super::filter::{Filter, StatusFilter};
 pub(super) use super::widgets::{arrow_move, clip, phase_color, plural};
 pub(super) use crate::domain::clock::{WARP_FACTORS, human_duration};

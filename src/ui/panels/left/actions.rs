@@ -188,7 +188,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut ActionsTab, target_ok: bool) {
                     .on_hover_text("Pick the definition as published: each edit Wix forbids once published is listed")
                     .clicked()
                 {
-                    cx.tx.send(Command::PickPublished(i));
+                    cx.tx.send(Command::AskFile(FileTask::Published(i)));
                 }
                 let generate = ui
                     .add_enabled(

@@ -27,12 +27,39 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Apply hosts").clicked() || enter {
                 match crate::engine::parse_allowed_hosts(st.text.split(',')) {
-                    Ok(hosts) => cx.tx.send(Command::SetAllowedHosts(hosts)),
-                    Err(e) => st.error = Some(e),
+                    Ok(hosts) => {
+                        st.applied = Some(allowed_now(&hosts));
+                        cx.tx.send(Command::SetAllowedHosts(hosts));
+                    }
+                    Err(e) => {
+                        st.error = Some(e);
+                        st.applied = None;
+                    }
                 }
+            }
+            if edit.changed() {
+                st.applied = None;
             }
             if let Some(e) = &st.error {
                 ui.label(RichText::new(e).color(theme::ERROR));
+            } else if let Some(now) = &st.applied {
+                ui.label(RichText::new(now).color(theme::OK));
             }
         });
+}
+
+/// What the inbox answers once `hosts` are applied, in words.
+pub fn allowed_now(hosts: &[String]) -> String {
+    let loopback = "localhost, 127.0.0.0/8 and [::1]";
+    if hosts.is_empty() {
+        return format!("Applied: only {loopback} are answered");
+    }
+    let named: Vec<String> = hosts
+        .iter()
+        .map(|h| match h.strip_prefix('.') {
+            Some(domain) => format!("{domain} and its subdomains"),
+            None => h.clone(),
+        })
+        .collect();
+    format!("Applied: {loopback} are answered, and {}", named.join(", "))
 }

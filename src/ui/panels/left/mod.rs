@@ -45,9 +45,22 @@ pub struct YourAction {
 pub struct HostsField {
     pub text: String,
     pub error: Option<String>,
+    /// What the last Apply allowed, said until the field changes.
+    pub applied: Option<String>,
 }
 
+/// The left panel is one scroll: on a short window its lower sections (action keys, protocol
+/// assumptions, allowed hosts) are scrolled to, never squeezed into a strip.
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
+    // The list takes a good half of what the panel shows; what follows it is scrolled to.
+    let list_height = (ui.available_height() * 0.55).max(200.0);
+    egui::ScrollArea::vertical()
+        .id_salt("left-panel")
+        .auto_shrink([false, false])
+        .show(ui, |ui| panel(ui, cx, st, list_height));
+}
+
+fn panel(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
     action::show(ui, cx, &mut st.action);
     ui.separator();
     // Samples, flows and actions share one place: a tab each (the row wraps rather than
@@ -64,14 +77,13 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
             }
         }
         if st.tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
-            cx.tx.send(Command::OpenSample);
+            cx.tx.send(Command::AskFile(FileTask::OpenSample));
         }
         if st.tab == LeftTab::Flows && ui.button("Open flow…").clicked() {
-            cx.tx.send(Command::OpenFlow);
+            cx.tx.send(Command::AskFile(FileTask::OpenFlow));
         }
     });
     ui.separator();
-    let list_height = ui.available_height() * 0.62;
     if st.tab == LeftTab::Actions {
         let target_ok = st.action.target.is_ok();
         egui::ScrollArea::vertical()
@@ -142,7 +154,5 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
             }
         });
     ui.separator();
-    egui::ScrollArea::vertical()
-        .id_salt("keys")
-        .show(ui, |ui| keys::show(ui, cx, st));
+    keys::show(ui, cx, st);
 }

@@ -1,0 +1,185 @@
+//! Files without a dead end: where no dialog can open, every button that needs a file offers a
+//! path field, prefilled where the dialog would start; with a dialog, a saved sample starts in
+//! the samples folder, and the status names the file written.
+
+use super::*;
+
+/// The path field's text, replaced by `text` (everything selected, then typed over).
+fn type_path(h: &mut Harness<'static, App>, text: &str) {
+    let field = h.get_by_label("Path");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Path").type_text(text);
+    h.run();
+}
+
+fn path_shown(h: &Harness<'static, App>) -> String {
+    h.get_by_label("Path").value().expect("the field has text")
+}
+
+const NO_DIALOG: &str =
+    "no file dialog can open here: there is neither a desktop portal (no D-Bus session) nor zenity";
+
+#[test]
+fn without_a_dialog_every_file_button_offers_a_path_field_that_starts_in_its_folder() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    let call = invoke_request("send-email", "tok-files").to_string();
+    assert_eq!(post_raw(&b, "/v1/invoke", &call), 200);
+    let dir = TempDir::new("ui-files");
+    let samples = dir.path().join("samples");
+    std::fs::create_dir_all(&samples).expect("dir");
+    let folders = Folders {
+        samples: samples.clone(),
+        ..window(&b).folders
+    };
+    let mut h = window(&b)
+        .picker(FixedPicker::NoService(NO_DIALOG))
+        .folders(folders.clone())
+        .build();
+    step_until(&mut h, "the call", WAIT, |h| h.state().log().len() == 1);
+
+    // Open sample…: the field starts in the samples folder, and the message says what to do.
+    click(&mut h, "Open sample…");
+    step_until(&mut h, "the path field", WAIT, |h| {
+        h.query_by_label("Path").is_some()
+    });
+    h.get_by_label_contains("Type the path of the file to open instead");
+    h.get_by_label_contains("Type the file's path in the field that opened instead");
+    assert_eq!(
+        path_shown(&h),
+        format!("{}{}", samples.display(), std::path::MAIN_SEPARATOR)
+    );
+    type_path(&mut h, &format!("{}/nothing.json", samples.display()));
+    click(&mut h, "Open");
+    h.get_by_label_contains("There is no file at");
+    let fixture = root().join("tests/fixtures/opened-sample.json");
+    type_path(&mut h, &fixture.display().to_string());
+    h.key_press(egui::Key::Enter);
+    h.run();
+    step_until(&mut h, "the opened sample", WAIT, shows("Opened \""));
+    assert!(h.query_by_label("Path").is_none(), "the field closes");
+
+    // Save as sample…: in the samples folder, named after the call; the file is listed as
+    // a sample would be after a restart (the samples folder is read the same way).
+    click(&mut h, "#1");
+    click(&mut h, "Save as sample…");
+    step_until(&mut h, "the path field", WAIT, |h| {
+        h.query_by_label("Path").is_some()
+    });
+    let expected = samples.join("send-email-1.json");
+    assert_eq!(path_shown(&h), expected.display().to_string());
+    click(&mut h, "Save");
+    let said = format!(
+        "Saved \"invoke send-email (saved from #1)\" to {} (in the samples folder, listed after a restart too)",
+        expected.display()
+    );
+    step_until(&mut h, "the saved sample", WAIT, shows(&said));
+    let (reloaded, errors) = actionbench::domain::sample::LoadedSample::load_dir(&samples);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        reloaded
+            .iter()
+            .any(|s| s.sample.name == "invoke send-email (saved from #1)"),
+        "a restart lists it"
+    );
+    // The same name again asks before writing over it.
+    click(&mut h, "Save as sample…");
+    step_until(&mut h, "the path field", WAIT, |h| {
+        h.query_by_label("Save").is_some()
+    });
+    click(&mut h, "Save");
+    h.get_by_label_contains("exists: press Replace to write over it");
+    click(&mut h, "Replace");
+    step_until(&mut h, "the sample saved again", WAIT, |h| {
+        h.query_by_label("Path").is_none()
+    });
+
+    // Export HAR…: a file named by the time in the current folder, to type over.
+    click(&mut h, "Export HAR…");
+    step_until(&mut h, "the path field", WAIT, |h| {
+        h.query_by_label("Path").is_some()
+    });
+    let start = path_shown(&h);
+    assert!(
+        start.starts_with(&std::env::current_dir().expect("cwd").display().to_string())
+            && start.ends_with(".har"),
+        "{start}"
+    );
+    let har = dir.path().join("out/export.har");
+    type_path(&mut h, &har.display().to_string());
+    click(&mut h, "Save");
+    step_until(&mut h, "the export", WAIT, shows("Exported 1 exchange to"));
+    assert!(har.exists(), "its folder is made too");
+
+    // Open flow…: the flows folder; Cancel closes the field and says so.
+    click(&mut h, "Flows");
+    click(&mut h, "Open flow…");
+    step_until(&mut h, "the path field", WAIT, |h| {
+        h.query_by_label("Path").is_some()
+    });
+    assert!(path_shown(&h).starts_with(&folders.flows.display().to_string()));
+    click(&mut h, "Cancel");
+    h.get_by_label("Open flow: cancelled");
+
+    // Compare with published…: the definition's own folder; a path to a file compares.
+    click(&mut h, "Actions");
+    h.get_all_by_label("Compare with published…")
+        .next()
+        .expect("a definition")
+        .click();
+    h.run();
+    step_until(&mut h, "the path field", WAIT, |h| {
+        h.query_by_label("Path").is_some()
+    });
+    assert!(path_shown(&h).starts_with(&folders.actions.display().to_string()));
+    let first = actionbench::domain::definition::Definitions::load_dir(&folders.actions)
+        .loaded
+        .into_iter()
+        .next()
+        .expect("a shipped definition")
+        .0;
+    type_path(&mut h, &first.display().to_string());
+    click(&mut h, "Open");
+    step_until(
+        &mut h,
+        "the comparison",
+        WAIT,
+        shows("No breaking change against the published definition"),
+    );
+}
+
+/// With a dialog, Save as sample… starts it in the samples folder with the call's name.
+#[test]
+fn save_as_sample_starts_the_dialog_in_the_samples_folder() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    let call = invoke_request("send-email", "tok-dialog").to_string();
+    assert_eq!(post_raw(&b, "/v1/invoke", &call), 200);
+    let dir = TempDir::new("ui-dialog");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let noted = Arc::new(std::sync::Mutex::new(vec![]));
+    let folders = Folders {
+        samples: dir.path().to_path_buf(),
+        ..window(&b).folders
+    };
+    let chosen = dir.path().join("chosen.json");
+    let mut h = window(&b)
+        .picker(FixedPicker::Noted(chosen.clone(), noted.clone()))
+        .folders(folders)
+        .build();
+    step_until(&mut h, "the call", WAIT, |h| h.state().log().len() == 1);
+    click(&mut h, "#1");
+    click(&mut h, "Save as sample…");
+    step_until(&mut h, "the saved sample", WAIT, shows("Saved \""));
+    assert_eq!(
+        noted.lock().expect("lock").as_slice(),
+        &[(dir.path().to_path_buf(), "send-email-1.json".to_string())]
+    );
+    assert!(chosen.exists());
+}
