@@ -480,8 +480,9 @@ fn a_web_page_cannot_reach_the_inbox_or_the_completion_api() {
     assert!(
         answer["message"]
             .as_str()
-            .is_some_and(|m| m.contains("--allow-host attacker.example")),
-        "{answer}"
+            .is_some_and(|m| m.contains("--allow-host attacker.example")
+                && m.contains("Allowed hosts in the left panel")),
+        "the message names the flag and the window's real place: {answer}"
     );
     // The completion API stand-in too.
     let report = json!({"invocationToken": "tok-web", "status": "SUCCESS",

@@ -253,6 +253,9 @@ fn allowed_hosts_are_set_in_the_window() {
         .type_text("abc.trycloudflare.com, .ngrok-free.app");
     h.run();
     click(&mut h, "Apply hosts");
+    // Applying says what is answered now.
+    let now = "Applied: localhost, 127.0.0.0/8 and [::1] are answered, and abc.trycloudflare.com, ngrok-free.app and its subdomains";
+    assert!(h.query_all_by_label(now).count() >= 1);
     assert_eq!(
         *b.engine.allowed_hosts(),
         vec![
