@@ -346,3 +346,83 @@ fn serve_prints_every_line_before_it_exits() {
         (json!("stopped"), json!(CALLS))
     );
 }
+
+/// The window stopped with SIGTERM (or Ctrl-C in its terminal) does what closing it does:
+/// held callers get 503, every change is in the journal, and it exits 0. Runs the real window
+/// on a virtual display (Xvfb).
+#[cfg(unix)]
+#[test]
+fn the_window_stopped_by_a_signal_answers_held_calls_and_exits_0() {
+    let Some(x) = Xvfb::start("1024x640") else {
+        return;
+    };
+    let home = TempDir::new("window-signal");
+    let runtime = home.path().join("run");
+    std::fs::create_dir_all(&runtime).expect("dir");
+    let session = home.path().join("s.jsonl");
+    // Its settings, key and sessions go to a home of its own, not the user's.
+    let mut window = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["--port", "0", "--session"])
+        .arg(&session)
+        .arg("--key-dir")
+        .arg(home.path().join("key"))
+        .env("DISPLAY", &x.display)
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the window starts");
+    let mut out = BufReader::new(window.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("a line");
+    let url = line
+        .trim()
+        .strip_prefix("ActionBench inbox listening on ")
+        .unwrap_or_else(|| panic!("the window says where it listens: {line:?}"))
+        .to_string();
+    let body = invoke_request("send-email", "tok-held-on-signal").to_string();
+    let caller = std::thread::spawn(move || {
+        let res = reqwest::blocking::Client::new()
+            .post(format!("{url}/v1/invoke"))
+            .body(body)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .expect("answered");
+        (res.status().as_u16(), res.text().expect("text"))
+    });
+    // Held: it is in the journal before anything else happens to it.
+    wait_until("the held call in the journal", || {
+        std::fs::read_to_string(&session).is_ok_and(|s| s.contains("tok-held-on-signal"))
+    });
+    let killed = Command::new("kill")
+        .args(["-TERM", &window.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = window.try_wait().expect("waits") {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the window did not stop within 15 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "exits 0 after SIGTERM");
+    let (code, answer) = caller.join().expect("the caller ends");
+    assert_eq!(code, 503, "the held caller gets 503: {answer}");
+    assert!(answer.contains("SHUTTING_DOWN"), "{answer}");
+    let read = actionbench::journal::read(&session).expect("the journal reads");
+    let held = read
+        .exchanges
+        .iter()
+        .find(|e| e.invocation_token.as_deref() == Some("tok-held-on-signal"))
+        .expect("the call is journaled");
+    assert_eq!(held.phase, Phase::ShutDown, "its 503 is journaled too");
+}

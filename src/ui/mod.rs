@@ -48,10 +48,12 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
             .with_min_inner_size([900.0, 560.0]),
         ..Default::default()
     };
+    let rt = started.rt.handle().clone();
     let result = eframe::run_native(
         settings::APP_ID,
         options,
-        Box::new(|cc| {
+        Box::new(move |cc| {
+            close_on_stop_signal(&rt, cc.egui_ctx.clone());
             let mut app = App::new(core, &cc.egui_ctx);
             let saved = cc.storage.and_then(|s| s.get_string(settings::KEY));
             app.load_settings(saved.as_deref());
@@ -189,6 +191,21 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
         started,
         handle,
     })
+}
+
+/// Ctrl-C in the terminal or SIGTERM does what closing the window does: the window closes
+/// (settings saved, every recorded change written), then held calls are answered 503 and the
+/// inbox stops, and the process exits 0. A second one while that takes long exits at once.
+fn close_on_stop_signal(rt: &tokio::runtime::Handle, ctx: egui::Context) {
+    rt.spawn(async move {
+        crate::platform::stop_signal().await;
+        eprintln!("actionbench: stopping: closing the window as if it were closed");
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        ctx.request_repaint();
+        crate::platform::stop_signal().await;
+        eprintln!("actionbench: stopped at once (a second stop signal)");
+        std::process::exit(1);
+    });
 }
 
 fn absolute(p: std::path::PathBuf) -> std::path::PathBuf {

@@ -306,3 +306,75 @@ pub fn run_actionbench(args: &[&str], deadline: std::time::Duration) -> (Option<
     );
     (status.code(), text)
 }
+
+/// Whether program `name` is on the PATH, for a test that needs it (`why`). A missing one is
+/// said and the test passes without it, unless `ACTIONBENCH_REQUIRE_TOOLS` is set (CI installs
+/// the tools and sets it): then a missing tool fails the test, so CI never skips one quietly.
+#[allow(dead_code)]
+pub fn have_tool(name: &str, why: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("ACTIONBENCH_REQUIRE_TOOLS").is_none(),
+            "{name} is needed {why}, and ACTIONBENCH_REQUIRE_TOOLS is set"
+        );
+        eprintln!("SKIPPED: {name} is needed {why}; install it to run this test");
+    }
+    found
+}
+
+/// A virtual X display (Xvfb) for a test that opens the real window; stopped when dropped.
+#[allow(dead_code)]
+pub struct Xvfb {
+    child: std::process::Child,
+    /// The DISPLAY to give the window, such as ":99".
+    pub display: String,
+}
+
+#[allow(dead_code)]
+impl Xvfb {
+    /// Starts Xvfb on a display number it picks itself (none when Xvfb is not here: see
+    /// [`have_tool`]).
+    pub fn start(size: &str) -> Option<Xvfb> {
+        use std::io::BufRead;
+        if !have_tool("Xvfb", "to open the real window (apt-get install xvfb)") {
+            return None;
+        }
+        let mut child = std::process::Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                &format!("{size}x24"),
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb starts");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let n = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("Xvfb says its display within 10 s");
+        Some(Xvfb {
+            child,
+            display: format!(":{}", n.trim()),
+        })
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
