@@ -189,3 +189,92 @@ fn generated_calls_find_shrink_and_save_the_bugs_only_unusual_params_reach() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("PASS Send a greeting: 120 of 120"), "{text}");
 }
+
+/// An order action whose answer forgets its required `total` whenever the optional `quantity`
+/// is absent: the cause is that one field, whatever the others hold.
+fn order_provider(rt: &tokio::runtime::Runtime) -> String {
+    async fn handle(body: bytes::Bytes) -> axum::Json<Value> {
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let params = v
+            .pointer("/request/actionParams")
+            .cloned()
+            .unwrap_or(Value::Null);
+        match params.get("quantity").and_then(Value::as_i64) {
+            Some(q) => axum::Json(json!({"invokeTimeoutType": "IMMEDIATE",
+                "result": {"total": q as f64 * params["amount"].as_f64().unwrap_or(0.0)}})),
+            None => axum::Json(json!({"invokeTimeoutType": "IMMEDIATE", "result": {}})),
+        }
+    }
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = axum::Router::new().fallback(handle);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    })
+}
+
+/// The shrunk case is the simplest that fails (every field it does not need gone, the rest at
+/// their simplest), and the group says what its failing calls share: the missing quantity.
+#[test]
+fn a_failure_shrinks_to_its_cause_and_the_group_says_what_its_calls_share() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let base = order_provider(&rt);
+    let dir = TempDir::new("generate-order");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let def = dir.path().join("order-total.json");
+    let definition = json!({
+        "actionKey": "order-total",
+        "displayName": "Order total",
+        "inputSchema": {
+            "type": "object",
+            "properties": {
+                "amount": { "type": "number", "title": "Amount" },
+                "customerName": { "type": "string", "title": "Customer name" },
+                "quantity": { "type": "integer", "title": "Quantity", "minimum": 1, "maximum": 50 }
+            },
+            "required": ["amount", "customerName"]
+        },
+        "outputSchema": {
+            "type": "object",
+            "properties": { "total": { "type": "number", "title": "Total" } },
+            "required": ["total"]
+        }
+    });
+    std::fs::write(&def, definition.to_string()).expect("write");
+    for seed in ["7", "1", "42"] {
+        let (code, text) = check(&[
+            "--target",
+            &base,
+            "--generate",
+            "50",
+            "--seed",
+            seed,
+            def.to_str().expect("path"),
+        ]);
+        assert_eq!(code, Some(1), "{text}");
+        let groups: Vec<&str> = text.lines().filter(|l| l.contains("group ")).collect();
+        assert_eq!(groups.len(), 1, "one cause, one group: {text}");
+        assert!(
+            text.contains(r#"smallest params: {"amount":0,"customerName":""}"#),
+            "seed {seed}: the simplest failing params, nothing else: {text}"
+        );
+        let share = text
+            .lines()
+            .find(|l| l.contains("what they share:"))
+            .unwrap_or_else(|| panic!("an explanation: {text}"));
+        let failed: usize = groups[0]
+            .split("] ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a count: {}", groups[0]));
+        assert!(
+            share.contains(&format!("`quantity` is absent in all {failed}"))
+                && share.contains("`amount` and `customerName` can be anything"),
+            "seed {seed}: {share}"
+        );
+    }
+}

@@ -108,6 +108,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
                 g.message
             );
             println!("     smallest params: {}", g.smallest);
+            println!("     what they share: {}", g.explanation.sentence());
             if let Some(dir) = &args.save_failures {
                 let path = save(dir, action, i + 1, g, seed)?;
                 println!(

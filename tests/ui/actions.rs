@@ -35,6 +35,9 @@ fn the_actions_tab_lists_definitions_generates_calls_and_saves_a_failure_as_a_sa
         shows("Group 1:"),
     );
     h.get_by_label_contains("[non-2xx-status]");
+    // Every call fails alike: what they share is that any params fail.
+    h.get_by_label_contains("What they share: ");
+    h.get_by_label_contains("can be anything");
     assert!(
         !received.lock().expect("lock").is_empty(),
         "the calls went out"

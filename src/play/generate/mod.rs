@@ -3,8 +3,15 @@
 //! fields present and absent), biased to the edges where bugs live (empty strings, zero and
 //! negative numbers, long and non-ASCII text, quotes, the bounds of `minimum`/`maxLength`, the
 //! last day of a month). Every value passes the schema, as Wix only sends such params. A failing
-//! call is shrunk with proptest's own shrinking (its value trees) to the smallest params that
-//! still fail the same way.
+//! call is shrunk with proptest's own shrinking (its value trees), then simplified field by
+//! field ([`simplify`]), to the smallest params that still fail the same way; and each group of
+//! failures says what its failing calls share ([`explain`]).
+
+mod explain;
+mod simplify;
+
+pub use explain::{Explanation, explain};
+pub use simplify::simplify;
 
 use super::{Player, Target};
 use crate::domain::as_wix::Source;
@@ -265,7 +272,8 @@ pub fn shrink(
     (best, calls)
 }
 
-/// Calls made to shrink one failure, at most.
+/// Calls made to shrink one failure, at most: proptest's shrinking and the field-by-field
+/// simplification share them.
 pub const SHRINK_BUDGET: usize = 200;
 
 /// How one call went: `None` when the answer met the contract, else the failure's kind (what
@@ -279,6 +287,8 @@ pub struct Group {
     pub message: String,
     pub count: usize,
     pub smallest: Value,
+    /// What the failing calls share, and what can be anything.
+    pub explanation: Explanation,
 }
 
 /// What N generated calls of one action found.
@@ -302,10 +312,24 @@ struct Caller<'a> {
     rt: &'a tokio::runtime::Handle,
     made: usize,
     unreachable: Option<String>,
+    /// Every call made: its params, the kind of its failure (None: it met the contract), and
+    /// whether it was generated (or made while shrinking).
+    seen: Vec<(Value, Option<String>, bool)>,
 }
 
 impl Caller<'_> {
-    fn call(&mut self, base: &LoadedSample, params: &Value) -> Outcome {
+    /// Calls with `params` and notes how it went.
+    fn call(&mut self, base: &LoadedSample, params: &Value, generated: bool) -> Outcome {
+        let outcome = self.send(base, params);
+        self.seen.push((
+            params.clone(),
+            outcome.as_ref().map(|(k, _)| k.clone()),
+            generated,
+        ));
+        outcome
+    }
+
+    fn send(&mut self, base: &LoadedSample, params: &Value) -> Outcome {
         self.made += 1;
         let mut s = base.clone();
         s.sample.request["actionParams"] = params.clone();
@@ -362,8 +386,9 @@ pub fn generated_calls(
     let name = sample.sample.name.clone();
     let compiled = Schema::compile(&input).map_err(|e| format!("{name}: inputSchema: {e}"))?;
     // Only params that pass the schema: Wix sends no others (shrinking keeps to them too).
+    let valid = Schema::compile(&input).map_err(|e| format!("{name}: inputSchema: {e}"))?;
     let strat = strategy(&input).prop_filter("passes the input schema", move |v| {
-        compiled.violations(v).is_empty()
+        valid.violations(v).is_empty()
     });
     let mut runner = runner(seed);
     let mut caller = Caller {
@@ -373,6 +398,7 @@ pub fn generated_calls(
         rt,
         made: 0,
         unreachable: None,
+        seen: vec![],
     };
     let mut report = Report {
         action: name.clone(),
@@ -389,7 +415,7 @@ pub fn generated_calls(
         };
         report.calls += 1;
         let params = tree.current();
-        let Some((kind, message)) = caller.call(sample, &params) else {
+        let Some((kind, message)) = caller.call(sample, &params, true) else {
             report.passed += 1;
             continue;
         };
@@ -400,21 +426,57 @@ pub fn generated_calls(
             g.count += 1;
             continue;
         }
-        let (smallest, _) = shrink(
-            &mut tree,
-            |v| caller.call(sample, v).is_some_and(|(k, _)| k == kind),
-            SHRINK_BUDGET,
+        let mut same = |v: &Value| {
+            caller
+                .call(sample, v, false)
+                .is_some_and(|(k, _)| k == kind)
+        };
+        let (shrunk, used) = shrink(&mut tree, &mut same, SHRINK_BUDGET);
+        let (smallest, _) = simplify(
+            &shrunk,
+            &input,
+            &compiled,
+            &mut same,
+            SHRINK_BUDGET.saturating_sub(used),
         );
         report.groups.push(Group {
             kind,
             message,
             count: 1,
             smallest,
+            explanation: Explanation::default(),
         });
+    }
+    let fields = simplify::dotted_fields(&input);
+    for g in &mut report.groups {
+        g.explanation = explain_group(&fields, &caller.seen, &g.kind);
     }
     report.made = caller.made;
     report.unreachable = caller.unreachable;
     Ok(report)
+}
+
+/// What the calls that failed with `kind` share: read from the generated calls when at least
+/// three failed that way, else from every call made (shrinking's included).
+fn explain_group(
+    fields: &[String],
+    seen: &[(Value, Option<String>, bool)],
+    kind: &str,
+) -> Explanation {
+    let generated_failing = seen
+        .iter()
+        .filter(|(_, k, generated)| *generated && k.as_deref() == Some(kind))
+        .count();
+    let from: Vec<&(Value, Option<String>, bool)> = seen
+        .iter()
+        .filter(|(_, _, generated)| *generated || generated_failing < 3)
+        .collect();
+    let (failing, others): (Vec<_>, Vec<_>) = from
+        .into_iter()
+        .partition(|(_, k, _)| k.as_deref() == Some(kind));
+    let failing: Vec<&Value> = failing.iter().map(|(v, _, _)| v).collect();
+    let others: Vec<&Value> = others.iter().map(|(v, _, _)| v).collect();
+    explain(fields, &failing, &others)
 }
 
 /// Group `g`'s smallest case as a sample that `check` replays.

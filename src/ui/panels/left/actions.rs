@@ -117,6 +117,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut ActionsTab, target_ok: bool) {
                             .monospace()
                             .small(),
                     );
+                    ui.label(
+                        RichText::new(format!("What they share: {}", group.explanation.sentence()))
+                            .small(),
+                    );
                     if ui.small_button("Save as sample").clicked() {
                         cx.tx.send(Command::SaveGenerated(g));
                     }
