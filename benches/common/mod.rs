@@ -12,8 +12,8 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-
 /// A numeric knob from the environment.
+#[allow(dead_code)]
 pub fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -22,6 +22,7 @@ pub fn env(name: &str, default: usize) -> usize {
 }
 
 /// Resident memory (VmRSS) of process `pid` ("self" for this one), in KiB; 0 where unknown.
+#[allow(dead_code)]
 pub fn rss_kib(pid: &str) -> usize {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
