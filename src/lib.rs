@@ -14,4 +14,5 @@ pub mod journal;
 pub mod platform;
 pub mod play;
 pub mod server;
+pub mod shipped;
 pub mod ui;

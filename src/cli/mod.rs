@@ -326,16 +326,23 @@ impl InboxArgs {
         })
     }
 
-    /// The samples folder: the flag, else `samples/` here, else the one shipped with the source.
+    /// The samples folder: the flag, else `samples/` here, else the user's own copy of the
+    /// shipped samples in the platform's data folder (see [`crate::shipped`]).
     pub fn samples_dir(&self) -> PathBuf {
         if let Some(p) = &self.samples {
             return p.clone();
         }
         let here = PathBuf::from("samples");
         if here.is_dir() {
-            here
-        } else {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+            return here;
+        }
+        static SHIPPED: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+        match SHIPPED.get_or_init(crate::shipped::samples_folder) {
+            Ok(dir) => dir.clone(),
+            Err(e) => {
+                eprintln!("warning: the shipped samples could not be written: {e}");
+                here
+            }
         }
     }
 
