@@ -195,14 +195,22 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
 
 /// Ctrl-C in the terminal or SIGTERM does what closing the window does: the window closes
 /// (settings saved, every recorded change written), then held calls are answered 503 and the
-/// inbox stops, and the process exits 0. A second one while that takes long exits at once.
+/// inbox stops, and the process exits 0. Another one while that takes long exits at once; one
+/// within two seconds of the first is the same stop (Ctrl-C in a terminal reaches both the npm
+/// launcher and the window, and the launcher passes its own on).
 fn close_on_stop_signal(rt: &tokio::runtime::Handle, ctx: egui::Context) {
     rt.spawn(async move {
         crate::platform::stop_signal().await;
+        let first = std::time::Instant::now();
         eprintln!("actionbench: stopping: closing the window as if it were closed");
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         ctx.request_repaint();
-        crate::platform::stop_signal().await;
+        loop {
+            crate::platform::stop_signal().await;
+            if first.elapsed() >= Duration::from_secs(2) {
+                break;
+            }
+        }
         eprintln!("actionbench: stopped at once (a second stop signal)");
         std::process::exit(1);
     });
