@@ -24,10 +24,11 @@ mod output;
 mod reading;
 mod writing;
 
+pub use crate::platform::holder;
 use compact::*;
 use lines::*;
+pub use lock::open_elsewhere;
 use lock::*;
-pub use lock::{holder, open_elsewhere};
 use reading::*;
 pub use reading::{Restored, Scanned, read};
 pub use writing::Journal;

@@ -533,17 +533,7 @@ impl Index {
     }
 }
 
-/// Reads at an offset without moving a shared cursor (so readers need no lock).
-pub(super) fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
-    #[cfg(unix)]
-    {
-        std::os::unix::fs::FileExt::read_at(f, buf, at)
-    }
-    #[cfg(windows)]
-    {
-        std::os::windows::fs::FileExt::seek_read(f, buf, at)
-    }
-}
+pub(super) use crate::platform::read_at;
 
 /// The line starting at `at`, without its newline.
 pub(super) fn line_at(f: &std::fs::File, mut at: u64) -> std::io::Result<Vec<u8>> {

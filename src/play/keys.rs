@@ -54,20 +54,20 @@ pub fn load_or_create(dir: &Path) -> Result<SigningKey, String> {
     if path.exists() {
         return load(&path);
     }
-    create_private_dir(dir)?;
+    crate::platform::create_private_dir(dir)?;
     let key = RsaPrivateKey::new(&mut rand_core::OsRng, KEY_BITS)
         .map_err(|e| format!("cannot make an RSA key: {e}"))?;
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| format!("cannot encode the key: {e}"))?;
-    write_private(&path, pem.as_bytes())?;
+    crate::platform::write_private(&path, pem.as_bytes())?;
     let mut k = from_private(&path, &key, pem.to_string())?;
     k.created = true;
     Ok(k)
 }
 
 fn load(path: &Path) -> Result<SigningKey, String> {
-    check_private(path)?;
+    crate::platform::check_private(path)?;
     let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let key = RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|e| {
         format!(
@@ -95,63 +95,6 @@ fn from_private(path: &Path, key: &RsaPrivateKey, pem: String) -> Result<Signing
         public_pem,
         created: false,
     })
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "{} can be read by others (mode {mode:03o}): a private key must be 0600. Run `chmod 600 {}`, or delete it to make a new one",
-            path.display(),
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), String> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<(), String> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| format!("cannot make {}: {e}", dir.display()))
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// A key made for one use and never stored: the envelope lab's "signed by another key".
