@@ -253,12 +253,12 @@ impl Journal {
     /// Whether the file at the journal's path is still the one it writes (not removed or
     /// replaced); if not, the journal is in trouble: what it writes would be lost.
     pub(super) fn check_file(&self) {
-        #[cfg(unix)]
         {
-            use std::os::unix::fs::MetadataExt;
             let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
-            let ours = out.file.metadata().map(|m| (m.dev(), m.ino()));
-            let there = std::fs::metadata(&self.path).map(|m| (m.dev(), m.ino()));
+            // Where a platform has no file id (Windows), only a removed file is noticed.
+            let id = |m: std::fs::Metadata| crate::platform::file_id(&m);
+            let ours = out.file.metadata().map(id);
+            let there = std::fs::metadata(&self.path).map(id);
             match (ours, there) {
                 (Ok(a), Ok(b)) if a == b => {
                     if out.trouble.as_ref().map(|t| t.kind) == Some(TroubleKind::Vanished) {
