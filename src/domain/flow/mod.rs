@@ -18,10 +18,12 @@ use std::path::{Path, PathBuf};
 
 mod activation;
 mod caption;
+mod story;
 mod template;
 
 pub use activation::*;
 pub use caption::*;
+pub use story::*;
 pub use template::*;
 
 /// A flow file, as written.
