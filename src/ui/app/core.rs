@@ -73,6 +73,8 @@ pub struct Session {
 pub struct RunView {
     pub handle: RunHandle,
     pub events: Vec<FlowEvent>,
+    /// What the events tell (presenter mode draws it), kept in step with them.
+    pub story: crate::domain::flow::Story,
     pub flow: LoadedFlow,
     /// Started step by step (presenter mode): each step waits for Space.
     pub step_by_step: bool,

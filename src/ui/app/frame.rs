@@ -22,8 +22,12 @@ impl eframe::App for App {
         // Background jobs' results, and anything queued since the last pass.
         self.run_commands();
         for run in &mut self.runs {
+            let before = run.events.len();
             while let Ok(ev) = run.handle.events.try_recv() {
                 run.events.push(ev);
+            }
+            if run.events.len() != before {
+                run.story = crate::domain::flow::Story::of(&run.flow.flow, &run.events);
             }
         }
         // Clocks, countdowns and waits move once a second: whatever shows a time asks for its
@@ -67,27 +71,23 @@ impl eframe::App for App {
                 self.commands.send(Command::Presenter(a));
             }
             if let Some(run) = self.runs.get(p.run) {
-                let bg = if p.dark {
-                    Color32::from_gray(22)
-                } else {
-                    Color32::from_gray(252)
+                let shown = p.cursor.unwrap_or(run.events.len().saturating_sub(1));
+                let view = presenter::View {
+                    presenter: &p,
+                    story: &run.story,
+                    payload: run.events.get(shown).map(|e| &e.payload),
+                    live: !run.handle.is_done(),
+                    waiting_for_next: run.waiting_for_next(),
+                    now: self.now,
+                    warp: self.warp,
                 };
-                let (live, waiting) = (!run.handle.is_done(), run.waiting_for_next());
-                let (now, warp) = (self.now, self.warp);
                 egui::CentralPanel::default()
-                    .frame(egui::Frame::new().fill(bg).inner_margin(28.0))
-                    .show(ui, |ui| {
-                        presenter::draw(
-                            ui,
-                            &p,
-                            &run.flow.flow,
-                            &run.events,
-                            live,
-                            waiting,
-                            now,
-                            warp,
-                        )
-                    });
+                    .frame(
+                        egui::Frame::new()
+                            .fill(theme::by_theme(theme::STAGE_BG, p.dark))
+                            .inner_margin(28.0),
+                    )
+                    .show(ui, |ui| presenter::draw(ui, &view));
             }
             self.run_commands();
             return;

@@ -29,6 +29,7 @@ impl App {
         self.runs.push(RunView {
             handle,
             events: vec![],
+            story: crate::domain::flow::Story::of(&flow.flow, &[]),
             flow,
             step_by_step: present,
         });
