@@ -573,6 +573,28 @@ impl Exchange {
         )
     }
 
+    /// The envelope column's text (also what the envelope filter compares): how a call came,
+    /// or, for a call ActionBench made, how it was sent.
+    pub fn envelope_label(&self) -> &'static str {
+        match (self.direction, self.envelope) {
+            (Direction::Outbound, Some(EnvelopeKind::PlainEnvelope)) => "JSON sent",
+            (Direction::Outbound, Some(_)) => "JWT sent",
+            (_, e) => e.map(|e| e.short_label()).unwrap_or("—"),
+        }
+    }
+
+    /// The status column's text: the answer's status first (a narrow column still shows it),
+    /// the phase, and `· FLAGGED` when flagged.
+    pub fn status_label(&self) -> String {
+        let status = self
+            .response
+            .as_ref()
+            .map(|r| format!("{} ", r.status))
+            .unwrap_or_default();
+        let flag = if self.is_flagged() { " · FLAGGED" } else { "" };
+        format!("{status}{}{flag}", self.phase.label())
+    }
+
     /// The method's name; the HTTP method and path too when they are not what Wix sends.
     pub fn method_label(&self) -> String {
         let label = self.plain_method_label();

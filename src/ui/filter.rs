@@ -98,16 +98,6 @@ impl Filter {
         *self == Filter::default()
     }
 
-    /// The envelope column's text for `ex` (also what the envelope filter compares).
-    pub fn envelope_label(ex: &Exchange) -> &'static str {
-        use crate::domain::envelope::EnvelopeKind;
-        match (ex.direction, ex.envelope) {
-            (Direction::Outbound, Some(EnvelopeKind::PlainEnvelope)) => "JSON sent",
-            (Direction::Outbound, Some(_)) => "JWT sent",
-            (_, e) => e.map(|e| e.short_label()).unwrap_or("—"),
-        }
-    }
-
     pub fn matches(&self, ex: &Exchange) -> bool {
         self.matcher().matches(ex)
     }
@@ -167,7 +157,7 @@ impl Matcher<'_> {
                 .is_some_and(|k| ex.action_key.as_deref() != Some(k.as_str()))
             || f.envelope
                 .as_ref()
-                .is_some_and(|e| Filter::envelope_label(ex) != e)
+                .is_some_and(|e| ex.envelope_label() != e)
             || (f.flagged && !ex.is_flagged())
         {
             return false;

@@ -336,16 +336,8 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                             );
                         });
                         row.col(|ui| {
-                            // The status code first: a narrow column still shows it.
-                            let status = ex
-                                .response
-                                .as_ref()
-                                .map(|r| format!("{} ", r.status))
-                                .unwrap_or_default();
-                            let flag = if ex.is_flagged() { " · FLAGGED" } else { "" };
                             let label = ui.label(
-                                RichText::new(format!("{status}{}{flag}", ex.phase.label()))
-                                    .color(phase_color(&ex.phase)),
+                                RichText::new(ex.status_label()).color(phase_color(&ex.phase)),
                             );
                             if ex.is_flagged() {
                                 label.on_hover_text(
@@ -363,7 +355,7 @@ pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                         });
                         row.col(|ui| {
                             // Calls ActionBench made say how they were sent, not verified.
-                            let text = Filter::envelope_label(&ex);
+                            let text = ex.envelope_label();
                             let label = ui.label(text);
                             if let Some(e) = ex.envelope {
                                 label.on_hover_text(e.label());
