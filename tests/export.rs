@@ -216,3 +216,45 @@ fn an_exchange_saved_as_a_sample_loads_as_one() {
     let report = i.engine.exchange(2).expect("logged");
     assert!(export::as_sample(&report, &Default::default()).is_err());
 }
+
+/// `export --har` writes each call's URL with the host and port the session served it on,
+/// whatever `--port` says when exporting.
+#[test]
+fn an_exported_har_names_the_port_the_session_served_on() {
+    let dir = TempDir::new("export-port");
+    let session = dir.path().join("s.jsonl");
+    let session_arg = session.to_str().expect("path").to_string();
+    let (mut serve, lines) = serve_lines(&["--session", &session_arg]);
+    let listening = lines
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the listening line");
+    let url = listening["url"].as_str().expect("url").to_string();
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{url}/wix/v1/invoke"))
+        .body(invoke_request("send-email", "tok-port").to_string())
+        .send()
+        .expect("answered");
+    assert_eq!(answer.status().as_u16(), 200);
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
+    let out = dir.path().join("s.har");
+    let run = Command::new(env!("CARGO_BIN_EXE_actionbench"))
+        .args(["export", "--session", &session_arg, "--har"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("json");
+    assert_eq!(
+        har["log"]["entries"][0]["request"]["url"],
+        format!("{url}/wix/v1/invoke"),
+        "not port 4010 but the one it served on"
+    );
+}

@@ -9,11 +9,20 @@ use crate::engine::ActionSchemas;
 use har::v1_2;
 use serde_json::{Value, json};
 
-/// The URL an exchange went to: outbound ones keep theirs; inbound ones are on `inbox`.
+/// The URL an exchange went to: outbound ones keep theirs; inbound ones are on the host and
+/// port their caller named (`Host`: where the session served them), else on `inbox`.
 fn url_of(ex: &Exchange, inbox: &str) -> String {
     match ex.direction {
         Direction::Outbound => ex.path.clone(),
-        Direction::Inbound => format!("{}{}", inbox.trim_end_matches('/'), ex.path),
+        Direction::Inbound => match headers(ex)
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+            .map(|(_, v)| v)
+            .filter(|h| !h.is_empty() && !h.contains(['/', ' ', '@']))
+        {
+            Some(host) => format!("http://{host}{}", ex.path),
+            None => format!("{}{}", inbox.trim_end_matches('/'), ex.path),
+        },
     }
 }
 
