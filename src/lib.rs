@@ -11,6 +11,7 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod journal;
+pub mod palette;
 pub mod platform;
 pub mod play;
 pub mod server;

@@ -60,9 +60,11 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
         Some(Step::Delay(d)) => d.name.clone().unwrap_or_else(|| "Delay".into()),
         None => String::new(),
     };
+    let mut events = vec![];
     loop {
         match run.events.recv_timeout(Duration::from_millis(200)) {
             Ok(ev) => {
+                events.push(ev.clone());
                 let step = ev.step.map_or("flow".to_string(), |i| {
                     format!("step {} {}", i + 1, name_of(i))
                 });
@@ -113,6 +115,21 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
     println!("{} passed, {failed} failed", verdict.len() - failed);
     if let Some(path) = &args.junit {
         write_junit(path, &state, &name_of)?;
+    }
+    if let Some(path) = &args.share {
+        let page = crate::journal::share::run_page(
+            &state,
+            &events,
+            &engine.snapshot(),
+            !args.no_redact,
+            &crate::cli::file_name(path),
+        )?;
+        std::fs::write(path, &page).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!(
+            "shared: {} ({} KB, one file: open it in any browser)",
+            path.display(),
+            page.len().div_ceil(1024)
+        );
     }
     rt.block_on(handle.stop(Duration::from_secs(2)));
     Ok(if failed == 0 { PASSED } else { FAILED })

@@ -37,7 +37,7 @@ pub enum Command {
     Key(KeyArgs),
     /// Play Wix against your action: send samples, check every answer, exit 0/1/2.
     Check(CheckArgs),
-    /// Export a session journal (--session FILE) as HAR 1.2.
+    /// Export a session journal (--session FILE): as HAR 1.2, or as one HTML page to share.
     Export(ExportArgs),
     /// Flows: run a whole automation step by step.
     #[command(subcommand)]
@@ -61,10 +61,22 @@ pub struct LintArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("out").required(true).multiple(true).args(["har", "html"]))]
 pub struct ExportArgs {
-    /// Where to write the HAR file.
+    /// Write the session's calls as HAR 1.2 here.
     #[arg(long, value_name = "OUT")]
-    pub har: PathBuf,
+    pub har: Option<PathBuf>,
+    /// Write the session's calls as one HTML page here, to share: it opens offline in any
+    /// browser, and `actionbench --session OUT.html` reads it back.
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
+    /// Only the calls of this activation (its invocations and their completion reports).
+    #[arg(long, value_name = "ID")]
+    pub activation: Option<String>,
+    /// Keep JWT signatures, Authorization and cookie headers and instanceIds in a shared page
+    /// (by default each is replaced by a marker, and the page says so).
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 /// `actionbench export --session FILE --har OUT`: the session's exchanges as HAR 1.2.
@@ -80,16 +92,59 @@ pub fn run_export(inbox: &InboxArgs, args: &ExportArgs) -> Result<(), String> {
     for w in &read.warnings {
         eprintln!("warning: {w}");
     }
-    let inbox_url = format!("http://{}:{}", inbox.bind, inbox.port());
-    let json = crate::journal::export::har_json(&read.exchanges, &inbox_url)?;
-    std::fs::write(&args.har, json).map_err(|e| format!("{}: {e}", args.har.display()))?;
-    println!(
-        "wrote {} exchange(s) from {} to {}",
-        read.exchanges.len(),
-        session.display(),
-        args.har.display()
-    );
+    let exchanges = match &args.activation {
+        Some(a) => {
+            let mine = crate::journal::share::of_activation(&read.exchanges, a);
+            if mine.is_empty() {
+                return Err(format!("{}: no call of activation {a}", session.display()));
+            }
+            mine
+        }
+        None => read.exchanges,
+    };
+    if let Some(har) = &args.har {
+        let inbox_url = format!("http://{}:{}", inbox.bind, inbox.port());
+        let json = crate::journal::export::har_json(&exchanges, &inbox_url)?;
+        std::fs::write(har, json).map_err(|e| format!("{}: {e}", har.display()))?;
+        println!(
+            "wrote {} exchange(s) from {} to {}",
+            exchanges.len(),
+            session.display(),
+            har.display()
+        );
+    }
+    if let Some(html) = &args.html {
+        let name = session
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let title = match &args.activation {
+            Some(a) => format!("Activation {a} from {name}"),
+            None => format!("Session {name}"),
+        };
+        let page = crate::journal::share::session_page(
+            &title,
+            &exchanges,
+            !args.no_redact,
+            &file_name(html),
+        )?;
+        std::fs::write(html, &page).map_err(|e| format!("{}: {e}", html.display()))?;
+        println!(
+            "wrote {} exchange(s) from {} to {} ({} KB, one file to share)",
+            exchanges.len(),
+            session.display(),
+            html.display(),
+            page.len().div_ceil(1024)
+        );
+    }
     Ok(())
+}
+
+/// A path's file name, as a page says it.
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[derive(Subcommand, Debug)]
@@ -116,6 +171,14 @@ pub struct FlowRunArgs {
     /// Write a JUnit XML report here, one test case per action step.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the run as one HTML page here, to share: it replays as presenter mode tells it,
+    /// offline, in any browser.
+    #[arg(long, value_name = "OUT.html")]
+    pub share: Option<PathBuf>,
+    /// Keep JWT signatures, Authorization and cookie headers and instanceIds in the shared
+    /// page (by default each is replaced by a marker, and the page says so).
+    #[arg(long, requires = "share")]
+    pub no_redact: bool,
 }
 
 #[derive(Args, Debug)]

@@ -45,7 +45,42 @@ pub enum Phase {
     ShutDown,
 }
 
+/// How a phase looks, whatever draws it (the window's colours, a shared page's classes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// Held: someone has to act.
+    Warning,
+    Waiting,
+    Ok,
+    /// Ended without an answer that counts (the caller left, ActionBench stopped).
+    Muted,
+    Error,
+}
+
+impl Tone {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tone::Warning => "warning",
+            Tone::Waiting => "waiting",
+            Tone::Ok => "ok",
+            Tone::Muted => "muted",
+            Tone::Error => "error",
+        }
+    }
+}
+
 impl Phase {
+    /// How the phase looks.
+    pub fn tone(&self) -> Tone {
+        match self {
+            Phase::Held { .. } => Tone::Warning,
+            Phase::Waiting { .. } => Tone::Waiting,
+            Phase::Answered | Phase::Completed { .. } | Phase::Accepted => Tone::Ok,
+            Phase::CallerGone | Phase::ShutDown => Tone::Muted,
+            _ => Tone::Error,
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Phase::Received => "received",

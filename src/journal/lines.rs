@@ -168,3 +168,56 @@ pub(super) fn arrival_of(ex: &ExchangeRecord) -> Arc<Arrival> {
 pub(super) fn carries_body(ex: &ExchangeRecord) -> bool {
     ex.body.is_some() || ex.body_b64.is_some() || ex.headers.is_some()
 }
+
+/// Format 1's record of `ex` as it stands: self-describing (the body as text, every time
+/// given, headers and timeline as text), which is what a shared page embeds: any ActionBench
+/// reads it back, and the page's script shows it without rebuilding anything.
+pub(super) fn record_of(ex: &Exchange) -> ExchangeRecord {
+    let findings = |f: &[Finding]| {
+        f.iter()
+            .map(|f| FindingRecord {
+                severity: f.severity,
+                code: f.code.to_string(),
+                message: f.message.clone(),
+                field: f.field.clone(),
+                rule: f.rule.map(str::to_string),
+            })
+            .collect()
+    };
+    let response = |r: &SentResponse| ResponseRecord {
+        status: r.status,
+        body: (*r.body).clone(),
+        by: r.by,
+        at: r.at,
+        findings: findings(&r.findings),
+    };
+    let (body, body_b64) = match std::str::from_utf8(&ex.arrival.body) {
+        Ok(t) => (Some(t.to_string()), None),
+        Err(_) => (None, Some(STANDARD.encode(&ex.arrival.body))),
+    };
+    ExchangeRecord {
+        id: ex.id,
+        direction: ex.direction,
+        at: ex.at,
+        http_method: ex.http_method.clone(),
+        path: ex.path.clone(),
+        method: ex.method,
+        action_key: ex.action_key.clone(),
+        envelope: ex.envelope,
+        invocation_token: ex.invocation_token.clone(),
+        headers: Some(ex.arrival.headers.clone()).filter(|h| !h.is_empty()),
+        body: body.filter(|b| !b.is_empty() || body_b64.is_none()),
+        body_b64,
+        unread: ex.arrival.unread.clone(),
+        findings: findings(&ex.findings),
+        phase: ex.phase.clone(),
+        response: ex.response.as_ref().map(response),
+        target_answer: ex.target_answer.as_ref().map(response),
+        timeline: ex
+            .timeline
+            .iter()
+            .map(|t| (t.at, t.text().into_owned()))
+            .collect(),
+        tag: ex.tag.clone(),
+    }
+}

@@ -22,6 +22,7 @@ mod lines;
 mod lock;
 mod output;
 mod reading;
+pub mod share;
 mod writing;
 
 pub use crate::platform::holder;
@@ -110,9 +111,44 @@ pub struct Opened {
     pub warnings: Vec<String>,
 }
 
+/// Whether the file at `path` is a page ActionBench shared (one HTML file): it is read, never
+/// written.
+pub fn is_shared_page(path: &Path) -> bool {
+    let mut head = [0u8; 512];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    share::extract(&head[..n]).is_some()
+}
+
+/// Restores a shared page's calls into `engine`, read-only: nothing is recorded (the page is
+/// never written to). How many, and what could not be read.
+pub fn open_read_only(
+    engine: &crate::engine::Engine,
+    path: &Path,
+) -> Result<(usize, Vec<String>), String> {
+    let read = read(path)?;
+    let n = engine.restore_entries(
+        read.exchanges
+            .into_iter()
+            .map(|e| Restoring::Whole(Box::new(e)))
+            .collect(),
+        read.clock_offset,
+    )?;
+    Ok((n, read.warnings))
+}
+
 /// Opens the journal at `path` for `engine`: records from now on, and restores what it held
 /// (whole within the engine's memory budget; the rest is read back when asked for).
 pub fn attach(engine: &crate::engine::Engine, path: &Path) -> Result<Opened, String> {
+    if is_shared_page(path) {
+        return Err(format!(
+            "{} is a page ActionBench shared: it is read, never recorded to. Open it in the window (actionbench --session {}, read-only) or export it (actionbench export --session {} --har OUT); record to a .jsonl session",
+            path.display(),
+            path.display(),
+            path.display()
+        ));
+    }
     let (journal, scanned) = Journal::open(path, engine.memory_budget())?;
     engine.set_recorder(journal.clone())?;
     let n = engine.restore_entries(scanned.exchanges, scanned.clock_offset)?;

@@ -433,12 +433,18 @@ pub struct Restored {
     pub warnings: Vec<String>,
 }
 
-/// Reads a journal. A file that does not exist is an empty session.
+/// Reads a journal, or the journal a shared page embeds. A file that does not exist is an
+/// empty session.
 pub fn read(path: &Path) -> Result<Restored, String> {
     let text = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Restored::default()),
         Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let text = match super::share::extract(&text) {
+        None => text,
+        Some(Ok(lines)) => lines,
+        Some(Err(e)) => return Err(format!("{}: {e}", path.display())),
     };
     let mut out = Restored::default();
     let mut explain = Explainer::default();

@@ -1,18 +1,24 @@
-//! The window's colours, named once. A leaf: it imports nothing of the app or its panels.
+//! The window's colours, named once (the states' from `crate::palette`, which a shared page's
+//! CSS uses too). A leaf: it imports nothing of the app or its panels.
 
 use crate::domain::flow::Lit;
+use crate::palette;
 use egui::Color32;
 
+const fn rgb((r, g, b): (u8, u8, u8)) -> Color32 {
+    Color32::from_rgb(r, g, b)
+}
+
 /// Errors, refusals, flagged rows.
-pub const ERROR: Color32 = Color32::from_rgb(220, 70, 60);
+pub const ERROR: Color32 = rgb(palette::ERROR);
 /// Warnings, held calls, simulated time, things to look at.
-pub const WARNING: Color32 = Color32::from_rgb(230, 160, 40);
+pub const WARNING: Color32 = rgb(palette::WARNING);
 /// Answered, completed, met the contract.
-pub const OK: Color32 = Color32::from_rgb(60, 170, 90);
+pub const OK: Color32 = rgb(palette::OK);
 /// Waiting for a completion report.
-pub const WAITING: Color32 = Color32::from_rgb(80, 160, 230);
+pub const WAITING: Color32 = rgb(palette::WAITING);
 /// A step that did not run.
-pub const MUTED: Color32 = Color32::from_rgb(150, 150, 160);
+pub const MUTED: Color32 = rgb(palette::MUTED);
 /// The banner behind "Recording stopped".
 pub const ALARM: Color32 = Color32::from_rgb(150, 30, 30);
 /// A field only the left (removed) or right (added) side of a diff has.

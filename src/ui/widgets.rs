@@ -6,12 +6,13 @@ use crate::ui::theme;
 use egui::{Color32, RichText, Ui};
 
 pub fn phase_color(p: &Phase) -> Color32 {
-    match p {
-        Phase::Held { .. } => theme::WARNING,
-        Phase::Waiting { .. } => theme::WAITING,
-        Phase::Answered | Phase::Completed { .. } | Phase::Accepted => theme::OK,
-        Phase::CallerGone | Phase::ShutDown => Color32::GRAY,
-        _ => theme::ERROR,
+    use crate::domain::invocation::Tone;
+    match p.tone() {
+        Tone::Warning => theme::WARNING,
+        Tone::Waiting => theme::WAITING,
+        Tone::Ok => theme::OK,
+        Tone::Muted => Color32::GRAY,
+        Tone::Error => theme::ERROR,
     }
 }
 
