@@ -248,6 +248,7 @@ fn main() {
         path: path.clone(),
         restored: opened.restored,
         warnings: opened.warnings.clone(),
+        read_only: false,
     };
     let shown_at = Instant::now();
     let mut h = window(&rt, engine.clone(), Some(session));

@@ -122,7 +122,7 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
             &events,
             &engine.snapshot(),
             !args.no_redact,
-            &crate::cli::file_name(path),
+            &crate::journal::share::file_name(path),
         )?;
         std::fs::write(path, &page).map_err(|e| format!("{}: {e}", path.display()))?;
         println!(

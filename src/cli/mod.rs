@@ -126,7 +126,7 @@ pub fn run_export(inbox: &InboxArgs, args: &ExportArgs) -> Result<(), String> {
             &title,
             &exchanges,
             !args.no_redact,
-            &file_name(html),
+            &crate::journal::share::file_name(html),
         )?;
         std::fs::write(html, &page).map_err(|e| format!("{}: {e}", html.display()))?;
         println!(
@@ -138,13 +138,6 @@ pub fn run_export(inbox: &InboxArgs, args: &ExportArgs) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// A path's file name, as a page says it.
-pub fn file_name(p: &std::path::Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 #[derive(Subcommand, Debug)]

@@ -82,8 +82,26 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
         .session
         .clone()
         .or_else(crate::journal::new_session_path);
+    // A shared page opens read-only: its calls are shown, and nothing is recorded to it.
     let opened = match &session {
-        Some(path) => Some(crate::journal::attach(&engine, path)?),
+        Some(path) if crate::journal::is_shared_page(path) => {
+            let (restored, warnings) = crate::journal::open_read_only(&engine, path)?;
+            Some(Session {
+                path: path.clone(),
+                restored,
+                warnings,
+                read_only: true,
+            })
+        }
+        Some(path) => {
+            let o = crate::journal::attach(&engine, path)?;
+            Some(Session {
+                path: o.journal.path().to_path_buf(),
+                restored: o.restored,
+                warnings: o.warnings,
+                read_only: false,
+            })
+        }
         None => None,
     };
     let (samples, sample_errors) = inbox.load_samples();
@@ -170,11 +188,7 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
         remote_warning,
         samples,
         sample_errors,
-        session: opened.map(|o| Session {
-            path: o.journal.path().to_path_buf(),
-            restored: o.restored,
-            warnings: o.warnings,
-        }),
+        session: opened,
         picker: Arc::new(RfdPicker),
         // Whole paths: the path field shows where a file goes, whatever the current folder.
         folders: Folders {

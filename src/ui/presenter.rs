@@ -39,6 +39,8 @@ pub enum Action {
     Slower,
     /// A: a step held for the presenter gets its saved answer.
     AnswerSaved,
+    /// S: the run as one HTML file, to share.
+    Share,
 }
 
 /// The keys presenter mode answers to.
@@ -72,6 +74,9 @@ pub fn keys(ui: &Ui) -> Vec<Action> {
         }
         if i.key_pressed(Key::A) {
             out.push(Action::AnswerSaved);
+        }
+        if i.key_pressed(Key::S) {
+            out.push(Action::Share);
         }
         out
     })
@@ -149,7 +154,7 @@ pub fn draw(ui: &mut Ui, v: &View) {
     ui.with_layout(egui::Layout::bottom_up(egui::Align::Center), |ui| {
         ui.label(
             RichText::new(format!(
-                "Space / Right: next   ·   Left: back   ·   + / -: time faster or slower   ·   Esc: leave   ·   F11: full screen   ·   T: {} theme   ·   J: {}   ·   {}/{}",
+                "Space / Right: next   ·   Left: back   ·   + / -: time faster or slower   ·   Esc: leave   ·   F11: full screen   ·   T: {} theme   ·   J: {}   ·   S: share as HTML   ·   {}/{}",
                 if p.dark { "light" } else { "dark" },
                 if p.show_json { "cards" } else { "JSON" },
                 (shown + 1).min(beats.len()),

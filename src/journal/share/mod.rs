@@ -212,3 +212,10 @@ pub fn run_page(
         file,
     )
 }
+
+/// A path's file name, as a page says it (how to open it again).
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

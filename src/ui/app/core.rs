@@ -65,6 +65,8 @@ pub struct Folders {
 pub struct Session {
     pub path: PathBuf,
     pub restored: usize,
+    /// A page ActionBench shared, opened to read: nothing is recorded to it.
+    pub read_only: bool,
     /// Lines that could not be read (a torn last line after a crash…).
     pub warnings: Vec<String>,
 }

@@ -18,6 +18,10 @@ pub enum FileTask {
     },
     /// The rows the log shows, as HAR.
     ExportHar,
+    /// Flow run `i` as one HTML page.
+    ShareRun(usize),
+    /// The rows the log shows as one HTML page.
+    ShareLog,
 }
 
 impl FileTask {
@@ -29,18 +33,42 @@ impl FileTask {
             FileTask::Published(_) => "Published action definition",
             FileTask::SaveSample { .. } => "Save as sample",
             FileTask::ExportHar => "Export HAR",
+            FileTask::ShareRun(_) | FileTask::ShareLog => "Share as HTML",
         }
     }
 
     /// Whether the task writes the file (else it reads one).
     pub fn saves(&self) -> bool {
-        matches!(self, FileTask::SaveSample { .. } | FileTask::ExportHar)
+        matches!(
+            self,
+            FileTask::SaveSample { .. }
+                | FileTask::ExportHar
+                | FileTask::ShareRun(_)
+                | FileTask::ShareLog
+        )
     }
 
     /// Where the dialog, or the path field, starts: the folder, and the file name suggested
-    /// when a file is written.
-    pub fn start(&self, folders: &Folders, definitions: &[(PathBuf, Definition)]) -> PathBuf {
+    /// when a file is written (`runs`: the window's, whose flows name their pages).
+    pub fn start(
+        &self,
+        folders: &Folders,
+        definitions: &[(PathBuf, Definition)],
+        runs: &[RunView],
+    ) -> PathBuf {
+        let here = |name: String| std::env::current_dir().unwrap_or_default().join(name);
+        let stamp = || Utc::now().format("%Y%m%d-%H%M%S").to_string();
         match self {
+            FileTask::ShareRun(i) => {
+                let stem = runs
+                    .get(*i)
+                    .and_then(|r| r.flow.path.as_ref())
+                    .and_then(|p| p.file_stem())
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "flow".into());
+                here(format!("{stem}-run-{}.html", stamp()))
+            }
+            FileTask::ShareLog => here(format!("actionbench-{}.html", stamp())),
             FileTask::OpenSample => folders.samples.clone(),
             FileTask::OpenFlow => folders.flows.clone(),
             FileTask::Published(i) => definitions
@@ -75,7 +103,11 @@ const NO_DIALOG_WITHIN: Duration = Duration::from_millis(400);
 impl App {
     /// Asks where `task`'s file is: the system dialog, or the path field when none can open.
     pub(super) fn ask_file(&mut self, task: FileTask) {
-        let start = task.start(&self.core.folders, &self.core.definitions.loaded);
+        let start = task.start(
+            &self.core.folders,
+            &self.core.definitions.loaded,
+            &self.runs,
+        );
         let (dir, name) = if task.saves() {
             let name = start
                 .file_name()
@@ -116,7 +148,11 @@ impl App {
 
     /// Opens the path field for `task`, prefilled where its dialog would start.
     pub(super) fn path_field(&mut self, task: FileTask, why: String) {
-        let start = task.start(&self.core.folders, &self.core.definitions.loaded);
+        let start = task.start(
+            &self.core.folders,
+            &self.core.definitions.loaded,
+            &self.runs,
+        );
         let mut text = start.display().to_string();
         if !task.saves() && !text.ends_with(std::path::MAIN_SEPARATOR) {
             text.push(std::path::MAIN_SEPARATOR);
@@ -170,17 +206,76 @@ impl App {
                     ))),
                 }
             }),
-            FileTask::ExportHar => {
-                // Exchanges on disk are read back whole for the archive.
-                let exchanges: Vec<Exchange> = match &self.log_panel.rows {
-                    Some(rows) => rows
-                        .iter()
-                        .filter_map(|i| self.whole(*i as ExchangeId + 1))
-                        .collect(),
-                    None => (1..=self.mirror.log.len() as ExchangeId)
-                        .filter_map(|id| self.whole(id))
-                        .collect(),
+            FileTask::ShareLog => {
+                let exchanges = self.rows_shown();
+                let title = match &self.core.session {
+                    Some(s) => format!(
+                        "From {}",
+                        s.path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    ),
+                    None => "From ActionBench's log".into(),
                 };
+                self.spawn_blocking(move || {
+                    let name = crate::journal::share::file_name(&path);
+                    Command::Saved(
+                        crate::journal::share::session_page(&title, &exchanges, true, &name)
+                            .and_then(|page| {
+                                write_creating(&path, page.as_bytes()).map(|()| page.len())
+                            })
+                            .map(|len| {
+                                shared(
+                                    &path,
+                                    &format!(
+                                        "{} {}",
+                                        exchanges.len(),
+                                        plural(exchanges.len(), "call", "calls")
+                                    ),
+                                    len,
+                                )
+                            })
+                            .map_err(|e| format!("{}: {e}", path.display())),
+                    )
+                });
+            }
+            FileTask::ShareRun(i) => {
+                let Some(run) = self.runs.get(i) else {
+                    return;
+                };
+                let (state, events) = (run.handle.snapshot(), run.events.clone());
+                let engine = self.core.engine.clone();
+                self.spawn_blocking(move || {
+                    // The run's calls are its steps' and those after its first (its
+                    // completion reports): read from there on, not the whole log.
+                    let first = state.steps.iter().filter_map(|s| s.exchange).min();
+                    let exchanges: Vec<Exchange> = first
+                        .map(|lo| {
+                            (lo..=engine.len() as ExchangeId)
+                                .filter_map(|id| engine.exchange(id))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let name = crate::journal::share::file_name(&path);
+                    Command::Saved(
+                        crate::journal::share::run_page(&state, &events, &exchanges, true, &name)
+                            .and_then(|page| {
+                                write_creating(&path, page.as_bytes()).map(|()| page.len())
+                            })
+                            .map(|len| {
+                                shared(
+                                    &path,
+                                    &format!("the run of \"{}\"", state.flow.flow.name),
+                                    len,
+                                )
+                            })
+                            .map_err(|e| format!("{}: {e}", path.display())),
+                    )
+                });
+            }
+            FileTask::ExportHar => {
+                let exchanges = self.rows_shown();
                 let inbox = self.core.inbox_url.clone();
                 self.spawn_blocking(move || {
                     let written = crate::journal::export::har_json(&exchanges, &inbox)
@@ -199,6 +294,30 @@ impl App {
             }
         }
     }
+}
+
+impl App {
+    /// The rows the log shows, whole (those on disk read back).
+    fn rows_shown(&self) -> Vec<Exchange> {
+        match &self.log_panel.rows {
+            Some(rows) => rows
+                .iter()
+                .filter_map(|i| self.whole(*i as ExchangeId + 1))
+                .collect(),
+            None => (1..=self.mirror.log.len() as ExchangeId)
+                .filter_map(|id| self.whole(id))
+                .collect(),
+        }
+    }
+}
+
+/// What the status bar says of a page shared.
+fn shared(path: &Path, what: &str, bytes: usize) -> String {
+    format!(
+        "Shared {what} as {} ({} KB, one file: it opens offline in any browser; secrets left out)",
+        path.display(),
+        bytes.div_ceil(1024)
+    )
 }
 
 /// Writes `bytes` to `path`, making its folder first if there is none yet.

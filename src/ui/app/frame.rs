@@ -67,8 +67,11 @@ impl eframe::App for App {
             });
         }
         if let Some(p) = self.presenting.clone() {
-            for a in presenter::keys(ui) {
-                self.commands.send(Command::Presenter(a));
+            // While a path is typed (sharing where no dialog opens), keys are the field's.
+            if self.windows.path_prompt.is_none() {
+                for a in presenter::keys(ui) {
+                    self.commands.send(Command::Presenter(a));
+                }
             }
             if let Some(run) = self.runs.get(p.run) {
                 let shown = p.cursor.unwrap_or(run.events.len().saturating_sub(1));
@@ -88,6 +91,10 @@ impl eframe::App for App {
                             .inner_margin(28.0),
                     )
                     .show(ui, |ui| presenter::draw(ui, &view));
+            }
+            // Sharing the run where no file dialog can open asks for its path here too.
+            if let Some(prompt) = &mut self.windows.path_prompt {
+                panels::path_prompt::show(ui, &view!(self), prompt);
             }
             self.run_commands();
             return;

@@ -94,6 +94,9 @@ impl App {
                 });
             }
             A::ToggleJson => p.show_json = !p.show_json,
+            A::Share => self
+                .commands
+                .send(Command::AskFile(crate::ui::app::FileTask::ShareRun(p.run))),
             A::AnswerSaved => {
                 // The step held for the presenter, if the latest event is its turn.
                 let held = run.events.last().and_then(|e| match e.kind {

@@ -279,12 +279,21 @@ impl App {
         if let Some(s) = &app.core.session
             && (s.restored > 0 || !s.warnings.is_empty())
         {
-            let mut text = format!(
-                "Reopened {}: {} {} restored",
-                s.path.display(),
-                s.restored,
-                plural(s.restored, "exchange", "exchanges")
-            );
+            let mut text = if s.read_only {
+                format!(
+                    "Opened {} read-only (a shared page): {} {}; new calls to the inbox are not recorded",
+                    s.path.display(),
+                    s.restored,
+                    plural(s.restored, "exchange", "exchanges")
+                )
+            } else {
+                format!(
+                    "Reopened {}: {} {} restored",
+                    s.path.display(),
+                    s.restored,
+                    plural(s.restored, "exchange", "exchanges")
+                )
+            };
             for w in &s.warnings {
                 text.push_str(&format!("; warning: {w}"));
             }

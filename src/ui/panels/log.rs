@@ -189,6 +189,13 @@ pub fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
         {
             cx.tx.send(Command::AskFile(FileTask::ExportHar));
         }
+        if ui
+            .add_enabled(shown > 0, egui::Button::new("Share as HTML…"))
+            .on_hover_text("The rows shown as one HTML file that opens offline in any browser (secrets left out)")
+            .clicked()
+        {
+            cx.tx.send(Command::AskFile(FileTask::ShareLog));
+        }
     });
     if !st.show_filters {
         return;

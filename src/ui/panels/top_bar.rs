@@ -61,16 +61,27 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         }
         ui.separator();
         let session = match &cx.core.session {
-            Some(s) => s
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            Some(s) => {
+                let name = s
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if s.read_only {
+                    format!("{name} (read-only)")
+                } else {
+                    name
+                }
+            }
             None => "no journal".into(),
         };
         if ui
             .selectable_label(cx.open.sessions, format!("Session: {session}"))
             .on_hover_text(match &cx.core.session {
+                Some(s) if s.read_only => format!(
+                    "{} is a page ActionBench shared, opened to read: new calls to the inbox are not recorded",
+                    s.path.display()
+                ),
                 Some(s) => format!(
                     "Every exchange is journaled to {} before its answer leaves; reopen it with --session",
                     s.path.display()

@@ -60,6 +60,13 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                     if !run.handle.is_done() && ui.small_button("Stop").clicked() {
                         cx.tx.send(Command::StopRun(r));
                     }
+                    if ui
+                        .small_button("Share as HTML…")
+                        .on_hover_text("The run as one HTML file that replays as presenter mode tells it, offline, in any browser")
+                        .clicked()
+                    {
+                        cx.tx.send(Command::AskFile(FileTask::ShareRun(r)));
+                    }
                 });
                 let snap = run.handle.snapshot();
                 for (i, rec) in snap.steps.iter().enumerate() {
