@@ -378,3 +378,78 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `tests/browser/drive.js MODE PAGE [ARG]` (Playwright's core driving Debian's headless
+/// Chromium, with the network cut off) and returns what it saw; None where Chromium or node is
+/// missing (see [`have_tool`]).
+#[allow(dead_code)]
+pub fn drive_page(mode: &str, page: &std::path::Path, arg: Option<&str>) -> Option<Value> {
+    if !have_tool(
+        "chromium",
+        "to open shared pages (apt-get install chromium)",
+    ) || !have_tool("node", "to drive Chromium")
+    {
+        return None;
+    }
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    let dir = root().join("tests/browser");
+    INSTALLED.call_once(|| {
+        if !dir.join("node_modules/playwright-core").exists() {
+            let (code, out) = run_in(
+                std::process::Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir),
+                std::time::Duration::from_secs(300),
+            );
+            assert_eq!(code, Some(0), "npm ci in tests/browser: {out}");
+        }
+    });
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(dir.join("drive.js"))
+        .arg(mode)
+        .arg(page)
+        .args(arg)
+        .current_dir(&dir);
+    let (code, out) = run_in(&mut cmd, std::time::Duration::from_secs(180));
+    assert_eq!(code, Some(0), "drive.js {mode}: {out}");
+    let last = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
+    Some(serde_json::from_str(last).unwrap_or_else(|e| panic!("drive.js said {out}: {e}")))
+}
+
+/// Runs `cmd` to its end within `deadline`: its exit code and its output (stdout, then
+/// stderr).
+#[allow(dead_code)]
+pub fn run_in(
+    cmd: &mut std::process::Command,
+    deadline: std::time::Duration,
+) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?} starts: {e}"));
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(deadline) {
+        Ok(Ok(out)) => (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ),
+        Ok(Err(e)) => panic!("{e}"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("gave up after {deadline:?} waiting for a command");
+        }
+    }
+}
