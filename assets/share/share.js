@@ -186,7 +186,7 @@
 
   // A session: the log, find, flagged only, the selected call.
   function session() {
-    const rows = Array.from(document.querySelectorAll("#log tbody tr"));
+    const rows = Array.from(document.querySelectorAll("#log .row"));
     const byId = new Map(rows.map((r) => [Number(r.dataset.id), r]));
     const find = $("find");
     const flaggedOnly = $("flagged-only");
@@ -219,8 +219,8 @@
       if (scroll) row.scrollIntoView({ block: "center" });
       setHash(`call=${id}`);
     };
-    document.querySelector("#log tbody").addEventListener("click", (e) => {
-      const row = e.target.closest("tr[data-id]");
+    $("log").addEventListener("click", (e) => {
+      const row = e.target.closest(".row[data-id]");
       if (row) select(Number(row.dataset.id), false);
     });
     document.addEventListener("keydown", (e) => {

@@ -267,7 +267,20 @@ struct SessionPage {
     version: &'static str,
     made: String,
     file: String,
-    rows: Vec<RowView>,
+    /// The rows in chunks a browser lays out only when they are in view.
+    chunks: Vec<Vec<RowView>>,
+}
+
+/// `rows` in chunks of `n`.
+fn chunks<T>(rows: Vec<T>, n: usize) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = vec![];
+    for r in rows {
+        match out.last_mut() {
+            Some(c) if c.len() < n => c.push(r),
+            _ => out.push(vec![r]),
+        }
+    }
+    out
 }
 
 /// A session's exchanges as one page: their log, and each call one click away. `title` says
@@ -278,7 +291,7 @@ pub fn session_page(
     redact: bool,
     file: &str,
 ) -> Result<String, String> {
-    let rows = exchanges
+    let rows: Vec<RowView> = exchanges
         .iter()
         .map(|ex| RowView {
             id: ex.id,
@@ -314,7 +327,7 @@ pub fn session_page(
         version: common.version,
         made: common.made,
         file: common.file,
-        rows,
+        chunks: chunks(rows, 200),
     }
     .render()
     .map_err(|e| format!("the page could not be written: {e}"))
