@@ -183,3 +183,61 @@ fn save_as_sample_starts_the_dialog_in_the_samples_folder() {
     );
     assert!(chosen.exists());
 }
+
+/// Share as HTML… on the log writes the rows shown as one page, and on a flow run (and with S
+/// in presenter mode) the run; both read back as sessions do.
+#[test]
+fn the_log_and_a_run_are_shared_as_one_html_file_each() {
+    let b = bench();
+    let mut p = b.engine.policy("send-email");
+    p.mode = Mode::Auto;
+    b.engine.set_policy("send-email", p);
+    for t in ["tok-share-1", "tok-share-2"] {
+        let call = invoke_request("send-email", t).to_string();
+        assert_eq!(post_raw(&b, "/v1/invoke", &call), 200);
+    }
+    let dir = TempDir::new("ui-share");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let log_page = dir.path().join("log.html");
+    let mut h = window(&b)
+        .picker(FixedPicker::File(log_page.clone()))
+        .build();
+    step_until(&mut h, "two rows", WAIT, |h| h.state().log().len() == 2);
+    click(&mut h, "Share as HTML…");
+    let said = format!("Shared 2 calls as {}", log_page.display());
+    step_until(&mut h, &said, WAIT, shows(&said));
+    let read = actionbench::journal::read(&log_page).expect("the page reads back");
+    assert_eq!(read.exchanges.len(), 2);
+    assert!(
+        std::fs::read_to_string(&log_page)
+            .expect("page")
+            .contains("No JWT signature, access header or instanceId was in these calls")
+    );
+
+    // A run: presented, then shared with S.
+    let run_page = dir.path().join("run.html");
+    let mut h = window(&b)
+        .picker(FixedPicker::File(run_page.clone()))
+        .build();
+    h.run();
+    click(&mut h, "Flows");
+    click_nth(&mut h, "Present", 2);
+    step_until(&mut h, "the flow to start", WAIT, |h| {
+        h.state()
+            .runs()
+            .first()
+            .is_some_and(|r| !r.events.is_empty())
+    });
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "step 1 to be answered", WAIT, |h| {
+        shown_caption(h.state()).starts_with("DHL can ship it")
+    });
+    h.key_press(egui::Key::S);
+    step_until(&mut h, "the run's page", WAIT, |_| run_page.exists());
+    let html = std::fs::read_to_string(&run_page).expect("page");
+    assert!(
+        html.contains("DHL can ship it for 12.50 EUR"),
+        "the story so far"
+    );
+    assert!(html.contains("Order placed"), "the flow's name");
+}
