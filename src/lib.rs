@@ -16,4 +16,5 @@ pub mod platform;
 pub mod play;
 pub mod server;
 pub mod shipped;
+pub mod startup;
 pub mod ui;

@@ -13,12 +13,12 @@ pub mod widgets;
 
 pub use app::{App, Core, Folders, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
-use crate::cli::InboxArgs;
-use crate::cli::startup::Inbox;
 use crate::domain::flow::LoadedFlow;
 use crate::engine::Mode;
 use crate::play::{Forwarder, Player, Signer};
 use crate::server;
+use crate::startup::Inbox;
+use crate::startup::InboxArgs;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,7 +124,7 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
         Ok(h) => h,
         // A saved port that is taken now: the default one, else any free one, saying so.
         Err(e) if saved_port => {
-            let h = match started.listen(inbox, crate::cli::DEFAULT_PORT) {
+            let h = match started.listen(inbox, crate::startup::DEFAULT_PORT) {
                 Ok(h) => h,
                 Err(_) => started.listen(inbox, 0).map_err(|e| e.to_string())?,
             };

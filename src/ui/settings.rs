@@ -114,7 +114,7 @@ pub fn choose_port(given: Option<u16>, saved: Option<u16>) -> (u16, bool) {
     match (given, saved) {
         (Some(p), _) => (p, false),
         (None, Some(p)) => (p, true),
-        (None, None) => (crate::cli::DEFAULT_PORT, false),
+        (None, None) => (crate::startup::DEFAULT_PORT, false),
     }
 }
 
