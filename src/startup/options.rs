@@ -1,18 +1,13 @@
-//! The one start-up path below the window and the command line: the options every way of
-//! starting ActionBench shares (the inbox, the session, samples, definitions, flows, your
-//! action) and what they start.
+//! The options every way of starting ActionBench shares (the inbox, the session, samples,
+//! definitions, flows, your action), as flags.
 
 use crate::domain::assumptions::{Assumptions, ExtraReport};
-use crate::domain::clock::SystemClock;
 use crate::domain::envelope::JwtConfig;
 use crate::domain::sample::LoadedSample;
-use crate::engine::Engine;
 use crate::engine::{EngineConfig, Mode};
-use crate::server::{self, ServerHandle, StartError};
 use clap::Args;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// The inbox's port when none is given.
 pub const DEFAULT_PORT: u16 = 4010;
@@ -235,35 +230,5 @@ impl InboxArgs {
             Some(d) => Ok(d.clone()),
             None => crate::play::keys::default_key_dir(),
         }
-    }
-}
-
-/// An engine as the flags describe it (`mode` for keys nobody set, then `configure`), on the
-/// system clock, with the runtime its server and calls run on.
-pub struct Inbox {
-    pub engine: Arc<Engine>,
-    pub rt: tokio::runtime::Runtime,
-}
-
-impl Inbox {
-    pub fn new(
-        args: &InboxArgs,
-        mode: Mode,
-        configure: impl FnOnce(&mut EngineConfig),
-    ) -> Result<Inbox, String> {
-        let mut config = args.engine_config(mode)?;
-        configure(&mut config);
-        let engine = Engine::new(config, Arc::new(SystemClock));
-        // Each key's calls are judged with its action definition's schemas.
-        engine.add_definitions(&args.definitions());
-        let rt =
-            tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-        Ok(Inbox { engine, rt })
-    }
-
-    /// The inbox listening on `--bind` and `port`, ticking the engine's clock.
-    pub fn listen(&self, args: &InboxArgs, port: u16) -> Result<ServerHandle, StartError> {
-        let addr = server::check_bind(args.bind, port, args.allow_remote)?;
-        self.rt.block_on(server::start(self.engine.clone(), addr))
     }
 }
