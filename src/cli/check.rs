@@ -3,15 +3,14 @@
 //! completion API while timeout answers wait, prints one row per check, and exits 0 (all
 //! passed), 1 (a check failed) or 2 (it could not run).
 
-use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, Inbox, PASSED, exit_code};
+use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED, exit_code};
 use crate::cli::{CheckArgs, InboxArgs};
 use crate::domain::as_wix::Source;
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::invocation::{Exchange, ExchangeId, Phase};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
-use crate::engine::{Engine, Mode};
-use crate::play::Player;
+use crate::engine::Engine;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -81,20 +80,15 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
     }
     let mut samples = load(&args.samples)?;
-    let defs = inbox.definitions();
+    let mut started = startup::start_headless(inbox, args.jwt || args.lab)?;
     for s in &mut samples {
-        defs.fill(s);
+        started.definitions.fill(s);
     }
-    let signer = inbox.signer(args.jwt || args.lab)?;
-    let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
-    let (engine, rt) = (started.engine.clone(), &started.rt);
+    let (engine, player) = (started.engine.clone(), started.player.clone());
     engine.add_samples(&samples);
-    let player = Player::new(engine.clone(), signer);
-    let handle = started
-        .listen(inbox, inbox.port())
-        .map_err(|e| e.to_string())?;
+    let listening = started.url().unwrap_or_default();
     println!(
-        "checking {} with {} sample(s), {}{}; completion API: http://{}{COMPLETION_REPORT_PATH}",
+        "checking {} with {} sample(s), {}{}; completion API: {listening}{COMPLETION_REPORT_PATH}",
         target.base,
         samples.len(),
         if args.jwt { "signed JWT" } else { "plain JSON" },
@@ -103,7 +97,6 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         } else {
             ""
         },
-        handle.addr
     );
     let mut rows = vec![];
     let mut sent: Vec<(usize, ExchangeId)> = vec![];
@@ -124,7 +117,10 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
                 from.display()
             ));
         }
-        match rt.block_on(player.send(&target, s, &Source::Trigger, false)) {
+        match started
+            .rt
+            .block_on(player.send(&target, s, &Source::Trigger, false))
+        {
             Err(not) => {
                 row.failures.push(not.reason);
                 row.notes.extend(not.findings.iter().map(finding_line));
@@ -144,7 +140,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
             .iter()
             .find(|s| s.sample.method == crate::domain::wire::Method::Invoke)
             .ok_or("--lab needs an Invoke sample to build its envelopes from")?;
-        for lab in rt.block_on(player.lab(&target, base))? {
+        for lab in started.rt.block_on(player.lab(&target, base))? {
             let mut row = Row {
                 name: format!("lab: {}", lab.probe.what),
                 method: "lab",
@@ -250,7 +246,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     if let Some(path) = &args.junit {
         write_junit(path, &rows)?;
     }
-    rt.block_on(handle.stop(Duration::from_secs(2)));
+    started.stop(Duration::from_secs(2));
     Ok(match (unreachable, failed) {
         (Some(why), _) => {
             eprintln!("actionbench check: the target could not be reached: {why}");

@@ -4,12 +4,10 @@
 //! step event; exit 0 when every step ended as the flow expects, 1 otherwise, 2 when it could
 //! not run.
 
-use crate::cli::startup::{self, FAILED, Inbox, PASSED, exit_code};
+use crate::cli::startup::{self, FAILED, PASSED, exit_code};
 use crate::cli::{FlowRunArgs, InboxArgs};
 use crate::domain::flow::{FlowEventKind, LoadedFlow, Step, StepEnd};
 use crate::domain::wire::COMPLETION_REPORT_PATH;
-use crate::engine::Mode;
-use crate::play::Player;
 use crate::play::automation::{self, RunOptions};
 use std::time::Duration;
 
@@ -21,16 +19,13 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
     let mut flow = LoadedFlow::load(&args.flow)?;
     flow.take_schemas_from(&inbox.definitions());
     let target = inbox.target(args.jwt, Duration::from_secs_f64(args.timeout.max(0.1)))?;
-    let signer = inbox.signer(args.jwt)?;
-    let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
-    let (engine, rt) = (started.engine.clone(), &started.rt);
+    let mut started = startup::start_headless(inbox, args.jwt)?;
+    let engine = started.engine.clone();
     engine.set_warp(args.warp.max(1));
-    let handle = started
-        .listen(inbox, inbox.port())
-        .map_err(|e| e.to_string())?;
+    let listening = started.url().unwrap_or_default();
     let f = &flow.flow;
     println!(
-        "flow {:?}: {} step(s), {}{}; completion API: http://{}{COMPLETION_REPORT_PATH}",
+        "flow {:?}: {} step(s), {}{}; completion API: {listening}{COMPLETION_REPORT_PATH}",
         f.name,
         f.steps.len(),
         match &target {
@@ -42,13 +37,11 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
         } else {
             String::new()
         },
-        handle.addr
     );
-    let player = Player::new(engine.clone(), signer);
     let run = automation::start(
-        rt.handle(),
+        started.rt.handle(),
         engine.clone(),
-        player,
+        started.player.clone(),
         flow.clone(),
         RunOptions {
             all_to: target,
@@ -131,7 +124,7 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
             page.len().div_ceil(1024)
         );
     }
-    rt.block_on(handle.stop(Duration::from_secs(2)));
+    started.stop(Duration::from_secs(2));
     Ok(if failed == 0 { PASSED } else { FAILED })
 }
 

@@ -4,13 +4,11 @@
 //! that still fail the same way; failures are grouped by kind, and each group's smallest case is
 //! printed and saved as a sample file that `check` replays. Exit codes as `check`.
 
-use crate::cli::startup::{COULD_NOT_RUN, FAILED, Inbox, PASSED};
+use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED};
 use crate::cli::{CheckArgs, InboxArgs};
 use crate::domain::definition::{Definition, DefinitionKind};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::COMPLETION_REPORT_PATH;
-use crate::engine::Mode;
-use crate::play::Player;
 use crate::play::generate::{self};
 use std::time::Duration;
 
@@ -56,29 +54,31 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
         let u = uuid::Uuid::new_v4();
         u64::from_le_bytes(u.as_bytes()[..8].try_into().unwrap_or([7; 8])) % 1_000_000
     });
-    let signer = inbox.signer(args.jwt)?;
-    let started = Inbox::new(inbox, Mode::Auto, |_| {})?;
-    let (engine, rt) = (started.engine.clone(), &started.rt);
+    let mut started = startup::start_headless(inbox, args.jwt)?;
+    let (engine, player) = (started.engine.clone(), started.player.clone());
     // Answers are judged against each action's own schemas.
     engine.add_samples(&actions);
-    let player = Player::new(engine.clone(), signer);
-    let handle = started
-        .listen(inbox, inbox.port())
-        .map_err(|e| e.to_string())?;
+    let listening = started.url().unwrap_or_default();
     println!(
-        "generating {n} call(s) per action for {} action(s) to {} with seed {seed} (--seed {seed} sends the same calls again); completion API: http://{}{COMPLETION_REPORT_PATH}",
+        "generating {n} call(s) per action for {} action(s) to {} with seed {seed} (--seed {seed} sends the same calls again); completion API: {listening}{COMPLETION_REPORT_PATH}",
         actions.len(),
         target.base,
-        handle.addr
     );
     let mut made = 0;
     let mut failed_groups = 0;
     for action in &actions {
-        let report =
-            generate::generated_calls(rt.handle(), &engine, &player, &target, action, n, seed)?;
+        let report = generate::generated_calls(
+            started.rt.handle(),
+            &engine,
+            &player,
+            &target,
+            action,
+            n,
+            seed,
+        )?;
         made += report.made;
         if let Some(why) = &report.unreachable {
-            rt.block_on(handle.stop(Duration::from_secs(2)));
+            started.stop(Duration::from_secs(2));
             eprintln!("actionbench check: the target could not be reached: {why}");
             return Ok(COULD_NOT_RUN);
         }
@@ -120,7 +120,7 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs, n: usize) -> Result<u8, String> 
         }
     }
     println!("{made} call(s) made, shrinking included");
-    rt.block_on(handle.stop(Duration::from_secs(2)));
+    started.stop(Duration::from_secs(2));
     Ok(if failed_groups == 0 { PASSED } else { FAILED })
 }
 

@@ -1,12 +1,11 @@
 //! `actionbench serve`: the same engine and server as the window, printing one JSON line per
 //! event on stdout.
 
-use crate::cli::startup::Inbox;
 use crate::cli::{AutoAnswer, InboxArgs, ServeArgs};
 use crate::domain::contract::Finding;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase, flagged};
 use crate::engine::{Event, EventKind, Mode};
-use crate::play::{Forwarder, Player};
+use crate::startup::{self, Journaling, Listen, Plan, Relay};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -152,68 +151,46 @@ pub fn write_event(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
 }
 
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
-    // A refused address is said before any session file is opened.
-    crate::server::check_bind(inbox.bind, inbox.port(), inbox.allow_remote)
-        .map_err(|e| e.to_string())?;
-    let started = Inbox::new(inbox, Mode::Auto, |c| serve.answer.configure(c))?;
-    let (engine, rt) = (started.engine.clone(), &started.rt);
-    if serve.answer == AutoAnswer::Forward {
-        let target = inbox
-            .target(false, crate::play::caller::DEFAULT_TIMEOUT)?
-            .ok_or("--answer forward needs --target URL: where to relay the calls")?;
-        let player = Player::new(engine.clone(), None);
-        engine.set_relay(Some(Arc::new(Forwarder::new(
-            player,
-            Arc::new(std::sync::RwLock::new(Some(target))),
-        ))));
-    }
-    // Without --session, a scratch journal in the temp folder: memory stays within the budget
-    // however long serve runs (older exchanges are read back from it), and it goes when serve
-    // stops. Killed, serve leaves it for the system's temp cleaning.
-    let scratch = inbox.session.is_none().then(|| {
-        std::env::temp_dir().join(format!("actionbench-serve-{}.jsonl", std::process::id()))
-    });
-    let opened = match inbox.session.as_ref().or(scratch.as_ref()) {
-        Some(path) => Some(crate::journal::attach(&engine, path)?),
-        None => None,
-    };
-    for w in opened.iter().flat_map(|o| o.warnings.iter()) {
+    let answer = serve.answer.clone();
+    let mut started = startup::start(
+        inbox,
+        Plan {
+            configure: Box::new(move |c| answer.configure(c)),
+            journal: Journaling::GivenOrScratch,
+            samples: true,
+            relay: if serve.answer == AutoAnswer::Forward {
+                Relay::Flags
+            } else {
+                Relay::Off
+            },
+            listen: Listen::Port {
+                port: inbox.port(),
+                fallback: false,
+            },
+            ..Plan::new(Mode::Auto)
+        },
+    )?;
+    let engine = started.engine.clone();
+    for w in started.session.iter().flat_map(|o| o.warnings.iter()) {
         eprintln!("warning: {w}");
     }
-    let (samples, errors) = inbox.load_samples();
-    for e in &errors {
+    for e in &started.sample_errors {
         eprintln!("sample skipped: {e}");
     }
-    engine.add_samples(&samples);
     // 8,192 events (each holds a copy of its exchange, ~350 bytes, in a ring allocated up
     // front): a quarter second of a loaded serve, which the printer drains every 10 ms. 65,536
     // took 23 MB of serve's memory once the ring had gone round.
     let subscription = engine.subscribe(8_192, None);
-    let handle = match started.listen(inbox, inbox.port()) {
-        Ok(h) => h,
-        Err(e) => {
-            // The scratch journal goes with the serve that could not start.
-            drop(opened);
-            drop(started);
-            if let Some(path) = &scratch {
-                let _ = std::fs::remove_file(path);
-            }
-            return Err(e.to_string());
-        }
-    };
-    if !handle.addr.ip().is_loopback() {
-        eprintln!(
-            "warning: listening on {}: other machines can reach the inbox",
-            handle.addr
-        );
+    for w in &started.notes {
+        eprintln!("warning: {w}");
     }
     println!(
         "{}",
-        json!({ "event": "listening", "url": format!("http://{}", handle.addr), "samples": samples.len(),
+        json!({ "event": "listening", "url": started.url(), "samples": started.samples.len(),
                 "jwt": engine.jwt_summary(),
                 "session": inbox.session.as_ref().map(|p| p.display().to_string()),
-                "scratch": scratch.as_ref().map(|p| p.display().to_string()),
-                "restored": opened.as_ref().map_or(0, |o| o.restored) })
+                "scratch": started.scratch.as_ref().map(|p| p.display().to_string()),
+                "restored": started.session.as_ref().map_or(0, |o| o.restored) })
     );
     let printer_engine = engine.clone();
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -263,17 +240,12 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
         }
         let _ = out.flush();
     });
-    rt.block_on(crate::platform::stop_signal());
-    rt.block_on(handle.stop(Duration::from_secs(2)));
+    started.rt.block_on(crate::platform::stop_signal());
+    // Held calls are answered 503, the journal written, a scratch journal removed.
+    started.stop(Duration::from_secs(2));
     // The last lines (held calls answered 503 on the way out) are printed before exiting.
     stopping.store(true, std::sync::atomic::Ordering::Release);
     let _ = printer.join();
-    if let Some(o) = &opened {
-        o.journal.sync();
-    }
-    if let Some(path) = &scratch {
-        let _ = std::fs::remove_file(path);
-    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,

@@ -1,8 +1,31 @@
-//! What the headless commands share when they end: exit codes and a JUnit report. (Their
-//! start-up is `crate::startup`'s, the window's too.)
+//! What the headless commands share: their start on the one start-up path
+//! (`crate::startup`, the window's too), and when they end, exit codes and a JUnit report.
 
-pub use crate::startup::Inbox;
+use crate::cli::InboxArgs;
+use crate::engine::Mode;
+use crate::startup::{KeyUse, Listen, Plan, Started};
 use std::path::Path;
+
+/// What `check`, `check --generate` and `flow run` start: the engine answering at once,
+/// ActionBench's signing key when `signed` calls go out, and the completion API listening
+/// on `--port`.
+pub fn start_headless(inbox: &InboxArgs, signed: bool) -> Result<Started, String> {
+    crate::startup::start(
+        inbox,
+        Plan {
+            key: if signed {
+                KeyUse::Required
+            } else {
+                KeyUse::Off
+            },
+            listen: Listen::Port {
+                port: inbox.port(),
+                fallback: false,
+            },
+            ..Plan::new(Mode::Auto)
+        },
+    )
+}
 
 /// How a headless command ended: its exit code.
 pub const PASSED: u8 = 0;

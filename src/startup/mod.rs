@@ -13,32 +13,362 @@ use crate::engine::{Engine, EngineConfig, Mode};
 use crate::server::{self, ServerHandle, StartError};
 use std::sync::Arc;
 
-/// An engine as the flags describe it (`mode` for keys nobody set, then `configure`), on the
-/// system clock, with the runtime its server and calls run on.
-pub struct Inbox {
-    pub engine: Arc<Engine>,
-    pub rt: tokio::runtime::Runtime,
+/// Whether a way of starting records a session journal, and where when `--session` is not
+/// given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journaling {
+    Off,
+    /// `--session`, else a scratch journal in the temp folder, removed on stop (`serve`: its
+    /// memory stays within the budget however long it runs).
+    GivenOrScratch,
+    /// `--session` (a page ActionBench shared opens read-only), else a new session in the
+    /// data folder (the window).
+    GivenOrNew,
 }
 
-impl Inbox {
-    pub fn new(
-        args: &InboxArgs,
-        mode: Mode,
-        configure: impl FnOnce(&mut EngineConfig),
-    ) -> Result<Inbox, String> {
-        let mut config = args.engine_config(mode)?;
-        configure(&mut config);
-        let engine = Engine::new(config, Arc::new(SystemClock));
-        // Each key's calls are judged with its action definition's schemas.
-        engine.add_definitions(&args.definitions());
-        let rt =
-            tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-        Ok(Inbox { engine, rt })
+/// Whether ActionBench's signing key is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    Off,
+    /// Loaded or made; a refused key is said, not fatal (the window shows it).
+    Optional,
+    /// Loaded or made; a refused key stops the start.
+    Required,
+}
+
+/// Where forward mode relays calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relay {
+    Off,
+    /// To the target the window (or a test) sets in [`Started::target`].
+    Shared,
+    /// To `--target`, which is then needed (`serve --answer forward`).
+    Flags,
+}
+
+/// Where the inbox listens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listen {
+    Off,
+    /// On this port; with `fallback`, a port that is taken gives way to the default one, else
+    /// any free one, saying so (the window's saved port).
+    Port {
+        port: u16,
+        fallback: bool,
+    },
+}
+
+/// What a way of starting needs beyond the options.
+pub struct Plan {
+    /// How calls of keys nobody set are answered.
+    pub mode: Mode,
+    /// The engine's clock (the system's; tests hand in a manual one).
+    pub clock: Arc<dyn Clock>,
+    /// Changes to the engine's configuration after the options' (serve's `--answer`).
+    pub configure: Box<dyn FnOnce(&mut EngineConfig)>,
+    pub journal: Journaling,
+    /// Load the samples folder (each sample filled from its action's definition).
+    pub samples: bool,
+    /// Load the flows folder, and `--present`.
+    pub flows: bool,
+    pub key: KeyUse,
+    pub relay: Relay,
+    pub listen: Listen,
+}
+
+impl Plan {
+    /// A plan with nothing on but the engine in `mode` on the system clock.
+    pub fn new(mode: Mode) -> Plan {
+        Plan {
+            mode,
+            clock: Arc::new(SystemClock),
+            configure: Box::new(|_| {}),
+            journal: Journaling::Off,
+            samples: false,
+            flows: false,
+            key: KeyUse::Off,
+            relay: Relay::Off,
+            listen: Listen::Off,
+        }
+    }
+}
+
+/// The session journal a start opened: where, what reopening restored, and whether it is a
+/// shared page opened to read.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub path: std::path::PathBuf,
+    pub restored: usize,
+    /// Lines that could not be read (a torn last line after a crash…).
+    pub warnings: Vec<String>,
+    /// A page ActionBench shared, opened to read: nothing is recorded to it.
+    pub read_only: bool,
+}
+
+/// The target forward mode relays to, shared with whoever sets it.
+pub type SharedTarget = Arc<std::sync::RwLock<Option<crate::play::Target>>>;
+
+/// What a start started.
+pub struct Started {
+    pub engine: Arc<Engine>,
+    pub rt: tokio::runtime::Runtime,
+    pub definitions: crate::domain::definition::Definitions,
+    pub samples: Vec<crate::domain::sample::LoadedSample>,
+    /// Sample files that could not be read, and why.
+    pub sample_errors: Vec<String>,
+    pub flows: Vec<crate::domain::flow::LoadedFlow>,
+    pub flow_errors: Vec<String>,
+    /// `--present`'s flow.
+    pub present: Option<crate::domain::flow::LoadedFlow>,
+    pub session: Option<Session>,
+    /// The open journal, when one records.
+    pub journal: Option<Arc<crate::journal::Journal>>,
+    /// The scratch journal's path, to remove when stopping.
+    pub scratch: Option<std::path::PathBuf>,
+    /// The signing key's public half, or why there is none (with [`KeyUse::Optional`]).
+    pub public_key: Result<String, String>,
+    pub player: crate::play::Player,
+    /// Where forward mode relays (with [`Relay::Shared`]: set it; with [`Relay::Flags`]: set).
+    pub target: SharedTarget,
+    pub handle: Option<ServerHandle>,
+    /// Things to say about where it listens (another address than loopback, a saved port
+    /// that was taken).
+    pub notes: Vec<String>,
+}
+
+impl Started {
+    /// The inbox's URL (`http://127.0.0.1:4010`), when it listens.
+    pub fn url(&self) -> Option<String> {
+        self.handle.as_ref().map(|h| format!("http://{}", h.addr))
     }
 
-    /// The inbox listening on `--bind` and `port`, ticking the engine's clock.
-    pub fn listen(&self, args: &InboxArgs, port: u16) -> Result<ServerHandle, StartError> {
-        let addr = server::check_bind(args.bind, port, args.allow_remote)?;
-        self.rt.block_on(server::start(self.engine.clone(), addr))
+    /// Stops the inbox, answering held calls first (within `deadline`), and writes the
+    /// journal; a scratch journal is removed.
+    pub fn stop(&mut self, deadline: std::time::Duration) {
+        if let Some(h) = self.handle.take() {
+            self.rt.block_on(h.stop(deadline));
+        }
+        if let Some(j) = &self.journal {
+            j.sync();
+        }
+        if let Some(path) = self.scratch.take() {
+            self.journal = None;
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+/// Starts what `plan` asks for, as `args` describe it. An address that is refused is said
+/// before any session file is opened.
+pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
+    if let Listen::Port { port, .. } = plan.listen {
+        server::check_bind(args.bind, port, args.allow_remote).map_err(|e| e.to_string())?;
+    }
+    let relay_target = match plan.relay {
+        Relay::Flags => Some(
+            args.target(false, crate::play::caller::DEFAULT_TIMEOUT)?
+                .ok_or("--answer forward needs --target URL: where to relay the calls")?,
+        ),
+        _ => None,
+    };
+    let mut config = args.engine_config(plan.mode)?;
+    (plan.configure)(&mut config);
+    let engine = Engine::new(config, plan.clock);
+    let definitions = args.definitions();
+    // Each key's calls are judged with its action definition's schemas.
+    engine.add_definitions(&definitions);
+    let rt =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let (session, journal, scratch) = open_session(args, plan.journal, &engine)?;
+    let (samples, sample_errors) = if plan.samples {
+        args.load_samples()
+    } else {
+        (vec![], vec![])
+    };
+    engine.add_samples(&samples);
+    let (flows, flow_errors, present) = if plan.flows {
+        load_flows(args, &definitions)?
+    } else {
+        (vec![], vec![], None)
+    };
+    let (public_key, signer) = signing_key(args, plan.key)?;
+    let player = crate::play::Player::new(engine.clone(), signer);
+    let target: SharedTarget = Arc::new(std::sync::RwLock::new(relay_target));
+    if plan.relay != Relay::Off {
+        engine.set_relay(Some(Arc::new(crate::play::Forwarder::new(
+            player.clone(),
+            target.clone(),
+        ))));
+    }
+    let mut started = Started {
+        engine,
+        rt,
+        definitions,
+        samples,
+        sample_errors,
+        flows,
+        flow_errors,
+        present,
+        session,
+        journal,
+        scratch,
+        public_key,
+        player,
+        target,
+        handle: None,
+        notes: vec![],
+    };
+    if let Listen::Port { port, fallback } = plan.listen
+        && let Err(e) = listen(args, &mut started, port, fallback)
+    {
+        // What could not start leaves nothing behind (a scratch journal goes with it).
+        started.stop(std::time::Duration::ZERO);
+        return Err(e);
+    }
+    Ok(started)
+}
+
+/// The session journal the plan asks for: what it restored, the journal, and a scratch path.
+type Opened = (
+    Option<Session>,
+    Option<Arc<crate::journal::Journal>>,
+    Option<std::path::PathBuf>,
+);
+
+fn open_session(
+    args: &InboxArgs,
+    journaling: Journaling,
+    engine: &Engine,
+) -> Result<Opened, String> {
+    let (path, scratch) = match (journaling, &args.session) {
+        (Journaling::Off, _) => return Ok((None, None, None)),
+        (_, Some(p)) => (Some(p.clone()), None),
+        (Journaling::GivenOrScratch, None) => {
+            // Killed, serve leaves it for the system's temp cleaning.
+            let p = std::env::temp_dir()
+                .join(format!("actionbench-serve-{}.jsonl", std::process::id()));
+            (Some(p.clone()), Some(p))
+        }
+        (Journaling::GivenOrNew, None) => (crate::journal::new_session_path(), None),
+    };
+    let Some(path) = path else {
+        return Ok((None, None, None));
+    };
+    // A shared page opens read-only (in the window): its calls are shown, nothing recorded.
+    if journaling == Journaling::GivenOrNew && crate::journal::is_shared_page(&path) {
+        let (restored, warnings) = crate::journal::open_read_only(engine, &path)?;
+        let session = Session {
+            path,
+            restored,
+            warnings,
+            read_only: true,
+        };
+        return Ok((Some(session), None, None));
+    }
+    let o = crate::journal::attach(engine, &path)?;
+    let session = Session {
+        path: o.journal.path().to_path_buf(),
+        restored: o.restored,
+        warnings: o.warnings,
+        read_only: false,
+    };
+    Ok((Some(session), Some(o.journal), scratch))
+}
+
+/// The flows folder's flows and `--present`'s, each taking the schemas its steps do not write
+/// from the definitions.
+fn load_flows(
+    args: &InboxArgs,
+    defs: &crate::domain::definition::Definitions,
+) -> Result<
+    (
+        Vec<crate::domain::flow::LoadedFlow>,
+        Vec<String>,
+        Option<crate::domain::flow::LoadedFlow>,
+    ),
+    String,
+> {
+    use crate::domain::flow::LoadedFlow;
+    let (mut flows, errors) = match args.flows_dir() {
+        d if d.is_dir() => LoadedFlow::load_dir(&d),
+        _ => (vec![], vec![]),
+    };
+    for f in &mut flows {
+        f.take_schemas_from(defs);
+    }
+    let mut present = args.present.as_deref().map(LoadedFlow::load).transpose()?;
+    if let Some(f) = &mut present {
+        f.take_schemas_from(defs);
+    }
+    Ok((flows, errors, present))
+}
+
+/// The signing key as the plan wants it: its public half (or why not) and a signer.
+type Key = (Result<String, String>, Option<Arc<crate::play::Signer>>);
+
+fn signing_key(args: &InboxArgs, key: KeyUse) -> Result<Key, String> {
+    if key == KeyUse::Off {
+        return Ok((Err("no signing key was asked for".into()), None));
+    }
+    // Made on first use; with KeyUse::Optional a refused key file (readable by others) is
+    // said, not fatal.
+    let loaded = args
+        .key_dir()
+        .and_then(|dir| crate::play::keys::load_or_create(&dir));
+    let loaded = match (loaded, key) {
+        (Err(e), KeyUse::Required) => return Err(e),
+        (l, _) => l,
+    };
+    let public = loaded
+        .as_ref()
+        .map(|k| k.public_pem.clone())
+        .map_err(Clone::clone);
+    let signer = match loaded.map(|k| crate::play::Signer::from_key(&k)) {
+        Ok(Ok(s)) => Some(Arc::new(s)),
+        Ok(Err(e)) if key == KeyUse::Required => return Err(e),
+        _ => None,
+    };
+    Ok((public, signer))
+}
+
+/// The inbox listening on `--bind` and `port`; with `fallback`, a taken port gives way to the
+/// default one, else any free one, and a note says so.
+fn listen(
+    args: &InboxArgs,
+    started: &mut Started,
+    port: u16,
+    fallback: bool,
+) -> Result<(), String> {
+    let at = |port: u16| -> Result<ServerHandle, StartError> {
+        let addr = server::check_bind(args.bind, port, args.allow_remote)?;
+        started
+            .rt
+            .block_on(server::start(started.engine.clone(), addr))
+    };
+    let handle = match at(port) {
+        Ok(h) => h,
+        Err(e) if fallback => {
+            let h = match at(DEFAULT_PORT) {
+                Ok(h) => h,
+                Err(_) => at(0).map_err(|e| e.to_string())?,
+            };
+            started.notes.push(format!(
+                "the saved port {port} could not be used ({e}): listening on {} instead",
+                h.addr.port()
+            ));
+            h
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if !handle.addr.ip().is_loopback() {
+        started.notes.insert(
+            0,
+            format!(
+                "listening on {}: other machines can call the inbox",
+                handle.addr.ip()
+            ),
+        );
+    }
+    started.handle = Some(handle);
+    Ok(())
 }

@@ -210,20 +210,6 @@ impl InboxArgs {
         .map_err(|e| format!("--target: {e}"))
     }
 
-    /// ActionBench's signing key, ready to sign, when `needed` (made on first use).
-    pub fn signer(
-        &self,
-        needed: bool,
-    ) -> Result<Option<std::sync::Arc<crate::play::Signer>>, String> {
-        if !needed {
-            return Ok(None);
-        }
-        let key = crate::play::keys::load_or_create(&self.key_dir()?)?;
-        Ok(Some(std::sync::Arc::new(crate::play::Signer::from_key(
-            &key,
-        )?)))
-    }
-
     /// The signing key's folder: `--key-dir`, else the platform's config folder.
     pub fn key_dir(&self) -> Result<PathBuf, String> {
         match &self.key_dir {

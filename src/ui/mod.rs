@@ -13,22 +13,17 @@ pub mod widgets;
 
 pub use app::{App, Core, Folders, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
-use crate::domain::flow::LoadedFlow;
 use crate::engine::Mode;
-use crate::play::{Forwarder, Player, Signer};
-use crate::server;
-use crate::startup::Inbox;
-use crate::startup::InboxArgs;
+use crate::startup::{self, InboxArgs, Journaling, KeyUse, Listen, Plan, Relay, Started};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What the window runs on, set up: the core it is given, and the inbox it keeps listening
-/// until it closes.
+/// What the window runs on, set up: the core it is given, and what started (the inbox it keeps
+/// listening until it closes).
 pub struct Prepared {
     pub core: Core,
     pub inbox_url: String,
-    started: Inbox,
-    handle: server::ServerHandle,
+    pub started: Started,
 }
 
 /// Opens the window with the inbox listening; when the window closes, held calls are answered
@@ -37,8 +32,7 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
     let Prepared {
         core,
         inbox_url,
-        started,
-        handle,
+        mut started,
     } = prepare(inbox)?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -60,150 +54,45 @@ pub fn run(inbox: &InboxArgs) -> Result<(), String> {
             Ok(Box::new(app))
         }),
     );
-    started.rt.block_on(handle.stop(Duration::from_secs(2)));
+    started.stop(Duration::from_secs(2));
     result.map_err(|e| format!("the window failed: {e}"))
 }
 
-/// Everything the window sets up before it draws: the engine in hold mode, the session journal,
-/// samples, flows and definitions, the inbox listening, the signing key and the forwarder.
-/// The benches run the window's engine through this, as the window runs it.
+/// Everything the window sets up before it draws, on the one start-up path: the engine in hold
+/// mode, the session journal (a new one, or a shared page read-only), samples, flows and
+/// definitions, the inbox listening (on --port, else its saved port), the signing key and the
+/// relay of forward mode. The benches run the window's engine through this.
 pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
     // The port: --port, else the one the window was last given (kept in its settings).
     let (port, saved_port) = settings::choose_port(
         inbox.port,
         settings::stored_before_start().and_then(|s| s.port),
     );
-    // A refused address is said before any session file is opened.
-    server::check_bind(inbox.bind, port, inbox.allow_remote).map_err(|e| e.to_string())?;
-    let started = Inbox::new(inbox, Mode::Hold, |_| {})?;
-    let engine = started.engine.clone();
-    // The session journal: --session, else a new one in the data folder.
-    let session = inbox
-        .session
-        .clone()
-        .or_else(crate::journal::new_session_path);
-    // A shared page opens read-only: its calls are shown, and nothing is recorded to it.
-    let opened = match &session {
-        Some(path) if crate::journal::is_shared_page(path) => {
-            let (restored, warnings) = crate::journal::open_read_only(&engine, path)?;
-            Some(Session {
-                path: path.clone(),
-                restored,
-                warnings,
-                read_only: true,
-            })
-        }
-        Some(path) => {
-            let o = crate::journal::attach(&engine, path)?;
-            Some(Session {
-                path: o.journal.path().to_path_buf(),
-                restored: o.restored,
-                warnings: o.warnings,
-                read_only: false,
-            })
-        }
-        None => None,
-    };
-    let (samples, sample_errors) = inbox.load_samples();
-    let (mut flows, flow_errors) = match inbox.flows_dir() {
-        d if d.is_dir() => LoadedFlow::load_dir(&d),
-        _ => (vec![], vec![]),
-    };
-    let defs = inbox.definitions();
-    for f in &mut flows {
-        f.take_schemas_from(&defs);
-    }
-    let mut present = inbox.present.as_deref().map(LoadedFlow::load).transpose()?;
-    if let Some(f) = &mut present {
-        f.take_schemas_from(&defs);
-    }
-    engine.add_samples(&samples);
-    let rt = &started.rt;
-    let mut port_note = None;
-    let handle = match started.listen(inbox, port) {
-        Ok(h) => h,
-        // A saved port that is taken now: the default one, else any free one, saying so.
-        Err(e) if saved_port => {
-            let h = match started.listen(inbox, crate::startup::DEFAULT_PORT) {
-                Ok(h) => h,
-                Err(_) => started.listen(inbox, 0).map_err(|e| e.to_string())?,
-            };
-            port_note = Some(format!(
-                "the saved port {port} could not be used ({e}): listening on {} instead",
-                h.addr.port()
-            ));
-            h
-        }
-        Err(e) => return Err(e.to_string()),
-    };
-    let remote_warning = (!handle.addr.ip().is_loopback())
-        .then(|| {
-            format!(
-                "listening on {}: other machines can call the inbox",
-                handle.addr.ip()
-            )
-        })
-        .into_iter()
-        .chain(port_note)
-        .reduce(|a, b| format!("{a}; {b}"));
-    if let Some(w) = &remote_warning {
+    let mut started = startup::start(
+        inbox,
+        Plan {
+            journal: Journaling::GivenOrNew,
+            samples: true,
+            flows: true,
+            key: KeyUse::Optional,
+            relay: Relay::Shared,
+            listen: Listen::Port {
+                port,
+                fallback: saved_port,
+            },
+            ..Plan::new(Mode::Hold)
+        },
+    )?;
+    for w in &started.notes {
         eprintln!("warning: {w}");
     }
-    let inbox_url = format!("http://{}", handle.addr);
+    let inbox_url = started.url().unwrap_or_default();
     println!("ActionBench inbox listening on {inbox_url}");
-    // Made on first use; a refused key file (readable by others) is shown, not fatal.
-    let key = inbox
-        .key_dir()
-        .and_then(|dir| crate::play::keys::load_or_create(&dir));
-    let public_key = key
-        .as_ref()
-        .map(|k| k.public_pem.clone())
-        .map_err(Clone::clone);
-    let signer = key
-        .ok()
-        .and_then(|k| Signer::from_key(&k).ok())
-        .map(Arc::new);
-    let player = Player::new(engine.clone(), signer);
-    let target = Arc::new(std::sync::RwLock::new(None));
-    engine.set_relay(Some(Arc::new(Forwarder::new(
-        player.clone(),
-        target.clone(),
-    ))));
-    let core = Core {
-        definitions: defs,
-        player,
-        target,
-        target_form: TargetForm::new(
-            inbox.target.as_deref(),
-            inbox.app_id.as_deref(),
-            inbox.instance_id.as_deref(),
-        ),
-        flows,
-        flow_errors,
-        present,
-        public_key,
-        engine,
-        runtime: rt.handle().clone(),
-        inbox_url: inbox_url.clone(),
-        remote_warning,
-        samples,
-        sample_errors,
-        session: opened,
-        picker: Arc::new(RfdPicker),
-        // Whole paths: the path field shows where a file goes, whatever the current folder.
-        folders: Folders {
-            samples: absolute(inbox.samples_dir()),
-            flows: absolute(inbox.flows_dir()),
-            actions: absolute(inbox.actions_dir()),
-            sessions: crate::journal::sessions_dir(),
-        },
-        port,
-    };
+    let core = Core::new(&mut started, inbox, Arc::new(RfdPicker), port);
     Ok(Prepared {
         core,
         inbox_url,
         started,
-        handle,
     })
 }
 
@@ -228,10 +117,6 @@ fn close_on_stop_signal(rt: &tokio::runtime::Handle, ctx: egui::Context) {
         eprintln!("actionbench: stopped at once (a second stop signal)");
         std::process::exit(1);
     });
-}
-
-fn absolute(p: std::path::PathBuf) -> std::path::PathBuf {
-    std::path::absolute(&p).unwrap_or(p)
 }
 
 /// The window's icon (a bench with an action on it), from `assets/icon.png`.

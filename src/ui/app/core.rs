@@ -38,6 +38,48 @@ pub struct Core {
 }
 
 impl Core {
+    /// The window's core from what a start started (its samples, flows and definitions move
+    /// here), as `args` describe it; `port` is the one the inbox was asked for (saved with the
+    /// settings), `picker` the file dialog.
+    pub fn new(
+        s: &mut crate::startup::Started,
+        args: &crate::startup::InboxArgs,
+        picker: Arc<dyn SamplePicker>,
+        port: u16,
+    ) -> Core {
+        // Whole paths: the path field shows where a file goes, whatever the current folder.
+        let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+        Core {
+            engine: s.engine.clone(),
+            runtime: s.rt.handle().clone(),
+            inbox_url: s.url().unwrap_or_default(),
+            remote_warning: s.notes.iter().cloned().reduce(|a, b| format!("{a}; {b}")),
+            samples: std::mem::take(&mut s.samples),
+            sample_errors: std::mem::take(&mut s.sample_errors),
+            picker,
+            public_key: s.public_key.clone(),
+            player: s.player.clone(),
+            target: s.target.clone(),
+            target_form: TargetForm::new(
+                args.target.as_deref(),
+                args.app_id.as_deref(),
+                args.instance_id.as_deref(),
+            ),
+            flows: std::mem::take(&mut s.flows),
+            definitions: s.definitions.clone(),
+            flow_errors: std::mem::take(&mut s.flow_errors),
+            present: s.present.take(),
+            session: s.session.clone(),
+            folders: Folders {
+                samples: absolute(args.samples_dir()),
+                flows: absolute(args.flows_dir()),
+                actions: absolute(args.actions_dir()),
+                sessions: crate::journal::sessions_dir(),
+            },
+            port,
+        }
+    }
+
     /// The schemas of `ex`'s action key (none for a call without one).
     pub fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {
         ex.action_key
@@ -60,16 +102,8 @@ pub struct Folders {
     pub sessions: Option<PathBuf>,
 }
 
-/// The session journal the window records to: where, and what reopening it restored.
-#[derive(Clone, Debug)]
-pub struct Session {
-    pub path: PathBuf,
-    pub restored: usize,
-    /// A page ActionBench shared, opened to read: nothing is recorded to it.
-    pub read_only: bool,
-    /// Lines that could not be read (a torn last line after a crash…).
-    pub warnings: Vec<String>,
-}
+/// The session journal the window records to (or reads, a shared page).
+pub use crate::startup::Session;
 
 /// A flow run the window follows.
 pub struct RunView {
