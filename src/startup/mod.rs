@@ -277,17 +277,16 @@ fn open_session(
 
 /// The flows folder's flows and `--present`'s, each taking the schemas its steps do not write
 /// from the definitions.
+type Flows = (
+    Vec<crate::domain::flow::LoadedFlow>,
+    Vec<String>,
+    Option<crate::domain::flow::LoadedFlow>,
+);
+
 fn load_flows(
     args: &InboxArgs,
     defs: &crate::domain::definition::Definitions,
-) -> Result<
-    (
-        Vec<crate::domain::flow::LoadedFlow>,
-        Vec<String>,
-        Option<crate::domain::flow::LoadedFlow>,
-    ),
-    String,
-> {
+) -> Result<Flows, String> {
     use crate::domain::flow::LoadedFlow;
     let (mut flows, errors) = match args.flows_dir() {
         d if d.is_dir() => LoadedFlow::load_dir(&d),
