@@ -68,7 +68,7 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
         inbox.port,
         settings::stored_before_start().and_then(|s| s.port),
     );
-    let mut started = startup::start(
+    let started = startup::start(
         inbox,
         Plan {
             journal: Journaling::GivenOrNew,
@@ -88,7 +88,7 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
     }
     let inbox_url = started.url().unwrap_or_default();
     println!("ActionBench inbox listening on {inbox_url}");
-    let core = Core::new(&mut started, inbox, Arc::new(RfdPicker), port);
+    let core = Core::new(&started, inbox, Arc::new(RfdPicker), port);
     Ok(Prepared {
         core,
         inbox_url,

@@ -16,13 +16,15 @@ mod top_bar;
 mod whole;
 mod windows;
 
+use actionbench::domain::clock::ManualClock;
 use actionbench::domain::flow::LoadedFlow;
 use actionbench::domain::invocation::Phase;
 use actionbench::engine::Mode;
-use actionbench::play::{Forwarder, Player};
+use actionbench::startup::Started;
 use actionbench::ui::app::Asked;
-use actionbench::ui::{App, Core, Folders, SamplePicker, TargetForm};
+use actionbench::ui::{App, Core, Folders, SamplePicker};
 use chrono::Duration;
+use clap::Parser;
 use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -30,9 +32,15 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A served engine in hold mode, and what the window starts with.
+/// What the window starts with, started on the window's own start-up path (`startup::start`,
+/// as `ui::prepare` does) but on a manual clock and a free port, without a journal or a key.
 struct Bench {
-    served: Served,
+    started: Started,
+    /// The options it started with.
+    args: actionbench::startup::InboxArgs,
+    url: String,
+    /// The engine's clock, moved by the test (unless the bench runs on the system's).
+    clock: Arc<ManualClock>,
     /// The developer's action, for "Send to your action" and forward mode.
     target: Option<String>,
     /// A flow to present at once, as --present does.
@@ -40,9 +48,15 @@ struct Bench {
 }
 
 impl std::ops::Deref for Bench {
-    type Target = Served;
-    fn deref(&self) -> &Served {
-        &self.served
+    type Target = Started;
+    fn deref(&self) -> &Started {
+        &self.started
+    }
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        self.started.stop(std::time::Duration::from_secs(2));
     }
 }
 
@@ -90,9 +104,40 @@ fn bench() -> Bench {
     bench_with(|_| {})
 }
 
-fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig)) -> Bench {
+fn bench_with(configure: impl FnOnce(&mut actionbench::engine::EngineConfig) + 'static) -> Bench {
+    let clock = Arc::new(ManualClock::new(t0()));
+    bench_on(clock.clone(), clock, configure)
+}
+
+/// A bench whose engine runs on `clock` (`manual` is what the test moves).
+fn bench_on(
+    clock: Arc<dyn actionbench::domain::clock::Clock>,
+    manual: Arc<ManualClock>,
+    configure: impl FnOnce(&mut actionbench::engine::EngineConfig) + 'static,
+) -> Bench {
+    use actionbench::startup::{Listen, Plan, Relay};
+    let args = actionbench::cli::Cli::parse_from(["actionbench", "--instance-id", "inst-ui"]).inbox;
+    let started = actionbench::startup::start(
+        &args,
+        Plan {
+            clock,
+            configure: Box::new(configure),
+            samples: true,
+            flows: true,
+            relay: Relay::Shared,
+            listen: Listen::Port {
+                port: 0,
+                fallback: false,
+            },
+            ..Plan::new(Mode::Hold)
+        },
+    )
+    .expect("the window's start");
     Bench {
-        served: served(Mode::Hold, configure),
+        url: started.url().expect("listening"),
+        started,
+        args,
+        clock: manual,
         target: None,
         present: None,
     }
@@ -144,34 +189,13 @@ impl WindowBuilder<'_> {
             size,
             folders,
         } = self;
-        let player = Player::new(b.engine.clone(), None);
-        let target = Arc::new(std::sync::RwLock::new(None));
-        b.engine.set_relay(Some(Arc::new(Forwarder::new(
-            player.clone(),
-            target.clone(),
-        ))));
-        let core = Core {
-            player,
-            target,
-            target_form: TargetForm::new(b.target.as_deref(), None, Some("inst-ui")),
-            flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
-            definitions: actionbench::domain::definition::Definitions::load_dir(
-                &root().join("samples/actions"),
-            ),
-            flow_errors: vec![],
-            present: b.present.clone(),
-            session: None,
-            public_key: Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into()),
-            engine: b.engine.clone(),
-            runtime: b.rt.handle().clone(),
-            inbox_url: b.url.clone(),
-            remote_warning: None,
-            samples: samples(),
-            sample_errors: vec![],
-            picker: Arc::new(picker),
-            folders,
-            port: 0,
-        };
+        let mut args = b.args.clone();
+        args.target = b.target.clone();
+        let mut core = Core::new(b, &args, Arc::new(picker), 0);
+        core.present = b.present.clone();
+        core.folders = folders;
+        // A key of the test's own: making a real one takes seconds.
+        core.public_key = Ok("-----BEGIN PUBLIC KEY-----\nTEST\n-----END PUBLIC KEY-----\n".into());
         // New content (a held call, an opened sample) can take a few sizing passes to settle; a
         // window that never settles still fails.
         Harness::builder()

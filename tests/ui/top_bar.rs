@@ -37,11 +37,11 @@ fn simulated_time_ahead_of_real_time_is_said_until_back_to_now() {
 /// sooner than needed), and the frame drawn then shows the next second.
 #[test]
 fn the_clock_advances_with_no_input() {
-    let b = Bench {
-        served: served_on_system_clock(actionbench::engine::Mode::Hold),
-        target: None,
-        present: None,
-    };
+    let b = bench_on(
+        Arc::new(actionbench::domain::clock::SystemClock),
+        Arc::new(ManualClock::new(t0())),
+        |_| {},
+    );
     let mut h = window(&b).build();
     h.run();
     let clock = |h: &Harness<'static, App>| {

@@ -38,11 +38,10 @@ pub struct Core {
 }
 
 impl Core {
-    /// The window's core from what a start started (its samples, flows and definitions move
-    /// here), as `args` describe it; `port` is the one the inbox was asked for (saved with the
-    /// settings), `picker` the file dialog.
+    /// The window's core from what a start started, as `args` describe it; `port` is the one
+    /// the inbox was asked for (saved with the settings), `picker` the file dialog.
     pub fn new(
-        s: &mut crate::startup::Started,
+        s: &crate::startup::Started,
         args: &crate::startup::InboxArgs,
         picker: Arc<dyn SamplePicker>,
         port: u16,
@@ -54,8 +53,8 @@ impl Core {
             runtime: s.rt.handle().clone(),
             inbox_url: s.url().unwrap_or_default(),
             remote_warning: s.notes.iter().cloned().reduce(|a, b| format!("{a}; {b}")),
-            samples: std::mem::take(&mut s.samples),
-            sample_errors: std::mem::take(&mut s.sample_errors),
+            samples: s.samples.clone(),
+            sample_errors: s.sample_errors.clone(),
             picker,
             public_key: s.public_key.clone(),
             player: s.player.clone(),
@@ -65,10 +64,10 @@ impl Core {
                 args.app_id.as_deref(),
                 args.instance_id.as_deref(),
             ),
-            flows: std::mem::take(&mut s.flows),
+            flows: s.flows.clone(),
             definitions: s.definitions.clone(),
-            flow_errors: std::mem::take(&mut s.flow_errors),
-            present: s.present.take(),
+            flow_errors: s.flow_errors.clone(),
+            present: s.present.clone(),
             session: s.session.clone(),
             folders: Folders {
                 samples: absolute(args.samples_dir()),

@@ -74,7 +74,8 @@ impl FileTask {
             FileTask::Published(i) => definitions
                 .get(*i)
                 .and_then(|(p, _)| p.parent())
-                .map_or_else(|| folders.actions.clone(), Path::to_path_buf),
+                .and_then(|d| std::path::absolute(d).ok())
+                .unwrap_or_else(|| folders.actions.clone()),
             FileTask::SaveSample { name, .. } => folders.samples.join(name),
             FileTask::ExportHar => std::env::current_dir().unwrap_or_default().join(format!(
                 "actionbench-{}.har",
