@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod composer;
+pub mod context;
 pub mod filter;
 pub mod json_tree;
 pub mod list;

@@ -21,36 +21,27 @@ use crate::domain::definition::Definition;
 use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{Exchange, ExchangeId, Phase, Row};
 use crate::domain::sample::{LoadedSample, Sample};
-use crate::domain::wire::{CompletionReport, Method};
-use crate::engine::{ActionSchemas, Engine, Policy, Reply, Subscription};
-use crate::play::automation::{self, FlowEvent, RunHandle, RunOptions};
-use crate::play::sender::{SendOutcome, send_sample};
-use crate::play::{LabRow, NotSent, Player, Sent, Target};
+use crate::domain::wire::Method;
+use crate::engine::{ActionSchemas, Reply, Subscription};
+use crate::play::automation::{self, RunOptions};
+use crate::play::sender::send_sample;
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-mod command;
-mod core;
 mod dispatch;
 mod files;
 mod frame;
 mod logic;
 mod persist;
-mod picker;
 
-pub use self::core::{Core, Folders, RunView, Session};
-pub use super::panels::left::LeftTab;
-pub use super::panels::left::action::{SourceChoice, TargetForm};
+pub use super::context::*;
 use super::widgets::clip;
 pub use super::widgets::plural;
-pub use command::{Command, CommandSender, ListFocus, Window};
-pub use files::{FileTask, PathPrompt};
-pub use picker::{Asked, Picked, RfdPicker, SamplePicker};
 
 pub struct App {
     core: Core,
@@ -84,62 +75,6 @@ pub struct App {
     windows: Windows,
 }
 
-/// The window's copy of the engine's log, and what it learnt from it.
-#[derive(Default)]
-pub struct Mirror {
-    pub log: List,
-    pub held: BTreeSet<ExchangeId>,
-    pub waiting: BTreeSet<ExchangeId>,
-    /// Each action key's policy, as the window last set it.
-    pub keys: BTreeMap<String, Policy>,
-    /// Every action key seen, for the filter.
-    pub seen_keys: BTreeSet<String>,
-    /// Bumped whenever an exchange in the copy changes.
-    pub log_version: u64,
-    /// The exchange last read back from the journal for a row that stands in for it.
-    pub read_back: std::cell::RefCell<Option<Exchange>>,
-}
-
-impl Mirror {
-    /// Exchange `id` whole: from the list, or read back from the journal through `engine`
-    /// when the list holds only its summary.
-    pub fn whole(&self, engine: &Engine, id: ExchangeId) -> Option<Exchange> {
-        let ex = self.log.get((id as usize).checked_sub(1)?)?;
-        if !ex.is_summary() {
-            return Some(ex.into_owned());
-        }
-        // The last one read back is kept: the detail pane asks every frame. It cannot go
-        // stale: any change to the exchange puts it whole in the list.
-        if let Some(kept) = self.read_back.borrow().as_ref().filter(|k| k.id == id) {
-            return Some(kept.clone());
-        }
-        let whole = engine.exchange(id)?;
-        *self.read_back.borrow_mut() = Some(whole.clone());
-        Some(whole)
-    }
-}
-
-/// What every panel may read while it draws (shared, read-only), and where it sends the
-/// commands for everything else.
-pub struct ViewCtx<'a> {
-    pub core: &'a Core,
-    pub mirror: &'a Mirror,
-    pub selected: Option<ExchangeId>,
-    /// The list ↑/↓ move in (the last one clicked).
-    pub keys_to: ListFocus,
-    /// Simulated time, real time, and how much faster simulated time runs.
-    pub now: DateTime<Utc>,
-    pub real_now: DateTime<Utc>,
-    pub warp: u32,
-    pub assumptions: Assumptions,
-    pub runs: &'a [RunView],
-    pub open: OpenWindows,
-    /// Whether the envelope lab is running, and whether it has results to show.
-    pub lab_running: bool,
-    pub lab_done: bool,
-    pub tx: &'a CommandSender,
-}
-
 /// The shared context of `$app` (an `App`), borrowing its fields one by one so that a panel's
 /// own state can be borrowed `&mut` beside it.
 macro_rules! view {
@@ -163,13 +98,6 @@ macro_rules! view {
 }
 pub(crate) use view;
 
-impl ViewCtx<'_> {
-    /// Exchange `id` whole (read back from the journal if it is on disk).
-    pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
-        self.mirror.whole(&self.core.engine, id)
-    }
-}
-
 /// The windows over the log.
 #[derive(Default)]
 pub struct Windows {
@@ -179,14 +107,6 @@ pub struct Windows {
     pub sessions: SessionsWindow,
     /// The path field, where no file dialog can open.
     pub path_prompt: Option<PathPrompt>,
-}
-
-/// Which windows are open.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct OpenWindows {
-    pub key: bool,
-    pub sessions: bool,
-    pub lab: bool,
 }
 
 /// How long one frame may spend taking events in.

@@ -13,7 +13,9 @@ pub mod path_prompt;
 pub mod sessions;
 pub mod top_bar;
 
-pub(super) use super::app::{Command, FileTask, ListFocus, ViewCtx, Window};
+pub(super) use super::context::{
+    Command, FileTask, LeftTab, ListFocus, SourceChoice, TargetForm, ViewCtx, Window,
+};
 pub(super) use super::filter::{Filter, StatusFilter};
 pub(super) use super::widgets::{arrow_move, clip, phase_color, plural};
 pub(super) use crate::domain::clock::{WARP_FACTORS, human_duration};

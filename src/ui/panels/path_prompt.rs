@@ -2,7 +2,7 @@
 //! path here, prefilled where the dialog would have started.
 
 use super::*;
-use crate::ui::app::PathPrompt;
+use crate::ui::context::PathPrompt;
 use crate::ui::theme;
 use std::path::PathBuf;
 

@@ -7,21 +7,11 @@ pub mod flows;
 pub mod hosts;
 pub mod keys;
 
-pub use action::{SourceChoice, TargetForm};
-
 use super::*;
 pub(super) use crate::domain::assumptions::{EXPLAINED, ExtraReport};
 pub(super) use crate::engine::{Mode, Policy};
 pub(super) use crate::play::Target;
 use crate::ui::widgets::finding_list;
-
-/// Which list the left panel shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeftTab {
-    Samples,
-    Flows,
-    Actions,
-}
 
 /// The left panel: its tab, your action's form, and the allowed hosts being typed.
 pub struct LeftPanel {
