@@ -1,6 +1,6 @@
-//! Files the window opens and writes: where each starts, the system dialog or, where none can
-//! open, a path field in the window, and what is done with the path chosen. No button that
-//! needs a file is a dead end.
+//! Files: asking where one is (the system dialog, or where none can open a path field in the
+//! window, so no button that needs a file is a dead end), and the window's lists of samples
+//! and flows, which files opened, dropped or saved join.
 
 use super::*;
 
@@ -9,71 +9,53 @@ use super::*;
 const NO_DIALOG_WITHIN: Duration = Duration::from_millis(400);
 
 impl App {
-    /// Asks where `task`'s file is: the system dialog, or the path field when none can open.
-    pub(super) fn ask_file(&mut self, task: FileTask) {
-        let start = task.start(
-            &self.core.folders,
-            &self.core.definitions.loaded,
-            &self.runs,
-        );
-        let (dir, name) = if task.saves() {
-            let name = start
+    /// Asks where `ask`'s file is: the system dialog (starting where the ask says), or the
+    /// path field when none can open. The ask's own command does the rest.
+    pub(super) fn ask_file(&mut self, ask: FileAsk) {
+        let asked = if ask.saves {
+            let dir = ask.start.parent().map(PathBuf::from).unwrap_or_default();
+            let name = ask
+                .start
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            (
-                start.parent().map(Path::to_path_buf).unwrap_or_default(),
-                name,
-            )
+            self.core.picker.save(ask.title, &dir, &name)
         } else {
-            (start.clone(), String::new())
-        };
-        let asked = if task.saves() {
-            self.core.picker.save(task.title(), &dir, &name)
-        } else {
-            self.core.picker.pick(task.title(), &dir)
+            self.core.picker.pick(ask.title, &ask.start)
         };
         self.status = Some((
-            format!("{}: choose the file in the dialog…", task.title()),
+            format!("{}: choose the file in the dialog…", ask.title),
             false,
         ));
         let since = Instant::now();
-        self.spawn(async move {
+        view!(self).spawn(async move {
             match asked.await {
-                Ok(Some(path)) => Command::FileChosen(task, path),
+                Ok(Some(path)) => (ask.then)(path),
                 Ok(None) if since.elapsed() < NO_DIALOG_WITHIN => Command::PathField(
-                    task,
+                    ask,
                     "the file dialog closed at once without a file: this desktop may have no file-dialog service (a desktop portal or zenity)".into(),
                 ),
-                Ok(None) => Command::Status(
-                    format!("{}: no file chosen", task.title()),
-                    false,
-                ),
-                Err(why) => Command::PathField(task, why),
+                Ok(None) => Command::Status(format!("{}: no file chosen", ask.title), false),
+                Err(why) => Command::PathField(ask, why),
             }
         });
     }
 
-    /// Opens the path field for `task`, prefilled where its dialog would start.
-    pub(super) fn path_field(&mut self, task: FileTask, why: String) {
-        let start = task.start(
-            &self.core.folders,
-            &self.core.definitions.loaded,
-            &self.runs,
-        );
-        let mut text = start.display().to_string();
-        if !task.saves() && !text.ends_with(std::path::MAIN_SEPARATOR) {
+    /// Opens the path field for `ask`, prefilled where its dialog would start.
+    pub(super) fn path_field(&mut self, ask: FileAsk, why: String) {
+        let mut text = ask.start.display().to_string();
+        if !ask.saves && !text.ends_with(std::path::MAIN_SEPARATOR) {
             text.push(std::path::MAIN_SEPARATOR);
         }
         self.status = Some((
             format!(
                 "{}: {why}. Type the file's path in the field that opened instead",
-                task.title()
+                ask.title
             ),
             false,
         ));
-        self.windows.path_prompt = Some(PathPrompt {
-            task,
+        self.path_prompt = Some(PathPrompt {
+            ask: Some(ask),
             why,
             text,
             error: None,
@@ -81,157 +63,111 @@ impl App {
         });
     }
 
-    /// Does `task` with the file at `path`: reads or writes it off the UI thread.
-    pub(super) fn do_file(&mut self, task: FileTask, path: PathBuf) {
-        self.windows.path_prompt = None;
-        match task {
-            FileTask::OpenSample => self
-                .spawn_blocking(move || Command::SampleOpened(Box::new(LoadedSample::load(&path)))),
-            FileTask::OpenFlow => {
-                self.spawn_blocking(move || Command::FlowOpened(Box::new(LoadedFlow::load(&path))))
+    pub(super) fn close_path_field(&mut self) {
+        if let Some(ask) = self.path_prompt.take().and_then(|p| p.ask) {
+            self.status = Some((format!("{}: cancelled", ask.title), false));
+        }
+    }
+
+    pub(super) fn load_sample(&mut self, path: PathBuf) {
+        self.spawn_blocking(move || Command::SampleOpened(Box::new(LoadedSample::load(&path))));
+    }
+
+    pub(super) fn load_flow(&mut self, path: PathBuf) {
+        self.spawn_blocking(move || Command::FlowOpened(Box::new(LoadedFlow::load(&path))));
+    }
+
+    /// Asks where to save `sample` (as `name`, in the samples folder, where a sample is listed
+    /// again after a restart).
+    pub(super) fn save_sample(&mut self, name: &str, sample: Arc<serde_json::Value>) {
+        let start = self.core.folders.samples.join(name);
+        self.ask_file(FileAsk::save("Save as sample", start, move |path| {
+            Command::WriteSample(path, sample)
+        }));
+    }
+
+    /// Writes `sample` to `path` and reads it back as any sample is, so the list picks it up.
+    pub(super) fn write_sample(&mut self, path: PathBuf, sample: Arc<serde_json::Value>) {
+        self.spawn_blocking(move || {
+            let written = serde_json::to_string_pretty(&*sample)
+                .map_err(|e| e.to_string())
+                .and_then(|text| write_creating(&path, text.as_bytes()));
+            match written {
+                Ok(()) => Command::SampleSaved(path.clone(), Box::new(LoadedSample::load(&path))),
+                Err(e) => Command::Saved(Err(format!(
+                    "The sample could not be written to {}: {e}",
+                    path.display()
+                ))),
             }
-            FileTask::Published(i) => {
-                let Some((_, new)) = self.core.definitions.loaded.get(i).cloned() else {
-                    return;
+        });
+    }
+
+    pub(super) fn sample_opened(&mut self, read: Result<LoadedSample, String>) {
+        match read {
+            Ok(sample) => {
+                self.status = Some((format!("Opened \"{}\"", sample.sample.name), false));
+                self.take_sample(sample);
+            }
+            Err(e) => self.status = Some((format!("The sample could not be opened: {e}"), true)),
+        }
+    }
+
+    pub(super) fn sample_saved(&mut self, path: PathBuf, read: Result<LoadedSample, String>) {
+        match read {
+            Ok(sample) => {
+                let listed = if path.parent() == Some(self.core.folders.samples.as_path()) {
+                    "in the samples folder, listed after a restart too"
+                } else {
+                    "outside the samples folder: listed until the window closes"
                 };
-                self.spawn_blocking(move || {
-                    let result = Definition::load(&path)
-                        .map(|old| crate::domain::definition::breaking_changes(&old, &new));
-                    Command::PublishedLoaded(i, result)
-                });
-            }
-            FileTask::SaveSample { sample, .. } => self.spawn_blocking(move || {
-                let written = serde_json::to_string_pretty(&*sample)
-                    .map_err(|e| e.to_string())
-                    .and_then(|text| write_creating(&path, text.as_bytes()));
-                match written {
-                    Ok(()) => {
-                        Command::SampleSaved(path.clone(), Box::new(LoadedSample::load(&path)))
-                    }
-                    Err(e) => Command::Saved(Err(format!(
-                        "The sample could not be written to {}: {e}",
+                self.status = Some((
+                    format!(
+                        "Saved \"{}\" to {} ({listed})",
+                        sample.sample.name,
                         path.display()
-                    ))),
-                }
-            }),
-            FileTask::ShareLog => {
-                let exchanges = self.rows_shown();
-                let title = match &self.core.session {
-                    Some(s) => format!(
-                        "From {}",
-                        s.path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
                     ),
-                    None => "From ActionBench's log".into(),
-                };
-                self.spawn_blocking(move || {
-                    let name = crate::journal::share::file_name(&path);
-                    Command::Saved(
-                        crate::journal::share::session_page(&title, &exchanges, true, &name)
-                            .and_then(|page| {
-                                write_creating(&path, page.as_bytes()).map(|()| page.len())
-                            })
-                            .map(|len| {
-                                shared(
-                                    &path,
-                                    &format!(
-                                        "{} {}",
-                                        exchanges.len(),
-                                        plural(exchanges.len(), "call", "calls")
-                                    ),
-                                    len,
-                                )
-                            })
-                            .map_err(|e| format!("{}: {e}", path.display())),
-                    )
-                });
+                    false,
+                ));
+                self.take_sample(sample);
             }
-            FileTask::ShareRun(i) => {
-                let Some(run) = self.runs.get(i) else {
-                    return;
-                };
-                let (state, events) = (run.handle.snapshot(), run.events.clone());
-                let engine = self.core.engine.clone();
-                self.spawn_blocking(move || {
-                    // The run's calls are its steps' and those after its first (its
-                    // completion reports): read from there on, not the whole log.
-                    let first = state.steps.iter().filter_map(|s| s.exchange).min();
-                    let exchanges: Vec<Exchange> = first
-                        .map(|lo| {
-                            (lo..=engine.len() as ExchangeId)
-                                .filter_map(|id| engine.exchange(id))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let name = crate::journal::share::file_name(&path);
-                    Command::Saved(
-                        crate::journal::share::run_page(&state, &events, &exchanges, true, &name)
-                            .and_then(|page| {
-                                write_creating(&path, page.as_bytes()).map(|()| page.len())
-                            })
-                            .map(|len| {
-                                shared(
-                                    &path,
-                                    &format!("the run of \"{}\"", state.flow.flow.name),
-                                    len,
-                                )
-                            })
-                            .map_err(|e| format!("{}: {e}", path.display())),
-                    )
-                });
+            Err(e) => {
+                self.status = Some((
+                    format!("{} was written but reads back wrong: {e}", path.display()),
+                    true,
+                ))
             }
-            FileTask::ExportHar => {
-                let exchanges = self.rows_shown();
-                let inbox = self.core.inbox_url.clone();
-                self.spawn_blocking(move || {
-                    let written = crate::journal::export::har_json(&exchanges, &inbox)
-                        .and_then(|json| write_creating(&path, json.as_bytes()))
-                        .map(|()| {
-                            format!(
-                                "Exported {} {} to {}",
-                                exchanges.len(),
-                                plural(exchanges.len(), "exchange", "exchanges"),
-                                path.display()
-                            )
-                        })
-                        .map_err(|e| format!("{}: {e}", path.display()));
-                    Command::Saved(written)
-                });
+        }
+    }
+
+    /// A sample read from a file joins the list (the same file again replaces itself), its key
+    /// the keys listed, and its schemas the engine's.
+    fn take_sample(&mut self, sample: LoadedSample) {
+        self.core.engine.add_samples(std::slice::from_ref(&sample));
+        if let Some(k) = sample.sample.action_key() {
+            self.mirror.keys.insert(k.to_string());
+        }
+        replace_or_push(&mut self.core.samples, sample, |s| s.path.as_deref());
+    }
+
+    pub(super) fn flow_opened(&mut self, read: Result<LoadedFlow, String>) {
+        match read {
+            Ok(flow) => {
+                self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
+                self.commands
+                    .panel(crate::ui::panels::left::LeftCmd::ShowTab(LeftTab::Flows));
+                replace_or_push(&mut self.core.flows, flow, |f| f.path.as_deref());
             }
+            Err(e) => self.status = Some((format!("The flow could not be opened: {e}"), true)),
         }
     }
 }
 
-impl App {
-    /// The rows the log shows, whole (those on disk read back).
-    fn rows_shown(&self) -> Vec<Exchange> {
-        match &self.log_panel.rows {
-            Some(rows) => rows
-                .iter()
-                .filter_map(|i| self.whole(*i as ExchangeId + 1))
-                .collect(),
-            None => (1..=self.mirror.log.len() as ExchangeId)
-                .filter_map(|id| self.whole(id))
-                .collect(),
-        }
+/// `item` into `list`: in place of the one read from the same file (opened or dropped twice),
+/// else at the end. Samples and flows are reloaded alike.
+fn replace_or_push<T>(list: &mut Vec<T>, item: T, path: impl Fn(&T) -> Option<&std::path::Path>) {
+    let same = path(&item).and_then(|p| list.iter().position(|x| path(x) == Some(p)));
+    match same {
+        Some(i) => list[i] = item,
+        None => list.push(item),
     }
-}
-
-/// What the status bar says of a page shared.
-fn shared(path: &Path, what: &str, bytes: usize) -> String {
-    format!(
-        "Shared {what} as {} ({} KB, one file: it opens offline in any browser; secrets left out)",
-        path.display(),
-        bytes.div_ceil(1024)
-    )
-}
-
-/// Writes `bytes` to `path`, making its folder first if there is none yet.
-fn write_creating(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, bytes).map_err(|e| e.to_string())
 }

@@ -1,7 +1,7 @@
 //! The window's frame: eframe's logic and ui steps, saving, and closing.
 
 use super::*;
-use crate::ui::theme;
+use crate::ui::{panels, theme};
 
 impl eframe::App for App {
     /// Closing: every change recorded so far is written to the session's journal.
@@ -35,118 +35,80 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        // Sample files dropped onto the window open like "Open sample…": read and compiled on
-        // the runtime's blocking pool, never on the UI thread.
+        self.take_dropped_files(ui);
+        if self.presenting.is_some() {
+            self.presenter_frame(ui);
+        } else {
+            self.window_frame(ui);
+        }
+        // A path chosen in the field leaves it without its ask: it has done its work.
+        if self.path_prompt.as_ref().is_some_and(|p| p.ask.is_none()) {
+            self.path_prompt = None;
+        }
+        self.run_commands();
+    }
+}
+
+impl App {
+    /// Sample and flow files dropped onto the window open like "Open sample…": read and
+    /// compiled on the runtime's blocking pool, never on the UI thread.
+    fn take_dropped_files(&mut self, ui: &Ui) {
         for file in ui.ctx().input(|i| i.raw.dropped_files.clone()) {
-            self.spawn_blocking(move || {
-                let path = file.path().to_path_buf();
-                let text = file
-                    .bytes()
-                    .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")));
-                // A flow file has a trigger and steps; anything else is read as a sample.
-                let is_flow = text.as_ref().is_ok_and(|t| {
-                    serde_json::from_str::<serde_json::Value>(t)
-                        .is_ok_and(|v| v.get("trigger").is_some() && v.get("steps").is_some())
-                });
-                if is_flow {
-                    let loaded = text
-                        .and_then(|t| LoadedFlow::parse(&t, path.parent()))
-                        .map(|mut f| {
-                            f.path = Some(path.clone());
-                            f
-                        })
-                        .map_err(|e| format!("{}: {e}", path.display()));
-                    Command::FlowOpened(Box::new(loaded))
-                } else {
-                    let loaded = text
-                        .and_then(|text| Sample::parse(&text))
-                        .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
-                        .map_err(|e| format!("{}: {e}", path.display()));
-                    Command::SampleOpened(Box::new(loaded))
-                }
-            });
+            self.spawn_blocking(move || read_dropped(file.as_ref()));
         }
-        if let Some(p) = self.presenting.clone() {
-            // While a path is typed (sharing where no dialog opens), keys are the field's.
-            if self.windows.path_prompt.is_none() {
-                for a in presenter::keys(ui) {
-                    self.commands.send(Command::Presenter(a));
-                }
-            }
-            if let Some(run) = self.runs.get(p.run) {
-                let shown = p.cursor.unwrap_or(run.events.len().saturating_sub(1));
-                let view = presenter::View {
-                    presenter: &p,
-                    story: &run.story,
-                    payload: run.events.get(shown).map(|e| &e.payload),
-                    live: !run.handle.is_done(),
-                    waiting_for_next: run.waiting_for_next(),
-                    now: self.now,
-                    warp: self.warp,
-                };
-                egui::CentralPanel::default()
-                    .frame(
-                        egui::Frame::new()
-                            .fill(theme::by_theme(theme::STAGE_BG, p.dark))
-                            .inner_margin(28.0),
-                    )
-                    .show(ui, |ui| presenter::draw(ui, &view));
-            }
-            // Sharing the run where no file dialog can open asks for its path here too.
-            if let Some(prompt) = &mut self.windows.path_prompt {
-                panels::path_prompt::show(ui, &view!(self), prompt);
-            }
-            self.run_commands();
+    }
+
+    /// Presenter mode: the run's story, full window.
+    fn presenter_frame(&mut self, ui: &mut Ui) {
+        let Some(p) = self.presenting.clone() else {
             return;
+        };
+        // While a path is typed (sharing where no dialog opens), keys are the field's.
+        if self.path_prompt.is_none() {
+            for a in presenter::keys(ui) {
+                self.commands.send(Command::Presenter(a));
+            }
         }
-        if let Some(id) = self.selected
-            && self.detail.inspected.as_ref().is_none_or(|(i, _)| *i != id)
-            && let Some(ex) = self.whole(id)
-        {
-            self.detail.inspected = Some((id, Arc::new(ex.arrival.inspect())));
-        }
-        egui::Panel::top("top").show(ui, |ui| panels::top_bar::show(ui, &view!(self)));
-        // The session cannot be written: said until it can again (looked at every second).
-        if let Some(why) = self.core.engine.recording_trouble() {
-            egui::Panel::top("recording-trouble")
+        if let Some(run) = self.runs.get(p.run) {
+            let shown = p.cursor.unwrap_or(run.events.len().saturating_sub(1));
+            let view = presenter::View {
+                presenter: &p,
+                story: &run.story,
+                payload: run.events.get(shown).map(|e| &e.payload),
+                live: !run.handle.is_done(),
+                waiting_for_next: run.waiting_for_next(),
+                now: self.now,
+                warp: self.core.engine.warp().factor(),
+            };
+            egui::CentralPanel::default()
                 .frame(
-                    egui::Frame::NONE
-                        .fill(theme::ALARM)
-                        .inner_margin(egui::Margin::symmetric(8, 6)),
+                    egui::Frame::new()
+                        .fill(theme::by_theme(theme::STAGE_BG, p.dark))
+                        .inner_margin(28.0),
                 )
-                .show(ui, |ui| {
-                    ui.label(
-                        RichText::new(format!(
-                            "Recording stopped: {why}. Calls to the inbox are refused (503) until the session can be written again, so nothing answered goes unrecorded; it resumes by itself."
-                        ))
-                        .color(Color32::WHITE)
-                        .strong(),
-                    );
-                });
-            ui.ctx().request_repaint_after(Duration::from_secs(1));
+                .show(ui, |ui| presenter::draw(ui, &view));
         }
-        egui::Panel::bottom("status").show(ui, |ui| match &self.status {
-            Some((s, err)) => {
-                let color = if *err {
-                    theme::ERROR
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.label(RichText::new(s).color(color));
-            }
-            None => {
-                ui.label(RichText::new("Ready").weak());
-            }
-        });
+        // Sharing the run where no file dialog can open asks for its path here too.
+        if let Some(prompt) = &mut self.path_prompt {
+            panels::path_prompt::show(ui, &view!(self), prompt);
+        }
+    }
+
+    /// The window: the top bar, the banner when recording stopped, the status bar, the side
+    /// panels, the windows over the log, and the held strip and the log.
+    fn window_frame(&mut self, ui: &mut Ui) {
+        egui::Panel::top("top").show(ui, |ui| panels::top_bar::show(ui, &view!(self)));
+        if let Some(why) = self.core.engine.recording_trouble() {
+            recording_banner(ui, &why);
+        }
+        egui::Panel::bottom("status").show(ui, |ui| status_bar(ui, self.status.as_ref()));
         // Both side panes resize by dragging their edge. Their starting sizes leave the log
         // room for its Status column at 1024 px.
         egui::Panel::left("samples")
             .resizable(true)
             .default_size(245.0)
             .min_size(160.0)
-            .show(ui, |ui| {
-                panels::left::show(ui, &view!(self), &mut self.left)
-            });
+            .show(ui, |ui| self.left.show(ui, &view!(self)));
         // A third of the window at most to start with: at 1024 px the log keeps room for all
         // its columns.
         let detail = (ui.ctx().content_rect().width() / 3.0).clamp(280.0, 410.0);
@@ -154,34 +116,84 @@ impl eframe::App for App {
             .resizable(true)
             .default_size(detail)
             .min_size(240.0)
-            .show(ui, |ui| {
-                panels::detail::show(ui, &view!(self), &mut self.detail)
-            });
-        if self.windows.open.key {
+            .show(ui, |ui| self.detail.show(ui, &view!(self)));
+        if self.open.key {
             panels::key::show(ui, &view!(self));
         }
-        if self.windows.open.lab {
-            panels::lab::show(ui, &view!(self), &mut self.windows.lab);
-        }
-        if self.windows.open.sessions {
-            panels::sessions::show(ui, &view!(self), &mut self.windows.sessions);
-        }
-        if let Some(prompt) = &mut self.windows.path_prompt {
+        self.lab.show(ui, &view!(self));
+        self.sessions.show(ui, &view!(self));
+        if let Some(prompt) = &mut self.path_prompt {
             panels::path_prompt::show(ui, &view!(self), prompt);
         }
-        if self.windows.diff.pair.is_some() {
-            panels::diff::show(ui, &view!(self), &mut self.windows.diff);
-        }
-        if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
-            self.log_panel.focus_filter = true;
-        }
-        panels::log::refresh(&view!(self), &mut self.log_panel, &self.ctx);
+        self.diff.show(ui, &view!(self));
         egui::CentralPanel::default().show(ui, |ui| {
-            panels::held::show(ui, &view!(self), &mut self.held_strip);
+            self.held_strip.show(ui, &view!(self));
             ui.separator();
-            panels::log::filter_bar(ui, &view!(self), &mut self.log_panel);
-            panels::log::table(ui, &view!(self), &mut self.log_panel);
+            self.log_panel.show(ui, &view!(self));
         });
-        self.run_commands();
+    }
+}
+
+/// A dropped file, read: a flow file (it has a trigger and steps), else a sample.
+fn read_dropped(file: &dyn egui::DroppedFile) -> Command {
+    let path = file.path().to_path_buf();
+    let text = file
+        .bytes()
+        .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")));
+    let is_flow = text.as_ref().is_ok_and(|t| {
+        serde_json::from_str::<serde_json::Value>(t)
+            .is_ok_and(|v| v.get("trigger").is_some() && v.get("steps").is_some())
+    });
+    if is_flow {
+        let loaded = text
+            .and_then(|t| LoadedFlow::parse(&t, path.parent()))
+            .map(|mut f| {
+                f.path = Some(path.clone());
+                f
+            })
+            .map_err(|e| format!("{}: {e}", path.display()));
+        Command::FlowOpened(Box::new(loaded))
+    } else {
+        let loaded = text
+            .and_then(|text| Sample::parse(&text))
+            .and_then(|sample| LoadedSample::new(sample, Some(path.clone())))
+            .map_err(|e| format!("{}: {e}", path.display()));
+        Command::SampleOpened(Box::new(loaded))
+    }
+}
+
+/// The session cannot be written: said until it can again (looked at every second).
+fn recording_banner(ui: &mut Ui, why: &str) {
+    egui::Panel::top("recording-trouble")
+        .frame(
+            egui::Frame::NONE
+                .fill(theme::ALARM)
+                .inner_margin(egui::Margin::symmetric(8, 6)),
+        )
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "Recording stopped: {why}. Calls to the inbox are refused (503) until the session can be written again, so nothing answered goes unrecorded; it resumes by itself."
+                ))
+                .color(egui::Color32::WHITE)
+                .strong(),
+            );
+        });
+    ui.ctx().request_repaint_after(Duration::from_secs(1));
+}
+
+fn status_bar(ui: &mut Ui, status: Option<&(String, bool)>) {
+    match status {
+        Some((s, err)) => {
+            let color = if *err {
+                theme::ERROR
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.label(RichText::new(s).color(color));
+        }
+        None => {
+            ui.label(RichText::new("Ready").weak());
+        }
     }
 }

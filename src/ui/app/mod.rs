@@ -1,34 +1,26 @@
-//! The window. It reads the engine's event stream in `logic`, draws from its own copy of the
-//! log in `ui`, and turns clicks into [`Command`]s applied after the pass: no engine lock is
-//! ever taken while drawing.
+//! The window: a compositor of panels. It reads the engine's event stream into the window's copy
+//! of the log (`logic`), draws the panels from a read-only context (`frame`), and routes the
+//! commands clicks and background jobs send (`dispatch`): a panel's own to that panel, the rest
+//! to what is global to the window (the selection, the windows open, flow runs and presenter
+//! mode, the sample and flow lists, files asked for). No engine lock is taken while drawing.
 
-use super::filter::Filter;
-use super::list::List;
-use super::panels;
 use super::panels::detail::DetailPanel;
 use super::panels::diff::DiffWindow;
 use super::panels::held::HeldStrip;
 use super::panels::lab::LabWindow;
-use super::panels::left::{HostsField, LeftPanel, YourAction};
+use super::panels::left::LeftPanel;
 use super::panels::log::LogPanel;
 use super::panels::sessions::SessionsWindow;
 use super::presenter::{self, Presenter};
-use crate::domain::as_wix::Source;
-use crate::domain::assumptions::Assumptions;
 use crate::domain::clock::WARP_FACTORS;
-use crate::domain::contract::Severity;
-use crate::domain::definition::Definition;
 use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{Exchange, ExchangeId, Phase, Row};
 use crate::domain::sample::{LoadedSample, Sample};
-use crate::domain::wire::Method;
-use crate::engine::{ActionSchemas, Reply, Subscription};
+use crate::engine::{Reply, Subscription};
 use crate::play::automation::{self, RunOptions};
-use crate::play::sender::send_sample;
 use chrono::{DateTime, Utc};
-use egui::{Color32, RichText, Ui};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use egui::{RichText, Ui};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -38,9 +30,9 @@ mod files;
 mod frame;
 mod logic;
 mod persist;
+mod runs;
 
 pub use super::context::*;
-use super::widgets::clip;
 pub use super::widgets::plural;
 
 pub struct App {
@@ -58,25 +50,26 @@ pub struct App {
     status: Option<(String, bool)>,
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
-    warp: u32,
-    /// The engine's protocol assumptions, as the window last set them.
-    assumptions: Assumptions,
-    client: reqwest::Client,
     ctx: egui::Context,
     runs: Vec<RunView>,
     presenting: Option<Presenter>,
     /// The window's theme before presenter mode changed it.
     saved_theme: Option<egui::Theme>,
-    // Each panel's own state.
+    /// The path field, where no file dialog can open.
+    path_prompt: Option<PathPrompt>,
+    open: OpenWindows,
+    // Each panel, with its own state.
     held_strip: HeldStrip,
     log_panel: LogPanel,
     detail: DetailPanel,
     left: LeftPanel,
-    windows: Windows,
+    lab: LabWindow,
+    diff: DiffWindow,
+    sessions: SessionsWindow,
 }
 
 /// The shared context of `$app` (an `App`), borrowing its fields one by one so that a panel's
-/// own state can be borrowed `&mut` beside it.
+/// own state can be borrowed `&mut` beside it. Warp and assumptions are the engine's.
 macro_rules! view {
     ($app:expr) => {
         ViewCtx {
@@ -86,28 +79,17 @@ macro_rules! view {
             keys_to: $app.keys_to,
             now: $app.now,
             real_now: $app.real_now,
-            warp: $app.warp,
-            assumptions: $app.assumptions,
+            warp: $app.core.engine.warp().factor(),
+            assumptions: $app.core.engine.assumptions(),
             runs: &$app.runs,
-            open: $app.windows.open,
-            lab_running: $app.windows.lab.running,
-            lab_done: $app.windows.lab.result.is_some(),
+            open: $app.open,
+            lab: $app.lab.state(),
             tx: &$app.commands,
+            egui: &$app.ctx,
         }
     };
 }
 pub(crate) use view;
-
-/// The windows over the log.
-#[derive(Default)]
-pub struct Windows {
-    pub open: OpenWindows,
-    pub lab: LabWindow,
-    pub diff: DiffWindow,
-    pub sessions: SessionsWindow,
-    /// The path field, where no file dialog can open.
-    pub path_prompt: Option<PathPrompt>,
-}
 
 /// How long one frame may spend taking events in.
 const DRAIN_BUDGET: Duration = Duration::from_millis(8);
@@ -119,8 +101,7 @@ impl App {
     pub fn new(core: Core, ctx: &egui::Context) -> App {
         let wake_ctx = ctx.clone();
         // Drained every frame; one that falls behind catches up from the engine's rows (cheap:
-        // old ones come packed). Each queued event holds an exchange (~350 bytes, allocated up
-        // front for the whole ring).
+        // old ones come packed).
         let events = core.engine.subscribe(
             16_384,
             Some(Arc::new(move || {
@@ -128,29 +109,20 @@ impl App {
             })),
         );
         let (commands, command_rx) = CommandSender::new(ctx);
-        let mut keys = BTreeMap::new();
-        for s in &core.samples {
-            if let Some(k) = s.sample.action_key() {
-                keys.entry(k.to_string())
-                    .or_insert_with(|| core.engine.policy(k));
-            }
-        }
+        // The keys the window lists start with the samples'.
+        let keys = core
+            .samples
+            .iter()
+            .filter_map(|s| s.sample.action_key().map(str::to_string))
+            .collect();
         let log = core.engine.rows();
-        let now = core.engine.now();
-        let real_now = core.engine.real_now();
-        let warp = core.engine.warp().factor();
-        let assumptions = core.engine.assumptions();
-        let target_form = core.target_form.clone();
-        let target = target_form.target();
-        let hosts = core.engine.allowed_hosts().join(", ");
-        *core.target.write().unwrap_or_else(|e| e.into_inner()) = target.clone().ok();
+        let (now, real_now) = (core.engine.now(), core.engine.real_now());
         let mut app = App {
             runs: vec![],
             presenting: None,
             saved_theme: None,
-            assumptions,
-            core,
-            events,
+            path_prompt: None,
+            open: OpenWindows::default(),
             mirror: Mirror {
                 keys,
                 ..Mirror::default()
@@ -162,85 +134,66 @@ impl App {
             status: None,
             now,
             real_now,
-            warp,
-            client: reqwest::Client::new(),
             ctx: ctx.clone(),
             held_strip: HeldStrip::default(),
-            log_panel: LogPanel {
-                filter: Filter::default(),
-                rows: None,
-                rows_for: None,
-                rows_at: Instant::now(),
-                scan: None,
-                show_filters: false,
-                focus_filter: false,
-            },
+            log_panel: LogPanel::default(),
             detail: DetailPanel::default(),
-            left: LeftPanel {
-                tab: LeftTab::Samples,
-                action: YourAction {
-                    form: target_form,
-                    target,
-                    source: SourceChoice::Trigger,
-                    skip_delays: false,
-                },
-                hosts: HostsField {
-                    text: hosts,
-                    error: None,
-                    applied: None,
-                },
-                actions: Default::default(),
-            },
-            windows: Windows::default(),
+            left: LeftPanel::new(&core),
+            lab: LabWindow::default(),
+            diff: DiffWindow::default(),
+            sessions: SessionsWindow::default(),
+            core,
+            events,
         };
+        // The target forward mode and flows use starts as the form from the flags makes it.
+        *app.core.target.write().unwrap_or_else(|e| e.into_inner()) = app.left.form().target().ok();
         for (i, row) in log.into_iter().enumerate() {
             app.take_row(i, row);
         }
-        if let Some(s) = &app.core.session
+        app.status = app.opening_status();
+        if let Some(flow) = app.core.present.take() {
+            app.start_run(flow, true);
+        }
+        app
+    }
+
+    /// What the status bar says first: a session reopened, and what could not be read.
+    fn opening_status(&self) -> Option<(String, bool)> {
+        let mut status = None;
+        if let Some(s) = &self.core.session
             && (s.restored > 0 || !s.warnings.is_empty())
         {
+            let what = plural(s.restored, "exchange", "exchanges");
             let mut text = if s.read_only {
                 format!(
-                    "Opened {} read-only (a shared page): {} {}; new calls to the inbox are not recorded",
+                    "Opened {} read-only (a shared page): {} {what}; new calls to the inbox are not recorded",
                     s.path.display(),
-                    s.restored,
-                    plural(s.restored, "exchange", "exchanges")
+                    s.restored
                 )
             } else {
                 format!(
-                    "Reopened {}: {} {} restored",
+                    "Reopened {}: {} {what} restored",
                     s.path.display(),
-                    s.restored,
-                    plural(s.restored, "exchange", "exchanges")
+                    s.restored
                 )
             };
             for w in &s.warnings {
                 text.push_str(&format!("; warning: {w}"));
             }
-            app.status = Some((text, !s.warnings.is_empty()));
+            status = Some((text, !s.warnings.is_empty()));
         }
-        if let Some(flow) = app.core.present.take() {
-            app.start_run(flow, true);
+        for (what, errors) in [
+            ("flows", &self.core.flow_errors),
+            ("samples", &self.core.sample_errors),
+        ] {
+            if !errors.is_empty() {
+                status = Some((
+                    format!("Some {what} were skipped: {}", errors.join("; ")),
+                    true,
+                ));
+            }
         }
-        if !app.core.flow_errors.is_empty() {
-            app.status = Some((
-                format!(
-                    "Some flows were skipped: {}",
-                    app.core.flow_errors.join("; ")
-                ),
-                true,
-            ));
-        }
-        if !app.core.sample_errors.is_empty() {
-            app.status = Some((
-                format!(
-                    "Some samples were skipped: {}",
-                    app.core.sample_errors.join("; ")
-                ),
-                true,
-            ));
-        }
-        app
+        status
     }
 
     /// The flow runs the window follows.
@@ -257,7 +210,7 @@ impl App {
         self.selected
     }
 
-    pub fn log(&self) -> &List {
+    pub fn log(&self) -> &crate::ui::list::List {
         &self.mirror.log
     }
 
@@ -265,9 +218,5 @@ impl App {
     /// only its summary.
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
         self.mirror.whole(&self.core.engine, id)
-    }
-
-    pub(super) fn schemas_for(&self, ex: &Exchange) -> ActionSchemas {
-        self.core.schemas_for(ex)
     }
 }

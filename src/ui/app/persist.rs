@@ -2,6 +2,7 @@
 //! would save now.
 
 use super::*;
+use crate::ui::panels::left::LeftCmd;
 
 impl App {
     /// Applies saved settings (see [`settings`](super::settings)); flags given on the command
@@ -14,8 +15,8 @@ impl App {
         // Restored through the same commands a click sends: one place writes each setting.
         let t = &saved.target;
         if self.core.target_form.base.is_empty() && !t.base.is_empty() {
-            let form = &self.left.action.form;
-            self.commands.send(Command::SetTargetForm(TargetForm {
+            let form = self.left.form();
+            self.commands.panel(LeftCmd::SetForm(TargetForm {
                 base: t.base.clone(),
                 app_id: t.app_id.clone(),
                 instance_id: if t.instance_id.is_empty() {
@@ -33,10 +34,10 @@ impl App {
         }
         for (key, k) in &saved.keys {
             let policy = k.policy(&self.core.engine.policy(key));
-            self.commands.send(Command::SetPolicy(key.clone(), policy));
+            self.commands.panel(LeftCmd::SetPolicy(key.clone(), policy));
         }
         if let Some(a) = saved.assumptions {
-            self.commands.send(Command::SetAssumptions(a));
+            self.commands.panel(LeftCmd::SetAssumptions(a));
         }
         // Hosts given with --allow-host stay; the saved ones join them.
         let mut hosts = (*self.core.engine.allowed_hosts()).clone();
@@ -45,16 +46,16 @@ impl App {
                 hosts.push(h.clone());
             }
         }
-        self.commands.send(Command::SetAllowedHosts(hosts));
+        self.commands.panel(LeftCmd::SetHosts(hosts));
         if let Some(dark) = saved.dark {
             self.commands.send(Command::SetDark(dark));
         }
-        if WARP_FACTORS.contains(&saved.warp) && saved.warp != self.warp {
+        if WARP_FACTORS.contains(&saved.warp) && saved.warp != self.core.engine.warp().factor() {
             self.commands.send(Command::SetWarp(saved.warp));
         }
         match saved.panel.as_str() {
-            "flows" => self.commands.send(Command::ShowTab(LeftTab::Flows)),
-            "actions" => self.commands.send(Command::ShowTab(LeftTab::Actions)),
+            "flows" => self.commands.panel(LeftCmd::ShowTab(LeftTab::Flows)),
+            "actions" => self.commands.panel(LeftCmd::ShowTab(LeftTab::Actions)),
             _ => {}
         }
         self.run_commands();
@@ -63,7 +64,7 @@ impl App {
     /// What the window would save now.
     pub fn settings(&self) -> crate::ui::settings::Settings {
         use crate::ui::settings::{KeySettings, Settings, TargetSettings};
-        let f = &self.left.action.form;
+        let f = self.left.form();
         Settings {
             target: TargetSettings {
                 base: f.base.clone(),
@@ -76,13 +77,13 @@ impl App {
                 .mirror
                 .keys
                 .iter()
-                .map(|(k, p)| (k.clone(), KeySettings::from(p)))
+                .map(|k| (k.clone(), KeySettings::from(&self.core.engine.policy(k))))
                 .collect(),
-            assumptions: Some(self.assumptions),
+            assumptions: Some(self.core.engine.assumptions()),
             allowed_hosts: (*self.core.engine.allowed_hosts()).clone(),
             dark: Some(self.ctx.theme() == egui::Theme::Dark),
-            warp: self.warp,
-            panel: match self.left.tab {
+            warp: self.core.engine.warp().factor(),
+            panel: match self.left.tab() {
                 LeftTab::Samples => "samples".into(),
                 LeftTab::Flows => "flows".into(),
                 LeftTab::Actions => "actions".into(),

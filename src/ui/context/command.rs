@@ -1,95 +1,68 @@
-//! Commands: everything a panel, the logic step or a background job wants done that is not its
-//! own state. They go through one clonable sender and are applied after the pass by one
-//! dispatcher ([`App::run_commands`](super::App)), which drains the queue until it is empty, so
-//! a command that sends another (presenter mode's A sends an answer) takes effect in the same
-//! frame.
+//! Commands: what a click, a key, the logic step or a background job asks of the window that is
+//! not the asker's own state. They go through one clonable sender and are applied after the
+//! pass, the queue drained until it is empty. A panel's own commands travel as
+//! [`Command::Panel`] and are handled by the panel; the rest are the window's, global to it.
 
 use super::*;
 
-/// What a click, a key, the logic step or a background job asks for; applied after the pass.
+/// What is asked of the window; applied after the pass.
 #[derive(Debug)]
 pub enum Command {
     Select(ExchangeId),
     /// Select this exchange unless one is selected (a held call arriving).
     SelectIfNone(ExchangeId),
-    Answer(ExchangeId, Reply),
-    Report(ExchangeId, CompletionReport),
-    SetPolicy(String, Policy),
+    /// Which list ↑/↓ move in (the last one clicked).
+    KeysTo(ListFocus),
+    /// A line for the status bar; `true`: an error.
+    Status(String, bool),
+    /// A file was written (what the status bar says), or why not.
+    Saved(Result<String, String>),
+    ToggleWindow(Window),
+    ShowWindow(Window, bool),
+    /// Another ActionBench window, with these arguments.
+    OpenNewWindow(Vec<String>),
+    SetDark(bool),
     SetWarp(u32),
     BackToNow,
-    SetAssumptions(Assumptions),
-    /// Host names the inbox answers besides loopback ones.
-    SetAllowedHosts(Vec<String>),
-    SendSample(usize),
-    /// Send sample `i` to the developer's action; `true`: even though its params are invalid.
-    SendToTarget(usize, bool),
-    RunLab(usize),
-    /// Ask where a file is (the dialog, or the path field where none can open).
-    AskFile(FileTask),
-    /// The path chosen for a file task: do it.
-    FileChosen(FileTask, PathBuf),
-    /// No dialog can open (why): show the path field for the task.
-    PathField(FileTask, String),
-    ClosePathField,
     /// Run flow `i`; `true`: step by step, in presenter mode.
     RunFlow(usize, bool),
     /// Present run `i`.
     Present(usize),
     StopRun(usize),
     Presenter(presenter::Action),
-    CopyCurl(ExchangeId),
-    /// Mark an exchange to compare with the next one selected.
-    CompareFrom(ExchangeId),
-    SaveAsSample(ExchangeId),
-    /// Your action's form, as restored from the settings.
-    SetTargetForm(TargetForm),
-    SetDark(bool),
-    ShowTab(LeftTab),
-    /// Your action's target changed (forward mode and flow runs read it from the core).
-    SetTarget(Option<Target>),
-    PublishedLoaded(
-        usize,
-        Result<Vec<crate::domain::definition::LintFinding>, String>,
-    ),
-    /// Generated calls of action definition `action` to your action.
-    GenerateCalls {
-        action: usize,
-        n: usize,
-        seed: u64,
-    },
-    GeneratedDone(Box<Result<crate::play::generate::Report, String>>),
-    /// Save failure group `i` of the last generated run as a sample.
-    SaveGenerated(usize),
-    /// The log shows only this activation's calls.
-    FilterActivation(String),
-    /// Which list ↑/↓ move in (the last one clicked).
-    KeysTo(ListFocus),
-    ToggleWindow(Window),
-    ShowWindow(Window, bool),
-    /// Another ActionBench window, with these arguments.
-    OpenNewWindow(Vec<String>),
-    // What background jobs report back.
-    /// A sample sent to the inbox was answered, or not.
-    SampleSent {
+    /// Run `i` as one HTML page, written to the path.
+    ShareRun(usize, PathBuf),
+    /// Ask where a file is: the dialog, or the path field where none can open.
+    AskFile(FileAsk),
+    /// No dialog could open (why): the path field for what is asked.
+    PathField(FileAsk, String),
+    ClosePathField,
+    /// Read a sample file, or a flow file, into the lists.
+    LoadSample(PathBuf),
+    LoadFlow(PathBuf),
+    /// Ask where to save a sample (its JSON, a name suggested), in the samples folder.
+    SaveSample {
         name: String,
-        result: Result<SendOutcome, String>,
+        sample: Arc<serde_json::Value>,
     },
-    /// A sample file read (opened, dropped, saved), or why not.
+    /// Write a sample there, and read it back into the list.
+    WriteSample(PathBuf, Arc<serde_json::Value>),
+    /// A sample file read (opened, dropped), or why not.
     SampleOpened(Box<Result<LoadedSample, String>>),
     /// A sample file written (where), and read back as any sample is, or why not.
     SampleSaved(PathBuf, Box<Result<LoadedSample, String>>),
     /// A flow file read (opened, dropped), or why not.
     FlowOpened(Box<Result<LoadedFlow, String>>),
-    /// A file was written (a HAR export), or why not.
-    Saved(Result<String, String>),
-    /// A sample sent to the developer's action, or why not.
-    TargetSent {
-        name: String,
-        result: Result<Sent, NotSent>,
-    },
-    LabDone(Result<Vec<LabRow>, String>),
-    /// A line for the status bar; `true`: an error.
-    Status(String, bool),
+    /// A panel's own command (see [`PanelCmd`]).
+    Panel(PanelCmd),
+}
+
+/// The windows that open over the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Key,
+    Sessions,
+    Lab,
 }
 
 /// The lists whose selection ↑/↓ move: the one last clicked has the keys.
@@ -99,14 +72,6 @@ pub enum ListFocus {
     Log,
     Held,
     Sessions,
-}
-
-/// The windows that open over the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Window {
-    Key,
-    Sessions,
-    Lab,
 }
 
 impl OpenWindows {
@@ -150,6 +115,11 @@ impl CommandSender {
     /// Queues `cmd` for after the pass (from the UI thread).
     pub fn send(&self, cmd: Command) {
         let _ = self.tx.send(cmd);
+    }
+
+    /// Queues a panel's own command for it.
+    pub fn panel<C: std::any::Any + Send>(&self, cmd: C) {
+        self.send(Command::Panel(PanelCmd::new(cmd)));
     }
 
     /// Queues `cmd` from another thread and wakes the window to apply it.

@@ -6,18 +6,15 @@
 use super::list::List;
 use super::presenter;
 use crate::domain::assumptions::Assumptions;
-use crate::domain::definition::Definition;
 use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{Exchange, ExchangeId};
 use crate::domain::sample::LoadedSample;
-use crate::domain::wire::CompletionReport;
-use crate::engine::{ActionSchemas, Engine, Policy, Reply};
+use crate::engine::{ActionSchemas, Engine};
 use crate::play::automation::{FlowEvent, RunHandle};
-use crate::play::sender::SendOutcome;
-use crate::play::{LabRow, NotSent, Player, Sent, Target};
+use crate::play::{Player, Target};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
@@ -28,6 +25,7 @@ mod picker;
 
 pub use self::core::{Core, Folders, RunView, Session};
 pub use command::{Command, CommandSender, ListFocus, Window};
+
 pub use picker::{Asked, Picked, RfdPicker, SamplePicker};
 
 /// The window's copy of the engine's log, and what it learnt from it.
@@ -36,8 +34,9 @@ pub struct Mirror {
     pub log: List,
     pub held: BTreeSet<ExchangeId>,
     pub waiting: BTreeSet<ExchangeId>,
-    /// Each action key's policy, as the window last set it.
-    pub keys: BTreeMap<String, Policy>,
+    /// The action keys the window lists (from the samples and the calls that came); how each
+    /// is answered is the engine's to say.
+    pub keys: BTreeSet<String>,
     /// Every action key seen, for the filter.
     pub seen_keys: BTreeSet<String>,
     /// Bumped whenever an exchange in the copy changes.
@@ -65,7 +64,8 @@ impl Mirror {
     }
 }
 
-/// What every panel may read while it draws (shared, read-only), and where it sends the
+/// What every panel may read while it draws or handles its commands (shared, read-only), the
+/// services it may use (the runtime for background jobs, the clipboard), and where it sends the
 /// commands for everything else.
 pub struct ViewCtx<'a> {
     pub core: &'a Core,
@@ -73,7 +73,8 @@ pub struct ViewCtx<'a> {
     pub selected: Option<ExchangeId>,
     /// The list ↑/↓ move in (the last one clicked).
     pub keys_to: ListFocus,
-    /// Simulated time, real time, and how much faster simulated time runs.
+    /// Simulated time and real time; how much faster simulated time runs and the protocol
+    /// assumptions, as the engine has them.
     pub now: DateTime<Utc>,
     pub real_now: DateTime<Utc>,
     pub warp: u32,
@@ -81,15 +82,57 @@ pub struct ViewCtx<'a> {
     pub runs: &'a [RunView],
     pub open: OpenWindows,
     /// Whether the envelope lab is running, and whether it has results to show.
-    pub lab_running: bool,
-    pub lab_done: bool,
+    pub lab: LabState,
     pub tx: &'a CommandSender,
+    pub egui: &'a egui::Context,
+}
+
+/// The envelope lab as the other panels see it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LabState {
+    pub running: bool,
+    pub done: bool,
 }
 
 impl ViewCtx<'_> {
     /// Exchange `id` whole (read back from the journal if it is on disk).
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
         self.mirror.whole(&self.core.engine, id)
+    }
+
+    /// Runs `job` on the runtime; the command it ends with is applied when it is done.
+    pub fn spawn(&self, job: impl std::future::Future<Output = Command> + Send + 'static) {
+        let tx = self.tx.clone();
+        self.core
+            .runtime
+            .spawn(async move { tx.send_and_wake(job.await) });
+    }
+
+    /// Runs `job` on the runtime's blocking pool (files, long work); likewise.
+    pub fn spawn_blocking(&self, job: impl FnOnce() -> Command + Send + 'static) {
+        let tx = self.tx.clone();
+        self.core
+            .runtime
+            .spawn_blocking(move || tx.send_and_wake(job()));
+    }
+
+    /// A line for the status bar; `error`: said as one.
+    pub fn say(&self, what: impl Into<String>, error: bool) {
+        self.tx.send(Command::Status(what.into(), error));
+    }
+
+    /// Your action, from the shared target the form sets, or what to fix in the form.
+    pub fn target(&self) -> Result<Target, String> {
+        match self
+            .core
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            Some(t) => Ok(t),
+            None => Err("Give your action's base URL (Your action, above)".into()),
+        }
     }
 }
 
@@ -101,97 +144,99 @@ pub struct OpenWindows {
     pub lab: bool,
 }
 
-/// What a file is asked for.
-#[derive(Clone, Debug)]
-pub enum FileTask {
-    OpenSample,
-    OpenFlow,
-    /// The published file of action definition `i`, to compare it with.
-    Published(usize),
-    /// A sample to write (its JSON), under a suggested file name.
-    SaveSample {
-        name: String,
-        sample: Arc<serde_json::Value>,
-    },
-    /// The rows the log shows, as HAR.
-    ExportHar,
-    /// Flow run `i` as one HTML page.
-    ShareRun(usize),
-    /// The rows the log shows as one HTML page.
-    ShareLog,
+/// A file asked for: the system dialog, or (where none can open) the path field. The asking
+/// panel says where it starts and what to do with the path chosen.
+pub struct FileAsk {
+    /// The dialog's title ("Save as sample").
+    pub title: &'static str,
+    /// A file to write (else one to open).
+    pub saves: bool,
+    /// Where it starts: a folder (to open), or the file suggested (to write).
+    pub start: PathBuf,
+    /// The command that does it with the path chosen.
+    pub then: Box<dyn FnOnce(PathBuf) -> Command + Send>,
 }
 
-impl FileTask {
-    /// The dialog's title.
-    pub fn title(&self) -> &'static str {
-        match self {
-            FileTask::OpenSample => "Open sample",
-            FileTask::OpenFlow => "Open flow",
-            FileTask::Published(_) => "Published action definition",
-            FileTask::SaveSample { .. } => "Save as sample",
-            FileTask::ExportHar => "Export HAR",
-            FileTask::ShareRun(_) | FileTask::ShareLog => "Share as HTML",
+impl std::fmt::Debug for FileAsk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileAsk({:?}, {})", self.title, self.start.display())
+    }
+}
+
+impl FileAsk {
+    /// A file to open, starting in folder `dir`.
+    pub fn open(
+        title: &'static str,
+        dir: PathBuf,
+        then: impl FnOnce(PathBuf) -> Command + Send + 'static,
+    ) -> FileAsk {
+        FileAsk {
+            title,
+            saves: false,
+            start: dir,
+            then: Box::new(then),
         }
     }
 
-    /// Whether the task writes the file (else it reads one).
-    pub fn saves(&self) -> bool {
-        matches!(
-            self,
-            FileTask::SaveSample { .. }
-                | FileTask::ExportHar
-                | FileTask::ShareRun(_)
-                | FileTask::ShareLog
-        )
-    }
-
-    /// Where the dialog, or the path field, starts: the folder, and the file name suggested
-    /// when a file is written (`runs`: the window's, whose flows name their pages).
-    pub fn start(
-        &self,
-        folders: &Folders,
-        definitions: &[(PathBuf, Definition)],
-        runs: &[RunView],
-    ) -> PathBuf {
-        let here = |name: String| std::env::current_dir().unwrap_or_default().join(name);
-        let stamp = || Utc::now().format("%Y%m%d-%H%M%S").to_string();
-        match self {
-            FileTask::ShareRun(i) => {
-                let stem = runs
-                    .get(*i)
-                    .and_then(|r| r.flow.path.as_ref())
-                    .and_then(|p| p.file_stem())
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "flow".into());
-                here(format!("{stem}-run-{}.html", stamp()))
-            }
-            FileTask::ShareLog => here(format!("actionbench-{}.html", stamp())),
-            FileTask::OpenSample => folders.samples.clone(),
-            FileTask::OpenFlow => folders.flows.clone(),
-            FileTask::Published(i) => definitions
-                .get(*i)
-                .and_then(|(p, _)| p.parent())
-                .and_then(|d| std::path::absolute(d).ok())
-                .unwrap_or_else(|| folders.actions.clone()),
-            FileTask::SaveSample { name, .. } => folders.samples.join(name),
-            FileTask::ExportHar => std::env::current_dir().unwrap_or_default().join(format!(
-                "actionbench-{}.har",
-                Utc::now().format("%Y%m%d-%H%M%S")
-            )),
+    /// A file to write, `suggested` its path.
+    pub fn save(
+        title: &'static str,
+        suggested: PathBuf,
+        then: impl FnOnce(PathBuf) -> Command + Send + 'static,
+    ) -> FileAsk {
+        FileAsk {
+            title,
+            saves: true,
+            start: suggested,
+            then: Box::new(then),
         }
     }
 }
 
-/// The path field shown where no file dialog can open: the task, why there is no dialog,
-/// the path as typed, and what is wrong with it.
-#[derive(Clone, Debug)]
+/// A file named by the time in the current folder (`actionbench-20261203-101500.har`).
+pub fn here_stamped(stem: &str, ext: &str) -> PathBuf {
+    std::env::current_dir().unwrap_or_default().join(format!(
+        "{stem}-{}.{ext}",
+        Utc::now().format("%Y%m%d-%H%M%S")
+    ))
+}
+
+/// The path field shown where no file dialog can open: what is asked, why there is no
+/// dialog, the path as typed, and what is wrong with it.
+#[derive(Debug)]
 pub struct PathPrompt {
-    pub task: FileTask,
+    /// What is asked (taken when the path is chosen).
+    pub ask: Option<FileAsk>,
     pub why: String,
     pub text: String,
     pub error: Option<String>,
     /// The file typed exists: the next press replaces it.
     pub replace: bool,
+}
+
+/// A panel's own command, carried to it by the compositor (which knows the panels; this
+/// module does not). The panel takes back its own type with [`PanelCmd::take`].
+pub struct PanelCmd(Box<dyn std::any::Any + Send>, &'static str);
+
+impl PanelCmd {
+    pub fn new<C: std::any::Any + Send>(cmd: C) -> PanelCmd {
+        PanelCmd(Box::new(cmd), std::any::type_name::<C>())
+    }
+
+    /// The command, if it is a `C`; else itself, for another panel.
+    pub fn take<C: std::any::Any>(self) -> Result<C, PanelCmd> {
+        let name = self.1;
+        self.0
+            .downcast::<C>()
+            .map(|c| *c)
+            .map_err(|b| PanelCmd(b, name))
+    }
+}
+
+impl std::fmt::Debug for PanelCmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PanelCmd({})", self.1)
+    }
 }
 
 /// "Your action": where the developer's provider listens, who Wix calls it for, how sends
@@ -267,4 +312,21 @@ pub enum LeftTab {
     Samples,
     Flows,
     Actions,
+}
+
+/// Writes `bytes` to `path`, making its folder first if there is none yet.
+pub fn write_creating(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| e.to_string())
+}
+
+/// What the status bar says of a page shared.
+pub fn shared(path: &Path, what: &str, bytes: usize) -> String {
+    format!(
+        "Shared {what} as {} ({} KB, one file: it opens offline in any browser; secrets left out)",
+        path.display(),
+        bytes.div_ceil(1024)
+    )
 }

@@ -15,13 +15,24 @@ use std::collections::HashMap;
 /// The detail pane: the answers and reports being written, and the selected body decoded.
 #[derive(Default)]
 pub struct DetailPanel {
-    pub drafts: HashMap<ExchangeId, AnswerDraft>,
-    pub reports: HashMap<ExchangeId, ReportDraft>,
+    drafts: HashMap<ExchangeId, AnswerDraft>,
+    reports: HashMap<ExchangeId, ReportDraft>,
     /// The selected exchange's body, decoded once for display.
-    pub inspected: Option<(
+    inspected: Option<(
         ExchangeId,
         std::sync::Arc<crate::domain::envelope::Inspected>,
     )>,
+}
+
+/// What the detail pane is asked to do.
+#[derive(Debug)]
+pub enum DetailCmd {
+    /// Send this answer to held call `id`.
+    Answer(ExchangeId, crate::engine::Reply),
+    /// Report completion of waiting invocation `id`.
+    Report(ExchangeId, crate::domain::wire::CompletionReport),
+    CopyCurl(ExchangeId),
+    SaveAsSample(ExchangeId),
 }
 
 impl DetailPanel {
@@ -60,7 +71,68 @@ impl DetailPanel {
     }
 }
 
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
+impl DetailPanel {
+    /// The selected exchange (its body decoded once), with the composer or the report form.
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        if let Some(id) = cx.selected
+            && self.inspected.as_ref().is_none_or(|(i, _)| *i != id)
+            && let Some(ex) = cx.whole(id)
+        {
+            self.inspected = Some((id, std::sync::Arc::new(ex.arrival.inspect())));
+        }
+        show(ui, cx, self);
+    }
+
+    pub fn handle(&mut self, cmd: DetailCmd, cx: &ViewCtx) {
+        match cmd {
+            DetailCmd::Answer(id, reply) => {
+                if let Err(e) = cx.core.engine.answer(id, reply) {
+                    cx.say(e, true);
+                }
+            }
+            DetailCmd::Report(id, report) => match cx.core.engine.report_completion(id, &report) {
+                Ok(()) => cx.say(format!("Completion report for #{id} accepted"), false),
+                Err(r) => {
+                    let msg = r
+                        .body
+                        .get("message")
+                        .and_then(|m| m.as_str())
+                        .unwrap_or("refused")
+                        .to_string();
+                    cx.say(
+                        format!(
+                            "Completion report for #{id} refused (HTTP {}): {msg}",
+                            r.status
+                        ),
+                        true,
+                    );
+                }
+            },
+            DetailCmd::CopyCurl(id) => {
+                if let Some(ex) = cx.whole(id) {
+                    cx.egui
+                        .copy_text(crate::journal::export::curl(&ex, &cx.core.inbox_url));
+                    cx.say(format!("Copied #{id} as a curl command"), false);
+                }
+            }
+            DetailCmd::SaveAsSample(id) => {
+                let Some(ex) = cx.whole(id) else {
+                    return;
+                };
+                let schemas = cx.core.schemas_for(&ex);
+                match crate::journal::export::as_sample(&ex, &schemas) {
+                    Ok(sample) => cx.tx.send(Command::SaveSample {
+                        name: format!("{}-{id}.json", ex.action_key.as_deref().unwrap_or("saved")),
+                        sample: std::sync::Arc::new(sample),
+                    }),
+                    Err(e) => cx.say(format!("#{id} makes no sample: {e}"), true),
+                }
+            }
+        }
+    }
+}
+
+fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
     // Text wraps inside the pane, breaking a word longer than a line (a long path, a token)
     // rather than widening the pane past the window's edge.
     let most = (ui.ctx().content_rect().width() * 0.36).max(240.0);
@@ -98,7 +170,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
             .on_hover_text("A curl command that sends this request again")
             .clicked()
         {
-            cx.tx.send(Command::CopyCurl(ex.id));
+            cx.tx.panel(DetailCmd::CopyCurl(ex.id));
         }
         let plugin = matches!(ex.method, Some(m) if m != Method::CompletionReport);
         if ui
@@ -106,7 +178,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
             .on_hover_text("A sample file from this call (request, metadata, schemas, a good answer); the list picks it up")
             .clicked()
         {
-            cx.tx.send(Command::SaveAsSample(ex.id));
+            cx.tx.panel(DetailCmd::SaveAsSample(ex.id));
         }
         let activation = st
             .inspected
@@ -121,7 +193,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
             .on_hover_text("Then select another exchange: the two side by side, field by field")
             .clicked()
         {
-            cx.tx.send(Command::CompareFrom(ex.id));
+            cx.tx.panel(super::diff::DiffCmd::CompareFrom(ex.id));
         }
         if let Some(a) = activation
             && ui
@@ -129,7 +201,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
                 .on_hover_text("Show only the calls of this activation (one automation run)")
                 .clicked()
         {
-            cx.tx.send(Command::FilterActivation(a));
+            cx.tx.panel(super::log::LogCmd::FilterActivation(a));
         }
     });
     ui.label(
@@ -367,7 +439,7 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
             .clicked()
             && let Some(r) = reply
         {
-            cx.tx.send(Command::Answer(id, r));
+            cx.tx.panel(DetailCmd::Answer(id, r));
         }
         if findings.is_empty() {
             ui.label(RichText::new("Meets the contract").color(theme::OK));
@@ -396,7 +468,7 @@ fn report_form(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         .clicked()
         && let Ok(r) = success
     {
-        cx.tx.send(Command::Report(id, r));
+        cx.tx.panel(DetailCmd::Report(id, r));
     }
     ui.horizontal(|ui| {
         let l = ui.label("Error description");
@@ -407,7 +479,7 @@ fn report_form(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         .labelled_by(l.id);
     });
     if ui.button("Report failure").clicked() {
-        cx.tx.send(Command::Report(id, d.failure(&token)));
+        cx.tx.panel(DetailCmd::Report(id, d.failure(&token)));
     }
     let url = format!("{}{COMPLETION_REPORT_PATH}", cx.core.inbox_url);
     ui.horizontal_wrapped(|ui| {

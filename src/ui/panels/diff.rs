@@ -7,14 +7,51 @@ use crate::ui::theme;
 #[derive(Default)]
 pub struct DiffWindow {
     /// "Compare…" was pressed on this exchange: the next one selected is compared with it.
-    pub compare_from: Option<ExchangeId>,
-    pub pair: Option<(ExchangeId, ExchangeId)>,
+    compare_from: Option<ExchangeId>,
+    pair: Option<(ExchangeId, ExchangeId)>,
     /// Whether the diff shows ids, tokens and times too.
-    pub volatile: bool,
+    volatile: bool,
+}
+
+/// What the diff window is asked to do.
+#[derive(Debug)]
+pub enum DiffCmd {
+    /// Compare exchange `id` with the next one selected.
+    CompareFrom(ExchangeId),
+    /// Exchange `id` was selected.
+    Selected(ExchangeId),
+}
+
+impl DiffWindow {
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        if self.pair.is_some() {
+            show(ui, cx, self);
+        }
+    }
+
+    pub fn handle(&mut self, cmd: DiffCmd, cx: &ViewCtx) {
+        match cmd {
+            DiffCmd::CompareFrom(id) => {
+                self.compare_from = Some(id);
+                cx.say(
+                    format!("Select another exchange in the log to compare with #{id}"),
+                    false,
+                );
+            }
+            DiffCmd::Selected(id) => {
+                if let Some(a) = self.compare_from.take()
+                    && a != id
+                {
+                    self.pair = Some((a, id));
+                    cx.say(format!("Comparing #{a} with #{id}"), false);
+                }
+            }
+        }
+    }
 }
 
 /// Two exchanges field by field; ids, tokens and times hidden unless asked for.
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DiffWindow) {
+fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DiffWindow) {
     let Some((a, b)) = st.pair else {
         return;
     };

@@ -8,12 +8,18 @@ use crate::ui::theme;
 #[derive(Default)]
 pub struct HeldStrip {
     /// Whether it lists every held call.
-    pub show_all: bool,
+    show_all: bool,
+}
+
+impl HeldStrip {
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        show(ui, cx, self);
+    }
 }
 
 /// The held calls as one compact strip: how many, the next to run out, and on demand a
 /// virtualized list of them all, so the log stays in view whatever the queue holds.
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
+fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
     let Some(&next) = cx.mirror.held.first() else {
         ui.label(RichText::new("No call is held. Send a sample, or POST to the inbox.").weak());
         return;

@@ -7,12 +7,78 @@ use crate::ui::theme;
 /// The envelope lab: running, or its last results.
 #[derive(Default)]
 pub struct LabWindow {
-    pub result: Option<Result<Vec<LabRow>, String>>,
-    pub running: bool,
+    result: Option<Result<Vec<LabRow>, String>>,
+    running: bool,
+}
+
+/// What the envelope lab is asked to do.
+#[derive(Debug)]
+pub enum LabCmd {
+    /// Send the wrong envelopes, built from sample `i`, to your action.
+    Run(usize),
+    Done(Result<Vec<LabRow>, String>),
+}
+
+impl LabWindow {
+    /// Whether it runs, and whether it has results to show.
+    pub fn state(&self) -> crate::ui::context::LabState {
+        crate::ui::context::LabState {
+            running: self.running,
+            done: self.result.is_some(),
+        }
+    }
+
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        if cx.open.lab {
+            show(ui, cx, self);
+        }
+    }
+
+    pub fn handle(&mut self, cmd: LabCmd, cx: &ViewCtx) {
+        match cmd {
+            LabCmd::Run(i) => {
+                let (Some(s), Ok(target)) = (cx.core.samples.get(i).cloned(), cx.target()) else {
+                    return;
+                };
+                let player = cx.core.player.clone();
+                self.running = true;
+                cx.tx.send(Command::ShowWindow(Window::Lab, true));
+                cx.say(
+                    format!(
+                        "Envelope lab: sending 12 wrong envelopes to {}…",
+                        target.url(crate::domain::wire::Method::Invoke)
+                    ),
+                    false,
+                );
+                cx.spawn(async move {
+                    Command::Panel(PanelCmd::new(LabCmd::Done(player.lab(&target, &s).await)))
+                });
+            }
+            LabCmd::Done(result) => {
+                self.running = false;
+                match &result {
+                    Ok(rows) => {
+                        let bad = rows.iter().filter(|r| !r.verdict.passed()).count();
+                        cx.say(
+                            format!(
+                                "Envelope lab: {} of {} wrong envelopes refused",
+                                rows.len() - bad,
+                                rows.len()
+                            ),
+                            bad > 0,
+                        );
+                    }
+                    Err(e) => cx.say(format!("The envelope lab could not run: {e}"), true),
+                }
+                self.result = Some(result);
+                cx.tx.send(Command::ShowWindow(Window::Lab, true));
+            }
+        }
+    }
 }
 
 /// The envelope lab's results: what a correct action does, and what this one did.
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
+fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
     let mut open = true;
     let mut select = None;
     egui::Window::new("Envelope lab")

@@ -5,28 +5,125 @@ use super::*;
 
 /// The log: its filter and the rows it shows.
 pub struct LogPanel {
-    pub filter: Filter,
+    filter: Filter,
     /// The log rows the filter shows (indices), when it is not empty; and what they were
     /// computed for (the filter, the log's length and version), and when.
-    pub rows: Option<Vec<u32>>,
-    pub rows_for: Option<(Filter, usize, u64)>,
-    pub rows_at: Instant,
+    rows: Option<Vec<u32>>,
+    rows_for: Option<(Filter, usize, u64)>,
+    rows_at: Instant,
     /// The filter being applied a slice of the log per frame.
-    pub scan: Option<Scan>,
+    scan: Option<Scan>,
     /// Whether the filter bar shows its second row (direction, method, answer…).
-    pub show_filters: bool,
-    pub focus_filter: bool,
+    show_filters: bool,
+    focus_filter: bool,
+}
+
+/// What the log is asked to do.
+#[derive(Debug)]
+pub enum LogCmd {
+    /// Show only this activation's calls.
+    FilterActivation(String),
+    /// Write the rows shown as HAR here.
+    ExportHar(std::path::PathBuf),
+    /// Write the rows shown as one HTML page here.
+    Share(std::path::PathBuf),
+}
+
+impl Default for LogPanel {
+    fn default() -> Self {
+        LogPanel {
+            filter: Filter::default(),
+            rows: None,
+            rows_for: None,
+            rows_at: Instant::now(),
+            scan: None,
+            show_filters: false,
+            focus_filter: false,
+        }
+    }
+}
+
+impl LogPanel {
+    /// The filter bar and the table, the rows the filter shows brought up to date first (a
+    /// slice of the log per frame); Ctrl+F reaches the filter.
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::F)) {
+            self.focus_filter = true;
+        }
+        refresh(cx, self, ui.ctx());
+        filter_bar(ui, cx, self);
+        table(ui, cx, self);
+    }
+
+    pub fn handle(&mut self, cmd: LogCmd, cx: &ViewCtx) {
+        match cmd {
+            LogCmd::FilterActivation(a) => self.filter.activation = a,
+            LogCmd::ExportHar(path) => {
+                let exchanges = self.rows_shown(cx);
+                let inbox = cx.core.inbox_url.clone();
+                cx.spawn_blocking(move || {
+                    let n = exchanges.len();
+                    Command::Saved(
+                        crate::journal::export::har_json(&exchanges, &inbox)
+                            .and_then(|json| write_creating(&path, json.as_bytes()))
+                            .map(|()| {
+                                format!(
+                                    "Exported {n} {} to {}",
+                                    plural(n, "exchange", "exchanges"),
+                                    path.display()
+                                )
+                            })
+                            .map_err(|e| format!("{}: {e}", path.display())),
+                    )
+                });
+            }
+            LogCmd::Share(path) => {
+                let exchanges = self.rows_shown(cx);
+                let title = match &cx.core.session {
+                    Some(s) => format!("From {}", crate::journal::share::file_name(&s.path)),
+                    None => "From ActionBench's log".into(),
+                };
+                cx.spawn_blocking(move || {
+                    let n = exchanges.len();
+                    let name = crate::journal::share::file_name(&path);
+                    Command::Saved(
+                        crate::journal::share::session_page(&title, &exchanges, true, &name)
+                            .and_then(|page| {
+                                write_creating(&path, page.as_bytes()).map(|()| page.len())
+                            })
+                            .map(|len| {
+                                shared(&path, &format!("{n} {}", plural(n, "call", "calls")), len)
+                            })
+                            .map_err(|e| format!("{}: {e}", path.display())),
+                    )
+                });
+            }
+        }
+    }
+
+    /// The rows the log shows, whole (those on disk read back).
+    fn rows_shown(&self, cx: &ViewCtx) -> Vec<Exchange> {
+        match &self.rows {
+            Some(rows) => rows
+                .iter()
+                .filter_map(|i| cx.whole(*i as ExchangeId + 1))
+                .collect(),
+            None => (1..=cx.mirror.log.len() as ExchangeId)
+                .filter_map(|id| cx.whole(id))
+                .collect(),
+        }
+    }
 }
 
 /// A filter being applied to the log a slice per frame.
-pub struct Scan {
+struct Scan {
     /// The filter, and the log's length and version it is applied to.
-    pub(super) key: (Filter, usize, u64),
+    key: (Filter, usize, u64),
     /// How far it has looked.
-    pub(super) at: usize,
+    at: usize,
     /// Rows found, when they replace the rows shown only at the end (the log changed under
     /// the same filter); `None`: they join the rows shown as they are found.
-    pub(super) found: Option<Vec<u32>>,
+    found: Option<Vec<u32>>,
 }
 
 /// Time per frame for applying a filter to the log.
@@ -36,7 +133,7 @@ const SCAN_BUDGET: Duration = Duration::from_millis(5);
 /// every 300 ms while calls stream in; at once when the filter itself changed). A slice of
 /// the log per frame, within [`SCAN_BUDGET`]: a million rows never hold up a frame; the
 /// rows found so far show meanwhile.
-pub fn refresh(cx: &ViewCtx, st: &mut LogPanel, egui: &egui::Context) {
+fn refresh(cx: &ViewCtx, st: &mut LogPanel, egui: &egui::Context) {
     if st.filter.is_empty() {
         st.rows = None;
         st.rows_for = None;
@@ -147,7 +244,7 @@ fn scanning(st: &LogPanel) -> Option<f32> {
 
 /// Find things: the filter over the log, Ctrl+F to reach it, and the HAR export of what
 /// it shows.
-pub fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
+fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let scanning = scanning(st);
     let f = &mut st.filter;
     ui.horizontal_wrapped(|ui| {
@@ -187,14 +284,22 @@ pub fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
             .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
             .clicked()
         {
-            cx.tx.send(Command::AskFile(FileTask::ExportHar));
+            cx.tx.send(Command::AskFile(FileAsk::save(
+                "Export HAR",
+                here_stamped("actionbench", "har"),
+                |p| Command::Panel(PanelCmd::new(LogCmd::ExportHar(p))),
+            )));
         }
         if ui
             .add_enabled(shown > 0, egui::Button::new("Share as HTML…"))
             .on_hover_text("The rows shown as one HTML file that opens offline in any browser (secrets left out)")
             .clicked()
         {
-            cx.tx.send(Command::AskFile(FileTask::ShareLog));
+            cx.tx.send(Command::AskFile(FileAsk::save(
+                "Share as HTML",
+                here_stamped("actionbench", "html"),
+                |p| Command::Panel(PanelCmd::new(LogCmd::Share(p))),
+            )));
         }
     });
     if !st.show_filters {
@@ -263,7 +368,7 @@ pub fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     });
 }
 
-pub fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
+fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let n = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
     // The largest id, whatever the filter shows.
     let digits = cx.mirror.log.len().max(1).ilog10() as f32 + 2.0; // "#" and the digits

@@ -6,11 +6,16 @@ use crate::ui::context::PathPrompt;
 use crate::ui::theme;
 use std::path::PathBuf;
 
+/// The field and its buttons; a path chosen sends what was asked for with it (and leaves the
+/// prompt without its ask: it is then closed).
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut PathPrompt) {
+    let Some(ask) = &st.ask else {
+        return;
+    };
+    let (title, saves) = (ask.title, ask.saves);
     let mut open = true;
     let mut chosen = None;
-    let saves = st.task.saves();
-    egui::Window::new(st.task.title())
+    egui::Window::new(title)
         .open(&mut open)
         .collapsible(false)
         .default_width(520.0)
@@ -64,8 +69,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut PathPrompt) {
                 }
             });
         });
-    if let Some(path) = chosen {
-        cx.tx.send(Command::FileChosen(st.task.clone(), path));
+    if let Some(path) = chosen
+        && let Some(ask) = st.ask.take()
+    {
+        cx.tx.send((ask.then)(path));
     } else if !open || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         cx.tx.send(Command::ClosePathField);
     }

@@ -51,9 +51,17 @@ impl SessionsWindow {
     }
 }
 
+impl SessionsWindow {
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        if cx.open.sessions {
+            show(ui, cx, self);
+        }
+    }
+}
+
 /// The session journal, and the recent ones: each opens in a new window (this one keeps
 /// its own session and port).
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut SessionsWindow) {
+fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut SessionsWindow) {
     let current = cx.core.session.as_ref().map(|s| s.path.as_path());
     st.refresh(cx.core.folders.sessions.as_deref(), current);
     let mut open = true;

@@ -4,7 +4,7 @@
 use super::*;
 use crate::ui::theme;
 
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
+pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
     let before = st.form.clone();
     let f = &mut st.form;
     // Open from the start when a target was given; otherwise one click away.
@@ -45,7 +45,8 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
             if st.source == SourceChoice::Rerun {
                 ui.checkbox(&mut st.skip_delays, "Skip delays");
             }
-            match &st.target {
+            let target = f.target();
+            match &target {
                 Ok(t) => {
                     ui.label(
                         RichText::new(format!("Invoke: {}", t.url(Method::Invoke)))
@@ -62,9 +63,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
                 .samples
                 .iter()
                 .position(|s| s.sample.method == Method::Invoke);
-            let lab_ready = st.target.is_ok()
-                && !f.app_id.trim().is_empty()
-                && !cx.lab_running;
+            let lab_ready = target.is_ok() && !f.app_id.trim().is_empty() && !cx.lab.running;
             let lab = ui
                 .add_enabled(
                     lab_ready && lab_sample.is_some(),
@@ -79,15 +78,14 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
             if lab.clicked()
                 && let Some(i) = lab_sample
             {
-                cx.tx.send(Command::RunLab(i));
+                cx.tx.panel(crate::ui::panels::lab::LabCmd::Run(i));
             }
-            if cx.lab_done && ui.button("Show lab results").clicked() {
+            if cx.lab.done && ui.button("Show lab results").clicked() {
                 cx.tx.send(Command::ShowWindow(Window::Lab, true));
             }
         });
     if st.form != before {
-        st.target = st.form.target();
-        // Forward mode and flows read the target through the core: the dispatcher sets it.
-        cx.tx.send(Command::SetTarget(st.target.clone().ok()));
+        // Forward mode, flows and sends read the target through the core: set there.
+        cx.tx.panel(LeftCmd::FormChanged);
     }
 }

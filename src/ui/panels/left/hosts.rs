@@ -5,7 +5,7 @@ use crate::ui::theme;
 
 /// Which host names the inbox answers besides loopback ones (a tunnel's name), and why
 /// web pages never reach it.
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
+pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
     egui::CollapsingHeader::new("Allowed hosts")
         .id_salt("allowed-hosts")
         .show(ui, |ui| {
@@ -29,7 +29,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
                 match crate::engine::parse_allowed_hosts(st.text.split(',')) {
                     Ok(hosts) => {
                         st.applied = Some(allowed_now(&hosts));
-                        cx.tx.send(Command::SetAllowedHosts(hosts));
+                        cx.tx.panel(LeftCmd::SetHosts(hosts));
                     }
                     Err(e) => {
                         st.error = Some(e);

@@ -3,7 +3,8 @@
 use super::*;
 use crate::ui::theme;
 
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
+/// Each key the window lists with how the engine answers it, the assumptions and the hosts.
+pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
     ui.heading("Action keys");
     ui.label(
         RichText::new("How each key's calls are answered")
@@ -14,7 +15,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
         .mirror
         .keys
         .iter()
-        .map(|(k, p)| (k.clone(), p.clone()))
+        .map(|k| (k.clone(), cx.core.engine.policy(k)))
         .collect();
     for (key, policy) in keys {
         let mut p = policy.clone();
@@ -43,7 +44,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
                 ui.checkbox(&mut p.pause, "Pause answers")
                     .on_hover_text("Your action's answer waits in the composer, to read or edit, before it goes back to the caller");
             });
-            if st.action.target.is_err() {
+            if st.action.form.target().is_err() {
                 ui.label(
                     RichText::new("  Set your action's base URL above: calls are relayed there")
                         .small()
@@ -52,7 +53,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
             }
         }
         if p != policy {
-            cx.tx.send(Command::SetPolicy(key.clone(), p));
+            cx.tx.panel(LeftCmd::SetPolicy(key.clone(), p));
         }
     }
     ui.separator();
@@ -99,6 +100,6 @@ fn assumptions(ui: &mut Ui, cx: &ViewCtx) {
             );
         });
     if a != cx.assumptions {
-        cx.tx.send(Command::SetAssumptions(a));
+        cx.tx.panel(LeftCmd::SetAssumptions(a));
     }
 }

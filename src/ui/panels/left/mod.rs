@@ -1,60 +1,229 @@
-//! The left panel: your action, the Samples and Flows tabs, the action keys, the protocol
-//! assumptions and the allowed hosts.
+//! The left panel: your action, the Samples, Flows and Actions tabs, the action keys, the
+//! protocol assumptions and the allowed hosts. It owns its state and its commands: sending
+//! samples (to the inbox, to your action), the form for your action and the target it sets,
+//! each key's answer, the assumptions and the hosts, and the Actions tab's own.
 
 pub mod action;
 pub mod actions;
 pub mod flows;
 pub mod hosts;
 pub mod keys;
+mod samples;
 
 use super::*;
-pub(super) use crate::domain::assumptions::{EXPLAINED, ExtraReport};
+pub(super) use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
 pub(super) use crate::engine::{Mode, Policy};
-pub(super) use crate::play::Target;
-use crate::ui::widgets::finding_list;
+use crate::play::sender::SendOutcome;
+use crate::play::{NotSent, Sent};
 
-/// The left panel: its tab, your action's form, and the allowed hosts being typed.
+/// The left panel: its tab, your action's form, the allowed hosts being typed, the Actions tab.
 pub struct LeftPanel {
-    pub tab: LeftTab,
-    pub action: YourAction,
-    pub hosts: HostsField,
-    pub actions: actions::ActionsTab,
+    tab: LeftTab,
+    action: YourAction,
+    hosts: HostsField,
+    actions: actions::ActionsTab,
 }
 
 /// The form for your action, and where a sent sample says it came from.
-pub struct YourAction {
-    pub form: TargetForm,
-    /// The form as a target, or what to fix; recomputed when the form changes.
-    pub target: Result<Target, String>,
-    pub source: SourceChoice,
-    pub skip_delays: bool,
+struct YourAction {
+    form: TargetForm,
+    source: SourceChoice,
+    skip_delays: bool,
 }
 
 /// The allowed hosts as typed (comma-separated), and why they were not taken.
 #[derive(Default)]
-pub struct HostsField {
-    pub text: String,
-    pub error: Option<String>,
+struct HostsField {
+    text: String,
+    error: Option<String>,
     /// What the last Apply allowed, said until the field changes.
-    pub applied: Option<String>,
+    applied: Option<String>,
 }
 
-/// The left panel is one scroll: on a short window its lower sections (action keys, protocol
-/// assumptions, allowed hosts) are scrolled to, never squeezed into a strip.
-pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
-    // The list takes a good half of what the panel shows; what follows it is scrolled to.
-    let list_height = (ui.available_height() * 0.55).max(200.0);
-    egui::ScrollArea::vertical()
-        .id_salt("left-panel")
-        .auto_shrink([false, false])
-        .show(ui, |ui| panel(ui, cx, st, list_height));
+/// What the left panel is asked to do.
+#[derive(Debug)]
+pub enum LeftCmd {
+    ShowTab(LeftTab),
+    /// The form for your action, as restored from the settings.
+    SetForm(TargetForm),
+    /// The form changed: the target forward mode and flows use follows it.
+    FormChanged,
+    /// Post sample `i` to the inbox.
+    SendSample(usize),
+    /// Send sample `i` to your action; `true`: even though its params are invalid.
+    SendToTarget(usize, bool),
+    /// A sample posted to the inbox was answered, or not.
+    SampleSent {
+        name: String,
+        result: Result<SendOutcome, String>,
+    },
+    /// A sample sent to your action, or why not.
+    TargetSent {
+        name: String,
+        result: Result<Sent, NotSent>,
+    },
+    SetPolicy(String, Policy),
+    SetAssumptions(Assumptions),
+    /// Host names the inbox answers besides loopback ones.
+    SetHosts(Vec<String>),
+}
+
+impl LeftPanel {
+    /// The panel as the window starts: your action's form from the flags, the hosts the engine
+    /// answers.
+    pub fn new(cx_core: &crate::ui::context::Core) -> LeftPanel {
+        LeftPanel {
+            tab: LeftTab::Samples,
+            action: YourAction {
+                form: cx_core.target_form.clone(),
+                source: SourceChoice::Trigger,
+                skip_delays: false,
+            },
+            hosts: HostsField {
+                text: cx_core.engine.allowed_hosts().join(", "),
+                ..HostsField::default()
+            },
+            actions: Default::default(),
+        }
+    }
+
+    pub fn tab(&self) -> LeftTab {
+        self.tab
+    }
+
+    /// Your action's form as typed.
+    pub fn form(&self) -> &TargetForm {
+        &self.action.form
+    }
+
+    /// The left panel is one scroll: on a short window its lower sections (action keys,
+    /// protocol assumptions, allowed hosts) are scrolled to, never squeezed into a strip.
+    pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
+        // The list takes a good half of what the panel shows; what follows it is scrolled to.
+        let list_height = (ui.available_height() * 0.55).max(200.0);
+        egui::ScrollArea::vertical()
+            .id_salt("left-panel")
+            .auto_shrink([false, false])
+            .show(ui, |ui| panel(ui, cx, self, list_height));
+    }
+
+    /// Its own commands, and the Actions tab's; what is not its own is given back.
+    pub fn take(&mut self, msg: PanelCmd, cx: &ViewCtx) -> Option<PanelCmd> {
+        let msg = match msg.take::<LeftCmd>() {
+            Ok(c) => {
+                self.handle(c, cx);
+                return None;
+            }
+            Err(m) => m,
+        };
+        match msg.take::<actions::ActionsCmd>() {
+            Ok(c) => {
+                self.actions.handle(c, cx);
+                None
+            }
+            Err(m) => Some(m),
+        }
+    }
+
+    pub fn handle(&mut self, cmd: LeftCmd, cx: &ViewCtx) {
+        match cmd {
+            LeftCmd::ShowTab(tab) => self.tab = tab,
+            LeftCmd::SetForm(form) => {
+                self.action.form = form;
+                self.set_target(cx);
+            }
+            LeftCmd::FormChanged => self.set_target(cx),
+            LeftCmd::SendSample(i) => samples::send_to_inbox(cx, i),
+            LeftCmd::SendToTarget(i, anyway) => samples::send_to_target(cx, self, i, anyway),
+            LeftCmd::SampleSent { name, result } => samples::sample_sent(cx, &name, result),
+            LeftCmd::TargetSent { name, result } => samples::target_sent(cx, &name, result),
+            LeftCmd::SetPolicy(key, policy) => cx.core.engine.set_policy(&key, policy),
+            LeftCmd::SetAssumptions(a) => cx.core.engine.set_assumptions(a),
+            LeftCmd::SetHosts(hosts) => {
+                self.hosts.text = hosts.join(", ");
+                self.hosts.error = None;
+                if let Some(now) = &self.hosts.applied {
+                    cx.say(now.clone(), false);
+                }
+                cx.core.engine.set_allowed_hosts(hosts);
+            }
+        }
+    }
+
+    /// The target forward mode, flows and sends use: the form's, when it makes one. The form
+    /// is what is typed; this shared target is the one place the target is kept.
+    fn set_target(&self, cx: &ViewCtx) {
+        *cx.core.target.write().unwrap_or_else(|e| e.into_inner()) = self.action.form.target().ok();
+    }
+
+    /// The activation source a send starts with now; a rerun needs a selected invocation.
+    fn source_now(&self, cx: &ViewCtx) -> Result<crate::domain::as_wix::Source, String> {
+        use crate::domain::as_wix::Source;
+        Ok(match self.action.source {
+            SourceChoice::Trigger => Source::Trigger,
+            SourceChoice::TestRun => Source::Manual { test_mode: true },
+            SourceChoice::ManualRun => Source::Manual { test_mode: false },
+            SourceChoice::Rerun => {
+                let id = cx
+                    .selected
+                    .ok_or("a rerun needs an earlier invocation: select one in the log")?;
+                let ex = cx.whole(id).ok_or("no such exchange")?;
+                let activation = ex
+                    .arrival
+                    .inspect()
+                    .request
+                    .and_then(|r| {
+                        r.pointer("/activationContext/activationId")
+                            .and_then(|a| a.as_str())
+                            .map(str::to_string)
+                    })
+                    .ok_or_else(|| {
+                        format!("#{id} has no activationId to rerun: select an Invoke")
+                    })?;
+                Source::Rerun {
+                    original_activation_id: activation,
+                    skip_delays: self.action.skip_delays,
+                }
+            }
+        })
+    }
 }
 
 fn panel(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
     action::show(ui, cx, &mut st.action);
     ui.separator();
-    // Samples, flows and actions share one place: a tab each (the row wraps rather than
-    // widening the panel).
+    tabs(ui, cx, st);
+    ui.separator();
+    let target = st.action.form.target();
+    match st.tab {
+        LeftTab::Actions => {
+            egui::ScrollArea::vertical()
+                .id_salt("actions")
+                .max_height(list_height)
+                .show(ui, |ui| {
+                    actions::show(ui, cx, &mut st.actions, target.is_ok())
+                });
+        }
+        LeftTab::Flows => {
+            egui::ScrollArea::vertical()
+                .id_salt("flows")
+                .max_height(list_height)
+                .show(ui, |ui| flows::show(ui, cx));
+        }
+        LeftTab::Samples => {
+            egui::ScrollArea::vertical()
+                .id_salt("samples")
+                .max_height(list_height)
+                .show(ui, |ui| samples::show(ui, cx, &target));
+        }
+    }
+    ui.separator();
+    keys::show(ui, cx, st);
+}
+
+/// Samples, flows and actions share one place: a tab each (the row wraps rather than widening
+/// the panel).
+fn tabs(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
     ui.horizontal_wrapped(|ui| {
         for (tab, title) in [
             (LeftTab::Samples, "Samples"),
@@ -67,82 +236,18 @@ fn panel(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
             }
         }
         if st.tab == LeftTab::Samples && ui.button("Open sample…").clicked() {
-            cx.tx.send(Command::AskFile(FileTask::OpenSample));
+            cx.tx.send(Command::AskFile(FileAsk::open(
+                "Open sample",
+                cx.core.folders.samples.clone(),
+                Command::LoadSample,
+            )));
         }
         if st.tab == LeftTab::Flows && ui.button("Open flow…").clicked() {
-            cx.tx.send(Command::AskFile(FileTask::OpenFlow));
+            cx.tx.send(Command::AskFile(FileAsk::open(
+                "Open flow",
+                cx.core.folders.flows.clone(),
+                Command::LoadFlow,
+            )));
         }
     });
-    ui.separator();
-    if st.tab == LeftTab::Actions {
-        let target_ok = st.action.target.is_ok();
-        egui::ScrollArea::vertical()
-            .id_salt("actions")
-            .max_height(list_height)
-            .show(ui, |ui| actions::show(ui, cx, &mut st.actions, target_ok));
-    }
-    if st.tab == LeftTab::Flows {
-        egui::ScrollArea::vertical()
-            .id_salt("flows")
-            .max_height(list_height)
-            .show(ui, |ui| flows::show(ui, cx));
-    }
-    egui::ScrollArea::vertical()
-        .id_salt("samples")
-        .max_height(list_height)
-        .show(ui, |ui| {
-            if st.tab != LeftTab::Samples {
-                return;
-            }
-            for (i, s) in cx.core.samples.iter().enumerate() {
-                ui.push_id(i, |ui| {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new(&s.sample.name).strong());
-                        ui.label(RichText::new(s.sample.method.label()).small().monospace());
-                    });
-                    ui.label(RichText::new(&s.sample.description).small().weak());
-                    if let Some(from) = &s.schemas_from {
-                        let file = from
-                            .file_name()
-                            .map(|f| f.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        ui.label(
-                            RichText::new(format!("schemas from the definition {file}"))
-                                .small()
-                                .weak(),
-                        )
-                        .on_hover_text(from.display().to_string());
-                    }
-                    let invalid = &s.params_findings;
-                    let anyway = !invalid.is_empty();
-                    ui.horizontal_wrapped(|ui| {
-                        let (inbox, action) = if anyway {
-                            ("Send anyway to inbox", "Send anyway to your action")
-                        } else {
-                            ("Send to inbox", "Send to your action")
-                        };
-                        if ui.button(inbox).clicked() {
-                            cx.tx.send(Command::SendSample(i));
-                        }
-                        let why = st.action.target.as_ref().err().cloned().unwrap_or_default();
-                        if ui
-                            .add_enabled(st.action.target.is_ok(), egui::Button::new(action))
-                            .on_hover_text(if anyway {
-                                "Wix never sends params that fail the input schema: the exchange is marked"
-                            } else {
-                                "Send it to your action as Wix would, from the chosen source"
-                            })
-                            .on_disabled_hover_text(why)
-                            .clicked()
-                        {
-                            cx.tx.send(Command::SendToTarget(i, anyway));
-                        }
-                    });
-                    finding_list(ui, invalid);
-                    ui.add_space(6.0);
-                });
-            }
-        });
-    ui.separator();
-    keys::show(ui, cx, st);
 }

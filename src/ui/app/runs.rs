@@ -1,0 +1,179 @@
+//! Flow runs the window follows, presenter mode, and a run shared as one page.
+
+use super::*;
+
+impl App {
+    /// Starts a run of `flow`; step by step runs open in presenter mode.
+    pub(super) fn start_run(&mut self, flow: LoadedFlow, present: bool) {
+        let ctx = self.ctx.clone();
+        let target = self
+            .core
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let handle = automation::start(
+            &self.core.runtime,
+            self.core.engine.clone(),
+            self.core.player.clone(),
+            flow.clone(),
+            RunOptions {
+                all_to: None,
+                target,
+                step_by_step: present,
+                wake: Some(Arc::new(move || ctx.request_repaint())),
+            },
+        );
+        self.status = Some((format!("Running \"{}\"", flow.flow.name), false));
+        self.runs.push(RunView {
+            handle,
+            events: vec![],
+            story: crate::domain::flow::Story::of(&flow.flow, &[]),
+            flow,
+            step_by_step: present,
+        });
+        if present {
+            self.enter_presenter(self.runs.len() - 1);
+        }
+    }
+
+    pub(super) fn enter_presenter(&mut self, run: usize) {
+        let theme = self.ctx.theme();
+        let dark = theme == egui::Theme::Dark;
+        self.saved_theme.get_or_insert(theme);
+        self.presenting = Some(Presenter {
+            run,
+            dark,
+            ..Presenter::default()
+        });
+    }
+
+    pub(super) fn leave_presenter(&mut self) {
+        self.commands
+            .panel(crate::ui::panels::left::LeftCmd::ShowTab(LeftTab::Flows));
+        if let Some(p) = self.presenting.take()
+            && p.fullscreen
+        {
+            self.ctx
+                .send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+        }
+        if let Some(t) = self.saved_theme.take() {
+            self.ctx.set_theme(t);
+        }
+    }
+
+    pub(super) fn presenter_action(&mut self, action: presenter::Action) {
+        use presenter::Action as A;
+        let Some(p) = self.presenting.as_mut() else {
+            return;
+        };
+        let Some(run) = self.runs.get(p.run) else {
+            return;
+        };
+        let last = run.events.len().saturating_sub(1);
+        match action {
+            A::Next => match p.cursor {
+                Some(c) if c + 1 < last => p.cursor = Some(c + 1),
+                Some(_) => p.cursor = None,
+                None if run.waiting_for_next() => run.handle.advance(),
+                None => {}
+            },
+            A::Back => p.cursor = Some(p.cursor.unwrap_or(last).saturating_sub(1)),
+            A::Leave => self.leave_presenter(),
+            A::ToggleFullscreen => {
+                p.fullscreen = !p.fullscreen;
+                self.ctx
+                    .send_viewport_cmd(egui::ViewportCommand::Fullscreen(p.fullscreen));
+            }
+            A::ToggleTheme => {
+                p.dark = !p.dark;
+                self.ctx.set_theme(if p.dark {
+                    egui::Theme::Dark
+                } else {
+                    egui::Theme::Light
+                });
+            }
+            A::ToggleJson => p.show_json = !p.show_json,
+            A::Share => {
+                let stem = run
+                    .flow
+                    .path
+                    .as_ref()
+                    .and_then(|f| f.file_stem())
+                    .map(|s| format!("{}-run", s.to_string_lossy()))
+                    .unwrap_or_else(|| "flow-run".into());
+                let i = p.run;
+                self.commands.send(Command::AskFile(FileAsk::save(
+                    "Share as HTML",
+                    here_stamped(&stem, "html"),
+                    move |path| Command::ShareRun(i, path),
+                )));
+            }
+            A::AnswerSaved => {
+                // The step held for the presenter, if the latest event is its turn.
+                let held = run.events.last().and_then(|e| match e.kind {
+                    crate::domain::flow::FlowEventKind::YourTurn => e.step,
+                    _ => None,
+                });
+                if let Some(i) = held {
+                    let snap = run.handle.snapshot();
+                    let answer = run.flow.saved_answer(i);
+                    let answer =
+                        crate::domain::wire::resolve_answer(&answer, self.now).unwrap_or(answer);
+                    if let Some(id) = snap.steps.get(i).and_then(|s| s.exchange) {
+                        self.commands
+                            .panel(crate::ui::panels::detail::DetailCmd::Answer(
+                                id,
+                                Reply::json(200, answer),
+                            ));
+                    }
+                }
+            }
+            A::Faster | A::Slower => {
+                let warp = self.core.engine.warp().factor();
+                let at = WARP_FACTORS.iter().position(|f| *f == warp).unwrap_or(0);
+                let next = match action {
+                    A::Faster => (at + 1).min(WARP_FACTORS.len() - 1),
+                    _ => at.saturating_sub(1),
+                };
+                self.commands.send(Command::SetWarp(WARP_FACTORS[next]));
+            }
+        }
+    }
+
+    pub(super) fn stop_run(&mut self, i: usize) {
+        if let Some(r) = self.runs.get(i) {
+            r.handle.stop();
+            self.status = Some((format!("Stopped \"{}\"", r.flow.flow.name), false));
+        }
+    }
+
+    /// Run `i` as one HTML page at `path`, written off the UI thread.
+    pub(super) fn share_run(&mut self, i: usize, path: PathBuf) {
+        let Some(run) = self.runs.get(i) else {
+            return;
+        };
+        let (state, events) = (run.handle.snapshot(), run.events.clone());
+        let engine = self.core.engine.clone();
+        self.spawn_blocking(move || {
+            // The run's calls are its steps' and those after its first (its completion
+            // reports): read from there on, not the whole log.
+            let first = state.steps.iter().filter_map(|s| s.exchange).min();
+            let exchanges: Vec<Exchange> = first
+                .map(|lo| {
+                    (lo..=engine.len() as ExchangeId)
+                        .filter_map(|id| engine.exchange(id))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let name = crate::journal::share::file_name(&path);
+            let what = format!("the run of \"{}\"", state.flow.flow.name);
+            Command::Saved(
+                crate::journal::share::run_page(&state, &events, &exchanges, true, &name)
+                    .and_then(|page| write_creating(&path, page.as_bytes()).map(|()| page.len()))
+                    .map(|len| shared(&path, &what, len))
+                    .map_err(|e| format!("{}: {e}", path.display())),
+            )
+        });
+    }
+}
