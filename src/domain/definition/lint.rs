@@ -279,7 +279,39 @@ fn required(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One property of a schema as it is linted: where it is, what it is, and its type.
+struct Field<'a> {
+    at: &'a str,
+    o: &'a serde_json::Map<String, Value>,
+    ty: Option<&'a str>,
+    lvl: Level,
+    src: &'static str,
+}
+
+impl Field<'_> {
+    /// A finding at `at` plus `sub` (`.type`, `.format`…), at the strictness of the schema.
+    fn finding(&self, sub: &str, rule: &'static str, message: impl Into<String>) -> LintFinding {
+        LintFinding::new(
+            self.lvl,
+            format!("{}{sub}", self.at),
+            rule,
+            message,
+            self.src,
+        )
+    }
+
+    /// A warning at `at` plus `sub`, citing the input schema's page.
+    fn warning(&self, sub: &str, rule: &'static str, message: impl Into<String>) -> LintFinding {
+        LintFinding::new(
+            Level::Warning,
+            format!("{}{sub}", self.at),
+            rule,
+            message,
+            SOURCE_INPUT_SCHEMA,
+        )
+    }
+}
+
 fn property(
     key: &str,
     p: &Value,
@@ -312,225 +344,223 @@ fn property(
         ));
         return;
     };
-    let ty = o.get("type").and_then(Value::as_str);
-    match o.get("type") {
-        None => out.push(LintFinding::new(
-            lvl,
-            format!("{at}.type"),
+    let f = Field {
+        at,
+        o,
+        ty: o.get("type").and_then(Value::as_str),
+        lvl,
+        src,
+    };
+    type_and_title(&f, nest, out);
+    format(&f, out);
+    examples(&f, out);
+    identity_type(&f, identity, out);
+    modifiers(&f, out);
+    composition(o, at, out);
+    children(&f, strict, identity, out);
+}
+
+/// The field's type (present, one of the allowed, allowed where it is nested) and its title.
+fn type_and_title(f: &Field, nest: Nest, out: &mut Vec<LintFinding>) {
+    match f.o.get("type") {
+        None => out.push(f.finding(
+            ".type",
             "type-required",
             "the field has no type: Wix cannot show an input for it",
-            src,
         )),
         Some(Value::String(t)) if TYPES.contains(&t.as_str()) => {}
-        Some(t) => out.push(LintFinding::new(
-            lvl,
-            format!("{at}.type"),
+        Some(t) => out.push(f.finding(
+            ".type",
             "type-allowed",
             format!("type {t} is none of {}", TYPES.join(", ")),
-            src,
         )),
     }
-    match o.get("title") {
+    match f.o.get("title") {
         Some(Value::String(t)) if !t.trim().is_empty() => {}
-        _ => out.push(LintFinding::new(
-            lvl,
-            format!("{at}.title"),
+        _ => out.push(f.finding(
+            ".title",
             "title-required",
             "the field has no title: it is the label site owners see in the automation builder",
-            src,
         )),
     }
-    if nest == Nest::InArrayItem && matches!(ty, Some("array" | "object")) {
-        out.push(LintFinding::new(
-            lvl,
-            format!("{at}.type"),
+    if nest == Nest::InArrayItem && matches!(f.ty, Some("array" | "object")) {
+        out.push(f.finding(
+            ".type",
             "flat-array-items",
             "an array's items may hold only strings, numbers, integers and booleans: Wix supports arrays of flat objects",
-            src,
         ));
     }
-    if nest == Nest::InObject && ty == Some("array") {
-        out.push(LintFinding::new(
-            lvl,
-            format!("{at}.type"),
+    if nest == Nest::InObject && f.ty == Some("array") {
+        out.push(f.finding(
+            ".type",
             "object-fields",
             "a nested object may hold strings, numbers, integers, booleans and objects, not arrays",
-            src,
         ));
     }
-    if let Some(f) = o.get("format") {
-        if ty != Some("string") {
-            out.push(LintFinding::new(
-                lvl,
-                format!("{at}.format"),
-                "format-on-string",
-                format!(
-                    "format is only for type string, and this field is {}",
-                    ty.unwrap_or("untyped")
-                ),
-                src,
-            ));
-        } else if let Some(f) = f.as_str()
-            && !BUILDER_FORMATS.contains(&f)
-        {
-            out.push(LintFinding::new(
-                Level::Warning,
-                format!("{at}.format"),
-                "format-builder",
-                format!("format {f:?} is valid JSON Schema, but the automation builder only interprets {}", BUILDER_FORMATS.join(", ")),
-                SOURCE_INPUT_SCHEMA,
-            ));
-        }
+}
+
+/// `format`: only on strings; one the builder interprets.
+fn format(f: &Field, out: &mut Vec<LintFinding>) {
+    let Some(format) = f.o.get("format") else {
+        return;
+    };
+    if f.ty != Some("string") {
+        out.push(f.finding(
+            ".format",
+            "format-on-string",
+            format!(
+                "format is only for type string, and this field is {}",
+                f.ty.unwrap_or("untyped")
+            ),
+        ));
+    } else if let Some(name) = format.as_str()
+        && !BUILDER_FORMATS.contains(&name)
+    {
+        out.push(f.warning(
+            ".format",
+            "format-builder",
+            format!(
+                "format {name:?} is valid JSON Schema, but the automation builder only interprets {}",
+                BUILDER_FORMATS.join(", ")
+            ),
+        ));
     }
-    if let Some(examples) = o.get("examples") {
-        let fits = |v: &Value| match ty {
-            Some("string") => v.is_string(),
-            Some("number") => v.is_number(),
-            Some("integer") => v.as_i64().is_some() || v.as_u64().is_some(),
-            Some("boolean") => v.is_boolean(),
-            Some("array") => v.is_array(),
-            Some("object") => v.is_object(),
-            _ => true,
-        };
-        let bad = match examples {
-            Value::Array(a) => a.iter().any(|v| !fits(v)),
-            v => !fits(v),
-        };
-        if bad {
-            out.push(LintFinding::new(
-                lvl,
-                format!("{at}.examples"),
-                "examples-type",
-                format!(
-                    "examples must be of the field's type ({})",
-                    ty.unwrap_or("untyped")
-                ),
-                src,
-            ));
-        }
+}
+
+/// Whether `v` is of JSON Schema type `ty` (anything fits no type).
+fn of_type(v: &Value, ty: Option<&str>) -> bool {
+    match ty {
+        Some("string") => v.is_string(),
+        Some("number") => v.is_number(),
+        Some("integer") => v.as_i64().is_some() || v.as_u64().is_some(),
+        Some("boolean") => v.is_boolean(),
+        Some("array") => v.is_array(),
+        Some("object") => v.is_object(),
+        _ => true,
     }
-    if let Some(id) = o.get("identityType") {
-        identity.push(at.to_string());
-        match id.as_str() {
-            Some(t) if IDENTITY_TYPES.contains(&t) => {}
-            Some("user") => out.push(LintFinding::new(
-                Level::Warning,
-                format!("{at}.identityType"),
-                "identity-type",
-                "identityType \"user\" is named by one source only; the others list contact, member and visitor",
-                SOURCE_INPUT_SCHEMA,
-            )),
-            _ => out.push(LintFinding::new(
-                lvl,
-                format!("{at}.identityType"),
-                "identity-type",
-                format!("identityType {id} is none of contact, member, visitor"),
-                src,
-            )),
-        }
-        if ty != Some("string") {
-            out.push(LintFinding::new(
-                Level::Warning,
-                format!("{at}.identityType"),
-                "identity-on-string",
-                "identityType belongs on a string field (a uuid): Wix's guides put it there",
-                SOURCE_INPUT_SCHEMA,
-            ));
-        }
+}
+
+/// `examples` of the field's type.
+fn examples(f: &Field, out: &mut Vec<LintFinding>) {
+    let Some(examples) = f.o.get("examples") else {
+        return;
+    };
+    let bad = match examples {
+        Value::Array(a) => a.iter().any(|v| !of_type(v, f.ty)),
+        v => !of_type(v, f.ty),
+    };
+    if bad {
+        out.push(f.finding(
+            ".examples",
+            "examples-type",
+            format!(
+                "examples must be of the field's type ({})",
+                f.ty.unwrap_or("untyped")
+            ),
+        ));
     }
-    if o.contains_key("uniqueItems") && ty != Some("array") {
-        out.push(LintFinding::new(
-            lvl,
-            format!("{at}.uniqueItems"),
+}
+
+/// `identityType`: a known one, on a string field; noted in `identity` (at most one per schema).
+fn identity_type(f: &Field, identity: &mut Vec<String>, out: &mut Vec<LintFinding>) {
+    let Some(id) = f.o.get("identityType") else {
+        return;
+    };
+    identity.push(f.at.to_string());
+    match id.as_str() {
+        Some(t) if IDENTITY_TYPES.contains(&t) => {}
+        Some("user") => out.push(f.warning(
+            ".identityType",
+            "identity-type",
+            "identityType \"user\" is named by one source only; the others list contact, member and visitor",
+        )),
+        _ => out.push(f.finding(
+            ".identityType",
+            "identity-type",
+            format!("identityType {id} is none of contact, member, visitor"),
+        )),
+    }
+    if f.ty != Some("string") {
+        out.push(f.warning(
+            ".identityType",
+            "identity-on-string",
+            "identityType belongs on a string field (a uuid): Wix's guides put it there",
+        ));
+    }
+}
+
+/// `uniqueItems` only on arrays, a nested `required` only on objects and arrays, `enum`
+/// values of the field's type.
+fn modifiers(f: &Field, out: &mut Vec<LintFinding>) {
+    if f.o.contains_key("uniqueItems") && f.ty != Some("array") {
+        out.push(f.finding(
+            ".uniqueItems",
             "unique-items-on-array",
             "uniqueItems is only for arrays",
-            src,
         ));
     }
-    if o.contains_key("required") && !matches!(ty, Some("object" | "array")) {
-        out.push(LintFinding::new(
-            lvl,
-            format!("{at}.required"),
+    if f.o.contains_key("required") && !matches!(f.ty, Some("object" | "array")) {
+        out.push(f.finding(
+            ".required",
             "nested-required",
             "a nested required is only for objects and arrays",
-            src,
         ));
     }
-    if let Some(e) = o.get("enum") {
+    if let Some(e) = f.o.get("enum") {
         let fits_all = e.as_array().is_some_and(|a| {
-            a.iter().all(|v| match ty {
-                Some("string") => v.is_string(),
-                Some("number") => v.is_number(),
+            a.iter().all(|v| match f.ty {
+                Some("array" | "object") => true,
                 Some("integer") => v.as_i64().is_some(),
-                Some("boolean") => v.is_boolean(),
-                _ => true,
+                ty => of_type(v, ty),
             })
         });
         if !fits_all {
-            out.push(LintFinding::new(
-                Level::Warning,
-                format!("{at}.enum"),
+            out.push(f.warning(
+                ".enum",
                 "enum-type",
                 "enum should list values of the field's type: the builder shows them as a dropdown",
-                SOURCE_INPUT_SCHEMA,
             ));
         }
     }
-    composition(o, at, out);
-    match ty {
-        Some("array") => match o.get("items") {
-            None => out.push(LintFinding::new(
-                lvl,
-                format!("{at}.items"),
+}
+
+/// An array's items (objects of flat fields) and an object's properties, each linted.
+fn children(f: &Field, strict: Strict, identity: &mut Vec<String>, out: &mut Vec<LintFinding>) {
+    let at = f.at;
+    match f.ty {
+        Some("array") => match f.o.get("items") {
+            None => out.push(f.finding(
+                ".items",
                 "array-items",
                 "an array needs items: Wix supports arrays of flat objects",
-                src,
             )),
             Some(items) => {
                 if items.get("type").and_then(Value::as_str) != Some("object") {
-                    out.push(LintFinding::new(
-                        lvl,
-                        format!("{at}.items.type"),
+                    out.push(f.finding(
+                        ".items.type",
                         "array-items-object",
                         "an array's items must be of type \"object\" (arrays of flat objects)",
-                        src,
                     ));
                 }
                 if let Some(Value::Object(props)) = items.get("properties") {
                     for (k, ip) in props {
-                        property(
-                            k,
-                            ip,
-                            &format!("{at}.items.properties.{k}"),
-                            strict,
-                            Nest::InArrayItem,
-                            identity,
-                            out,
-                        );
+                        let at = format!("{at}.items.properties.{k}");
+                        property(k, ip, &at, strict, Nest::InArrayItem, identity, out);
                     }
                 }
             }
         },
-        Some("object") => match o.get("properties") {
+        Some("object") => match f.o.get("properties") {
             Some(Value::Object(props)) => {
                 for (k, ip) in props {
-                    property(
-                        k,
-                        ip,
-                        &format!("{at}.properties.{k}"),
-                        strict,
-                        Nest::InObject,
-                        identity,
-                        out,
-                    );
+                    let at = format!("{at}.properties.{k}");
+                    property(k, ip, &at, strict, Nest::InObject, identity, out);
                 }
             }
-            _ => out.push(LintFinding::new(
-                lvl,
-                format!("{at}.properties"),
+            _ => out.push(f.finding(
+                ".properties",
                 "object-properties",
                 "an object field needs properties",
-                src,
             )),
         },
         _ => {}
