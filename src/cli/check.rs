@@ -84,8 +84,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     for s in &mut samples {
         started.definitions.fill(s);
     }
-    let (engine, player) = (started.engine.clone(), started.player.clone());
-    engine.add_samples(&samples);
+    started.engine.add_samples(&samples);
     let listening = started.url().unwrap_or_default();
     println!(
         "checking {} with {} sample(s), {}{}; completion API: {listening}{COMPLETION_REPORT_PATH}",
@@ -98,19 +97,52 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
             ""
         },
     );
-    let mut rows = vec![];
-    let mut sent: Vec<(usize, ExchangeId)> = vec![];
-    let mut unreachable = None;
-    for s in &samples {
-        let sample = &s.sample;
-        let mut row = Row {
-            name: sample.name.clone(),
-            method: sample.method.label(),
+    let (mut rows, sent, unreachable) = send_samples(&started, &target, &samples);
+    if args.lab && unreachable.is_none() {
+        rows.extend(lab_rows(&started, &target, &samples)?);
+    }
+    wait_for_reports(&started.engine, &sent, args.wait);
+    judge(&started.engine, &sent, &mut rows, args.wait);
+    let failed = print_rows(&rows);
+    if let Some(path) = &args.junit {
+        write_junit(path, &rows)?;
+    }
+    started.stop(Duration::from_secs(2));
+    Ok(match (unreachable, failed) {
+        (Some(why), _) => {
+            eprintln!("actionbench check: the target could not be reached: {why}");
+            COULD_NOT_RUN
+        }
+        (None, 0) => PASSED,
+        (None, _) => FAILED,
+    })
+}
+
+impl Row {
+    fn new(name: String, method: &'static str) -> Row {
+        Row {
+            name,
+            method,
             exchange: None,
             failures: vec![],
             notes: vec![],
             latency: None,
-        };
+        }
+    }
+}
+
+/// Each sample sent as Wix would: a row each, which row each sent exchange is, and why the
+/// target could not be reached, when it could not.
+fn send_samples(
+    started: &crate::startup::Started,
+    target: &crate::play::Target,
+    samples: &[LoadedSample],
+) -> (Vec<Row>, Vec<(usize, ExchangeId)>, Option<String>) {
+    let mut rows = vec![];
+    let mut sent = vec![];
+    let mut unreachable = None;
+    for s in samples {
+        let mut row = Row::new(s.sample.name.clone(), s.sample.method.label());
         if let Some(from) = &s.schemas_from {
             row.notes.push(format!(
                 "schemas from the action definition {}",
@@ -119,7 +151,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         }
         match started
             .rt
-            .block_on(player.send(&target, s, &Source::Trigger, false))
+            .block_on(started.player.send(target, s, &Source::Trigger, false))
         {
             Err(not) => {
                 row.failures.push(not.reason);
@@ -135,51 +167,60 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         }
         rows.push(row);
     }
-    if args.lab && unreachable.is_none() {
-        let base = samples
-            .iter()
-            .find(|s| s.sample.method == crate::domain::wire::Method::Invoke)
-            .ok_or("--lab needs an Invoke sample to build its envelopes from")?;
-        for lab in started.rt.block_on(player.lab(&target, base))? {
-            let mut row = Row {
-                name: format!("lab: {}", lab.probe.what),
-                method: "lab",
-                exchange: None,
-                failures: vec![],
-                notes: vec![],
-                latency: None,
-            };
-            let line = lab.verdict.explain(&lab.probe);
-            if lab.verdict.passed() {
-                row.notes.push(line);
-            } else {
-                row.failures.push(line);
-            }
-            row.exchange = engine.exchange(lab.id);
-            rows.push(row);
+    (rows, sent, unreachable)
+}
+
+/// The envelope lab's rows: each wrong envelope, refused or not.
+fn lab_rows(
+    started: &crate::startup::Started,
+    target: &crate::play::Target,
+    samples: &[LoadedSample],
+) -> Result<Vec<Row>, String> {
+    let base = samples
+        .iter()
+        .find(|s| s.sample.method == crate::domain::wire::Method::Invoke)
+        .ok_or("--lab needs an Invoke sample to build its envelopes from")?;
+    let mut rows = vec![];
+    for lab in started.rt.block_on(started.player.lab(target, base))? {
+        let mut row = Row::new(format!("lab: {}", lab.probe.what), "lab");
+        let line = lab.verdict.explain(&lab.probe);
+        if lab.verdict.passed() {
+            row.notes.push(line);
+        } else {
+            row.failures.push(line);
         }
+        row.exchange = started.engine.exchange(lab.id);
+        rows.push(row);
     }
-    // Timeout answers wait for the action's completion report, up to --wait.
-    let waiting = |e: &Engine| {
+    Ok(rows)
+}
+
+/// Timeout answers wait for the action's completion report, up to `wait` seconds.
+fn wait_for_reports(engine: &Engine, sent: &[(usize, ExchangeId)], wait: f64) {
+    let waiting = || {
         sent.iter()
             .filter(|(_, id)| {
-                e.exchange(*id)
+                engine
+                    .exchange(*id)
                     .is_some_and(|x| matches!(x.phase, Phase::Waiting { .. }))
             })
             .count()
     };
-    let until = Instant::now() + Duration::from_secs_f64(args.wait.max(0.0));
-    if waiting(&engine) > 0 {
+    let until = Instant::now() + Duration::from_secs_f64(wait.max(0.0));
+    if waiting() > 0 {
         println!(
-            "waiting up to {} s for {} completion report(s)…",
-            args.wait,
-            waiting(&engine)
+            "waiting up to {wait} s for {} completion report(s)…",
+            waiting()
         );
     }
-    while waiting(&engine) > 0 && Instant::now() < until {
+    while waiting() > 0 && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(100));
     }
-    for (i, id) in &sent {
+}
+
+/// Each sent call's findings and how it ended, into its row.
+fn judge(engine: &Engine, sent: &[(usize, ExchangeId)], rows: &mut [Row], wait: f64) {
+    for (i, id) in sent {
         let Some(ex) = engine.exchange(*id) else {
             continue;
         };
@@ -196,8 +237,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         }
         match &ex.phase {
             Phase::Waiting { .. } => row.failures.push(format!(
-                "no completion report within {} s (--wait): Wix would mark the step failed at its deadline",
-                args.wait
+                "no completion report within {wait} s (--wait): Wix would mark the step failed at its deadline"
             )),
             Phase::TimedOut { .. } => {
                 row.failures.push("the deadline passed without a completion report".into())
@@ -210,8 +250,13 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         }
         row.exchange = Some(ex);
     }
+}
+
+/// A line per row (PASS or FAIL, the status, the latency, the phase) and its failures and
+/// notes, then the totals; how many failed.
+fn print_rows(rows: &[Row]) -> usize {
     let mut passed = 0;
-    for row in &rows {
+    for row in rows {
         let status = row
             .exchange
             .as_ref()
@@ -243,18 +288,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     }
     let failed = rows.len() - passed;
     println!("{passed} passed, {failed} failed");
-    if let Some(path) = &args.junit {
-        write_junit(path, &rows)?;
-    }
-    started.stop(Duration::from_secs(2));
-    Ok(match (unreachable, failed) {
-        (Some(why), _) => {
-            eprintln!("actionbench check: the target could not be reached: {why}");
-            COULD_NOT_RUN
-        }
-        (None, 0) => PASSED,
-        (None, _) => FAILED,
-    })
+    failed
 }
 
 fn write_junit(path: &Path, rows: &[Row]) -> Result<(), String> {

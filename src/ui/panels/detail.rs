@@ -164,6 +164,17 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
     if let Some(tag) = &ex.tag {
         ui.label(RichText::new(tag).strong().color(theme::WARNING));
     }
+    buttons(ui, cx, st, &ex);
+    about(ui, cx, &ex);
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt(("detail", id))
+        .show(ui, |ui| body(ui, cx, st, &ex));
+}
+
+/// What can be done with the exchange: copy it as curl, save it as a sample, compare it, show
+/// its activation's calls.
+fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
     ui.horizontal_wrapped(|ui| {
         if ui
             .small_button("Copy as curl")
@@ -204,6 +215,10 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
             cx.tx.panel(super::log::LogCmd::FilterActivation(a));
         }
     });
+}
+
+/// How it came and where it stands: its path and envelope, and what its phase means now.
+fn about(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
     ui.label(
         RichText::new(format!(
             "{} {} · {} · {}",
@@ -239,108 +254,105 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
         }
         _ => {}
     }
+}
+
+/// The exchange's body: your action's answer (forward mode), the composer or the report form,
+/// the timeline, the findings, the request as trees, the answer, the raw request.
+fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
+    let id = ex.id;
+    if let Some(t) = &ex.target_answer {
+        ui.label(RichText::new(format!("Your action answered HTTP {}", t.status)).strong());
+        finding_list(ui, &t.findings);
+        if t.findings.is_empty() {
+            ui.label(RichText::new("Your action's answer meets the contract").color(theme::OK));
+        }
+        if !ex.phase.is_held() {
+            let base = ui.scope_id().with(("target-answer", id));
+            json_tree(ui, base, "your action's answer", &t.body);
+        }
+        ui.separator();
+    }
+    if ex.phase.is_held() {
+        composer(ui, cx, st, id);
+        ui.separator();
+    }
+    if matches!(ex.phase, Phase::Waiting { .. }) {
+        report_form(ui, cx, st, &ex);
+        ui.separator();
+    }
+    ui.label(RichText::new("Timeline").strong());
+    for t in &ex.timeline {
+        ui.label(RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.note)).small());
+    }
     ui.separator();
-    egui::ScrollArea::vertical()
-        .id_salt(("detail", id))
+    // A call to your action: what it answered matters most, so it comes first.
+    if ex.direction == Direction::Outbound {
+        response_block(ui, ui.scope_id().with(("tree", id)), &ex);
+        ui.separator();
+    }
+    if !ex.findings.is_empty() {
+        ui.label(RichText::new("About the request").strong());
+        finding_list(ui, &ex.findings);
+    }
+    let base = ui.scope_id().with(("tree", id));
+    let parts = st
+        .inspected
+        .as_ref()
+        .filter(|(i, _)| *i == id)
+        .map(|(_, p)| p.clone())
+        .unwrap_or_default();
+    let req = parts.request.as_ref();
+    if let Some(p) = req.and_then(|r| r.get("actionParams")) {
+        json_tree(ui, base, "actionParams", p);
+    }
+    if let Some(c) = req.and_then(|r| r.get("activationContext")) {
+        json_tree(ui, base, "activationContext", c);
+    }
+    if let Some(r) = req {
+        if ex.method != Some(Method::Invoke) {
+            json_tree(ui, base, "request", r);
+        } else if let Some(o) = r.as_object() {
+            let others: serde_json::Map<_, _> = o
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "actionParams" | "activationContext"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            json_tree(
+                ui,
+                base,
+                "request (other fields)",
+                &serde_json::Value::Object(others),
+            );
+        }
+    }
+    if let Some(m) = &parts.metadata {
+        json_tree(ui, base, "metadata", m);
+    }
+    if let Some(h) = &parts.jwt_header {
+        json_tree(ui, base, "JWT header", h);
+    }
+    if let Some(c) = &parts.jwt_claims {
+        json_tree(ui, base, "JWT claims", c);
+    }
+    if ex.direction == Direction::Inbound {
+        response_block(ui, base, &ex);
+    }
+    ui.separator();
+    egui::CollapsingHeader::new("Raw request")
+        .id_salt(("raw", id))
         .show(ui, |ui| {
-            if let Some(t) = &ex.target_answer {
-                ui.label(RichText::new(format!("Your action answered HTTP {}", t.status)).strong());
-                finding_list(ui, &t.findings);
-                if t.findings.is_empty() {
-                    ui.label(
-                        RichText::new("Your action's answer meets the contract").color(theme::OK),
-                    );
-                }
-                if !ex.phase.is_held() {
-                    let base = ui.scope_id().with(("target-answer", id));
-                    json_tree(ui, base, "your action's answer", &t.body);
-                }
-                ui.separator();
-            }
-            if ex.phase.is_held() {
-                composer(ui, cx, st, id);
-                ui.separator();
-            }
-            if matches!(ex.phase, Phase::Waiting { .. }) {
-                report_form(ui, cx, st, &ex);
-                ui.separator();
-            }
-            ui.label(RichText::new("Timeline").strong());
-            for t in &ex.timeline {
-                ui.label(RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.note)).small());
-            }
-            ui.separator();
-            // A call to your action: what it answered matters most, so it comes first.
-            if ex.direction == Direction::Outbound {
-                response_block(ui, ui.scope_id().with(("tree", id)), &ex);
-                ui.separator();
-            }
-            if !ex.findings.is_empty() {
-                ui.label(RichText::new("About the request").strong());
-                finding_list(ui, &ex.findings);
-            }
-            let base = ui.scope_id().with(("tree", id));
-            let parts = st
-                .inspected
-                .as_ref()
-                .filter(|(i, _)| *i == id)
-                .map(|(_, p)| p.clone())
-                .unwrap_or_default();
-            let req = parts.request.as_ref();
-            if let Some(p) = req.and_then(|r| r.get("actionParams")) {
-                json_tree(ui, base, "actionParams", p);
-            }
-            if let Some(c) = req.and_then(|r| r.get("activationContext")) {
-                json_tree(ui, base, "activationContext", c);
-            }
-            if let Some(r) = req {
-                if ex.method != Some(Method::Invoke) {
-                    json_tree(ui, base, "request", r);
-                } else if let Some(o) = r.as_object() {
-                    let others: serde_json::Map<_, _> = o
-                        .iter()
-                        .filter(|(k, _)| {
-                            !matches!(k.as_str(), "actionParams" | "activationContext")
-                        })
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    json_tree(
-                        ui,
-                        base,
-                        "request (other fields)",
-                        &serde_json::Value::Object(others),
-                    );
-                }
-            }
-            if let Some(m) = &parts.metadata {
-                json_tree(ui, base, "metadata", m);
-            }
-            if let Some(h) = &parts.jwt_header {
-                json_tree(ui, base, "JWT header", h);
-            }
-            if let Some(c) = &parts.jwt_claims {
-                json_tree(ui, base, "JWT claims", c);
-            }
-            if ex.direction == Direction::Inbound {
-                response_block(ui, base, &ex);
-            }
-            ui.separator();
-            egui::CollapsingHeader::new("Raw request")
-                .id_salt(("raw", id))
-                .show(ui, |ui| {
-                    ui.label(
-                        RichText::new(ex.arrival.headers.trim_end())
-                            .monospace()
-                            .small(),
-                    );
-                    // Read-only (a &str buffer): it can be selected and copied, not edited.
-                    let raw = clip(&ex.arrival.text(), 64 * 1024);
-                    ui.add(
-                        egui::TextEdit::multiline(&mut raw.as_ref())
-                            .code_editor()
-                            .desired_width(f32::INFINITY),
-                    );
-                });
+            ui.label(
+                RichText::new(ex.arrival.headers.trim_end())
+                    .monospace()
+                    .small(),
+            );
+            // Read-only (a &str buffer): it can be selected and copied, not edited.
+            let raw = clip(&ex.arrival.text(), 64 * 1024);
+            ui.add(
+                egui::TextEdit::multiline(&mut raw.as_ref())
+                    .code_editor()
+                    .desired_width(f32::INFINITY),
+            );
         });
 }
 
