@@ -277,7 +277,7 @@ fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         ui.separator();
     }
     if matches!(ex.phase, Phase::Waiting { .. }) {
-        report_form(ui, cx, st, &ex);
+        report_form(ui, cx, st, ex);
         ui.separator();
     }
     ui.label(RichText::new("Timeline").strong());
@@ -287,7 +287,7 @@ fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
     ui.separator();
     // A call to your action: what it answered matters most, so it comes first.
     if ex.direction == Direction::Outbound {
-        response_block(ui, ui.scope_id().with(("tree", id)), &ex);
+        response_block(ui, ui.scope_id().with(("tree", id)), ex);
         ui.separator();
     }
     if !ex.findings.is_empty() {
@@ -335,7 +335,7 @@ fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         json_tree(ui, base, "JWT claims", c);
     }
     if ex.direction == Direction::Inbound {
-        response_block(ui, base, &ex);
+        response_block(ui, base, ex);
     }
     ui.separator();
     egui::CollapsingHeader::new("Raw request")
