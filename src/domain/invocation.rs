@@ -418,6 +418,68 @@ pub struct Packed {
     envelope: Option<EnvelopeKind>,
 }
 
+/// What a summary is made of, as whoever holds an exchange has it: the exchange itself, or a
+/// journal line read whole or in part. [`SummaryOf::summary`] and [`SummaryOf::pack`] are the
+/// one place that decides a summary's status, flag, phase name and shared texts; `I` is the
+/// severities of the findings, about the request and the answer.
+pub struct SummaryOf<'a, I> {
+    pub id: ExchangeId,
+    pub at: DateTime<Utc>,
+    pub direction: Direction,
+    pub method: Option<Method>,
+    pub envelope: Option<EnvelopeKind>,
+    /// The answer's status, if one went.
+    pub status: Option<u16>,
+    pub phase: &'a Phase,
+    pub severities: I,
+    pub http_method: &'a str,
+    pub path: &'a str,
+    pub action_key: Option<&'a str>,
+    pub tag: Option<&'a str>,
+}
+
+impl<I: Iterator<Item = Severity>> SummaryOf<'_, I> {
+    /// The summary, its texts shared.
+    pub fn summary(self) -> Summary {
+        let texts = [self.http_method, self.path];
+        let (key, tag) = (self.action_key, self.tag);
+        let s = self.without_texts();
+        Summary {
+            http_method: shared_text(texts[0]),
+            path: shared_text(texts[1]),
+            action_key: key.map(shared_text),
+            tag: tag.map(shared_text),
+            ..s
+        }
+    }
+
+    /// The summary, packed: its texts numbered once, without making shared copies first.
+    pub fn pack(self) -> Packed {
+        let texts = [self.http_method, self.path];
+        let (key, tag) = (self.action_key, self.tag);
+        pack(&self.without_texts(), texts, [key, tag])
+    }
+
+    /// The summary's fields that are not texts (those are left empty).
+    fn without_texts(self) -> Summary {
+        let empty: Arc<str> = EMPTY.clone();
+        Summary {
+            id: self.id,
+            at: self.at,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: self.status,
+            flagged: flagged(self.phase, self.severities),
+            phase: self.phase.label(),
+            http_method: empty.clone(),
+            path: empty,
+            action_key: None,
+            tag: None,
+        }
+    }
+}
+
 impl Summary {
     pub fn pack(&self) -> Packed {
         pack(
@@ -519,40 +581,29 @@ impl Phase {
 impl Exchange {
     /// What the log keeps of this exchange once it is on disk.
     pub fn summary(&self) -> Summary {
-        Summary {
-            http_method: shared_text(&self.http_method),
-            path: shared_text(&self.path),
-            action_key: self.action_key.as_deref().map(shared_text),
-            tag: self.tag.as_deref().map(shared_text),
-            ..self.summary_without_texts()
-        }
+        self.summary_of().summary()
     }
 
     /// What [`Exchange::summary`] says, packed: its texts numbered once.
     pub fn pack(&self) -> Packed {
-        pack(
-            &self.summary_without_texts(),
-            [&self.http_method, &self.path],
-            [self.action_key.as_deref(), self.tag.as_deref()],
-        )
+        self.summary_of().pack()
     }
 
-    /// The summary's fields that are not texts (those are left empty).
-    fn summary_without_texts(&self) -> Summary {
-        let empty: Arc<str> = EMPTY.clone();
-        Summary {
+    /// What its summary is made of.
+    fn summary_of(&self) -> SummaryOf<'_, impl Iterator<Item = Severity> + '_> {
+        SummaryOf {
             id: self.id,
             at: self.at,
             direction: self.direction,
             method: self.method,
             envelope: self.envelope,
             status: self.response.as_ref().map(|r| r.status),
-            flagged: self.is_flagged(),
-            phase: self.phase.label(),
-            http_method: empty.clone(),
-            path: empty,
-            action_key: None,
-            tag: None,
+            phase: &self.phase,
+            severities: self.severities(),
+            http_method: &self.http_method,
+            path: &self.path,
+            action_key: self.action_key.as_deref(),
+            tag: self.tag.as_deref(),
         }
     }
 
@@ -599,13 +650,15 @@ impl Exchange {
 
     /// Flagged in the log: refused, or something in it broke the contract.
     pub fn is_flagged(&self) -> bool {
-        flagged(
-            &self.phase,
-            self.findings
-                .iter()
-                .chain(self.response.iter().flat_map(|r| r.findings.iter()))
-                .map(|f| f.severity),
-        )
+        flagged(&self.phase, self.severities())
+    }
+
+    /// The severities of its findings, about the request and the answer.
+    fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
+        self.findings
+            .iter()
+            .chain(self.response.iter().flat_map(|r| r.findings.iter()))
+            .map(|f| f.severity)
     }
 
     /// The envelope column's text (also what the envelope filter compares): how a call came,

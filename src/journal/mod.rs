@@ -39,7 +39,7 @@ use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{
     AnsweredBy, Arrival, Direction, Exchange, Note, Packed, Phase, SentResponse, Summary,
-    TimelineEntry, flagged, shared_text,
+    SummaryOf, TimelineEntry,
 };
 use crate::domain::wire::Method;
 use crate::engine::{EventKind, Restoring};

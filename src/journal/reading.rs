@@ -307,26 +307,25 @@ pub(super) struct PeekResponse {
 
 impl PeekExchange {
     pub(super) fn summary(&self) -> Summary {
-        Summary {
+        SummaryOf {
             id: self.id,
             at: self.at,
             direction: self.direction,
             method: self.method,
             envelope: self.envelope,
             status: self.response.as_ref().map(|r| r.status),
-            flagged: flagged(
-                &self.phase,
-                self.findings
-                    .iter()
-                    .chain(self.response.iter().flat_map(|r| r.findings.iter()))
-                    .map(|f| f.severity),
-            ),
-            phase: self.phase.label(),
-            http_method: shared_text(&self.http_method),
-            path: shared_text(&self.path),
-            action_key: self.action_key.as_deref().map(shared_text),
-            tag: self.tag.as_deref().map(shared_text),
+            phase: &self.phase,
+            severities: self
+                .findings
+                .iter()
+                .chain(self.response.iter().flat_map(|r| r.findings.iter()))
+                .map(|f| f.severity),
+            http_method: &self.http_method,
+            path: &self.path,
+            action_key: self.action_key.as_deref(),
+            tag: self.tag.as_deref(),
         }
+        .summary()
     }
 }
 

@@ -91,26 +91,25 @@ impl<J, S, F: Severe, R: Status<F>, T> Rec<J, S, F, R, T> {
             (None, Some(m)) => m.path(),
             (None, None) => "",
         };
-        Summary {
+        SummaryOf {
             id: self.id,
             at: self.at,
             direction: self.direction,
             method: self.method,
             envelope: self.envelope,
             status: self.response.as_ref().map(Status::status),
-            flagged: flagged(
-                &self.phase,
-                self.findings
-                    .iter()
-                    .chain(self.response.iter().flat_map(|r| r.findings().iter()))
-                    .map(Severe::severity),
-            ),
-            phase: self.phase.label(),
-            http_method: shared_text(self.http_method.as_deref().unwrap_or("POST")),
-            path: shared_text(path),
-            action_key: self.action_key.as_deref().map(shared_text),
-            tag: self.tag.as_deref().map(shared_text),
+            phase: &self.phase,
+            severities: self
+                .findings
+                .iter()
+                .chain(self.response.iter().flat_map(|r| r.findings().iter()))
+                .map(Severe::severity),
+            http_method: self.http_method.as_deref().unwrap_or("POST"),
+            path,
+            action_key: self.action_key.as_deref(),
+            tag: self.tag.as_deref(),
         }
+        .summary()
     }
 }
 
