@@ -8,12 +8,11 @@
 //! The session is written as the journal's own lines, copied from one real exchange with its id
 //! and token changed, so that a million of them take seconds to make rather than minutes.
 
-use actionbench::domain::clock::SystemClock;
-use actionbench::domain::flow::LoadedFlow;
-use actionbench::engine::{Engine, EngineConfig};
-use actionbench::play::Player;
-use actionbench::ui::app::{RfdPicker, Session};
-use actionbench::ui::{App, Core, TargetForm};
+use actionbench::engine::Mode;
+use actionbench::startup::{Journaling, Listen, Plan, Relay, Started};
+use actionbench::ui::app::RfdPicker;
+use actionbench::ui::{App, Core};
+use clap::Parser;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::path::PathBuf;
@@ -146,48 +145,45 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
     Figures { frames, what }
 }
 
-fn window(
-    rt: &tokio::runtime::Runtime,
-    engine: Arc<Engine>,
-    session: Option<Session>,
-) -> Harness<'static, App> {
-    let server = rt
-        .block_on(actionbench::server::start(
-            engine.clone(),
-            "127.0.0.1:0".parse().expect("addr"),
-        ))
-        .expect("starts");
-    let url = format!("http://{}", server.addr);
-    std::mem::forget(server);
-    let player = Player::new(engine.clone(), None);
-    let (samples, _) = actionbench::domain::sample::LoadedSample::load_dir(&root().join("samples"));
-    let core = Core {
-        player,
-        target: Arc::new(std::sync::RwLock::new(None)),
-        target_form: TargetForm::new(None, None, Some("inst-bench")),
-        flows: LoadedFlow::load_dir(&root().join("samples/flows")).0,
-        definitions: actionbench::domain::definition::Definitions::load_dir(
-            &root().join("samples/actions"),
-        ),
-        flow_errors: vec![],
-        present: None,
-        session,
-        public_key: Err("no key in the bench".into()),
-        engine,
-        runtime: rt.handle().clone(),
-        inbox_url: url,
-        remote_warning: None,
-        samples,
-        sample_errors: vec![],
-        picker: Arc::new(RfdPicker),
-        folders: actionbench::ui::Folders {
-            samples: root().join("samples"),
-            flows: root().join("samples/flows"),
-            actions: root().join("samples/actions"),
-            sessions: None,
+/// The window's core started as the window starts it (startup::start, as `ui::prepare`
+/// does), over the shipped samples, flows and definitions, on a free loopback port; with
+/// `session`, that journal reopened.
+fn start(session: Option<&std::path::Path>) -> Started {
+    let r = root();
+    let mut argv: Vec<std::ffi::OsString> = vec!["actionbench".into()];
+    for (flag, value) in [
+        ("--instance-id", "inst-bench".into()),
+        ("--samples", r.join("samples")),
+        ("--flows", r.join("samples/flows")),
+        ("--actions", r.join("samples/actions")),
+    ] {
+        argv.extend([flag.into(), value.into()]);
+    }
+    if let Some(p) = session {
+        argv.extend(["--session".into(), p.into()]);
+    }
+    let args = actionbench::cli::Cli::parse_from(argv).inbox;
+    let plan = Plan {
+        journal: if session.is_some() {
+            Journaling::GivenOrNew
+        } else {
+            Journaling::Off
         },
-        port: 0,
+        samples: true,
+        flows: true,
+        relay: Relay::Shared,
+        listen: Listen::Port {
+            port: 0,
+            fallback: false,
+        },
+        ..Plan::new(Mode::Hold)
     };
+    actionbench::startup::start(&args, plan).expect("the window's start")
+}
+
+fn window(s: &Started) -> Harness<'static, App> {
+    let args = actionbench::cli::Cli::parse_from(["actionbench", "--instance-id", "inst-bench"]);
+    let core = Core::new(s, &args.inbox, Arc::new(RfdPicker), 0);
     Harness::builder()
         .with_max_steps(8)
         .with_size(egui::vec2(1280.0, 800.0))
@@ -220,17 +216,13 @@ fn main() {
     let rows = env("BENCH_ROWS", 1_000_000);
     let dir = std::env::temp_dir().join(format!("actionbench-window-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-
     // The baseline: an empty log.
-    let empty = Engine::new(EngineConfig::default(), Arc::new(SystemClock));
-    let mut h = window(&rt, empty, None);
+    let empty = start(None);
+    let mut h = window(&empty);
     let base = drive(&mut h);
     drop(h);
+    let mut empty = empty;
+    empty.stop(Duration::from_secs(2));
 
     let made = Instant::now();
     let path = session(&dir, rows);
@@ -241,24 +233,17 @@ fn main() {
     );
     let rss_before = rss_kib("self");
     let opened_at = Instant::now();
-    let engine = Engine::new(EngineConfig::default(), Arc::new(SystemClock));
-    let opened = actionbench::journal::attach(&engine, &path).expect("reopens");
+    let started = start(Some(&path));
     let reopened = opened_at.elapsed();
-    let session = Session {
-        path: path.clone(),
-        restored: opened.restored,
-        warnings: opened.warnings.clone(),
-        read_only: false,
-    };
+    let restored = started.session.as_ref().map_or(0, |s| s.restored);
     let shown_at = Instant::now();
-    let mut h = window(&rt, engine.clone(), Some(session));
+    let mut h = window(&started);
     h.run();
     let shown = shown_at.elapsed();
     println!(
-        "reopened {} exchanges in {:.2} s ({} whole in memory); the window's first frames took {:.2} s; RSS +{} MiB",
-        opened.restored,
+        "reopened {restored} exchanges in {:.2} s ({} whole in memory); the window's first frames took {:.2} s; RSS +{} MiB",
         reopened.as_secs_f64(),
-        engine.in_memory(),
+        started.engine.in_memory(),
         shown.as_secs_f64(),
         rss_kib("self").saturating_sub(rss_before) / 1024
     );
@@ -272,6 +257,7 @@ fn main() {
         rss_kib("self") / 1024
     );
     drop(h);
-    drop(opened);
+    let mut started = started;
+    started.stop(Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
