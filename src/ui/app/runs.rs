@@ -95,19 +95,8 @@ impl App {
             }
             A::ToggleJson => p.show_json = !p.show_json,
             A::Share => {
-                let stem = run
-                    .flow
-                    .path
-                    .as_ref()
-                    .and_then(|f| f.file_stem())
-                    .map(|s| format!("{}-run", s.to_string_lossy()))
-                    .unwrap_or_else(|| "flow-run".into());
-                let i = p.run;
-                self.commands.send(Command::AskFile(FileAsk::save(
-                    "Share as HTML",
-                    here_stamped(&stem, "html"),
-                    move |path| Command::ShareRun(i, path),
-                )));
+                let ask = FileAsk::share_run(p.run, &run.flow);
+                self.commands.send(Command::AskFile(ask));
             }
             A::AnswerSaved => {
                 // The step held for the presenter, if the latest event is its turn.

@@ -191,6 +191,19 @@ impl FileAsk {
             then: Box::new(then),
         }
     }
+
+    /// Where to share run `run` of `flow` as a page: `<flow>-run-<time>.html` here.
+    pub fn share_run(run: usize, flow: &crate::domain::flow::LoadedFlow) -> FileAsk {
+        let stem = flow
+            .path
+            .as_ref()
+            .and_then(|f| f.file_stem())
+            .map(|s| format!("{}-run", s.to_string_lossy()))
+            .unwrap_or_else(|| "flow-run".into());
+        FileAsk::save("Share as HTML", here_stamped(&stem, "html"), move |path| {
+            Command::ShareRun(run, path)
+        })
+    }
 }
 
 /// A file named by the time in the current folder (`actionbench-20261203-101500.har`).

@@ -65,18 +65,8 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                         .on_hover_text("The run as one HTML file that replays as presenter mode tells it, offline, in any browser")
                         .clicked()
                     {
-                        let stem = run
-                            .flow
-                            .path
-                            .as_ref()
-                            .and_then(|p| p.file_stem())
-                            .map(|s| format!("{}-run", s.to_string_lossy()))
-                            .unwrap_or_else(|| "flow-run".into());
-                        cx.tx.send(Command::AskFile(FileAsk::save(
-                            "Share as HTML",
-                            here_stamped(&stem, "html"),
-                            move |p| Command::ShareRun(r, p),
-                        )));
+                        let ask = FileAsk::share_run(r, &run.flow);
+                        cx.tx.send(Command::AskFile(ask));
                     }
                 });
                 let snap = run.handle.snapshot();
