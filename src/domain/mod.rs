@@ -14,6 +14,7 @@ pub mod lab;
 pub mod quick;
 pub mod sample;
 pub mod schema;
+pub mod summary;
 pub mod timeline;
 pub mod why;
 pub mod wire;

@@ -1,0 +1,257 @@
+//! What the log keeps of an exchange once its whole record is on disk: its summary, made in
+//! one place from what each holder of an exchange has ([`SummaryOf`]), and packed into 32
+//! bytes for the window's list ([`Packed`], [`Row`]), with the texts summaries name kept once.
+
+use super::contract::Severity;
+use super::envelope::EnvelopeKind;
+use super::invocation::{Direction, Exchange, ExchangeId, Phase, flagged};
+use super::wire::Method;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// What the log keeps of an exchange whose whole record went to disk (the session journal):
+/// what its row shows and the filters use, about 100 bytes. The whole is read back when asked
+/// for; [`Exchange::from_summary`] stands in for it in the list meanwhile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub id: ExchangeId,
+    pub at: DateTime<Utc>,
+    pub direction: Direction,
+    pub method: Option<Method>,
+    pub envelope: Option<EnvelopeKind>,
+    /// The answer's status, if one went.
+    pub status: Option<u16>,
+    pub flagged: bool,
+    /// The phase, by name (what it carried is in the journal).
+    pub phase: &'static str,
+    pub http_method: Arc<str>,
+    pub path: Arc<str>,
+    pub action_key: Option<Arc<str>>,
+    pub tag: Option<Arc<str>>,
+}
+
+/// The texts summaries name (paths, HTTP methods, action keys, tags), each kept once and
+/// numbered: a session names a few dozen.
+struct Texts {
+    all: Vec<Arc<str>>,
+    numbers: std::collections::HashMap<Arc<str>, u32>,
+}
+
+/// An empty text, shared.
+static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| "".into());
+
+fn texts() -> std::sync::MutexGuard<'static, Texts> {
+    use std::sync::{LazyLock, Mutex};
+    static TEXTS: LazyLock<Mutex<Texts>> = LazyLock::new(|| {
+        Mutex::new(Texts {
+            all: vec!["".into()],
+            numbers: Default::default(),
+        })
+    });
+    TEXTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The number of `s` in the text table (past 1,000,000 distinct texts, a note saying so).
+fn text_number(t: &mut Texts, s: &str) -> u32 {
+    if let Some(n) = t.numbers.get(s) {
+        return *n;
+    }
+    if t.all.len() >= 1_000_000 {
+        return text_number(t, "(too many distinct texts to summarise)");
+    }
+    let n = t.all.len() as u32;
+    let k: Arc<str> = s.into();
+    t.all.push(k.clone());
+    t.numbers.insert(k, n);
+    n
+}
+
+/// One copy of a text the summaries name.
+pub fn shared_text(s: &str) -> Arc<str> {
+    let mut t = texts();
+    let n = text_number(&mut t, s) as usize;
+    t.all[n].clone()
+}
+
+const PHASES: [&str; 13] = [
+    "received",
+    "held",
+    "forwarding",
+    "answered",
+    "waiting",
+    "completed",
+    "reported failure",
+    "timed out",
+    "failed",
+    "rejected",
+    "accepted",
+    "caller gone",
+    "shut down",
+];
+
+/// One row of a log's list: the exchange whole, or, for an old ended one, its [`Packed`]
+/// summary (32 bytes instead of a stand-in's several hundred: a list of a million rows fits in
+/// tens of megabytes). Its id is its place in the list.
+#[derive(Clone, Debug)]
+pub enum Row {
+    /// Shared with the engine's log: the window's copy of a call costs a pointer until the
+    /// engine changes it (then the engine's side is copied, and the window gets the new one).
+    Whole(Arc<Exchange>),
+    Packed(Packed),
+}
+
+impl Row {
+    /// The exchange, or a stand-in for it ([`Exchange::from_summary`]) if packed; `id` is the
+    /// row's place, from 1.
+    pub fn exchange(&self, id: ExchangeId) -> std::borrow::Cow<'_, Exchange> {
+        match self {
+            Row::Whole(ex) => std::borrow::Cow::Borrowed(ex),
+            Row::Packed(p) => std::borrow::Cow::Owned(Exchange::from_summary(&p.unpack(id))),
+        }
+    }
+
+    pub fn is_packed(&self) -> bool {
+        matches!(self, Row::Packed(_))
+    }
+}
+
+/// A [`Summary`] in 32 bytes, as the log keeps one for each exchange on disk (a million of
+/// them take 32 MB). Its id is its place in the log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Packed {
+    at_nanos: i64,
+    http_method: u32,
+    path: u32,
+    /// 0: none.
+    action_key: u32,
+    /// 0: none.
+    tag: u32,
+    /// 0: no answer.
+    status: u16,
+    phase: u8,
+    flagged: bool,
+    direction: Direction,
+    method: Option<Method>,
+    envelope: Option<EnvelopeKind>,
+}
+
+/// What a summary is made of, as whoever holds an exchange has it: the exchange itself, or a
+/// journal line read whole or in part. [`SummaryOf::summary`] and [`SummaryOf::pack`] are the
+/// one place that decides a summary's status, flag, phase name and shared texts; `I` is the
+/// severities of the findings, about the request and the answer.
+pub struct SummaryOf<'a, I> {
+    pub id: ExchangeId,
+    pub at: DateTime<Utc>,
+    pub direction: Direction,
+    pub method: Option<Method>,
+    pub envelope: Option<EnvelopeKind>,
+    /// The answer's status, if one went.
+    pub status: Option<u16>,
+    pub phase: &'a Phase,
+    pub severities: I,
+    pub http_method: &'a str,
+    pub path: &'a str,
+    pub action_key: Option<&'a str>,
+    pub tag: Option<&'a str>,
+}
+
+impl<I: Iterator<Item = Severity>> SummaryOf<'_, I> {
+    /// The summary, its texts shared.
+    pub fn summary(self) -> Summary {
+        let texts = [self.http_method, self.path];
+        let (key, tag) = (self.action_key, self.tag);
+        let s = self.without_texts();
+        Summary {
+            http_method: shared_text(texts[0]),
+            path: shared_text(texts[1]),
+            action_key: key.map(shared_text),
+            tag: tag.map(shared_text),
+            ..s
+        }
+    }
+
+    /// The summary, packed: its texts numbered once, without making shared copies first.
+    pub fn pack(self) -> Packed {
+        let texts = [self.http_method, self.path];
+        let (key, tag) = (self.action_key, self.tag);
+        pack(&self.without_texts(), texts, [key, tag])
+    }
+
+    /// The summary's fields that are not texts (those are left empty).
+    fn without_texts(self) -> Summary {
+        let empty: Arc<str> = EMPTY.clone();
+        Summary {
+            id: self.id,
+            at: self.at,
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: self.status,
+            flagged: flagged(self.phase, self.severities),
+            phase: self.phase.label(),
+            http_method: empty.clone(),
+            path: empty,
+            action_key: None,
+            tag: None,
+        }
+    }
+}
+
+impl Summary {
+    pub fn pack(&self) -> Packed {
+        pack(
+            self,
+            [&self.http_method, &self.path],
+            [self.action_key.as_deref(), self.tag.as_deref()],
+        )
+    }
+}
+
+/// Packs `s` with its texts given apart (an exchange packs its own texts straight, without
+/// making a summary's shared copies first).
+fn pack(s: &Summary, [http_method, path]: [&str; 2], [key, tag]: [Option<&str>; 2]) -> Packed {
+    let mut t = texts();
+    let mut opt = |s: Option<&str>| s.map_or(0, |s| text_number(&mut t, s));
+    let (action_key, tag) = (opt(key), opt(tag));
+    Packed {
+        at_nanos: s.at.timestamp_nanos_opt().unwrap_or(i64::MAX),
+        http_method: text_number(&mut t, http_method),
+        path: text_number(&mut t, path),
+        action_key,
+        tag,
+        status: s.status.unwrap_or(0),
+        phase: PHASES
+            .iter()
+            .position(|p| *p == s.phase)
+            .unwrap_or(PHASES.len() - 1) as u8,
+        flagged: s.flagged,
+        direction: s.direction,
+        method: s.method,
+        envelope: s.envelope,
+    }
+}
+
+impl Packed {
+    pub fn unpack(&self, id: ExchangeId) -> Summary {
+        let t = texts();
+        let text = |n: u32| t.all.get(n as usize).cloned().unwrap_or_else(|| "".into());
+        let opt = |n: u32| (n != 0).then(|| text(n));
+        Summary {
+            id,
+            at: DateTime::from_timestamp_nanos(self.at_nanos),
+            direction: self.direction,
+            method: self.method,
+            envelope: self.envelope,
+            status: (self.status != 0).then_some(self.status),
+            flagged: self.flagged,
+            phase: PHASES
+                .get(self.phase as usize)
+                .copied()
+                .unwrap_or("shut down"),
+            http_method: text(self.http_method),
+            path: text(self.path),
+            action_key: opt(self.action_key),
+            tag: opt(self.tag),
+        }
+    }
+}
