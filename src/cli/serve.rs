@@ -150,6 +150,60 @@ pub fn write_event(out: &mut impl Write, e: &Event) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// The runs reported events start, each event of each printed as a line.
+struct RunPrinter {
+    started: Option<std::sync::mpsc::Receiver<crate::play::automations::StartedRun>>,
+    live: Vec<crate::play::automations::StartedRun>,
+}
+
+impl RunPrinter {
+    /// Prints what happened since the last look; whether anything did.
+    fn print(&mut self, out: &mut impl Write) -> bool {
+        let mut any = false;
+        if let Some(rx) = &self.started {
+            while let Ok(run) = rx.try_recv() {
+                self.live.push(run);
+            }
+        }
+        // A run done before its events are drained has sent them all.
+        let done: Vec<bool> = self.live.iter().map(|r| r.handle.is_done()).collect();
+        for run in &self.live {
+            let state = run.handle.snapshot();
+            while let Ok(ev) = run.handle.events.try_recv() {
+                let step_name =
+                    ev.step
+                        .and_then(|i| state.flow.flow.steps.get(i))
+                        .map(|s| match s {
+                            crate::domain::flow::Step::Action(a) => a.name.clone(),
+                            crate::domain::flow::Step::Delay(d) => {
+                                d.name.clone().unwrap_or_else(|| d.id.clone())
+                            }
+                        });
+                let mut line = json!({ "event": "run", "what": ev.kind.label(), "flow": state.flow.flow.name,
+                    "activationId": state.activation_id, "triggerKey": state.flow.flow.trigger.key,
+                    "at": ev.at.to_rfc3339(), "caption": ev.caption });
+                if let Some(i) = ev.step {
+                    line["step"] = json!(i + 1);
+                    line["stepName"] = json!(step_name);
+                    if let Some(id) = state.steps.get(i).and_then(|s| s.exchange) {
+                        line["exchange"] = json!(id);
+                    }
+                }
+                if ev.kind == crate::domain::flow::FlowEventKind::Started {
+                    line["reportedIn"] = json!(state.reported_in);
+                    line["externalEntityId"] = json!(state.external_entity_id);
+                    line["payload"] = state.payload.clone();
+                }
+                let _ = writeln!(out, "{line}");
+                any = true;
+            }
+        }
+        let mut done = done.into_iter();
+        self.live.retain(|_| !done.next().unwrap_or(false));
+        any
+    }
+}
+
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let answer = serve.answer.clone();
     let mut started = startup::start(
@@ -158,6 +212,8 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
             configure: Box::new(move |c| answer.configure(c)),
             journal: Journaling::GivenOrScratch,
             samples: true,
+            flows: true,
+            automate: startup::Automate::Flags,
             relay: if serve.answer == AutoAnswer::Forward {
                 Relay::Flags
             } else {
@@ -177,6 +233,13 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     for e in &started.sample_errors {
         eprintln!("sample skipped: {e}");
     }
+    for e in started.flow_errors.iter().chain(&started.trigger_errors) {
+        eprintln!("skipped: {e}");
+    }
+    let mut runs = RunPrinter {
+        started: started.automations.as_ref().map(|a| a.subscribe()),
+        live: vec![],
+    };
     // 8,192 events (each holds a copy of its exchange, ~350 bytes, in a ring allocated up
     // front): a quarter second of a loaded serve, which the printer drains every 10 ms. 65,536
     // took 23 MB of serve's memory once the ring had gone round.
@@ -187,6 +250,8 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     println!(
         "{}",
         json!({ "event": "listening", "url": started.url(), "samples": started.samples.len(),
+                "automations": started.automations.as_ref().map_or(0, |a| a.list().len()),
+                "triggers": engine.triggers().list.len(),
                 "jwt": engine.jwt_summary(),
                 "session": inbox.session.as_ref().map(|p| p.display().to_string()),
                 "scratch": started.scratch.as_ref().map(|p| p.display().to_string()),
@@ -229,6 +294,7 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                 let _ = write_event(&mut out, &ev);
                 any = true;
             }
+            any |= runs.print(&mut out);
             let _ = out.flush();
             if !any {
                 // Stopping and nothing left to print: every event of the run is out.

@@ -35,6 +35,18 @@ pub struct Assumptions {
     /// An answer that breaks the contract fails the step. When off, only a non-2xx status or
     /// an answer that cannot be acted on (no usable timeout) fails it.
     pub broken_answer_fails_step: bool,
+    /// Refuse (400) a reported event whose payload breaks its trigger's schema, instead of
+    /// taking it (200) and running no automation, flagged.
+    pub refuse_bad_payload: bool,
+    /// A report whose idempotency key was seen (same trigger, key alive) answers the first
+    /// report's `activationIds`, instead of none.
+    pub duplicate_returns_first_ids: bool,
+    /// Refuse (400) a scheduled event whose date has passed, instead of taking it and skipping
+    /// its runs as expired.
+    pub refuse_past_schedule: bool,
+    /// Take (200, no runs) a report for a trigger that no definition and no flow knows,
+    /// instead of refusing it with 428.
+    pub accept_unknown_trigger: bool,
 }
 
 impl Default for Assumptions {
@@ -44,13 +56,17 @@ impl Default for Assumptions {
             report_after_timeout: ExtraReport::Refuse,
             require_authorization: false,
             broken_answer_fails_step: true,
+            refuse_bad_payload: false,
+            duplicate_returns_first_ids: false,
+            refuse_past_schedule: false,
+            accept_unknown_trigger: false,
         }
     }
 }
 
 /// Each assumption in words, for the window's help and the README: what is not documented,
 /// and what the workbench does by default.
-pub const EXPLAINED: [(&str, &str); 6] = [
+pub const EXPLAINED: [(&str, &str); 12] = [
     (
         "A second completion report for the same token",
         "refused with 409 ALREADY_COMPLETED (switchable: ignore with 200)",
@@ -74,5 +90,26 @@ pub const EXPLAINED: [(&str, &str); 6] = [
     (
         "A completion report for a token nobody issued",
         "refused with 404 UNKNOWN_INVOCATION_TOKEN",
+    ),
+    (
+        "A reported event whose payload breaks its trigger's schema",
+        "taken with 200 and no activationIds, flagged; no automation runs (switchable: refuse with 400)",
+    ),
+    (
+        "A report whose idempotency key was seen (same trigger, within its time to live)",
+        "200 with empty activationIds, nothing runs (switchable: the first report's activationIds)",
+    ),
+    (
+        "A scheduled event whose date has passed",
+        "taken, and each run skipped as expired (switchable: refuse with 400)",
+    ),
+    (
+        "A report for a trigger no definition or flow knows",
+        "refused with 428 FAILED_PRECONDITION (switchable: taken with 200, no runs)",
+    ),
+    ("Cancel Event for an entity nothing waits for", "200 {}"),
+    (
+        "Cancel Event while a step waits for its action's completion report",
+        "the step ends as its action says; the steps after it do not run",
     ),
 ];

@@ -16,5 +16,6 @@ pub mod sample;
 pub mod schema;
 pub mod summary;
 pub mod timeline;
+pub mod trigger;
 pub mod why;
 pub mod wire;

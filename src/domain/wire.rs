@@ -17,7 +17,19 @@ pub enum Method {
     ValidateConfiguration,
     QuotaInfo,
     CompletionReport,
+    /// The Triggered Events API (an app → Wix) and the access token the SDK fetches first.
+    ReportEvent,
+    BulkReportEvent,
+    CancelEvent,
+    BulkCancelEvent,
+    AccessToken,
 }
+
+pub const REPORT_EVENT_PATH: &str = "/automations/v1/events/report";
+pub const BULK_REPORT_EVENT_PATH: &str = "/automations/v1/events/bulk-report";
+pub const CANCEL_EVENT_PATH: &str = "/automations/v1/events/cancel";
+pub const BULK_CANCEL_EVENT_PATH: &str = "/automations/v1/events/bulk-cancel";
+pub const ACCESS_TOKEN_PATH: &str = "/oauth2/token";
 
 pub const INVOKE_PATH: &str = "/v1/invoke";
 pub const VALIDATE_CONFIGURATION_PATH: &str = "/v1/validate-configuration";
@@ -26,11 +38,16 @@ pub const COMPLETION_REPORT_PATH: &str =
     "/automations_runtime/v1/report-action-invocation-completed";
 
 impl Method {
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 9] = [
         Method::Invoke,
         Method::ValidateConfiguration,
         Method::QuotaInfo,
         Method::CompletionReport,
+        Method::ReportEvent,
+        Method::BulkReportEvent,
+        Method::CancelEvent,
+        Method::BulkCancelEvent,
+        Method::AccessToken,
     ];
 
     pub fn path(self) -> &'static str {
@@ -39,7 +56,32 @@ impl Method {
             Method::ValidateConfiguration => VALIDATE_CONFIGURATION_PATH,
             Method::QuotaInfo => QUOTA_INFO_PATH,
             Method::CompletionReport => COMPLETION_REPORT_PATH,
+            Method::ReportEvent => REPORT_EVENT_PATH,
+            Method::BulkReportEvent => BULK_REPORT_EVENT_PATH,
+            Method::CancelEvent => CANCEL_EVENT_PATH,
+            Method::BulkCancelEvent => BULK_CANCEL_EVENT_PATH,
+            Method::AccessToken => ACCESS_TOKEN_PATH,
         }
+    }
+
+    /// A call an app makes to Wix's APIs (answered by the stand-ins), not one Wix makes to
+    /// the app's service plugin.
+    pub fn is_wix_api(self) -> bool {
+        !matches!(
+            self,
+            Method::Invoke | Method::ValidateConfiguration | Method::QuotaInfo
+        )
+    }
+
+    /// One of the Triggered Events API's four methods.
+    pub fn is_event(self) -> bool {
+        matches!(
+            self,
+            Method::ReportEvent
+                | Method::BulkReportEvent
+                | Method::CancelEvent
+                | Method::BulkCancelEvent
+        )
     }
 
     /// The method served at `path`, chosen by how the path ends, as the SDK dispatches
@@ -59,6 +101,11 @@ impl Method {
             Method::CompletionReport => {
                 "POST /automations_runtime/v1/report-action-invocation-completed arrived"
             }
+            Method::ReportEvent => "POST /automations/v1/events/report arrived",
+            Method::BulkReportEvent => "POST /automations/v1/events/bulk-report arrived",
+            Method::CancelEvent => "POST /automations/v1/events/cancel arrived",
+            Method::BulkCancelEvent => "POST /automations/v1/events/bulk-cancel arrived",
+            Method::AccessToken => "POST /oauth2/token arrived",
         }
     }
 
@@ -69,6 +116,11 @@ impl Method {
             Method::ValidateConfiguration => "validate-configuration",
             Method::QuotaInfo => "quota-info",
             Method::CompletionReport => "completion report",
+            Method::ReportEvent => "report event",
+            Method::BulkReportEvent => "bulk report event",
+            Method::CancelEvent => "cancel event",
+            Method::BulkCancelEvent => "bulk cancel event",
+            Method::AccessToken => "access token",
         }
     }
 }

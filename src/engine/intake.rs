@@ -6,6 +6,8 @@ use super::*;
 pub(super) enum Plan<'b> {
     Refuse(Reply),
     Report(&'b [u8]),
+    /// A call to one of Wix's other APIs (events, the access token).
+    Wix(Method, &'b [u8]),
     Answer {
         reply: Reply,
         by: AnsweredBy,
@@ -21,6 +23,7 @@ pub(super) enum Plan<'b> {
 pub(super) enum Decided<'b> {
     Refuse(Reply),
     Report(&'b [u8]),
+    Wix(Method, &'b [u8]),
     Answered(Reply),
     Hold,
     Forward,
@@ -61,6 +64,7 @@ impl Engine {
         };
         let plan = match method {
             Method::CompletionReport => Plan::Report(&body),
+            m if m.is_wix_api() => Plan::Wix(m, &body),
             m => self.plan_plugin(m, &body, &mut ex, real, sim, options.policy.as_ref()),
         };
         ex.tag.clone_from(&options.tag);
@@ -97,6 +101,7 @@ impl Engine {
             }
             Plan::Refuse(reply) => Decided::Refuse(reply),
             Plan::Report(body) => Decided::Report(body),
+            Plan::Wix(m, body) => Decided::Wix(m, body),
             Plan::Hold => Decided::Hold,
             Plan::Forward => Decided::Forward,
         };
@@ -116,6 +121,7 @@ impl Engine {
         let intake = match plan {
             Decided::Refuse(reply) => Intake::Now(self.reject(id, reply, sim)),
             Decided::Report(body) => Intake::Now(self.intake_report(id, body, authorized, sim)),
+            Decided::Wix(m, body) => Intake::Now(self.intake_wix(id, m, body, sim)),
             Decided::Answered(reply) => {
                 if let Some(ex) = self.log.lock(id) {
                     self.emit_prepared(kind, ex, prepared, true);
@@ -405,7 +411,7 @@ impl Engine {
 }
 
 /// The value of header `name` in `name: value` lines.
-fn header_value<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
+pub(super) fn header_value<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
     headers.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.trim().eq_ignore_ascii_case(name).then(|| v.trim())

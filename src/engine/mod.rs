@@ -24,6 +24,7 @@ mod outbound;
 mod reports;
 mod request;
 mod tokens;
+mod triggered;
 
 pub use answers::check_answer;
 pub use config::{
@@ -34,6 +35,7 @@ pub use forward::NO_TARGET;
 pub use guard::{check_caller, host_name, is_loopback_name, parse_allowed_hosts};
 pub use http::{Incoming, Intake, Refused, Relay, Reply};
 pub use outbound::{Outbound, TargetAnswer};
+pub use triggered::{Automations, ReportedEvent};
 
 use answers::*;
 use events::Subscriber;
@@ -177,6 +179,12 @@ pub struct Engine {
     allowed_hosts: RwLock<Arc<Vec<String>>>,
     /// Saved IMMEDIATE answers already judged (see [`answers::Judged`]).
     judged: RwLock<Vec<answers::Judged>>,
+    /// The trigger definitions reported events are judged against.
+    triggers: RwLock<Arc<crate::domain::trigger::Triggers>>,
+    /// Who starts automations for reported events.
+    automations: RwLock<Option<Arc<dyn Automations>>>,
+    /// Idempotency keys and access tokens the stand-ins gave out.
+    wix: Mutex<triggered::WixState>,
 }
 
 /// Whatever was recorded is written when the engine goes: a journal shared with another thread
@@ -207,6 +215,9 @@ impl Engine {
             recording: OnceLock::new(),
             allowed_hosts,
             judged: RwLock::default(),
+            triggers: RwLock::default(),
+            automations: RwLock::new(None),
+            wix: Mutex::default(),
         })
     }
 

@@ -119,7 +119,7 @@ pub(super) fn parse_plugin_request(
                 ));
             }
         }
-        Method::QuotaInfo | Method::CompletionReport => {}
+        _ => {}
     }
     Ok((key, findings))
 }

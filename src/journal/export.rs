@@ -187,7 +187,7 @@ pub fn curl(ex: &Exchange, inbox: &str) -> String {
 /// example answer when it was a good one.
 pub fn as_sample(ex: &Exchange, schemas: &ActionSchemas) -> Result<Value, String> {
     let method = match ex.method {
-        Some(m) if m != Method::CompletionReport => m,
+        Some(m) if !m.is_wix_api() => m,
         _ => {
             return Err(
                 "only Invoke, validate-configuration and quota-info calls make samples".into(),

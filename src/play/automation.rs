@@ -32,6 +32,49 @@ pub struct RunOptions {
     pub step_by_step: bool,
     /// Called after each event (the window repaints).
     pub wake: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Started by an app's reported event: its activation, payload and entity, instead of a
+    /// new activation with the file's payload.
+    pub event: Option<EventStart>,
+}
+
+/// A run an app's reported event starts.
+#[derive(Clone, Debug)]
+pub struct EventStart {
+    pub activation_id: String,
+    /// The reported payload, in place of the flow file's.
+    pub payload: serde_json::Value,
+    pub external_entity_id: Option<String>,
+    /// A scheduled event's run starts then (the event's date, less the flow's `before`).
+    pub starts_at: Option<DateTime<Utc>>,
+    /// The exchange that reported the event.
+    pub reported_in: ExchangeId,
+}
+
+/// What anyone may do to a run besides reading its events: cancel it as the app's Cancel
+/// Event does, stop it, read its state.
+#[derive(Clone)]
+pub struct RunControl {
+    pub state: Arc<Mutex<FlowRun>>,
+    cancel: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+    advance: Arc<tokio::sync::Notify>,
+}
+
+impl RunControl {
+    /// Cancels the steps that have not started (a step already asked ends as its action
+    /// says), as Cancel Event does.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Release);
+        self.advance.notify_one();
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+
+    pub fn snapshot(&self) -> FlowRun {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// A run in progress: its events, its state, and how to advance or stop it.
@@ -41,9 +84,20 @@ pub struct RunHandle {
     advance: Arc<tokio::sync::Notify>,
     stop: Arc<AtomicBool>,
     done: Arc<AtomicBool>,
+    cancel: Arc<AtomicBool>,
 }
 
 impl RunHandle {
+    /// A handle on the run without its events (to cancel it, to read its state).
+    pub fn control(&self) -> RunControl {
+        RunControl {
+            state: self.state.clone(),
+            cancel: self.cancel.clone(),
+            done: self.done.clone(),
+            advance: self.advance.clone(),
+        }
+    }
+
     /// Lets a step-by-step run take its next step.
     pub fn advance(&self) {
         self.advance.notify_one();
@@ -90,11 +144,21 @@ pub fn start(
             );
         }
     }
-    let run = FlowRun::new(flow, uuid::Uuid::new_v4().to_string());
+    let mut run = match &options.event {
+        Some(e) => FlowRun::new(flow, e.activation_id.clone()),
+        None => FlowRun::new(flow, uuid::Uuid::new_v4().to_string()),
+    };
+    if let Some(e) = &options.event {
+        run.payload = e.payload.clone();
+        run.external_entity_id = e.external_entity_id.clone();
+        run.scheduled_for = e.starts_at;
+        run.reported_in = Some(e.reported_in);
+    }
     let state = Arc::new(Mutex::new(run));
     let advance = Arc::new(tokio::sync::Notify::new());
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
+    let cancel = Arc::new(AtomicBool::new(false));
     let runner = Runner {
         engine,
         player,
@@ -103,6 +167,7 @@ pub fn start(
         tx,
         advance: advance.clone(),
         stop: stop.clone(),
+        cancel: cancel.clone(),
     };
     let finished = done.clone();
     rt.spawn(async move {
@@ -118,6 +183,7 @@ pub fn start(
         advance,
         stop,
         done,
+        cancel,
     }
 }
 
@@ -129,6 +195,7 @@ struct Runner {
     tx: Sender<FlowEvent>,
     advance: Arc<tokio::sync::Notify>,
     stop: Arc<AtomicBool>,
+    cancel: Arc<AtomicBool>,
 }
 
 impl Runner {
@@ -138,6 +205,57 @@ impl Runner {
 
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Acquire)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Acquire)
+    }
+
+    /// Every step from `from` on that has not ended does not run, for `why`; then the run
+    /// ends with `last` (cancelled, expired).
+    fn drop_rest(&self, from: usize, why: &str, last: FlowEventKind) {
+        let n = self.lock().steps.len();
+        for i in from..n {
+            let ended = matches!(self.lock().steps[i].status, StepStatus::Ended(_));
+            if !ended {
+                self.end(
+                    i,
+                    StepEnd::Dropped {
+                        why: why.to_string(),
+                    },
+                );
+            }
+        }
+        self.lock().cut_short = Some(why.to_string());
+        self.emit(None, last);
+    }
+
+    /// A scheduled event's run waits for its time on the (warpable) clock; a time already
+    /// past skips the run. False: the run goes no further.
+    async fn wait_for_schedule(&self) -> bool {
+        let Some(at) = self.options.event.as_ref().and_then(|e| e.starts_at) else {
+            return true;
+        };
+        if at <= self.engine.now() {
+            self.drop_rest(
+                0,
+                "the event's date had passed, so Wix skips it (SCHEDULE_DATE_EXPIRED)",
+                FlowEventKind::Expired { at },
+            );
+            return false;
+        }
+        self.emit(None, FlowEventKind::Scheduled { at });
+        while self.engine.now() < at {
+            if self.stopped() {
+                return false;
+            }
+            if self.cancelled() {
+                self.drop_rest(0, "cancelled by your app", FlowEventKind::Cancelled);
+                return false;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        true
     }
 
     fn emit(&self, step: Option<usize>, kind: FlowEventKind) {
@@ -173,6 +291,7 @@ impl Runner {
                 reason: reason.clone(),
             },
             StepEnd::TimedOut => FlowEventKind::TimedOut,
+            StepEnd::Dropped { why } => FlowEventKind::Dropped { why: why.clone() },
             StepEnd::Waited { skipped: true } => FlowEventKind::DelaySkipped,
             StepEnd::Waited { skipped: false } => FlowEventKind::DelayDone,
             StepEnd::NotRun { reason } => {
@@ -204,12 +323,19 @@ impl Runner {
 
     async fn run(&self) {
         self.emit(None, FlowEventKind::Started);
+        if !self.wait_for_schedule().await {
+            return;
+        }
         let steps = self.lock().flow.flow.steps.clone();
         for (i, step) in steps.iter().enumerate() {
-            if self.options.step_by_step {
+            if self.options.step_by_step && !self.cancelled() {
                 self.advance.notified().await;
             }
             if self.stopped() {
+                return;
+            }
+            if self.cancelled() {
+                self.drop_rest(i, "cancelled by your app", FlowEventKind::Cancelled);
                 return;
             }
             match step {
@@ -217,6 +343,10 @@ impl Runner {
                 Step::Action(a) => self.action(i, a.answered_by).await,
             }
             if self.stopped() {
+                return;
+            }
+            if self.cancelled() {
+                self.drop_rest(i, "cancelled by your app", FlowEventKind::Cancelled);
                 return;
             }
         }
@@ -234,7 +364,7 @@ impl Runner {
         self.set_status(i, StepStatus::Delaying { until });
         self.emit(Some(i), FlowEventKind::DelayStarted { until });
         while self.engine.now() < until {
-            if self.stopped() {
+            if self.stopped() || self.cancelled() {
                 return;
             }
             tokio::time::sleep(POLL).await;

@@ -4,6 +4,7 @@
 //! judged there. The window and `check` use the same [`Player`]; no egui or axum here.
 
 pub mod automation;
+pub mod automations;
 pub mod caller;
 pub mod generate;
 pub mod keys;

@@ -46,6 +46,17 @@ pub enum Relay {
     Flags,
 }
 
+/// Whether loaded flows answer the events apps report (local automations), and where their
+/// steps answered by your action go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Automate {
+    Off,
+    /// To the target the window sets in [`Started::target`].
+    Shared,
+    /// Every action step to `--target` when it is given (`serve`), as `flow run --target`.
+    Flags,
+}
+
 /// Where the inbox listens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listen {
@@ -74,6 +85,8 @@ pub struct Plan {
     pub key: KeyUse,
     pub relay: Relay,
     pub listen: Listen,
+    /// Flows answer reported events (needs `flows`).
+    pub automate: Automate,
 }
 
 impl Plan {
@@ -89,6 +102,7 @@ impl Plan {
             key: KeyUse::Off,
             relay: Relay::Off,
             listen: Listen::Off,
+            automate: Automate::Off,
         }
     }
 }
@@ -131,6 +145,10 @@ pub struct Started {
     /// Where forward mode relays (with [`Relay::Shared`]: set it; with [`Relay::Flags`]: set).
     pub target: SharedTarget,
     pub handle: Option<ServerHandle>,
+    /// The flows as automations answering reported events (with [`Plan::automate`]).
+    pub automations: Option<Arc<crate::play::automations::LocalAutomations>>,
+    /// Trigger definition files that could not be read, and why.
+    pub trigger_errors: Vec<String>,
     /// Things to say about where it listens (another address than loopback, a saved port
     /// that was taken).
     pub notes: Vec<String>,
@@ -145,6 +163,8 @@ impl Started {
     /// Stops the inbox, answering held calls first (within `deadline`), and writes the
     /// journal; a scratch journal is removed.
     pub fn stop(&mut self, deadline: std::time::Duration) {
+        // Reported events start nothing more (and the engine lets go of the automations).
+        self.engine.set_automations(None);
         if let Some(h) = self.handle.take() {
             self.rt.block_on(h.stop(deadline));
         }
@@ -174,6 +194,9 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
     let mut config = args.engine_config(plan.mode)?;
     (plan.configure)(&mut config);
     let engine = Engine::new(config, plan.clock);
+    let triggers = args.triggers();
+    let trigger_errors = triggers.errors.clone();
+    engine.set_triggers(triggers);
     let definitions = args.definitions();
     // Each key's calls are judged with its action definition's schemas.
     engine.add_definitions(&definitions);
@@ -200,6 +223,28 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
             target.clone(),
         ))));
     }
+    let automations = match plan.automate {
+        Automate::Off => None,
+        how => {
+            let (to, all) = match how {
+                Automate::Flags => (
+                    Arc::new(std::sync::RwLock::new(
+                        args.target(false, crate::play::caller::DEFAULT_TIMEOUT)?,
+                    )),
+                    true,
+                ),
+                _ => (target.clone(), false),
+            };
+            Some(crate::play::automations::LocalAutomations::install(
+                rt.handle().clone(),
+                engine.clone(),
+                player.clone(),
+                to,
+                all,
+                &flows,
+            ))
+        }
+    };
     let mut started = Started {
         engine,
         rt,
@@ -216,6 +261,8 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
         player,
         target,
         handle: None,
+        automations,
+        trigger_errors,
         notes: vec![],
     };
     if let Listen::Port { port, fallback } = plan.listen

@@ -84,6 +84,25 @@ pub struct InboxArgs {
     /// (then only a non-2xx status or an unusable timeout fails it).
     #[arg(long, default_value = "fail", value_parser = ["fail", "continue"], global = true)]
     pub broken_answer: String,
+    /// Folder of trigger definition files [./triggers if present, else the shipped ones]:
+    /// Report Event judges each reported payload with its trigger's schema.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub triggers: Option<PathBuf>,
+    /// [assumed] Refuse (400) a reported event whose payload breaks its trigger's schema,
+    /// instead of taking it with no automation run, flagged.
+    #[arg(long, global = true)]
+    pub refuse_bad_payload: bool,
+    /// [assumed] A repeated idempotency key answers the first report's activationIds,
+    /// instead of none.
+    #[arg(long, global = true)]
+    pub duplicate_returns_first_ids: bool,
+    /// [assumed] Refuse (400) a scheduled event whose date has passed, instead of skipping
+    /// its runs as expired.
+    #[arg(long, global = true)]
+    pub refuse_past_schedule: bool,
+    /// [assumed] Take (200, no runs) a report for a trigger nothing defines, instead of 428.
+    #[arg(long, global = true)]
+    pub accept_unknown_trigger: bool,
 }
 
 fn parse_extra_report(s: &str) -> Result<ExtraReport, String> {
@@ -123,6 +142,10 @@ impl InboxArgs {
                 report_after_timeout: self.report_after_timeout,
                 require_authorization: self.require_authorization,
                 broken_answer_fails_step: self.broken_answer != "continue",
+                refuse_bad_payload: self.refuse_bad_payload,
+                duplicate_returns_first_ids: self.duplicate_returns_first_ids,
+                refuse_past_schedule: self.refuse_past_schedule,
+                accept_unknown_trigger: self.accept_unknown_trigger,
             },
             memory_budget: self.memory_budget.saturating_mul(1 << 20),
             allowed_hosts: crate::engine::parse_allowed_hosts(
@@ -184,6 +207,24 @@ impl InboxArgs {
         self.flows
             .clone()
             .unwrap_or_else(|| self.samples_dir().join("flows"))
+    }
+
+    /// The trigger definitions folder: the flag, else `triggers/` here, else `triggers/` in
+    /// the samples folder.
+    pub fn triggers_dir(&self) -> PathBuf {
+        if let Some(p) = &self.triggers {
+            return p.clone();
+        }
+        let here = PathBuf::from("triggers");
+        if here.is_dir() {
+            here
+        } else {
+            self.samples_dir().join("triggers")
+        }
+    }
+
+    pub fn triggers(&self) -> crate::domain::trigger::Triggers {
+        crate::domain::trigger::Triggers::load_dir(&self.triggers_dir())
     }
 
     /// The developer's action from `--target`, `--app-id` and `--instance-id` (None without

@@ -60,6 +60,14 @@ pub struct FlowRun {
     /// Step id → `{"result": output}`.
     pub outputs: Map<String, Value>,
     pub steps: Vec<StepRecord>,
+    /// Started by an app's reported event: the exchange that reported it and the entity it is
+    /// about (what Cancel Event names).
+    pub reported_in: Option<u64>,
+    pub external_entity_id: Option<String>,
+    /// A scheduled event's run waits until then.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Why the run stopped before its end, when it did ("cancelled by your app").
+    pub cut_short: Option<String>,
 }
 
 impl FlowRun {
@@ -99,6 +107,10 @@ impl FlowRun {
             outputs: Map::new(),
             steps,
             flow,
+            reported_in: None,
+            external_entity_id: None,
+            scheduled_for: None,
+            cut_short: None,
         }
     }
 

@@ -49,6 +49,46 @@ pub enum FlowEventKind {
     Finished {
         passed: bool,
     },
+    /// A scheduled event: the run waits until `at`.
+    Scheduled {
+        at: DateTime<Utc>,
+    },
+    /// A scheduled event whose time (`at`) had passed: the run is skipped.
+    Expired {
+        at: DateTime<Utc>,
+    },
+    /// The app cancelled the event: the run ends here.
+    Cancelled,
+    /// A step that does not run, and why (cancelled, expired).
+    Dropped {
+        why: String,
+    },
+}
+
+impl FlowEventKind {
+    /// Its name in headless output (`serve`'s run lines).
+    pub fn label(&self) -> &'static str {
+        match self {
+            FlowEventKind::Started => "started",
+            FlowEventKind::Asked => "asked",
+            FlowEventKind::YourTurn => "your-turn",
+            FlowEventKind::Answered => "answered",
+            FlowEventKind::Waiting { .. } => "waiting",
+            FlowEventKind::Completed { .. } => "completed",
+            FlowEventKind::ReportedFailure { .. } => "reported-failure",
+            FlowEventKind::Failed { .. } => "failed",
+            FlowEventKind::TimedOut => "timed-out",
+            FlowEventKind::DelayStarted { .. } => "delay-started",
+            FlowEventKind::DelaySkipped => "delay-skipped",
+            FlowEventKind::DelayDone => "delay-done",
+            FlowEventKind::NotRun { .. } => "not-run",
+            FlowEventKind::Finished { .. } => "finished",
+            FlowEventKind::Scheduled { .. } => "scheduled",
+            FlowEventKind::Expired { .. } => "expired",
+            FlowEventKind::Cancelled => "cancelled",
+            FlowEventKind::Dropped { .. } => "dropped",
+        }
+    }
 }
 
 /// The caption for `kind` on step `step` (None: the run itself), from the file or generated.
@@ -125,5 +165,17 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
         FlowEventKind::Finished { passed: false } => {
             format!("{}: some steps did not end as expected", flow.name)
         }
+        FlowEventKind::Scheduled { at } => format!(
+            "The event is scheduled: the automation waits until {}",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        FlowEventKind::Expired { at } => format!(
+            "The event's date ({}) has passed: Wix skips the automation",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        FlowEventKind::Cancelled => {
+            "Your app cancelled the event: the steps left do not run".to_string()
+        }
+        FlowEventKind::Dropped { why } => format!("{name} does not run: {why}"),
     }
 }

@@ -61,6 +61,18 @@ pub struct Trigger {
     pub payload: Value,
     #[serde(default)]
     pub caption: Option<String>,
+    /// A scheduled trigger's "before" offset (Wix's `scheduledEventOffset`): the run starts
+    /// this long before the event's date ("1h", "2d"). "After" is a delay step.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// Switched off, the flow does not answer its trigger's reported events (an automation
+    /// that is not active); it still runs from the window or `flow run`.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn empty_object() -> Value {
@@ -224,6 +236,8 @@ pub enum StepEnd {
     /// Not run: its params failed its input schema (a required field missing, most often
     /// because an earlier step gave no output), and Wix does not run such a step.
     NotRun { reason: String },
+    /// Not run: the event was cancelled by the app, or its scheduled date had passed.
+    Dropped { why: String },
 }
 
 impl StepEnd {
@@ -245,6 +259,7 @@ impl StepEnd {
             StepEnd::Waited { skipped: true } => "skipped",
             StepEnd::Waited { skipped: false } => "waited",
             StepEnd::NotRun { .. } => "skipped (not run)",
+            StepEnd::Dropped { .. } => "not run (cancelled)",
         }
     }
 }
@@ -285,7 +300,7 @@ impl Expect {
             Expect::ReportedFailure => matches!(end, StepEnd::ReportedFailure { .. }),
             Expect::Failed => matches!(end, StepEnd::Failed { .. }),
             Expect::TimedOut => matches!(end, StepEnd::TimedOut),
-            Expect::Skipped => matches!(end, StepEnd::NotRun { .. }),
+            Expect::Skipped => matches!(end, StepEnd::NotRun { .. } | StepEnd::Dropped { .. }),
         }
     }
 }
@@ -354,6 +369,9 @@ impl LoadedFlow {
         }
         if !flow.trigger.payload.is_object() {
             return Err("trigger.payload must be an object".into());
+        }
+        if let Some(b) = &flow.trigger.before {
+            parse_duration(b).map_err(|e| format!("trigger.before: {e}"))?;
         }
         let mut ids = std::collections::HashSet::new();
         let mut schemas = vec![];

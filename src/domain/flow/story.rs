@@ -71,8 +71,12 @@ impl Lit {
             FlowEventKind::Failed { .. }
             | FlowEventKind::ReportedFailure { .. }
             | FlowEventKind::TimedOut => Lit::Failed,
-            FlowEventKind::NotRun { .. } => Lit::NotRun,
-            FlowEventKind::Started | FlowEventKind::Finished { .. } => was,
+            FlowEventKind::NotRun { .. } | FlowEventKind::Dropped { .. } => Lit::NotRun,
+            FlowEventKind::Started
+            | FlowEventKind::Finished { .. }
+            | FlowEventKind::Scheduled { .. }
+            | FlowEventKind::Expired { .. }
+            | FlowEventKind::Cancelled => was,
         }
     }
 }

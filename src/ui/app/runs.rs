@@ -22,6 +22,7 @@ impl App {
                 target,
                 step_by_step: present,
                 wake: Some(Arc::new(move || ctx.request_repaint())),
+                event: None,
             },
         );
         self.status = Some((format!("Running \"{}\"", flow.flow.name), false));

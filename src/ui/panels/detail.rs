@@ -183,7 +183,7 @@ fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
         {
             cx.tx.panel(DetailCmd::CopyCurl(ex.id));
         }
-        let plugin = matches!(ex.method, Some(m) if m != Method::CompletionReport);
+        let plugin = matches!(ex.method, Some(m) if !m.is_wix_api());
         if ui
             .add_enabled(plugin, egui::Button::new("Save as sample…").small())
             .on_hover_text("A sample file from this call (request, metadata, schemas, a good answer); the list picks it up")

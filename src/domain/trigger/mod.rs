@@ -1,0 +1,396 @@
+//! Triggers: the definition files (one per trigger: its key, name and payload schema), and
+//! what a reported payload must be to start an automation (`../shared/triggers.md` §3–4).
+//! The Triggered Events API's requests are read in [`events`]. Pure data and rules: no clock,
+//! no HTTP.
+
+pub mod events;
+
+use super::contract::Finding;
+use super::schema::Schema;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// A trigger definition file, as written (the Trigger Catalog's fields that matter here).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerDefinition {
+    pub trigger_key: String,
+    pub display_name: String,
+    /// The payload's JSON Schema (the catalog calls it `payloadDataSchema`).
+    #[serde(alias = "payloadDataSchema")]
+    pub payload_schema: Value,
+    #[serde(default)]
+    pub filters: Vec<Value>,
+    #[serde(default)]
+    pub automation_config_schema: Option<Value>,
+    #[serde(default)]
+    pub implemented_methods: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub base_uri: Option<String>,
+}
+
+/// A definition read and compiled: its schema as Wix judges a reported payload (draft-07,
+/// unknown keys allowed), the property that schedules it, and what is wrong with it.
+#[derive(Clone, Debug)]
+pub struct LoadedTrigger {
+    pub def: TriggerDefinition,
+    pub path: Option<PathBuf>,
+    /// The payload schema with `additionalProperties: true` at its root, as Wix saves it.
+    pub schema: Option<Schema>,
+    /// The `date-time` property marked `futureDate`: the trigger is scheduled by it.
+    pub future_date: Option<String>,
+    /// What breaks Wix's payload schema rules, one finding each.
+    pub findings: Vec<Finding>,
+}
+
+impl LoadedTrigger {
+    pub fn load(path: &Path) -> Result<LoadedTrigger, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut t = LoadedTrigger::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        t.path = Some(path.to_path_buf());
+        Ok(t)
+    }
+
+    pub fn parse(text: &str) -> Result<LoadedTrigger, String> {
+        let def: TriggerDefinition =
+            serde_json::from_str(text).map_err(|e| format!("not a trigger definition: {e}"))?;
+        Ok(LoadedTrigger::of(def))
+    }
+
+    pub fn of(def: TriggerDefinition) -> LoadedTrigger {
+        let mut findings = schema_findings(&def.payload_schema);
+        if let Err(why) = check_definition_key(&def.trigger_key) {
+            findings.insert(0, Finding::error("trigger-key", why).at("triggerKey"));
+        }
+        let n = def.display_name.chars().count();
+        if !(5..=80).contains(&n) {
+            findings.push(
+                Finding::error(
+                    "display-name",
+                    format!("displayName has {n} characters: Wix takes 5 to 80"),
+                )
+                .at("displayName"),
+            );
+        }
+        let mut as_saved = def.payload_schema.clone();
+        if let Some(o) = as_saved.as_object_mut() {
+            o.insert("additionalProperties".into(), Value::Bool(true));
+        }
+        let schema = match Schema::compile(&as_saved) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                findings.push(Finding::error("payload-schema", e).at("payloadSchema"));
+                None
+            }
+        };
+        LoadedTrigger {
+            future_date: future_date_property(&def.payload_schema),
+            def,
+            path: None,
+            schema,
+            findings,
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        &self.def.trigger_key
+    }
+
+    /// A payload made of the first example of each first-level property (what the window's
+    /// Report event… starts from).
+    pub fn example_payload(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(props) = self
+            .def
+            .payload_schema
+            .get("properties")
+            .and_then(Value::as_object)
+        {
+            for (k, p) in props {
+                let v = p
+                    .get("examples")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first().cloned())
+                    .or_else(|| p.get("default").cloned())
+                    .unwrap_or_else(|| super::schema::skeleton(p));
+                out.insert(k.clone(), v);
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// Where a reported payload breaks the schema, one finding each (`payload.x`).
+    pub fn payload_violations(&self, payload: &Value) -> Vec<Finding> {
+        let Some(schema) = &self.schema else {
+            return vec![];
+        };
+        schema
+            .violations(payload)
+            .into_iter()
+            .map(|v| {
+                Finding::error(
+                    "payload-schema",
+                    format!(
+                        "{}: the payload breaks the trigger's schema",
+                        if v.path.is_empty() {
+                            v.message.clone()
+                        } else {
+                            format!("{} {}", v.path, v.message)
+                        }
+                    ),
+                )
+                .at(v.under("payload"))
+                .rule(v.rule)
+            })
+            .collect()
+    }
+
+    /// When a scheduled trigger's event happens: the `futureDate` property's value, or why it
+    /// cannot be read. None for a real-time trigger.
+    pub fn scheduled_for(&self, payload: &Value) -> Option<Result<DateTime<Utc>, String>> {
+        let name = self.future_date.as_ref()?;
+        Some(match payload.get(name) {
+            Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| format!("payload.{name} {s:?} is not a date-time: {e}")),
+            Some(_) => Err(format!("payload.{name} is not a date-time string")),
+            None => Err(format!(
+                "payload.{name} is missing: the trigger is scheduled by it"
+            )),
+        })
+    }
+}
+
+/// The trigger definitions loaded, by key.
+#[derive(Clone, Debug, Default)]
+pub struct Triggers {
+    pub list: Vec<LoadedTrigger>,
+    /// Files that could not be read, and why.
+    pub errors: Vec<String>,
+}
+
+impl Triggers {
+    /// Every `*.json` definition in `dir`, sorted by file name.
+    pub fn load_dir(dir: &Path) -> Triggers {
+        if !dir.is_dir() {
+            return Triggers::default();
+        }
+        let (list, errors) = super::sample::load_json_files(dir, LoadedTrigger::load);
+        Triggers { list, errors }
+    }
+
+    pub fn find(&self, key: &str) -> Option<&LoadedTrigger> {
+        self.list.iter().find(|t| t.def.trigger_key == key)
+    }
+}
+
+/// A trigger key as the dashboard takes it: 1 to 100 characters, starting with a letter or a
+/// digit, of lowercase letters, digits, `-` and `_`.
+pub fn check_definition_key(key: &str) -> Result<(), String> {
+    events::check_trigger_key(key)?;
+    if !key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+        return Err(format!(
+            "{key:?} must start with a lowercase letter or a digit"
+        ));
+    }
+    if let Some(c) = key
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "{key:?} has {c:?}: a trigger key is lowercase letters, digits, - and _"
+        ));
+    }
+    Ok(())
+}
+
+/// The first-level property marked `futureDate: true`, when it is a `date-time` string.
+fn future_date_property(schema: &Value) -> Option<String> {
+    schema
+        .get("properties")?
+        .as_object()?
+        .iter()
+        .find(|(_, p)| {
+            p.get("futureDate") == Some(&Value::Bool(true))
+                && p.get("type").and_then(Value::as_str) == Some("string")
+                && p.get("format").and_then(Value::as_str) == Some("date-time")
+        })
+        .map(|(k, _)| k.clone())
+}
+
+const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
+
+/// Wix's rules for a payload schema (`../shared/triggers.md` §4) that decide whether reports
+/// can be judged: the root, property keys, types and titles, first-level examples, and at most
+/// one `futureDate` and one `identityType`, each on the right kind of string.
+pub fn schema_findings(schema: &Value) -> Vec<Finding> {
+    let mut out = vec![];
+    let at = |f: Finding, p: &str| f.at(format!("payloadSchema{p}"));
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        out.push(at(
+            Finding::error(
+                "schema-root",
+                "the payload schema's type must be \"object\"",
+            ),
+            ".type",
+        ));
+    }
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        out.push(at(
+            Finding::error("schema-root", "the payload schema needs properties"),
+            ".properties",
+        ));
+        return out;
+    };
+    if props.is_empty() {
+        out.push(at(
+            Finding::error(
+                "schema-root",
+                "the payload schema needs at least one property",
+            ),
+            ".properties",
+        ));
+    }
+    let (mut future, mut identity) = (0, 0);
+    for (k, p) in props {
+        let path = format!(".properties.{k}");
+        if let Err(why) = events::check_payload_key(k) {
+            out.push(at(Finding::error("property-key", why), &path));
+        }
+        let ty = p.get("type").and_then(Value::as_str);
+        if !ty.is_some_and(|t| TYPES.contains(&t)) {
+            out.push(at(
+                Finding::error(
+                    "property-type",
+                    format!("{k}: type is required, one of {}", TYPES.join(", ")),
+                ),
+                &path,
+            ));
+        }
+        if p.get("title").and_then(Value::as_str).is_none() {
+            out.push(at(
+                Finding::error(
+                    "property-title",
+                    format!("{k}: title is required (the builder's label)"),
+                ),
+                &path,
+            ));
+        }
+        if p.get("examples").and_then(Value::as_array).is_none() {
+            out.push(at(
+                Finding::error(
+                    "property-examples",
+                    format!("{k}: a first-level property needs examples"),
+                ),
+                &path,
+            ));
+        }
+        let format = p.get("format").and_then(Value::as_str);
+        if p.get("futureDate") == Some(&Value::Bool(true)) {
+            future += 1;
+            if ty != Some("string") || format != Some("date-time") {
+                out.push(at(
+                    Finding::error(
+                        "future-date",
+                        format!("{k}: futureDate goes on a string with format date-time"),
+                    ),
+                    &path,
+                ));
+            }
+        }
+        if p.get("identityType").is_some() {
+            identity += 1;
+            if ty != Some("string") || format != Some("uuid") {
+                out.push(at(
+                    Finding::error(
+                        "identity-type",
+                        format!("{k}: identityType goes on a string with format uuid"),
+                    ),
+                    &path,
+                ));
+            }
+        }
+    }
+    if future > 1 {
+        out.push(at(
+            Finding::error(
+                "future-date",
+                format!("{future} properties are marked futureDate: at most one may be"),
+            ),
+            ".properties",
+        ));
+    }
+    if identity > 1 {
+        out.push(at(
+            Finding::error(
+                "identity-type",
+                format!("{identity} properties have an identityType: at most one may"),
+            ),
+            ".properties",
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn trigger(schema: Value) -> LoadedTrigger {
+        LoadedTrigger::of(TriggerDefinition {
+            trigger_key: "class-signup".into(),
+            display_name: "Class sign-up".into(),
+            payload_schema: schema,
+            filters: vec![],
+            automation_config_schema: None,
+            implemented_methods: None,
+            base_uri: None,
+        })
+    }
+
+    #[test]
+    fn a_scheduled_trigger_is_read_from_its_future_date_property() {
+        let t = trigger(json!({"type": "object", "properties": {
+            "startsAt": {"type": "string", "format": "date-time", "title": "Starts", "futureDate": true, "examples": ["2027-01-01T10:00:00Z"]},
+            "name": {"type": "string", "title": "Name", "examples": ["Dana"]}
+        }, "required": ["name"]}));
+        assert!(t.findings.is_empty(), "{:?}", t.findings);
+        assert_eq!(t.future_date.as_deref(), Some("startsAt"));
+        let at = t
+            .scheduled_for(&json!({"startsAt": "2027-01-01T10:00:00+02:00"}))
+            .expect("as expected")
+            .expect("as expected");
+        assert_eq!(at.to_rfc3339(), "2027-01-01T08:00:00+00:00");
+        assert!(t.scheduled_for(&json!({})).expect("as expected").is_err());
+        assert_eq!(
+            t.example_payload(),
+            json!({"startsAt": "2027-01-01T10:00:00Z", "name": "Dana"})
+        );
+        // Unknown keys are allowed, as Wix saves every schema; a missing required one is not.
+        assert!(
+            t.payload_violations(&json!({"name": "x", "extra": 1}))
+                .is_empty()
+        );
+        let v = t.payload_violations(&json!({"extra": 1}));
+        assert_eq!(v[0].field.as_deref(), Some("payload.name"));
+    }
+
+    #[test]
+    fn a_schema_that_breaks_wix_rules_says_where() {
+        let t = trigger(json!({"type": "object", "properties": {
+            "_id": {"type": "string", "title": "Id", "examples": ["x"]},
+            "a": {"type": "string", "futureDate": true, "examples": ["x"]},
+            "b": {"type": "number", "title": "B", "futureDate": true}
+        }}));
+        let codes: Vec<&str> = t.findings.iter().map(|f| f.code).collect();
+        assert!(codes.contains(&"property-key"), "{codes:?}");
+        assert!(codes.contains(&"property-title"), "{codes:?}");
+        assert!(codes.contains(&"property-examples"), "{codes:?}");
+        assert_eq!(codes.iter().filter(|c| **c == "future-date").count(), 3);
+        // Neither is a date-time string, so nothing schedules it.
+        assert_eq!(t.future_date, None);
+    }
+}

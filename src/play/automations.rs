@@ -1,0 +1,224 @@
+//! Local automations: every loaded flow is an automation on its trigger. When an app reports an
+//! event (the engine's Report Event stand-in asks through [`crate::engine::Automations`]),
+//! each flow switched on for that trigger key starts a run of its own (one activation) with
+//! the reported payload; Cancel Event stops the remaining steps of the runs about the same
+//! entity. Whoever shows runs (the window, `serve`) subscribes to the runs started.
+
+use crate::domain::flow::LoadedFlow;
+use crate::engine::{Engine, ReportedEvent};
+use crate::play::automation::{self, EventStart, RunControl, RunHandle, RunOptions};
+use crate::play::{Player, Target};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A run an event started, for whoever follows runs.
+pub struct StartedRun {
+    pub flow: LoadedFlow,
+    pub handle: RunHandle,
+}
+
+/// One loaded flow as an automation: on (answers its trigger) or off.
+#[derive(Clone, Debug)]
+pub struct Automation {
+    pub flow: LoadedFlow,
+    pub on: bool,
+}
+
+impl Automation {
+    /// Whether it runs for an event of trigger `key`: on, and a published automation's flow
+    /// (a test run of a draft, a manual run or a rerun is started by hand, not by events).
+    pub fn answers(&self, key: &str) -> bool {
+        self.on
+            && self.flow.flow.trigger.key == key
+            && self.flow.flow.source == crate::domain::flow::FlowSource::Trigger
+    }
+}
+
+struct Live {
+    trigger_key: String,
+    entity: Option<String>,
+    activation_id: String,
+    control: RunControl,
+}
+
+/// Where a wake-up goes (the window repaints).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// The automations and the runs they started.
+pub struct LocalAutomations {
+    rt: tokio::runtime::Handle,
+    engine: Arc<Engine>,
+    player: Player,
+    /// Where steps answered by your action go.
+    target: Arc<RwLock<Option<Target>>>,
+    /// Every action step goes to the target (`serve --target`), as `flow run --target` does.
+    all_to_target: bool,
+    flows: RwLock<Vec<Automation>>,
+    live: Mutex<Vec<Live>>,
+    started: Mutex<Option<Sender<StartedRun>>>,
+    wake: RwLock<Option<Wake>>,
+}
+
+impl LocalAutomations {
+    /// Automations for `flows` (each on as its file says), started on `rt`; and made the
+    /// engine's.
+    pub fn install(
+        rt: tokio::runtime::Handle,
+        engine: Arc<Engine>,
+        player: Player,
+        target: Arc<RwLock<Option<Target>>>,
+        all_to_target: bool,
+        flows: &[LoadedFlow],
+    ) -> Arc<LocalAutomations> {
+        let a = Arc::new(LocalAutomations {
+            rt,
+            engine: engine.clone(),
+            player,
+            target,
+            all_to_target,
+            flows: RwLock::new(
+                flows
+                    .iter()
+                    .map(|f| Automation {
+                        on: f.flow.trigger.active,
+                        flow: f.clone(),
+                    })
+                    .collect(),
+            ),
+            live: Mutex::default(),
+            started: Mutex::default(),
+            wake: RwLock::default(),
+        });
+        engine.set_automations(Some(a.clone()));
+        a
+    }
+
+    /// The runs events start from now on (one subscriber: a new one replaces the last).
+    pub fn subscribe(&self) -> Receiver<StartedRun> {
+        let (tx, rx) = channel();
+        *self.started.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+        rx
+    }
+
+    /// Called after each event of a run started here (the window repaints).
+    pub fn set_wake(&self, wake: Option<Wake>) {
+        *self.wake.write().unwrap_or_else(|e| e.into_inner()) = wake;
+    }
+
+    pub fn list(&self) -> Vec<Automation> {
+        self.flows.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Switches the flow named `name` on or off.
+    pub fn set_on(&self, name: &str, on: bool) {
+        let mut flows = self.flows.write().unwrap_or_else(|e| e.into_inner());
+        for a in flows.iter_mut().filter(|a| a.flow.flow.name == name) {
+            a.on = on;
+        }
+    }
+
+    /// Adds a flow (opened from a file) as an automation, on as its file says; a flow with the
+    /// same name is replaced.
+    pub fn add(&self, flow: LoadedFlow) {
+        let mut flows = self.flows.write().unwrap_or_else(|e| e.into_inner());
+        flows.retain(|a| a.flow.flow.name != flow.flow.name);
+        flows.push(Automation {
+            on: flow.flow.trigger.active,
+            flow,
+        });
+    }
+
+    fn start_one(&self, flow: &LoadedFlow, event: &ReportedEvent) -> (String, RunHandle) {
+        let activation_id = uuid::Uuid::new_v4().to_string();
+        let before = flow
+            .flow
+            .trigger
+            .before
+            .as_deref()
+            .and_then(|b| crate::domain::flow::parse_duration(b).ok())
+            .unwrap_or_else(chrono::Duration::zero);
+        let target = self
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let wake = self.wake.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let handle = automation::start(
+            &self.rt,
+            self.engine.clone(),
+            self.player.clone(),
+            flow.clone(),
+            RunOptions {
+                all_to: target.clone().filter(|_| self.all_to_target),
+                target,
+                step_by_step: false,
+                wake,
+                event: Some(EventStart {
+                    activation_id: activation_id.clone(),
+                    payload: event.payload.clone(),
+                    external_entity_id: event.external_entity_id.clone(),
+                    starts_at: event.scheduled_for.map(|at| at - before),
+                    reported_in: event.exchange,
+                }),
+            },
+        );
+        (activation_id, handle)
+    }
+}
+
+impl crate::engine::Automations for LocalAutomations {
+    fn knows(&self, key: &str) -> bool {
+        self.flows
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|a| a.flow.flow.trigger.key == key)
+    }
+
+    fn start(&self, event: ReportedEvent) -> Vec<(String, String)> {
+        let flows: Vec<LoadedFlow> = self
+            .flows
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|a| a.answers(&event.trigger_key))
+            .map(|a| a.flow.clone())
+            .collect();
+        let mut out = vec![];
+        for flow in flows {
+            let (id, handle) = self.start_one(&flow, &event);
+            {
+                let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+                live.retain(|l| !l.control.is_done());
+                live.push(Live {
+                    trigger_key: event.trigger_key.clone(),
+                    entity: event.external_entity_id.clone(),
+                    activation_id: id.clone(),
+                    control: handle.control(),
+                });
+            }
+            out.push((id, flow.flow.name.clone()));
+            let subscriber = self.started.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(tx) = subscriber.as_ref() {
+                let _ = tx.send(StartedRun { flow, handle });
+            }
+        }
+        if let Some(w) = self.wake.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            w();
+        }
+        out
+    }
+
+    fn cancel(&self, key: &str, entity: &str) -> Vec<String> {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.iter()
+            .filter(|l| {
+                l.trigger_key == key && l.entity.as_deref() == Some(entity) && !l.control.is_done()
+            })
+            .map(|l| {
+                l.control.cancel();
+                l.activation_id.clone()
+            })
+            .collect()
+    }
+}
