@@ -1,0 +1,547 @@
+//! Local automations end to end, with the official SDK: an app on `@wix/sdk` (AppStrategy) and
+//! `@wix/automations` (activations), run with ActionBench's preload, reports and cancels events
+//! against `actionbench serve --flows --triggers --target`; the flows' steps call the app's
+//! own action, which reports completion through the client's `fetchWithAuth`. What the app got
+//! back, the runs serve printed, the Invoke requests the action received and the journal are
+//! all read. Needs node and npm (`npm ci` in tests/sdk-provider when its packages are missing).
+
+mod common;
+
+use common::{TempDir, root, serve_lines};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const APP_ID: &str = "7d3e1f0a-2b4c-4d5e-8f6a-9b0c1d2e3f4a";
+const INSTANCE_ID: &str = "11111111-2222-4333-8444-555555555555";
+const ENTITY: &str = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+const OTHER: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+fn write(dir: &std::path::Path, name: &str, v: Value) {
+    std::fs::create_dir_all(dir).expect("folder");
+    std::fs::write(dir.join(name), serde_json::to_vec_pretty(&v).expect("json")).expect("writes");
+}
+
+/// A real-time trigger whose flow waits for the action's completion report, then welcomes;
+/// a scheduled one whose flow reminds an hour before the lesson.
+fn fixtures(dir: &std::path::Path) {
+    let triggers = dir.join("triggers");
+    write(
+        &triggers,
+        "enrolment.json",
+        json!({ "triggerKey": "course-enrolment", "displayName": "Course enrolment",
+            "payloadSchema": { "type": "object", "properties": {
+                "studentName": { "type": "string", "title": "Student", "examples": ["Dana"] },
+                "email": { "type": "string", "format": "email", "title": "Email", "examples": ["dana@example.com"] },
+                "course": { "type": "string", "title": "Course", "examples": ["Pottery"] } },
+              "required": ["studentName", "email", "course"] } }),
+    );
+    write(
+        &triggers,
+        "lesson.json",
+        json!({ "triggerKey": "lesson-starting", "displayName": "Lesson starting",
+            "payloadSchema": { "type": "object", "properties": {
+                "email": { "type": "string", "format": "email", "title": "Email", "examples": ["dana@example.com"] },
+                "startsAt": { "type": "string", "format": "date-time", "title": "Starts", "futureDate": true,
+                              "examples": ["2027-01-01T10:00:00Z"] } },
+              "required": ["email", "startsAt"] } }),
+    );
+    let flows = dir.join("flows");
+    write(
+        &flows,
+        "enrolment.json",
+        json!({ "name": "Enrolment approval", "trigger": { "name": "A student enrols", "key": "course-enrolment", "appId": APP_ID },
+            "steps": [
+              { "type": "action", "id": "approve", "name": "Approve", "actionKey": "await-approval", "expect": "completed",
+                "params": { "student": "{{payload.studentName}}", "course": "{{payload.course}}" } },
+              { "type": "action", "id": "welcome", "name": "Welcome", "actionKey": "send-welcome",
+                "params": { "to": "{{payload.email}}", "decision": "{{steps.approve.result.decision}}" } } ] }),
+    );
+    write(
+        &flows,
+        "reminder.json",
+        json!({ "name": "Lesson reminder", "trigger": { "name": "A lesson is near", "key": "lesson-starting", "appId": APP_ID, "before": "1h" },
+            "steps": [ { "type": "action", "id": "remind", "name": "Remind", "actionKey": "send-reminder",
+                         "params": { "to": "{{payload.email}}" } } ] }),
+    );
+}
+
+/// The SDK app: its stdin for commands, and its stdout lines as JSON.
+struct App {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl App {
+    fn start() -> App {
+        let dir = root().join("tests/sdk-provider");
+        if !dir.join("node_modules/@wix/sdk").exists() {
+            let ok = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm runs (install node and npm)");
+            assert!(ok.success(), "npm ci in tests/sdk-provider failed");
+        }
+        let preload = root().join("npm/actionbench/preload.cjs");
+        let mut child = Command::new("node")
+            .arg("--require")
+            .arg(&preload)
+            .args(["app.js", APP_ID, INSTANCE_ID])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs (install node to run this test)");
+        let stdin = child.stdin.take().expect("stdin");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { return };
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && tx.send(v).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        App {
+            child,
+            stdin,
+            lines,
+            seen: vec![],
+        }
+    }
+
+    /// The next line that `pick` accepts, within 30 s; every line read is kept in `seen`.
+    fn next(&mut self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let left = Duration::from_secs(30).saturating_sub(start.elapsed());
+            let v = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "the SDK app said no {what} within 30 s; it said {:#?}",
+                    self.seen
+                )
+            });
+            self.seen.push(v.clone());
+            if pick(&v) {
+                return v;
+            }
+        }
+    }
+
+    fn send(&mut self, command: Value) -> Value {
+        writeln!(self.stdin, "{command}").expect("the SDK app reads");
+        let op = command["op"].clone();
+        self.next(&format!("answer to {op}"), |v| v["op"] == op)
+    }
+}
+
+/// Serve's lines until `pick` accepts one, within 30 s (all kept in `seen`).
+fn serve_next(
+    rx: &Receiver<Value>,
+    seen: &mut Vec<Value>,
+    what: &str,
+    pick: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = Instant::now();
+    loop {
+        let left = Duration::from_secs(30).saturating_sub(start.elapsed());
+        let v = rx.recv_timeout(left).unwrap_or_else(|_| {
+            panic!(
+                "serve printed no {what} within 30 s; the run lines: {:#?}",
+                seen.iter()
+                    .filter(|l| l["event"] == "run")
+                    .collect::<Vec<_>>()
+            )
+        });
+        seen.push(v.clone());
+        if pick(&v) {
+            return v;
+        }
+    }
+}
+
+fn run_line<'a>(what: &'a str, activation: &'a str) -> impl Fn(&Value) -> bool + 'a {
+    move |v: &Value| v["event"] == "run" && v["what"] == what && v["activationId"] == activation
+}
+
+#[test]
+fn an_app_on_the_official_sdk_reports_events_and_its_automations_run_locally() {
+    let tmp = TempDir::new("automations-sdk");
+    fixtures(tmp.path());
+    let session = tmp.path().join("session.jsonl");
+    let mut app = App::start();
+    let port = app.next("listening line", |v| v["listening"].is_u64())["listening"].clone();
+    let target = format!("http://127.0.0.1:{port}");
+    let flows = tmp.path().join("flows");
+    let triggers = tmp.path().join("triggers");
+    let (mut serve, rx) = serve_lines(&[
+        "--session",
+        session.to_str().expect("path"),
+        "--flows",
+        flows.to_str().expect("path"),
+        "--triggers",
+        triggers.to_str().expect("path"),
+        "--target",
+        &target,
+    ]);
+    let mut seen = vec![];
+    let listening = serve_next(&rx, &mut seen, "listening line", |v| {
+        v["event"] == "listening"
+    });
+    assert_eq!(listening["automations"], 2, "{listening}");
+    assert_eq!(listening["triggers"], 2, "{listening}");
+    let url = listening["url"].as_str().expect("url").to_string();
+    app.send(json!({ "op": "connect", "url": url }));
+
+    // A good report: one activation, which calls the app's action with the reported payload.
+    let payload = json!({ "studentName": "Noa", "email": "noa@example.com", "course": "Glazing" });
+    let first = app.send(
+        json!({ "op": "report", "triggerKey": "course-enrolment", "payload": payload,
+        "externalEntityId": ENTITY, "idempotency": { "key": "enrol-17" } }),
+    );
+    let ids = first["result"]["activationIds"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{first}"))
+        .clone();
+    assert_eq!(ids.len(), 1, "{first}");
+    let activation = ids[0].as_str().expect("id").to_string();
+    let invoked = app.next("Invoke of the first step", |v| {
+        v["invoked"]["actionKey"] == "await-approval"
+    });
+    let cx = &invoked["invoked"]["activationContext"];
+    assert_eq!(cx["activationId"], activation.as_str());
+    assert_eq!(cx["triggerKey"], "course-enrolment");
+    assert_eq!(cx["triggerAppId"], APP_ID);
+    assert_eq!(cx["payload"], payload);
+    assert_eq!(
+        cx["activationSourceInfo"]["activationInitiationSource"],
+        "TRIGGER_PROVIDER_EVENT"
+    );
+    assert_eq!(
+        invoked["invoked"]["actionParams"],
+        json!({ "student": "Noa", "course": "Glazing" })
+    );
+    // The action's completion report, through fetchWithAuth with the token the SDK fetched,
+    // completes the waiting step; the next step gets the decision.
+    let reported = app.next("completion report", |v| v.get("reported").is_some());
+    assert_eq!(reported["reported"]["status"], 200, "{reported}");
+    let welcome = app.next("Invoke of the second step", |v| {
+        v["invoked"]["actionKey"] == "send-welcome"
+    });
+    assert_eq!(
+        welcome["invoked"]["actionParams"],
+        json!({ "to": "noa@example.com", "decision": "APPROVED" })
+    );
+    serve_next(
+        &rx,
+        &mut seen,
+        "completed step",
+        run_line("completed", &activation),
+    );
+    let finished = serve_next(
+        &rx,
+        &mut seen,
+        "finished run",
+        run_line("finished", &activation),
+    );
+    assert!(
+        finished["caption"]
+            .as_str()
+            .is_some_and(|c| c.contains("every step")),
+        "{finished}"
+    );
+
+    // The same idempotency key again starts nothing.
+    let again = app.send(
+        json!({ "op": "report", "triggerKey": "course-enrolment", "payload": payload,
+        "idempotency": { "key": "enrol-17" } }),
+    );
+    assert_eq!(again["result"]["activationIds"], json!([]), "{again}");
+
+    // A payload missing a required field: taken, no automation runs, flagged in the log.
+    let missing = app.send(json!({ "op": "report", "triggerKey": "course-enrolment",
+        "payload": { "studentName": "Ari", "email": "ari@example.com" } }));
+    assert_eq!(missing["result"]["activationIds"], json!([]), "{missing}");
+    let flagged = serve_next(&rx, &mut seen, "flagged report", |v| {
+        v["method"] == "report event" && v["event"] == "accepted" && v["flagged"] == true
+    });
+    assert!(
+        flagged["findings"].to_string().contains("payload.course"),
+        "{flagged}"
+    );
+
+    // An unknown trigger is refused (428, assumed), and the SDK says so.
+    let unknown =
+        app.send(json!({ "op": "report", "triggerKey": "no-such-trigger", "payload": {} }));
+    assert!(
+        unknown["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("FAILED_PRECONDITION")),
+        "{unknown}"
+    );
+
+    // A scheduled event waits for its date (less the flow's hour before); a cancel stops it.
+    let later = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let scheduled = app.send(json!({ "op": "report", "triggerKey": "lesson-starting",
+        "payload": { "email": "noa@example.com", "startsAt": later }, "externalEntityId": OTHER }));
+    let lesson = scheduled["result"]["activationIds"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("{scheduled}"))
+        .to_string();
+    serve_next(
+        &rx,
+        &mut seen,
+        "scheduled run",
+        run_line("scheduled", &lesson),
+    );
+    let cancelled = app.send(
+        json!({ "op": "cancel", "triggerKey": "lesson-starting", "externalEntityId": OTHER }),
+    );
+    assert!(cancelled.get("error").is_none(), "{cancelled}");
+    let dropped = serve_next(&rx, &mut seen, "dropped step", run_line("dropped", &lesson));
+    assert!(
+        dropped["caption"]
+            .as_str()
+            .is_some_and(|c| c.contains("cancelled by your app")),
+        "{dropped}"
+    );
+    serve_next(
+        &rx,
+        &mut seen,
+        "cancelled run",
+        run_line("cancelled", &lesson),
+    );
+
+    // A date already past: the run is skipped as expired, and the action is never asked.
+    let past = app.send(json!({ "op": "report", "triggerKey": "lesson-starting",
+        "payload": { "email": "noa@example.com", "startsAt": "2020-01-01T10:00:00Z" } }));
+    let expired = past["result"]["activationIds"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("{past}"))
+        .to_string();
+    serve_next(&rx, &mut seen, "expired run", run_line("expired", &expired));
+    assert!(
+        !app.seen
+            .iter()
+            .any(|v| v["invoked"]["actionKey"] == "send-reminder"),
+        "a cancelled or expired reminder was sent: {:#?}",
+        app.seen
+    );
+
+    // The token the SDK fetched, the reports and the cancel are exchanges in the journal.
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let har = tmp.path().join("session.har");
+    let (code, said) = common::run_actionbench(
+        &[
+            "export",
+            "--session",
+            session.to_str().expect("path"),
+            "--har",
+            har.to_str().expect("path"),
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(0), "{said}");
+    let journal = std::fs::read_to_string(&har).expect("the HAR");
+    for path in [
+        "/oauth2/token",
+        "/automations/v1/events/report",
+        "/automations/v1/events/cancel",
+        "/automations_runtime/v1/report-action-invocation-completed",
+    ] {
+        assert!(journal.contains(path), "the journal (as HAR) has no {path}");
+    }
+}
+
+/// The engine with the shipped triggers and the shipped shop-order flow as its automation,
+/// on a manual clock.
+fn local() -> (
+    std::sync::Arc<actionbench::engine::Engine>,
+    tokio::runtime::Runtime,
+    std::sync::Arc<actionbench::play::automations::LocalAutomations>,
+    std::sync::Arc<actionbench::domain::clock::ManualClock>,
+) {
+    use actionbench::domain::flow::LoadedFlow;
+    let (engine, clock) = common::engine(actionbench::engine::Mode::Auto);
+    engine.set_triggers(actionbench::domain::trigger::Triggers::load_dir(
+        &root().join("samples/triggers"),
+    ));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let flow = LoadedFlow::load(&root().join("samples/flows/03-shop-order.json")).expect("flow");
+    let player = actionbench::play::Player::new(engine.clone(), None);
+    let auto = actionbench::play::automations::LocalAutomations::install(
+        rt.handle().clone(),
+        engine.clone(),
+        player,
+        std::sync::Arc::new(std::sync::RwLock::new(None)),
+        false,
+        &[flow],
+    );
+    (engine, rt, auto, clock)
+}
+
+fn call(engine: &actionbench::engine::Engine, path: &str, body: Value) -> (u16, Value) {
+    let incoming = actionbench::engine::Incoming::post(path, body.to_string()).expect("a route");
+    match engine.intake(incoming) {
+        actionbench::engine::Intake::Now(r) => (r.status, (*r.body).clone()),
+        _ => panic!("{path} was not answered at once"),
+    }
+}
+
+fn order(id: &str) -> Value {
+    json!({ "orderId": id, "customerEmail": "lukas@example.com", "country": "DE",
+            "postalCode": "10115", "weightKg": 2.4, "total": 86.0 })
+}
+
+#[test]
+fn bulk_reports_and_cancels_answer_item_by_item_as_wix_documents() {
+    let (engine, _rt, auto, _clock) = local();
+    let (status, body) = call(
+        &engine,
+        "/automations/v1/events/bulk-report",
+        json!({ "triggerKey": "order-placed", "eventsInfo": [
+            { "payload": order("1"), "externalEntityId": ENTITY },
+            { "payload": order("2"), "externalEntityId": "order-2" },
+            { "payload": { "orderId": "3" } } ] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let results = body["results"].as_array().expect("results");
+    assert_eq!(body["triggerKey"], "order-placed");
+    assert_eq!(results[0]["itemMetadata"]["success"], true);
+    assert_eq!(
+        results[0]["activationIds"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(results[0]["eventInfo"]["payload"]["orderId"], "1");
+    assert_eq!(results[1]["itemMetadata"]["success"], false);
+    assert_eq!(results[1]["itemMetadata"]["originalIndex"], 1);
+    assert!(
+        results[1]["itemMetadata"]["error"]["description"]
+            .to_string()
+            .contains("GUID")
+    );
+    // A payload that breaks the schema is taken with no run, as assumed by default.
+    assert_eq!(results[2]["itemMetadata"]["success"], true);
+    assert_eq!(results[2]["activationIds"], json!([]));
+    assert_eq!(
+        body["bulkActionMetadata"],
+        json!({ "totalSuccesses": 2, "totalFailures": 1, "undetailedFailures": 0 })
+    );
+    let ex = engine.exchange(1).expect("logged");
+    assert!(
+        ex.is_flagged(),
+        "a bulk report with broken items is flagged"
+    );
+
+    // Switched to refuse, the broken payload fails its item; a single report gets a 400.
+    let mut a = engine.assumptions();
+    a.refuse_bad_payload = true;
+    engine.set_assumptions(a);
+    let (_, body) = call(
+        &engine,
+        "/automations/v1/events/bulk-report",
+        json!({ "triggerKey": "order-placed", "eventsInfo": [{ "payload": { "orderId": "3" } }] }),
+    );
+    assert_eq!(
+        body["results"][0]["itemMetadata"]["success"], false,
+        "{body}"
+    );
+    let (status, body) = call(
+        &engine,
+        "/automations/v1/events/report",
+        json!({ "triggerKey": "order-placed", "payload": { "orderId": "3" } }),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("payload.customerEmail"), "{body}");
+
+    // Limits: 1 to 100 items.
+    let many: Vec<Value> = (0..101).map(|_| json!({})).collect();
+    let (status, _) = call(
+        &engine,
+        "/automations/v1/events/bulk-report",
+        json!({ "triggerKey": "order-placed", "eventsInfo": many }),
+    );
+    assert_eq!(status, 400);
+
+    // Bulk cancel: each id on its own; an id nothing waits for is still a success.
+    let (status, body) = call(
+        &engine,
+        "/automations/v1/events/bulk-cancel",
+        json!({ "triggerKey": "order-placed", "externalEntityIds": [ENTITY, "nope"] }),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["itemMetadata"]["success"], true);
+    assert_eq!(body["results"][0]["externalEntityId"], ENTITY);
+    assert_eq!(body["results"][1]["itemMetadata"]["success"], false);
+
+    // Switched off, the flow answers nothing; a trigger nobody knows is 428 unless taken.
+    auto.set_on("Order placed: shipping quote, coupon, email", false);
+    let (status, body) = call(
+        &engine,
+        "/automations/v1/events/report",
+        json!({ "triggerKey": "order-placed", "payload": order("9") }),
+    );
+    assert_eq!((status, body["activationIds"].clone()), (200, json!([])));
+    let (status, _) = call(
+        &engine,
+        "/automations/v1/events/report",
+        json!({ "triggerKey": "nobody" }),
+    );
+    assert_eq!(status, 428);
+    let mut a = engine.assumptions();
+    a.accept_unknown_trigger = true;
+    engine.set_assumptions(a);
+    let (status, body) = call(
+        &engine,
+        "/automations/v1/events/report",
+        json!({ "triggerKey": "nobody" }),
+    );
+    assert_eq!((status, body), (200, json!({ "activationIds": [] })));
+}
+
+#[test]
+fn a_repeated_idempotency_key_starts_nothing_until_it_expires() {
+    let (engine, _rt, _auto, clock) = local();
+    let report = json!({ "triggerKey": "order-placed", "payload": order("1"),
+                         "idempotency": { "key": "order-1", "ttlInMilliseconds": "60000" } });
+    let (_, first) = call(&engine, "/automations/v1/events/report", report.clone());
+    assert_eq!(
+        first["activationIds"].as_array().map(Vec::len),
+        Some(1),
+        "{first}"
+    );
+    let (_, again) = call(&engine, "/automations/v1/events/report", report.clone());
+    assert_eq!(again, json!({ "activationIds": [] }));
+    // Switched: the first report's IDs.
+    let mut a = engine.assumptions();
+    a.duplicate_returns_first_ids = true;
+    engine.set_assumptions(a);
+    let (_, again) = call(&engine, "/automations/v1/events/report", report.clone());
+    assert_eq!(again, first);
+    // A minute later the key has expired: a new run.
+    clock.advance(chrono::Duration::seconds(61));
+    let (_, later) = call(&engine, "/automations/v1/events/report", report);
+    assert_eq!(
+        later["activationIds"].as_array().map(Vec::len),
+        Some(1),
+        "{later}"
+    );
+    assert_ne!(later, first);
+}
