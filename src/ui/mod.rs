@@ -77,6 +77,7 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
             flows: true,
             key: KeyUse::Optional,
             relay: Relay::Shared,
+            automate: startup::Automate::Shared,
             listen: Listen::Port {
                 port,
                 fallback: saved_port,

@@ -129,6 +129,9 @@ fn protocol_assumptions_are_named_and_switchable_in_the_window() {
     let b = bench();
     let mut h = window(&b).build();
     h.run();
+    // Below the lists: scrolled to first, as a user would.
+    h.get_by_label("Protocol assumptions").scroll_to_me();
+    h.run();
     click(&mut h, "Protocol assumptions");
     h.get_by_label_contains("A second completion report for the same token");
     h.get_by_label("Refuse reports without Authorization (401)")
@@ -244,6 +247,8 @@ fn a_forwarded_call_pauses_and_the_edited_answer_goes_back() {
 fn allowed_hosts_are_set_in_the_window() {
     let b = bench();
     let mut h = window(&b).build();
+    h.run();
+    h.get_by_label("Allowed hosts").scroll_to_me();
     h.run();
     click(&mut h, "Allowed hosts");
     h.get_by_label("Hosts").scroll_to_me();

@@ -403,10 +403,13 @@ mod tests {
             })
         );
         // Left out: an empty payload and a week-long key.
-        let ((_, info), _) =
-            read_report(&json!({"triggerKey": "k", "idempotency": {"key": "x"}})).expect("as expected");
+        let ((_, info), _) = read_report(&json!({"triggerKey": "k", "idempotency": {"key": "x"}}))
+            .expect("as expected");
         assert_eq!(info.payload, json!({}));
-        assert_eq!(info.idempotency.expect("as expected").ttl_ms, DEFAULT_TTL_MS);
+        assert_eq!(
+            info.idempotency.expect("as expected").ttl_ms,
+            DEFAULT_TTL_MS
+        );
     }
 
     #[test]
@@ -454,11 +457,14 @@ mod tests {
     #[test]
     fn a_cancel_needs_its_key_and_a_guid() {
         assert_eq!(
-            read_cancel(&json!({"triggerKey": "k", "externalEntityId": GUID})).expect("as expected"),
+            read_cancel(&json!({"triggerKey": "k", "externalEntityId": GUID}))
+                .expect("as expected"),
             ("k".to_string(), GUID.to_string())
         );
         assert_eq!(
-            read_cancel(&json!({"triggerKey": "k"})).expect_err("refused").len(),
+            read_cancel(&json!({"triggerKey": "k"}))
+                .expect_err("refused")
+                .len(),
             1
         );
         let (_, ids) =

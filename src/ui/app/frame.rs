@@ -21,6 +21,7 @@ impl eframe::App for App {
         self.drain();
         // Background jobs' results, and anything queued since the last pass.
         self.run_commands();
+        self.take_event_runs();
         for run in &mut self.runs {
             let before = run.events.len();
             while let Ok(ev) = run.handle.events.try_recv() {

@@ -29,7 +29,9 @@ impl App {
             self.mirror.seen_keys.insert(k.clone());
         }
         // A flow's steps answer by their own policy: their keys are not the window's to set.
-        let from_flow = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"));
+        // A call to Wix's APIs (a reported event) names a trigger, not an action key.
+        let from_flow = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"))
+            || ex.method.is_some_and(|m| m.is_wix_api());
         if let Some(key) = &ex.action_key
             && !from_flow
             && !self.mirror.keys.contains(key)

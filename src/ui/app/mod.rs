@@ -52,6 +52,10 @@ pub struct App {
     real_now: DateTime<Utc>,
     ctx: egui::Context,
     runs: Vec<RunView>,
+    /// The runs your app's events start, as they start.
+    event_runs: Option<Receiver<crate::play::automations::StartedRun>>,
+    /// Presenter mode waits for the next event-started run of this flow (by name).
+    awaiting: Option<String>,
     presenting: Option<Presenter>,
     /// The window's theme before presenter mode changed it.
     saved_theme: Option<egui::Theme>,
@@ -82,6 +86,7 @@ macro_rules! view {
             warp: $app.core.engine.warp().factor(),
             assumptions: $app.core.engine.assumptions(),
             runs: &$app.runs,
+            awaiting: $app.awaiting.as_deref(),
             open: $app.open,
             lab: $app.lab.state(),
             tx: &$app.commands,
@@ -117,8 +122,15 @@ impl App {
             .collect();
         let log = core.engine.rows();
         let (now, real_now) = (core.engine.now(), core.engine.real_now());
+        let event_runs = core.automations.as_ref().map(|a| {
+            let wake = ctx.clone();
+            a.set_wake(Some(Arc::new(move || wake.request_repaint())));
+            a.subscribe()
+        });
         let mut app = App {
             runs: vec![],
+            event_runs,
+            awaiting: None,
             presenting: None,
             saved_theme: None,
             path_prompt: None,

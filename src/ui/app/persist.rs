@@ -56,6 +56,7 @@ impl App {
         match saved.panel.as_str() {
             "flows" => self.commands.panel(LeftCmd::ShowTab(LeftTab::Flows)),
             "actions" => self.commands.panel(LeftCmd::ShowTab(LeftTab::Actions)),
+            "triggers" => self.commands.panel(LeftCmd::ShowTab(LeftTab::Triggers)),
             _ => {}
         }
         self.run_commands();
@@ -87,6 +88,7 @@ impl App {
                 LeftTab::Samples => "samples".into(),
                 LeftTab::Flows => "flows".into(),
                 LeftTab::Actions => "actions".into(),
+                LeftTab::Triggers => "triggers".into(),
             },
             port: Some(self.core.port),
         }

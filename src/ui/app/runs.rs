@@ -38,6 +38,85 @@ impl App {
         }
     }
 
+    /// Runs your app's events started since the last look: followed like any run; the one
+    /// presenter mode waits for is presented.
+    pub(super) fn take_event_runs(&mut self) {
+        let Some(rx) = &self.event_runs else {
+            return;
+        };
+        let started: Vec<_> = rx.try_iter().collect();
+        for s in started {
+            let name = s.flow.flow.name.clone();
+            self.status = Some((format!("Your app's event started \"{name}\""), false));
+            self.runs.push(RunView {
+                handle: s.handle,
+                events: vec![],
+                story: crate::domain::flow::Story::of(&s.flow.flow, &[]),
+                flow: s.flow,
+                step_by_step: false,
+            });
+            if self.awaiting.as_deref() == Some(name.as_str()) {
+                self.awaiting = None;
+                self.enter_presenter(self.runs.len() - 1);
+            }
+        }
+    }
+
+    /// Waits for the next run of flow `i` your app's event starts, to present it (None: stops
+    /// waiting).
+    pub(super) fn await_event(&mut self, i: Option<usize>) {
+        self.awaiting = i
+            .and_then(|i| self.core.flows.get(i))
+            .map(|f| f.flow.name.clone());
+        self.status = Some(match &self.awaiting {
+            Some(name) => (
+                format!("Waiting for your app's event… \"{name}\" is presented when it starts"),
+                false,
+            ),
+            None => ("No longer waiting for your app's event".into(), false),
+        });
+    }
+
+    pub(super) fn set_automation(&mut self, i: usize, on: bool) {
+        if let (Some(a), Some(f)) = (&self.core.automations, self.core.flows.get(i)) {
+            a.set_on(&f.flow.name, on);
+        }
+    }
+
+    /// An event reported to the inbox as your app would (the Triggers tab's form): a call in
+    /// the log like any other, its runs followed.
+    pub(super) fn report_event(&mut self, body: serde_json::Value) {
+        let incoming = crate::engine::Incoming {
+            method: crate::domain::wire::Method::ReportEvent,
+            path: crate::domain::wire::REPORT_EVENT_PATH.into(),
+            headers: "content-type: application/json\nauthorization: (the ActionBench window)\nuser-agent: ActionBench window\n".into(),
+            authorized: true,
+            body: body.to_string().into(),
+        };
+        let engine = self.core.engine.clone();
+        let key = body["triggerKey"].as_str().unwrap_or("").to_string();
+        self.spawn_blocking(move || {
+            let (id, intake) = engine.intake_as(incoming, &crate::engine::CallOptions::default());
+            let _ = engine.durable();
+            let said = match intake {
+                crate::engine::Intake::Now(r) => {
+                    match r.body.get("activationIds").and_then(|a| a.as_array()) {
+                        Some(ids) if r.status == 200 => {
+                            format!("Reported {key} (#{id}): {} run(s) started", ids.len())
+                        }
+                        _ => format!(
+                            "Reported {key} (#{id}): HTTP {} {}",
+                            r.status,
+                            r.body.get("message").and_then(|m| m.as_str()).unwrap_or("")
+                        ),
+                    }
+                }
+                _ => format!("Reported {key} (#{id})"),
+            };
+            Command::Status(said, false)
+        });
+    }
+
     pub(super) fn enter_presenter(&mut self, run: usize) {
         let theme = self.ctx.theme();
         let dark = theme == egui::Theme::Dark;

@@ -35,6 +35,8 @@ pub struct Core {
     pub folders: Folders,
     /// The port the inbox was asked to listen on (saved with the settings; 0: any free one).
     pub port: u16,
+    /// The flows as automations answering the events apps report, when they do.
+    pub automations: Option<Arc<crate::play::automations::LocalAutomations>>,
 }
 
 impl Core {
@@ -76,6 +78,7 @@ impl Core {
                 sessions: crate::journal::sessions_dir(),
             },
             port,
+            automations: s.automations.clone(),
         }
     }
 

@@ -80,6 +80,8 @@ pub struct ViewCtx<'a> {
     pub warp: u32,
     pub assumptions: Assumptions,
     pub runs: &'a [RunView],
+    /// The flow presenter mode waits to present when your app's event starts it.
+    pub awaiting: Option<&'a str>,
     pub open: OpenWindows,
     /// Whether the envelope lab is running, and whether it has results to show.
     pub lab: LabState,
@@ -325,6 +327,7 @@ pub enum LeftTab {
     Samples,
     Flows,
     Actions,
+    Triggers,
 }
 
 /// Writes `bytes` to `path`, making its folder first if there is none yet.

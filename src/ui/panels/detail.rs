@@ -206,6 +206,24 @@ fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
         {
             cx.tx.panel(super::diff::DiffCmd::CompareFrom(ex.id));
         }
+        // A reported event: the runs it started, each one click from its calls.
+        let started: Vec<String> = match (&ex.method, &ex.response) {
+            (Some(m), Some(r)) if m.is_event() => {
+                let mut ids = vec![];
+                collect_activation_ids(&r.body, &mut ids);
+                ids
+            }
+            _ => vec![],
+        };
+        for a in started {
+            if ui
+                .small_button(format!("Run {}", &a[..a.len().min(8)]))
+                .on_hover_text(format!("Show only the calls of activation {a}, which this event started"))
+                .clicked()
+            {
+                cx.tx.panel(super::log::LogCmd::FilterActivation(a));
+            }
+        }
         if let Some(a) = activation
             && ui
                 .small_button("This activation")
@@ -522,7 +540,9 @@ fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
         AnsweredBy::Auto => "saved answer",
         AnsweredBy::FailPolicy => "fail mode",
         AnsweredBy::Fallback => "fallback after the hold deadline",
-        AnsweredBy::Workbench => "refused by the workbench",
+        // The stand-ins' own answers: a refusal, or a call to Wix's APIs taken.
+        AnsweredBy::Workbench if r.status >= 400 => "refused by the workbench",
+        AnsweredBy::Workbench => "the workbench's stand-in for Wix",
         AnsweredBy::Shutdown => "the workbench closed",
         AnsweredBy::Target => "your action",
     };
@@ -532,4 +552,19 @@ fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
         ui.label(RichText::new("Meets the contract").color(theme::OK));
     }
     json_tree(ui, base, "response body", &r.body);
+}
+
+/// The `activationIds` in a Report Event (or Bulk Report Event) answer.
+fn collect_activation_ids(body: &serde_json::Value, out: &mut Vec<String>) {
+    if let Some(ids) = body.get("activationIds").and_then(|a| a.as_array()) {
+        out.extend(ids.iter().filter_map(|i| i.as_str()).map(str::to_string));
+    }
+    for r in body
+        .get("results")
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+    {
+        collect_activation_ids(r, out);
+    }
 }

@@ -13,9 +13,39 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 .weak(),
         );
     }
+    if let Some(name) = cx.awaiting {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!("Waiting for your app's event… (\"{name}\")"))
+                    .color(theme::WAITING),
+            );
+            if ui.small_button("Stop waiting").clicked() {
+                cx.tx.send(Command::AwaitEvent(None));
+            }
+        });
+    }
+    let automations = cx.core.automations.as_ref().map(|a| a.list());
     for (i, f) in cx.core.flows.iter().enumerate() {
         ui.push_id(("flow", i), |ui| {
             ui.label(RichText::new(&f.flow.name).strong());
+            let auto = automations
+                .as_ref()
+                .and_then(|l| l.iter().find(|a| a.flow.flow.name == f.flow.name));
+            if let Some(a) = auto {
+                let key = &f.flow.trigger.key;
+                let published = f.flow.source == crate::domain::flow::FlowSource::Trigger;
+                let mut on = a.on && published;
+                ui.add_enabled_ui(published, |ui| {
+                    if ui
+                        .checkbox(&mut on, RichText::new(format!("answers {key}")).small())
+                        .on_hover_text("On: an event your app reports for this trigger starts a run of this flow, with the reported payload")
+                        .on_disabled_hover_text("A test run, manual run or rerun is started by hand, not by your app's events")
+                        .changed()
+                    {
+                        cx.tx.send(Command::SetAutomation(i, on));
+                    }
+                });
+            }
             ui.horizontal(|ui| {
                 if ui
                     .button("Run")
@@ -31,6 +61,14 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 {
                     cx.tx.send(Command::RunFlow(i, true));
                 }
+                if auto.is_some_and(|a| a.answers(&f.flow.trigger.key))
+                    && ui
+                        .button("Wait for your app")
+                        .on_hover_text("Presenter mode opens when your app reports this trigger's event, and follows the run live")
+                        .clicked()
+                {
+                    cx.tx.send(Command::AwaitEvent(Some(i)));
+                }
             });
         });
     }
@@ -40,14 +78,22 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
     ui.separator();
     ui.label(RichText::new("Runs").strong());
     for (r, run) in cx.runs.iter().enumerate().rev() {
+        let cut = run.handle.snapshot().cut_short;
         let state = match (run.finished(), run.handle.is_done()) {
+            (None, true) if cut.is_some() => (cut.as_deref().unwrap_or(""), theme::WARNING),
             (Some(true), _) => ("as expected", theme::OK),
             (Some(false), _) => ("not as expected", theme::ERROR),
             (None, true) => ("stopped", Color32::GRAY),
             (None, false) if run.waiting_for_next() => ("waits for Space", theme::WARNING),
             (None, false) => ("running", theme::WAITING),
         };
-        let title = RichText::new(format!("#{} {}", r + 1, run.flow.flow.name));
+        let from = run
+            .handle
+            .snapshot()
+            .reported_in
+            .map(|id| format!(" · your app's event #{id}"))
+            .unwrap_or_default();
+        let title = RichText::new(format!("#{} {}{from}", r + 1, run.flow.flow.name));
         egui::CollapsingHeader::new(title)
             .id_salt(("run", r))
             .default_open(r + 1 == cx.runs.len())

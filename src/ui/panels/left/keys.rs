@@ -98,6 +98,23 @@ fn assumptions(ui: &mut Ui, cx: &ViewCtx) {
                 &mut a.broken_answer_fails_step,
                 "An answer that breaks the contract fails the step",
             );
+            ui.label(RichText::new("Reported events").small().strong());
+            ui.checkbox(
+                &mut a.refuse_bad_payload,
+                "Refuse a payload that breaks its trigger's schema (400)",
+            );
+            ui.checkbox(
+                &mut a.duplicate_returns_first_ids,
+                "A repeated idempotency key answers the first report's activationIds",
+            );
+            ui.checkbox(
+                &mut a.refuse_past_schedule,
+                "Refuse a scheduled event whose date has passed (400)",
+            );
+            ui.checkbox(
+                &mut a.accept_unknown_trigger,
+                "Take a report for an unknown trigger (200, no runs) instead of 428",
+            );
         });
     if a != cx.assumptions {
         cx.tx.panel(LeftCmd::SetAssumptions(a));

@@ -9,6 +9,7 @@ pub mod flows;
 pub mod hosts;
 pub mod keys;
 mod samples;
+pub mod triggers;
 
 use super::*;
 pub(super) use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
@@ -22,6 +23,7 @@ pub struct LeftPanel {
     action: YourAction,
     hosts: HostsField,
     actions: actions::ActionsTab,
+    triggers: triggers::TriggersTab,
 }
 
 /// The form for your action, and where a sent sample says it came from.
@@ -84,6 +86,7 @@ impl LeftPanel {
                 ..HostsField::default()
             },
             actions: Default::default(),
+            triggers: Default::default(),
         }
     }
 
@@ -204,6 +207,12 @@ fn panel(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
                     actions::show(ui, cx, &mut st.actions, target.is_ok())
                 });
         }
+        LeftTab::Triggers => {
+            egui::ScrollArea::vertical()
+                .id_salt("triggers")
+                .max_height(list_height)
+                .show(ui, |ui| triggers::show(ui, cx, &mut st.triggers));
+        }
         LeftTab::Flows => {
             egui::ScrollArea::vertical()
                 .id_salt("flows")
@@ -229,6 +238,7 @@ fn tabs(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
             (LeftTab::Samples, "Samples"),
             (LeftTab::Flows, "Flows"),
             (LeftTab::Actions, "Actions"),
+            (LeftTab::Triggers, "Triggers"),
         ] {
             let text = RichText::new(title).heading();
             if ui.selectable_label(st.tab == tab, text).clicked() {
