@@ -72,6 +72,11 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             });
         });
     }
+    runs(ui, cx);
+}
+
+/// The runs so far, newest first: each one's state, its steps and its timeline.
+fn runs(ui: &mut Ui, cx: &ViewCtx) {
     if cx.runs.is_empty() {
         return;
     }
