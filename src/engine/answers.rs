@@ -198,22 +198,17 @@ pub(super) fn judge(
             InvokeOutcome::Immediate
         }
         _ => InvokeOutcome::Failed {
-            reason: format!("answered HTTP {} {}", reply.status, summary(&findings)),
+            reason: format!(
+                "answered HTTP {} {}",
+                reply.status,
+                contract::summary(&findings)
+            ),
         },
     };
     // An answer is judged as if fresh; whether the call may still be answered is the caller's
     // concern (only held calls are answered later).
     let phase = Phase::Received.answer(outcome).unwrap_or(Phase::Answered);
     (findings, phase)
-}
-
-pub(super) fn summary(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The saved answer for `method`, a relative timeout date made absolute at `now`.
@@ -247,7 +242,7 @@ pub fn check_answer(
         Method::Invoke => contract::check_invoke_json(status, body, output, now),
         Method::ValidateConfiguration => contract::check_validate_json(status, body),
         Method::QuotaInfo => contract::check_quota_json(status, body),
-        m if m.is_wix_api() => vec![],
+        // Calls to Wix's APIs: the workbench's own answers, nothing to judge.
         _ => vec![],
     }
 }

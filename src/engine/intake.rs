@@ -121,7 +121,7 @@ impl Engine {
         let intake = match plan {
             Decided::Refuse(reply) => Intake::Now(self.reject(id, reply, sim)),
             Decided::Report(body) => Intake::Now(self.intake_report(id, body, authorized, sim)),
-            Decided::Wix(m, body) => Intake::Now(self.intake_wix(id, m, body, sim)),
+            Decided::Wix(m, body) => Intake::Now(self.intake_wix(id, m, body, authorized, sim)),
             Decided::Answered(reply) => {
                 if let Some(ex) = self.log.lock(id) {
                     self.emit_prepared(kind, ex, prepared, true);
@@ -411,7 +411,7 @@ impl Engine {
 }
 
 /// The value of header `name` in `name: value` lines.
-pub(super) fn header_value<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
+fn header_value<'h>(headers: &'h str, name: &str) -> Option<&'h str> {
     headers.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.trim().eq_ignore_ascii_case(name).then(|| v.trim())

@@ -183,7 +183,7 @@ pub struct Engine {
     triggers: RwLock<Arc<crate::domain::trigger::Triggers>>,
     /// Who starts automations for reported events.
     automations: RwLock<Option<Arc<dyn Automations>>>,
-    /// Idempotency keys and access tokens the stand-ins gave out.
+    /// Idempotency keys the Report Event stand-in has seen.
     wix: Mutex<triggered::WixState>,
 }
 

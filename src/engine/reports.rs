@@ -12,37 +12,12 @@ impl Engine {
         authorized: bool,
         sim: DateTime<Utc>,
     ) -> Reply {
-        let value: Value = match serde_json::from_slice(body) {
+        let value = match json_body(body, "the completion report")
+            .and_then(|v| self.authorization(id, authorized).map(|()| v))
+        {
             Ok(v) => v,
-            Err(e) => {
-                let reply = match envelope::json_error(&e, "the completion report") {
-                    envelope::EnvelopeError::InvalidJson(e) => Reply::error(
-                        400,
-                        "INVALID_JSON",
-                        &format!("the completion report is not valid JSON: {e}"),
-                    ),
-                    other => Reply::error(other.status(), other.code(), &other.to_string()),
-                };
-                return self.reject(id, reply, sim);
-            }
+            Err(reply) => return self.reject(id, reply, sim),
         };
-        if !authorized && self.assumptions().require_authorization {
-            let reply = Reply::error(
-                401,
-                "UNAUTHENTICATED",
-                "no Authorization header: Wix's completion API needs the app's access token (the workbench is set to refuse reports without one)",
-            );
-            return self.reject(id, reply, sim);
-        }
-        if let Some(mut ex) = self.log.lock(id) {
-            ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
-            if !authorized {
-                ex.findings.push(Finding::warning(
-                    "no-authorization",
-                    "no Authorization header: Wix requires the app's access token here",
-                ));
-            }
-        }
         let token = value
             .get("invocationToken")
             .and_then(Value::as_str)
@@ -99,6 +74,28 @@ impl Engine {
         }
     }
 
+    /// A call to Wix's APIs without an Authorization header: refused (401) when the workbench
+    /// is set so, else taken with a warning on exchange `id`, its plain JSON body noted.
+    pub(super) fn authorization(&self, id: ExchangeId, authorized: bool) -> Result<(), Reply> {
+        if !authorized && self.assumptions().require_authorization {
+            return Err(Reply::error(
+                401,
+                "UNAUTHENTICATED",
+                "no Authorization header: Wix's APIs need the app's access token (the workbench is set to refuse calls without one)",
+            ));
+        }
+        if let Some(mut ex) = self.log.lock(id) {
+            ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
+            if !authorized {
+                ex.findings.push(Finding::warning(
+                    "no-authorization",
+                    "no Authorization header: Wix requires the app's access token here",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn apply_report(
         &self,
         st: &mut State,
@@ -121,7 +118,7 @@ impl Engine {
                 sim,
                 format!(
                     "completion report {via} refused (400): {}",
-                    summary(&findings)
+                    contract::summary(&findings)
                 ),
             );
             let kind = EventKind::of(&ex.phase);
@@ -183,4 +180,17 @@ pub(super) enum Applied {
     Changed,
     /// Taken with 200 and no effect, as an assumption is set; why.
     Ignored(String),
+}
+
+/// The body of a call to Wix's APIs (`what`: "the completion report") as JSON, or the 400 that
+/// says why it is not.
+pub(super) fn json_body(body: &[u8], what: &'static str) -> Result<Value, Reply> {
+    serde_json::from_slice(body).map_err(|e| match envelope::json_error(&e, what) {
+        envelope::EnvelopeError::InvalidJson(e) => Reply::error(
+            400,
+            "INVALID_JSON",
+            &format!("{what} is not valid JSON: {e}"),
+        ),
+        other => Reply::error(other.status(), other.code(), &other.to_string()),
+    })
 }

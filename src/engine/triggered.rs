@@ -6,6 +6,7 @@
 //! the engine). Where Wix does not document a behaviour, an assumption decides (see
 //! `domain::assumptions`).
 
+use super::reports::json_body;
 use super::*;
 use crate::domain::trigger::events::{self, EventInfo};
 use crate::domain::trigger::{LoadedTrigger, Triggers};
@@ -32,12 +33,11 @@ pub trait Automations: Send + Sync {
     fn cancel(&self, key: &str, entity: &str) -> Vec<String>;
 }
 
-/// What the stand-ins remember: idempotency keys (with when they expire and what the first
-/// report started) and the access tokens handed out (to which app).
+/// What the stand-ins remember: idempotency keys, with when they expire and what the first
+/// report started.
 #[derive(Default)]
 pub(super) struct WixState {
     seen: HashMap<(String, String), Seen>,
-    tokens: HashMap<String, String>,
 }
 
 struct Seen {
@@ -92,45 +92,17 @@ impl Engine {
         id: ExchangeId,
         method: Method,
         body: &[u8],
+        authorized: bool,
         sim: DateTime<Utc>,
     ) -> Reply {
-        let what = format!("the {} request", method.label());
-        let value: Value = match serde_json::from_slice(body) {
+        // The token call is how an app gets its Authorization; the others need it.
+        let value = match json_body(body, "the request").and_then(|v| match method {
+            Method::AccessToken => Ok(v),
+            _ => self.authorization(id, authorized).map(|()| v),
+        }) {
             Ok(v) => v,
-            Err(e) => {
-                let reply = match envelope::json_error(&e, "the request") {
-                    envelope::EnvelopeError::InvalidJson(e) => Reply::error(
-                        400,
-                        "INVALID_JSON",
-                        &format!("{what} is not valid JSON: {e}"),
-                    ),
-                    other => Reply::error(other.status(), other.code(), &other.to_string()),
-                };
-                return self.reject(id, reply, sim);
-            }
+            Err(reply) => return self.reject(id, reply, sim),
         };
-        let authorization = self.log.lock(id).and_then(|ex| {
-            intake::header_value(&ex.arrival.headers, "authorization").map(str::to_string)
-        });
-        if method != Method::AccessToken {
-            if authorization.is_none() && self.assumptions().require_authorization {
-                let reply = Reply::error(
-                    401,
-                    "UNAUTHENTICATED",
-                    "no Authorization header: Wix's APIs need the app's access token (the workbench is set to refuse calls without one)",
-                );
-                return self.reject(id, reply, sim);
-            }
-            if let Some(mut ex) = self.log.lock(id) {
-                ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
-                if authorization.is_none() {
-                    ex.findings.push(Finding::warning(
-                        "no-authorization",
-                        "no Authorization header: Wix requires the app's access token here",
-                    ));
-                }
-            }
-        }
         let done = match method {
             Method::AccessToken => self.access_token(&value),
             Method::ReportEvent => self.report_event(id, &value, sim),
@@ -142,9 +114,7 @@ impl Engine {
         match done {
             Ok((reply, key, findings, note)) => {
                 if let Some(mut ex) = self.log.lock(id) {
-                    if ex.envelope.is_none() {
-                        ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
-                    }
+                    ex.envelope = Some(envelope::EnvelopeKind::PlainJson);
                     ex.action_key = key;
                     ex.findings.extend(findings);
                     workbench_reply(&mut ex, &reply, Phase::Accepted, note, sim);
@@ -156,8 +126,8 @@ impl Engine {
         }
     }
 
-    /// The OAuth token the SDK's `AppStrategy` fetches: a token of the workbench's, kept with
-    /// the app it was given to.
+    /// The OAuth token the SDK's `AppStrategy` fetches: a fresh token of the workbench's (its
+    /// stand-ins take any token: they warn only when there is none).
     fn access_token(&self, v: &Value) -> Result<Taken, Reply> {
         let client = v
             .get("client_id")
@@ -185,7 +155,6 @@ impl Engine {
             ));
         }
         let token = format!("actionbench-{}", uuid::Uuid::new_v4());
-        self.wix().tokens.insert(token.clone(), client.to_string());
         let reply = Reply::json(
             200,
             json!({ "access_token": token, "token_type": "Bearer", "expires_in": 14400 }),
@@ -258,7 +227,7 @@ impl Engine {
             let event_info = echo.get(i).cloned().unwrap_or_else(|| json!({}));
             let (metadata, ids) = match item {
                 Err(problems) => {
-                    let why = events::said(&problems);
+                    let why = contract::summary(&problems);
                     notes.push(format!("item {i} refused: {why}"));
                     findings.extend(problems);
                     (
@@ -343,7 +312,7 @@ impl Engine {
                 ids: vec![],
                 note: format!(
                     "the payload breaks the trigger's schema ({}): [assumed] taken, and no automation runs",
-                    events::said(&broken)
+                    contract::summary(&broken)
                 ),
                 findings: broken,
             };

@@ -369,15 +369,6 @@ pub fn bulk_metadata(results: &[Value]) -> Value {
     json!({ "totalSuccesses": ok, "totalFailures": results.len() - ok, "undetailedFailures": 0 })
 }
 
-/// Findings as one sentence.
-pub fn said(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| f.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
