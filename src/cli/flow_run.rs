@@ -48,11 +48,7 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
             ..RunOptions::default()
         },
     );
-    let name_of = |i: usize| match f.steps.get(i) {
-        Some(Step::Action(a)) => a.name.clone(),
-        Some(Step::Delay(d)) => d.name.clone().unwrap_or_else(|| "Delay".into()),
-        None => String::new(),
-    };
+    let name_of = |i: usize| f.steps.get(i).map(Step::name).unwrap_or_default();
     let mut events = vec![];
     loop {
         match run.events.recv_timeout(Duration::from_millis(200)) {

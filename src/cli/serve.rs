@@ -168,17 +168,14 @@ impl RunPrinter {
         // A run done before its events are drained has sent them all.
         let done: Vec<bool> = self.live.iter().map(|r| r.handle.is_done()).collect();
         for run in &self.live {
-            let state = run.handle.snapshot();
+            // Read only when something happened: the printer looks every 10 ms.
+            let mut state = None;
             while let Ok(ev) = run.handle.events.try_recv() {
-                let step_name =
-                    ev.step
-                        .and_then(|i| state.flow.flow.steps.get(i))
-                        .map(|s| match s {
-                            crate::domain::flow::Step::Action(a) => a.name.clone(),
-                            crate::domain::flow::Step::Delay(d) => {
-                                d.name.clone().unwrap_or_else(|| d.id.clone())
-                            }
-                        });
+                let state = state.get_or_insert_with(|| run.handle.snapshot());
+                let step_name = ev
+                    .step
+                    .and_then(|i| state.flow.flow.steps.get(i))
+                    .map(crate::domain::flow::Step::name);
                 let mut line = json!({ "event": "run", "what": ev.kind.label(), "flow": state.flow.flow.name,
                     "activationId": state.activation_id, "triggerKey": state.flow.flow.trigger.key,
                     "at": ev.at.to_rfc3339(), "caption": ev.caption });
@@ -250,7 +247,7 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     println!(
         "{}",
         json!({ "event": "listening", "url": started.url(), "samples": started.samples.len(),
-                "automations": started.automations.as_ref().map_or(0, |a| a.list().len()),
+                "automations": started.automations.as_ref().map_or(0, |a| a.count()),
                 "triggers": engine.triggers().list.len(),
                 "jwt": engine.jwt_summary(),
                 "session": inbox.session.as_ref().map(|p| p.display().to_string()),

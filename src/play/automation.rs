@@ -151,7 +151,6 @@ pub fn start(
     if let Some(e) = &options.event {
         run.payload = e.payload.clone();
         run.external_entity_id = e.external_entity_id.clone();
-        run.scheduled_for = e.starts_at;
         run.reported_in = Some(e.reported_in);
     }
     let state = Arc::new(Mutex::new(run));
@@ -226,7 +225,6 @@ impl Runner {
                 );
             }
         }
-        self.lock().cut_short = Some(why.to_string());
         self.emit(None, last);
     }
 
@@ -245,12 +243,20 @@ impl Runner {
             return false;
         }
         self.emit(None, FlowEventKind::Scheduled { at });
+        if self.sleep_until(at).await {
+            return true;
+        }
+        if self.cancelled() {
+            self.drop_rest(0, "cancelled by your app", FlowEventKind::Cancelled);
+        }
+        false
+    }
+
+    /// Waits until `at` on the engine's (warpable) clock; false when the run was stopped or
+    /// cancelled first.
+    async fn sleep_until(&self, at: DateTime<Utc>) -> bool {
         while self.engine.now() < at {
-            if self.stopped() {
-                return false;
-            }
-            if self.cancelled() {
-                self.drop_rest(0, "cancelled by your app", FlowEventKind::Cancelled);
+            if self.stopped() || self.cancelled() {
                 return false;
             }
             tokio::time::sleep(POLL).await;
@@ -363,13 +369,10 @@ impl Runner {
         let until = self.engine.now() + d;
         self.set_status(i, StepStatus::Delaying { until });
         self.emit(Some(i), FlowEventKind::DelayStarted { until });
-        while self.engine.now() < until {
-            if self.stopped() || self.cancelled() {
-                return;
-            }
-            tokio::time::sleep(POLL).await;
+        // Stopped or cancelled, the step is left to the run's loop.
+        if self.sleep_until(until).await {
+            self.end(i, StepEnd::Waited { skipped: false });
         }
-        self.end(i, StepEnd::Waited { skipped: false });
     }
 
     async fn action(&self, i: usize, answered_by: AnsweredBy) {

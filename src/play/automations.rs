@@ -19,7 +19,7 @@ pub struct StartedRun {
 
 /// One loaded flow as an automation: on (answers its trigger) or off.
 #[derive(Clone, Debug)]
-pub struct Automation {
+struct Automation {
     pub flow: LoadedFlow,
     pub on: bool,
 }
@@ -27,7 +27,7 @@ pub struct Automation {
 impl Automation {
     /// Whether it runs for an event of trigger `key`: on, and a published automation's flow
     /// (a test run of a draft, a manual run or a rerun is started by hand, not by events).
-    pub fn answers(&self, key: &str) -> bool {
+    fn answers(&self, key: &str) -> bool {
         self.on
             && self.flow.flow.trigger.key == key
             && self.flow.flow.source == crate::domain::flow::FlowSource::Trigger
@@ -105,8 +105,20 @@ impl LocalAutomations {
         *self.wake.write().unwrap_or_else(|e| e.into_inner()) = wake;
     }
 
-    pub fn list(&self) -> Vec<Automation> {
-        self.flows.read().unwrap_or_else(|e| e.into_inner()).clone()
+    /// How many flows are automations (on or off).
+    pub fn count(&self) -> usize {
+        self.flows.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether the flow named `name` is on (None: no such automation). Cheap enough for every
+    /// frame: nothing is copied.
+    pub fn is_on(&self, name: &str) -> Option<bool> {
+        self.flows
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|a| a.flow.flow.name == name)
+            .map(|a| a.on)
     }
 
     /// Switches the flow named `name` on or off.

@@ -64,10 +64,6 @@ pub struct FlowRun {
     /// about (what Cancel Event names).
     pub reported_in: Option<u64>,
     pub external_entity_id: Option<String>,
-    /// A scheduled event's run waits until then.
-    pub scheduled_for: Option<DateTime<Utc>>,
-    /// Why the run stopped before its end, when it did ("cancelled by your app").
-    pub cut_short: Option<String>,
 }
 
 impl FlowRun {
@@ -109,8 +105,6 @@ impl FlowRun {
             flow,
             reported_in: None,
             external_entity_id: None,
-            scheduled_for: None,
-            cut_short: None,
         }
     }
 

@@ -98,11 +98,7 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
         Some(Step::Action(a)) => pick(&a.captions).clone(),
         _ => None,
     };
-    let name = match s {
-        Some(Step::Action(a)) => a.name.clone(),
-        Some(Step::Delay(d)) => d.name.clone().unwrap_or_else(|| "Delay".into()),
-        None => flow.name.clone(),
-    };
+    let name = s.map_or_else(|| flow.name.clone(), Step::name);
     match kind {
         FlowEventKind::Started => flow
             .trigger

@@ -106,6 +106,16 @@ pub enum Step {
     Delay(DelayStep),
 }
 
+impl Step {
+    /// Its name in plain words: the action's, or the delay's ("Delay" when it has none).
+    pub fn name(&self) -> String {
+        match self {
+            Step::Action(a) => a.name.clone(),
+            Step::Delay(d) => d.name.clone().unwrap_or_else(|| "Delay".into()),
+        }
+    }
+}
+
 /// Who answers an action step.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]

@@ -44,8 +44,6 @@ impl App {
             }
             Command::StopRun(i) => self.stop_run(i),
             Command::AwaitEvent(i) => self.await_event(i),
-            Command::SetAutomation(i, on) => self.set_automation(i, on),
-            Command::ReportEvent(body) => self.report_event(body),
             Command::Presenter(a) => self.presenter_action(a),
             Command::ShareRun(i, path) => self.share_run(i, path),
             Command::AskFile(ask) => self.ask_file(ask),

@@ -155,6 +155,10 @@ impl App {
                 self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
                 self.commands
                     .panel(crate::ui::panels::left::LeftCmd::ShowTab(LeftTab::Flows));
+                // An opened flow answers its trigger's events too, as a loaded one does.
+                if let Some(a) = &self.core.automations {
+                    a.add(flow.clone());
+                }
                 replace_or_push(&mut self.core.flows, flow, |f| f.path.as_deref());
             }
             Err(e) => self.status = Some((format!("The flow could not be opened: {e}"), true)),

@@ -30,10 +30,10 @@ impl App {
         }
         // A flow's steps answer by their own policy: their keys are not the window's to set.
         // A call to Wix's APIs (a reported event) names a trigger, not an action key.
-        let from_flow = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"))
+        let not_the_windows = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"))
             || ex.method.is_some_and(|m| m.is_wix_api());
         if let Some(key) = &ex.action_key
-            && !from_flow
+            && !not_the_windows
             && !self.mirror.keys.contains(key)
         {
             self.mirror.keys.insert(key.clone());

@@ -26,13 +26,7 @@ impl App {
             },
         );
         self.status = Some((format!("Running \"{}\"", flow.flow.name), false));
-        self.runs.push(RunView {
-            handle,
-            events: vec![],
-            story: crate::domain::flow::Story::of(&flow.flow, &[]),
-            flow,
-            step_by_step: present,
-        });
+        self.runs.push(RunView::new(flow, handle, present));
         if present {
             self.enter_presenter(self.runs.len() - 1);
         }
@@ -48,13 +42,7 @@ impl App {
         for s in started {
             let name = s.flow.flow.name.clone();
             self.status = Some((format!("Your app's event started \"{name}\""), false));
-            self.runs.push(RunView {
-                handle: s.handle,
-                events: vec![],
-                story: crate::domain::flow::Story::of(&s.flow.flow, &[]),
-                flow: s.flow,
-                step_by_step: false,
-            });
+            self.runs.push(RunView::new(s.flow, s.handle, false));
             if self.awaiting.as_deref() == Some(name.as_str()) {
                 self.awaiting = None;
                 self.enter_presenter(self.runs.len() - 1);
@@ -74,46 +62,6 @@ impl App {
                 false,
             ),
             None => ("No longer waiting for your app's event".into(), false),
-        });
-    }
-
-    pub(super) fn set_automation(&mut self, i: usize, on: bool) {
-        if let (Some(a), Some(f)) = (&self.core.automations, self.core.flows.get(i)) {
-            a.set_on(&f.flow.name, on);
-        }
-    }
-
-    /// An event reported to the inbox as your app would (the Triggers tab's form): a call in
-    /// the log like any other, its runs followed.
-    pub(super) fn report_event(&mut self, body: serde_json::Value) {
-        let incoming = crate::engine::Incoming {
-            method: crate::domain::wire::Method::ReportEvent,
-            path: crate::domain::wire::REPORT_EVENT_PATH.into(),
-            headers: "content-type: application/json\nauthorization: (the ActionBench window)\nuser-agent: ActionBench window\n".into(),
-            authorized: true,
-            body: body.to_string().into(),
-        };
-        let engine = self.core.engine.clone();
-        let key = body["triggerKey"].as_str().unwrap_or("").to_string();
-        self.spawn_blocking(move || {
-            let (id, intake) = engine.intake_as(incoming, &crate::engine::CallOptions::default());
-            let _ = engine.durable();
-            let said = match intake {
-                crate::engine::Intake::Now(r) => {
-                    match r.body.get("activationIds").and_then(|a| a.as_array()) {
-                        Some(ids) if r.status == 200 => {
-                            format!("Reported {key} (#{id}): {} run(s) started", ids.len())
-                        }
-                        _ => format!(
-                            "Reported {key} (#{id}): HTTP {} {}",
-                            r.status,
-                            r.body.get("message").and_then(|m| m.as_str()).unwrap_or("")
-                        ),
-                    }
-                }
-                _ => format!("Reported {key} (#{id})"),
-            };
-            Command::Status(said, false)
         });
     }
 

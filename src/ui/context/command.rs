@@ -30,10 +30,6 @@ pub enum Command {
     Present(usize),
     /// Present the next run of flow `i` that your app's event starts (None: stop waiting).
     AwaitEvent(Option<usize>),
-    /// Switch flow `i` on or off as an automation (answering its trigger's events).
-    SetAutomation(usize, bool),
-    /// Report an event to the inbox as your app would: its Report Event body.
-    ReportEvent(serde_json::Value),
     StopRun(usize),
     Presenter(presenter::Action),
     /// Run `i` as one HTML page, written to the path.

@@ -116,9 +116,23 @@ pub struct RunView {
     pub flow: LoadedFlow,
     /// Started step by step (presenter mode): each step waits for Space.
     pub step_by_step: bool,
+    /// Started by your app's event, reported in this exchange.
+    pub reported_in: Option<u64>,
 }
 
 impl RunView {
+    /// A run to follow from its start.
+    pub fn new(flow: LoadedFlow, handle: RunHandle, step_by_step: bool) -> RunView {
+        RunView {
+            reported_in: handle.snapshot().reported_in,
+            handle,
+            events: vec![],
+            story: crate::domain::flow::Story::of(&flow.flow, &[]),
+            flow,
+            step_by_step,
+        }
+    }
+
     /// Whether a step-by-step run is waiting for the next Space.
     pub fn waiting_for_next(&self) -> bool {
         use crate::domain::flow::FlowEventKind as K;
@@ -137,6 +151,17 @@ impl RunView {
                         | K::DelaySkipped
                 )
             })
+    }
+
+    /// Why the run ended before its steps did, when it did: the app cancelled its event, or
+    /// the event's date had passed.
+    pub fn cut_short(&self) -> Option<&'static str> {
+        use crate::domain::flow::FlowEventKind as K;
+        self.events.last().and_then(|e| match e.kind {
+            K::Cancelled => Some("cancelled by your app"),
+            K::Expired { .. } => Some("skipped: its date had passed"),
+            _ => None,
+        })
     }
 
     pub fn finished(&self) -> Option<bool> {

@@ -24,17 +24,17 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             }
         });
     }
-    let automations = cx.core.automations.as_ref().map(|a| a.list());
     for (i, f) in cx.core.flows.iter().enumerate() {
         ui.push_id(("flow", i), |ui| {
             ui.label(RichText::new(&f.flow.name).strong());
-            let auto = automations
-                .as_ref()
-                .and_then(|l| l.iter().find(|a| a.flow.flow.name == f.flow.name));
-            if let Some(a) = auto {
+            // Whether the flow answers its trigger's events (None: nothing runs automations).
+            let published = f.flow.source == crate::domain::flow::FlowSource::Trigger;
+            let automations = cx.core.automations.as_ref();
+            let answers = automations
+                .and_then(|a| a.is_on(&f.flow.name))
+                .map(|on| on && published);
+            if let (Some(a), Some(mut on)) = (automations, answers) {
                 let key = &f.flow.trigger.key;
-                let published = f.flow.source == crate::domain::flow::FlowSource::Trigger;
-                let mut on = a.on && published;
                 ui.add_enabled_ui(published, |ui| {
                     if ui
                         .checkbox(&mut on, RichText::new(format!("answers {key}")).small())
@@ -42,7 +42,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                         .on_disabled_hover_text("A test run, manual run or rerun is started by hand, not by your app's events")
                         .changed()
                     {
-                        cx.tx.send(Command::SetAutomation(i, on));
+                        a.set_on(&f.flow.name, on);
                     }
                 });
             }
@@ -61,7 +61,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 {
                     cx.tx.send(Command::RunFlow(i, true));
                 }
-                if auto.is_some_and(|a| a.answers(&f.flow.trigger.key))
+                if answers == Some(true)
                     && ui
                         .button("Wait for your app")
                         .on_hover_text("Presenter mode opens when your app reports this trigger's event, and follows the run live")
@@ -83,18 +83,15 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
     ui.separator();
     ui.label(RichText::new("Runs").strong());
     for (r, run) in cx.runs.iter().enumerate().rev() {
-        let cut = run.handle.snapshot().cut_short;
-        let state = match (run.finished(), run.handle.is_done()) {
-            (None, true) if cut.is_some() => (cut.as_deref().unwrap_or(""), theme::WARNING),
-            (Some(true), _) => ("as expected", theme::OK),
-            (Some(false), _) => ("not as expected", theme::ERROR),
-            (None, true) => ("stopped", Color32::GRAY),
-            (None, false) if run.waiting_for_next() => ("waits for Space", theme::WARNING),
-            (None, false) => ("running", theme::WAITING),
+        let state = match (run.finished(), run.handle.is_done(), run.cut_short()) {
+            (Some(true), ..) => ("as expected", theme::OK),
+            (Some(false), ..) => ("not as expected", theme::ERROR),
+            (None, true, Some(why)) => (why, theme::WARNING),
+            (None, true, None) => ("stopped", Color32::GRAY),
+            (None, false, _) if run.waiting_for_next() => ("waits for Space", theme::WARNING),
+            (None, false, _) => ("running", theme::WAITING),
         };
         let from = run
-            .handle
-            .snapshot()
             .reported_in
             .map(|id| format!(" · your app's event #{id}"))
             .unwrap_or_default();
@@ -122,12 +119,7 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                 });
                 let snap = run.handle.snapshot();
                 for (i, rec) in snap.steps.iter().enumerate() {
-                    let name = match &run.flow.flow.steps[i] {
-                        crate::domain::flow::Step::Action(a) => a.name.clone(),
-                        crate::domain::flow::Step::Delay(d) => {
-                            d.name.clone().unwrap_or_else(|| "Delay".into())
-                        }
-                    };
+                    let name = run.flow.flow.steps[i].name();
                     let status = match &rec.status {
                         crate::domain::flow::StepStatus::Pending => "pending".into(),
                         crate::domain::flow::StepStatus::Running => "running".into(),

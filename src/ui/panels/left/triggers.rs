@@ -127,7 +127,7 @@ fn trigger(
             match report_body(t.key(), st) {
                 Ok(body) => {
                     st.error = None;
-                    cx.tx.send(Command::ReportEvent(body));
+                    report(cx, body);
                 }
                 Err(e) => st.error = Some(e),
             }
@@ -137,6 +137,33 @@ fn trigger(
         }
     });
     ui.separator();
+}
+
+/// Reports the event to the inbox over HTTP, as your app would: a call in the log like any
+/// other, and the runs it starts are followed.
+fn report(cx: &ViewCtx, body: serde_json::Value) {
+    let url = cx.core.inbox_url.clone();
+    let key = body["triggerKey"].as_str().unwrap_or("").to_string();
+    cx.spawn(async move {
+        let sent = crate::play::sender::report_event(&reqwest::Client::new(), &url, &body).await;
+        let said = sent.map(|s| {
+            let answer = s.json().unwrap_or_default();
+            match answer.get("activationIds").and_then(|a| a.as_array()) {
+                Some(ids) if s.status == 200 => {
+                    format!("Reported {key}: {} run(s) started", ids.len())
+                }
+                _ => format!(
+                    "Reported {key}: HTTP {} {}",
+                    s.status,
+                    answer.get("message").and_then(|m| m.as_str()).unwrap_or("")
+                ),
+            }
+        });
+        match said {
+            Ok(s) => Command::Status(s, false),
+            Err(e) => Command::Status(format!("Not reported: {e}"), true),
+        }
+    });
 }
 
 /// The Report Event body the form describes, or what to fix.
