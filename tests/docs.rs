@@ -8,7 +8,7 @@ use actionbench::cli::Cli;
 use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
 use common::TempDir;
@@ -257,33 +257,15 @@ fn run(words: &[String], dir: &Path, limit: Duration) -> (Option<i32>, String) {
             }
         })
         .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(&args)
-        .arg("--samples")
-        .arg(root().join("samples"))
-        .current_dir(dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let started = Instant::now();
-    loop {
-        if child.try_wait().expect("waits").is_some() {
-            break;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{words:?} did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().expect("output");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code(), text)
+    // Read as it comes (a talkative example never blocks on a full pipe), within `limit`.
+    common::run_in(
+        Command::new(env!("CARGO_BIN_EXE_actionbench"))
+            .args(&args)
+            .arg("--samples")
+            .arg(root().join("samples"))
+            .current_dir(dir),
+        limit,
+    )
 }
 
 #[test]
