@@ -8,8 +8,7 @@
 //! The session is written as the journal's own lines, copied from one real exchange with its id
 //! and token changed, so that a million of them take seconds to make rather than minutes.
 
-use actionbench::engine::Mode;
-use actionbench::startup::{Journaling, Listen, Plan, Relay, Started};
+use actionbench::startup::{Journaling, KeyUse, Listen, Plan, Started};
 use actionbench::ui::app::RfdPicker;
 use actionbench::ui::{App, Core};
 use clap::Parser;
@@ -169,14 +168,11 @@ fn start(session: Option<&std::path::Path>) -> Started {
         } else {
             Journaling::Off
         },
-        samples: true,
-        flows: true,
-        relay: Relay::Shared,
-        listen: Listen::Port {
+        key: KeyUse::Off,
+        ..Plan::window(Listen::Port {
             port: 0,
             fallback: false,
-        },
-        ..Plan::new(Mode::Hold)
+        })
     };
     actionbench::startup::start(&args, plan).expect("the window's start")
 }

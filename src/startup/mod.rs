@@ -107,6 +107,25 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// The window's plan, listening as `listen` says: the engine in hold mode, a session (a new
+    /// one, or a shared page read-only), samples, flows answering reported events, the signing
+    /// key if it can be had, and the relay to the target the window sets. Its tests and bench
+    /// start the same way, changing only what they must.
+    pub fn window(listen: Listen) -> Plan {
+        Plan {
+            journal: Journaling::GivenOrNew,
+            samples: true,
+            flows: true,
+            key: KeyUse::Optional,
+            relay: Relay::Shared,
+            automate: Automate::Shared,
+            listen,
+            ..Plan::new(Mode::Hold)
+        }
+    }
+}
+
 /// The session journal a start opened: where, what reopening restored, and whether it is a
 /// shared page opened to read.
 #[derive(Clone, Debug)]

@@ -14,8 +14,7 @@ pub mod widgets;
 
 pub use app::{App, Core, Folders, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
 
-use crate::engine::Mode;
-use crate::startup::{self, InboxArgs, Journaling, KeyUse, Listen, Plan, Relay, Started};
+use crate::startup::{self, InboxArgs, Listen, Plan, Started};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,19 +70,10 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
     );
     let started = startup::start(
         inbox,
-        Plan {
-            journal: Journaling::GivenOrNew,
-            samples: true,
-            flows: true,
-            key: KeyUse::Optional,
-            relay: Relay::Shared,
-            automate: startup::Automate::Shared,
-            listen: Listen::Port {
-                port,
-                fallback: saved_port,
-            },
-            ..Plan::new(Mode::Hold)
-        },
+        Plan::window(Listen::Port {
+            port,
+            fallback: saved_port,
+        }),
     )?;
     for w in &started.notes {
         eprintln!("warning: {w}");

@@ -115,21 +115,20 @@ fn bench_on(
     manual: Arc<ManualClock>,
     configure: impl FnOnce(&mut actionbench::engine::EngineConfig) + 'static,
 ) -> Bench {
-    use actionbench::startup::{Listen, Plan, Relay};
+    use actionbench::startup::{Journaling, KeyUse, Listen, Plan};
     let args = actionbench::cli::Cli::parse_from(["actionbench", "--instance-id", "inst-ui"]).inbox;
     let started = actionbench::startup::start(
         &args,
+        // The window's plan, on the test's clock, with no journal and no key of the user's.
         Plan {
             clock,
             configure: Box::new(configure),
-            samples: true,
-            flows: true,
-            relay: Relay::Shared,
-            listen: Listen::Port {
+            journal: Journaling::Off,
+            key: KeyUse::Off,
+            ..Plan::window(Listen::Port {
                 port: 0,
                 fallback: false,
-            },
-            ..Plan::new(Mode::Hold)
+            })
         },
     )
     .expect("the window's start");
