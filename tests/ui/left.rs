@@ -328,3 +328,53 @@ fn a_flow_file_opens_from_the_dialog_or_dropped_onto_the_window() {
     h.get_by_label("Dropped flow");
     h.get_by_label("Live approval");
 }
+
+#[test]
+fn report_event_in_the_triggers_tab_starts_the_flows_of_its_trigger() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Triggers");
+    h.get_by_label_contains("order-placed");
+    // The order trigger's form: a payload from its examples; reported over HTTP, as an app does.
+    click_nth(&mut h, "Report event…", 3);
+    h.run();
+    // The form scrolls itself into view.
+    click(&mut h, "Report");
+    step_until(&mut h, "the run the event started", WAIT, |h| {
+        h.state().runs().iter().any(|r| r.reported_in.is_some())
+    });
+    let run = h
+        .state()
+        .runs()
+        .iter()
+        .find(|r| r.reported_in.is_some())
+        .map(|r| (r.flow.flow.name.clone(), r.handle.snapshot()))
+        .expect("a run");
+    assert_eq!(run.0, "Order placed: shipping quote, coupon, email");
+    assert_eq!(
+        run.1.payload["orderId"], "10482",
+        "the definition's example payload"
+    );
+    let report = b
+        .engine
+        .exchange(run.1.reported_in.expect("reported"))
+        .expect("logged");
+    assert_eq!(report.path, "/automations/v1/events/report");
+    assert_eq!(
+        report
+            .response
+            .as_ref()
+            .map(|r| r.body["activationIds"][0].clone()),
+        Some(serde_json::json!(run.1.activation_id))
+    );
+    // Switched off in the Flows tab, the flow answers nothing more.
+    click(&mut h, "Flows");
+    click_nth(&mut h, "answers order-placed", 0);
+    h.run();
+    let automations = b.automations.clone().expect("automations");
+    assert_eq!(
+        automations.is_on("Order placed: shipping quote, coupon, email"),
+        Some(false)
+    );
+}

@@ -14,6 +14,8 @@ pub struct TriggersTab {
     entity: String,
     idempotency: String,
     error: Option<String>,
+    /// The form just opened: scrolled into view once, so its Report button shows.
+    reveal: bool,
 }
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut TriggersTab) {
@@ -96,33 +98,38 @@ fn trigger(
             st.entity = uuid::Uuid::new_v4().to_string();
             st.idempotency.clear();
             st.error = None;
+            st.reveal = true;
         }
         ui.separator();
         return;
     }
-    ui.label(RichText::new("Payload").small());
+    // Each field is named by its label (for screen readers, and the window's tests).
+    let label = ui.label(RichText::new("Payload").small());
     ui.add(
         egui::TextEdit::multiline(&mut st.payload)
             .code_editor()
             .desired_rows(6)
             .desired_width(f32::INFINITY),
-    );
+    )
+    .labelled_by(label.id);
     ui.horizontal(|ui| {
-        ui.label(RichText::new("externalEntityId").small());
-        ui.add(egui::TextEdit::singleline(&mut st.entity).desired_width(f32::INFINITY));
+        let label = ui.label(RichText::new("externalEntityId").small());
+        ui.add(egui::TextEdit::singleline(&mut st.entity).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
     });
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Idempotency key").small());
+        let label = ui.label(RichText::new("Idempotency key").small());
         ui.add(
             egui::TextEdit::singleline(&mut st.idempotency)
                 .hint_text("none")
                 .desired_width(f32::INFINITY),
-        );
+        )
+        .labelled_by(label.id);
     });
     if let Some(e) = &st.error {
         ui.label(RichText::new(e).small().color(theme::ERROR));
     }
-    ui.horizontal(|ui| {
+    let buttons = ui.horizontal(|ui| {
         if ui.button("Report").clicked() {
             match report_body(t.key(), st) {
                 Ok(body) => {
@@ -136,6 +143,9 @@ fn trigger(
             st.open = None;
         }
     });
+    if std::mem::take(&mut st.reveal) {
+        buttons.response.scroll_to_me(Some(egui::Align::BOTTOM));
+    }
     ui.separator();
 }
 
