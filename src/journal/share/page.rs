@@ -129,17 +129,8 @@ struct BeatView {
 #[derive(Template)]
 #[template(path = "flow.html")]
 struct FlowPage {
-    kind: &'static str,
-    title: String,
-    subtitle: String,
-    redaction: String,
-    csp: String,
-    css: String,
-    js: &'static str,
-    data: String,
-    version: &'static str,
-    made: String,
-    file: String,
+    /// What every page has (the base template's).
+    common: Common,
     lanes: Vec<String>,
     trigger: String,
     beats: Vec<BeatView>,
@@ -222,17 +213,7 @@ pub fn flow_page(
         file,
     );
     FlowPage {
-        kind: common.kind,
-        title: common.title,
-        subtitle: common.subtitle,
-        redaction: common.redaction,
-        csp: common.csp,
-        css: common.css,
-        js: common.js,
-        data: common.data,
-        version: common.version,
-        made: common.made,
-        file: common.file,
+        common,
         lanes: story.lanes.clone(),
         trigger: story.trigger.clone(),
         beats,
@@ -256,17 +237,8 @@ struct RowView {
 #[derive(Template)]
 #[template(path = "session.html")]
 struct SessionPage {
-    kind: &'static str,
-    title: String,
-    subtitle: String,
-    redaction: String,
-    csp: String,
-    css: String,
-    js: &'static str,
-    data: String,
-    version: &'static str,
-    made: String,
-    file: String,
+    /// What every page has (the base template's).
+    common: Common,
     /// The rows in chunks a browser lays out only when they are in view.
     chunks: Vec<Vec<RowView>>,
 }
@@ -316,17 +288,7 @@ pub fn session_page(
         file,
     );
     SessionPage {
-        kind: common.kind,
-        title: common.title,
-        subtitle: common.subtitle,
-        redaction: common.redaction,
-        csp: common.csp,
-        css: common.css,
-        js: common.js,
-        data: common.data,
-        version: common.version,
-        made: common.made,
-        file: common.file,
+        common,
         chunks: chunks(rows, 200),
     }
     .render()
