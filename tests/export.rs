@@ -128,30 +128,28 @@ fn actionbench_export_writes_a_sessions_har() {
         }
     }
     let out = dir.path().join("s.har");
-    let run = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["export", "--session"])
-        .arg(&session)
-        .arg("--har")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    let (code, said) = run_actionbench(
+        &[
+            "export",
+            "--session",
+            session.to_str().expect("path"),
+            "--har",
+            out.to_str().expect("path"),
+        ],
+        std::time::Duration::from_secs(30),
     );
+    assert_eq!(code, Some(0), "{said}");
     let har = har::from_path(&out).expect("a HAR file");
     let har::Spec::V1_2(log) = har.log else {
         panic!("1.2")
     };
     assert_eq!(log.entries.len(), 2);
-    let missing = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["export", "--har"])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("--session"));
+    let (code, said) = run_actionbench(
+        &["export", "--har", out.to_str().expect("path")],
+        std::time::Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(2));
+    assert!(said.contains("--session"), "{said}");
 }
 
 #[test]
@@ -240,16 +238,17 @@ fn an_exported_har_names_the_port_the_session_served_on() {
         .status();
     let _ = serve.wait();
     let out = dir.path().join("s.har");
-    let run = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["export", "--session", &session_arg, "--har"])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    let (code, said) = run_actionbench(
+        &[
+            "export",
+            "--session",
+            &session_arg,
+            "--har",
+            out.to_str().expect("path"),
+        ],
+        std::time::Duration::from_secs(30),
     );
+    assert_eq!(code, Some(0), "{said}");
     let har: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("json");
     assert_eq!(
