@@ -54,7 +54,7 @@ pub struct EventStart {
 /// Event does, stop it, read its state.
 #[derive(Clone)]
 pub struct RunControl {
-    pub state: Arc<Mutex<FlowRun>>,
+    state: Arc<Mutex<FlowRun>>,
     cancel: Arc<AtomicBool>,
     done: Arc<AtomicBool>,
     advance: Arc<tokio::sync::Notify>,
@@ -72,50 +72,42 @@ impl RunControl {
         self.done.load(Ordering::Acquire)
     }
 
+    /// The run's state now (a copy).
     pub fn snapshot(&self) -> FlowRun {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
-/// A run in progress: its events, its state, and how to advance or stop it.
+/// A run in progress: its events, and what anyone may do to it ([`RunControl`], through
+/// `Deref`), besides advancing and stopping it.
 pub struct RunHandle {
     pub events: Receiver<FlowEvent>,
-    pub state: Arc<Mutex<FlowRun>>,
-    advance: Arc<tokio::sync::Notify>,
+    control: RunControl,
     stop: Arc<AtomicBool>,
-    done: Arc<AtomicBool>,
-    cancel: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for RunHandle {
+    type Target = RunControl;
+    fn deref(&self) -> &RunControl {
+        &self.control
+    }
 }
 
 impl RunHandle {
     /// A handle on the run without its events (to cancel it, to read its state).
     pub fn control(&self) -> RunControl {
-        RunControl {
-            state: self.state.clone(),
-            cancel: self.cancel.clone(),
-            done: self.done.clone(),
-            advance: self.advance.clone(),
-        }
+        self.control.clone()
     }
 
     /// Lets a step-by-step run take its next step.
     pub fn advance(&self) {
-        self.advance.notify_one();
+        self.control.advance.notify_one();
     }
 
     /// Stops the run at its next look (a step already asked stays in the log as it is).
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Release);
-        self.advance.notify_one();
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.done.load(Ordering::Acquire)
-    }
-
-    /// The run's state now (a copy).
-    pub fn snapshot(&self) -> FlowRun {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.control.advance.notify_one();
     }
 }
 
@@ -178,11 +170,13 @@ pub fn start(
     });
     RunHandle {
         events: rx,
-        state,
-        advance,
+        control: RunControl {
+            state,
+            cancel,
+            done,
+            advance,
+        },
         stop,
-        done,
-        cancel,
     }
 }
 
