@@ -30,6 +30,14 @@ impl Reply {
         )
     }
 
+    /// What a refusal says (its `message`), or "refused".
+    pub fn message(&self) -> &str {
+        self.body
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("refused")
+    }
+
     /// A validation error listing each field violation.
     pub fn violations(findings: &[Finding]) -> Reply {
         let errors: Vec<&Finding> = findings

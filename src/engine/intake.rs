@@ -226,12 +226,7 @@ impl Engine {
 
     /// Refuses exchange `id` with `reply`. Call it with no exchange locked.
     pub(super) fn reject(&self, id: ExchangeId, reply: Reply, sim: DateTime<Utc>) -> Reply {
-        let message = reply
-            .body
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("refused")
-            .to_string();
+        let message = reply.message().to_string();
         let code = reply
             .body
             .pointer("/details/applicationError/code")

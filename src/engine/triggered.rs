@@ -239,12 +239,7 @@ impl Engine {
                     findings.extend(warnings);
                     match self.judge_event(id, &key, def.as_ref(), info, sim) {
                         Judged::Refused(reply) => {
-                            let why = reply
-                                .body
-                                .get("message")
-                                .and_then(Value::as_str)
-                                .unwrap_or("refused")
-                                .to_string();
+                            let why = reply.message().to_string();
                             notes.push(format!("item {i} refused: {why}"));
                             findings.push(
                                 Finding::error("bulk-item", format!("eventsInfo[{i}]: {why}"))
