@@ -34,6 +34,8 @@ fn clean() -> Value {
                 "contactId": { "type": "string", "title": "Contact", "format": "uuid", "identityType": "contact" },
                 "amount": { "type": "number", "title": "Amount", "examples": [12.5] },
                 "currency": { "type": "string", "title": "Currency", "enum": ["EUR", "USD"] },
+                "price": { "type": "string", "title": "Price", "format": "number", "examples": ["12.50"] },
+                "opensAt": { "type": "string", "title": "Opens", "format": "time" },
                 "lines": { "type": "array", "title": "Lines", "uniqueItems": true,
                            "items": { "type": "object", "properties": {
                                "sku": { "type": "string", "title": "SKU" },
@@ -252,6 +254,60 @@ fn every_lint_rule_fires_at_its_place() {
             W,
             "inputSchema.properties.currency.format",
             "format-builder",
+        ),
+        (
+            "a format neither Wix's guides nor JSON Schema know",
+            Box::new(|v| v["inputSchema"]["properties"]["currency"]["format"] = json!("currency")),
+            W,
+            "inputSchema.properties.currency.format",
+            "format-builder",
+        ),
+        (
+            "items on a field that is not an array",
+            Box::new(|v| {
+                v["inputSchema"]["properties"]["amount"]["items"] = json!({"type": "object"})
+            }),
+            E,
+            "inputSchema.properties.amount.items",
+            "items-on-array",
+        ),
+        (
+            "properties on a field that is not an object",
+            Box::new(|v| {
+                v["inputSchema"]["properties"]["currency"]["properties"] =
+                    json!({"a": {"type": "string", "title": "A"}})
+            }),
+            E,
+            "inputSchema.properties.currency.properties",
+            "properties-on-object",
+        ),
+        (
+            "examples that are not an array",
+            Box::new(|v| v["inputSchema"]["properties"]["amount"]["examples"] = json!(12.5)),
+            E,
+            "inputSchema.properties.amount.examples",
+            "examples-array",
+        ),
+        (
+            "enum that is not an array",
+            Box::new(|v| v["inputSchema"]["properties"]["currency"]["enum"] = json!("EUR")),
+            E,
+            "inputSchema.properties.currency.enum",
+            "enum-array",
+        ),
+        (
+            "uniqueItems that is not a boolean",
+            Box::new(|v| v["inputSchema"]["properties"]["lines"]["uniqueItems"] = json!("yes")),
+            E,
+            "inputSchema.properties.lines.uniqueItems",
+            "unique-items-boolean",
+        ),
+        (
+            "a title that is not a string",
+            Box::new(|v| v["inputSchema"]["properties"]["amount"]["title"] = json!(7)),
+            E,
+            "inputSchema.properties.amount.title",
+            "title-string",
         ),
         (
             "examples of another type",

@@ -67,7 +67,7 @@ pub fn breaking_changes(old: &Definition, new: &Definition) -> Vec<LintFinding> 
             "actionKey",
             "action-key-fixed",
             format!("actionKey changed from {a:?} to {b:?}: it cannot change once saved; sites' automations point at the old key"),
-            SOURCE_EDITING,
+            SOURCE_ACTIONS_INTRO,
         ));
     }
     if let (Some(o), Some(n)) = (old.input_schema(), new.input_schema()) {

@@ -4,7 +4,36 @@
 use super::*;
 
 const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
-const BUILDER_FORMATS: [&str; 5] = ["uuid", "date-time", "date", "email", "uri"];
+/// The formats Wix's guides list for fields the builder shows: `number` is a numeric string.
+pub(crate) const BUILDER_FORMATS: [&str; 7] = [
+    "uuid",
+    "date-time",
+    "date",
+    "time",
+    "email",
+    "uri",
+    "number",
+];
+/// Draft-07's own formats (what a validator knows; `uuid` came in 2019-09).
+pub(crate) const JSON_SCHEMA_FORMATS: [&str; 17] = [
+    "date-time",
+    "date",
+    "time",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
 const IDENTITY_TYPES: [&str; 3] = ["contact", "member", "visitor"];
 
 /// Every documented rule, checked on `def`: its own fields (a definition's), its input schema
@@ -377,7 +406,20 @@ fn type_and_title(f: &Field, nest: Nest, out: &mut Vec<LintFinding>) {
     }
     match f.o.get("title") {
         Some(Value::String(t)) if !t.trim().is_empty() => {}
-        _ => out.push(f.finding(
+        Some(Value::String(_)) => out.push(f.finding(
+            ".title",
+            "title-required",
+            "the field's title is empty: it is the label site owners see in the automation builder",
+        )),
+        Some(t) => out.push(f.finding(
+            ".title",
+            "title-string",
+            format!(
+                "title must be a string, and this one is {}: it is the label site owners see in the automation builder",
+                crate::domain::wire::json_type(t)
+            ),
+        )),
+        None => out.push(f.finding(
             ".title",
             "title-required",
             "the field has no title: it is the label site owners see in the automation builder",
@@ -413,22 +455,39 @@ fn format(f: &Field, out: &mut Vec<LintFinding>) {
                 f.ty.unwrap_or("untyped")
             ),
         ));
-    } else if let Some(name) = format.as_str()
-        && !BUILDER_FORMATS.contains(&name)
-    {
-        out.push(f.warning(
+    } else if let Some(name) = format.as_str() {
+        if let Some(why) = unknown_format(name) {
+            out.push(f.warning(".format", "format-builder", why));
+        }
+    } else {
+        out.push(f.finding(
             ".format",
-            "format-builder",
-            format!(
-                "format {name:?} is valid JSON Schema, but the automation builder only interprets {}",
-                BUILDER_FORMATS.join(", ")
-            ),
+            "format-string",
+            format!("format must be a string, not {format}"),
         ));
     }
 }
 
+/// Why a string format is one the builder does not interpret (None when it does): a format
+/// JSON Schema knows is validated but shown as plain text; one it does not know is not checked.
+pub(crate) fn unknown_format(name: &str) -> Option<String> {
+    if BUILDER_FORMATS.contains(&name) {
+        return None;
+    }
+    let listed = BUILDER_FORMATS.join(", ");
+    Some(if JSON_SCHEMA_FORMATS.contains(&name) {
+        format!(
+            "format {name:?} is a JSON Schema format, but Wix's guides list only {listed} for the automation builder: it shows a plain text field"
+        )
+    } else {
+        format!(
+            "format {name:?} is not a format Wix's guides list ({listed}) nor one of JSON Schema's: nothing checks values against it"
+        )
+    })
+}
+
 /// Whether `v` is of JSON Schema type `ty` (anything fits no type).
-fn of_type(v: &Value, ty: Option<&str>) -> bool {
+pub(crate) fn of_type(v: &Value, ty: Option<&str>) -> bool {
     match ty {
         Some("string") => v.is_string(),
         Some("number") => v.is_number(),
@@ -445,11 +504,18 @@ fn examples(f: &Field, out: &mut Vec<LintFinding>) {
     let Some(examples) = f.o.get("examples") else {
         return;
     };
-    let bad = match examples {
-        Value::Array(a) => a.iter().any(|v| !of_type(v, f.ty)),
-        v => !of_type(v, f.ty),
+    let Value::Array(a) = examples else {
+        out.push(f.finding(
+            ".examples",
+            "examples-array",
+            format!(
+                "examples must be an array of values, not {}",
+                crate::domain::wire::json_type(examples)
+            ),
+        ));
+        return;
     };
-    if bad {
+    if a.iter().any(|v| !of_type(v, f.ty)) {
         out.push(f.finding(
             ".examples",
             "examples-type",
@@ -492,12 +558,21 @@ fn identity_type(f: &Field, identity: &mut Vec<String>, out: &mut Vec<LintFindin
 /// `uniqueItems` only on arrays, a nested `required` only on objects and arrays, `enum`
 /// values of the field's type.
 fn modifiers(f: &Field, out: &mut Vec<LintFinding>) {
-    if f.o.contains_key("uniqueItems") && f.ty != Some("array") {
-        out.push(f.finding(
-            ".uniqueItems",
-            "unique-items-on-array",
-            "uniqueItems is only for arrays",
-        ));
+    if let Some(u) = f.o.get("uniqueItems") {
+        if f.ty != Some("array") {
+            out.push(f.finding(
+                ".uniqueItems",
+                "unique-items-on-array",
+                "uniqueItems is only for arrays",
+            ));
+        }
+        if !u.is_boolean() {
+            out.push(f.finding(
+                ".uniqueItems",
+                "unique-items-boolean",
+                format!("uniqueItems must be true or false, not {u}"),
+            ));
+        }
     }
     if f.o.contains_key("required") && !matches!(f.ty, Some("object" | "array")) {
         out.push(f.finding(
@@ -506,7 +581,18 @@ fn modifiers(f: &Field, out: &mut Vec<LintFinding>) {
             "a nested required is only for objects and arrays",
         ));
     }
-    if let Some(e) = f.o.get("enum") {
+    if let Some(e) = f.o.get("enum")
+        && !e.is_array()
+    {
+        out.push(f.finding(
+            ".enum",
+            "enum-array",
+            format!(
+                "enum must be an array of the values to offer, not {}",
+                crate::domain::wire::json_type(e)
+            ),
+        ));
+    } else if let Some(e) = f.o.get("enum") {
         let fits_all = e.as_array().is_some_and(|a| {
             a.iter().all(|v| match f.ty {
                 Some("array" | "object") => true,
@@ -564,5 +650,25 @@ fn children(f: &Field, strict: Strict, identity: &mut Vec<String>, out: &mut Vec
             )),
         },
         _ => {}
+    }
+    if f.ty != Some("array") && f.o.contains_key("items") {
+        out.push(f.finding(
+            ".items",
+            "items-on-array",
+            format!(
+                "items is only for arrays, and this field is {}: Wix would ignore it",
+                f.ty.unwrap_or("untyped")
+            ),
+        ));
+    }
+    if f.ty != Some("object") && f.o.contains_key("properties") {
+        out.push(f.finding(
+            ".properties",
+            "properties-on-object",
+            format!(
+                "properties is only for objects, and this field is {}: Wix would ignore them",
+                f.ty.unwrap_or("untyped")
+            ),
+        ));
     }
 }

@@ -12,6 +12,9 @@ pub const SOURCE_INPUT_SCHEMA: &str =
     "dev.wix.com/docs/rest/business-management/automations/actions/the-action-input-schema";
 pub const SOURCE_ACTION_OBJECT: &str =
     "dev.wix.com/docs/rest/business-management/automations/actions/action-catalog/action-object";
+/// The actions introduction: what an action is, and that its key cannot change once saved.
+pub const SOURCE_ACTIONS_INTRO: &str =
+    "dev.wix.com/docs/rest/business-management/automations/actions/about-actions";
 pub const SOURCE_EDITING: &str = "wix-rest-docs input_schema.md, \"Editing a saved input schema\"";
 pub const SOURCE_IMPLIED: &str = "Wix's own output schemas (draft-07, root object, a title on each property): implied, not documented";
 
@@ -46,7 +49,7 @@ pub struct LintFinding {
 }
 
 impl LintFinding {
-    fn new(
+    pub(crate) fn new(
         level: Level,
         path: impl Into<String>,
         rule: &'static str,
@@ -102,6 +105,12 @@ impl Definition {
         let Value::Object(o) = v else {
             return Err("not an action definition: a JSON object is expected".into());
         };
+        if crate::domain::trigger::lint::is_trigger_definition(&o) {
+            return Err(
+                "a trigger definition (it has triggerKey or payloadSchema), not an action's: triggers belong in triggers/ (lint takes both)"
+                    .into(),
+            );
+        }
         let kind = if o.contains_key("actionKey") || o.contains_key("displayName") {
             DefinitionKind::Definition
         } else if o.contains_key("request")
@@ -234,7 +243,7 @@ impl Definitions {
 }
 
 mod breaking;
-mod lint;
+pub(crate) mod lint;
 
 pub use breaking::breaking_changes;
 pub use lint::lint;
