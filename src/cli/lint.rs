@@ -1,11 +1,65 @@
 //! `actionbench lint FILE… [--published OLD] [--junit FILE]`: every documented rule of Wix's
-//! action definitions checked on each file (a definition or a sample), and with `--published`
-//! the edits Wix forbids once an action is published. One line a finding; exit 0 when there
-//! is no error (warnings allowed), 1 when there is one, 2 when it could not run.
+//! action definitions and trigger definitions checked on each file (an action definition, a
+//! sample, or a trigger definition, told apart by their fields), and with `--published` the
+//! edits Wix forbids once an action or trigger is published. One line a finding; exit 0 when
+//! there is no error (warnings allowed), 1 when there is one, 2 when it could not run.
 
 use crate::cli::LintArgs;
 use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED};
 use crate::domain::definition::{self, Definition, Level, LintFinding};
+use crate::domain::trigger::{lint as trigger_lint, published};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// A file `lint` reads: an action's definition (or a sample), or a trigger's.
+enum Linted {
+    Action(Definition),
+    Trigger(Map<String, Value>),
+}
+
+impl Linted {
+    fn load(path: &Path) -> Result<Linted, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let at = |e: String| format!("{}: {e}", path.display());
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(o)) if trigger_lint::is_trigger_definition(&o) => {
+                Ok(Linted::Trigger(o))
+            }
+            _ => Definition::parse(&text).map(Linted::Action).map_err(at),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Linted::Action(_) => "an action definition",
+            Linted::Trigger(_) => "a trigger definition",
+        }
+    }
+
+    fn findings(&self, published: Option<&Linted>) -> Result<Vec<LintFinding>, String> {
+        Ok(match (self, published) {
+            (Linted::Action(d), None) => definition::lint(d),
+            (Linted::Trigger(t), None) => trigger_lint::lint(t),
+            (Linted::Action(d), Some(Linted::Action(old))) => {
+                let mut f = definition::lint(d);
+                f.extend(definition::breaking_changes(old, d));
+                f
+            }
+            (Linted::Trigger(t), Some(Linted::Trigger(old))) => {
+                let mut f = trigger_lint::lint(t);
+                f.extend(published::published_changes(old, t));
+                f
+            }
+            (this, Some(old)) => {
+                return Err(format!(
+                    "is {}, and --published is {}: compare like with like",
+                    this.kind(),
+                    old.kind()
+                ));
+            }
+        })
+    }
+}
 
 pub fn run(args: &LintArgs) -> u8 {
     startup::exit_code("lint", run_inner(args))
@@ -15,12 +69,12 @@ fn run_inner(args: &LintArgs) -> Result<u8, String> {
     let published = args
         .published
         .as_deref()
-        .map(|p| Definition::load(p).map_err(|e| format!("--published {e}")))
+        .map(|p| Linted::load(p).map_err(|e| format!("--published {e}")))
         .transpose()?;
     let mut loaded = vec![];
     let mut unreadable = 0;
     for path in &args.files {
-        match Definition::load(path) {
+        match Linted::load(path) {
             Ok(d) => loaded.push((path, d)),
             Err(e) => {
                 eprintln!("actionbench lint: {e}");
@@ -31,10 +85,9 @@ fn run_inner(args: &LintArgs) -> Result<u8, String> {
     let mut cases = vec![];
     let (mut errors, mut warnings) = (0, 0);
     for (path, def) in &loaded {
-        let mut findings: Vec<LintFinding> = definition::lint(def);
-        if let Some(old) = &published {
-            findings.extend(definition::breaking_changes(old, def));
-        }
+        let findings = def
+            .findings(published.as_ref())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         for f in &findings {
             println!("{}: {}", path.display(), f.line());
             match f.level {

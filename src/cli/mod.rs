@@ -39,17 +39,18 @@ pub enum Command {
     /// Flows: run a whole automation step by step.
     #[command(subcommand)]
     Flow(FlowCommand),
-    /// Check action definitions (or samples' schemas) against Wix's rules, and with
-    /// --published the edits Wix forbids once an action is published; exit 0/1/2.
+    /// Check action and trigger definitions (or samples' schemas) against Wix's rules, and
+    /// with --published the edits Wix forbids once one is published; exit 0/1/2.
     Lint(LintArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Action definition files, or sample files (both carry inputSchema/outputSchema).
+    /// Action definition files, sample files (both carry inputSchema/outputSchema), or
+    /// trigger definition files (triggerKey, displayName, payloadSchema…).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The definition as published: each breaking change against it is an error.
+    /// The definition as published (of the same kind): each edit Wix forbids since is an error.
     #[arg(long, value_name = "OLD")]
     pub published: Option<PathBuf>,
     /// Write a JUnit XML report here, one test case per file.

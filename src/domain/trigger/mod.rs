@@ -4,8 +4,12 @@
 //! no HTTP.
 
 pub mod events;
+pub mod lint;
+pub mod payload;
+pub mod published;
 
 use super::contract::Finding;
+use super::definition::{Level, LintFinding};
 use super::schema::Schema;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -41,8 +45,8 @@ pub struct LoadedTrigger {
     pub schema: Option<Schema>,
     /// The `date-time` property marked `futureDate`: the trigger is scheduled by it.
     pub future_date: Option<String>,
-    /// What breaks Wix's payload schema rules, one finding each.
-    pub findings: Vec<Finding>,
+    /// What breaks Wix's rules for the definition and its payload schema, one finding each.
+    pub findings: Vec<LintFinding>,
 }
 
 impl LoadedTrigger {
@@ -54,44 +58,45 @@ impl LoadedTrigger {
     }
 
     pub fn parse(text: &str) -> Result<LoadedTrigger, String> {
-        let def: TriggerDefinition =
-            serde_json::from_str(text).map_err(|e| format!("not a trigger definition: {e}"))?;
-        Ok(LoadedTrigger::of(def))
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        LoadedTrigger::from_value(v)
     }
 
-    pub fn of(def: TriggerDefinition) -> LoadedTrigger {
-        let mut findings = schema_findings(&def.payload_schema);
-        if let Err(why) = check_definition_key(&def.trigger_key) {
-            findings.insert(0, Finding::error("trigger-key", why).at("triggerKey"));
-        }
-        let n = def.display_name.chars().count();
-        if !(5..=80).contains(&n) {
-            findings.push(
-                Finding::error(
-                    "display-name",
-                    format!("displayName has {n} characters: Wix takes 5 to 80"),
-                )
-                .at("displayName"),
-            );
-        }
+    /// A definition as written: linted as it is, then read.
+    pub fn from_value(v: Value) -> Result<LoadedTrigger, String> {
+        let findings = match &v {
+            Value::Object(o) => lint::lint(o),
+            _ => vec![],
+        };
+        let def: TriggerDefinition =
+            serde_json::from_value(v).map_err(|e| format!("not a trigger definition: {e}"))?;
         let mut as_saved = def.payload_schema.clone();
         if let Some(o) = as_saved.as_object_mut() {
             o.insert("additionalProperties".into(), Value::Bool(true));
         }
-        let schema = match Schema::compile(&as_saved) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                findings.push(Finding::error("payload-schema", e).at("payloadSchema"));
-                None
-            }
-        };
-        LoadedTrigger {
+        let mut t = LoadedTrigger {
             future_date: future_date_property(&def.payload_schema),
             def,
             path: None,
-            schema,
+            schema: None,
             findings,
+        };
+        match Schema::compile(&as_saved) {
+            Ok(s) => t.schema = Some(s),
+            Err(e) => t.findings.push(LintFinding::new(
+                Level::Error,
+                "payloadSchema",
+                "schema-compiles",
+                format!("{e}: reports cannot be judged against it"),
+                lint::SOURCE_PAYLOAD,
+            )),
         }
+        Ok(t)
+    }
+
+    /// The findings that are errors (what Wix would refuse).
+    pub fn errors(&self) -> impl Iterator<Item = &LintFinding> {
+        self.findings.iter().filter(|f| f.level == Level::Error)
     }
 
     pub fn key(&self) -> &str {
@@ -186,26 +191,6 @@ impl Triggers {
     }
 }
 
-/// A trigger key as the dashboard takes it: 1 to 100 characters, starting with a letter or a
-/// digit, of lowercase letters, digits, `-` and `_`.
-pub fn check_definition_key(key: &str) -> Result<(), String> {
-    events::check_trigger_key(key)?;
-    if !key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
-        return Err(format!(
-            "{key:?} must start with a lowercase letter or a digit"
-        ));
-    }
-    if let Some(c) = key
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
-    {
-        return Err(format!(
-            "{key:?} has {c:?}: a trigger key is lowercase letters, digits, - and _"
-        ));
-    }
-    Ok(())
-}
-
 /// The first-level property marked `futureDate: true`, when it is a `date-time` string.
 fn future_date_property(schema: &Value) -> Option<String> {
     schema
@@ -220,135 +205,18 @@ fn future_date_property(schema: &Value) -> Option<String> {
         .map(|(k, _)| k.clone())
 }
 
-const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
-
-/// Wix's rules for a payload schema (`../shared/triggers.md` §4) that decide whether reports
-/// can be judged: the root, property keys, types and titles, first-level examples, and at most
-/// one `futureDate` and one `identityType`, each on the right kind of string.
-pub fn schema_findings(schema: &Value) -> Vec<Finding> {
-    let mut out = vec![];
-    let at = |f: Finding, p: &str| f.at(format!("payloadSchema{p}"));
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        out.push(at(
-            Finding::error(
-                "schema-root",
-                "the payload schema's type must be \"object\"",
-            ),
-            ".type",
-        ));
-    }
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-        out.push(at(
-            Finding::error("schema-root", "the payload schema needs properties"),
-            ".properties",
-        ));
-        return out;
-    };
-    if props.is_empty() {
-        out.push(at(
-            Finding::error(
-                "schema-root",
-                "the payload schema needs at least one property",
-            ),
-            ".properties",
-        ));
-    }
-    let (mut future, mut identity) = (0, 0);
-    for (k, p) in props {
-        let path = format!(".properties.{k}");
-        if let Err(why) = events::check_payload_key(k) {
-            out.push(at(Finding::error("property-key", why), &path));
-        }
-        let ty = p.get("type").and_then(Value::as_str);
-        if !ty.is_some_and(|t| TYPES.contains(&t)) {
-            out.push(at(
-                Finding::error(
-                    "property-type",
-                    format!("{k}: type is required, one of {}", TYPES.join(", ")),
-                ),
-                &path,
-            ));
-        }
-        if p.get("title").and_then(Value::as_str).is_none() {
-            out.push(at(
-                Finding::error(
-                    "property-title",
-                    format!("{k}: title is required (the builder's label)"),
-                ),
-                &path,
-            ));
-        }
-        if p.get("examples").and_then(Value::as_array).is_none() {
-            out.push(at(
-                Finding::error(
-                    "property-examples",
-                    format!("{k}: a first-level property needs examples"),
-                ),
-                &path,
-            ));
-        }
-        let format = p.get("format").and_then(Value::as_str);
-        if p.get("futureDate") == Some(&Value::Bool(true)) {
-            future += 1;
-            if ty != Some("string") || format != Some("date-time") {
-                out.push(at(
-                    Finding::error(
-                        "future-date",
-                        format!("{k}: futureDate goes on a string with format date-time"),
-                    ),
-                    &path,
-                ));
-            }
-        }
-        if p.get("identityType").is_some() {
-            identity += 1;
-            if ty != Some("string") || format != Some("uuid") {
-                out.push(at(
-                    Finding::error(
-                        "identity-type",
-                        format!("{k}: identityType goes on a string with format uuid"),
-                    ),
-                    &path,
-                ));
-            }
-        }
-    }
-    if future > 1 {
-        out.push(at(
-            Finding::error(
-                "future-date",
-                format!("{future} properties are marked futureDate: at most one may be"),
-            ),
-            ".properties",
-        ));
-    }
-    if identity > 1 {
-        out.push(at(
-            Finding::error(
-                "identity-type",
-                format!("{identity} properties have an identityType: at most one may"),
-            ),
-            ".properties",
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn trigger(schema: Value) -> LoadedTrigger {
-        LoadedTrigger::of(TriggerDefinition {
-            trigger_key: "class-signup".into(),
-            display_name: "Class sign-up".into(),
-            payload_schema: schema,
-            filters: vec![],
-            automation_config_schema: None,
-            implemented_methods: None,
-            base_uri: None,
-        })
+        LoadedTrigger::from_value(json!({
+            "triggerKey": "class-signup",
+            "displayName": "Class sign-up",
+            "payloadSchema": schema,
+        }))
+        .expect("a trigger definition")
     }
 
     #[test]
@@ -385,11 +253,18 @@ mod tests {
             "a": {"type": "string", "futureDate": true, "examples": ["x"]},
             "b": {"type": "number", "title": "B", "futureDate": true}
         }}));
-        let codes: Vec<&str> = t.findings.iter().map(|f| f.code).collect();
-        assert!(codes.contains(&"property-key"), "{codes:?}");
-        assert!(codes.contains(&"property-title"), "{codes:?}");
-        assert!(codes.contains(&"property-examples"), "{codes:?}");
-        assert_eq!(codes.iter().filter(|c| **c == "future-date").count(), 3);
+        let codes: Vec<&str> = t.findings.iter().map(|f| f.rule).collect();
+        assert!(codes.contains(&"key-chars"), "{codes:?}");
+        assert!(codes.contains(&"title-required"), "{codes:?}");
+        assert!(codes.contains(&"examples-required"), "{codes:?}");
+        assert_eq!(
+            codes
+                .iter()
+                .filter(|c| c.starts_with("future-date") || **c == "one-future-date")
+                .count(),
+            3,
+            "{codes:?}"
+        );
         // Neither is a date-time string, so nothing schedules it.
         assert_eq!(t.future_date, None);
     }

@@ -61,31 +61,7 @@ fn trigger(
         n => format!(" · {n} flow(s) use it"),
     });
     ui.label(RichText::new(about).small().weak());
-    if t.findings.is_empty() {
-        ui.label(
-            RichText::new("Its payload schema follows Wix's rules")
-                .small()
-                .color(theme::OK),
-        );
-    } else {
-        egui::CollapsingHeader::new(
-            RichText::new(format!("{} problem(s) with Wix's rules", t.findings.len()))
-                .color(theme::ERROR),
-        )
-        .id_salt("lint")
-        .show(ui, |ui| {
-            for f in &t.findings {
-                ui.label(
-                    RichText::new(format!(
-                        "{}: {}",
-                        f.field.as_deref().unwrap_or(""),
-                        f.message
-                    ))
-                    .small(),
-                );
-            }
-        });
-    }
+    findings(ui, t);
     let open = st.open.as_deref() == Some(t.key());
     if !open {
         if ui
@@ -188,4 +164,47 @@ fn report_body(key: &str, st: &TriggersTab) -> Result<serde_json::Value, String>
         body["idempotency"] = serde_json::json!({ "key": st.idempotency.trim() });
     }
     Ok(body)
+}
+
+/// The definition's lint: a line when it is clean, else its errors and warnings, each with the
+/// rule and (on hover) the page that states it.
+fn findings(ui: &mut egui::Ui, t: &crate::domain::trigger::LoadedTrigger) {
+    use crate::domain::definition::Level;
+    if t.findings.is_empty() {
+        ui.label(
+            RichText::new("Follows Wix's rules for triggers")
+                .small()
+                .color(theme::OK),
+        );
+        return;
+    }
+    let errors = t.errors().count();
+    let warnings = t.findings.len() - errors;
+    let color = if errors > 0 {
+        theme::ERROR
+    } else {
+        theme::WARNING
+    };
+    egui::CollapsingHeader::new(
+        RichText::new(format!(
+            "{errors} error(s), {warnings} warning(s) by Wix's rules"
+        ))
+        .color(color),
+    )
+    .id_salt(("lint", t.key()))
+    .show(ui, |ui| {
+        for f in &t.findings {
+            let color = match f.level {
+                Level::Error => theme::ERROR,
+                Level::Warning => theme::WARNING,
+            };
+            ui.label(
+                RichText::new(format!("{} {} [{}]", f.level.label(), f.path, f.rule))
+                    .small()
+                    .color(color),
+            )
+            .on_hover_text(format!("source: {}", f.source));
+            ui.label(RichText::new(&f.message).small());
+        }
+    });
 }
