@@ -14,16 +14,16 @@ use crate::engine::Engine;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// One sample's result.
-struct Row {
-    name: String,
-    method: &'static str,
-    exchange: Option<Exchange>,
+/// One sample's (or one call's) result.
+pub(super) struct Row {
+    pub name: String,
+    pub method: &'static str,
+    pub exchange: Option<Exchange>,
     /// Why it failed, when it did (the first reason first).
-    failures: Vec<String>,
+    pub failures: Vec<String>,
     /// Findings that are not failures (warnings), as lines.
-    notes: Vec<String>,
-    latency: Option<Duration>,
+    pub notes: Vec<String>,
+    pub latency: Option<Duration>,
 }
 
 /// Samples from files and folders (a folder: every `*.json` in it).
@@ -46,7 +46,7 @@ fn load(paths: &[PathBuf]) -> Result<Vec<LoadedSample>, String> {
     Ok(out)
 }
 
-fn finding_line(f: &Finding) -> String {
+pub(super) fn finding_line(f: &Finding) -> String {
     let sev = match f.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -69,6 +69,9 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
 }
 
 fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
+    if args.trigger {
+        return crate::cli::trigger_check::run_inner(inbox, args);
+    }
     if let Some(n) = args.generate {
         return crate::cli::generated::run(inbox, args, n);
     }
@@ -119,7 +122,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
 }
 
 impl Row {
-    fn new(name: String, method: &'static str) -> Row {
+    pub fn new(name: String, method: &'static str) -> Row {
         Row {
             name,
             method,
@@ -254,7 +257,7 @@ fn judge(engine: &Engine, sent: &[(usize, ExchangeId)], rows: &mut [Row], wait: 
 
 /// A line per row (PASS or FAIL, the status, the latency, the phase) and its failures and
 /// notes, then the totals; how many failed.
-fn print_rows(rows: &[Row]) -> usize {
+pub(super) fn print_rows(rows: &[Row]) -> usize {
     let mut passed = 0;
     for row in rows {
         let status = row
@@ -291,7 +294,7 @@ fn print_rows(rows: &[Row]) -> usize {
     failed
 }
 
-fn write_junit(path: &Path, rows: &[Row]) -> Result<(), String> {
+pub(super) fn write_junit(path: &Path, rows: &[Row]) -> Result<(), String> {
     use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
     let mut suite = TestSuite::new("actionbench check");
     for row in rows {

@@ -10,6 +10,7 @@ pub mod generated;
 pub mod lint;
 pub mod serve;
 pub mod startup;
+pub mod trigger_check;
 pub use crate::startup::{DEFAULT_PORT, InboxArgs};
 use std::path::PathBuf;
 
@@ -202,7 +203,13 @@ pub struct CheckArgs {
     /// check replays.
     #[arg(long, value_name = "DIR", requires = "generate")]
     pub save_failures: Option<PathBuf>,
-    /// Sample files, or folders of them (with --generate: action definitions or samples).
+    /// Play Wix against your trigger provider instead: the FILEs are trigger definitions, and
+    /// the methods each says it implements (Validate Configuration, Get Dynamic Schema, Refresh
+    /// Payload) are sent to {target}/validate-configuration, /dynamic-schema, /refresh-payload.
+    #[arg(long, conflicts_with_all = ["lab", "generate"])]
+    pub trigger: bool,
+    /// Sample files, or folders of them (with --generate: action definitions or samples; with
+    /// --trigger: trigger definitions).
     #[arg(required = true, value_name = "SAMPLE")]
     pub samples: Vec<PathBuf>,
 }

@@ -116,6 +116,20 @@ pub fn envelope_for(request: Value, ids: &Ids, app: &App) -> Value {
     })
 }
 
+/// `{request, metadata}` for a call to the app's Trigger Provider service plugin: metadata as
+/// for the action provider's, with the trigger provider's extension type (which the SDK routes
+/// on, since `/validate-configuration` ends both plugins' paths).
+pub fn trigger_envelope(request: Value, ids: &Ids, app: &App) -> Value {
+    json!({
+        "request": request,
+        "metadata": {
+            "requestId": ids.request_id,
+            "instanceId": app.instance_id,
+            "appExtensionType": super::trigger::provider::TRIGGER_EXTENSION_TYPE,
+        }
+    })
+}
+
 /// How long a signed request stays valid, as Wix's tokens do (`exp` − `iat`).
 pub const TOKEN_LIFETIME: Duration = Duration::minutes(5);
 

@@ -319,6 +319,9 @@ pub fn decode(body: &[u8], jwt: &JwtConfig, now: DateTime<Utc>) -> Result<Decode
     };
     match metadata.get("appExtensionType") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case(super::wire::APP_EXTENSION_TYPE) => {}
+        // The trigger provider's: the intake routes it to the trigger provider's methods.
+        Some(Value::String(t))
+            if super::trigger::provider::is_trigger_extension(Some(t.as_str())) => {}
         Some(Value::String(t)) => return Err(EnvelopeError::WrongAppExtensionType(t.clone())),
         _ => return Err(EnvelopeError::MissingAppExtensionType),
     }

@@ -23,6 +23,11 @@ pub enum Method {
     CancelEvent,
     BulkCancelEvent,
     AccessToken,
+    /// The Trigger Provider service plugin (Wix → the app): told apart from the action
+    /// provider's methods by the envelope's `appExtensionType`, not by the path alone.
+    TriggerValidateConfiguration,
+    TriggerDynamicSchema,
+    TriggerRefreshPayload,
 }
 
 pub const REPORT_EVENT_PATH: &str = "/automations/v1/events/report";
@@ -30,6 +35,10 @@ pub const BULK_REPORT_EVENT_PATH: &str = "/automations/v1/events/bulk-report";
 pub const CANCEL_EVENT_PATH: &str = "/automations/v1/events/cancel";
 pub const BULK_CANCEL_EVENT_PATH: &str = "/automations/v1/events/bulk-cancel";
 pub const ACCESS_TOKEN_PATH: &str = "/oauth2/token";
+/// The trigger provider's paths: no `/v1` (the SDK dispatches on how the URL ends).
+pub const TRIGGER_VALIDATE_CONFIGURATION_PATH: &str = "/validate-configuration";
+pub const TRIGGER_DYNAMIC_SCHEMA_PATH: &str = "/dynamic-schema";
+pub const TRIGGER_REFRESH_PAYLOAD_PATH: &str = "/refresh-payload";
 
 pub const INVOKE_PATH: &str = "/v1/invoke";
 pub const VALIDATE_CONFIGURATION_PATH: &str = "/v1/validate-configuration";
@@ -38,7 +47,9 @@ pub const COMPLETION_REPORT_PATH: &str =
     "/automations_runtime/v1/report-action-invocation-completed";
 
 impl Method {
-    pub const ALL: [Method; 9] = [
+    /// Every method; the action provider's come before the trigger provider's, so that
+    /// `/v1/validate-configuration` is the action's until an envelope says otherwise.
+    pub const ALL: [Method; 12] = [
         Method::Invoke,
         Method::ValidateConfiguration,
         Method::QuotaInfo,
@@ -48,6 +59,16 @@ impl Method {
         Method::CancelEvent,
         Method::BulkCancelEvent,
         Method::AccessToken,
+        Method::TriggerValidateConfiguration,
+        Method::TriggerDynamicSchema,
+        Method::TriggerRefreshPayload,
+    ];
+
+    /// The Trigger Provider service plugin's three methods.
+    pub const TRIGGER_PROVIDER: [Method; 3] = [
+        Method::TriggerValidateConfiguration,
+        Method::TriggerDynamicSchema,
+        Method::TriggerRefreshPayload,
     ];
 
     pub fn path(self) -> &'static str {
@@ -61,7 +82,33 @@ impl Method {
             Method::CancelEvent => CANCEL_EVENT_PATH,
             Method::BulkCancelEvent => BULK_CANCEL_EVENT_PATH,
             Method::AccessToken => ACCESS_TOKEN_PATH,
+            Method::TriggerValidateConfiguration => TRIGGER_VALIDATE_CONFIGURATION_PATH,
+            Method::TriggerDynamicSchema => TRIGGER_DYNAMIC_SCHEMA_PATH,
+            Method::TriggerRefreshPayload => TRIGGER_REFRESH_PAYLOAD_PATH,
         }
+    }
+
+    /// A method of the Trigger Provider service plugin.
+    pub fn is_trigger_provider(self) -> bool {
+        Method::TRIGGER_PROVIDER.contains(&self)
+    }
+
+    /// Its key in a trigger definition's `implementedMethods`.
+    pub fn implemented_key(self) -> Option<&'static str> {
+        match self {
+            Method::TriggerValidateConfiguration => Some("validateConfiguration"),
+            Method::TriggerDynamicSchema => Some("getDynamicSchema"),
+            Method::TriggerRefreshPayload => Some("refreshPayload"),
+            _ => None,
+        }
+    }
+
+    /// The trigger provider's method at `path` (by how it ends, as the SDK dispatches once the
+    /// envelope named the trigger provider).
+    pub fn trigger_provider_at(path: &str) -> Option<Method> {
+        Method::TRIGGER_PROVIDER
+            .into_iter()
+            .find(|m| path.ends_with(m.path()))
     }
 
     /// A call an app makes to Wix's APIs (answered by the stand-ins), not one Wix makes to
@@ -70,7 +117,7 @@ impl Method {
         !matches!(
             self,
             Method::Invoke | Method::ValidateConfiguration | Method::QuotaInfo
-        )
+        ) && !self.is_trigger_provider()
     }
 
     /// One of the Triggered Events API's four methods.
@@ -106,6 +153,11 @@ impl Method {
             Method::CancelEvent => "POST /automations/v1/events/cancel arrived",
             Method::BulkCancelEvent => "POST /automations/v1/events/bulk-cancel arrived",
             Method::AccessToken => "POST /oauth2/token arrived",
+            Method::TriggerValidateConfiguration => {
+                "POST /validate-configuration arrived (trigger provider)"
+            }
+            Method::TriggerDynamicSchema => "POST /dynamic-schema arrived (trigger provider)",
+            Method::TriggerRefreshPayload => "POST /refresh-payload arrived (trigger provider)",
         }
     }
 
@@ -121,6 +173,9 @@ impl Method {
             Method::CancelEvent => "cancel event",
             Method::BulkCancelEvent => "bulk cancel event",
             Method::AccessToken => "access token",
+            Method::TriggerValidateConfiguration => "trigger validate-configuration",
+            Method::TriggerDynamicSchema => "trigger dynamic-schema",
+            Method::TriggerRefreshPayload => "trigger refresh-payload",
         }
     }
 }

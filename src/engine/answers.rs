@@ -39,6 +39,30 @@ impl Engine {
         reply: &Reply,
         times: AnswerTimes,
     ) -> (Vec<Finding>, Phase) {
+        if method.is_trigger_provider() {
+            // A trigger provider's answer is judged against its trigger's definition.
+            let triggers = self.triggers();
+            let t = action_key.and_then(|k| triggers.find(k));
+            let findings = crate::domain::trigger::provider::check_answer(
+                method,
+                reply.status,
+                &reply.body,
+                t,
+            )
+            .findings;
+            let phase = if contract::has_errors(&findings) {
+                Phase::Failed {
+                    reason: format!(
+                        "answered HTTP {} {}",
+                        reply.status,
+                        contract::summary(&findings)
+                    ),
+                }
+            } else {
+                Phase::Answered
+            };
+            return (findings, phase);
+        }
         let output = self.output_schema(action_key);
         judge(
             method,
@@ -242,6 +266,9 @@ pub fn check_answer(
         Method::Invoke => contract::check_invoke_json(status, body, output, now),
         Method::ValidateConfiguration => contract::check_validate_json(status, body),
         Method::QuotaInfo => contract::check_quota_json(status, body),
+        m if m.is_trigger_provider() => {
+            crate::domain::trigger::provider::check_answer(m, status, body, None).findings
+        }
         // Calls to Wix's APIs: the workbench's own answers, nothing to judge.
         _ => vec![],
     }

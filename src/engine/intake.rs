@@ -302,7 +302,22 @@ impl Engine {
             .as_ref()
             .and_then(|m| m.get("appExtensionType"))
             .and_then(Value::as_str);
-        ex.findings.extend(extension_finding(extension));
+        let method = match route(method, &ex.path, extension) {
+            Ok(m) => m,
+            Err(reply) => return Plan::Refuse(reply),
+        };
+        ex.method = Some(method);
+        if !method.is_trigger_provider() {
+            ex.findings.extend(extension_finding(extension));
+        } else if extension.is_none() {
+            ex.findings.push(
+                Finding::warning(
+                    "app-extension-type",
+                    "no metadata.appExtensionType: the SDK routes a trigger provider's calls by it (AUTOMATIONS_TRIGGER_PROVIDER)",
+                )
+                .at("metadata.appExtensionType"),
+            );
+        }
         if decoded.kind == envelope::EnvelopeKind::JwtUnverified {
             ex.findings.push(Finding::warning(
                 "jwt-unverified",
@@ -310,6 +325,9 @@ impl Engine {
             ));
         }
         let request = &decoded.request;
+        if method.is_trigger_provider() {
+            return self.plan_trigger_provider(method, request, ex, sim);
+        }
         let (key, findings) = match parse_plugin_request(method, request) {
             Ok(x) => x,
             Err(problem) => return Plan::Refuse(Reply::violations(&[problem])),
@@ -368,6 +386,37 @@ impl Engine {
     }
 
     /// The answer the key's policy gives, judged; or a hold.
+    /// A Trigger Provider call: its request checked (refused when it breaks the SDK's types),
+    /// then answered at once with a plain answer (valid, nothing to add, the payload as it
+    /// came), judged against the trigger's definition as a provider's answer would be.
+    fn plan_trigger_provider<'b>(
+        &self,
+        method: Method,
+        request: &Value,
+        ex: &mut Exchange,
+        sim: DateTime<Utc>,
+    ) -> Plan<'b> {
+        use crate::domain::trigger::provider;
+        let problems = provider::check_request(method, request);
+        if contract::has_errors(&problems) {
+            return Plan::Refuse(Reply::violations(&problems));
+        }
+        ex.findings.extend(problems);
+        ex.action_key = request
+            .get("triggerKey")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let reply = Reply::json(200, provider::default_answer(method, request));
+        let (findings, phase) =
+            self.judge_for(method, ex.action_key.as_deref(), &reply, sim.into());
+        Plan::Answer {
+            reply,
+            by: AnsweredBy::Auto,
+            findings,
+            phase,
+        }
+    }
+
     pub(super) fn plan_answer<'b>(
         &self,
         method: Method,
@@ -402,6 +451,34 @@ impl Engine {
             findings,
             phase,
         }
+    }
+}
+
+/// The method a service plugin call is for, once its envelope is read: the SDK picks the plugin
+/// by `metadata.appExtensionType`, then the method by how the path ends. A trigger provider's
+/// envelope goes to the trigger provider's methods (`/v1/validate-configuration` too); an
+/// action provider's to a trigger provider's path is refused, as the SDK finds no method.
+fn route(method: Method, path: &str, extension: Option<&str>) -> Result<Method, Reply> {
+    use crate::domain::trigger::provider::{TRIGGER_EXTENSION_TYPE, is_trigger_extension};
+    let paths = Method::TRIGGER_PROVIDER.map(Method::path).join(", ");
+    if is_trigger_extension(extension) {
+        return Method::trigger_provider_at(path).ok_or_else(|| {
+            Reply::error(
+                404,
+                "NO_SUCH_METHOD",
+                &format!("the envelope says {TRIGGER_EXTENSION_TYPE}, and {path} ends with none of its paths ({paths})"),
+            )
+        });
+    }
+    match extension {
+        Some(ext) if method.is_trigger_provider() => Err(Reply::error(
+            404,
+            "NO_SUCH_METHOD",
+            &format!(
+                "{path} is a trigger provider's path ({paths}), and the envelope's appExtensionType is {ext:?}: only {TRIGGER_EXTENSION_TYPE} is routed there"
+            ),
+        )),
+        _ => Ok(method),
     }
 }
 

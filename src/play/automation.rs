@@ -339,7 +339,11 @@ impl Runner {
                 return;
             }
             match step {
-                Step::Delay(d) => self.delay(i, &d.duration).await,
+                Step::Delay(d) => {
+                    if self.delay(i, &d.duration).await && !self.refresh_payload(i).await {
+                        return;
+                    }
+                }
                 Step::Action(a) => self.action(i, a.answered_by).await,
             }
             if self.stopped() {
@@ -354,19 +358,111 @@ impl Runner {
         self.emit(None, FlowEventKind::Finished { passed });
     }
 
-    async fn delay(&self, i: usize, duration: &str) {
+    /// Waits the delay out; true when it was waited (not skipped, stopped or cancelled).
+    async fn delay(&self, i: usize, duration: &str) -> bool {
         let d = flow::parse_duration(duration).unwrap_or_else(|_| chrono::Duration::zero());
         if self.lock().skip_delays {
             self.end(i, StepEnd::Waited { skipped: true });
-            return;
+            return false;
         }
         let until = self.engine.now() + d;
         self.set_status(i, StepStatus::Delaying { until });
         self.emit(Some(i), FlowEventKind::DelayStarted { until });
         // Stopped or cancelled, the step is left to the run's loop.
-        if self.sleep_until(until).await {
+        let waited = self.sleep_until(until).await;
+        if waited {
             self.end(i, StepEnd::Waited { skipped: false });
         }
+        waited
+    }
+
+    /// When a delay is over and the run plays against your target, Wix asks the trigger
+    /// provider for the payload as it is now (Refresh Payload), if the trigger's definition
+    /// says it implements it: the steps after run with the payload it answers, or not at all
+    /// when it answers `cancelActivation: true`. False: the run goes no further.
+    async fn refresh_payload(&self, i: usize) -> bool {
+        use crate::domain::trigger::provider::{self, Refreshed};
+        use crate::domain::wire::Method;
+        let method = Method::TriggerRefreshPayload;
+        let Some(target) = self
+            .options
+            .all_to
+            .as_ref()
+            .or(self.options.target.as_ref())
+        else {
+            return true;
+        };
+        let triggers = self.engine.triggers();
+        let (key, payload, entity) = {
+            let run = self.lock();
+            (
+                run.flow.flow.trigger.key.clone(),
+                run.trigger_payload(),
+                run.external_entity_id.clone(),
+            )
+        };
+        let Some(t) = triggers.find(&key) else {
+            return true;
+        };
+        if !provider::implemented(t).contains(&method) {
+            return true;
+        }
+        let entity = entity.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let request = provider::request(method, t, &payload, &entity);
+        let tag = Some(format!("flow: {} · Refresh Payload", self.lock().name()));
+        let sent = self.player.send_trigger(target, method, request, tag).await;
+        let answer = sent
+            .ok()
+            .and_then(|s| self.engine.exchange(s.id))
+            .and_then(|ex| ex.response);
+        let what = match answer {
+            None => "your trigger provider gave no answer: the steps run with the payload they had"
+                .to_string(),
+            Some(r) => match provider::check_answer(method, r.status, &r.body, Some(t)) {
+                provider::Judged {
+                    refreshed: Some(Refreshed::Cancel),
+                    ..
+                } => {
+                    self.drop_rest(
+                        i + 1,
+                        "your trigger provider cancelled the run (Refresh Payload answered cancelActivation: true)",
+                        FlowEventKind::CancelledByProvider,
+                    );
+                    return false;
+                }
+                provider::Judged {
+                    refreshed: Some(Refreshed::Payload(p)),
+                    findings,
+                } => {
+                    let changed = p != payload;
+                    self.lock().refresh_payload(p);
+                    format!(
+                        "{}{}",
+                        if changed {
+                            "the steps after run with the refreshed payload"
+                        } else {
+                            "the payload came back unchanged"
+                        },
+                        if findings.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", crate::domain::contract::summary(&findings))
+                        }
+                    )
+                }
+                provider::Judged { findings, .. } => format!(
+                    "HTTP {}: the steps run with the payload they had{}",
+                    r.status,
+                    if findings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", crate::domain::contract::summary(&findings))
+                    }
+                ),
+            },
+        };
+        self.emit(Some(i), FlowEventKind::Refreshed { what });
+        true
     }
 
     async fn action(&self, i: usize, answered_by: AnsweredBy) {

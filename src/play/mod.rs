@@ -213,6 +213,25 @@ impl Player {
         .await
     }
 
+    /// Sends a Trigger Provider call (`method`, one of [`Method::TRIGGER_PROVIDER`]) with
+    /// `request` to the target, as Wix would; logged with `tag`, judged against the trigger
+    /// definition of its key.
+    pub async fn send_trigger(
+        &self,
+        target: &Target,
+        method: Method,
+        request: serde_json::Value,
+        tag: Option<String>,
+    ) -> Result<Sent, NotSent> {
+        let key = request
+            .get("triggerKey")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
+        let envelope = as_wix::trigger_envelope(request, &Ids::fresh(), &target.app);
+        self.send_envelope(target, method, &envelope, key, None, vec![], tag)
+            .await
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn send_envelope(
         &self,

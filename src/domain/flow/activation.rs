@@ -236,6 +236,42 @@ impl FlowRun {
         })
     }
 
+    /// Where earlier steps' outputs sit in the payload: each under its step's id, or all under
+    /// the flow's `outputsUnder`.
+    fn output_keys(&self) -> Vec<String> {
+        if self.flow.flow.outputs_under.is_empty() {
+            self.outputs.keys().cloned().collect()
+        } else {
+            vec![self.flow.flow.outputs_under.clone()]
+        }
+    }
+
+    /// The trigger's part of the payload (without earlier steps' outputs): what Refresh
+    /// Payload is sent.
+    pub fn trigger_payload(&self) -> Value {
+        let mut p = self.payload.clone();
+        if let Some(o) = p.as_object_mut() {
+            for k in self.output_keys() {
+                o.remove(&k);
+            }
+        }
+        p
+    }
+
+    /// The trigger provider's refreshed payload replaces the trigger's part; earlier steps'
+    /// outputs stay.
+    pub fn refresh_payload(&mut self, fresh: Value) {
+        let keep: Vec<(String, Value)> = self
+            .output_keys()
+            .into_iter()
+            .filter_map(|k| Some((k.clone(), self.payload.get(&k)?.clone())))
+            .collect();
+        self.payload = fresh;
+        if let Some(o) = self.payload.as_object_mut() {
+            o.extend(keep);
+        }
+    }
+
     /// Step `i` ended: a success adds its output to the payload later steps see.
     pub fn end_step(&mut self, i: usize, end: StepEnd) {
         let id = match self.flow.flow.steps.get(i) {

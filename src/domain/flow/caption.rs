@@ -59,6 +59,13 @@ pub enum FlowEventKind {
     },
     /// The app cancelled the event: the run ends here.
     Cancelled,
+    /// After a delay, the trigger provider was asked for the payload as it is now (Refresh
+    /// Payload): what came of it, in words.
+    Refreshed {
+        what: String,
+    },
+    /// The trigger provider's Refresh Payload answered `cancelActivation: true`.
+    CancelledByProvider,
     /// A step that does not run, and why (cancelled, expired).
     Dropped {
         why: String,
@@ -86,6 +93,8 @@ impl FlowEventKind {
             FlowEventKind::Scheduled { .. } => "scheduled",
             FlowEventKind::Expired { .. } => "expired",
             FlowEventKind::Cancelled => "cancelled",
+            FlowEventKind::Refreshed { .. } => "refreshed",
+            FlowEventKind::CancelledByProvider => "cancelled by provider",
             FlowEventKind::Dropped { .. } => "dropped",
         }
     }
@@ -171,6 +180,10 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
         ),
         FlowEventKind::Cancelled => {
             "Your app cancelled the event: the steps left do not run".to_string()
+        }
+        FlowEventKind::Refreshed { what } => format!("Refresh Payload: {what}"),
+        FlowEventKind::CancelledByProvider => {
+            "Your trigger provider cancelled the run (Refresh Payload: cancelActivation): the steps left do not run".to_string()
         }
         FlowEventKind::Dropped { why } => format!("{name} does not run: {why}"),
     }

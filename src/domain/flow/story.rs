@@ -76,7 +76,9 @@ impl Lit {
             | FlowEventKind::Finished { .. }
             | FlowEventKind::Scheduled { .. }
             | FlowEventKind::Expired { .. }
-            | FlowEventKind::Cancelled => was,
+            | FlowEventKind::Cancelled
+            | FlowEventKind::Refreshed { .. }
+            | FlowEventKind::CancelledByProvider => was,
         }
     }
 }

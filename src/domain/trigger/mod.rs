@@ -6,6 +6,7 @@
 pub mod events;
 pub mod lint;
 pub mod payload;
+pub mod provider;
 pub mod published;
 
 use super::contract::Finding;

@@ -1,0 +1,162 @@
+//! `actionbench check --trigger --target URL [--jwt --app-id ID] DEFINITION…`: plays Wix
+//! against the developer's Trigger Provider service plugin. For each trigger definition (a
+//! file, or a folder of them) it lints the definition, then sends the methods the definition
+//! says are implemented (Validate Configuration, Get Dynamic Schema, Refresh Payload) to
+//! `{target}/validate-configuration`, `/dynamic-schema`, `/refresh-payload`, as Wix sends them,
+//! and checks each answer. One row per call; exit 0, 1 or 2 as `check`.
+
+use super::check::{Row, print_rows, write_junit};
+use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED};
+use crate::cli::{CheckArgs, InboxArgs};
+use crate::domain::contract::Severity;
+use crate::domain::definition::Level;
+use crate::domain::trigger::provider::{self, Refreshed};
+use crate::domain::trigger::{LoadedTrigger, Triggers};
+use crate::domain::wire::Method;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Trigger definitions from files and folders (a folder: every `*.json` in it).
+fn load(paths: &[PathBuf]) -> Result<Vec<LoadedTrigger>, String> {
+    let mut out = vec![];
+    for p in paths {
+        if p.is_dir() {
+            let t = Triggers::load_dir(p);
+            if let Some(e) = t.errors.first() {
+                return Err(e.clone());
+            }
+            out.extend(t.list);
+        } else {
+            out.push(LoadedTrigger::load(p)?);
+        }
+    }
+    if out.is_empty() {
+        return Err("no trigger definitions: name definition files or folders".into());
+    }
+    Ok(out)
+}
+
+pub fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
+    let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
+    let target = inbox
+        .target(args.jwt, timeout)?
+        .ok_or("--target URL is needed: the base URL of your trigger provider (its baseUri)")?;
+    let triggers = load(&args.samples)?;
+    let mut started = startup::start_headless(inbox, args.jwt)?;
+    started.engine.set_triggers(Triggers {
+        list: triggers.clone(),
+        errors: vec![],
+    });
+    println!(
+        "checking the trigger provider at {} with {} trigger definition(s), {}",
+        target.base,
+        triggers.len(),
+        if args.jwt { "signed JWT" } else { "plain JSON" },
+    );
+    let mut rows = vec![];
+    let mut unreachable = None;
+    for t in &triggers {
+        rows.push(definition_row(t));
+        for method in provider::implemented(t) {
+            let (row, down) = call_row(&started, &target, t, method);
+            rows.push(row);
+            if let Some(why) = down {
+                unreachable.get_or_insert(why);
+            }
+        }
+    }
+    let failed = print_rows(&rows);
+    if let Some(path) = &args.junit {
+        write_junit(path, &rows)?;
+    }
+    started.stop(Duration::from_secs(2));
+    Ok(match (unreachable, failed) {
+        (Some(why), _) => {
+            eprintln!("actionbench check: the trigger provider could not be reached: {why}");
+            COULD_NOT_RUN
+        }
+        (None, 0) => PASSED,
+        (None, _) => FAILED,
+    })
+}
+
+/// The definition's own lint, as a row: it fails on an error Wix would refuse.
+fn definition_row(t: &LoadedTrigger) -> Row {
+    let mut row = Row::new(format!("{}: definition", t.key()), "lint");
+    for f in &t.findings {
+        match f.level {
+            Level::Error => row.failures.push(f.line()),
+            Level::Warning => row.notes.push(f.line()),
+        }
+    }
+    let methods: Vec<&str> = provider::implemented(t)
+        .into_iter()
+        .filter_map(Method::implemented_key)
+        .collect();
+    row.notes.push(if methods.is_empty() {
+        "implementedMethods names none of validateConfiguration, getDynamicSchema, refreshPayload: Wix calls nothing".into()
+    } else {
+        format!("implements {}", methods.join(", "))
+    });
+    row
+}
+
+/// One method sent and judged: its row, and why the provider could not be reached.
+fn call_row(
+    started: &crate::startup::Started,
+    target: &crate::play::Target,
+    t: &LoadedTrigger,
+    method: Method,
+) -> (Row, Option<String>) {
+    let mut row = Row::new(format!("{}: {}", t.key(), method.path()), method.label());
+    let entity = uuid::Uuid::new_v4().to_string();
+    let request = provider::request(method, t, &t.example_payload(), &entity);
+    let tag = Some(format!("trigger provider check: {}", t.key()));
+    let sent = match started
+        .rt
+        .block_on(started.player.send_trigger(target, method, request, tag))
+    {
+        Ok(s) => s,
+        Err(not) => {
+            row.failures.push(not.reason);
+            return (row, None);
+        }
+    };
+    row.latency = sent.latency;
+    let Some(ex) = started.engine.exchange(sent.id) else {
+        return (row, sent.unreachable);
+    };
+    let all = ex
+        .findings
+        .iter()
+        .chain(ex.response.iter().flat_map(|r| r.findings.iter()));
+    for f in all {
+        let line = super::check::finding_line(f);
+        match f.severity {
+            Severity::Error => row.failures.push(line),
+            Severity::Warning => row.notes.push(line),
+        }
+    }
+    if let crate::domain::invocation::Phase::Failed { reason } = &ex.phase
+        && row.failures.is_empty()
+    {
+        row.failures.push(reason.clone());
+    }
+    if method == Method::TriggerRefreshPayload
+        && let Some(r) = &ex.response
+    {
+        let judged = provider::check_answer(method, r.status, &r.body, Some(t));
+        row.notes.push(match judged.refreshed {
+            Some(Refreshed::Cancel) => {
+                "cancelActivation: Wix cancels the run (CANCELLED_BY_REFRESH_PAYLOAD)".into()
+            }
+            Some(Refreshed::Payload(p)) if p == t.example_payload() => {
+                "the payload came back unchanged".into()
+            }
+            Some(Refreshed::Payload(_)) => "the step would run with the refreshed payload".into(),
+            _ => "the step would run with the payload it had".into(),
+        });
+    }
+    row.exchange = Some(ex);
+    (row, sent.unreachable)
+}
