@@ -164,6 +164,17 @@ fn check_trigger_passes_a_correct_provider_and_names_each_planted_bug() {
     assert_eq!(xml.matches("<testcase").count(), 4, "{xml}");
     assert_eq!(xml.matches("<failure").count(), 0, "{xml}");
 
+    // The envelope lab against the trigger provider: the SDK refuses every wrong envelope,
+    // an action provider's envelope included.
+    let (code, text) = actionbench(
+        &dir,
+        &fixed.url(),
+        &["check", "--trigger", "--jwt", "--lab", &def],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(text.matches("[lab] HTTP 404").count(), 13, "{text}");
+    assert!(text.contains("an action provider's envelope"), "{text}");
+
     let buggy = Provider::start(&pem, "buggy");
     let (code, text) = actionbench(&dir, &buggy.url(), &["check", "--trigger", "--jwt", &def]);
     assert_eq!(code, Some(1), "{text}");

@@ -184,8 +184,8 @@ pub struct CheckArgs {
     /// Seconds a call may take before it counts as a timeout.
     #[arg(long, default_value_t = crate::play::caller::DEFAULT_TIMEOUT.as_secs_f64())]
     pub timeout: f64,
-    /// Also send the envelope lab: deliberately wrong envelopes your action must refuse (4xx).
-    /// Needs --app-id.
+    /// Also send the envelope lab: deliberately wrong envelopes your action (with --trigger:
+    /// your trigger provider) must refuse (4xx). Needs --app-id.
     #[arg(long)]
     pub lab: bool,
     /// Write a JUnit XML report here, one test case per sample and per lab envelope.
@@ -206,7 +206,7 @@ pub struct CheckArgs {
     /// Play Wix against your trigger provider instead: the FILEs are trigger definitions, and
     /// the methods each says it implements (Validate Configuration, Get Dynamic Schema, Refresh
     /// Payload) are sent to {target}/validate-configuration, /dynamic-schema, /refresh-payload.
-    #[arg(long, conflicts_with_all = ["lab", "generate"])]
+    #[arg(long, conflicts_with = "generate")]
     pub trigger: bool,
     /// Sample files, or folders of them (with --generate: action definitions or samples; with
     /// --trigger: trigger definitions).

@@ -41,8 +41,11 @@ pub fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     let target = inbox
         .target(args.jwt, timeout)?
         .ok_or("--target URL is needed: the base URL of your trigger provider (its baseUri)")?;
+    if args.lab && inbox.app_id.is_none() {
+        return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
+    }
     let triggers = load(&args.samples)?;
-    let mut started = startup::start_headless(inbox, args.jwt)?;
+    let mut started = startup::start_headless(inbox, args.jwt || args.lab)?;
     started.engine.set_triggers(Triggers {
         list: triggers.clone(),
         errors: vec![],
@@ -53,6 +56,12 @@ pub fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         triggers.len(),
         if args.jwt { "signed JWT" } else { "plain JSON" },
     );
+    if args.lab {
+        println!(
+            "and the envelope lab against {}/validate-configuration",
+            target.base
+        );
+    }
     let mut rows = vec![];
     let mut unreachable = None;
     for t in &triggers {
@@ -63,6 +72,9 @@ pub fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
             if let Some(why) = down {
                 unreachable.get_or_insert(why);
             }
+        }
+        if args.lab && unreachable.is_none() {
+            rows.extend(lab_rows(&started, &target, t)?);
         }
     }
     let failed = print_rows(&rows);
@@ -159,4 +171,25 @@ fn call_row(
     }
     row.exchange = Some(ex);
     (row, sent.unreachable)
+}
+
+/// The envelope lab's rows against the trigger provider: each wrong envelope, refused or not.
+fn lab_rows(
+    started: &crate::startup::Started,
+    target: &crate::play::Target,
+    t: &LoadedTrigger,
+) -> Result<Vec<Row>, String> {
+    let mut rows = vec![];
+    for lab in started.rt.block_on(started.player.trigger_lab(target, t))? {
+        let mut row = Row::new(format!("{}: lab: {}", t.key(), lab.probe.what), "lab");
+        let line = lab.verdict.explain(&lab.probe);
+        if lab.verdict.passed() {
+            row.notes.push(line);
+        } else {
+            row.failures.push(line);
+        }
+        row.exchange = started.engine.exchange(lab.id);
+        rows.push(row);
+    }
+    Ok(rows)
 }

@@ -14,7 +14,7 @@ use crate::domain::as_wix::{self, App, Ids, Source};
 use crate::domain::contract::Finding;
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::ExchangeId;
-use crate::domain::lab::{self, LabKeys, LabVerdict, Probe};
+use crate::domain::lab::{self, LabCase, LabKeys, LabVerdict, Probe};
 use crate::domain::sample::LoadedSample;
 use crate::domain::wire::Method;
 use crate::engine::{Engine, Outbound, TargetAnswer};
@@ -329,6 +329,63 @@ impl Player {
     /// Sends the lab's wrong envelopes, built from `sample` (an Invoke sample), to the target's
     /// `/v1/invoke`, one after the other; each is logged with its verdict.
     pub async fn lab(&self, target: &Target, sample: &LoadedSample) -> Result<Vec<LabRow>, String> {
+        let mut invoke = sample.sample.clone();
+        invoke.method = Method::Invoke;
+        let envelope = as_wix::wix_envelope(&invoke, &Source::Trigger, &Ids::fresh(), &target.app);
+        let key = invoke.action_key().map(str::to_string);
+        self.lab_of(target, Method::Invoke, &envelope, key, vec![])
+            .await
+    }
+
+    /// The envelope lab against a trigger provider: the same wrong envelopes, built from a
+    /// Validate Configuration call for trigger `t`, to `{target}/validate-configuration`; and
+    /// one more, an action provider's envelope signed with the trusted key, which the SDK
+    /// routes to no trigger provider method.
+    pub async fn trigger_lab(
+        &self,
+        target: &Target,
+        t: &crate::domain::trigger::LoadedTrigger,
+    ) -> Result<Vec<LabRow>, String> {
+        use crate::domain::trigger::provider;
+        let method = Method::TriggerValidateConfiguration;
+        let request = provider::request(method, t, &t.example_payload(), "");
+        let envelope = as_wix::trigger_envelope(request.clone(), &Ids::fresh(), &target.app);
+        let signer = self.signer()?;
+        let action_envelope = as_wix::envelope_for(request, &Ids::fresh(), &target.app);
+        let extra = LabCase {
+            probe: Probe {
+                name: "action-envelope",
+                what: "an action provider's envelope (appExtensionType AUTOMATIONS_ACTION_PROVIDER), signed with the right key",
+                danger: "a provider that ignores appExtensionType runs a call meant for another plugin; the SDK routes it to none of the trigger provider's methods",
+            },
+            content_type: "text/plain; charset=utf-8",
+            body: as_wix::sign(
+                &action_envelope,
+                &target.app.app_id,
+                &signer.key,
+                self.engine.real_now(),
+            )?,
+        };
+        self.lab_of(
+            target,
+            method,
+            &envelope,
+            Some(t.key().to_string()),
+            vec![extra],
+        )
+        .await
+    }
+
+    /// Sends the lab's wrong envelopes of `envelope` (and `extra` cases) to `method` at the
+    /// target, one after the other; each is logged with its verdict.
+    async fn lab_of(
+        &self,
+        target: &Target,
+        method: Method,
+        envelope: &serde_json::Value,
+        key: Option<String>,
+        extra: Vec<LabCase>,
+    ) -> Result<Vec<LabRow>, String> {
         let signer = self.signer()?;
         let app_id = match target.app.app_id.as_str() {
             NO_APP_ID => return Err("the envelope lab needs your app ID (--app-id)".into()),
@@ -338,12 +395,8 @@ impl Player {
         let stranger = tokio::task::spawn_blocking(crate::play::keys::throwaway)
             .await
             .map_err(|e| format!("cannot make a key: {e}"))??;
-        let ids = Ids::fresh();
-        let mut invoke = sample.sample.clone();
-        invoke.method = Method::Invoke;
-        let envelope = as_wix::wix_envelope(&invoke, &Source::Trigger, &ids, &target.app);
-        let cases = lab::cases(
-            &envelope,
+        let mut cases = lab::cases(
+            envelope,
             &app_id,
             &LabKeys {
                 trusted: &signer.key,
@@ -352,12 +405,13 @@ impl Player {
             },
             self.engine.real_now(),
         )?;
-        let url = target.url(Method::Invoke);
+        cases.extend(extra);
+        let url = target.url(method);
         let mut rows = vec![];
         for case in cases {
             let out = Outbound {
                 url: url.clone(),
-                method: Method::Invoke,
+                method,
                 envelope: if case.content_type == "application/json" {
                     EnvelopeKind::PlainEnvelope
                 } else {
@@ -365,7 +419,7 @@ impl Player {
                 },
                 headers: format!("content-type: {}\nuser-agent: Wix\n", case.content_type),
                 body: case.body.clone().into(),
-                action_key: invoke.action_key().map(str::to_string),
+                action_key: key.clone(),
                 invocation_token: None,
                 findings: vec![],
                 tag: Some(format!("lab: {}", case.probe.name)),
