@@ -337,8 +337,15 @@ fn report_event_in_the_triggers_tab_starts_the_flows_of_its_trigger() {
     click(&mut h, "Triggers");
     h.get_by_label_contains("order-placed");
     // The order trigger's form: a payload from its examples; reported over HTTP, as an app does.
-    click_nth(&mut h, "Report event…", 3);
+    // The last trigger's button is below the tab's fold: scrolled to, as a user would.
+    h.get_all_by_label("Report event…")
+        .nth(4)
+        .expect("order-placed's button")
+        .scroll_to_me();
     h.run();
+    click_nth(&mut h, "Report event…", 4);
+    h.run();
+
     // The form scrolls itself into view.
     click(&mut h, "Report");
     step_until(&mut h, "the run the event started", WAIT, |h| {
@@ -376,5 +383,60 @@ fn report_event_in_the_triggers_tab_starts_the_flows_of_its_trigger() {
     assert_eq!(
         automations.is_on("Order placed: shipping quote, coupon, email"),
         Some(false)
+    );
+}
+
+#[test]
+fn try_your_provider_sends_each_implemented_method_and_judges_the_answers() {
+    let mut b = bench();
+    // A provider that answers every call with the same wrong body.
+    let (base, received) = recording_provider(&b.rt, 200, json!({"isValid": true}));
+    b.target = Some(base.clone());
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Triggers");
+    // class-booked implements all three; the others none.
+    assert_eq!(
+        h.query_all_by_label_contains("no provider method").count(),
+        4
+    );
+    click(&mut h, "Try your provider");
+    step_until(&mut h, "the three answers judged", WAIT, |h| {
+        h.query_all_by_label_contains("breaks the contract").count()
+            + h.query_all_by_label_contains("meets the contract").count()
+            == 3
+    });
+    h.get_by_label_contains("/validate-configuration · HTTP 200 · breaks the contract");
+    h.get_by_label_contains("/dynamic-schema · HTTP 200 · breaks the contract");
+    h.get_by_label_contains("/refresh-payload · HTTP 200 · meets the contract");
+    h.get_by_label_contains("valid: valid is missing");
+    let got = received.lock().expect("lock").clone();
+    let paths: Vec<String> = got.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/wix/actions/validate-configuration",
+            "/wix/actions/dynamic-schema",
+            "/wix/actions/refresh-payload"
+        ]
+    );
+    for r in &got {
+        let sent: Value = serde_json::from_slice(&r.2).expect("plain JSON");
+        assert_eq!(
+            sent.pointer("/metadata/appExtensionType"),
+            Some(&json!("AUTOMATIONS_TRIGGER_PROVIDER"))
+        );
+        assert_eq!(
+            sent.pointer("/request/triggerKey"),
+            Some(&json!("class-booked"))
+        );
+    }
+    // Each call is in the log, named as the trigger provider's method.
+    assert!(
+        h.state()
+            .log()
+            .iter()
+            .any(|e| e.method == Some(actionbench::domain::wire::Method::TriggerRefreshPayload)),
+        "logged"
     );
 }

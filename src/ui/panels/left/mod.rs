@@ -110,7 +110,7 @@ impl LeftPanel {
             .show(ui, |ui| panel(ui, cx, self, list_height));
     }
 
-    /// Its own commands, and the Actions tab's; what is not its own is given back.
+    /// Its own commands, and the Actions and Triggers tabs'; what is not its own is given back.
     pub fn take(&mut self, msg: PanelCmd, cx: &ViewCtx) -> Option<PanelCmd> {
         let msg = match msg.take::<LeftCmd>() {
             Ok(c) => {
@@ -119,9 +119,16 @@ impl LeftPanel {
             }
             Err(m) => m,
         };
-        match msg.take::<actions::ActionsCmd>() {
+        let msg = match msg.take::<actions::ActionsCmd>() {
             Ok(c) => {
                 self.actions.handle(c, cx);
+                return None;
+            }
+            Err(m) => m,
+        };
+        match msg.take::<triggers::TriggersCmd>() {
+            Ok(c) => {
+                self.triggers.handle(c, cx);
                 None
             }
             Err(m) => Some(m),

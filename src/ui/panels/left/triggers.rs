@@ -1,6 +1,8 @@
-//! The Triggers tab: each trigger definition, what breaks Wix's rules in it, and Report
-//! event… to try it by hand: a payload from the definition's examples, editable, with an
-//! `externalEntityId` and an idempotency key, reported to the inbox as your app would.
+//! The Triggers tab: each trigger definition, what breaks Wix's rules in it, Report event… to
+//! try it by hand (a payload from the definition's examples, editable, with an
+//! `externalEntityId` and an idempotency key, reported to the inbox as your app would), and Try
+//! your provider: the Trigger Provider methods the definition implements, sent to your trigger
+//! provider (Your action's target, or a URL of its own) as Wix sends them, each answer judged.
 
 use super::*;
 use crate::ui::theme;
@@ -16,10 +18,66 @@ pub struct TriggersTab {
     error: Option<String>,
     /// The form just opened: scrolled into view once, so its Report button shows.
     reveal: bool,
+    /// Your trigger provider's base URL, when it is not Your action's.
+    provider_url: String,
+    /// Each trigger's last Try your provider, by key: running (None) or its rows.
+    tried: std::collections::HashMap<String, Option<Result<Vec<Tried>, String>>>,
+}
+
+/// One call of Try your provider: the method, the answer's status, and what is wrong with it.
+#[derive(Clone, Debug)]
+pub struct Tried {
+    method: &'static str,
+    status: Option<u16>,
+    /// Findings as lines, errors first; empty when the answer meets the contract.
+    errors: Vec<String>,
+    notes: Vec<String>,
+    exchange: Option<crate::domain::invocation::ExchangeId>,
+}
+
+/// The Triggers tab's own commands.
+#[derive(Debug)]
+pub enum TriggersCmd {
+    /// Try your provider for this trigger finished.
+    Tried(String, Result<Vec<Tried>, String>),
+}
+
+impl TriggersTab {
+    pub(super) fn handle(&mut self, cmd: TriggersCmd, cx: &ViewCtx) {
+        match cmd {
+            TriggersCmd::Tried(key, result) => {
+                match &result {
+                    Ok(rows) => {
+                        let bad = rows.iter().filter(|r| !r.errors.is_empty()).count();
+                        cx.say(
+                            format!(
+                                "Your provider for {key}: {} of {} answers meet the contract",
+                                rows.len() - bad,
+                                rows.len()
+                            ),
+                            bad > 0,
+                        );
+                    }
+                    Err(e) => cx.say(format!("Your provider for {key}: {e}"), true),
+                }
+                self.tried.insert(key, Some(result));
+            }
+        }
+    }
 }
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut TriggersTab) {
     let triggers = cx.core.engine.triggers();
+    ui.horizontal(|ui| {
+        let label = ui.label(RichText::new("Your trigger provider").small());
+        ui.add(
+            egui::TextEdit::singleline(&mut st.provider_url)
+                .hint_text("Your action's URL")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("Where Try your provider sends Validate Configuration, Get Dynamic Schema and Refresh Payload; empty: Your action's target (app ID and JWT from Your action)");
+    });
     if triggers.list.is_empty() {
         ui.label(
             RichText::new("No trigger definitions (samples/triggers, or --triggers DIR)")
@@ -60,8 +118,12 @@ fn trigger(
         0 => " · no flow uses it".to_string(),
         n => format!(" · {n} flow(s) use it"),
     });
+    if crate::domain::trigger::provider::implemented(t).is_empty() {
+        about.push_str(" · no provider method (Wix calls nothing)");
+    }
     ui.label(RichText::new(about).small().weak());
     findings(ui, t);
+    try_provider(ui, cx, st, t);
     let open = st.open.as_deref() == Some(t.key());
     if !open {
         if ui
@@ -206,5 +268,156 @@ fn findings(ui: &mut egui::Ui, t: &crate::domain::trigger::LoadedTrigger) {
             .on_hover_text(format!("source: {}", f.source));
             ui.label(RichText::new(&f.message).small());
         }
+    });
+}
+
+/// Try your provider: a button when the definition implements a method, then each call's
+/// verdict (click one to select it in the log).
+fn try_provider(
+    ui: &mut Ui,
+    cx: &ViewCtx,
+    st: &mut TriggersTab,
+    t: &crate::domain::trigger::LoadedTrigger,
+) {
+    use crate::domain::trigger::provider;
+    let methods = provider::implemented(t);
+    if methods.is_empty() {
+        return;
+    }
+    let running = matches!(st.tried.get(t.key()), Some(None));
+    ui.horizontal(|ui| {
+        let names: Vec<&str> = methods.iter().map(|m| m.path()).collect();
+        if ui
+            .add_enabled(!running, egui::Button::new("Try your provider"))
+            .on_hover_text(format!(
+                "Send {} to your trigger provider as Wix does, and check each answer",
+                names.join(", ")
+            ))
+            .clicked()
+        {
+            match provider_target(cx, &st.provider_url) {
+                Ok(target) => {
+                    st.tried.insert(t.key().to_string(), None);
+                    start_try(cx, target, t.clone(), methods.clone());
+                }
+                Err(e) => cx.say(format!("Try your provider: {e}"), true),
+            }
+        }
+        if running {
+            ui.spinner();
+        }
+    });
+    match st.tried.get(t.key()) {
+        Some(Some(Ok(rows))) => {
+            for r in rows {
+                let (mark, color) = if r.errors.is_empty() {
+                    ("meets the contract", theme::OK)
+                } else {
+                    ("breaks the contract", theme::ERROR)
+                };
+                let status = r
+                    .status
+                    .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+                let line = ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("{} · {status} · {mark}", r.method))
+                            .small()
+                            .color(color),
+                    )
+                    .sense(egui::Sense::click()),
+                );
+                if line.clicked()
+                    && let Some(id) = r.exchange
+                {
+                    cx.tx.send(Command::Select(id));
+                }
+                for e in r.errors.iter().chain(&r.notes) {
+                    ui.label(RichText::new(format!("  {e}")).small());
+                }
+            }
+        }
+        Some(Some(Err(e))) => {
+            ui.label(RichText::new(e).small().color(theme::ERROR));
+        }
+        _ => {}
+    }
+}
+
+/// Your trigger provider: Your action's target, at `url` when one is typed.
+fn provider_target(cx: &ViewCtx, url: &str) -> Result<crate::play::Target, String> {
+    let mut target = cx
+        .target()
+        .map_err(|e| format!("set Your action first (its app ID and JWT are used): {e}"))?;
+    let url = url.trim();
+    if !url.is_empty() {
+        let other =
+            crate::play::Target::new(url, Some(&target.app.app_id), None, false, target.timeout)?;
+        target.base = other.base;
+    }
+    Ok(target)
+}
+
+/// Sends each method to `target` in turn, and says what came back.
+fn start_try(
+    cx: &ViewCtx,
+    target: crate::play::Target,
+    t: crate::domain::trigger::LoadedTrigger,
+    methods: Vec<crate::domain::wire::Method>,
+) {
+    use crate::domain::contract::Severity;
+    use crate::domain::trigger::provider;
+    let player = cx.core.player.clone();
+    let engine = cx.core.engine.clone();
+    cx.spawn(async move {
+        let mut rows = vec![];
+        for method in methods {
+            let entity = uuid::Uuid::new_v4().to_string();
+            let request = provider::request(method, &t, &t.example_payload(), &entity);
+            let tag = Some(format!("Try your provider: {}", t.key()));
+            let mut row = Tried {
+                method: method.path(),
+                status: None,
+                errors: vec![],
+                notes: vec![],
+                exchange: None,
+            };
+            match player.send_trigger(&target, method, request, tag).await {
+                Err(not) => row.errors.push(not.reason),
+                Ok(sent) => {
+                    row.exchange = Some(sent.id);
+                    if let Some(ex) = engine.exchange(sent.id) {
+                        row.status = ex.response.as_ref().map(|r| r.status);
+                        let all = ex
+                            .findings
+                            .iter()
+                            .chain(ex.response.iter().flat_map(|r| r.findings.iter()));
+                        for f in all {
+                            let line = format!(
+                                "{}{}",
+                                f.field
+                                    .as_deref()
+                                    .map_or(String::new(), |p| format!("{p}: ")),
+                                f.message
+                            );
+                            match f.severity {
+                                Severity::Error => row.errors.push(line),
+                                Severity::Warning => row.notes.push(line),
+                            }
+                        }
+                    }
+                    if let Some(why) = sent.unreachable {
+                        return Command::Panel(PanelCmd::new(TriggersCmd::Tried(
+                            t.key().to_string(),
+                            Err(format!("your trigger provider could not be reached: {why}")),
+                        )));
+                    }
+                }
+            }
+            rows.push(row);
+        }
+        Command::Panel(PanelCmd::new(TriggersCmd::Tried(
+            t.key().to_string(),
+            Ok(rows),
+        )))
     });
 }
