@@ -240,6 +240,20 @@ fn a_delay_is_followed_by_refresh_payload_whose_answer_the_next_step_gets() {
     assert_eq!(seen[1].1["seats"], 2, "{seen:?}");
     assert_eq!(seen[1].1["confirm"]["sent"], true, "{seen:?}");
 
+    // A refresh that fails (plain JSON: the SDK refuses it with 404) leaves the payload as it
+    // was; with the assumption switched, it cancels the run.
+    let plain = ["flow", "run", "--warp", "100000", flow];
+    let (_, text) = actionbench(&dir, &fixed.url(), &plain);
+    assert!(
+        text.contains("Refresh Payload: HTTP 404")
+            && text.contains("the steps after run with the payload they had"),
+        "{text}"
+    );
+    let mut cancelling = plain.to_vec();
+    cancelling.insert(0, "--refresh-failure-cancels");
+    let (_, text) = actionbench(&dir, &fixed.url(), &cancelling);
+    assert!(text.contains("a failed refresh cancels the run"), "{text}");
+
     let cancel = Provider::start(&pem, "cancel");
     let (code, text) = actionbench(&dir, &cancel.url(), &run);
     assert_eq!(code, Some(1), "{text}");

@@ -47,6 +47,9 @@ pub struct Assumptions {
     /// Take (200, no runs) a report for a trigger that no definition and no flow knows,
     /// instead of refusing it with 428.
     pub accept_unknown_trigger: bool,
+    /// A Refresh Payload that fails (no answer, not 2xx, or an answer that breaks the
+    /// contract) cancels the run, instead of running the steps after with the payload they had.
+    pub refresh_failure_cancels: bool,
 }
 
 impl Default for Assumptions {
@@ -60,13 +63,14 @@ impl Default for Assumptions {
             duplicate_returns_first_ids: false,
             refuse_past_schedule: false,
             accept_unknown_trigger: false,
+            refresh_failure_cancels: false,
         }
     }
 }
 
 /// Each assumption in words, for the window's help and the README: what is not documented,
 /// and what the workbench does by default.
-pub const EXPLAINED: [(&str, &str); 12] = [
+pub const EXPLAINED: [(&str, &str); 14] = [
     (
         "A second completion report for the same token",
         "refused with 409 ALREADY_COMPLETED (switchable: ignore with 200)",
@@ -108,6 +112,14 @@ pub const EXPLAINED: [(&str, &str); 12] = [
         "refused with 428 FAILED_PRECONDITION (switchable: taken with 200, no runs)",
     ),
     ("Cancel Event for an entity nothing waits for", "200 {}"),
+    (
+        "When Wix calls Refresh Payload",
+        "once per delay step, when the delay ends, only if the trigger's implementedMethods says refreshPayload",
+    ),
+    (
+        "A Refresh Payload that fails (no answer, not 2xx, or an answer that breaks the contract)",
+        "the steps after run with the payload they had (switchable: the run is cancelled)",
+    ),
     (
         "Cancel Event while a step waits for its action's completion report",
         "the step ends as its action says; the steps after it do not run",

@@ -415,9 +415,15 @@ impl Runner {
             .ok()
             .and_then(|s| self.engine.exchange(s.id))
             .and_then(|ex| ex.response);
-        let what = match answer {
-            None => "your trigger provider gave no answer: the steps run with the payload they had"
-                .to_string(),
+        let summary = |findings: &[crate::domain::contract::Finding]| {
+            if findings.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", crate::domain::contract::summary(findings))
+            }
+        };
+        let (mut what, failed) = match answer {
+            None => ("your trigger provider gave no answer".to_string(), true),
             Some(r) => match provider::check_answer(method, r.status, &r.body, Some(t)) {
                 provider::Judged {
                     refreshed: Some(Refreshed::Cancel),
@@ -436,31 +442,33 @@ impl Runner {
                 } => {
                     let changed = p != payload;
                     self.lock().refresh_payload(p);
-                    format!(
-                        "{}{}",
-                        if changed {
-                            "the steps after run with the refreshed payload"
-                        } else {
-                            "the payload came back unchanged"
-                        },
-                        if findings.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", crate::domain::contract::summary(&findings))
-                        }
-                    )
-                }
-                provider::Judged { findings, .. } => format!(
-                    "HTTP {}: the steps run with the payload they had{}",
-                    r.status,
-                    if findings.is_empty() {
-                        String::new()
+                    let said = if changed {
+                        "the steps after run with the refreshed payload"
                     } else {
-                        format!(" ({})", crate::domain::contract::summary(&findings))
-                    }
+                        "the payload came back unchanged"
+                    };
+                    (format!("{said}{}", summary(&findings)), false)
+                }
+                provider::Judged { findings, .. } => (
+                    format!("HTTP {}{}", r.status, summary(&findings)),
+                    !(200..300).contains(&r.status)
+                        || crate::domain::contract::has_errors(&findings),
                 ),
             },
         };
+        if failed {
+            if self.engine.assumptions().refresh_failure_cancels {
+                self.drop_rest(
+                    i + 1,
+                    &format!(
+                        "Refresh Payload failed ({what}), and a failed refresh cancels the run (an assumption you switched on)"
+                    ),
+                    FlowEventKind::CancelledByProvider,
+                );
+                return false;
+            }
+            what.push_str(": the steps after run with the payload they had");
+        }
         self.emit(Some(i), FlowEventKind::Refreshed { what });
         true
     }

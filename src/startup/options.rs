@@ -103,6 +103,10 @@ pub struct InboxArgs {
     /// [assumed] Take (200, no runs) a report for a trigger nothing defines, instead of 428.
     #[arg(long, global = true)]
     pub accept_unknown_trigger: bool,
+    /// [assumed] A Refresh Payload that fails cancels the run, instead of running the steps
+    /// after with the payload they had.
+    #[arg(long, global = true)]
+    pub refresh_failure_cancels: bool,
 }
 
 fn parse_extra_report(s: &str) -> Result<ExtraReport, String> {
@@ -146,6 +150,7 @@ impl InboxArgs {
                 duplicate_returns_first_ids: self.duplicate_returns_first_ids,
                 refuse_past_schedule: self.refuse_past_schedule,
                 accept_unknown_trigger: self.accept_unknown_trigger,
+                refresh_failure_cancels: self.refresh_failure_cancels,
             },
             memory_budget: self.memory_budget.saturating_mul(1 << 20),
             allowed_hosts: crate::engine::parse_allowed_hosts(

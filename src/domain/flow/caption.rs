@@ -64,7 +64,8 @@ pub enum FlowEventKind {
     Refreshed {
         what: String,
     },
-    /// The trigger provider's Refresh Payload answered `cancelActivation: true`.
+    /// Refresh Payload ended the run: the trigger provider answered `cancelActivation: true`
+    /// (or, when that assumption is switched on, the refresh failed).
     CancelledByProvider,
     /// A step that does not run, and why (cancelled, expired).
     Dropped {
@@ -94,7 +95,7 @@ impl FlowEventKind {
             FlowEventKind::Expired { .. } => "expired",
             FlowEventKind::Cancelled => "cancelled",
             FlowEventKind::Refreshed { .. } => "refreshed",
-            FlowEventKind::CancelledByProvider => "cancelled by provider",
+            FlowEventKind::CancelledByProvider => "cancelled-by-provider",
             FlowEventKind::Dropped { .. } => "dropped",
         }
     }
@@ -183,7 +184,7 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
         }
         FlowEventKind::Refreshed { what } => format!("Refresh Payload: {what}"),
         FlowEventKind::CancelledByProvider => {
-            "Your trigger provider cancelled the run (Refresh Payload: cancelActivation): the steps left do not run".to_string()
+            "The run is cancelled after Refresh Payload: the steps left do not run".to_string()
         }
         FlowEventKind::Dropped { why } => format!("{name} does not run: {why}"),
     }

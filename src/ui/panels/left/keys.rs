@@ -115,6 +115,10 @@ fn assumptions(ui: &mut Ui, cx: &ViewCtx) {
                 &mut a.accept_unknown_trigger,
                 "Take a report for an unknown trigger (200, no runs) instead of 428",
             );
+            ui.checkbox(
+                &mut a.refresh_failure_cancels,
+                "A Refresh Payload that fails cancels the run",
+            );
         });
     if a != cx.assumptions {
         cx.tx.panel(LeftCmd::SetAssumptions(a));
