@@ -26,7 +26,7 @@ fn clean() -> Value {
                 "contactId": { "type": "string", "format": "uuid", "title": "Contact", "identityType": "contact", "examples": ["5b2ac3a4-4a3c-4f9a-a0c1-6c1a27d4a0b1"] },
                 "startsAt": { "type": "string", "format": "date-time", "title": "Class starts", "futureDate": true, "examples": ["2027-01-01T10:00:00Z"] },
                 "seats": { "type": "integer", "title": "Seats", "examples": [2], "enum": [1, 2, 3] },
-                "price": { "type": "number", "title": "Price", "description": "What was paid", "examples": [12.5] },
+                "price": { "$id": "#/properties/price", "type": "number", "title": "Price", "description": "What was paid", "examples": [12.5] },
                 "email": { "type": "string", "format": "email", "title": "Email", "examples": ["dana@example.com"] },
                 "tags": { "type": "array", "title": "Tags", "uniqueItems": true, "examples": [[{"name": "yoga"}]],
                           "items": { "type": "object", "required": ["name"], "properties": {
@@ -315,6 +315,13 @@ fn every_trigger_rule_fires_at_its_place() {
             Box::new(|v| drop_key(prop(v, "price"), "examples")),
             E,
             "payloadSchema.properties.price.examples",
+            "examples-required",
+        ),
+        (
+            "no examples on the contact ID: sources disagree",
+            Box::new(|v| drop_key(prop(v, "contactId"), "examples")),
+            W,
+            "payloadSchema.properties.contactId.examples",
             "examples-required",
         ),
         (
@@ -759,6 +766,13 @@ fn every_forbidden_edit_after_publishing_is_an_error() {
             "no-new-required",
         ),
         (
+            "a field's $id changed",
+            Box::new(|v| prop(v, "price")["$id"] = json!("#/properties/cost")),
+            E,
+            "payloadSchema.properties.price",
+            "field-id-fixed",
+        ),
+        (
             "a filter removed",
             Box::new(|v| v["filters"] = json!([])),
             E,
@@ -910,4 +924,25 @@ fn lint_tells_triggers_from_actions_and_compares_like_with_like() {
     let (code, text) = lint(&[&trigger, "--published", &action]);
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("compare like with like"), "{text}");
+}
+
+#[test]
+fn triggers_wix_wrote_have_no_error() {
+    let dir = format!("{}/tests/fixtures/wix-written", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+        let errors: Vec<_> = found(&v)
+            .into_iter()
+            .filter(|(l, _, _)| *l == Level::Error)
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 3, "the Wix-written fixtures are there");
 }

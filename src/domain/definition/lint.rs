@@ -14,8 +14,8 @@ pub(crate) const BUILDER_FORMATS: [&str; 7] = [
     "uri",
     "number",
 ];
-/// Draft-07's own formats (what a validator knows; `uuid` came in 2019-09).
-pub(crate) const JSON_SCHEMA_FORMATS: [&str; 17] = [
+/// JSON Schema's built-in formats (2020-12, which Wix's guides point at).
+pub(crate) const JSON_SCHEMA_FORMATS: [&str; 19] = [
     "date-time",
     "date",
     "time",
@@ -33,6 +33,8 @@ pub(crate) const JSON_SCHEMA_FORMATS: [&str; 17] = [
     "json-pointer",
     "relative-json-pointer",
     "regex",
+    "uuid",
+    "duration",
 ];
 const IDENTITY_TYPES: [&str; 3] = ["contact", "member", "visitor"];
 

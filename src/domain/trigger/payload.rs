@@ -10,6 +10,8 @@ use super::lint::{
 use crate::domain::definition::{LintFinding, lint::of_type, lint::unknown_format};
 use serde_json::{Map, Value};
 
+const CONFLICT_IDENTITY_EXAMPLES: &str = "conflict: the payload-schema guide (legacy, 2024) requires examples on every first-level property; Wix's own example schemas (the internal trigger guide, the SDK's TriggerProviderSPIConfig) leave them out on the contact-ID property";
+
 /// A payload schema (also what Get Dynamic Schema answers), at `at`.
 pub fn lint(s: &Value, at: &str, out: &mut Vec<LintFinding>) {
     let Some(o) = s.as_object() else {
@@ -222,6 +224,13 @@ fn examples(
     out: &mut Vec<LintFinding>,
 ) {
     match (o.get("examples"), depth) {
+        // Wix's own example schemas leave them out on the contact-ID property.
+        (None, Depth::First) if o.contains_key("identityType") => out.push(warning(
+            format!("{at}.examples"),
+            "examples-required",
+            "the contact-ID property has no examples: test runs have no value to show for it",
+            CONFLICT_IDENTITY_EXAMPLES,
+        )),
         (None, Depth::First) => out.push(error(format!("{at}.examples"), "examples-required", "a first-level property needs examples (of its type): the builder shows them, and test runs use them", SOURCE_PAYLOAD_LEGACY)),
         (None, _) => {}
         (Some(Value::Array(a)), _) => {
@@ -262,6 +271,7 @@ fn format(o: &Map<String, Value>, at: &str, ty: Option<&str>, out: &mut Vec<Lint
             SOURCE_PAYLOAD_LEGACY,
         ));
     } else if let Some(name) = f.as_str() {
+        // The guide allows JSON Schema's built-in formats.
         if crate::domain::definition::lint::JSON_SCHEMA_FORMATS.contains(&name) {
             return;
         }

@@ -108,6 +108,15 @@ fn compare_fields(old: &Value, new: &Value, out: &mut Vec<LintFinding>) {
             out.push(error(&o.path, "field-removed", "a field was deleted (or its key changed): Wix forbids it once published; automations that use it would break"));
             continue;
         };
+        if let Some(id) = o.text("$id")
+            && n.text("$id") != Some(id)
+        {
+            out.push(error(
+                &o.path,
+                "field-id-fixed",
+                format!("$id changed from {id:?}: a published trigger's field keeps its id"),
+            ));
+        }
         for (k, rule) in [
             ("type", "field-type-fixed"),
             ("format", "field-format-fixed"),
