@@ -343,7 +343,13 @@ async fn the_inbox_routes_a_trigger_providers_envelope_by_its_extension_type() {
     assert_eq!(s, 200, "{b}");
     // What the SDK would not route: a trigger envelope on no trigger path; an action
     // provider's envelope on a trigger path; a request that breaks the types.
-    let (s, b) = post("/v1/invoke", trigger, json!({"triggerKey": "class-booked"})).await;
+    let (s, b) = post(
+        "/v1/invoke",
+        trigger,
+        json!({"triggerKey": "class-booked", "actionKey": "send-email", "actionParams": {},
+               "activationContext": {"activationId": "a", "invocationToken": "t"}}),
+    )
+    .await;
     assert_eq!(s, 404, "{b}");
     assert!(b.to_string().contains("/refresh-payload"), "{b}");
     let (s, b) = post(

@@ -266,6 +266,11 @@ impl Engine {
         if method == Method::Invoke
             && self.config.quick_path
             && let Some(q) = quick::quick_invoke(body)
+            // A trigger provider's envelope is routed by the slow path (the SDK finds no
+            // trigger method at /v1/invoke).
+            && !crate::domain::trigger::provider::is_trigger_extension(
+                q.app_extension_type.as_deref(),
+            )
         {
             self.note_envelope(q.kind, ex);
             let key = q.action_key.into_owned();
