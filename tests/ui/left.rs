@@ -431,6 +431,12 @@ fn try_your_provider_sends_each_implemented_method_and_judges_the_answers() {
             Some(&json!("class-booked"))
         );
     }
+    // A trigger's key is not an action key the window offers to answer.
+    assert!(
+        !h.state().action_keys().contains("class-booked"),
+        "{:?}",
+        h.state().action_keys()
+    );
     // Each call is in the log, named as the trigger provider's method.
     assert!(
         h.state()

@@ -29,9 +29,12 @@ impl App {
             self.mirror.seen_keys.insert(k.clone());
         }
         // A flow's steps answer by their own policy: their keys are not the window's to set.
-        // A call to Wix's APIs (a reported event) names a trigger, not an action key.
+        // A call to Wix's APIs (a reported event) or to a trigger provider names a trigger,
+        // not an action key.
         let not_the_windows = ex.tag.as_deref().is_some_and(|t| t.starts_with("flow:"))
-            || ex.method.is_some_and(|m| m.is_wix_api());
+            || ex
+                .method
+                .is_some_and(|m| m.is_wix_api() || m.is_trigger_provider());
         if let Some(key) = &ex.action_key
             && !not_the_windows
             && !self.mirror.keys.contains(key)

@@ -226,6 +226,11 @@ impl App {
         &self.mirror.log
     }
 
+    /// The action keys the window offers to answer (the Action keys section).
+    pub fn action_keys(&self) -> &std::collections::BTreeSet<String> {
+        &self.mirror.keys
+    }
+
     /// Exchange `id` whole: from the list, or read back from the journal when the list holds
     /// only its summary.
     pub fn whole(&self, id: ExchangeId) -> Option<Exchange> {
