@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{TempDir, root, serve_lines};
+use common::{TempDir, root, sdk_provider_dir, serve_lines};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -85,15 +85,7 @@ impl Drop for App {
 
 impl App {
     fn start() -> App {
-        let dir = root().join("tests/sdk-provider");
-        if !dir.join("node_modules/@wix/sdk").exists() {
-            let ok = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm runs (install node and npm)");
-            assert!(ok.success(), "npm ci in tests/sdk-provider failed");
-        }
+        let dir = sdk_provider_dir();
         let preload = root().join("npm/actionbench/preload.cjs");
         let mut child = Command::new("node")
             .arg("--require")

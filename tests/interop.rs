@@ -31,24 +31,6 @@ impl Drop for Provider {
     }
 }
 
-fn run_bounded(cmd: &mut Command, what: &str, limit: Duration) {
-    let mut child = cmd.spawn().unwrap_or_else(|e| {
-        panic!("{what}: cannot start ({e}); install node and npm (apt-get install nodejs npm)")
-    });
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "{what} failed: {status}");
-            return;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{what} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Starts the SDK provider on a free loopback port, installing its packages first if needed.
 fn start_provider() -> Provider {
     start_provider_with(&root().join("tests/fixtures/test-wix-public.pem"), APP_ID)
@@ -66,16 +48,7 @@ fn start_provider_reporting(
     app_id: &str,
     report_url: Option<&str>,
 ) -> Provider {
-    let dir = root().join("tests/sdk-provider");
-    if !dir.join("node_modules/@wix/sdk").exists() {
-        run_bounded(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir),
-            "npm ci in tests/sdk-provider",
-            Duration::from_secs(300),
-        );
-    }
+    let dir = sdk_provider_dir();
     let mut child = Command::new("node")
         .arg("provider.js")
         .arg(pem)

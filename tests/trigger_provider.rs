@@ -33,15 +33,7 @@ impl Drop for Provider {
 
 impl Provider {
     fn start(pem: &std::path::Path, mode: &str) -> Provider {
-        let dir = root().join("tests/sdk-provider");
-        if !dir.join("node_modules/@wix/sdk").exists() {
-            let ok = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm runs (install node and npm)");
-            assert!(ok.success(), "npm ci in tests/sdk-provider failed");
-        }
+        let dir = sdk_provider_dir();
         let mut child = Command::new("node")
             .arg("trigger-provider.js")
             .arg(pem)

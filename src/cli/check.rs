@@ -83,7 +83,7 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
     }
     let mut samples = load(&args.samples)?;
-    let mut started = startup::start_headless(inbox, args.jwt || args.lab)?;
+    let started = startup::start_headless(inbox, args.jwt || args.lab)?;
     for s in &mut samples {
         started.definitions.fill(s);
     }
@@ -106,14 +106,32 @@ fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
     }
     wait_for_reports(&started.engine, &sent, args.wait);
     judge(&started.engine, &sent, &mut rows, args.wait);
-    let failed = print_rows(&rows);
-    if let Some(path) = &args.junit {
-        write_junit(path, &rows)?;
+    finish(
+        started,
+        &rows,
+        args.junit.as_deref(),
+        unreachable,
+        "the target",
+    )
+}
+
+/// Prints the rows and writes the JUnit report, stops the inbox, and says how `check` ended:
+/// could not run when `what` (the target) could not be reached, else passed or failed.
+pub(super) fn finish(
+    mut started: crate::startup::Started,
+    rows: &[Row],
+    junit: Option<&Path>,
+    unreachable: Option<String>,
+    what: &str,
+) -> Result<u8, String> {
+    let failed = print_rows(rows);
+    if let Some(path) = junit {
+        write_junit(path, rows)?;
     }
     started.stop(Duration::from_secs(2));
     Ok(match (unreachable, failed) {
         (Some(why), _) => {
-            eprintln!("actionbench check: the target could not be reached: {why}");
+            eprintln!("actionbench check: {what} could not be reached: {why}");
             COULD_NOT_RUN
         }
         (None, 0) => PASSED,

@@ -5,8 +5,8 @@
 //! `{target}/validate-configuration`, `/dynamic-schema`, `/refresh-payload`, as Wix sends them,
 //! and checks each answer. One row per call; exit 0, 1 or 2 as `check`.
 
-use super::check::{Row, print_rows, write_junit};
-use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED};
+use super::check::{Row, finish};
+use crate::cli::startup;
 use crate::cli::{CheckArgs, InboxArgs};
 use crate::domain::contract::Severity;
 use crate::domain::definition::Level;
@@ -45,7 +45,7 @@ pub fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
         return Err("--lab needs --app-id: its envelopes are addressed to your app".into());
     }
     let triggers = load(&args.samples)?;
-    let mut started = startup::start_headless(inbox, args.jwt || args.lab)?;
+    let started = startup::start_headless(inbox, args.jwt || args.lab)?;
     started.engine.set_triggers(Triggers {
         list: triggers.clone(),
         errors: vec![],
@@ -77,19 +77,13 @@ pub fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
             rows.extend(lab_rows(&started, &target, t)?);
         }
     }
-    let failed = print_rows(&rows);
-    if let Some(path) = &args.junit {
-        write_junit(path, &rows)?;
-    }
-    started.stop(Duration::from_secs(2));
-    Ok(match (unreachable, failed) {
-        (Some(why), _) => {
-            eprintln!("actionbench check: the trigger provider could not be reached: {why}");
-            COULD_NOT_RUN
-        }
-        (None, 0) => PASSED,
-        (None, _) => FAILED,
-    })
+    finish(
+        started,
+        &rows,
+        args.junit.as_deref(),
+        unreachable,
+        "the trigger provider",
+    )
 }
 
 /// The definition's own lint, as a row: it fails on an error Wix would refuse.

@@ -358,6 +358,15 @@ impl Runner {
         self.emit(None, FlowEventKind::Finished { passed });
     }
 
+    /// Your action (and trigger provider): where every step goes, or where steps answered
+    /// by "target" go.
+    fn target(&self) -> Option<&Target> {
+        self.options
+            .all_to
+            .as_ref()
+            .or(self.options.target.as_ref())
+    }
+
     /// Waits the delay out; true when it was waited (not skipped, stopped or cancelled).
     async fn delay(&self, i: usize, duration: &str) -> bool {
         let d = flow::parse_duration(duration).unwrap_or_else(|_| chrono::Duration::zero());
@@ -384,12 +393,7 @@ impl Runner {
         use crate::domain::trigger::provider::{self, Refreshed};
         use crate::domain::wire::Method;
         let method = Method::TriggerRefreshPayload;
-        let Some(target) = self
-            .options
-            .all_to
-            .as_ref()
-            .or(self.options.target.as_ref())
-        else {
+        let Some(target) = self.target() else {
             return true;
         };
         let triggers = self.engine.triggers();
@@ -515,12 +519,7 @@ impl Runner {
         let tag = Some(format!("flow: {flow_name} · step {}/{total}", i + 1));
         let to_target = self.options.all_to.is_some() || answered_by == AnsweredBy::Target;
         let id: ExchangeId = if to_target {
-            let Some(target) = self
-                .options
-                .all_to
-                .as_ref()
-                .or(self.options.target.as_ref())
-            else {
+            let Some(target) = self.target() else {
                 self.end(
                     i,
                     StepEnd::Failed {

@@ -453,3 +453,36 @@ pub fn run_in(
         }
     }
 }
+
+/// tests/sdk-provider, the apps built on the official SDK, with its pinned packages installed
+/// (`npm ci`, within 5 minutes, when they are missing).
+#[allow(dead_code)]
+pub fn sdk_provider_dir() -> PathBuf {
+    let dir = root().join("tests/sdk-provider");
+    if dir.join("node_modules/@wix/sdk").exists() {
+        return dir;
+    }
+    let limit = std::time::Duration::from_secs(300);
+    let mut child = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("npm ci in tests/sdk-provider: cannot start ({e}); install node and npm")
+        });
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "npm ci in tests/sdk-provider failed: {status}"
+            );
+            return dir;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("npm ci in tests/sdk-provider did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

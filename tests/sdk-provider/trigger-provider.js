@@ -14,7 +14,7 @@
 // Prints "listening PORT" once it listens on 127.0.0.1 (a free port); answers each POST with
 // the SDK's result as JSON (200), or, when the SDK throws, 404 with {"sdkError": message}.
 'use strict';
-const http = require('http');
+const serve = require('./serve');
 const fs = require('fs');
 const { createClient, AppStrategy } = require('@wix/sdk');
 const { triggerProvider, actionProvider } = require('@wix/automations/service-plugins');
@@ -74,24 +74,4 @@ client.triggerProvider.provideHandlers({
   },
 });
 
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', async () => {
-    const body = Buffer.concat(chunks).toString('utf8');
-    const url = `http://${req.headers.host}${req.url}`;
-    let status = 200;
-    let out;
-    try {
-      out = await client.servicePlugins.process({ url, body });
-    } catch (e) {
-      status = 404;
-      out = { sdkError: String((e && e.message) || e) };
-    }
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(out === undefined ? {} : out));
-  });
-});
-server.listen(0, '127.0.0.1', () => {
-  console.log(`listening ${server.address().port}`);
-});
+serve(client, 404);

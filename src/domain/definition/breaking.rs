@@ -16,41 +16,20 @@ struct Field {
 
 fn fields(s: &Value) -> Vec<(String, Field)> {
     let mut out = vec![];
-    walk(s, "", &mut out);
-    out
-}
-
-fn walk(s: &Value, at: &str, out: &mut Vec<(String, Field)>) {
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let Some(props) = s.get("properties").and_then(Value::as_object) else {
-        return;
-    };
-    for (k, p) in props {
-        let path = if at.is_empty() {
-            format!("properties.{k}")
-        } else {
-            format!("{at}.properties.{k}")
-        };
+    each_property(s, "", &mut |path, p, required| {
         let text = |name: &str| p.get(name).and_then(Value::as_str).map(str::to_string);
         out.push((
-            path.clone(),
+            path,
             Field {
                 ty: text("type"),
                 format: text("format"),
                 identity: text("identityType"),
-                required: required.contains(&k.as_str()),
+                required,
                 enumeration: p.get("enum").cloned(),
             },
         ));
-        walk(p, &path, out);
-        if let Some(items) = p.get("items") {
-            walk(items, &format!("{path}.items"), out);
-        }
-    }
+    });
+    out
 }
 
 /// What changed from the published definition `old` to `new`: each edit Wix forbids once an

@@ -248,5 +248,35 @@ pub(crate) mod lint;
 pub use breaking::breaking_changes;
 pub use lint::lint;
 
+/// Every property of schema `s` at every depth (an object's properties, an array's items'),
+/// with its path under `at` (`properties.a.items.properties.b`) and whether its parent lists it
+/// as required.
+pub(crate) fn each_property<'a>(
+    s: &'a Value,
+    at: &str,
+    f: &mut dyn FnMut(String, &'a Value, bool),
+) {
+    let required: Vec<&str> = s
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(props) = s.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (k, p) in props {
+        let path = if at.is_empty() {
+            format!("properties.{k}")
+        } else {
+            format!("{at}.properties.{k}")
+        };
+        f(path.clone(), p, required.contains(&k.as_str()));
+        each_property(p, &path, f);
+        if let Some(items) = p.get("items") {
+            each_property(items, &format!("{path}.items"), f);
+        }
+    }
+}
+
 /// The keywords that compose schemas, which Wix does not check for breaking changes.
 const COMPOSITION: [&str; 3] = ["allOf", "anyOf", "oneOf"];

@@ -34,32 +34,12 @@ impl Field<'_> {
 
 fn fields(s: &Value) -> Vec<Field<'_>> {
     let mut out = vec![];
-    walk(s, "payloadSchema", &mut out);
-    out
-}
-
-fn walk<'a>(s: &'a Value, at: &str, out: &mut Vec<Field<'a>>) {
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let Some(props) = s.get("properties").and_then(Value::as_object) else {
-        return;
-    };
-    for (k, p) in props {
-        let path = format!("{at}.properties.{k}");
-        let Some(o) = p.as_object() else { continue };
-        out.push(Field {
-            path: path.clone(),
-            p: o,
-            required: required.contains(&k.as_str()),
-        });
-        walk(p, &path, out);
-        if let Some(items) = p.get("items") {
-            walk(items, &format!("{path}.items"), out);
+    crate::domain::definition::each_property(s, "payloadSchema", &mut |path, p, required| {
+        if let Some(p) = p.as_object() {
+            out.push(Field { path, p, required });
         }
-    }
+    });
+    out
 }
 
 /// What changed from the published definition `old` to `new` that Wix forbids, as errors;
