@@ -921,6 +921,15 @@ fn lint_tells_triggers_from_actions_and_compares_like_with_like() {
         "{text}"
     );
 
+    // A key is unique within the app.
+    let twin = write("twin.json", &clean());
+    let (code, text) = lint(&[&trigger, &twin]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("twin.json: error triggerKey [trigger-key-unique]"),
+        "{text}"
+    );
+
     let (code, text) = lint(&[&trigger, "--published", &action]);
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("compare like with like"), "{text}");

@@ -84,10 +84,19 @@ fn run_inner(args: &LintArgs) -> Result<u8, String> {
     }
     let mut cases = vec![];
     let (mut errors, mut warnings) = (0, 0);
+    let mut keys: Vec<(&str, &Path)> = vec![];
     for (path, def) in &loaded {
-        let findings = def
+        let mut findings = def
             .findings(published.as_ref())
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Linted::Trigger(t) = def
+            && let Some(key) = t.get("triggerKey").and_then(Value::as_str)
+        {
+            if let Some((_, first)) = keys.iter().find(|(k, _)| *k == key) {
+                findings.push(trigger_lint::duplicate_key(key, first));
+            }
+            keys.push((key, path.as_path()));
+        }
         for f in &findings {
             println!("{}: {}", path.display(), f.line());
             match f.level {

@@ -58,6 +58,19 @@ pub(super) fn warning(
     LintFinding::new(Level::Warning, path, rule, why, source)
 }
 
+/// A second definition with the key of `first`'s: keys are unique within an app.
+pub fn duplicate_key(key: &str, first: &std::path::Path) -> LintFinding {
+    error(
+        "triggerKey",
+        "trigger-key-unique",
+        format!(
+            "{key:?} is also the key of {}: a trigger key is unique within the app",
+            first.display()
+        ),
+        SOURCE_TRIGGER_KEY,
+    )
+}
+
 /// Whether a file's JSON is a trigger definition rather than an action's.
 pub fn is_trigger_definition(v: &Map<String, Value>) -> bool {
     ["triggerKey", "payloadSchema", "payloadDataSchema"]

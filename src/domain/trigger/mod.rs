@@ -183,7 +183,16 @@ impl Triggers {
         if !dir.is_dir() {
             return Triggers::default();
         }
-        let (list, errors) = super::sample::load_json_files(dir, LoadedTrigger::load);
+        let (mut list, errors) = super::sample::load_json_files(dir, LoadedTrigger::load);
+        // A key defined twice: the first definition is the one reports are judged against.
+        for i in 1..list.len() {
+            let (before, rest) = list.split_at_mut(i);
+            let this = &mut rest[0];
+            if let Some(first) = before.iter().find(|t| t.key() == this.key()) {
+                let at = first.path.clone().unwrap_or_default();
+                this.findings.push(lint::duplicate_key(this.key(), &at));
+            }
+        }
         Triggers { list, errors }
     }
 
