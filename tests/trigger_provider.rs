@@ -375,3 +375,96 @@ async fn the_inbox_routes_a_trigger_providers_envelope_by_its_extension_type() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_and_the_sdk_agree_on_trigger_provider_envelopes() {
+    use actionbench::domain::clock::SystemClock;
+    use actionbench::domain::envelope::JwtConfig;
+    use actionbench::engine::{Engine, EngineConfig, Mode};
+    use serde_json::json;
+    let pem = root().join("tests/fixtures/test-wix-public.pem");
+    let provider = tokio::task::spawn_blocking(move || Provider::start(&pem, "fixed"))
+        .await
+        .expect("provider");
+    let mut config = EngineConfig {
+        default_mode: Mode::Auto,
+        ..EngineConfig::default()
+    };
+    config.jwt = JwtConfig::from_pem(&fixture("test-wix-public.pem"), Some(APP_ID.into()))
+        .expect("public key");
+    let engine = Engine::new(config, std::sync::Arc::new(SystemClock));
+    let inbox = actionbench::server::start(engine.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("inbox starts");
+    let now = chrono::Utc::now().timestamp();
+    let claims = |ext: &str, aud: &str, exp: i64| {
+        json!({"iss": "wix.com", "aud": aud, "iat": now - 10, "exp": exp,
+               "data": {"request": {"triggerKey": "class-booked"},
+                        "metadata": {"appExtensionType": ext, "instanceId": "i"}}})
+    };
+    let trigger = "AUTOMATIONS_TRIGGER_PROVIDER";
+    let cases = [
+        (
+            "as Wix sends it",
+            sign(&claims(trigger, APP_ID, now + 290), "test-wix-private.pem"),
+            true,
+        ),
+        (
+            "lower-case type",
+            sign(
+                &claims("automations_trigger_provider", APP_ID, now + 290),
+                "test-wix-private.pem",
+            ),
+            true,
+        ),
+        (
+            "expired",
+            sign(&claims(trigger, APP_ID, now - 60), "test-wix-private.pem"),
+            false,
+        ),
+        (
+            "another app",
+            sign(
+                &claims(trigger, "00000000-0000-4000-8000-000000000001", now + 290),
+                "test-wix-private.pem",
+            ),
+            false,
+        ),
+        (
+            "another key",
+            sign(&claims(trigger, APP_ID, now + 290), "other-private.pem"),
+            false,
+        ),
+        (
+            "an action provider's envelope",
+            sign(
+                &claims("AUTOMATIONS_ACTION_PROVIDER", APP_ID, now + 290),
+                "test-wix-private.pem",
+            ),
+            false,
+        ),
+    ];
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    for (what, body, accepted) in cases {
+        for base in [provider.url(), format!("http://{}", inbox.addr)] {
+            let url = format!("{base}/validate-configuration");
+            let res = client
+                .post(&url)
+                .header("content-type", "text/plain; charset=utf-8")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            assert_eq!(
+                (200..300).contains(&status),
+                accepted,
+                "{what} at {url}: HTTP {status} {text}"
+            );
+        }
+    }
+}
