@@ -446,3 +446,26 @@ fn try_your_provider_sends_each_implemented_method_and_judges_the_answers() {
         "logged"
     );
 }
+
+#[test]
+fn try_your_provider_goes_to_its_own_url_without_your_action() {
+    let b = bench();
+    let (base, received) = recording_provider(
+        &b.rt,
+        200,
+        json!({"valid": true, "configurationErrors": [], "dynamicSchema": {"type": "object", "properties": {}},
+               "payload": {"contactId": "c0a8012e-5f1d-4c2b-9e3a-7d6c5b4a3f21", "email": "a@b.co", "className": "Yoga"}}),
+    );
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Triggers");
+    h.get_by_label("Your trigger provider").click();
+    h.run();
+    h.get_by_label("Your trigger provider").type_text(&base);
+    h.run();
+    click(&mut h, "Try your provider");
+    step_until(&mut h, "the three answers judged", WAIT, |h| {
+        h.query_all_by_label_contains("meets the contract").count() == 3
+    });
+    assert_eq!(received.lock().expect("lock").len(), 3);
+}

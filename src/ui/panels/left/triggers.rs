@@ -343,18 +343,36 @@ fn try_provider(
     }
 }
 
-/// Your trigger provider: Your action's target, at `url` when one is typed.
+/// Your trigger provider: Your action's target (its app ID and JWT choice), at `url` when one
+/// is typed; with no Your action, `url` alone, plain JSON.
 fn provider_target(cx: &ViewCtx, url: &str) -> Result<crate::play::Target, String> {
-    let mut target = cx
-        .target()
-        .map_err(|e| format!("set Your action first (its app ID and JWT are used): {e}"))?;
     let url = url.trim();
-    if !url.is_empty() {
-        let other =
-            crate::play::Target::new(url, Some(&target.app.app_id), None, false, target.timeout)?;
-        target.base = other.base;
+    let target = match cx.target() {
+        Ok(t) => t,
+        Err(_) if !url.is_empty() => {
+            return crate::play::Target::new(
+                url,
+                None,
+                None,
+                false,
+                crate::play::caller::DEFAULT_TIMEOUT,
+            );
+        }
+        Err(e) => {
+            return Err(format!(
+                "give Your action's URL, or your trigger provider's above: {e}"
+            ));
+        }
+    };
+    if url.is_empty() {
+        return Ok(target);
     }
-    Ok(target)
+    let other =
+        crate::play::Target::new(url, Some(&target.app.app_id), None, false, target.timeout)?;
+    Ok(crate::play::Target {
+        base: other.base,
+        ..target
+    })
 }
 
 /// Sends each method to `target` in turn, and says what came back.
