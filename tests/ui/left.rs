@@ -400,7 +400,9 @@ fn try_your_provider_sends_each_implemented_method_and_judges_the_answers() {
         h.query_all_by_label_contains("no provider method").count(),
         4
     );
-    click(&mut h, "Try your provider");
+    // It shows a spinner while the calls go: stepped, not run to rest.
+    h.get_by_label("Try your provider").click();
+    h.step();
     step_until(&mut h, "the three answers judged", WAIT, |h| {
         h.query_all_by_label_contains("breaks the contract").count()
             + h.query_all_by_label_contains("meets the contract").count()
@@ -463,7 +465,9 @@ fn try_your_provider_goes_to_its_own_url_without_your_action() {
     h.run();
     h.get_by_label("Your trigger provider").type_text(&base);
     h.run();
-    click(&mut h, "Try your provider");
+    // It shows a spinner while the calls go: stepped, not run to rest.
+    h.get_by_label("Try your provider").click();
+    h.step();
     step_until(&mut h, "the three answers judged", WAIT, |h| {
         h.query_all_by_label_contains("meets the contract").count() == 3
     });
