@@ -150,6 +150,29 @@ impl Row {
             latency: None,
         }
     }
+
+    /// An envelope lab case's row, named `prefix: what was wrong`: it fails unless refused.
+    pub fn of_lab(prefix: &str, lab: &crate::play::LabRow, engine: &Engine) -> Row {
+        let mut row = Row::new(format!("{prefix}: {}", lab.probe.what), "lab");
+        let line = lab.verdict.explain(&lab.probe);
+        if lab.verdict.passed() {
+            row.notes.push(line);
+        } else {
+            row.failures.push(line);
+        }
+        row.exchange = engine.exchange(lab.id);
+        row
+    }
+
+    /// The exchange's findings (request, then answer): errors fail the row, warnings are notes.
+    pub fn add_findings(&mut self, ex: &Exchange) {
+        for f in ex.all_findings() {
+            match f.severity {
+                Severity::Error => self.failures.push(finding_line(f)),
+                Severity::Warning => self.notes.push(finding_line(f)),
+            }
+        }
+    }
 }
 
 /// Each sample sent as Wix would: a row each, which row each sent exchange is, and why the
@@ -201,19 +224,11 @@ fn lab_rows(
         .iter()
         .find(|s| s.sample.method == crate::domain::wire::Method::Invoke)
         .ok_or("--lab needs an Invoke sample to build its envelopes from")?;
-    let mut rows = vec![];
-    for lab in started.rt.block_on(started.player.lab(target, base))? {
-        let mut row = Row::new(format!("lab: {}", lab.probe.what), "lab");
-        let line = lab.verdict.explain(&lab.probe);
-        if lab.verdict.passed() {
-            row.notes.push(line);
-        } else {
-            row.failures.push(line);
-        }
-        row.exchange = started.engine.exchange(lab.id);
-        rows.push(row);
-    }
-    Ok(rows)
+    let labs = started.rt.block_on(started.player.lab(target, base))?;
+    Ok(labs
+        .iter()
+        .map(|lab| Row::of_lab("lab", lab, &started.engine))
+        .collect())
 }
 
 /// Timeout answers wait for the action's completion report, up to `wait` seconds.
@@ -246,16 +261,7 @@ fn judge(engine: &Engine, sent: &[(usize, ExchangeId)], rows: &mut [Row], wait: 
             continue;
         };
         let row = &mut rows[*i];
-        let all = ex
-            .findings
-            .iter()
-            .chain(ex.response.iter().flat_map(|r| r.findings.iter()));
-        for f in all {
-            match f.severity {
-                Severity::Error => row.failures.push(finding_line(f)),
-                Severity::Warning => row.notes.push(finding_line(f)),
-            }
-        }
+        row.add_findings(&ex);
         match &ex.phase {
             Phase::Waiting { .. } => row.failures.push(format!(
                 "no completion report within {wait} s (--wait): Wix would mark the step failed at its deadline"

@@ -8,7 +8,6 @@
 use super::check::{Row, finish};
 use crate::cli::startup;
 use crate::cli::{CheckArgs, InboxArgs};
-use crate::domain::contract::Severity;
 use crate::domain::definition::Level;
 use crate::domain::trigger::provider::{self, Refreshed};
 use crate::domain::trigger::{LoadedTrigger, Triggers};
@@ -115,34 +114,22 @@ fn call_row(
     method: Method,
 ) -> (Row, Option<String>) {
     let mut row = Row::new(format!("{}: {}", t.key(), method.path()), method.label());
-    let entity = uuid::Uuid::new_v4().to_string();
-    let request = provider::request(method, t, &t.example_payload(), &entity);
     let tag = Some(format!("trigger provider check: {}", t.key()));
-    let sent = match started
+    let (sent, ex) = match started
         .rt
-        .block_on(started.player.send_trigger(target, method, request, tag))
+        .block_on(started.player.try_trigger(target, t, method, tag))
     {
-        Ok(s) => s,
+        Ok(x) => x,
         Err(not) => {
             row.failures.push(not.reason);
             return (row, None);
         }
     };
     row.latency = sent.latency;
-    let Some(ex) = started.engine.exchange(sent.id) else {
+    let Some(ex) = ex else {
         return (row, sent.unreachable);
     };
-    let all = ex
-        .findings
-        .iter()
-        .chain(ex.response.iter().flat_map(|r| r.findings.iter()));
-    for f in all {
-        let line = super::check::finding_line(f);
-        match f.severity {
-            Severity::Error => row.failures.push(line),
-            Severity::Warning => row.notes.push(line),
-        }
-    }
+    row.add_findings(&ex);
     if let crate::domain::invocation::Phase::Failed { reason } = &ex.phase
         && row.failures.is_empty()
     {
@@ -173,17 +160,10 @@ fn lab_rows(
     target: &crate::play::Target,
     t: &LoadedTrigger,
 ) -> Result<Vec<Row>, String> {
-    let mut rows = vec![];
-    for lab in started.rt.block_on(started.player.trigger_lab(target, t))? {
-        let mut row = Row::new(format!("{}: lab: {}", t.key(), lab.probe.what), "lab");
-        let line = lab.verdict.explain(&lab.probe);
-        if lab.verdict.passed() {
-            row.notes.push(line);
-        } else {
-            row.failures.push(line);
-        }
-        row.exchange = started.engine.exchange(lab.id);
-        rows.push(row);
-    }
-    Ok(rows)
+    let labs = started.rt.block_on(started.player.trigger_lab(target, t))?;
+    let prefix = format!("{}: lab", t.key());
+    Ok(labs
+        .iter()
+        .map(|lab| Row::of_lab(&prefix, lab, &started.engine))
+        .collect())
 }

@@ -407,12 +407,16 @@ impl Exchange {
         flagged(&self.phase, self.severities())
     }
 
-    /// The severities of its findings, about the request and the answer.
-    fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
+    /// Its findings, about the request and then the answer.
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> + '_ {
         self.findings
             .iter()
             .chain(self.response.iter().flat_map(|r| r.findings.iter()))
-            .map(|f| f.severity)
+    }
+
+    /// The severities of its findings, about the request and the answer.
+    fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
+        self.all_findings().map(|f| f.severity)
     }
 
     /// The envelope column's text (also what the envelope filter compares): how a call came,

@@ -232,6 +232,23 @@ impl Player {
             .await
     }
 
+    /// Trigger `t`'s `method` as Wix sends it (built from the definition's examples, with a
+    /// fresh `externalEntityId`), sent and judged: the send, and the call as logged.
+    pub async fn try_trigger(
+        &self,
+        target: &Target,
+        t: &crate::domain::trigger::LoadedTrigger,
+        method: Method,
+        tag: Option<String>,
+    ) -> Result<(Sent, Option<crate::domain::invocation::Exchange>), NotSent> {
+        use crate::domain::trigger::provider;
+        let entity = uuid::Uuid::new_v4().to_string();
+        let request = provider::request(method, t, &t.example_payload(), &entity);
+        let sent = self.send_trigger(target, method, request, tag).await?;
+        let ex = self.engine.exchange(sent.id);
+        Ok((sent, ex))
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn send_envelope(
         &self,

@@ -383,14 +383,10 @@ fn start_try(
     methods: Vec<crate::domain::wire::Method>,
 ) {
     use crate::domain::contract::Severity;
-    use crate::domain::trigger::provider;
     let player = cx.core.player.clone();
-    let engine = cx.core.engine.clone();
     cx.spawn(async move {
         let mut rows = vec![];
         for method in methods {
-            let entity = uuid::Uuid::new_v4().to_string();
-            let request = provider::request(method, &t, &t.example_payload(), &entity);
             let tag = Some(format!("Try your provider: {}", t.key()));
             let mut row = Tried {
                 method: method.path(),
@@ -399,30 +395,24 @@ fn start_try(
                 notes: vec![],
                 exchange: None,
             };
-            match player.send_trigger(&target, method, request, tag).await {
+            match player.try_trigger(&target, &t, method, tag).await {
                 Err(not) => row.errors.push(not.reason),
-                Ok(sent) => {
+                Ok((sent, ex)) => {
                     row.exchange = Some(sent.id);
-                    if let Some(ex) = engine.exchange(sent.id) {
-                        row.status = ex.response.as_ref().map(|r| r.status);
-                        let all = ex
-                            .findings
-                            .iter()
-                            .chain(ex.response.iter().flat_map(|r| r.findings.iter()));
-                        for f in all {
-                            let line = format!(
-                                "{}{}",
-                                f.field
-                                    .as_deref()
-                                    .map_or(String::new(), |p| format!("{p}: ")),
-                                f.message
-                            );
-                            match f.severity {
-                                Severity::Error => row.errors.push(line),
-                                Severity::Warning => row.notes.push(line),
-                            }
+                    for f in ex.iter().flat_map(|ex| ex.all_findings()) {
+                        let line = format!(
+                            "{}{}",
+                            f.field
+                                .as_deref()
+                                .map_or(String::new(), |p| format!("{p}: ")),
+                            f.message
+                        );
+                        match f.severity {
+                            Severity::Error => row.errors.push(line),
+                            Severity::Warning => row.notes.push(line),
                         }
                     }
+                    row.status = ex.and_then(|ex| ex.response).map(|r| r.status);
                     if let Some(why) = sent.unreachable {
                         return Command::Panel(PanelCmd::new(TriggersCmd::Tried(
                             t.key().to_string(),
