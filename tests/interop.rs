@@ -13,23 +13,12 @@ use actionbench::engine::{Engine, EngineConfig, Mode};
 use actionbench::server;
 use common::*;
 use envelopes::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::Duration;
 
-struct Provider {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The SDK action provider (tests/sdk-provider/provider.js).
+type Provider = NodeApp;
 
 /// Starts the SDK provider on a free loopback port, installing its packages first if needed.
 fn start_provider() -> Provider {
@@ -48,34 +37,13 @@ fn start_provider_reporting(
     app_id: &str,
     report_url: Option<&str>,
 ) -> Provider {
-    let dir = sdk_provider_dir();
-    let mut child = Command::new("node")
-        .arg("provider.js")
-        .arg(pem)
-        .arg(app_id)
-        .args(report_url)
-        .current_dir(&dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs (install node to run the interop test)");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let mut provider = Provider { child, port: 0 };
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the SDK provider did not say it listens within 30 s");
-    provider.port = line
-        .trim()
-        .strip_prefix("listening ")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line from the SDK provider: {line:?}"));
-    provider
+    let mut args = vec![
+        std::ffi::OsStr::new("provider.js"),
+        pem.as_os_str(),
+        std::ffi::OsStr::new(app_id),
+    ];
+    args.extend(report_url.map(std::ffi::OsStr::new));
+    NodeApp::start(&args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,82 +10,39 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 const APP_ID: &str = "11111111-2222-4333-8444-555555555555";
 
-/// The SDK provider in one mode (fixed, buggy, cancel), with the lines it printed.
-struct Provider {
-    child: Child,
-    port: u16,
-    lines: Receiver<String>,
+/// The SDK trigger provider (tests/sdk-provider/trigger-provider.js) in one mode (fixed,
+/// buggy, cancel), with the lines it printed.
+type Provider = NodeApp;
+
+fn start(pem: &std::path::Path, mode: &str) -> Provider {
+    use std::ffi::OsStr;
+    NodeApp::start(&[
+        OsStr::new("trigger-provider.js"),
+        pem.as_os_str(),
+        OsStr::new(APP_ID),
+        OsStr::new(mode),
+    ])
 }
 
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Provider {
-    fn start(pem: &std::path::Path, mode: &str) -> Provider {
-        let dir = sdk_provider_dir();
-        let mut child = Command::new("node")
-            .arg("trigger-provider.js")
-            .arg(pem)
-            .args([APP_ID, mode])
-            .current_dir(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node runs (install node to run this test)");
-        let out = child.stdout.take().expect("stdout");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        let first = lines
+/// The payloads its Invoke handler saw, by action key, read until `n` came (30 s at most).
+fn invoked(p: &Provider, n: usize) -> Vec<(String, Value)> {
+    let mut out = vec![];
+    while out.len() < n {
+        let line = p
+            .lines
             .recv_timeout(Duration::from_secs(30))
-            .expect("the SDK trigger provider did not say it listens within 30 s");
-        let port = first
-            .trim()
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line from the provider: {first:?}"));
-        Provider { child, port, lines }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// The payloads its Invoke handler saw, by action key, read until `n` came (30 s at most).
-    fn invoked(&self, n: usize) -> Vec<(String, Value)> {
-        let mut out = vec![];
-        while out.len() < n {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| {
-                    panic!("the provider was invoked {} time(s), not {n}", out.len())
-                });
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && let Some(k) = v.get("invoked").and_then(Value::as_str)
-            {
-                out.push((k.to_string(), v["payload"].clone()));
-            }
+            .unwrap_or_else(|_| panic!("the provider was invoked {} time(s), not {n}", out.len()));
+        if let Ok(v) = serde_json::from_str::<Value>(&line)
+            && let Some(k) = v.get("invoked").and_then(Value::as_str)
+        {
+            out.push((k.to_string(), v["payload"].clone()));
         }
-        out
     }
+    out
 }
 
 /// A key folder with ActionBench's key, and its public PEM in a file the provider reads.
@@ -131,7 +88,7 @@ fn check_trigger_passes_a_correct_provider_and_names_each_planted_bug() {
     let junit = dir.path().join("trigger.xml");
     let junit_s = junit.to_str().expect("path").to_string();
 
-    let fixed = Provider::start(&pem, "fixed");
+    let fixed = start(&pem, "fixed");
     let (code, text) = actionbench(
         &dir,
         &fixed.url(),
@@ -167,7 +124,7 @@ fn check_trigger_passes_a_correct_provider_and_names_each_planted_bug() {
     assert_eq!(text.matches("[lab] HTTP 404").count(), 13, "{text}");
     assert!(text.contains("an action provider's envelope"), "{text}");
 
-    let buggy = Provider::start(&pem, "buggy");
+    let buggy = start(&pem, "buggy");
     let (code, text) = actionbench(&dir, &buggy.url(), &["check", "--trigger", "--jwt", &def]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
@@ -193,7 +150,7 @@ fn check_trigger_passes_a_correct_provider_and_names_each_planted_bug() {
         "{text}"
     );
 
-    let cancel = Provider::start(&pem, "cancel");
+    let cancel = start(&pem, "cancel");
     let (code, text) = actionbench(&dir, &cancel.url(), &["check", "--trigger", "--jwt", &def]);
     assert_eq!(code, Some(0), "{text}");
     assert!(
@@ -218,14 +175,14 @@ fn a_delay_is_followed_by_refresh_payload_whose_answer_the_next_step_gets() {
     let flow = flow.to_str().expect("path");
     let run = ["flow", "run", "--jwt", "--warp", "100000", flow];
 
-    let fixed = Provider::start(&pem, "fixed");
+    let fixed = start(&pem, "fixed");
     let (code, text) = actionbench(&dir, &fixed.url(), &run);
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains("Refresh Payload: the steps after run with the refreshed payload"),
         "{text}"
     );
-    let seen = fixed.invoked(2);
+    let seen = invoked(&fixed, 2);
     assert_eq!(seen[0].1["seats"], 1, "{seen:?}");
     // The provider added a seat; the first step's output is still there.
     assert_eq!(seen[1].0, "send-email", "{seen:?}");
@@ -246,14 +203,14 @@ fn a_delay_is_followed_by_refresh_payload_whose_answer_the_next_step_gets() {
     let (_, text) = actionbench(&dir, &fixed.url(), &cancelling);
     assert!(text.contains("a failed refresh cancels the run"), "{text}");
 
-    let cancel = Provider::start(&pem, "cancel");
+    let cancel = start(&pem, "cancel");
     let (code, text) = actionbench(&dir, &cancel.url(), &run);
     assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains("your trigger provider cancelled the run (Refresh Payload answered cancelActivation: true)"),
         "{text}"
     );
-    assert_eq!(cancel.invoked(1).len(), 1);
+    assert_eq!(invoked(&cancel, 1).len(), 1);
     assert!(
         cancel
             .lines
@@ -383,7 +340,7 @@ async fn the_inbox_and_the_sdk_agree_on_trigger_provider_envelopes() {
     use actionbench::engine::{Engine, EngineConfig, Mode};
     use serde_json::json;
     let pem = root().join("tests/fixtures/test-wix-public.pem");
-    let provider = tokio::task::spawn_blocking(move || Provider::start(&pem, "fixed"))
+    let provider = tokio::task::spawn_blocking(move || start(&pem, "fixed"))
         .await
         .expect("provider");
     let mut config = EngineConfig {

@@ -486,3 +486,59 @@ pub fn sdk_provider_dir() -> PathBuf {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// A node app of tests/sdk-provider on a free loopback port: killed when dropped; its stdout
+/// lines after the first come on `lines`.
+#[allow(dead_code)]
+pub struct NodeApp {
+    pub child: std::process::Child,
+    pub port: u16,
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for NodeApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl NodeApp {
+    /// `node ARGS…` in tests/sdk-provider (its packages installed first), once it prints
+    /// `listening PORT`, within 30 s.
+    #[allow(dead_code)]
+    pub fn start(args: &[&std::ffi::OsStr]) -> NodeApp {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("node")
+            .args(args)
+            .current_dir(sdk_provider_dir())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("node runs (install node to run this test)");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let first = lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("node {args:?} did not say it listens within 30 s"));
+        let port = first
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line from node {args:?}: {first:?}"));
+        NodeApp { child, port, lines }
+    }
+
+    #[allow(dead_code)]
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
