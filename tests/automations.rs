@@ -84,13 +84,15 @@ impl Drop for App {
 }
 
 impl App {
-    fn start() -> App {
+    /// The app, whose action trusts the public key in `public_key` (a PEM file).
+    fn start(public_key: &std::path::Path) -> App {
         let dir = sdk_provider_dir();
         let preload = root().join("npm/actionbench/preload.cjs");
         let mut child = Command::new("node")
             .arg("--require")
             .arg(&preload)
             .args(["app.js", APP_ID, INSTANCE_ID])
+            .arg(public_key)
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -168,6 +170,24 @@ fn serve_next(
     }
 }
 
+/// ActionBench's own signing key, made in `dir/keys`: its folder, and its public half written
+/// to `dir/actionbench.pem` for the SDK app to trust.
+fn key(dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let keys = dir.join("keys");
+    let keys = keys.to_str().expect("path").to_string();
+    let (code, pem) = common::run_actionbench(
+        &["key", "--public", "--key-dir", &keys],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(0), "{pem}");
+    let pem = &pem[pem
+        .find("-----BEGIN")
+        .unwrap_or_else(|| panic!("a PEM: {pem}"))..];
+    let file = dir.join("actionbench.pem");
+    std::fs::write(&file, pem).expect("writes");
+    (keys, file)
+}
+
 fn run_line<'a>(what: &'a str, activation: &'a str) -> impl Fn(&Value) -> bool + 'a {
     move |v: &Value| v["event"] == "run" && v["what"] == what && v["activationId"] == activation
 }
@@ -177,7 +197,8 @@ fn an_app_on_the_official_sdk_reports_events_and_its_automations_run_locally() {
     let tmp = TempDir::new("automations-sdk");
     fixtures(tmp.path());
     let session = tmp.path().join("session.jsonl");
-    let mut app = App::start();
+    let (keys, public_key) = key(tmp.path());
+    let mut app = App::start(&public_key);
     let port = app.next("listening line", |v| v["listening"].is_u64())["listening"].clone();
     let target = format!("http://127.0.0.1:{port}");
     let flows = tmp.path().join("flows");
@@ -191,11 +212,22 @@ fn an_app_on_the_official_sdk_reports_events_and_its_automations_run_locally() {
         triggers.to_str().expect("path"),
         "--target",
         &target,
+        // An app ID and no --plain: what goes to the action is signed, as Wix signs it.
+        "--app-id",
+        APP_ID,
+        "--key-dir",
+        &keys,
     ]);
     let mut seen = vec![];
     let listening = serve_next(&rx, &mut seen, "listening line", |v| {
         v["event"] == "listening"
     });
+    assert!(
+        listening["signing"]
+            .as_str()
+            .is_some_and(|s| s.contains("RS256") && s.contains(APP_ID)),
+        "{listening}"
+    );
     assert_eq!(listening["automations"], 2, "{listening}");
     assert_eq!(listening["triggers"], 2, "{listening}");
     let url = listening["url"].as_str().expect("url").to_string();
@@ -216,6 +248,15 @@ fn an_app_on_the_official_sdk_reports_events_and_its_automations_run_locally() {
     let invoked = app.next("Invoke of the first step", |v| {
         v["invoked"]["actionKey"] == "await-approval"
     });
+    // The SDK verified the signature and the claims before its handler saw the call.
+    assert_eq!(
+        invoked["metadata"]["appExtensionType"]
+            .as_str()
+            .map(str::to_ascii_uppercase)
+            .as_deref(),
+        Some("AUTOMATIONS_ACTION_PROVIDER"),
+        "{invoked}"
+    );
     let cx = &invoked["invoked"]["activationContext"];
     assert_eq!(cx["activationId"], activation.as_str());
     assert_eq!(cx["triggerKey"], "course-enrolment");
@@ -336,6 +377,12 @@ fn an_app_on_the_official_sdk_reports_events_and_its_automations_run_locally() {
         app.seen
     );
 
+    assert!(
+        !app.seen.iter().any(|v| v.get("refused").is_some()),
+        "the SDK refused a signed run's call: {:#?}",
+        app.seen
+    );
+
     // The token the SDK fetched, the reports and the cancel are exchanges in the journal.
     let _ = serve.kill();
     let _ = serve.wait();
@@ -360,6 +407,88 @@ fn an_app_on_the_official_sdk_reports_events_and_its_automations_run_locally() {
     ] {
         assert!(journal.contains(path), "the journal (as HAR) has no {path}");
     }
+}
+
+#[test]
+fn a_plain_run_is_refused_by_an_action_on_the_sdk_and_warp_shortens_its_delay() {
+    let tmp = TempDir::new("automations-plain");
+    fixtures(tmp.path());
+    // One flow: two hours' delay, then the welcome.
+    let flows = tmp.path().join("slow-flows");
+    write(
+        &flows,
+        "slow.json",
+        json!({ "name": "Slow welcome", "trigger": { "name": "A student enrols", "key": "course-enrolment", "appId": APP_ID },
+            "steps": [
+              { "type": "delay", "id": "wait", "duration": "2h" },
+              { "type": "action", "id": "welcome", "name": "Welcome", "actionKey": "send-welcome",
+                "params": { "to": "{{payload.email}}" } } ] }),
+    );
+    let (_, public_key) = key(tmp.path());
+    let mut app = App::start(&public_key);
+    let port = app.next("listening line", |v| v["listening"].is_u64())["listening"].clone();
+    let target = format!("http://127.0.0.1:{port}");
+    let (mut serve, rx) = serve_lines(&[
+        "--flows",
+        flows.to_str().expect("path"),
+        "--triggers",
+        tmp.path().join("triggers").to_str().expect("path"),
+        "--target",
+        &target,
+        "--app-id",
+        APP_ID,
+        "--plain",
+        "--warp",
+        "3600",
+    ]);
+    let mut seen = vec![];
+    let listening = serve_next(&rx, &mut seen, "listening line", |v| {
+        v["event"] == "listening"
+    });
+    assert_eq!(listening["signing"], "plain JSON", "{listening}");
+    assert_eq!(listening["warp"], 3600, "{listening}");
+    let url = listening["url"].as_str().expect("url").to_string();
+    app.send(json!({ "op": "connect", "url": url }));
+    let reported = app.send(json!({ "op": "report", "triggerKey": "course-enrolment",
+        "payload": { "studentName": "Ari", "email": "ari@example.com", "course": "Glazing" } }));
+    let activation = reported["result"]["activationIds"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("{reported}"))
+        .to_string();
+    // Two simulated hours pass in two seconds; then the plain call is refused by the SDK.
+    serve_next(
+        &rx,
+        &mut seen,
+        "the delay's end",
+        run_line("delay-done", &activation),
+    );
+    let failed = serve_next(
+        &rx,
+        &mut seen,
+        "failed step",
+        run_line("failed", &activation),
+    );
+    let refused = app.next("the SDK's refusal", |v| v.get("refused").is_some());
+    assert!(
+        refused["refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("JWS")),
+        "{refused}"
+    );
+    assert!(
+        failed["caption"]
+            .as_str()
+            .is_some_and(|c| c.contains("401")),
+        "{failed}"
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+
+    // --jwt needs the app ID its tokens are addressed to.
+    let (code, said) =
+        common::run_actionbench(&["serve", "--port", "0", "--jwt"], Duration::from_secs(30));
+    assert_ne!(code, Some(0), "{said}");
+    assert!(said.contains("--jwt needs --app-id"), "{said}");
 }
 
 /// The engine with the shipped triggers and the shipped shop-order flow as its automation,

@@ -230,6 +230,33 @@ pub struct ServeArgs {
     /// call to --target and return its checked answer).
     #[arg(long, default_value = "immediate", value_parser = parse_answer)]
     pub answer: AutoAnswer,
+    /// Sign what goes to --target (the runs reported events start, forward mode's relay) as
+    /// Wix does: RS256 with ActionBench's key, addressed to --app-id [the default with --app-id].
+    #[arg(long, conflicts_with = "plain")]
+    pub jwt: bool,
+    /// Send what goes to --target as plain JSON, even with --app-id (an action on Wix's SDK
+    /// refuses it: for actions that skip verification).
+    #[arg(long)]
+    pub plain: bool,
+    /// Simulated time runs this many times faster: delays, waits for completion reports,
+    /// scheduled events and idempotency keys' lifetimes.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub warp: u32,
+}
+
+impl ServeArgs {
+    /// Whether what goes to --target is signed: --jwt (which needs --app-id), --plain, else
+    /// signed exactly when an app ID is given.
+    pub fn signs(&self, inbox: &InboxArgs) -> Result<bool, String> {
+        match (self.jwt, self.plain, inbox.app_id.is_some()) {
+            (true, _, false) => {
+                Err("--jwt needs --app-id: a signed request's aud is the app ID".into())
+            }
+            (true, _, true) => Ok(true),
+            (false, true, _) => Ok(false),
+            (false, false, app) => Ok(app),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

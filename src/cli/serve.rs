@@ -201,8 +201,26 @@ impl RunPrinter {
     }
 }
 
+/// What the listening line says of the calls sent to --target: signed (and with which key),
+/// or plain, or nothing sent (no --target).
+fn signing(inbox: &InboxArgs, sign: bool) -> Value {
+    match (&inbox.target, sign) {
+        (None, _) => Value::Null,
+        (Some(_), false) => json!("plain JSON"),
+        (Some(_), true) => json!(format!(
+            "RS256 JWT for app {}, ActionBench's key (actionbench key --public{})",
+            inbox.app_id.as_deref().unwrap_or_default(),
+            match &inbox.key_dir {
+                Some(d) => format!(" --key-dir {}", d.display()),
+                None => String::new(),
+            }
+        )),
+    }
+}
+
 pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
     let answer = serve.answer.clone();
+    let sign = serve.signs(inbox)?;
     let mut started = startup::start(
         inbox,
         Plan {
@@ -220,10 +238,17 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                 port: inbox.port(),
                 fallback: false,
             },
+            key: if sign {
+                startup::KeyUse::Required
+            } else {
+                startup::KeyUse::Off
+            },
+            sign,
             ..Plan::new(Mode::Auto)
         },
     )?;
     let engine = started.engine.clone();
+    engine.set_warp(serve.warp);
     for w in started.session.iter().flat_map(|o| o.warnings.iter()) {
         eprintln!("warning: {w}");
     }
@@ -250,6 +275,8 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                 "automations": started.automations.as_ref().map_or(0, |a| a.count()),
                 "triggers": engine.triggers().list.len(),
                 "jwt": engine.jwt_summary(),
+                "signing": signing(inbox, sign),
+                "warp": serve.warp,
                 "session": inbox.session.as_ref().map(|p| p.display().to_string()),
                 "scratch": started.scratch.as_ref().map(|p| p.display().to_string()),
                 "restored": started.session.as_ref().map_or(0, |o| o.restored) })

@@ -87,6 +87,10 @@ pub struct Plan {
     pub listen: Listen,
     /// Flows answer reported events (needs `flows`).
     pub automate: Automate,
+    /// What goes to `--target` (runs of [`Automate::Flags`], the relay of [`Relay::Flags`]) is
+    /// signed as Wix signs it (RS256, ActionBench's key, addressed to `--app-id`): an action on
+    /// Wix's SDK refuses anything else. Needs the key ([`KeyUse::Required`]) and `--app-id`.
+    pub sign: bool,
 }
 
 impl Plan {
@@ -103,6 +107,7 @@ impl Plan {
             relay: Relay::Off,
             listen: Listen::Off,
             automate: Automate::Off,
+            sign: false,
         }
     }
 }
@@ -205,7 +210,7 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
     }
     let relay_target = match plan.relay {
         Relay::Flags => Some(
-            args.target(false, crate::play::caller::DEFAULT_TIMEOUT)?
+            args.target(plan.sign, crate::play::caller::DEFAULT_TIMEOUT)?
                 .ok_or("--answer forward needs --target URL: where to relay the calls")?,
         ),
         _ => None,
@@ -248,7 +253,7 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
             let (to, all) = match how {
                 Automate::Flags => (
                     Arc::new(std::sync::RwLock::new(
-                        args.target(false, crate::play::caller::DEFAULT_TIMEOUT)?,
+                        args.target(plan.sign, crate::play::caller::DEFAULT_TIMEOUT)?,
                     )),
                     true,
                 ),

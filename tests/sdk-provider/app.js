@@ -1,23 +1,29 @@
 // An app on the official Wix SDK (@wix/sdk AppStrategy + @wix/automations activations) that
-// reports and cancels trigger events, and an action whose completion reports go through the
-// client's fetchWithAuth, as Wix documents them: the app's code is written for Wix
-// (https://www.wixapis.com); ActionBench's preload (npm/actionbench/preload.cjs) sends it to
-// ActionBench. Used by tests/automations.rs.
-// Usage: node --require ../../npm/actionbench/preload.cjs app.js APP_ID INSTANCE_ID
-// Prints {"listening": PORT} once its action listens on 127.0.0.1 (plain JSON envelopes at
-// /v1/invoke); then reads one JSON command per line on stdin and prints one JSON line each:
+// reports and cancels trigger events, and whose action is built on the SDK too
+// (actionProvider.provideHandlers, AppStrategy with the public key it trusts): it verifies every
+// Invoke as Wix's SDK does, so it takes only what is signed with that key and addressed to its
+// app ID, and refuses plain JSON. Its completion reports go through the client's fetchWithAuth,
+// as Wix documents them: the app's code is written for Wix (https://www.wixapis.com);
+// ActionBench's preload (npm/actionbench/preload.cjs) sends it to ActionBench. Used by
+// tests/automations.rs.
+// Usage: node --require ../../npm/actionbench/preload.cjs app.js APP_ID INSTANCE_ID PUBLIC_KEY_PEM_FILE
+// Prints {"listening": PORT} once its action listens on 127.0.0.1; then reads one JSON command
+// per line on stdin and prints one JSON line each:
 //   {"op":"connect","url":U}   ActionBench's URL (ACTIONBENCH_URL, read by the preload per call)
 //   {"op":"report","triggerKey":K,"payload":P,"externalEntityId":E,"idempotency":{"key":I}}
 //   {"op":"cancel","triggerKey":K,"externalEntityId":E}
-// and a line {"invoked": {actionKey, actionParams, activationContext}} for each Invoke, and
-// {"reported": {status, body}} for each completion report it made.
+// and a line {"invoked": {actionKey, actionParams, activationContext}, "metadata": M} for each
+// Invoke the SDK verified and handed over, {"refused": why} (answered 401) for each one it
+// refused, and {"reported": {status, body}} for each completion report it made.
 'use strict';
+const fs = require('fs');
 const http = require('http');
 const readline = require('readline');
 const { createClient, AppStrategy } = require('@wix/sdk');
 const { activations } = require('@wix/automations');
+const { actionProvider } = require('@wix/automations/service-plugins');
 
-const [appId, instanceId] = process.argv.slice(2);
+const [appId, instanceId, publicKeyFile] = process.argv.slice(2);
 const client = createClient({
   auth: AppStrategy({ appId, appSecret: 'app-secret-for-tests', instanceId }),
   modules: { activations },
@@ -36,29 +42,43 @@ async function report(invocationToken, result) {
   say({ reported: { status: res.status, body: await res.text() } });
 }
 
-const server = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    let answer = { result: {} };
-    try {
-      const env = JSON.parse(body);
-      const request = env.request || (env.data && env.data.request) || env;
-      say({ invoked: request });
-      const token = request.activationContext && request.activationContext.invocationToken;
-      if (request.actionKey === 'await-approval') {
-        answer = { invokeTimeoutType: 'TIMEOUT_LENGTH', timeoutLengthOptions: { timeoutInMinutes: 60 } };
-        setTimeout(() => {
-          report(token, { decision: 'APPROVED' }).catch((e) => say({ reportFailed: String(e) }));
-        }, 300);
-      } else {
-        answer = { invokeTimeoutType: 'IMMEDIATE', result: { messageId: `msg-${Date.now()}` } };
-      }
-    } catch (e) {
-      say({ badInvoke: String(e) });
+// The action, as an app on the SDK writes it: the SDK verifies the JWT before the handler runs.
+const action = createClient({
+  auth: AppStrategy({ appId, publicKey: fs.readFileSync(publicKeyFile, 'utf8') }),
+  modules: { actionProvider },
+});
+action.actionProvider.provideHandlers({
+  invoke: async ({ request, metadata }) => {
+    say({ invoked: request, metadata });
+    const token = request.activationContext && request.activationContext.invocationToken;
+    if (request.actionKey === 'await-approval') {
+      setTimeout(() => {
+        report(token, { decision: 'APPROVED' }).catch((e) => say({ reportFailed: String(e) }));
+      }, 300);
+      return { invokeTimeoutType: 'TIMEOUT_LENGTH', timeoutLengthOptions: { timeoutInMinutes: 60 } };
     }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(answer));
+    return { invokeTimeoutType: 'IMMEDIATE', result: { messageId: `msg-${Date.now()}` } };
+  },
+  validateConfiguration: async () => ({ valid: true, configurationErrors: [] }),
+  getQuotaInfo: async () => ({ actionQuotaInfo: { enforced: false, quotaInfo: [] } }),
+});
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    let status = 200;
+    let out;
+    try {
+      out = await action.servicePlugins.process({ url: `http://${req.headers.host}${req.url}`, body });
+    } catch (e) {
+      status = 401;
+      out = { sdkError: String((e && e.message) || e) };
+      say({ refused: out.sdkError });
+    }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out === undefined ? {} : out));
   });
 });
 

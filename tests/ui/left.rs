@@ -473,3 +473,36 @@ fn try_your_provider_goes_to_its_own_url_without_your_action() {
     });
     assert_eq!(received.lock().expect("lock").len(), 3);
 }
+
+#[test]
+fn an_app_id_typed_signs_what_goes_to_your_action_and_plain_stays_a_choice() {
+    let mut b = bench();
+    b.target = Some("http://127.0.0.1:9/actions".into());
+    let mut h = window(&b).build();
+    h.run();
+    let shared = |b: &Bench| {
+        b.started
+            .target
+            .read()
+            .expect("not poisoned")
+            .clone()
+            .expect("the window set its target")
+    };
+    h.run();
+    assert!(!shared(&b).jwt, "no app ID yet: plain JSON");
+    let role = egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(role, "App ID").click();
+    h.run();
+    h.get_by_role_and_label(role, "App ID")
+        .type_text("7d3e1f0a-2b4c-4d5e-8f6a-9b0c1d2e3f4a");
+    h.run();
+    let t = shared(&b);
+    assert!(
+        t.jwt,
+        "an app ID switches to signed requests, as an action on Wix's SDK needs"
+    );
+    assert_eq!(t.app.app_id, "7d3e1f0a-2b4c-4d5e-8f6a-9b0c1d2e3f4a");
+    click(&mut h, "Plain JSON");
+    h.run();
+    assert!(!shared(&b).jwt, "Plain JSON is still the user's to choose");
+}

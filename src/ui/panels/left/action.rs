@@ -84,6 +84,11 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
                 cx.tx.send(Command::ShowWindow(Window::Lab, true));
             }
         });
+    // An app ID typed where there was none signs from then on, as Wix does and as an action
+    // built on Wix's SDK requires (it refuses plain JSON); Plain JSON stays one click away.
+    if before.app_id.trim().is_empty() && !st.form.app_id.trim().is_empty() {
+        st.form.jwt = true;
+    }
     if st.form != before {
         // Forward mode, flows and sends read the target through the core: set there.
         cx.tx.panel(LeftCmd::FormChanged);
