@@ -3,6 +3,7 @@
 
 pub mod as_wix;
 pub mod assumptions;
+pub mod automation;
 pub mod clock;
 pub mod contract;
 pub mod definition;
