@@ -9,6 +9,7 @@ pub mod contract;
 pub mod definition;
 pub mod diff;
 pub mod envelope;
+pub mod expr;
 pub mod flow;
 pub mod invocation;
 pub mod lab;
