@@ -11,8 +11,9 @@
 //! - String literals inside `{{…}}` are stored URI-encoded (`encodeURIComponent`) and are
 //!   decoded when parsed: `"a%40b.com"` is `a@b.com`.
 //! - [`parse_text`] and [`parse_expr`] read; [`eval`], [`eval_bool`] and [`eval_text`] run
-//!   against an [`Env`] (the payload and the clock); [`check`] finds problems before a run;
-//!   [`var_paths`] names what a value reads.
+//!   against an [`Env`] (the payload and the clock); [`resolve_mapping`] fills a whole
+//!   `inputMapping` typed by its schema; [`check`] finds problems before a run; [`var_paths`]
+//!   names what a value reads.
 //! - The older, laxer forms Wix automations may hold (spaces inside the braces, `var('x')`,
 //!   `var(a.b)`, a bare `{{field}}`, numbers such as `0.5` or `1e3`) are accepted when
 //!   evaluating; [`check`] reports each as a warning, because the builder rejects them.
@@ -20,8 +21,8 @@
 //!
 //! Files: `parse` (text and `{{…}}` parts) and `grammar` (inside the braces); `eval` (one
 //! expression) and `whole` (conditions, whole values, var paths); the functions in `math`,
-//! `text`, `dates` and `cond`, listed with arities and vocabularies in `table`; `check` (the
-//! expression walk) and `form` (shape per context).
+//! `text`, `dates` and `cond`, listed with arities and vocabularies in `table`; `mapping`
+//! (typed input mappings); `check` (the expression walk) and `form` (shape per context).
 //!
 //! # Assumptions (what Wix does not document)
 //!
@@ -51,7 +52,8 @@
 //! - String literals have no escapes: a `"` inside one is stored as `%22`.
 //! - A `%` without two hex digits, or a decoding that is not UTF-8, keeps the literal as written.
 //! - `var` paths are URI-decoded everywhere (Wix encodes them in trigger filters only).
-//! - [`eval_text`] fails on a missing field.
+//! - [`eval_text`] fails on a missing field; [`resolve_mapping`] drops or blanks it and lists it.
+//! - A schema type list (`["number","null"]`) is read as its first type other than null.
 //! - A function outside its context's vocabulary is a warning: the runtime has the union (§3.4).
 //! - A string literal that is not URI-encoded is a warning (the builder would store it encoded).
 
@@ -65,6 +67,7 @@ mod fixture;
 mod form;
 mod grammar;
 mod literal;
+mod mapping;
 mod math;
 mod parse;
 mod path;
@@ -80,6 +83,7 @@ use std::fmt;
 pub use check::check;
 pub use dates::date_time_of;
 pub use eval::eval;
+pub use mapping::resolve_mapping;
 pub use parse::{parse_expr, parse_text};
 pub use whole::{eval_bool, eval_text, var_paths};
 
@@ -246,6 +250,24 @@ impl From<EvalError> for ExprError {
     fn from(e: EvalError) -> Self {
         ExprError::Eval(e)
     }
+}
+
+/// A mapping resolved against the payload.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resolved {
+    /// The value the action (or the variables step) receives.
+    pub value: Value,
+    /// Var paths that had no value, each once, in the order met.
+    pub missing: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// Something wrong with one field of a mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The path below the mapping: `amount.value`, `labelKeys[0]`.
+    pub field: String,
+    pub message: String,
 }
 
 /// Where an expression stands, which decides its vocabulary and shape.
