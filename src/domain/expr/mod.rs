@@ -357,4 +357,83 @@ mod tests {
         let t = parse_text("a {{10}}").expect("parses");
         assert_eq!(t.single(), None);
     }
+
+    /// Random text made of the language's own characters and names: nothing may panic, and a
+    /// value that parses evaluates, checks and resolves to some answer.
+    #[test]
+    fn random_input_never_panics() {
+        use proptest::prelude::{ProptestConfig, Strategy};
+        use proptest::test_runner::TestRunner;
+        let atom = proptest::sample::select(vec![
+            "{{",
+            "}}",
+            "(",
+            ")",
+            ";",
+            ",",
+            "[",
+            "]",
+            "\"",
+            "'",
+            " ",
+            "$_",
+            "var",
+            "%",
+            "%2",
+            "%41",
+            "1",
+            "-",
+            ".",
+            "e",
+            "0",
+            "true",
+            "sum",
+            "arraySome",
+            "contains",
+            "isEmpty",
+            "if",
+            "substring",
+            "addToDate",
+            "arrayMap",
+            "round",
+            "a.b",
+            "items",
+            "x",
+            "é",
+            "divide",
+        ]);
+        let text = proptest::collection::vec(atom, 0..24).prop_map(|v| v.concat());
+        let mut runner = TestRunner::new(ProptestConfig {
+            cases: 2000,
+            ..ProptestConfig::default()
+        });
+        let payload = serde_json::json!({"a": {"b": [1, "2"]}, "items": [{"x": 1}], "x": "5"});
+        let env = Env {
+            payload: &payload,
+            now: DateTime::<Utc>::default(),
+        };
+        let contexts = [
+            ExprContext::Mapping,
+            ExprContext::Condition,
+            ExprContext::Filter,
+            ExprContext::DelayOffset,
+            ExprContext::DueDate,
+            ExprContext::RateLimit,
+            ExprContext::SetVariable,
+            ExprContext::Skip,
+        ];
+        let r = runner.run(&text, |s| {
+            let _ = eval_bool(&s, &env);
+            if let Ok(t) = parse_text(&s) {
+                let _ = eval_text(&t, &env);
+            }
+            let _ = var_paths(&s);
+            for ctx in contexts {
+                let _ = check(&s, ctx, &|_| Visible::Unknown);
+            }
+            let _ = resolve_mapping(&Value::String(s.clone()), None, &env);
+            Ok(())
+        });
+        assert!(r.is_ok(), "{r:?}");
+    }
 }
