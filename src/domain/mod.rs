@@ -5,6 +5,7 @@ pub mod as_wix;
 pub mod assumptions;
 pub mod automation;
 pub mod clock;
+pub mod code_condition;
 pub mod contract;
 pub mod definition;
 pub mod diff;
