@@ -27,7 +27,7 @@ use boa_engine::context::time::JsInstant;
 use boa_engine::context::{Clock, ContextBuilder, HostHooks};
 use boa_engine::module::{ModuleLoader, ModuleRequest, Referrer};
 use boa_engine::object::FunctionObjectBuilder;
-use boa_engine::property::PropertyDescriptor;
+use boa_engine::property::{PropertyDescriptor, PropertyKey};
 use boa_engine::realm::Realm;
 use boa_engine::vm::RuntimeLimits;
 use boa_engine::{
@@ -55,6 +55,16 @@ use serde_json::{Map, Value};
 /// - `max_string_chars`: `String.prototype.repeat`, `padStart` and `padEnd` refuse (RangeError) to
 ///   build a string longer than this, and `eval`/`new Function` refuse source longer than
 ///   `max_code_chars`. `ArrayBuffer`s and typed arrays are refused past `max_buffer_bytes`.
+/// - `max_array_length`: the engine reserves memory for a whole array-like up front in some
+///   built-ins (`Array(2 ** 32 - 1).join()` asks for 64 GiB, and a failed allocation aborts the
+///   process), and loops over every index in others (`[...Array(2 ** 30)]`). So every
+///   `Array.prototype` method, `Array.from`, `Function.prototype.apply`, `Reflect.apply`,
+///   `Reflect.construct` and `JSON.stringify` (at every depth) refuse (RangeError) an array or
+///   array-like longer than this. `Proxy` is removed: a proxy's `ownKeys` trap could hand the
+///   engine such a list directly.
+/// - `max_nesting`: `join`/`toString` and `JSON.stringify` recurse on the native stack for each
+///   level of a nested structure (a few hundred thousand levels overflow it, which aborts the
+///   process), so they refuse (RangeError) a structure nested deeper than this.
 /// - `wall`: how long the caller waits. The code runs on its own thread; past this time [`run`]
 ///   returns [`CodeError::TimeLimit`] and leaves the thread to end through the limits above.
 ///
@@ -62,8 +72,15 @@ use serde_json::{Map, Value};
 /// - Memory in general. The engine has no heap limit. The instruction budget bounds how many
 ///   allocations happen, but one instruction can allocate a lot: `s += s` doubles a string each
 ///   time round (30 rounds make a 2 GiB string), and so do `a = a.concat(a)`, `Array(n).fill(x)`
-///   and `arr.join(sep)` on a long array. Such code can exhaust the machine's memory, and the
-///   process then dies. Only a separate process with an address-space limit could bound that.
+///   and `arr.join(sep)` with a long separator. Such code can exhaust the machine's memory, and
+///   the process then dies. Only a separate process with an address-space limit could bound that.
+/// - Native recursion in built-ins other than the ones above, on structures the code builds
+///   (for example a chain of hundreds of thousands of `bind`s). The worker's large stack and the
+///   instruction budget make this hard to reach, not impossible.
+/// - Time inside one built-in call: a regular expression that backtracks exponentially, a sort or
+///   `fill` over a huge array, run in native code that no instruction counter sees. [`run`] still
+///   returns [`CodeError::TimeLimit`] on time, but the thread keeps one core busy until that
+///   built-in returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeLimits {
     /// The longest code accepted, in UTF-16 units (1000: Wix's limit).
@@ -80,6 +97,10 @@ pub struct CodeLimits {
     pub max_string_chars: usize,
     /// The largest `ArrayBuffer` (and so typed array) the code may make (1 MiB).
     pub max_buffer_bytes: u64,
+    /// The longest array or array-like the guarded built-ins accept (1 048 576).
+    pub max_array_length: u64,
+    /// How deeply nested a structure `join` and `JSON.stringify` accept (1000).
+    pub max_nesting: usize,
     /// How long the caller waits for an answer (one second).
     pub wall: Duration,
 }
@@ -94,6 +115,8 @@ impl Default for CodeLimits {
             instructions: 20_000_000,
             max_string_chars: 1 << 20,
             max_buffer_bytes: 1 << 20,
+            max_array_length: 1 << 20,
+            max_nesting: 1000,
             wall: Duration::from_secs(1),
         }
     }
@@ -635,9 +658,347 @@ impl Builder {
     }
 }
 
-/// Puts the caps described on [`CodeLimits`] in place before the code runs.
+/// Puts the caps described on [`CodeLimits`] in place before the code runs. Each guarded
+/// built-in is replaced by a native function that checks, then calls the original, which stays
+/// reachable only from Rust.
 fn install_guards(context: &mut Context, limits: &CodeLimits) -> JsResult<()> {
-    cap_string_builders(context, limits.max_string_chars)
+    cap_string_builders(context, limits.max_string_chars)?;
+    let max = limits.max_array_length;
+    let array_prototype = context.intrinsics().constructors().array().prototype();
+    let mut wrapped: Vec<(JsObject, JsObject)> = Vec::new();
+    for key in array_prototype.own_property_keys(context)? {
+        let guard = match key.to_string().as_str() {
+            "constructor" => continue,
+            "join" | "toLocaleString" => Guard::Nested,
+            "concat" => Guard::ThisAndArguments,
+            _ => Guard::This,
+        };
+        let Some(original) = array_prototype.get(key.clone(), context)?.as_callable() else {
+            continue;
+        };
+        // `values` and `[Symbol.iterator]` are one function and stay one.
+        let known = wrapped
+            .iter()
+            .find(|(o, _)| *o == original)
+            .map(|(_, w)| w.clone());
+        let wrapper = match known {
+            Some(wrapper) => wrapper,
+            None => {
+                let wrapper = guarded(context, &original, guard, max, limits.max_nesting);
+                wrapped.push((original, wrapper.clone()));
+                wrapper
+            }
+        };
+        replace(&array_prototype, key, wrapper, context)?;
+    }
+    let array = context.intrinsics().constructors().array().constructor();
+    let function_prototype = context.intrinsics().constructors().function().prototype();
+    let reflect = context.intrinsics().objects().reflect();
+    for (target, name, index) in [
+        (&array, "from", 0),
+        (&function_prototype, "apply", 1),
+        (&reflect, "apply", 2),
+        (&reflect, "construct", 1),
+    ] {
+        let Some(original) = target.get(js_string!(name), context)?.as_callable() else {
+            continue;
+        };
+        let wrapper = guarded(context, &original, Guard::Argument(index), max, 0);
+        replace(target, js_string!(name).into(), wrapper, context)?;
+    }
+    let json = context.intrinsics().objects().json();
+    if let Some(original) = json.get(js_string!("stringify"), context)?.as_callable() {
+        let wrapper = guarded(context, &original, Guard::Json, max, limits.max_nesting);
+        replace(&json, js_string!("stringify").into(), wrapper, context)?;
+    }
+    context.insert_data(Nesting::default());
+    context
+        .global_object()
+        .delete_property_or_throw(js_string!("Proxy"), context)?;
+    Ok(())
+}
+
+/// What a guarded built-in checks before it calls the original.
+#[derive(Clone, Copy, Debug)]
+enum Guard {
+    /// The length of `this`.
+    This,
+    /// The length of `this` and of every argument.
+    ThisAndArguments,
+    /// The length of one argument.
+    Argument(usize),
+    /// The length of `this`, and how deeply `join` calls are nested (an array's `toString` calls
+    /// its `join`, so a nested array nests them).
+    Nested,
+    /// `JSON.stringify`: the length of every array and the depth of every value it meets.
+    Json,
+}
+
+/// How deeply guarded `join`s are nested right now, and one map of depths for each
+/// `JSON.stringify` under way (the objects met so far, each with its depth).
+#[derive(Default)]
+struct Nesting {
+    joins: std::cell::Cell<usize>,
+    json: RefCell<Vec<std::collections::HashMap<JsObject, usize>>>,
+}
+
+/// A native function that checks `guard`, then calls `original` with the same `this` and
+/// arguments, under the original's name and length.
+fn guarded(
+    context: &mut Context,
+    original: &JsObject,
+    guard: Guard,
+    max_length: u64,
+    max_nesting: usize,
+) -> JsObject {
+    let native = NativeFunction::from_copy_closure_with_captures(
+        move |this, args, original, context| match guard {
+            Guard::This => {
+                check_length(this, max_length, context)?;
+                original.call(this, args, context)
+            }
+            Guard::ThisAndArguments => {
+                check_length(this, max_length, context)?;
+                for arg in args {
+                    check_length(arg, max_length, context)?;
+                }
+                original.call(this, args, context)
+            }
+            Guard::Argument(index) => {
+                if let Some(arg) = args.get(index) {
+                    check_length(arg, max_length, context)?;
+                }
+                original.call(this, args, context)
+            }
+            Guard::Nested => {
+                check_length(this, max_length, context)?;
+                nested_join(this, args, original, max_nesting, context)
+            }
+            Guard::Json => guarded_stringify(args, original, max_length, max_nesting, context),
+        },
+        original.clone(),
+    );
+    let name = original
+        .get(js_string!("name"), context)
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    let length = original
+        .get(js_string!("length"), context)
+        .ok()
+        .and_then(|n| n.as_number())
+        .unwrap_or(0.0) as usize;
+    FunctionObjectBuilder::new(context.realm(), native)
+        .name(name)
+        .length(length)
+        .build()
+        .into()
+}
+
+/// Puts `function` at `key` on `target`, writable and configurable but not enumerable, as the
+/// built-ins are.
+fn replace(
+    target: &JsObject,
+    key: PropertyKey,
+    function: JsObject,
+    context: &mut Context,
+) -> JsResult<()> {
+    target.define_property_or_throw(
+        key,
+        PropertyDescriptor::builder()
+            .value(function)
+            .writable(true)
+            .enumerable(false)
+            .configurable(true),
+        context,
+    )?;
+    Ok(())
+}
+
+/// Throws a RangeError when `value` is an object whose `length` is over `max`.
+fn check_length(value: &JsValue, max: u64, context: &mut Context) -> JsResult<()> {
+    let Some(object) = value.as_object() else {
+        return Ok(());
+    };
+    let length = object
+        .get(js_string!("length"), context)?
+        .to_length(context)?;
+    if length > max {
+        return Err(JsNativeError::range()
+            .with_message(format!(
+                "a code condition works on arrays of at most {max} elements, not {length}"
+            ))
+            .into());
+    }
+    Ok(())
+}
+
+/// The RangeError for a structure nested deeper than `max`.
+fn too_deep(max: usize) -> JsError {
+    JsNativeError::range()
+        .with_message(format!(
+            "a code condition works on structures nested at most {max} deep"
+        ))
+        .into()
+}
+
+/// `join` with a count of the `join`s under way, refused past `max`.
+fn nested_join(
+    this: &JsValue,
+    args: &[JsValue],
+    original: &JsObject,
+    max: usize,
+    context: &mut Context,
+) -> JsResult<JsValue> {
+    let depth = context.get_data::<Nesting>().map_or(0, |n| n.joins.get());
+    if depth >= max {
+        return Err(too_deep(max));
+    }
+    if let Some(nesting) = context.get_data::<Nesting>() {
+        nesting.joins.set(depth + 1);
+    }
+    let result = original.call(this, args, context);
+    if let Some(nesting) = context.get_data::<Nesting>() {
+        nesting.joins.set(depth);
+    }
+    result
+}
+
+/// `JSON.stringify` with a replacer of its own in front of the code's: it refuses an array
+/// longer than `max_length` or a value nested deeper than `max_nesting`, at any depth. A
+/// property-list replacer (an array of keys) is applied by it too, by handing on an object with
+/// only those keys, in that order.
+fn guarded_stringify(
+    args: &[JsValue],
+    original: &JsObject,
+    max_length: u64,
+    max_nesting: usize,
+    context: &mut Context,
+) -> JsResult<JsValue> {
+    let value = args.first().cloned().unwrap_or_default();
+    let replacer = args.get(1).cloned().unwrap_or_default();
+    let space = args.get(2).cloned().unwrap_or_default();
+    let keys = match replacer.as_object() {
+        Some(list) if list.is_array() && !replacer.is_callable() => {
+            check_length(&replacer, max_length, context)?;
+            Some(property_list(&list, context)?)
+        }
+        _ => None,
+    };
+    let user = if replacer.is_callable() {
+        replacer
+    } else {
+        JsValue::undefined()
+    };
+    let keys_value: JsValue = match keys {
+        Some(keys) => boa_engine::object::builtins::JsArray::from_iter(keys, context).into(),
+        None => JsValue::undefined(),
+    };
+    let ours = NativeFunction::from_copy_closure_with_captures(
+        move |holder, args, (user, keys), context| {
+            json_step(holder, args, user, keys, max_length, max_nesting, context)
+        },
+        (user, keys_value),
+    );
+    let ours = FunctionObjectBuilder::new(context.realm(), ours).build();
+    if let Some(nesting) = context.get_data::<Nesting>() {
+        nesting
+            .json
+            .borrow_mut()
+            .push(std::collections::HashMap::new());
+    }
+    let result = original.call(&JsValue::undefined(), &[value, ours.into(), space], context);
+    if let Some(nesting) = context.get_data::<Nesting>() {
+        nesting.json.borrow_mut().pop();
+    }
+    result
+}
+
+/// The keys of a property-list replacer, as `JSON.stringify` reads them: strings, and numbers
+/// and String or Number objects made strings, each once, in order.
+fn property_list(list: &JsObject, context: &mut Context) -> JsResult<Vec<JsValue>> {
+    let length = list
+        .get(js_string!("length"), context)?
+        .to_length(context)?;
+    let mut keys: Vec<JsValue> = Vec::new();
+    for index in 0..length {
+        let item = list.get(index, context)?;
+        let usable = item.is_string()
+            || item.is_number()
+            || item
+                .as_object()
+                .is_some_and(|o| o.is::<JsString>() || o.is::<f64>());
+        if !usable {
+            continue;
+        }
+        let key = JsValue::new(item.to_string(context)?);
+        if !keys.iter().any(|k| k.strict_equals(&key)) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// One step of the guarded `JSON.stringify`: the code's replacer first, then the checks, then
+/// the property list.
+fn json_step(
+    holder: &JsValue,
+    args: &[JsValue],
+    user: &JsValue,
+    keys: &JsValue,
+    max_length: u64,
+    max_nesting: usize,
+    context: &mut Context,
+) -> JsResult<JsValue> {
+    let mut value = args.get(1).cloned().unwrap_or_default();
+    if let Some(user) = user.as_callable() {
+        value = user.call(holder, args, context)?;
+    }
+    let Some(object) = value.as_object() else {
+        return Ok(value);
+    };
+    if value.is_callable() {
+        return Ok(value);
+    }
+    check_length(&value, max_length, context)?;
+    let depth = match (context.get_data::<Nesting>(), holder.as_object()) {
+        (Some(nesting), Some(holder)) => nesting
+            .json
+            .borrow()
+            .last()
+            .and_then(|depths| depths.get(&holder).copied())
+            .unwrap_or(0),
+        _ => 0,
+    } + 1;
+    if depth > max_nesting {
+        return Err(too_deep(max_nesting));
+    }
+    let object = match keys.as_object() {
+        Some(keys) if !object.is_array() => only_keys(&object, &keys, context)?,
+        _ => object,
+    };
+    if let Some(nesting) = context.get_data::<Nesting>()
+        && let Some(depths) = nesting.json.borrow_mut().last_mut()
+    {
+        depths.insert(object.clone(), depth);
+    }
+    Ok(object.into())
+}
+
+/// A plain object with only `keys` of `object`, in their order (the undefined ones left out).
+fn only_keys(object: &JsObject, keys: &JsObject, context: &mut Context) -> JsResult<JsObject> {
+    let picked = JsObject::with_object_proto(context.intrinsics());
+    let length = keys
+        .get(js_string!("length"), context)?
+        .to_length(context)?;
+    for index in 0..length {
+        let key = keys.get(index, context)?.to_property_key(context)?;
+        let value = object.get(key.clone(), context)?;
+        if !value.is_undefined() {
+            picked.create_data_property_or_throw(key, value, context)?;
+        }
+    }
+    Ok(picked)
 }
 
 /// Replaces `repeat`, `padStart` and `padEnd` on `String.prototype` with versions that throw a
@@ -1161,6 +1522,100 @@ mod tests {
     }
 
     #[test]
+    fn huge_array_likes_are_refused_before_the_engine_reserves_memory_for_them() {
+        // Each of these aborted the process (a failed 32 to 96 GiB allocation) or looped over
+        // billions of indexes before the guards.
+        let cases = [
+            "export default () => Array(2 ** 32 - 1).join('').length > 0",
+            "export default () => String(Array(2 ** 32 - 1)).length > 0",
+            "export default () => JSON.stringify(Array(2 ** 32 - 1)).length > 0",
+            "export default () => JSON.stringify({ a: [Array(2 ** 32 - 1)] }).length > 0",
+            "export default () => JSON.stringify({ a: Array(2 ** 32 - 1) }, ['a']).length > 0",
+            "export default () => JSON.stringify({ a: 1 }, () => Array(2 ** 32 - 1)).length > 0",
+            "export default () => Array(2 ** 32 - 1).sort() && true",
+            "export default () => Array(2 ** 32 - 1).fill(0) && true",
+            "export default () => Array(2 ** 32 - 1).toReversed() && true",
+            "export default () => [].concat(Array(2 ** 32 - 1)) && true",
+            "export default () => [...Array(2 ** 30)].length > 0",
+            "export default () => Array.from({ length: 2 ** 30 }).length > 0",
+            "export default () => Math.max.apply(null, { length: 2 ** 32 - 1 }) && true",
+            "export default () => Reflect.apply(Math.max, null, { length: 2 ** 32 - 1 }) && true",
+            "export default () => Reflect.construct(Array, { length: 2 ** 32 - 1 }) && true",
+            "export default () => Array.prototype.join.call({ length: 2 ** 32 - 1 }) && true",
+        ];
+        for code in cases {
+            let (result, took) = timed(code, &CodeLimits::default());
+            assert!(
+                matches!(&result, Err(CodeError::Threw(m)) if m.starts_with("RangeError: a code condition works on arrays")),
+                "{code}: {result:?}"
+            );
+            assert!(took < Duration::from_secs(1), "{code}: {took:?}");
+        }
+        assert_eq!(
+            go("export default () => typeof Proxy", json!({})),
+            Err(CodeError::NotBoolean(
+                "the string \"undefined\"".to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn deeply_nested_structures_are_refused_before_the_native_stack_overflows() {
+        // 180 000 levels overflowed the worker's stack in join, 270 000 in JSON.stringify.
+        let build = "function g(a) { for (let i = 0; i < 90000; i++) a = [a]; return a }\n\
+                     const deep = () => { let a = []; for (let j = 0; j < 3; j++) a = g(a); return a };\n";
+        for tail in [
+            "export default () => String(deep()) === ''",
+            "export default () => deep().join() === ''",
+            "export default () => `${deep()}` === ''",
+            "export default () => deep().toLocaleString() === ''",
+            "export default () => JSON.stringify(deep()).length > 0",
+            "export default () => JSON.stringify({ a: deep() }, ['a']).length > 0",
+        ] {
+            let code = format!("{build}{tail}");
+            let (result, took) = timed(&code, &CodeLimits::default());
+            assert!(
+                matches!(&result, Err(CodeError::Threw(m)) if m.starts_with("RangeError: a code condition works on structures")),
+                "{tail}: {result:?}"
+            );
+            assert!(took < Duration::from_secs(3), "{tail}: {took:?}");
+        }
+    }
+
+    #[test]
+    fn the_guarded_built_ins_still_behave_as_usual() {
+        let code = "export default () => {\n\
+            const a = [3, 1, 2];\n\
+            const checks = [\n\
+              a.join('-') === '3-1-2', String([1, [2, [3]]]) === '1,2,3',\n\
+              [...a].sort().join() === '1,2,3', a.toSorted()[0] === 1, a[0] === 3,\n\
+              Array.from('ab').length === 2, Array.from({ length: 2 }, (_, i) => i)[1] === 1,\n\
+              Math.max.apply(null, a) === 3, Reflect.apply(Math.min, null, a) === 1,\n\
+              [1].concat([2], 3).length === 3, [...a.keys()].length === 3,\n\
+              Array.prototype[Symbol.iterator] === Array.prototype.values,\n\
+              Array.prototype.join.name === 'join', Array.prototype.join.length === 1,\n\
+              Object.keys(Array.prototype).length === 0,\n\
+              JSON.stringify({ b: [1, { c: 'x' }], d: undefined }) === '{\"b\":[1,{\"c\":\"x\"}]}',\n\
+              JSON.stringify({ a: 1, b: 2, c: { a: 3, b: 4 } }, ['b', 'a']) === '{\"b\":2,\"a\":1}',\n\
+              JSON.stringify({ a: 1, b: 'x' }, (k, v) => typeof v === 'number' ? v * 2 : v) === '{\"a\":2,\"b\":\"x\"}',\n\
+              JSON.stringify([1], null, 2) === '[\\n  1\\n]',\n\
+              JSON.stringify({ toJSON() { return [7] } }) === '[7]', JSON.stringify('s') === '\"s\"',\n\
+              JSON.stringify(undefined) === undefined,\n\
+            ];\n\
+            return checks.every(Boolean);\n\
+        }";
+        let roomy = CodeLimits {
+            max_code_chars: 4000,
+            ..CodeLimits::default()
+        };
+        assert_eq!(run(code, &json!({}), now(), &roomy), Ok(true));
+        // A structure as deep as the limit allows still works.
+        let deep = "export default () => { let a = []; for (let i = 0; i < 999; i++) a = [a]; \
+                    return String(a) === '' && JSON.stringify(a).length === 2000 }";
+        assert_eq!(go(deep, json!({})), Ok(true));
+    }
+
+    #[test]
     fn hostile_and_malformed_snippets_give_errors_not_panics() {
         let deep_array = format!(
             "export default () => {}{}",
@@ -1201,6 +1656,7 @@ mod tests {
             "export default () => true; export default () => false;",
             "export default () => { const o = { get x() { return this.x } }; return o.x }",
             "export default () => { const o = {}; o.toString = () => String(o); return String(o) === '' }",
+            "export default () => { let o = {}; for (let i = 0; i < 90000; i++) o = { o }; return JSON.stringify(o).length > 0 }",
             "export default () => { let a = []; for (let i = 0; i < 90000; i++) a = [a]; return String(a) === '' }",
             "export default () => JSON.parse('['.repeat(100000)) && true",
             "export default () => new RegExp('('.repeat(900) + ')'.repeat(900)).test('')",
