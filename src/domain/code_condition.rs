@@ -64,7 +64,9 @@ use serde_json::{Map, Value};
 ///   engine such a list directly.
 /// - `max_nesting`: `join`/`toString` and `JSON.stringify` recurse on the native stack for each
 ///   level of a nested structure (a few hundred thousand levels overflow it, which aborts the
-///   process), so they refuse (RangeError) a structure nested deeper than this.
+///   process), so they refuse (RangeError) a structure nested deeper than this. `bind` refuses a
+///   chain of bound functions longer than this, or binding more arguments than this in all
+///   (calling such a chain recurses natively and gathers the arguments at every step).
 /// - `wall`: how long the caller waits. The code runs on its own thread; past this time [`run`]
 ///   returns [`CodeError::TimeLimit`] and leaves the thread to end through the limits above.
 ///
@@ -74,9 +76,11 @@ use serde_json::{Map, Value};
 ///   time round (30 rounds make a 2 GiB string), and so do `a = a.concat(a)`, `Array(n).fill(x)`
 ///   and `arr.join(sep)` with a long separator. Such code can exhaust the machine's memory, and
 ///   the process then dies. Only a separate process with an address-space limit could bound that.
-/// - Native recursion in built-ins other than the ones above, on structures the code builds
-///   (for example a chain of hundreds of thousands of `bind`s). The worker's large stack and the
-///   instruction budget make this hard to reach, not impossible.
+/// - Native recursion in built-ins other than the ones above, on structures the code builds: for
+///   one, a `JSON.parse` reviver that hangs a structure hundreds of thousands of levels deep on a
+///   part of the result not yet revived (the engine then walks it recursively and its stack
+///   overflows, which aborts the process). The worker's large stack and the instruction budget
+///   make this hard to reach, not impossible.
 /// - Time inside one built-in call: a regular expression that backtracks exponentially, a sort or
 ///   `fill` over a huge array, run in native code that no instruction counter sees. [`run`] still
 ///   returns [`CodeError::TimeLimit`] on time, but the thread keeps one core busy until that
@@ -706,6 +710,18 @@ fn install_guards(context: &mut Context, limits: &CodeLimits) -> JsResult<()> {
         let wrapper = guarded(context, &original, Guard::Argument(index), max, 0);
         replace(target, js_string!(name).into(), wrapper, context)?;
     }
+    if let Some(original) = function_prototype
+        .get(js_string!("bind"), context)?
+        .as_callable()
+    {
+        let wrapper = guarded(context, &original, Guard::Bind, max, limits.max_nesting);
+        replace(
+            &function_prototype,
+            js_string!("bind").into(),
+            wrapper,
+            context,
+        )?;
+    }
     let json = context.intrinsics().objects().json();
     if let Some(original) = json.get(js_string!("stringify"), context)?.as_callable() {
         let wrapper = guarded(context, &original, Guard::Json, max, limits.max_nesting);
@@ -732,14 +748,20 @@ enum Guard {
     Nested,
     /// `JSON.stringify`: the length of every array and the depth of every value it meets.
     Json,
+    /// `Function.prototype.bind`: how long the chain of bound functions gets, and how many
+    /// arguments it binds in all (a call walks the chain on the native stack and gathers every
+    /// bound argument at each step).
+    Bind,
 }
 
-/// How deeply guarded `join`s are nested right now, and one map of depths for each
-/// `JSON.stringify` under way (the objects met so far, each with its depth).
+/// How deeply guarded `join`s are nested right now, one map of depths for each
+/// `JSON.stringify` under way (the objects met so far, each with its depth), and every bound
+/// function made so far with the length of its chain and the arguments it binds in all.
 #[derive(Default)]
 struct Nesting {
     joins: std::cell::Cell<usize>,
     json: RefCell<Vec<std::collections::HashMap<JsObject, usize>>>,
+    binds: RefCell<std::collections::HashMap<JsObject, (usize, usize)>>,
 }
 
 /// A native function that checks `guard`, then calls `original` with the same `this` and
@@ -775,6 +797,7 @@ fn guarded(
                 nested_join(this, args, original, max_nesting, context)
             }
             Guard::Json => guarded_stringify(args, original, max_length, max_nesting, context),
+            Guard::Bind => guarded_bind(this, args, original, max_nesting, context),
         },
         original.clone(),
     );
@@ -862,6 +885,43 @@ fn nested_join(
         nesting.joins.set(depth);
     }
     result
+}
+
+/// `bind` that refuses a chain of bound functions longer than `max`, or one that binds more
+/// than `max` arguments in all.
+fn guarded_bind(
+    this: &JsValue,
+    args: &[JsValue],
+    original: &JsObject,
+    max: usize,
+    context: &mut Context,
+) -> JsResult<JsValue> {
+    let (links, arguments) = match (context.get_data::<Nesting>(), this.as_object()) {
+        (Some(nesting), Some(target)) => nesting
+            .binds
+            .borrow()
+            .get(&target)
+            .copied()
+            .unwrap_or((0, 0)),
+        _ => (0, 0),
+    };
+    let links = links + 1;
+    let arguments = arguments + args.len().saturating_sub(1);
+    if links > max || arguments > max {
+        return Err(JsNativeError::range()
+            .with_message(format!(
+                "a code condition may chain at most {max} bound functions, binding at most {max} arguments in all"
+            ))
+            .into());
+    }
+    let bound = original.call(this, args, context)?;
+    if let (Some(nesting), Some(function)) = (context.get_data::<Nesting>(), bound.as_object()) {
+        nesting
+            .binds
+            .borrow_mut()
+            .insert(function, (links, arguments));
+    }
+    Ok(bound)
 }
 
 /// `JSON.stringify` with a replacer of its own in front of the code's: it refuses an array
@@ -1571,11 +1631,14 @@ mod tests {
             "export default () => deep().toLocaleString() === ''",
             "export default () => JSON.stringify(deep()).length > 0",
             "export default () => JSON.stringify({ a: deep() }, ['a']).length > 0",
+            "export default () => { let f = () => true; for (let i = 0; i < 90000; i++) f = f.bind(null); return f() }",
+            "export default () => { let f = () => true; for (let i = 0; i < 90000; i++) f = f.bind(null, 1); return f() }",
+            "export default () => (() => true).bind(null, ...Array(5000)) && true",
         ] {
             let code = format!("{build}{tail}");
             let (result, took) = timed(&code, &CodeLimits::default());
             assert!(
-                matches!(&result, Err(CodeError::Threw(m)) if m.starts_with("RangeError: a code condition works on structures")),
+                matches!(&result, Err(CodeError::Threw(m)) if m.starts_with("RangeError: a code condition")),
                 "{tail}: {result:?}"
             );
             assert!(took < Duration::from_secs(3), "{tail}: {took:?}");
@@ -1601,6 +1664,8 @@ mod tests {
               JSON.stringify([1], null, 2) === '[\\n  1\\n]',\n\
               JSON.stringify({ toJSON() { return [7] } }) === '[7]', JSON.stringify('s') === '\"s\"',\n\
               JSON.stringify(undefined) === undefined,\n\
+              ((a, b, c) => a + b + c).bind(null, 1).bind(null, 2)(3) === 6,\n\
+              ((a, b) => a).bind(null, 1).name === 'bound ',\n\
             ];\n\
             return checks.every(Boolean);\n\
         }";
