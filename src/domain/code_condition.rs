@@ -58,7 +58,7 @@ use serde_json::{Map, Value};
 ///   makes a runaway script end on its own: `while (true) {}`, deep recursion and loops inside
 ///   loops across calls all stop with [`CodeError::ResourceLimit`].
 /// - `max_string_chars`: `String.prototype.repeat`, `padStart` and `padEnd` refuse (RangeError) to
-///   build a string longer than this, and `eval`/`new Function` refuse source longer than
+///   build a string longer than this (Boa also counts each repetition of `repeat` as a loop turn), and `eval`/`new Function` refuse source longer than
 ///   `max_code_chars`. `ArrayBuffer`s and typed arrays are refused past `max_buffer_bytes`.
 /// - `max_array_length`: the engine reserves memory for a whole array-like up front in some
 ///   built-ins (`Array(2 ** 32 - 1).join()` asks for 64 GiB, and a failed allocation aborts the
@@ -78,18 +78,19 @@ use serde_json::{Map, Value};
 /// What is not bounded, because the engine has no hook for it:
 /// - Memory in general. The engine has no heap limit. The instruction budget bounds how many
 ///   allocations happen, but one instruction can allocate a lot: `s += s` doubles a string each
-///   time round (30 rounds make a 2 GiB string), and so do `a = a.concat(a)`, `Array(n).fill(x)`
-///   and `arr.join(sep)` with a long separator. Such code can exhaust the machine's memory, and
+///   time round (30 rounds make a 2 GiB string; the engine stops at 2^32 - 1 units, 8 GiB),
+///   `arr.join(sep)` with a long separator makes one as long, and `keep.push(big.slice())` in a
+///   loop keeps a megabyte-sized copy per turn. Such code can exhaust the machine's memory, and
 ///   the process then dies. Only a separate process with an address-space limit could bound that.
 /// - Native recursion in built-ins other than the ones above, on structures the code builds: for
 ///   one, a `JSON.parse` reviver that hangs a structure hundreds of thousands of levels deep on a
 ///   part of the result not yet revived (the engine then walks it recursively and its stack
 ///   overflows, which aborts the process). The worker's large stack and the instruction budget
 ///   make this hard to reach, not impossible.
-/// - Time inside one built-in call: a regular expression that backtracks exponentially, a sort or
-///   `fill` over a huge array, run in native code that no instruction counter sees. [`run`] still
-///   returns [`CodeError::TimeLimit`] on time, but the thread keeps one core busy until that
-///   built-in returns.
+/// - Time inside one built-in call, in native code that no instruction counter sees: a regular
+///   expression that backtracks exponentially (`/(a*)*b/` on 30 letters runs for minutes).
+///   [`run`] still returns [`CodeError::TimeLimit`] on time, but the thread keeps one core busy
+///   until that built-in returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeLimits {
     /// The longest code accepted, in UTF-16 units (1000: Wix's limit).
