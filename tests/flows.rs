@@ -109,8 +109,11 @@ fn the_payload_grows_with_each_output_keyed_as_the_flow_says() {
         let mut f = shipped("01-trainer-approval.json");
         f.flow.outputs_under = under.into();
         let mut run = FlowRun::new(f, "act-1".into());
+        let mut branch = run.start_branch();
         let ids1 = Ids::fresh();
-        let first = run.invoke_request(0, &ids1).expect("an action");
+        let first = run
+            .invoke_request(0, &ids1, &branch, chrono::Utc::now())
+            .expect("an action");
         assert_eq!(
             first["actionParams"]["trainerEmail"],
             "noa.trainer@example.com"
@@ -125,9 +128,12 @@ fn the_payload_grows_with_each_output_keyed_as_the_flow_says() {
             StepEnd::Completed {
                 result: json!({"decision": "APPROVED"}),
             },
+            &mut branch,
         );
         let ids2 = Ids::fresh();
-        let second = run.invoke_request(1, &ids2).expect("an action");
+        let second = run
+            .invoke_request(1, &ids2, &branch, chrono::Utc::now())
+            .expect("an action");
         let ctx = &second["activationContext"];
         assert_eq!(
             ctx["payload"].pointer(path),
@@ -152,9 +158,12 @@ fn the_payload_grows_with_each_output_keyed_as_the_flow_says() {
 #[test]
 fn a_failed_step_adds_nothing_and_later_references_are_missing() {
     let mut run = FlowRun::new(shipped("01-trainer-approval.json"), "act-2".into());
-    run.invoke_request(0, &Ids::fresh());
-    run.end_step(0, StepEnd::TimedOut);
-    let second = run.invoke_request(1, &Ids::fresh()).expect("an action");
+    let mut branch = run.start_branch();
+    run.invoke_request(0, &Ids::fresh(), &branch, chrono::Utc::now());
+    run.end_step(0, StepEnd::TimedOut, &mut branch);
+    let second = run
+        .invoke_request(1, &Ids::fresh(), &branch, chrono::Utc::now())
+        .expect("an action");
     assert!(
         second["activationContext"]["payload"]
             .get("approve")
@@ -175,8 +184,11 @@ fn a_failed_step_adds_nothing_and_later_references_are_missing() {
 #[test]
 fn test_runs_and_reruns_say_so_in_every_request() {
     let mut run = FlowRun::new(shipped("04-draft-test-run.json"), "act-3".into());
+    let branch = run.start_branch();
     assert!(run.skip_delays);
-    let r = run.invoke_request(0, &Ids::fresh()).expect("an action");
+    let r = run
+        .invoke_request(0, &Ids::fresh(), &branch, chrono::Utc::now())
+        .expect("an action");
     assert_eq!(
         r.pointer("/activationContext/activationSourceInfo"),
         Some(&json!({"activationInitiationSource": "MANUAL_ACTIVATION",
@@ -188,7 +200,10 @@ fn test_runs_and_reruns_say_so_in_every_request() {
     };
     f.flow.skip_delays = true;
     let mut run = FlowRun::new(f, "act-4".into());
-    let r = run.invoke_request(0, &Ids::fresh()).expect("an action");
+    let branch = run.start_branch();
+    let r = run
+        .invoke_request(0, &Ids::fresh(), &branch, chrono::Utc::now())
+        .expect("an action");
     assert_eq!(
         r.pointer("/activationContext/activationSourceInfo/rerunActivationInfo"),
         Some(&json!({"originalActivationId": "act-original", "skipDelays": true}))
@@ -684,7 +699,9 @@ fn a_step_whose_params_break_the_schema_otherwise_is_not_run_either() {
     .to_string();
     let flow = actionbench::domain::flow::LoadedFlow::parse(&text, None).expect("flow");
     let mut run = FlowRun::new(flow, "act".into());
-    run.invoke_request(0, &Ids::fresh()).expect("an action");
+    let branch = run.start_branch();
+    run.invoke_request(0, &Ids::fresh(), &branch, chrono::Utc::now())
+        .expect("an action");
     let n = run.steps[0].not_run.clone().expect("not run");
     assert_eq!(n.field, "n");
     assert!(

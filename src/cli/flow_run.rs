@@ -17,7 +17,7 @@ pub fn run(inbox: &InboxArgs, args: &FlowRunArgs) -> u8 {
 
 fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
     let mut flow = LoadedFlow::load(&args.flow)?;
-    flow.take_schemas_from(&inbox.definitions());
+    flow.fill_from(&inbox.definitions(), &inbox.triggers());
     let target = inbox.target(args.jwt, Duration::from_secs_f64(args.timeout.max(0.1)))?;
     let mut started = startup::start_headless(inbox, args.jwt)?;
     let engine = started.engine.clone();
@@ -38,6 +38,10 @@ fn run_inner(inbox: &InboxArgs, args: &FlowRunArgs) -> Result<u8, String> {
             String::new()
         },
     );
+    // A Wix automation's findings (the builder's rules, its expressions) come before the run.
+    for finding in &flow.findings {
+        println!("lint: {}", finding.line());
+    }
     let run = automation::start(
         started.rt.handle(),
         engine.clone(),

@@ -50,6 +50,20 @@ pub struct Assumptions {
     /// A Refresh Payload that fails (no answer, not 2xx, or an answer that breaks the
     /// contract) cancels the run, instead of running the steps after with the payload they had.
     pub refresh_failure_cancels: bool,
+    /// In Wix's automations: a condition expression that cannot be evaluated (a missing
+    /// field, a wrong type) fails the condition, so neither path runs, instead of counting as
+    /// false.
+    pub condition_error_fails: bool,
+    /// An action Wix skips (its skip expression is true) ends its branch, instead of handing
+    /// on to the steps after it (the API's "will still run"; the action log says "post
+    /// actions will not start").
+    pub skip_stops_branch: bool,
+    /// A rate limit counts in fixed windows (the first counted run opens one), instead of a
+    /// window sliding back from each run.
+    pub rate_limit_fixed_window: bool,
+    /// An action that timed out keeps the `result` its timeout answer carried as its output
+    /// (Wix's log calls it the default output), instead of adding nothing.
+    pub timeout_keeps_answer_result: bool,
 }
 
 impl Default for Assumptions {
@@ -64,13 +78,17 @@ impl Default for Assumptions {
             refuse_past_schedule: false,
             accept_unknown_trigger: false,
             refresh_failure_cancels: false,
+            condition_error_fails: false,
+            skip_stops_branch: false,
+            rate_limit_fixed_window: false,
+            timeout_keeps_answer_result: false,
         }
     }
 }
 
 /// Each assumption in words, for the window's help and the README: what is not documented,
 /// and what the workbench does by default.
-pub const EXPLAINED: [(&str, &str); 14] = [
+pub const EXPLAINED: [(&str, &str); 20] = [
     (
         "A second completion report for the same token",
         "refused with 409 ALREADY_COMPLETED (switchable: ignore with 200)",
@@ -123,5 +141,29 @@ pub const EXPLAINED: [(&str, &str); 14] = [
     (
         "Cancel Event while a step waits for its action's completion report",
         "the step ends as its action says; the steps after it do not run",
+    ),
+    (
+        "A condition expression that cannot be evaluated (a missing field, a wrong type)",
+        "counts as false, and the run says why (switchable: the condition fails and neither path runs)",
+    ),
+    (
+        "The steps after an action Wix skips (its skip expression is true)",
+        "run, as the API says; the skipped action adds no output (switchable: its branch ends)",
+    ),
+    (
+        "A rate limit's window",
+        "slides back from each run; runs it stops do not count (switchable: fixed windows, opened by the first counted run)",
+    ),
+    (
+        "An action that timed out after a timeout answer carrying a result",
+        "adds no output (switchable: that result becomes its output, as Wix's log's default output suggests)",
+    ),
+    (
+        "Where a site's dates and times are read",
+        "in UTC, or in the offset a value carries; the site's time zone is not known locally",
+    ),
+    (
+        "A SPLIT's paths and parallel successors",
+        "each goes on with its own copy of the payload; a path never sees another path's outputs",
     ),
 ];

@@ -185,6 +185,8 @@ pub struct Engine {
     automations: RwLock<Option<Arc<dyn Automations>>>,
     /// Idempotency keys the Report Event stand-in has seen.
     wix: Mutex<triggered::WixState>,
+    /// The runs Wix's rate limits let through (every run's: the window's, serve's, flow run's).
+    rates: Mutex<crate::domain::flow::rate::RateCounts>,
 }
 
 /// Whatever was recorded is written when the engine goes: a journal shared with another thread
@@ -218,7 +220,25 @@ impl Engine {
             triggers: RwLock::default(),
             automations: RwLock::new(None),
             wix: Mutex::default(),
+            rates: Mutex::default(),
         })
+    }
+
+    /// Whether a run passes rate limit `key` (the automation, its node and the identifier) now,
+    /// on the simulated clock: see [`crate::domain::flow::rate::RateCounts::take`]; the window
+    /// is fixed or sliding as the assumption says.
+    pub fn rate_limit(
+        &self,
+        key: &str,
+        max: u64,
+        window: Option<chrono::Duration>,
+    ) -> crate::domain::flow::rate::RateSaid {
+        let fixed = self.assumptions().rate_limit_fixed_window;
+        let now = self.now();
+        self.rates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(key, now, max, window, fixed)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -8,6 +8,7 @@ pub mod automations;
 pub mod caller;
 pub mod generate;
 pub mod keys;
+mod run;
 pub mod sender;
 
 use crate::domain::as_wix::{self, App, Ids, Source};

@@ -234,7 +234,7 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
     };
     engine.add_samples(&samples);
     let (flows, flow_errors, present) = if plan.flows {
-        load_flows(args, &definitions)?
+        load_flows(args, &definitions, &engine.triggers())?
     } else {
         (vec![], vec![], None)
     };
@@ -357,6 +357,7 @@ type Flows = (
 fn load_flows(
     args: &InboxArgs,
     defs: &crate::domain::definition::Definitions,
+    triggers: &crate::domain::trigger::Triggers,
 ) -> Result<Flows, String> {
     use crate::domain::flow::LoadedFlow;
     let (mut flows, errors) = match args.flows_dir() {
@@ -364,11 +365,11 @@ fn load_flows(
         _ => (vec![], vec![]),
     };
     for f in &mut flows {
-        f.take_schemas_from(defs);
+        f.fill_from(defs, triggers);
     }
     let mut present = args.present.as_deref().map(LoadedFlow::load).transpose()?;
     if let Some(f) = &mut present {
-        f.take_schemas_from(defs);
+        f.fill_from(defs, triggers);
     }
     Ok((flows, errors, present))
 }

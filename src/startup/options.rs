@@ -107,6 +107,19 @@ pub struct InboxArgs {
     /// after with the payload they had.
     #[arg(long, global = true)]
     pub refresh_failure_cancels: bool,
+    /// [assumed] In Wix's automations, a condition expression that cannot be evaluated fails
+    /// the condition (neither path runs), instead of counting as false.
+    #[arg(long, global = true)]
+    pub condition_error_fails: bool,
+    /// [assumed] An action Wix skips ends its branch, instead of handing on to the steps after.
+    #[arg(long, global = true)]
+    pub skip_stops_branch: bool,
+    /// [assumed] Rate limits count in fixed windows, instead of sliding ones.
+    #[arg(long, global = true)]
+    pub rate_limit_fixed_window: bool,
+    /// [assumed] An action that timed out keeps its timeout answer's result as its output.
+    #[arg(long, global = true)]
+    pub timeout_keeps_answer_result: bool,
 }
 
 fn parse_extra_report(s: &str) -> Result<ExtraReport, String> {
@@ -151,6 +164,10 @@ impl InboxArgs {
                 refuse_past_schedule: self.refuse_past_schedule,
                 accept_unknown_trigger: self.accept_unknown_trigger,
                 refresh_failure_cancels: self.refresh_failure_cancels,
+                condition_error_fails: self.condition_error_fails,
+                skip_stops_branch: self.skip_stops_branch,
+                rate_limit_fixed_window: self.rate_limit_fixed_window,
+                timeout_keeps_answer_result: self.timeout_keeps_answer_result,
             },
             memory_budget: self.memory_budget.saturating_mul(1 << 20),
             allowed_hosts: crate::engine::parse_allowed_hosts(

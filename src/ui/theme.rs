@@ -67,6 +67,6 @@ pub fn lit(state: Lit, dark: bool) -> Color32 {
         Lit::Waiting => WAITING,
         Lit::Done => OK,
         Lit::Failed => ERROR,
-        Lit::NotRun => MUTED,
+        Lit::NotRun | Lit::NotTaken => MUTED,
     }
 }

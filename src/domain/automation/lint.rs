@@ -12,6 +12,18 @@ use super::{
 use crate::domain::definition::{Level, LintFinding};
 use std::collections::{HashMap, HashSet};
 
+mod expressions;
+
+pub use expressions::{Known, expressions};
+
+/// Every finding of `a`: the tree's and each node's rules, then its expressions and mappings
+/// against what `known` holds.
+pub fn lint(a: &WixAutomation, known: Known<'_>) -> Vec<LintFinding> {
+    let mut out = structure(a);
+    out.extend(expressions(a, known));
+    out
+}
+
 /// The builder's cap on actions.
 pub const MAX_ACTIONS: usize = 45;
 

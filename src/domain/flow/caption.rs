@@ -71,6 +71,37 @@ pub enum FlowEventKind {
     Dropped {
         why: String,
     },
+    /// A condition decided (None: it failed, and neither path runs); `why` has each
+    /// expression's value and what it read.
+    Decided {
+        value: Option<bool>,
+        why: String,
+    },
+    /// A rate limit let the run on, or stopped it here.
+    RateLimited {
+        passed: bool,
+        why: String,
+    },
+    /// Variables were set; `values` are what later steps read under `setVariable`.
+    VariablesSet {
+        values: Value,
+    },
+    /// A SPLIT: all its paths run.
+    Split {
+        paths: usize,
+    },
+    /// An action Wix skips (its skip expression is true): it adds no output.
+    Skipped {
+        why: String,
+    },
+    /// A node ActionBench keeps but does not run.
+    NotRunLocally {
+        why: String,
+    },
+    /// The run does not start: the trigger's filters did not pass, or its rate limit was hit.
+    RunSkipped {
+        why: String,
+    },
 }
 
 impl FlowEventKind {
@@ -97,6 +128,13 @@ impl FlowEventKind {
             FlowEventKind::Refreshed { .. } => "refreshed",
             FlowEventKind::CancelledByProvider => "cancelled-by-provider",
             FlowEventKind::Dropped { .. } => "dropped",
+            FlowEventKind::Decided { .. } => "decided",
+            FlowEventKind::RateLimited { .. } => "rate-limit",
+            FlowEventKind::VariablesSet { .. } => "variables-set",
+            FlowEventKind::Split { .. } => "split",
+            FlowEventKind::Skipped { .. } => "skipped",
+            FlowEventKind::NotRunLocally { .. } => "not-run-locally",
+            FlowEventKind::RunSkipped { .. } => "run-skipped",
         }
     }
 }
@@ -140,7 +178,13 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
         FlowEventKind::TimedOut => own(|c| &c.timed_out).unwrap_or_else(|| {
             "No answer in time: the step fails and the automation goes on".to_string()
         }),
-        FlowEventKind::DelayStarted { .. } => match s {
+        FlowEventKind::DelayStarted { until } => match s {
+            Some(Step::Delay(d)) if d.wix.is_some() => d.caption.clone().unwrap_or_else(|| {
+                format!(
+                    "{name}: the automation waits until {}",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                )
+            }),
             Some(Step::Delay(d)) => d
                 .caption
                 .clone()
@@ -148,11 +192,11 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
             _ => "The automation waits".into(),
         },
         FlowEventKind::DelaySkipped => match s {
-            Some(Step::Delay(d)) => format!(
+            Some(Step::Delay(d)) if d.wix.is_none() => format!(
                 "The {} wait is skipped, as this run skips delays",
                 spoken(&d.duration)
             ),
-            _ => "The wait is skipped".into(),
+            _ => format!("{name} is skipped, as this run skips delays"),
         },
         FlowEventKind::DelayDone => "The wait is over; the automation goes on".into(),
         FlowEventKind::NotRun { what, from, .. } => own(|c| &c.skipped).unwrap_or_else(|| {
@@ -187,5 +231,45 @@ pub fn caption(flow: &Flow, step: Option<usize>, kind: &FlowEventKind) -> String
             "The run is cancelled after Refresh Payload: the steps left do not run".to_string()
         }
         FlowEventKind::Dropped { why } => format!("{name} does not run: {why}"),
+        FlowEventKind::Decided {
+            value: Some(v),
+            why,
+        } => {
+            let caption = match s {
+                Some(Step::Condition(c)) => c.caption.clone(),
+                _ => None,
+            };
+            caption.unwrap_or_else(|| {
+                format!("{name} is {v}: the {v} path runs ({why})")
+            })
+        }
+        FlowEventKind::Decided { value: None, why } => {
+            format!("{name} could not decide, so neither path runs: {why}")
+        }
+        FlowEventKind::RateLimited { passed: true, why } => {
+            format!("{name}: {why}; the automation goes on")
+        }
+        FlowEventKind::RateLimited { passed: false, why } => {
+            format!("{name}: {why}; this run stops here (RATE_LIMIT_EXCEEDED)")
+        }
+        FlowEventKind::VariablesSet { values } => {
+            let keys: Vec<String> = values
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            if keys.is_empty() {
+                format!("{name} sets no variable")
+            } else {
+                format!("{name} sets {}", keys.join(", "))
+            }
+        }
+        FlowEventKind::Split { paths } => format!("{name}: all {paths} paths run at once"),
+        FlowEventKind::Skipped { why } => {
+            format!("{name} is skipped ({why}): it adds no output, and the automation goes on")
+        }
+        FlowEventKind::NotRunLocally { why } => {
+            format!("{name} is not run here: {why}; the steps after it go on")
+        }
+        FlowEventKind::RunSkipped { why } => format!("Wix skips this run: {why}"),
     }
 }

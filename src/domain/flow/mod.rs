@@ -18,13 +18,23 @@ use std::path::{Path, PathBuf};
 
 mod activation;
 mod caption;
+mod evaluate;
+pub mod nodes;
+pub mod rate;
 mod story;
 mod template;
+pub mod tree;
+pub mod wix;
 
 pub use activation::*;
 pub use caption::*;
+pub use evaluate::{Decision, RateKey};
+pub use nodes::{
+    ConditionStep, NotRunStep, RateLimitStep, SetVariablesStep, Skip, SplitStep, Test, WixDelay,
+};
 pub use story::*;
 pub use template::*;
+pub use tree::{Links, Side, Tree};
 
 /// A flow file, as written.
 #[derive(Clone, Debug, Deserialize)]
@@ -46,6 +56,21 @@ pub struct Flow {
     /// it at `payload.steps.<id>`). Wix does not document it.
     #[serde(default)]
     pub outputs_under: String,
+    /// How the steps follow each other: a straight line for a flow file, Wix's tree for an
+    /// automation.
+    #[serde(skip)]
+    pub tree: Tree,
+    /// Read from Wix's automation JSON: the automation as it came, its filters and rate limit.
+    #[serde(skip)]
+    pub wix: Option<Box<wix::WixFlow>>,
+}
+
+impl Flow {
+    /// Whether it is Wix's own automation (its expressions are Wix's, its outputs under each
+    /// action's namespace), rather than a flow file.
+    pub fn is_wix(&self) -> bool {
+        self.wix.is_some()
+    }
 }
 
 /// The event that starts the automation.
@@ -98,12 +123,22 @@ pub enum FlowSource {
     },
 }
 
-/// One step.
+/// One step. A flow file has actions and delays; the other kinds come from Wix's automations.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Step {
     Action(Box<ActionStep>),
     Delay(DelayStep),
+    #[serde(skip)]
+    Condition(Box<ConditionStep>),
+    #[serde(skip)]
+    RateLimit(Box<RateLimitStep>),
+    #[serde(skip)]
+    Split(SplitStep),
+    #[serde(skip)]
+    SetVariables(Box<SetVariablesStep>),
+    #[serde(skip)]
+    NotRun(Box<NotRunStep>),
 }
 
 impl Step {
@@ -112,6 +147,40 @@ impl Step {
         match self {
             Step::Action(a) => a.name.clone(),
             Step::Delay(d) => d.name.clone().unwrap_or_else(|| "Delay".into()),
+            Step::Condition(c) => c.name.clone(),
+            Step::RateLimit(r) => r.name.clone(),
+            Step::Split(s) => s.name.clone(),
+            Step::SetVariables(v) => v.name.clone(),
+            Step::NotRun(n) => n.name.clone(),
+        }
+    }
+
+    /// Its id: a flow file's step id, or the automation's action id.
+    pub fn id(&self) -> &str {
+        match self {
+            Step::Action(a) => &a.id,
+            Step::Delay(d) => &d.id,
+            Step::Condition(c) => &c.id,
+            Step::RateLimit(r) => &r.id,
+            Step::Split(s) => &s.id,
+            Step::SetVariables(v) => &v.id,
+            Step::NotRun(n) => &n.id,
+        }
+    }
+
+    /// Wix's type for it, in words for people ("Condition", "Delay"…).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Action(_) => "Action",
+            Step::Delay(_) => "Delay",
+            Step::Condition(c) => match c.test {
+                Test::Groups(_) => "Condition",
+                Test::Code { .. } => "Code condition",
+            },
+            Step::RateLimit(_) => "Rate limit",
+            Step::Split(_) => "Split",
+            Step::SetVariables(_) => "Set variables",
+            Step::NotRun(_) => "Not run locally",
         }
     }
 }
@@ -166,6 +235,10 @@ pub struct ActionStep {
     pub caption: Option<String>,
     #[serde(default)]
     pub captions: Captions,
+    /// Read from Wix's automation: its app, its namespace, when it is skipped, and whether it
+    /// is someone else's action that ActionBench stands in for.
+    #[serde(skip)]
+    pub wix: Option<wix::WixAction>,
 }
 
 /// An error answer a workbench step gives.
@@ -222,10 +295,12 @@ pub struct DelayStep {
     pub id: String,
     #[serde(default)]
     pub name: Option<String>,
-    /// "2h", "1d"…
+    /// "2h", "1d"… (a Wix DELAY says it in `wix` instead).
     pub duration: String,
     #[serde(default)]
     pub caption: Option<String>,
+    #[serde(skip)]
+    pub wix: Option<WixDelay>,
 }
 
 /// How a step ended.
@@ -248,6 +323,21 @@ pub enum StepEnd {
     NotRun { reason: String },
     /// Not run: the event was cancelled by the app, or its scheduled date had passed.
     Dropped { why: String },
+    /// A condition decided: the path `value` names runs.
+    Decided { value: bool },
+    /// A rate limit let the run on, or stopped it.
+    RateLimit { passed: bool },
+    /// Variables were set (their values join the payload under `setVariable`).
+    Variables { values: Value },
+    /// A SPLIT sent the run down all its paths.
+    Split,
+    /// Not run: its skip expression is true (Wix skips it, and it adds no output).
+    Skipped { why: String },
+    /// Not run: it is on a path the run did not take (a condition's other side, a rate limit
+    /// that stopped the run, filters that did not pass).
+    NotTaken { why: String },
+    /// Kept, not run: ActionBench does not run this kind of node.
+    NotRunLocally { why: String },
 }
 
 impl StepEnd {
@@ -270,6 +360,15 @@ impl StepEnd {
             StepEnd::Waited { skipped: false } => "waited",
             StepEnd::NotRun { .. } => "skipped (not run)",
             StepEnd::Dropped { .. } => "not run (cancelled)",
+            StepEnd::Decided { value: true } => "true",
+            StepEnd::Decided { value: false } => "false",
+            StepEnd::RateLimit { passed: true } => "under the limit",
+            StepEnd::RateLimit { passed: false } => "rate limited",
+            StepEnd::Variables { .. } => "set",
+            StepEnd::Split => "all paths",
+            StepEnd::Skipped { .. } => "skipped",
+            StepEnd::NotTaken { .. } => "not taken",
+            StepEnd::NotRunLocally { .. } => "not run locally",
         }
     }
 }
@@ -287,6 +386,8 @@ pub enum Expect {
     TimedOut,
     /// Not run: its params failed its input schema, so Wix would not run it.
     Skipped,
+    /// Not reached: the run took another path.
+    NotTaken,
 }
 
 impl Expect {
@@ -299,6 +400,7 @@ impl Expect {
             Expect::Failed => "failed",
             Expect::TimedOut => "timed out",
             Expect::Skipped => "skipped",
+            Expect::NotTaken => "not taken",
         }
     }
 
@@ -310,7 +412,11 @@ impl Expect {
             Expect::ReportedFailure => matches!(end, StepEnd::ReportedFailure { .. }),
             Expect::Failed => matches!(end, StepEnd::Failed { .. }),
             Expect::TimedOut => matches!(end, StepEnd::TimedOut),
-            Expect::Skipped => matches!(end, StepEnd::NotRun { .. } | StepEnd::Dropped { .. }),
+            Expect::Skipped => matches!(
+                end,
+                StepEnd::NotRun { .. } | StepEnd::Dropped { .. } | StepEnd::Skipped { .. }
+            ),
+            Expect::NotTaken => matches!(end, StepEnd::NotTaken { .. }),
         }
     }
 }
@@ -350,6 +456,9 @@ pub struct LoadedFlow {
     pub path: Option<PathBuf>,
     /// Per step (None for delays): input and output schemas, and the example answer.
     pub schemas: Vec<Option<StepSchemas>>,
+    /// A Wix automation's lint findings (the builder's rules, its expressions and mappings
+    /// against the definitions loaded), to show before it runs.
+    pub findings: Vec<super::definition::LintFinding>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -360,20 +469,57 @@ pub struct StepSchemas {
 }
 
 impl LoadedFlow {
-    /// Reads `path`; a step's `sample` is read relative to it.
+    /// Reads `path`, a flow file or Wix's automation JSON (with its side file); a step's
+    /// `sample` is read relative to it. A Query answer holding several automations is refused
+    /// here: [`LoadedFlow::load_all`] reads them all.
     pub fn load(path: &Path) -> Result<LoadedFlow, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        LoadedFlow::parse(&text, path.parent())
-            .map(|mut f| {
-                f.path = Some(path.to_path_buf());
-                f
-            })
-            .map_err(|e| format!("{}: {e}", path.display()))
+        let mut all = LoadedFlow::load_all(path)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            n => Err(format!(
+                "{}: holds {n} automations (a Query answer); save the one to run as a file of its own, or put the file in the flows folder, which reads them all",
+                path.display()
+            )),
+        }
     }
 
-    /// Parses a flow; `dir` is where relative sample paths start.
+    /// Every flow in `path`: one for a flow file, one per automation in Wix's JSON.
+    pub fn load_all(path: &Path) -> Result<Vec<LoadedFlow>, String> {
+        let at = |e: String| format!("{}: {e}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| at(e.to_string()))?;
+        let dir = path.parent();
+        let mut flows = match serde_json::from_str::<Value>(&text) {
+            Ok(v) if super::automation::looks_like(&v) => {
+                let side = wix::side_file(path)?;
+                super::automation::read(&v)
+                    .map_err(at)?
+                    .into_iter()
+                    .map(|a| wix::flow_of(a, side.clone(), dir).map_err(at))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            _ => vec![LoadedFlow::parse(&text, dir).map_err(at)?],
+        };
+        for f in &mut flows {
+            f.path = Some(path.to_path_buf());
+        }
+        Ok(flows)
+    }
+
+    /// Parses a flow file, or Wix's automation JSON holding one automation (no side file);
+    /// `dir` is where relative sample paths start.
     pub fn parse(text: &str, dir: Option<&Path>) -> Result<LoadedFlow, String> {
-        let flow: Flow = serde_json::from_str(text).map_err(|e| format!("not a flow file: {e}"))?;
+        if let Ok(v) = serde_json::from_str::<Value>(text)
+            && super::automation::looks_like(&v)
+        {
+            let mut all = super::automation::read(&v)?;
+            if all.len() != 1 {
+                return Err(format!("holds {} automations: one at a time", all.len()));
+            }
+            return wix::flow_of(all.remove(0), None, dir);
+        }
+        let mut flow: Flow =
+            serde_json::from_str(text).map_err(|e| format!("not a flow file: {e}"))?;
+        flow.tree = Tree::line(flow.steps.len());
         if flow.steps.is_empty() {
             return Err("a flow needs at least one step".into());
         }
@@ -386,40 +532,57 @@ impl LoadedFlow {
         let mut ids = std::collections::HashSet::new();
         let mut schemas = vec![];
         for step in &flow.steps {
-            let id = match step {
-                Step::Action(a) => &a.id,
-                Step::Delay(d) => &d.id,
-            };
-            if !ids.insert(id.clone()) {
+            let id = step.id();
+            if !ids.insert(id.to_string()) {
                 return Err(format!("two steps have the id {id:?}: ids name outputs"));
             }
             match step {
-                Step::Delay(d) => {
-                    parse_duration(&d.duration).map_err(|e| format!("step {id}: {e}"))?;
-                    schemas.push(None);
-                }
                 Step::Action(a) => {
                     schemas.push(Some(
                         step_schemas(a, dir).map_err(|e| format!("step {id}: {e}"))?,
                     ));
                 }
+                Step::Delay(d) => {
+                    parse_duration(&d.duration).map_err(|e| format!("step {id}: {e}"))?;
+                    schemas.push(None);
+                }
+                // A flow file has actions and delays only.
+                _ => schemas.push(None),
             }
         }
         Ok(LoadedFlow {
             flow,
             path: None,
             schemas,
+            findings: vec![],
         })
     }
 
     /// Takes the schemas a step does not write (in the step, or through its `sample`) from the
     /// definition of its action key in `defs`.
+    /// In Wix's automation, an action whose key no definition has (and that the side file does
+    /// not claim) is someone else's: ActionBench stands in for it, and says so.
     pub fn take_schemas_from(&mut self, defs: &super::definition::Definitions) {
-        for (step, schemas) in self.flow.steps.iter().zip(self.schemas.iter_mut()) {
+        for (step, schemas) in self.flow.steps.iter_mut().zip(self.schemas.iter_mut()) {
             let (Step::Action(a), Some(s)) = (step, schemas) else {
                 continue;
             };
-            let Some((_, def)) = defs.find(&a.action_key) else {
+            let found = defs.find(&a.action_key);
+            if let Some(w) = a.wix.as_mut() {
+                let yours = w.yours.unwrap_or(found.is_some());
+                w.simulated = (!yours).then(|| {
+                    format!(
+                        "{} is not one of your actions (no definition with this key{}), so ActionBench stands in for it",
+                        a.action_key,
+                        if w.app_id.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", app {}", w.app_id)
+                        }
+                    )
+                });
+            }
+            let Some((_, def)) = found else {
                 continue;
             };
             if s.input.is_none() {
@@ -431,9 +594,56 @@ impl LoadedFlow {
         }
     }
 
-    /// Every `*.json` flow in `dir`, sorted by file name; and the files that failed, with why.
+    /// What the flow's own file does not say, from what is loaded: its steps' schemas from the
+    /// action definitions, a Wix automation's trigger from its trigger definition.
+    pub fn fill_from(
+        &mut self,
+        defs: &super::definition::Definitions,
+        triggers: &super::trigger::Triggers,
+    ) {
+        self.take_schemas_from(defs);
+        self.take_trigger_from(triggers);
+        if let Some(w) = &self.flow.wix {
+            let known = super::automation::lint::Known {
+                definitions: Some(defs),
+                triggers: Some(triggers),
+            };
+            self.findings = super::automation::lint::lint(&w.automation, known);
+        }
+    }
+
+    /// A Wix automation's trigger, when the side file does not give its payload and name: the
+    /// payload made of its trigger definition's examples, and the definition's name.
+    pub fn take_trigger_from(&mut self, triggers: &super::trigger::Triggers) {
+        let Some(w) = &self.flow.wix else {
+            return;
+        };
+        let given = w.payload_given;
+        let named = w
+            .side
+            .as_ref()
+            .is_some_and(|_| !self.flow.trigger.name.starts_with("The "));
+        let Some(t) = triggers.find(&self.flow.trigger.key) else {
+            return;
+        };
+        if !given {
+            self.flow.trigger.payload = t.example_payload();
+        }
+        if !named {
+            self.flow.trigger.name = t.def.display_name.clone();
+        }
+    }
+
+    /// Every flow in `dir` (flow files and Wix's automation JSON; side files are read with the
+    /// file they stand beside), sorted by file name; and the files that failed, with why.
     pub fn load_dir(dir: &Path) -> (Vec<LoadedFlow>, Vec<String>) {
-        super::sample::load_json_files(dir, LoadedFlow::load)
+        let (lists, errors) = super::sample::load_json_files(dir, |p: &Path| {
+            if p.to_string_lossy().ends_with(wix::SIDE_SUFFIX) {
+                return Ok(vec![]);
+            }
+            LoadedFlow::load_all(p)
+        });
+        (lists.into_iter().flatten().collect(), errors)
     }
 
     /// The saved answer of action step `i`: its own, the sample's example, or IMMEDIATE with

@@ -4,7 +4,7 @@
 //! asks for, how much time passed since the beat before ("3 hours later"), and what the
 //! automation knows then, as cards, the new ones marked.
 
-use super::{Flow, FlowEventKind, FlowSource, Step};
+use super::{Flow, FlowEventKind, FlowSource, Links, Step};
 use crate::domain::clock::spoken_duration;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -30,8 +30,12 @@ pub enum Lit {
     Waiting,
     Done,
     Failed,
-    /// Wix did not run it (its params failed its input schema).
+    /// Wix did not run it (its params failed its input schema, its skip expression held, it
+    /// is a node ActionBench does not run).
     NotRun,
+    /// On a path the run did not take (a condition's other side, below a rate limit that
+    /// stopped the run).
+    NotTaken,
 }
 
 impl Lit {
@@ -44,6 +48,7 @@ impl Lit {
             Lit::Done => "done",
             Lit::Failed => "failed",
             Lit::NotRun => "not run",
+            Lit::NotTaken => "not taken",
         }
     }
 
@@ -56,6 +61,7 @@ impl Lit {
             Lit::Done => "done",
             Lit::Failed => "failed",
             Lit::NotRun => "not-run",
+            Lit::NotTaken => "not-taken",
         }
     }
 
@@ -71,8 +77,18 @@ impl Lit {
             FlowEventKind::Failed { .. }
             | FlowEventKind::ReportedFailure { .. }
             | FlowEventKind::TimedOut => Lit::Failed,
-            FlowEventKind::NotRun { .. } | FlowEventKind::Dropped { .. } => Lit::NotRun,
-            FlowEventKind::Started
+            FlowEventKind::NotRun { .. }
+            | FlowEventKind::Dropped { .. }
+            | FlowEventKind::Skipped { .. }
+            | FlowEventKind::NotRunLocally { .. }
+            | FlowEventKind::RateLimited { passed: false, .. }
+            | FlowEventKind::Decided { value: None, .. } => Lit::NotRun,
+            FlowEventKind::Decided { value: Some(_), .. }
+            | FlowEventKind::RateLimited { passed: true, .. }
+            | FlowEventKind::VariablesSet { .. }
+            | FlowEventKind::Split { .. } => Lit::Done,
+            FlowEventKind::RunSkipped { .. }
+            | FlowEventKind::Started
             | FlowEventKind::Finished { .. }
             | FlowEventKind::Scheduled { .. }
             | FlowEventKind::Expired { .. }
@@ -83,14 +99,24 @@ impl Lit {
     }
 }
 
-/// One step as the lanes show it.
+/// One step as the lanes (or the tree) show it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoryStep {
     /// The box's label: the action's name, or the delay's.
     pub label: String,
-    /// Its lane (1: Wix Automations, where delays sit; 2 and on: one per action).
+    /// Its lane (1: Wix Automations, where delays sit; 2 and on: one per action); in a tree,
+    /// its row.
     pub lane: usize,
     pub delay: bool,
+    /// Its column, the trigger's being 0: a flow file's step `i` is in column `i + 1`; a
+    /// tree's steps by their depth.
+    pub col: usize,
+    /// In a tree: the step it follows (None: a root, after the trigger).
+    pub parent: Option<usize>,
+    /// In a tree: which side of its parent it is on ("true", "false", a SPLIT path's name).
+    pub side: Option<String>,
+    /// Wix's kind for it, in words ("Condition", "Delay"…).
+    pub kind: &'static str,
 }
 
 /// A card of what the automation knows: a label (`steps · quote · carrier`), its value in
@@ -132,8 +158,13 @@ pub struct Story {
     pub badge: &'static str,
     /// The trigger's box.
     pub trigger: String,
-    /// The swim lanes: the site, Wix Automations, then one per action.
+    /// The swim lanes: the site, Wix Automations, then one per action; in a tree, one label
+    /// per row (the path it starts: "if false", a SPLIT path's name).
     pub lanes: Vec<String>,
+    /// Drawn as a tree (Wix's automation) rather than lanes.
+    pub tree: bool,
+    /// How many columns the steps take (the trigger's included).
+    pub columns: usize,
     pub steps: Vec<StoryStep>,
     pub beats: Vec<Beat>,
 }
@@ -141,32 +172,13 @@ pub struct Story {
 impl Story {
     /// The story of a run of `flow` with `events` so far.
     pub fn of(flow: &Flow, events: &[FlowEvent]) -> Story {
-        let mut lanes: Vec<String> = vec!["The site".into(), "Wix Automations".into()];
-        let steps = flow
-            .steps
-            .iter()
-            .map(|s| match s {
-                Step::Action(a) => {
-                    let lane = lanes.iter().position(|l| *l == a.name).unwrap_or_else(|| {
-                        lanes.push(a.name.clone());
-                        lanes.len() - 1
-                    });
-                    StoryStep {
-                        label: a.name.clone(),
-                        lane,
-                        delay: false,
-                    }
-                }
-                Step::Delay(d) => StoryStep {
-                    label: d
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| format!("Wait {}", d.duration)),
-                    lane: 1,
-                    delay: true,
-                },
-            })
-            .collect();
+        let tree = !flow.tree.is_line();
+        let (lanes, steps) = if tree {
+            tree_layout(flow)
+        } else {
+            lane_layout(flow)
+        };
+        let columns = steps.iter().map(|s| s.col + 1).max().unwrap_or(1);
         let mut states = vec![Lit::Pending; flow.steps.len()];
         let mut started = false;
         let mut beats: Vec<Beat> = Vec::with_capacity(events.len());
@@ -175,6 +187,13 @@ impl Story {
             started |= ev.kind == FlowEventKind::Started;
             if let Some(s) = ev.step.and_then(|s| states.get_mut(s)) {
                 *s = Lit::after(&ev.kind, *s);
+            }
+            for n in not_taken(flow, ev) {
+                if let Some(s) = states.get_mut(n)
+                    && *s == Lit::Pending
+                {
+                    *s = Lit::NotTaken;
+                }
             }
             let now = cards(&ev.payload);
             let cards = now
@@ -216,6 +235,8 @@ impl Story {
             },
             trigger: flow.trigger.name.clone(),
             lanes,
+            tree,
+            columns,
             steps,
             beats,
         }
@@ -224,6 +245,140 @@ impl Story {
     /// The last beat about step `step` (what clicking its box shows), if it has one.
     pub fn last_beat_of(&self, step: usize) -> Option<usize> {
         self.beats.iter().rposition(|b| b.step == Some(step))
+    }
+}
+
+/// A flow file's lanes: the site, Wix Automations (delays), then one per action name; a step
+/// per column.
+fn lane_layout(flow: &Flow) -> (Vec<String>, Vec<StoryStep>) {
+    let mut lanes: Vec<String> = vec!["The site".into(), "Wix Automations".into()];
+    let steps = flow
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (label, lane, delay) = match s {
+                Step::Action(a) => {
+                    let lane = lanes.iter().position(|l| *l == a.name).unwrap_or_else(|| {
+                        lanes.push(a.name.clone());
+                        lanes.len() - 1
+                    });
+                    (a.name.clone(), lane, false)
+                }
+                Step::Delay(d) => (
+                    d.name
+                        .clone()
+                        .unwrap_or_else(|| format!("Wait {}", d.duration)),
+                    1,
+                    true,
+                ),
+                // Wix's own logic (conditions, rate limits, splits, variables) sits on its lane.
+                other => (other.name(), 1, true),
+            };
+            StoryStep {
+                label,
+                lane,
+                delay,
+                col: i + 1,
+                parent: i.checked_sub(1),
+                side: None,
+                kind: s.kind(),
+            }
+        })
+        .collect();
+    (lanes, steps)
+}
+
+/// Wix's tree, left to right: each step one column further than the one it follows; the first
+/// path to leave a step goes on in its row, each other path opens a row below, labelled with
+/// its side ("Check the total · false", a SPLIT path's name). What no root leads to gets a
+/// row of its own at the end.
+fn tree_layout(flow: &Flow) -> (Vec<String>, Vec<StoryStep>) {
+    let t = &flow.tree;
+    let n = flow.steps.len();
+    let mut steps: Vec<StoryStep> = flow
+        .steps
+        .iter()
+        .map(|s| StoryStep {
+            label: s.name(),
+            lane: 0,
+            delay: !matches!(s, Step::Action(_)),
+            col: 1,
+            parent: None,
+            side: None,
+            kind: s.kind(),
+        })
+        .collect();
+    let mut lanes: Vec<String> = vec![String::new()];
+    let mut placed = vec![false; n];
+    // (step, column, its row: None opens one)
+    let mut todo: Vec<(usize, usize, Option<usize>)> = t
+        .roots
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(k, r)| (*r, 1, (k == 0).then_some(0)))
+        .collect();
+    while let Some((i, col, row)) = todo.pop() {
+        if i >= n || placed[i] {
+            continue;
+        }
+        placed[i] = true;
+        let side = t.side(i).map(|s| match s {
+            super::Side::Yes => "true".to_string(),
+            super::Side::No => "false".to_string(),
+            super::Side::Path(p) => p,
+        });
+        let row = row.unwrap_or_else(|| {
+            lanes.push(match &side {
+                Some(s) => format!("{} · {s}", parent_name(flow, i)),
+                None => "another root".into(),
+            });
+            lanes.len() - 1
+        });
+        let s = &mut steps[i];
+        (s.lane, s.col, s.parent, s.side) = (row, col, t.parent[i], side);
+        for (k, c) in t.next(i).iter().enumerate().rev() {
+            todo.push((*c, col + 1, (k == 0).then_some(row)));
+        }
+    }
+    for (i, s) in steps.iter_mut().enumerate() {
+        if !placed[i] {
+            lanes.push("not reached from the trigger".into());
+            s.lane = lanes.len() - 1;
+        }
+    }
+    (lanes, steps)
+}
+
+/// The name of the step `i` follows, for a row's label.
+fn parent_name(flow: &Flow, i: usize) -> String {
+    flow.tree
+        .parent
+        .get(i)
+        .copied()
+        .flatten()
+        .and_then(|p| flow.steps.get(p))
+        .map(Step::name)
+        .unwrap_or_default()
+}
+
+/// The steps event `ev` leaves out of the run: a condition's other side, what follows a rate
+/// limit that stopped the run, everything when the run is skipped.
+fn not_taken(flow: &Flow, ev: &FlowEvent) -> Vec<usize> {
+    let tree = &flow.tree;
+    let below =
+        |ids: &[usize]| -> Vec<usize> { ids.iter().flat_map(|i| tree.subtree(*i)).collect() };
+    match (&ev.kind, ev.step.and_then(|s| tree.links.get(s))) {
+        (FlowEventKind::Decided { value, .. }, Some(Links::Branch { yes, no })) => match value {
+            Some(true) => below(no),
+            Some(false) => below(yes),
+            None => below(&[yes.as_slice(), no.as_slice()].concat()),
+        },
+        (FlowEventKind::RateLimited { passed: false, .. }, Some(l))
+        | (FlowEventKind::Decided { value: None, .. }, Some(l)) => below(&l.all()),
+        (FlowEventKind::RunSkipped { .. }, _) => (0..flow.steps.len()).collect(),
+        _ => vec![],
     }
 }
 

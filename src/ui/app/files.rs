@@ -151,7 +151,8 @@ impl App {
 
     pub(super) fn flow_opened(&mut self, read: Result<LoadedFlow, String>) {
         match read {
-            Ok(flow) => {
+            Ok(mut flow) => {
+                flow.fill_from(&self.core.definitions, &self.core.engine.triggers());
                 self.status = Some((format!("Opened flow \"{}\"", flow.flow.name), false));
                 self.commands
                     .panel(crate::ui::panels::left::LeftCmd::ShowTab(LeftTab::Flows));

@@ -142,8 +142,10 @@ fn read_dropped(file: &dyn egui::DroppedFile) -> Command {
         .bytes()
         .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8 text: {e}")));
     let is_flow = text.as_ref().is_ok_and(|t| {
-        serde_json::from_str::<serde_json::Value>(t)
-            .is_ok_and(|v| v.get("trigger").is_some() && v.get("steps").is_some())
+        serde_json::from_str::<serde_json::Value>(t).is_ok_and(|v| {
+            (v.get("trigger").is_some() && v.get("steps").is_some())
+                || crate::domain::automation::looks_like(&v)
+        })
     });
     if is_flow {
         let loaded = text

@@ -149,6 +149,14 @@ impl RunView {
                         | K::TimedOut
                         | K::DelayDone
                         | K::DelaySkipped
+                        | K::NotRun { .. }
+                        | K::Refreshed { .. }
+                        | K::Decided { .. }
+                        | K::RateLimited { passed: true, .. }
+                        | K::VariablesSet { .. }
+                        | K::Split { .. }
+                        | K::Skipped { .. }
+                        | K::NotRunLocally { .. }
                 )
             })
     }
@@ -160,6 +168,7 @@ impl RunView {
         self.events.last().and_then(|e| match e.kind {
             K::Cancelled => Some("cancelled by your app"),
             K::Expired { .. } => Some("skipped: its date had passed"),
+            K::RunSkipped { .. } => Some("skipped: its filters or rate limit stopped it"),
             _ => None,
         })
     }

@@ -119,6 +119,20 @@ fn assumptions(ui: &mut Ui, cx: &ViewCtx) {
                 &mut a.refresh_failure_cancels,
                 "A Refresh Payload that fails cancels the run",
             );
+            ui.label(RichText::new("Wix's automations").small().strong());
+            ui.checkbox(
+                &mut a.condition_error_fails,
+                "A condition expression that fails fails the condition (neither path runs)",
+            );
+            ui.checkbox(&mut a.skip_stops_branch, "A skipped action ends its branch");
+            ui.checkbox(
+                &mut a.rate_limit_fixed_window,
+                "Rate limits count in fixed windows",
+            );
+            ui.checkbox(
+                &mut a.timeout_keeps_answer_result,
+                "A timed-out action keeps its timeout answer's result",
+            );
         });
     if a != cx.assumptions {
         cx.tx.panel(LeftCmd::SetAssumptions(a));
