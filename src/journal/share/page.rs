@@ -97,6 +97,8 @@ fn css(columns: usize, rows: usize) -> String {
 
 struct StepView {
     label: String,
+    /// In a tree: the side of its parent it is on ("true", "false", a path's name).
+    side: Option<String>,
     col: usize,
     row: usize,
     state: &'static str,
@@ -132,6 +134,8 @@ struct FlowPage {
     /// What every page has (the base template's).
     common: Common,
     lanes: Vec<String>,
+    /// Wix's tree rather than a flow file's lanes.
+    tree: bool,
     trigger: String,
     beats: Vec<BeatView>,
 }
@@ -173,7 +177,8 @@ pub fn flow_page(
                     let lit = b.states.get(s).copied().unwrap_or(Lit::Pending);
                     StepView {
                         label: step.label.clone(),
-                        col: s + 3,
+                        side: step.side.clone(),
+                        col: step.col + 2,
                         row: step.lane + 1,
                         state: lit.name(),
                         word: lit.word(),
@@ -209,12 +214,13 @@ pub fn flow_page(
         ),
         exchanges,
         redact,
-        css(story.steps.len() + 1, story.lanes.len()),
+        css(story.columns, story.lanes.len()),
         file,
     );
     FlowPage {
         common,
         lanes: story.lanes.clone(),
+        tree: story.tree,
         trigger: story.trigger.clone(),
         beats,
     }

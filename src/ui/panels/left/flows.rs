@@ -27,6 +27,9 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
     for (i, f) in cx.core.flows.iter().enumerate() {
         ui.push_id(("flow", i), |ui| {
             ui.label(RichText::new(&f.flow.name).strong());
+            if f.flow.is_wix() {
+                wix_summary(ui, f);
+            }
             // Whether the flow answers its trigger's events (None: nothing runs automations).
             let published = f.flow.source == crate::domain::flow::FlowSource::Trigger;
             let automations = cx.core.automations.as_ref();
@@ -118,7 +121,10 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                     }
                 });
                 let snap = run.handle.snapshot();
-                for (i, rec) in snap.steps.iter().enumerate() {
+                let tree = &run.flow.flow.tree;
+                let indent = !tree.is_line();
+                for i in steps_in_order(tree, snap.steps.len()) {
+                    let rec = &snap.steps[i];
                     let name = run.flow.flow.steps[i].name();
                     let status = match &rec.status {
                         crate::domain::flow::StepStatus::Pending => "pending".into(),
@@ -127,8 +133,24 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                         crate::domain::flow::StepStatus::Delaying { .. } => "delaying".into(),
                         crate::domain::flow::StepStatus::Ended(e) => e.label().to_string(),
                     };
+                    let not_taken = matches!(
+                        rec.status,
+                        crate::domain::flow::StepStatus::Ended(
+                            crate::domain::flow::StepEnd::NotTaken { .. }
+                        )
+                    );
                     ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new(format!("{}. {name}: {status}", i + 1)).small());
+                        if indent {
+                            ui.add_space(12.0 * tree.depth(i) as f32);
+                        }
+                        let side = match tree.side(i) {
+                            Some(crate::domain::flow::Side::Yes) => "if true: ".to_string(),
+                            Some(crate::domain::flow::Side::No) => "if false: ".to_string(),
+                            Some(crate::domain::flow::Side::Path(p)) => format!("{p}: "),
+                            None => String::new(),
+                        };
+                        let line = RichText::new(format!("{}. {side}{name}: {status}", i + 1)).small();
+                        ui.label(if not_taken { line.weak() } else { line });
                         if let Some(id) = rec.exchange
                             && ui.small_button(format!("#{id}")).clicked()
                         {
@@ -159,4 +181,78 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                     });
             });
     }
+}
+
+/// The steps in the order the tree reads (depth first from its roots), then any no root leads
+/// to: a flow file's in its own order.
+fn steps_in_order(tree: &crate::domain::flow::Tree, n: usize) -> Vec<usize> {
+    let mut order = tree.reached();
+    order.retain(|i| *i < n);
+    let rest: Vec<usize> = (0..n).filter(|i| !order.contains(i)).collect();
+    order.extend(rest);
+    order
+}
+
+/// A Wix automation's line under its name: what it is, and whether it meets the builder's
+/// rules (its findings one click away).
+fn wix_summary(ui: &mut Ui, f: &crate::domain::flow::LoadedFlow) {
+    use crate::domain::definition::Level;
+    let errors = f
+        .findings
+        .iter()
+        .filter(|x| x.level == Level::Error)
+        .count();
+    let warnings = f.findings.len() - errors;
+    let simulated = f
+        .flow
+        .steps
+        .iter()
+        .filter(|s| matches!(s, crate::domain::flow::Step::Action(a) if a.wix.as_ref().is_some_and(|w| w.simulated.is_some())))
+        .count();
+    let mut what = format!(
+        "Wix automation · {} step{}",
+        f.flow.steps.len(),
+        if f.flow.steps.len() == 1 { "" } else { "s" }
+    );
+    if simulated > 0 {
+        what.push_str(&format!(" · {simulated} not yours (stood in for)"));
+    }
+    ui.label(RichText::new(what).small());
+    if f.findings.is_empty() {
+        ui.label(
+            RichText::new("Meets the builder's rules")
+                .small()
+                .color(theme::OK),
+        );
+        return;
+    }
+    let color = if errors > 0 {
+        theme::ERROR
+    } else {
+        theme::WARNING
+    };
+    let title = RichText::new(format!(
+        "{errors} error{}, {warnings} warning{} before it runs",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    ))
+    .small()
+    .color(color);
+    egui::CollapsingHeader::new(title)
+        .id_salt(("wix-findings", &f.flow.name))
+        .show(ui, |ui| {
+            for x in &f.findings {
+                let c = if x.level == Level::Error {
+                    theme::ERROR
+                } else {
+                    theme::WARNING
+                };
+                ui.label(
+                    RichText::new(format!("{} {}: {}", x.level.label(), x.path, x.message))
+                        .small()
+                        .color(c),
+                )
+                .on_hover_text(format!("{} · {}", x.rule, x.source));
+            }
+        });
 }

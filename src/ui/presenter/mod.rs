@@ -4,6 +4,8 @@
 //! large type; a wait as a bar against its deadline; the payload as a few cards. It draws from
 //! the story's beats only, so looking back (←) shows the run as it was then.
 
+mod tree;
+
 use crate::domain::clock::spoken_duration;
 use crate::domain::flow::{Beat, Lit, Story};
 use crate::ui::theme::{self, by_theme};
@@ -107,7 +109,11 @@ pub fn draw(ui: &mut Ui, v: &View) {
     let beat = beats.get(shown);
     title_row(ui, v);
     ui.add_space(8.0);
-    lanes(ui, v, beat, shown);
+    if v.story.tree {
+        tree::draw(ui, v, beat, shown);
+    } else {
+        lanes(ui, v, beat, shown);
+    }
     ui.add_space(18.0);
     let (text, weak) = (
         by_theme(theme::STAGE_TEXT, p.dark),
@@ -202,10 +208,7 @@ fn title_row(ui: &mut Ui, v: &View) {
 fn lanes(ui: &mut Ui, v: &View, beat: Option<&Beat>, shown: usize) {
     let dark = v.presenter.dark;
     let story = v.story;
-    let (text, weak) = (
-        by_theme(theme::STAGE_TEXT, dark),
-        by_theme(theme::STAGE_WEAK, dark),
-    );
+    let weak = by_theme(theme::STAGE_WEAK, dark);
     let lit_of = |i: usize| {
         beat.and_then(|b| b.states.get(i).copied())
             .unwrap_or(Lit::Pending)
@@ -247,42 +250,7 @@ fn lanes(ui: &mut Ui, v: &View, beat: Option<&Beat>, shown: usize) {
     let box_size = Vec2::new((col_w - 18.0).min(220.0), (lane_h - 14.0).min(64.0));
     let draw_box = |center: Pos2, label: &str, state: Lit, focused: bool| {
         let r = Rect::from_center_size(center, box_size);
-        let color = theme::lit(state, dark);
-        let fill = if state == Lit::Pending {
-            by_theme(theme::BOX_PENDING, dark)
-        } else {
-            color.gamma_multiply(if dark { 0.35 } else { 0.25 })
-        };
-        if focused {
-            painter.rect_filled(r.expand(6.0), 12.0, color.gamma_multiply(0.35));
-        }
-        painter.rect_filled(r, 8.0, fill);
-        painter.rect_stroke(
-            r,
-            8.0,
-            Stroke::new(if focused { 3.0 } else { 1.5 }, color),
-            egui::StrokeKind::Inside,
-        );
-        let galley = painter.layout(
-            label.to_string(),
-            FontId::proportional(15.0),
-            text,
-            r.width() - 12.0,
-        );
-        let pos = Pos2::new(
-            r.center().x - galley.size().x / 2.0,
-            r.center().y - galley.size().y / 2.0 - if state.word().is_empty() { 0.0 } else { 7.0 },
-        );
-        painter.galley(pos, galley, text);
-        if !state.word().is_empty() {
-            painter.text(
-                Pos2::new(r.center().x, r.bottom() - 10.0),
-                Align2::CENTER_CENTER,
-                state.word(),
-                FontId::proportional(12.0),
-                color,
-            );
-        }
+        stage_box(&painter, r, label, state, focused, dark);
     };
     // The trigger, then Wix's line through every step.
     let started = beat.is_some_and(|b| b.started);
@@ -333,6 +301,57 @@ fn lanes(ui: &mut Ui, v: &View, beat: Option<&Beat>, shown: usize) {
             stroke,
         );
         draw_box(to, &s.label, state, focused);
+    }
+}
+
+/// One step's box in `r`: its label, its state's word and colour, lit when `focused`; a step
+/// on a path the run did not take is drawn faint.
+pub(super) fn stage_box(
+    painter: &egui::Painter,
+    r: Rect,
+    label: &str,
+    state: Lit,
+    focused: bool,
+    dark: bool,
+) {
+    let text = by_theme(theme::STAGE_TEXT, dark);
+    let color = theme::lit(state, dark);
+    let fill = if matches!(state, Lit::Pending | Lit::NotTaken) {
+        by_theme(theme::BOX_PENDING, dark)
+    } else {
+        color.gamma_multiply(if dark { 0.35 } else { 0.25 })
+    };
+    let faint = if state == Lit::NotTaken { 0.45 } else { 1.0 };
+    if focused {
+        painter.rect_filled(r.expand(6.0), 12.0, color.gamma_multiply(0.35));
+    }
+    painter.rect_filled(r, 8.0, fill.gamma_multiply(faint));
+    painter.rect_stroke(
+        r,
+        8.0,
+        Stroke::new(if focused { 3.0 } else { 1.5 }, color.gamma_multiply(faint)),
+        egui::StrokeKind::Inside,
+    );
+    let size = if r.height() < 48.0 { 13.0 } else { 15.0 };
+    let galley = painter.layout(
+        label.to_string(),
+        FontId::proportional(size),
+        text.gamma_multiply(faint),
+        r.width() - 12.0,
+    );
+    let pos = Pos2::new(
+        r.center().x - galley.size().x / 2.0,
+        r.center().y - galley.size().y / 2.0 - if state.word().is_empty() { 0.0 } else { 7.0 },
+    );
+    painter.galley(pos, galley, text);
+    if !state.word().is_empty() {
+        painter.text(
+            Pos2::new(r.center().x, r.bottom() - 9.0),
+            Align2::CENTER_CENTER,
+            state.word(),
+            FontId::proportional(12.0),
+            color,
+        );
     }
 }
 
