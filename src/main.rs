@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::from(actionbench::cli::check::run(&cli.inbox, check));
         }
         Some(Command::Lint(args)) => {
-            return ExitCode::from(actionbench::cli::lint::run(args));
+            return ExitCode::from(actionbench::cli::lint::run(&cli.inbox, args));
         }
         Some(Command::Flow(actionbench::cli::FlowCommand::Run(args))) => {
             return ExitCode::from(actionbench::cli::flow_run::run(&cli.inbox, args));

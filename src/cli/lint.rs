@@ -1,27 +1,43 @@
 //! `actionbench lint FILE… [--published OLD] [--junit FILE]`: every documented rule of Wix's
 //! action definitions and trigger definitions checked on each file (an action definition, a
-//! sample, or a trigger definition, told apart by their fields), and with `--published` the
+//! sample, a trigger definition, or Wix's automation JSON with the builder's rules and its
+//! expressions, told apart by their fields), and with `--published` the
 //! edits Wix forbids once an action or trigger is published. One line a finding; exit 0 when
 //! there is no error (warnings allowed), 1 when there is one, 2 when it could not run.
 
-use crate::cli::LintArgs;
 use crate::cli::startup::{self, COULD_NOT_RUN, FAILED, PASSED};
+use crate::cli::{InboxArgs, LintArgs};
+use crate::domain::automation::{self, WixAutomation};
 use crate::domain::definition::{self, Definition, Level, LintFinding};
 use crate::domain::trigger::{lint as trigger_lint, published};
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// A file `lint` reads: an action's definition (or a sample), or a trigger's.
+/// A file `lint` reads: an action's definition (or a sample), a trigger's, or Wix's automation
+/// JSON (one automation, or a Query answer's several).
 enum Linted {
     Action(Definition),
     Trigger(Map<String, Value>),
+    Automation(Vec<WixAutomation>),
 }
 
 impl Linted {
     fn load(path: &Path) -> Result<Linted, String> {
+        if path
+            .to_string_lossy()
+            .ends_with(crate::domain::flow::wix::SIDE_SUFFIX)
+        {
+            return Err(format!(
+                "{}: a side file, read with the automation beside it: lint that one",
+                path.display()
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let at = |e: String| format!("{}: {e}", path.display());
         match serde_json::from_str::<Value>(&text) {
+            Ok(v) if automation::looks_like(&v) => {
+                automation::read(&v).map(Linted::Automation).map_err(at)
+            }
             Ok(Value::Object(o)) if trigger_lint::is_trigger_definition(&o) => {
                 Ok(Linted::Trigger(o))
             }
@@ -33,13 +49,39 @@ impl Linted {
         match self {
             Linted::Action(_) => "an action definition",
             Linted::Trigger(_) => "a trigger definition",
+            Linted::Automation(_) => "an automation",
         }
     }
 
-    fn findings(&self, published: Option<&Linted>) -> Result<Vec<LintFinding>, String> {
+    fn findings(
+        &self,
+        published: Option<&Linted>,
+        known: automation::lint::Known<'_>,
+    ) -> Result<Vec<LintFinding>, String> {
         Ok(match (self, published) {
             (Linted::Action(d), None) => definition::lint(d),
             (Linted::Trigger(t), None) => trigger_lint::lint(t),
+            (Linted::Automation(all), None) => {
+                let many = all.len() > 1;
+                all.iter()
+                    .enumerate()
+                    .flat_map(|(i, a)| {
+                        automation::lint::lint(a, known)
+                            .into_iter()
+                            .map(move |mut f| {
+                                if many {
+                                    f.path = format!("automations[{i}].{}", f.path);
+                                }
+                                f
+                            })
+                    })
+                    .collect()
+            }
+            (Linted::Automation(_), Some(_)) => {
+                return Err(
+                    "is an automation: --published compares action or trigger definitions".into(),
+                );
+            }
             (Linted::Action(d), Some(Linted::Action(old))) => {
                 let mut f = definition::lint(d);
                 f.extend(definition::breaking_changes(old, d));
@@ -61,11 +103,11 @@ impl Linted {
     }
 }
 
-pub fn run(args: &LintArgs) -> u8 {
-    startup::exit_code("lint", run_inner(args))
+pub fn run(inbox: &InboxArgs, args: &LintArgs) -> u8 {
+    startup::exit_code("lint", run_inner(inbox, args))
 }
 
-fn run_inner(args: &LintArgs) -> Result<u8, String> {
+fn run_inner(inbox: &InboxArgs, args: &LintArgs) -> Result<u8, String> {
     let published = args
         .published
         .as_deref()
@@ -82,12 +124,26 @@ fn run_inner(args: &LintArgs) -> Result<u8, String> {
             }
         }
     }
+    // An automation's expressions and mappings are checked against the definitions loaded
+    // (--actions, --triggers, or the defaults), read only when one is linted.
+    let any_automation = loaded
+        .iter()
+        .any(|(_, l)| matches!(l, Linted::Automation(_)));
+    let (defs, triggers) = if any_automation {
+        (Some(inbox.definitions()), Some(inbox.triggers()))
+    } else {
+        (None, None)
+    };
+    let known = automation::lint::Known {
+        definitions: defs.as_ref(),
+        triggers: triggers.as_ref(),
+    };
     let mut cases = vec![];
     let (mut errors, mut warnings) = (0, 0);
     let mut keys: Vec<(&str, &Path)> = vec![];
     for (path, def) in &loaded {
         let mut findings = def
-            .findings(published.as_ref())
+            .findings(published.as_ref(), known)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         if let Linted::Trigger(t) = def
             && let Some(key) = t.get("triggerKey").and_then(Value::as_str)

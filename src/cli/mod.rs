@@ -41,14 +41,16 @@ pub enum Command {
     #[command(subcommand)]
     Flow(FlowCommand),
     /// Check action and trigger definitions (or samples' schemas) against Wix's rules, and
-    /// with --published the edits Wix forbids once one is published; exit 0/1/2.
+    /// with --published the edits Wix forbids once one is published; Wix's automation JSON
+    /// against the builder's rules and its expression language; exit 0/1/2.
     Lint(LintArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Action definition files, sample files (both carry inputSchema/outputSchema), or
-    /// trigger definition files (triggerKey, displayName, payloadSchema…).
+    /// Action definition files, sample files (both carry inputSchema/outputSchema), trigger
+    /// definition files (triggerKey, displayName, payloadSchema…), or Wix's automation JSON
+    /// (Get Automation's answer, a Query's, or a bare automation).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The definition as published (of the same kind): each edit Wix forbids since is an error.
