@@ -491,6 +491,210 @@ fn a_plain_run_is_refused_by_an_action_on_the_sdk_and_warp_shortens_its_delay() 
     assert!(said.contains("--jwt needs --app-id"), "{said}");
 }
 
+/// An automation of our own in Wix's JSON on the enrolment trigger: a rate limit (once per
+/// email a day), a condition on the course; if Glazing, a SPLIT: the approval (which waits for
+/// its completion report) then a welcome reading its decision, and beside it a variable, an
+/// hour's delay and a note reading the variable; otherwise a delay until the payload's date and
+/// a later note. Its side file claims every action as the app's.
+fn wix_fixture(dir: &std::path::Path) {
+    let app = |id: &str, ns: &str, key: &str, mapping: Value, next: &[&str]| {
+        json!({ "id": id, "type": "APP_DEFINED", "namespace": ns,
+            "appDefinedInfo": { "appId": APP_ID, "actionKey": key, "inputMapping": mapping, "postActionIds": next } })
+    };
+    let flows = dir.join("wix-flows");
+    write(
+        &flows,
+        "enrolment.json",
+        json!({ "automation": { "id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "name": "Enrolment, as Wix stores it", "origin": "USER",
+            "configuration": { "status": "ACTIVE",
+                "trigger": { "appId": APP_ID, "triggerKey": "course-enrolment", "filters": [] },
+                "rootActionIds": ["limit"],
+                "actions": {
+                    "limit": { "id": "limit", "type": "RATE_LIMIT", "namespace": "RATE_LIMIT-1",
+                        "rateLimitInfo": { "maxActivationsExpression": "{{1}}", "rateLimitDurationExpression": "{{24}}",
+                            "rateLimitDurationTimeUnit": "HOURS", "uniqueIdentifierExpression": "{{var(\"email\")}}",
+                            "postActionIds": ["glazing"] } },
+                    "glazing": { "id": "glazing", "type": "CONDITION", "namespace": "CONDITION-2",
+                        "conditionInfo": { "orExpressionGroups": [ { "operator": "OR",
+                            "booleanExpressions": ["{{stringEq(var(\"course\");\"glazing\")}}"] } ],
+                            "truePostActionIds": ["both"], "falsePostActionIds": ["until"] } },
+                    "both": { "id": "both", "type": "SPLIT", "namespace": "SPLIT-3",
+                        "splitInfo": { "paths": [
+                            { "id": "p1", "name": "Approve", "postActionId": "approve" },
+                            { "id": "p2", "name": "Note", "postActionId": "vars" } ] } },
+                    "approve": app("approve", "await-approval-4", "await-approval",
+                        json!({ "student": "{{var(\"studentName\")}}", "course": "{{var(\"course\")}}" }), &["welcome"]),
+                    "welcome": app("welcome", "send-welcome-5", "send-welcome",
+                        json!({ "to": "{{var(\"email\")}}", "decision": "{{var(\"await-approval-4.decision\")}}",
+                                "subject": "Welcome to {{upper(var(\"course\"))}}, {{var(\"studentName\")}}" }), &[]),
+                    "vars": { "id": "vars", "type": "SET_VARIABLES", "namespace": "setVariable",
+                        "setVariablesInfo": { "outputMapping": { "greeting": "Hello {{var(\"studentName\")}}" },
+                            "outputSchema": { "type": "object", "properties": { "greeting": { "type": "string", "title": "Greeting" } } },
+                            "postActionIds": ["hour"] } },
+                    "hour": { "id": "hour", "type": "DELAY", "namespace": "DELAY-6",
+                        "delayInfo": { "offsetExpression": "{{1}}", "offsetTimeUnit": "HOURS", "postActionIds": ["note"] } },
+                    "note": app("note", "send-note-7", "send-note",
+                        json!({ "text": "{{var(\"setVariable.greeting\")}}", "approved": "{{var(\"await-approval-4.decision\")}}" }), &[]),
+                    "until": { "id": "until", "type": "DELAY", "namespace": "DELAY-8",
+                        "delayInfo": { "dueDateExpression": "{{var(\"remindAt\")}}", "offsetTimeUnit": "UNKNOWN_TIME_UNIT",
+                            "postActionIds": ["later"] } },
+                    "later": app("later", "send-later-9", "send-later", json!({ "to": "{{var(\"email\")}}" }), &[])
+                } } } }),
+    );
+    let mine = json!({ "yours": true });
+    write(
+        &flows,
+        "enrolment.bench.json",
+        json!({ "actions": { "approve": mine, "welcome": mine, "note": mine, "later": mine } }),
+    );
+}
+
+#[test]
+fn wixs_own_automation_runs_signed_against_an_action_on_the_sdk() {
+    let tmp = TempDir::new("automations-wix");
+    fixtures(tmp.path());
+    wix_fixture(tmp.path());
+    let (keys, public_key) = key(tmp.path());
+    let mut app = App::start(&public_key);
+    let port = app.next("listening line", |v| v["listening"].is_u64())["listening"].clone();
+    let (mut serve, rx) = serve_lines(&[
+        "--flows",
+        tmp.path().join("wix-flows").to_str().expect("path"),
+        "--triggers",
+        tmp.path().join("triggers").to_str().expect("path"),
+        "--target",
+        &format!("http://127.0.0.1:{port}"),
+        "--app-id",
+        APP_ID,
+        "--key-dir",
+        &keys,
+        "--warp",
+        "3600",
+    ]);
+    let mut seen = vec![];
+    let listening = serve_next(&rx, &mut seen, "listening line", |v| {
+        v["event"] == "listening"
+    });
+    assert_eq!(listening["automations"], 1, "{listening}");
+    app.send(json!({ "op": "connect", "url": listening["url"] }));
+    let report = |app: &mut App, email: &str, course: &str, extra: Value| {
+        let mut payload = json!({ "studentName": "Noa", "email": email, "course": course });
+        if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+            p.extend(e.clone());
+        }
+        let r = app
+            .send(json!({ "op": "report", "triggerKey": "course-enrolment", "payload": payload }));
+        r["result"]["activationIds"][0]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_string()
+    };
+    let invoked = |app: &mut App, key: &str, activation: &str| {
+        app.next(&format!("Invoke of {key}"), |v| {
+            v["invoked"]["actionKey"] == key
+                && v["invoked"]["activationContext"]["activationId"] == activation
+        })["invoked"]
+            .clone()
+    };
+
+    // Glazing (the condition is case-insensitive, as Wix's stringEq): both paths of the SPLIT.
+    let first = report(&mut app, "noa@example.com", "Glazing", json!({}));
+    let approve = invoked(&mut app, "await-approval", &first);
+    assert_eq!(
+        approve["actionParams"],
+        json!({ "student": "Noa", "course": "Glazing" })
+    );
+    assert_eq!(approve["activationContext"]["actionId"], "approve");
+    let welcome = invoked(&mut app, "send-welcome", &first);
+    assert_eq!(
+        welcome["actionParams"],
+        json!({ "to": "noa@example.com", "decision": "APPROVED", "subject": "Welcome to GLAZING, Noa" })
+    );
+    assert_eq!(
+        welcome["activationContext"]["payload"]["await-approval-4"],
+        json!({ "decision": "APPROVED" }),
+        "the approval's output under its namespace"
+    );
+    let note = invoked(&mut app, "send-note", &first);
+    assert_eq!(
+        note["actionParams"],
+        json!({ "text": "Hello Noa" }),
+        "the other path's output is never seen"
+    );
+    let cx = &note["activationContext"]["payload"];
+    assert_eq!(cx["setVariable"]["greeting"], "Hello Noa");
+    assert!(cx.get("await-approval-4").is_none(), "{cx}");
+    serve_next(
+        &rx,
+        &mut seen,
+        "the first run's end",
+        run_line("finished", &first),
+    );
+
+    // The same email again within the day: the rate limit stops the run before any action.
+    let second = report(&mut app, "noa@example.com", "Glazing", json!({}));
+    let limited = serve_next(
+        &rx,
+        &mut seen,
+        "rate limit",
+        run_line("rate-limit", &second),
+    );
+    assert!(
+        limited["caption"]
+            .as_str()
+            .is_some_and(|c| c.contains("RATE_LIMIT_EXCEEDED")),
+        "{limited}"
+    );
+    serve_next(
+        &rx,
+        &mut seen,
+        "the second run's end",
+        run_line("finished", &second),
+    );
+
+    // Another course: the false path waits until the payload's date (two simulated hours).
+    let remind_at = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let third = report(
+        &mut app,
+        "ari@example.com",
+        "Pottery",
+        json!({ "remindAt": remind_at }),
+    );
+    let waits = serve_next(
+        &rx,
+        &mut seen,
+        "the absolute delay",
+        run_line("delay-started", &third),
+    );
+    assert!(
+        waits["caption"]
+            .as_str()
+            .is_some_and(|c| c.contains("waits until")),
+        "{waits}"
+    );
+    let later = invoked(&mut app, "send-later", &third);
+    assert_eq!(later["actionParams"], json!({ "to": "ari@example.com" }));
+    serve_next(
+        &rx,
+        &mut seen,
+        "the third run's end",
+        run_line("finished", &third),
+    );
+    assert!(
+        !app.seen.iter().any(|v| v.get("refused").is_some()),
+        "the SDK refused a signed run's call: {:#?}",
+        app.seen
+    );
+    assert!(
+        !app.seen
+            .iter()
+            .any(|v| v["invoked"]["activationContext"]["activationId"] == second.as_str()),
+        "a rate-limited run called the action"
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
+
 /// The engine with the shipped triggers and the shipped shop-order flow as its automation,
 /// on a manual clock.
 fn local() -> (

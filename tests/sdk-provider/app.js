@@ -55,7 +55,7 @@ action.actionProvider.provideHandlers({
       setTimeout(() => {
         report(token, { decision: 'APPROVED' }).catch((e) => say({ reportFailed: String(e) }));
       }, 300);
-      return { invokeTimeoutType: 'TIMEOUT_LENGTH', timeoutLengthOptions: { timeoutInMinutes: 60 } };
+      return { invokeTimeoutType: 'TIMEOUT_LENGTH', timeoutLengthOptions: { timeoutInMinutes: 1440 } };
     }
     return { invokeTimeoutType: 'IMMEDIATE', result: { messageId: `msg-${Date.now()}` } };
   },
