@@ -703,13 +703,26 @@ fn local() -> (
     std::sync::Arc<actionbench::play::automations::LocalAutomations>,
     std::sync::Arc<actionbench::domain::clock::ManualClock>,
 ) {
+    local_with("03-shop-order.json")
+}
+
+/// The engine with the shipped triggers and the shipped flow `file` as its automation, on a
+/// manual clock.
+fn local_with(
+    file: &str,
+) -> (
+    std::sync::Arc<actionbench::engine::Engine>,
+    tokio::runtime::Runtime,
+    std::sync::Arc<actionbench::play::automations::LocalAutomations>,
+    std::sync::Arc<actionbench::domain::clock::ManualClock>,
+) {
     use actionbench::domain::flow::LoadedFlow;
     let (engine, clock) = common::engine(actionbench::engine::Mode::Auto);
     engine.set_triggers(actionbench::domain::trigger::Triggers::load_dir(
         &root().join("samples/triggers"),
     ));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let flow = LoadedFlow::load(&root().join("samples/flows/03-shop-order.json")).expect("flow");
+    let flow = LoadedFlow::load(&root().join("samples/flows").join(file)).expect("flow");
     let player = actionbench::play::Player::new(engine.clone(), None);
     let auto = actionbench::play::automations::LocalAutomations::install(
         rt.handle().clone(),
@@ -869,4 +882,78 @@ fn a_repeated_idempotency_key_starts_nothing_until_it_expires() {
         "{later}"
     );
     assert_ne!(later, first);
+}
+
+/// How many activations a Report Event answer names.
+fn started(answer: &Value) -> usize {
+    answer["activationIds"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn an_idempotency_key_expires_on_the_warped_clock_and_then_starts_a_run_again() {
+    let (engine, _rt, _auto, clock) = local();
+    let report = |key: &str, ttl: &str| {
+        json!({ "triggerKey": "order-placed", "payload": order("1"),
+                "idempotency": { "key": key, "ttlInMilliseconds": ttl } })
+    };
+    let path = "/automations/v1/events/report";
+    let (_, first) = call(&engine, path, report("order-1", "3600000"));
+    assert_eq!(started(&first), 1, "{first}");
+    // Time runs 3,600 times faster: half a real second is half an hour, within the hour.
+    engine.set_warp(3600);
+    clock.advance(chrono::Duration::milliseconds(500));
+    let (_, again) = call(&engine, path, report("order-1", "3600000"));
+    assert_eq!(
+        again,
+        json!({ "activationIds": [] }),
+        "a duplicate within the hour"
+    );
+    // Another half second: the hour has passed on the simulated clock, and the key with it.
+    clock.advance(chrono::Duration::milliseconds(500));
+    let (_, later) = call(&engine, path, report("order-1", "3600000"));
+    assert_eq!(started(&later), 1, "the key expired: {later}");
+    assert_ne!(later, first);
+    // Now it lives again, from this report on.
+    let (_, again) = call(&engine, path, report("order-1", "3600000"));
+    assert_eq!(again, json!({ "activationIds": [] }));
+    // A time to live past the end of time is taken (it lives until then), not a crash.
+    let (status, forever) = call(&engine, path, report("order-2", &i64::MAX.to_string()));
+    assert_eq!((status, started(&forever)), (200, 1), "{forever}");
+    let (_, again) = call(&engine, path, report("order-2", "1"));
+    assert_eq!(again, json!({ "activationIds": [] }));
+}
+
+#[test]
+fn many_idempotency_keys_alive_do_not_change_the_answer() {
+    let (engine, _rt, auto, _clock) = local();
+    let path = "/automations/v1/events/report";
+    let report = |key: String| {
+        json!({ "triggerKey": "order-placed", "payload": order("1"),
+                "idempotency": { "key": key, "ttlInMilliseconds": "60000" } })
+    };
+    let (_, first) = call(&engine, path, report("first".into()));
+    assert_eq!(started(&first), 1, "{first}");
+    // 20,000 more keys, all alive, with the flow switched off (no runs to wait for).
+    let flow = "Order placed: shipping quote, coupon, email";
+    auto.set_on(flow, false);
+    for i in 0..20_000 {
+        let (status, body) = call(&engine, path, report(format!("key-{i}")));
+        assert_eq!((status, started(&body)), (200, 0), "{body}");
+    }
+    auto.set_on(flow, true);
+    let (_, again) = call(&engine, path, report("first".into()));
+    assert_eq!(
+        again,
+        json!({ "activationIds": [] }),
+        "the first key still lives"
+    );
+    let (_, again) = call(&engine, path, report("key-19999".into()));
+    assert_eq!(again, json!({ "activationIds": [] }), "the last key lives");
+    let (_, fresh) = call(&engine, path, report("fresh".into()));
+    assert_eq!(started(&fresh), 1, "a new key starts a run: {fresh}");
+    let mut a = engine.assumptions();
+    a.duplicate_returns_first_ids = true;
+    engine.set_assumptions(a);
+    let (_, again) = call(&engine, path, report("first".into()));
+    assert_eq!(again, first, "the first report's IDs, as switched");
 }

@@ -18,6 +18,7 @@ mod events;
 mod forward;
 mod guard;
 mod http;
+mod idempotency;
 mod intake;
 mod log;
 mod outbound;

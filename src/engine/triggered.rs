@@ -6,6 +6,7 @@
 //! the engine). Where Wix does not document a behaviour, an assumption decides (see
 //! `domain::assumptions`).
 
+use super::idempotency::IdempotencyKeys;
 use super::reports::json_body;
 use super::*;
 use crate::domain::trigger::events::{self, EventInfo};
@@ -37,13 +38,7 @@ pub trait Automations: Send + Sync {
 /// report started.
 #[derive(Default)]
 pub(super) struct WixState {
-    seen: HashMap<(String, String), Seen>,
-}
-
-struct Seen {
-    until: DateTime<Utc>,
-    exchange: ExchangeId,
-    ids: Vec<String>,
+    seen: IdempotencyKeys,
 }
 
 /// One reported event judged: refused (the findings), or what to answer.
@@ -332,26 +327,29 @@ impl Engine {
                 .at("payload"),
             );
         }
-        let idem = info.idempotency.clone();
-        if let Some(i) = &idem {
-            let mut wix = self.wix();
-            wix.seen.retain(|_, s| s.until > sim);
-            if let Some(seen) = wix.seen.get(&(key.to_string(), i.key.clone())) {
-                let ids = if a.duplicate_returns_first_ids {
-                    seen.ids.clone()
-                } else {
-                    vec![]
-                };
-                return Judged::Taken {
-                    ids,
-                    findings,
-                    note: format!(
-                        "idempotency key {:?} was reported in #{} and lives until {}: nothing starts",
-                        i.key,
-                        seen.exchange,
-                        seen.until.format("%Y-%m-%d %H:%M:%S UTC")
-                    ),
-                };
+        // The key is taken before the automations start, so that a second report with it
+        // meanwhile starts nothing either.
+        let mut claim = None;
+        if let Some(i) = info.idempotency {
+            match self.wix().seen.claim(key, &i.key, id, sim, i.ttl_ms) {
+                Ok(c) => claim = Some((c, i.key)),
+                Err(seen) => {
+                    let ids = if a.duplicate_returns_first_ids {
+                        seen.ids
+                    } else {
+                        vec![]
+                    };
+                    return Judged::Taken {
+                        ids,
+                        findings,
+                        note: format!(
+                            "idempotency key {:?} was reported in #{} and lives until {}: nothing starts",
+                            i.key,
+                            seen.exchange,
+                            seen.until.format("%Y-%m-%d %H:%M:%S UTC")
+                        ),
+                    };
+                }
             }
         }
         let started = match self.automations() {
@@ -365,15 +363,8 @@ impl Engine {
             None => vec![],
         };
         let ids: Vec<String> = started.iter().map(|(id, _)| id.clone()).collect();
-        if let Some(i) = idem {
-            self.wix().seen.insert(
-                (key.to_string(), i.key),
-                Seen {
-                    until: sim + Duration::milliseconds(i.ttl_ms.min(i64::MAX / 2)),
-                    exchange: id,
-                    ids: ids.clone(),
-                },
-            );
+        if let Some((c, idem)) = claim {
+            self.wix().seen.started(key, &idem, c, ids.clone());
         }
         let note = match started.len() {
             0 => {
