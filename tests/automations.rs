@@ -957,3 +957,71 @@ fn many_idempotency_keys_alive_do_not_change_the_answer() {
     let (_, again) = call(&engine, path, report("first".into()));
     assert_eq!(again, first, "the first report's IDs, as switched");
 }
+
+/// Waits until `ready` says yes, up to 30 s; else fails saying `what`.
+fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn cancel_event_among_many_live_runs_stops_only_its_entity_s_runs() {
+    use actionbench::engine::Automations;
+    let (engine, _rt, auto, _clock) = local_with("05-class-reminder.json");
+    let runs = auto.subscribe();
+    let path = "/automations/v1/events/report";
+    let class = |entity: &str| {
+        json!({ "triggerKey": "class-starting", "externalEntityId": entity,
+                "payload": { "contactId": ENTITY, "email": "dana@example.com",
+                             "className": "Morning Vinyasa", "startsAt": "2030-01-01T07:00:00Z" } })
+    };
+    // 2,000 runs waiting for their class's date, each about its own entity; three about ENTITY.
+    let mut ids = std::collections::HashSet::new();
+    for i in 0..2_000u32 {
+        let entity = format!("{i:08x}-0000-4000-8000-000000000000");
+        let (status, body) = call(&engine, path, class(&entity));
+        assert_eq!((status, started(&body)), (200, 1), "{body}");
+    }
+    for _ in 0..3 {
+        let (_, body) = call(&engine, path, class(ENTITY));
+        ids.insert(
+            body["activationIds"][0]
+                .as_str()
+                .expect("an id")
+                .to_string(),
+        );
+    }
+    let handles: Vec<_> = runs.try_iter().collect();
+    assert_eq!(handles.len(), 2_003);
+    assert!(
+        handles.iter().all(|r| !r.handle.is_done()),
+        "every run waits"
+    );
+
+    let cancelled: std::collections::HashSet<String> =
+        auto.cancel("class-starting", ENTITY).into_iter().collect();
+    assert_eq!(cancelled, ids, "the entity's three runs, and only those");
+    let (ours, others): (Vec<_>, Vec<_>) = handles
+        .iter()
+        .partition(|r| ids.contains(&r.handle.snapshot().activation_id));
+    wait_for("the cancelled runs end", || {
+        ours.iter().all(|r| r.handle.is_done())
+    });
+    assert!(
+        others.iter().all(|r| !r.handle.is_done()),
+        "a run about another entity stopped"
+    );
+    // The same entity of another trigger key is not the same entity.
+    assert!(auto.cancel("order-placed", ENTITY).is_empty());
+    // Cancelled again: nothing of it waits any more.
+    assert!(auto.cancel("class-starting", ENTITY).is_empty());
+    for r in &handles {
+        r.handle.stop();
+    }
+}

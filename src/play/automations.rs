@@ -8,6 +8,7 @@ use crate::domain::flow::LoadedFlow;
 use crate::engine::{Engine, ReportedEvent};
 use crate::play::automation::{self, EventStart, RunControl, RunHandle, RunOptions};
 use crate::play::{Player, Target};
+use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -34,11 +35,87 @@ impl Automation {
     }
 }
 
+/// A run Cancel Event can reach.
 struct Live {
-    trigger_key: String,
-    entity: Option<String>,
     activation_id: String,
     control: RunControl,
+}
+
+/// The runs Cancel Event can reach (those whose event named an `externalEntityId`), by trigger
+/// key and entity: a cancel looks at its entity's runs only. Finished runs leave an entity's
+/// list when a run joins it or it is cancelled, and all at once when the index has doubled
+/// since it was last swept: each run is looked at a few times in all, not once per report.
+#[derive(Default)]
+struct LiveRuns {
+    by_entity: HashMap<String, HashMap<String, Vec<Live>>>,
+    /// Runs in the index, finished or not.
+    count: usize,
+    /// The count at which the next sweep drops every finished run.
+    sweep_at: usize,
+}
+
+/// The smallest index that is swept.
+const SWEEP_FROM: usize = 1024;
+
+impl LiveRuns {
+    fn add(&mut self, key: &str, entity: &str, live: Live) {
+        let runs = self
+            .by_entity
+            .entry(key.to_string())
+            .or_default()
+            .entry(entity.to_string())
+            .or_default();
+        let before = runs.len();
+        runs.retain(|l| !l.control.is_done());
+        self.count -= before - runs.len();
+        runs.push(live);
+        self.count += 1;
+        if self.count >= self.sweep_at {
+            self.sweep();
+        }
+    }
+
+    /// Drops every finished run.
+    fn sweep(&mut self) {
+        let mut count = 0;
+        self.by_entity.retain(|_, entities| {
+            entities.retain(|_, runs| {
+                runs.retain(|l| !l.control.is_done());
+                count += runs.len();
+                !runs.is_empty()
+            });
+            if entities.len() * 4 < entities.capacity() {
+                entities.shrink_to(entities.len() * 2);
+            }
+            !entities.is_empty()
+        });
+        self.count = count;
+        self.sweep_at = (count * 2).max(SWEEP_FROM);
+    }
+
+    /// Cancels the runs of `key` about `entity` that have not finished: their activation IDs.
+    fn cancel(&mut self, key: &str, entity: &str) -> Vec<String> {
+        let Some(entities) = self.by_entity.get_mut(key) else {
+            return vec![];
+        };
+        let Some(runs) = entities.get_mut(entity) else {
+            return vec![];
+        };
+        let before = runs.len();
+        runs.retain(|l| !l.control.is_done());
+        self.count -= before - runs.len();
+        let ids = runs
+            .iter()
+            .map(|l| {
+                l.control.cancel();
+                l.activation_id.clone()
+            })
+            .collect();
+        if runs.is_empty() {
+            entities.remove(entity);
+        }
+        ids
+    }
 }
 
 /// Where a wake-up goes (the window repaints).
@@ -54,7 +131,7 @@ pub struct LocalAutomations {
     /// Every action step goes to the target (`serve --target`), as `flow run --target` does.
     all_to_target: bool,
     flows: RwLock<Vec<Automation>>,
-    live: Mutex<Vec<Live>>,
+    live: Mutex<LiveRuns>,
     started: Mutex<Option<Sender<StartedRun>>>,
     wake: RwLock<Option<Wake>>,
 }
@@ -199,15 +276,17 @@ impl crate::engine::Automations for LocalAutomations {
         let mut out = vec![];
         for flow in flows {
             let (id, handle) = self.start_one(&flow, &event);
-            {
-                let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-                live.retain(|l| !l.control.is_done());
-                live.push(Live {
-                    trigger_key: event.trigger_key.clone(),
-                    entity: event.external_entity_id.clone(),
+            // Only a run about an entity can be cancelled: only those are kept.
+            if let Some(entity) = &event.external_entity_id {
+                let live = Live {
                     activation_id: id.clone(),
                     control: handle.control(),
-                });
+                };
+                self.live.lock().unwrap_or_else(|e| e.into_inner()).add(
+                    &event.trigger_key,
+                    entity,
+                    live,
+                );
             }
             out.push((id, flow.flow.name.clone()));
             let subscriber = self.started.lock().unwrap_or_else(|e| e.into_inner());
@@ -222,15 +301,9 @@ impl crate::engine::Automations for LocalAutomations {
     }
 
     fn cancel(&self, key: &str, entity: &str) -> Vec<String> {
-        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.iter()
-            .filter(|l| {
-                l.trigger_key == key && l.entity.as_deref() == Some(entity) && !l.control.is_done()
-            })
-            .map(|l| {
-                l.control.cancel();
-                l.activation_id.clone()
-            })
-            .collect()
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cancel(key, entity)
     }
 }
