@@ -22,15 +22,7 @@ impl eframe::App for App {
         // Background jobs' results, and anything queued since the last pass.
         self.run_commands();
         self.take_event_runs();
-        for run in &mut self.runs {
-            let before = run.events.len();
-            while let Ok(ev) = run.handle.events.try_recv() {
-                run.events.push(ev);
-            }
-            if run.events.len() != before {
-                run.story = crate::domain::flow::Story::of(&run.flow.flow, &run.events);
-            }
-        }
+        self.follow_runs();
         // Clocks, countdowns and waits move once a second: whatever shows a time asks for its
         // next frame while it is shown (see `widgets::tick_each_second`).
     }

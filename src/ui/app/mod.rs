@@ -52,6 +52,10 @@ pub struct App {
     real_now: DateTime<Utc>,
     ctx: egui::Context,
     runs: Vec<RunView>,
+    /// The runs whose events are taken each frame (indexes into `runs`): a run leaves once it
+    /// has finished and its last events are in, so a frame looks at the runs still going, not
+    /// at every run so far.
+    following: Vec<usize>,
     /// The runs your app's events start, as they start.
     event_runs: Option<Receiver<crate::play::automations::StartedRun>>,
     /// Presenter mode waits for the next event-started run of this flow (by name).
@@ -124,11 +128,16 @@ impl App {
         let (now, real_now) = (core.engine.now(), core.engine.real_now());
         let event_runs = core.automations.as_ref().map(|a| {
             let wake = ctx.clone();
-            a.set_wake(Some(Arc::new(move || wake.request_repaint())));
+            // Every event of every run wakes the window: a burst of reports is drawn once per
+            // 30 ms, not once per event.
+            a.set_wake(Some(Arc::new(move || {
+                wake.request_repaint_after(Duration::from_millis(30))
+            })));
             a.subscribe()
         });
         let mut app = App {
             runs: vec![],
+            following: vec![],
             event_runs,
             awaiting: None,
             presenting: None,

@@ -26,7 +26,7 @@ impl App {
             },
         );
         self.status = Some((format!("Running \"{}\"", flow.flow.name), false));
-        self.runs.push(RunView::new(flow, handle, present));
+        self.follow(RunView::new(flow, handle, present));
         if present {
             self.enter_presenter(self.runs.len() - 1);
         }
@@ -42,12 +42,39 @@ impl App {
         for s in started {
             let name = s.flow.flow.name.clone();
             self.status = Some((format!("Your app's event started \"{name}\""), false));
-            self.runs.push(RunView::new(s.flow, s.handle, false));
+            self.follow(RunView::new(s.flow, s.handle, false));
             if self.awaiting.as_deref() == Some(name.as_str()) {
                 self.awaiting = None;
                 self.enter_presenter(self.runs.len() - 1);
             }
         }
+    }
+
+    /// Adds a run to the list, and to the runs whose events each frame takes.
+    fn follow(&mut self, run: RunView) {
+        self.runs.push(run);
+        self.following.push(self.runs.len() - 1);
+    }
+
+    /// The new events of the runs still going. A run that has finished has sent all its
+    /// events: once they are in, it is not looked at again.
+    pub(super) fn follow_runs(&mut self) {
+        let runs = &mut self.runs;
+        self.following.retain(|&i| {
+            let Some(run) = runs.get_mut(i) else {
+                return false;
+            };
+            // Read before draining: a run done by then has sent every event.
+            let done = run.handle.is_done();
+            let before = run.events.len();
+            while let Ok(ev) = run.handle.events.try_recv() {
+                run.events.push(ev);
+            }
+            if run.events.len() != before {
+                run.story = crate::domain::flow::Story::of(&run.flow.flow, &run.events);
+            }
+            !done
+        });
     }
 
     /// Waits for the next run of flow `i` your app's event starts, to present it (None: stops

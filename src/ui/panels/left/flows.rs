@@ -3,6 +3,9 @@
 use super::*;
 use crate::ui::theme;
 
+/// How many runs the tab lists, the newest.
+const RUNS_SHOWN: usize = 100;
+
 /// Flow files, with Run and Present, and the runs so far, each a group: its steps (with
 /// their invocations in the log) and its timeline.
 pub fn show(ui: &mut Ui, cx: &ViewCtx) {
@@ -85,7 +88,9 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
     }
     ui.separator();
     ui.label(RichText::new("Runs").strong());
-    for (r, run) in cx.runs.iter().enumerate().rev() {
+    // A frame draws the newest runs, not every run so far (a load test starts thousands).
+    let older = cx.runs.len().saturating_sub(RUNS_SHOWN);
+    for (r, run) in cx.runs.iter().enumerate().skip(older).rev() {
         let state = match (run.finished(), run.handle.is_done(), run.cut_short()) {
             (Some(true), ..) => ("as expected", theme::OK),
             (Some(false), ..) => ("not as expected", theme::ERROR),
@@ -180,6 +185,15 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                         }
                     });
             });
+    }
+    if older > 0 {
+        ui.label(
+            RichText::new(format!(
+                "{older} older run(s) not listed: the newest {RUNS_SHOWN} are; each run's calls stay in the log"
+            ))
+            .small()
+            .weak(),
+        );
     }
 }
 
