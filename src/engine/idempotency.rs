@@ -11,8 +11,9 @@
 use crate::domain::invocation::ExchangeId;
 use chrono::{DateTime, Duration, Utc};
 use std::cmp::Reverse;
+use std::collections::hash_map::RandomState;
 use std::collections::{BinaryHeap, HashMap};
-use std::sync::Arc;
+use std::hash::BuildHasher;
 
 /// What the first report with a key did, while the key lives.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,33 +25,72 @@ pub(super) struct Seen {
     pub ids: Vec<String>,
 }
 
-/// A key as remembered: its [`Seen`], and which of the heap's entries is its own (a key that
-/// expired and was reported again has a newer one).
+/// A trigger key and an idempotency key, as the map and the heap know them: 128 bits of two
+/// hashes seeded at random. Two of n keys alive share one with a chance of about n² / 2¹²⁹
+/// (10⁻²⁵ for ten million keys: never, in practice), and the keys themselves, up to 80
+/// characters each, are not kept: a million keys take about 150 MB rather than 300.
+type KeyHash = [u64; 2];
+
+/// A key as remembered (48 bytes, besides the map's own room).
 struct Entry {
-    seen: Seen,
-    seq: u64,
+    until: DateTime<Utc>,
+    /// The exchange that took it: with the hash, which of the heap's entries is its own (a key
+    /// that expired and was reported again has a newer one).
+    exchange: ExchangeId,
+    ids: FirstIds,
 }
 
-/// When a key expires, in the heap: ordered by its end, then by when it was taken.
+/// The activation IDs a first report started, kept small: the usual one UUID inline.
+enum FirstIds {
+    None,
+    One(uuid::Uuid),
+    Other(Box<[String]>),
+}
+
+impl FirstIds {
+    fn of(ids: Vec<String>) -> FirstIds {
+        let one = match ids.as_slice() {
+            [] => return FirstIds::None,
+            [id] => uuid::Uuid::try_parse(id)
+                .ok()
+                .filter(|u| u.hyphenated().to_string() == *id),
+            _ => None,
+        };
+        match one {
+            Some(u) => FirstIds::One(u),
+            None => FirstIds::Other(ids.into_boxed_slice()),
+        }
+    }
+
+    fn to_vec(&self) -> Vec<String> {
+        match self {
+            FirstIds::None => vec![],
+            FirstIds::One(u) => vec![u.hyphenated().to_string()],
+            FirstIds::Other(ids) => ids.to_vec(),
+        }
+    }
+}
+
+/// When a key expires, in the heap: ordered by its end.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Expiry {
     until: DateTime<Utc>,
-    seq: u64,
-    trigger: Arc<str>,
-    key: Arc<str>,
+    exchange: ExchangeId,
+    key: KeyHash,
 }
 
 /// A key this report took: the first with it while it lives.
 #[derive(Debug)]
 pub(super) struct Claim {
-    seq: u64,
+    key: KeyHash,
+    exchange: ExchangeId,
 }
 
 #[derive(Default)]
 pub(super) struct IdempotencyKeys {
-    by_trigger: HashMap<Arc<str>, HashMap<Arc<str>, Entry>>,
+    seen: HashMap<KeyHash, Entry>,
     expiry: BinaryHeap<Reverse<Expiry>>,
-    next: u64,
+    seeds: [RandomState; 2],
 }
 
 /// Below this many keys, a map is not shrunk after keys leave (shrinking would cost more than
@@ -71,6 +111,12 @@ impl IdempotencyKeys {
         })
     }
 
+    fn hash(&self, trigger: &str, key: &str) -> KeyHash {
+        // The trigger key's length first: ("ab", "c") and ("a", "bc") differ.
+        let one = |seed: &RandomState| seed.hash_one((trigger.len(), trigger, key));
+        [one(&self.seeds[0]), one(&self.seeds[1])]
+    }
+
     /// Key `key` of trigger `trigger`, reported in `exchange` at `now` with a time to live of
     /// `ttl_ms`: what the first report with it did, while it lives (the report then starts
     /// nothing); else taken by this report, which says what it started with
@@ -84,46 +130,42 @@ impl IdempotencyKeys {
         ttl_ms: i64,
     ) -> Result<Claim, Seen> {
         self.expire(now);
-        if let Some(e) = self.by_trigger.get(trigger).and_then(|m| m.get(key)) {
-            return Err(e.seen.clone());
+        let hash = self.hash(trigger, key);
+        if let Some(e) = self.seen.get(&hash) {
+            return Err(Seen {
+                until: e.until,
+                exchange: e.exchange,
+                ids: e.ids.to_vec(),
+            });
         }
         let until = IdempotencyKeys::until(now, ttl_ms);
-        let seq = self.next;
-        self.next += 1;
-        let trigger: Arc<str> = match self.by_trigger.get_key_value(trigger) {
-            Some((t, _)) => t.clone(),
-            None => Arc::from(trigger),
-        };
-        let key: Arc<str> = Arc::from(key);
-        self.by_trigger.entry(trigger.clone()).or_default().insert(
-            key.clone(),
+        self.seen.insert(
+            hash,
             Entry {
-                seen: Seen {
-                    until,
-                    exchange,
-                    ids: vec![],
-                },
-                seq,
+                until,
+                exchange,
+                ids: FirstIds::None,
             },
         );
         self.expiry.push(Reverse(Expiry {
             until,
-            seq,
-            trigger,
-            key,
+            exchange,
+            key: hash,
         }));
-        Ok(Claim { seq })
+        Ok(Claim {
+            key: hash,
+            exchange,
+        })
     }
 
-    /// What the report that took `claim` for `key` of `trigger` started.
-    pub fn started(&mut self, trigger: &str, key: &str, claim: Claim, ids: Vec<String>) {
+    /// What the report that took `claim` started.
+    pub fn started(&mut self, claim: Claim, ids: Vec<String>) {
         if let Some(e) = self
-            .by_trigger
-            .get_mut(trigger)
-            .and_then(|m| m.get_mut(key))
-            .filter(|e| e.seq == claim.seq)
+            .seen
+            .get_mut(&claim.key)
+            .filter(|e| e.exchange == claim.exchange)
         {
-            e.seen.ids = ids;
+            e.ids = FirstIds::of(ids);
         }
     }
 
@@ -138,34 +180,26 @@ impl IdempotencyKeys {
             let Some(Reverse(e)) = self.expiry.pop() else {
                 break;
             };
-            let Some(keys) = self.by_trigger.get_mut(&*e.trigger) else {
-                continue;
-            };
-            if keys.get(&*e.key).is_some_and(|k| k.seq == e.seq) {
-                keys.remove(&*e.key);
+            if self
+                .seen
+                .get(&e.key)
+                .is_some_and(|k| k.exchange == e.exchange)
+            {
+                self.seen.remove(&e.key);
                 gone += 1;
-                if keys.is_empty() {
-                    self.by_trigger.remove(&*e.trigger);
-                } else {
-                    shrink(keys);
-                }
             }
         }
-        if gone > 0
-            && self.expiry.capacity() >= SHRINK_FROM
-            && self.expiry.len() * 4 < self.expiry.capacity()
-        {
-            self.expiry.shrink_to(self.expiry.len() * 2);
+        if gone > 0 {
+            if self.seen.capacity() >= SHRINK_FROM && self.seen.len() * 4 < self.seen.capacity() {
+                self.seen.shrink_to(self.seen.len() * 2);
+            }
+            if self.expiry.capacity() >= SHRINK_FROM
+                && self.expiry.len() * 4 < self.expiry.capacity()
+            {
+                self.expiry.shrink_to(self.expiry.len() * 2);
+            }
         }
         gone
-    }
-}
-
-/// Gives back most of a map's room once most of its keys have left (amortized: a map shrinks
-/// to twice what it holds only after three quarters of its room emptied).
-fn shrink<K: std::hash::Hash + Eq, V>(m: &mut HashMap<K, V>) {
-    if m.capacity() >= SHRINK_FROM && m.len() * 4 < m.capacity() {
-        m.shrink_to(m.len() * 2);
     }
 }
 
@@ -175,7 +209,7 @@ mod tests {
 
     impl IdempotencyKeys {
         fn len(&self) -> usize {
-            self.by_trigger.values().map(HashMap::len).sum()
+            self.seen.len()
         }
     }
 
@@ -189,7 +223,7 @@ mod tests {
     fn a_key_lives_until_its_end_and_is_then_forgotten() {
         let mut keys = IdempotencyKeys::default();
         let claim = keys.claim("t", "k", 1, t0(), 60_000).expect("first");
-        keys.started("t", "k", claim, vec!["a".into()]);
+        keys.started(claim, vec!["a".into()]);
         let seen = keys
             .claim("t", "k", 2, t0() + Duration::seconds(59), 60_000)
             .expect_err("a duplicate");
@@ -217,7 +251,7 @@ mod tests {
         assert!(keys.claim("t", "k0", 10, t0(), 1).is_err());
         assert_eq!(keys.expire(t0() + Duration::days(1)), 2);
         assert_eq!(keys.len(), 0);
-        assert!(keys.by_trigger.is_empty() && keys.expiry.is_empty());
+        assert!(keys.seen.is_empty() && keys.expiry.is_empty());
     }
 
     #[test]
@@ -230,8 +264,22 @@ mod tests {
         assert_eq!(keys.expire(t0() + Duration::seconds(1)), 100_000);
         assert_eq!(keys.len(), 1);
         assert!(keys.expiry.capacity() < SHRINK_FROM * 4, "the heap shrank");
-        let map = keys.by_trigger.get("t").expect("the last key's trigger");
-        assert!(map.capacity() < SHRINK_FROM * 4, "the map shrank");
+        assert!(keys.seen.capacity() < SHRINK_FROM * 4, "the map shrank");
+    }
+
+    #[test]
+    fn the_first_ids_come_back_as_they_were_given() {
+        let uuid = "9d24c1a0-5f3e-4b7a-8c2d-1e0f9a8b7c6d".to_string();
+        for ids in [
+            vec![],
+            vec![uuid.clone()],
+            vec![uuid.to_uppercase()],
+            vec!["not-a-uuid".into()],
+            vec![uuid.clone(), uuid.clone()],
+        ] {
+            assert_eq!(FirstIds::of(ids.clone()).to_vec(), ids);
+        }
+        assert!(matches!(FirstIds::of(vec![uuid]), FirstIds::One(_)));
     }
 
     #[test]

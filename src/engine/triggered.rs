@@ -332,7 +332,7 @@ impl Engine {
         let mut claim = None;
         if let Some(i) = info.idempotency {
             match self.wix().seen.claim(key, &i.key, id, sim, i.ttl_ms) {
-                Ok(c) => claim = Some((c, i.key)),
+                Ok(c) => claim = Some(c),
                 Err(seen) => {
                     let ids = if a.duplicate_returns_first_ids {
                         seen.ids
@@ -363,8 +363,8 @@ impl Engine {
             None => vec![],
         };
         let ids: Vec<String> = started.iter().map(|(id, _)| id.clone()).collect();
-        if let Some((c, idem)) = claim {
-            self.wix().seen.started(key, &idem, c, ids.clone());
+        if let Some(c) = claim {
+            self.wix().seen.started(c, ids.clone());
         }
         let note = match started.len() {
             0 => {
