@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 mod common;
-use common::{env, rss_kib};
+use common::{cpu_ticks, env, per_call, rss_kib};
 
 const ANSWER: &str = r#"{"invokeTimeoutType":"IMMEDIATE","result":{}}"#;
 
@@ -109,56 +109,10 @@ end
     path
 }
 
-/// CPU time (user and system) of process `pid` ("self" for this one) so far, in clock ticks.
-fn cpu_ticks(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            // Fields after the command's closing parenthesis; utime and stime are 14 and 15.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0)
-}
-
-/// Microseconds of CPU per call, from clock ticks (100 a second on Linux).
-fn per_call(ticks: u64, calls: u64) -> f64 {
-    ticks as f64 * 10_000.0 / calls.max(1) as f64
-}
-
 /// Runs wrk for `seconds` against `url`; requests per second, and the count of requests.
 fn wrk(url: &str, lua: &std::path::Path, seconds: usize, connections: usize) -> (f64, u64) {
-    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let out = Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "-s",
-        ])
-        .arg(lua)
-        .arg(url)
-        .args(["--", &format!("{}r{run}", std::process::id())])
-        .output()
-        .expect("wrk runs (apt install wrk)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let rate = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0);
-    let count = text
-        .lines()
-        .find(|l| l.contains("requests in"))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    if text.contains("Non-2xx") || text.contains("Socket errors") {
-        eprintln!("wrk reported errors:\n{text}");
-    }
-    (rate, count)
+    let run = common::wrk(url, lua, seconds, connections);
+    (run.rate, run.requests)
 }
 
 fn main() {

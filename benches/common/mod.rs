@@ -83,3 +83,83 @@ pub fn session(dir: &Path, n: usize) -> PathBuf {
     out.flush().expect("flush");
     path
 }
+
+/// CPU time (user and system) of process `pid` ("self" for this one) so far, in clock ticks
+/// (100 a second on Linux).
+#[allow(dead_code)]
+pub fn cpu_ticks(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command's closing parenthesis; utime and stime are 14 and 15.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Microseconds of CPU per call, from clock ticks (100 a second on Linux).
+#[allow(dead_code)]
+pub fn per_call(ticks: u64, calls: u64) -> f64 {
+    ticks as f64 * 10_000.0 / calls.max(1) as f64
+}
+
+/// What one run of wrk measured.
+#[allow(dead_code)]
+pub struct WrkRun {
+    /// Requests per second.
+    pub rate: f64,
+    /// Requests answered.
+    pub requests: u64,
+    /// Answers that were not 2xx or 3xx.
+    pub non_2xx: u64,
+}
+
+/// Runs wrk (2 threads, `connections`, `seconds`) with script `lua` against `url`. The
+/// script's `init` gets a nonce unique to this process and run (its first argument), so that
+/// what it makes unique per request stays unique across runs.
+#[allow(dead_code)]
+pub fn wrk(url: &str, lua: &Path, seconds: usize, connections: usize) -> WrkRun {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "-s",
+        ])
+        .arg(lua)
+        .arg(url)
+        .args(["--", &format!("{}r{run}", std::process::id())])
+        .output()
+        .expect("wrk runs (apt install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let after = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .map(str::trim)
+            .map(str::to_string)
+    };
+    let rate = after("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let non_2xx = after("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if non_2xx > 0 || text.contains("Socket errors") {
+        eprintln!("wrk reported errors:\n{text}");
+    }
+    WrkRun {
+        rate,
+        requests,
+        non_2xx,
+    }
+}
