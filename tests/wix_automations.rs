@@ -468,3 +468,65 @@ fn a_code_condition_reads_only_what_it_declares() {
     drive(&b, &run, Duration::seconds(1));
     assert!(matches!(end_of(&run, no), StepEnd::Answered { .. }));
 }
+
+#[test]
+fn lint_names_each_broken_rule_of_an_automation_with_its_place() {
+    let broken = root().join("tests/fixtures/wix-automations/broken.json");
+    let (code, said) = run_actionbench(
+        &[
+            "lint",
+            broken.to_str().expect("path"),
+            "--actions",
+            root().join("samples/actions").to_str().expect("path"),
+            "--triggers",
+            root().join("samples/triggers").to_str().expect("path"),
+        ],
+        std::time::Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(1), "{said}");
+    for (place, rule) in [
+        (
+            "configuration.actions.a.appDefinedInfo.inputMapping.to",
+            "[UNKNOWN_FUNCTION]",
+        ),
+        (
+            "configuration.actions.b.appDefinedInfo.inputMapping.to",
+            "[VAR_NOT_VISIBLE]",
+        ),
+        (
+            "configuration.actions.a.appDefinedInfo.inputMapping.subject",
+            "[VAR_NOT_VISIBLE]",
+        ),
+        (
+            "configuration.actions.a.appDefinedInfo.inputMapping.cc",
+            "[MAPPING_SCHEMA_MISMATCH]",
+        ),
+        (
+            "configuration.actions.a.appDefinedInfo.inputMapping.body",
+            "[MAPPING_MISSING_REQUIRED_FIELD]",
+        ),
+        (
+            "configuration.actions.b.appDefinedInfo.inputMapping.subject",
+            "[LAX_UNQUOTED_PATH]",
+        ),
+    ] {
+        assert!(
+            said.lines().any(|l| l.contains(place) && l.contains(rule)),
+            "no {rule} at {place} in:\n{said}"
+        );
+    }
+    assert!(said.contains("Wix has no function trim"), "{said}");
+    // Wix's own examples and the shipped automations break no rule.
+    for f in [
+        "tests/fixtures/wix-automations/f1-linear.json",
+        "tests/fixtures/wix-automations/f2-branching.json",
+        "samples/flows/08-wix-big-spender.json",
+        "samples/flows/10-big-order-split.json",
+    ] {
+        let (code, said) = run_actionbench(
+            &["lint", root().join(f).to_str().expect("path")],
+            std::time::Duration::from_secs(30),
+        );
+        assert_eq!(code, Some(0), "{f}: {said}");
+    }
+}
