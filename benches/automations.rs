@@ -227,6 +227,92 @@ fn run_ms(rt: &tokio::runtime::Runtime, flows: &[LoadedFlow], runs: usize) -> Ve
     times.into_iter().map(median).zip(calls).collect()
 }
 
+/// One finished run as the window keeps it: its events drained, its story told, its channel
+/// let go; with `summary`, its story let go too.
+fn followed(
+    rt: &tokio::runtime::Runtime,
+    engine: &std::sync::Arc<Engine>,
+    flow: &std::sync::Arc<LoadedFlow>,
+    summary: bool,
+) -> actionbench::ui::context::RunView {
+    let handle = automation::start(
+        rt.handle(),
+        engine.clone(),
+        Player::new(engine.clone(), None),
+        flow.clone(),
+        RunOptions::default(),
+    );
+    let mut view = actionbench::ui::context::RunView::new(flow.clone(), handle, false);
+    let start = Instant::now();
+    while !view.handle.is_done() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    while let Ok(ev) = view.handle.events.try_recv() {
+        view.events.push(ev);
+    }
+    view.story = actionbench::domain::flow::Story::of(&flow.flow, &view.events);
+    view.handle.events = std::sync::mpsc::channel().1;
+    if summary {
+        view.let_go_of_story();
+    }
+    view
+}
+
+/// What the window keeps per finished run (its RunView: the run's state, events and story; the
+/// flow shared), resident memory over RUNS_KEPT runs of the shipped shop-order flow answered by
+/// the workbench: first keeping only each run's summary (as it does past the newest 500), then
+/// keeping each whole (as it does for the newest 500).
+fn window_runs(rt: &tokio::runtime::Runtime) {
+    let n = common::env("RUNS_KEPT", 2_000);
+    let flow = std::sync::Arc::new(
+        LoadedFlow::load(&common::root().join("samples/flows/03-shop-order.json"))
+            .expect("a shipped flow"),
+    );
+    let engine = Engine::new(
+        EngineConfig {
+            default_mode: Mode::Auto,
+            memory_budget: 1 << 20,
+            ..EngineConfig::default()
+        },
+        std::sync::Arc::new(actionbench::domain::clock::SystemClock),
+    );
+    let pid = std::process::id().to_string();
+    // Warm up (the engine's own first allocations), then measure each way.
+    let warm: Vec<_> = (0..200)
+        .map(|_| followed(rt, &engine, &flow, false))
+        .collect();
+    drop(warm);
+    let measure = |summary: bool| {
+        let before = common::rss_kib(&pid);
+        let kept: Vec<_> = (0..n)
+            .map(|_| followed(rt, &engine, &flow, summary))
+            .collect();
+        let after = common::rss_kib(&pid);
+        (after.saturating_sub(before) as f64 / n as f64, kept)
+    };
+    // Baseline: the same runs, none kept (what the engine itself holds of each: its calls).
+    let before = common::rss_kib(&pid);
+    for _ in 0..n {
+        drop(followed(rt, &engine, &flow, true));
+    }
+    let engine_kb = common::rss_kib(&pid).saturating_sub(before) as f64 / n as f64;
+    let (summary_kb, a) = measure(true);
+    let (whole_kb, b) = measure(false);
+    println!(
+        "\nthe window's finished runs, {n} each way, of the three-step shop-order flow (resident memory a run):"
+    );
+    println!("  baseline: the engine's own share of a run, nothing kept: {engine_kb:>6.1} KB");
+    println!(
+        "  keeping each one's summary (past the newest 500):        {summary_kb:>6.1} KB  ({:.1} KB the window's)",
+        summary_kb - engine_kb
+    );
+    println!(
+        "  keeping each one whole (the newest 500):                 {whole_kb:>6.1} KB  ({:.1} KB the window's)",
+        whole_kb - engine_kb
+    );
+    drop((a, b));
+}
+
 fn main() {
     mappings();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -257,4 +343,5 @@ fn main() {
         "  Wix's JSON, a 45-node tree (2 conditions, a SPLIT, 2 variable steps, 40 actions, 30 of them run): {tree_ms:>8.2} ms  ({tree_calls} calls, ×{:.2})",
         tree_ms / file_ms
     );
+    window_runs(&rt);
 }

@@ -68,6 +68,17 @@ impl RunControl {
         self.done.load(Ordering::Acquire)
     }
 
+    /// A finished run lets go of its payloads and results, keeping its steps' summary
+    /// ([`FlowRun::let_go_of_data`]); a run still going is left as it is.
+    pub fn let_go_of_data(&self) {
+        if self.is_done() {
+            self.state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .let_go_of_data();
+        }
+    }
+
     /// The run's state now (a copy).
     pub fn snapshot(&self) -> FlowRun {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -113,9 +124,10 @@ pub fn start(
     rt: &tokio::runtime::Handle,
     engine: Arc<Engine>,
     player: Player,
-    flow: LoadedFlow,
+    flow: impl Into<Arc<LoadedFlow>>,
     options: RunOptions,
 ) -> RunHandle {
+    let flow: Arc<LoadedFlow> = flow.into();
     let (tx, rx) = channel();
     // The engine judges each step's answers and reports against the step's own schemas.
     for (step, schemas) in flow.flow.steps.iter().zip(&flow.schemas) {

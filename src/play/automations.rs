@@ -14,14 +14,14 @@ use std::sync::{Arc, Mutex, RwLock};
 
 /// A run an event started, for whoever follows runs.
 pub struct StartedRun {
-    pub flow: LoadedFlow,
+    pub flow: Arc<LoadedFlow>,
     pub handle: RunHandle,
 }
 
 /// One loaded flow as an automation: on (answers its trigger) or off.
 #[derive(Clone, Debug)]
 struct Automation {
-    pub flow: LoadedFlow,
+    pub flow: Arc<LoadedFlow>,
     pub on: bool,
 }
 
@@ -158,7 +158,7 @@ impl LocalAutomations {
                     .iter()
                     .map(|f| Automation {
                         on: f.flow.trigger.active,
-                        flow: f.clone(),
+                        flow: Arc::new(f.clone()),
                     })
                     .collect(),
             ),
@@ -209,6 +209,7 @@ impl LocalAutomations {
     /// Adds a flow (opened from a file) as an automation, on as its file says; a flow with the
     /// same name is replaced.
     pub fn add(&self, flow: LoadedFlow) {
+        let flow = Arc::new(flow);
         let mut flows = self.flows.write().unwrap_or_else(|e| e.into_inner());
         flows.retain(|a| a.flow.flow.name != flow.flow.name);
         flows.push(Automation {
@@ -217,7 +218,7 @@ impl LocalAutomations {
         });
     }
 
-    fn start_one(&self, flow: &LoadedFlow, event: &ReportedEvent) -> (String, RunHandle) {
+    fn start_one(&self, flow: &Arc<LoadedFlow>, event: &ReportedEvent) -> (String, RunHandle) {
         let activation_id = uuid::Uuid::new_v4().to_string();
         let before = flow
             .flow
@@ -265,7 +266,7 @@ impl crate::engine::Automations for LocalAutomations {
     }
 
     fn start(&self, event: ReportedEvent) -> Vec<(String, String)> {
-        let flows: Vec<LoadedFlow> = self
+        let flows: Vec<Arc<LoadedFlow>> = self
             .flows
             .read()
             .unwrap_or_else(|e| e.into_inner())

@@ -507,3 +507,36 @@ fn an_app_id_typed_signs_what_goes_to_your_action_and_plain_stays_a_choice() {
     h.run();
     assert!(!shared(&b).jwt, "Plain JSON is still the user's to choose");
 }
+
+#[test]
+fn old_finished_runs_keep_their_steps_and_let_their_story_go() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.state_mut().keep_run_stories(2);
+    h.run();
+    click(&mut h, "Flows");
+    // The shop order flow, four times: it finishes at once (the workbench answers).
+    for n in 1..=4 {
+        click_nth(&mut h, "Run", 2);
+        step_until(&mut h, "the run finished", WAIT, |h| {
+            h.state().runs().len() == n && h.state().runs().iter().all(|r| r.handle.is_done())
+        });
+        h.run();
+    }
+    let runs = h.state().runs();
+    assert!(
+        !runs[0].has_story() && !runs[1].has_story(),
+        "the two oldest let go"
+    );
+    assert!(
+        runs[2].has_story() && runs[3].has_story(),
+        "the newest two keep theirs"
+    );
+    // What an old run keeps: how it ended, and each step's end and call.
+    assert_eq!(runs[0].finished(), Some(true));
+    assert_eq!(runs[0].events.len(), 1);
+    let steps = runs[0].handle.snapshot().steps;
+    assert!(steps.iter().all(|s| s.exchange.is_some()), "{steps:?}");
+    assert_eq!(runs[3].finished(), Some(true));
+    assert!(runs[3].events.len() > 3);
+}

@@ -63,7 +63,8 @@ pub struct NotRun {
 /// One run of a flow: one activation.
 #[derive(Clone, Debug)]
 pub struct FlowRun {
-    pub flow: LoadedFlow,
+    /// Shared with the window and the automations that hold it: a run never copies its flow.
+    pub flow: std::sync::Arc<LoadedFlow>,
     pub activation_id: String,
     pub source: Source,
     pub skip_delays: bool,
@@ -79,7 +80,8 @@ pub struct FlowRun {
 }
 
 impl FlowRun {
-    pub fn new(flow: LoadedFlow, activation_id: String) -> FlowRun {
+    pub fn new(flow: impl Into<std::sync::Arc<LoadedFlow>>, activation_id: String) -> FlowRun {
+        let flow: std::sync::Arc<LoadedFlow> = flow.into();
         let f = &flow.flow;
         let source = match &f.source {
             FlowSource::Trigger => Source::Trigger,
@@ -429,6 +431,25 @@ impl FlowRun {
         self.end_step(i, StepEnd::Answered { result: output }, branch);
         if let (Some(rec), Some(s)) = (self.steps.get_mut(i), status) {
             rec.status = s;
+        }
+    }
+
+    /// What a finished run keeps when it keeps only its summary: each step's status, its call
+    /// and what was missing, without the payloads and results (its calls hold them, read back
+    /// from the journal).
+    pub fn let_go_of_data(&mut self) {
+        self.payload = Value::Null;
+        self.outputs = Map::new();
+        for rec in &mut self.steps {
+            if let StepStatus::Ended(
+                StepEnd::Answered { result }
+                | StepEnd::Completed { result }
+                | StepEnd::Variables { values: result },
+            ) = &mut rec.status
+            {
+                *result = Value::Null;
+            }
+            rec.not_run = None;
         }
     }
 

@@ -242,6 +242,20 @@ impl Story {
         }
     }
 
+    /// A story with nothing in it, for a run that let its story go.
+    pub fn empty() -> Story {
+        Story {
+            title: String::new(),
+            badge: "",
+            trigger: String::new(),
+            lanes: vec![],
+            tree: false,
+            columns: 0,
+            steps: vec![],
+            beats: vec![],
+        }
+    }
+
     /// The last beat about step `step` (what clicking its box shows), if it has one.
     pub fn last_beat_of(&self, step: usize) -> Option<usize> {
         self.beats.iter().rposition(|b| b.step == Some(step))

@@ -309,7 +309,9 @@ impl Runner {
             if let Some(end) = end {
                 return Some((end, answered));
             }
-            tokio::time::sleep(super::POLL).await;
+            // A wait for a report nobody scripted can be long: looked at less often.
+            let idle = matches!(ex.phase, Phase::Waiting { .. }) && report_at.is_none();
+            tokio::time::sleep(if idle { super::IDLE_POLL } else { super::POLL }).await;
         }
     }
 }

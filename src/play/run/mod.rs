@@ -20,6 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How often a run looks at the engine for its step's phase (real time).
 pub(crate) const POLL: std::time::Duration = std::time::Duration::from_millis(40);
+/// How often a run looks when nothing is due soon: a long delay, a wait for a completion
+/// report with no scripted one coming.
+pub(crate) const IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub(crate) struct Runner {
     pub engine: Arc<Engine>,

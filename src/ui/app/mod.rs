@@ -56,6 +56,9 @@ pub struct App {
     /// has finished and its last events are in, so a frame looks at the runs still going, not
     /// at every run so far.
     following: Vec<usize>,
+    /// The finished runs that still keep their whole story, oldest first; and how many may.
+    detailed: std::collections::VecDeque<usize>,
+    stories_kept: usize,
     /// The runs your app's events start, as they start.
     event_runs: Option<Receiver<crate::play::automations::StartedRun>>,
     /// Presenter mode waits for the next event-started run of this flow (by name).
@@ -138,6 +141,8 @@ impl App {
         let mut app = App {
             runs: vec![],
             following: vec![],
+            detailed: std::collections::VecDeque::new(),
+            stories_kept: runs::RUN_DETAILS_KEPT,
             event_runs,
             awaiting: None,
             presenting: None,
@@ -220,6 +225,12 @@ impl App {
     /// The flow runs the window follows.
     pub fn runs(&self) -> &[RunView] {
         &self.runs
+    }
+
+    /// How many finished runs keep their whole story ([`runs::RUN_DETAILS_KEPT`] unless set;
+    /// tests set fewer).
+    pub fn keep_run_stories(&mut self, n: usize) {
+        self.stories_kept = n;
     }
 
     /// The presenter view's state, when presenting.

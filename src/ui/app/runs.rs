@@ -2,9 +2,14 @@
 
 use super::*;
 
+/// How many finished runs keep their whole story (every event with its captions and payload,
+/// for presenter mode, the timeline and sharing); older ones keep their summary.
+pub(super) const RUN_DETAILS_KEPT: usize = 500;
+
 impl App {
     /// Starts a run of `flow`; step by step runs open in presenter mode.
     pub(super) fn start_run(&mut self, flow: LoadedFlow, present: bool) {
+        let flow = Arc::new(flow);
         let ctx = self.ctx.clone();
         let target = self
             .core
@@ -60,6 +65,7 @@ impl App {
     /// events: once they are in, it is not looked at again.
     pub(super) fn follow_runs(&mut self) {
         let runs = &mut self.runs;
+        let mut ended = vec![];
         self.following.retain(|&i| {
             let Some(run) = runs.get_mut(i) else {
                 return false;
@@ -73,8 +79,32 @@ impl App {
             if run.events.len() != before {
                 run.story = crate::domain::flow::Story::of(&run.flow.flow, &run.events);
             }
+            if done {
+                // Its channel has nothing more to say: let it go.
+                run.handle.events = std::sync::mpsc::channel().1;
+                ended.push(i);
+            }
             !done
         });
+        for i in ended {
+            self.detailed.push_back(i);
+        }
+        // Beyond the newest finished runs (RUN_DETAILS_KEPT unless a test says fewer), a run keeps its summary (each
+        // step's end and its call, read back from the journal when selected, and how it
+        // ended) and lets its story go.
+        while self.detailed.len() > self.stories_kept {
+            let Some(&i) = self.detailed.front() else {
+                break;
+            };
+            // The run on stage keeps its story while it is shown.
+            if self.presenting.as_ref().is_some_and(|p| p.run == i) {
+                break;
+            }
+            self.detailed.pop_front();
+            if let Some(run) = self.runs.get_mut(i) {
+                run.let_go_of_story();
+            }
+        }
     }
 
     /// Waits for the next run of flow `i` your app's event starts, to present it (None: stops

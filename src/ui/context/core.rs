@@ -113,16 +113,23 @@ pub struct RunView {
     pub events: Vec<FlowEvent>,
     /// What the events tell (presenter mode draws it), kept in step with them.
     pub story: crate::domain::flow::Story,
-    pub flow: LoadedFlow,
+    pub flow: std::sync::Arc<LoadedFlow>,
     /// Started step by step (presenter mode): each step waits for Space.
     pub step_by_step: bool,
     /// Started by your app's event, reported in this exchange.
     pub reported_in: Option<u64>,
+    /// How many of its events it let go of (an old run keeps only its last).
+    pub let_go: usize,
 }
 
 impl RunView {
     /// A run to follow from its start.
-    pub fn new(flow: LoadedFlow, handle: RunHandle, step_by_step: bool) -> RunView {
+    pub fn new(
+        flow: impl Into<std::sync::Arc<LoadedFlow>>,
+        handle: RunHandle,
+        step_by_step: bool,
+    ) -> RunView {
+        let flow: std::sync::Arc<LoadedFlow> = flow.into();
         RunView {
             reported_in: handle.snapshot().reported_in,
             handle,
@@ -130,7 +137,31 @@ impl RunView {
             story: crate::domain::flow::Story::of(&flow.flow, &[]),
             flow,
             step_by_step,
+            let_go: 0,
         }
+    }
+
+    /// Lets the run's story go, keeping its last event (how it ended) and its steps' summary
+    /// (the handle's state: each step's end and its call in the log).
+    pub fn let_go_of_story(&mut self) {
+        let n = self.events.len();
+        if n <= 1 {
+            return;
+        }
+        // How it ended stays, without the payload it carried.
+        let last = self.events.pop().map(|mut e| {
+            e.payload = serde_json::Value::Null;
+            e
+        });
+        self.events = last.into_iter().collect();
+        self.let_go += n - 1;
+        self.story = crate::domain::flow::Story::empty();
+        self.handle.let_go_of_data();
+    }
+
+    /// Whether the run still has its whole story (to present, share or read as a timeline).
+    pub fn has_story(&self) -> bool {
+        self.let_go == 0
     }
 
     /// Whether a step-by-step run is waiting for the next Space.

@@ -110,15 +110,22 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.label(RichText::new(state.0).color(state.1));
-                    if ui.small_button("Present").clicked() {
+                    let story = run.has_story();
+                    let why = "An older run keeps its steps and their calls, not its story: the newest 500 finished runs keep theirs";
+                    if ui
+                        .add_enabled(story, egui::Button::new("Present").small())
+                        .on_disabled_hover_text(why)
+                        .clicked()
+                    {
                         cx.tx.send(Command::Present(r));
                     }
                     if !run.handle.is_done() && ui.small_button("Stop").clicked() {
                         cx.tx.send(Command::StopRun(r));
                     }
                     if ui
-                        .small_button("Share as HTML…")
+                        .add_enabled(story, egui::Button::new("Share as HTML…").small())
                         .on_hover_text("The run as one HTML file that replays as presenter mode tells it, offline, in any browser")
+                        .on_disabled_hover_text(why)
                         .clicked()
                     {
                         let ask = FileAsk::share_run(r, &run.flow);
