@@ -67,7 +67,8 @@ fn paint(ui: &Ui, v: &View, beat: Option<&Beat>, shown: usize, rect: Rect, label
             rect.top() + row_h * (row as f32 + 0.5),
         )
     };
-    let size = Vec2::new((col_w - 22.0).min(210.0), (row_h - 14.0).clamp(24.0, 60.0));
+    // Room above each box for what it is and which side it is on.
+    let size = Vec2::new((col_w - 22.0).min(210.0), (row_h - 28.0).clamp(24.0, 56.0));
     let lit_of = |i: usize| {
         beat.and_then(|b| b.states.get(i).copied())
             .unwrap_or(Lit::Pending)
@@ -120,12 +121,12 @@ fn paint(ui: &Ui, v: &View, beat: Option<&Beat>, shown: usize, rect: Rect, label
             .into_iter()
             .flatten()
             .collect();
-        if !top.is_empty() && r.height() >= 40.0 {
+        if !top.is_empty() {
             painter.text(
-                Pos2::new(r.center().x, r.top() + 2.0),
-                Align2::CENTER_TOP,
+                Pos2::new(r.center().x, r.top() - 2.0),
+                Align2::CENTER_BOTTOM,
                 top.join(" · "),
-                FontId::proportional(11.0),
+                FontId::proportional(12.0),
                 weak,
             );
         }
