@@ -201,6 +201,24 @@ impl RunPrinter {
     }
 }
 
+/// The line a reload prints: the files that changed, what is loaded now, and each file that
+/// could not be read (one that loaded before keeps its last good version, and says so).
+fn reload_line(
+    r: &crate::startup::reload::Reloaded,
+    automations: Option<&crate::play::automations::LocalAutomations>,
+) -> Value {
+    let errors: Vec<Value> = r
+        .errors()
+        .map(|(kind, e)| json!({ "kind": kind, "error": e }))
+        .collect();
+    json!({ "event": "reloaded",
+        "files": r.changed.iter().map(|p| crate::startup::reload::shown(p)).collect::<Vec<_>>(),
+        "samples": r.samples.len(), "flows": r.flows.len(),
+        "definitions": r.definitions.loaded.len(), "triggers": r.triggers.list.len(),
+        "automations": automations.map_or(0, |a| a.count()),
+        "errors": errors })
+}
+
 /// What the listening line says of the calls sent to --target: signed (and with which key),
 /// or plain, or nothing sent (no --target).
 fn signing(inbox: &InboxArgs, sign: bool) -> Value {
@@ -244,6 +262,7 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                 startup::KeyUse::Off
             },
             sign,
+            watch: true,
             ..Plan::new(Mode::Auto)
         },
     )?;
@@ -262,6 +281,8 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
         started: started.automations.as_ref().map(|a| a.subscribe()),
         live: vec![],
     };
+    let reloads = started.watching.as_ref().map(|w| w.subscribe(None));
+    let reload_automations = started.automations.clone();
     // 8,192 events (each holds a copy of its exchange, ~350 bytes, in a ring allocated up
     // front): a quarter second of a loaded serve, which the printer drains every 10 ms. 65,536
     // took 23 MB of serve's memory once the ring had gone round.
@@ -319,6 +340,10 @@ pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
                 any = true;
             }
             any |= runs.print(&mut out);
+            while let Some(r) = reloads.as_ref().and_then(|rx| rx.try_recv().ok()) {
+                let _ = writeln!(out, "{}", reload_line(&r, reload_automations.as_deref()));
+                any = true;
+            }
             let _ = out.flush();
             if !any {
                 // Stopping and nothing left to print: every event of the run is out.

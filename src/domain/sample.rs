@@ -161,6 +161,15 @@ impl LoadedSample {
     pub fn load_dir(dir: &Path) -> (Vec<LoadedSample>, Vec<String>) {
         load_json_files(dir, LoadedSample::load)
     }
+
+    /// [`LoadedSample::load_dir`] again, keeping the last good version of a file that no
+    /// longer loads.
+    pub fn reload_dir(
+        dir: &Path,
+        kept: &mut Kept<LoadedSample>,
+    ) -> (Vec<LoadedSample>, Vec<String>) {
+        load_json_files_keeping(dir, LoadedSample::load, kept)
+    }
 }
 
 /// `load` applied to every `*.json` file in `dir` (not its folders), by file name: what
@@ -169,12 +178,9 @@ pub fn load_json_files<T>(
     dir: &Path,
     load: impl Fn(&Path) -> Result<T, String>,
 ) -> (Vec<T>, Vec<String>) {
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
-            .collect(),
-        Err(e) => return (vec![], vec![format!("{}: {e}", dir.display())]),
+    let mut paths = match json_files(dir) {
+        Ok(p) => p,
+        Err(e) => return (vec![], vec![e]),
     };
     paths.sort();
     let (mut ok, mut errs) = (vec![], vec![]);
@@ -185,4 +191,58 @@ pub fn load_json_files<T>(
         }
     }
     (ok, errs)
+}
+
+/// The last version of each file that loaded, by path: what a reload keeps when a file that
+/// loaded before no longer does (the developer is halfway through an edit).
+pub type Kept<T> = std::collections::BTreeMap<PathBuf, T>;
+
+/// What is said after the reason a file that loaded before does not load now.
+pub const KEPT_NOTE: &str = "its last good version is still in use";
+
+/// [`load_json_files`] again after the files changed: a file that loads replaces its kept
+/// version; one that no longer loads keeps it, its error saying so ([`KEPT_NOTE`]); a file
+/// gone is forgotten.
+pub fn load_json_files_keeping<T: Clone>(
+    dir: &Path,
+    load: impl Fn(&Path) -> Result<T, String>,
+    kept: &mut Kept<T>,
+) -> (Vec<T>, Vec<String>) {
+    let mut paths = match json_files(dir) {
+        Ok(p) => p,
+        Err(e) => {
+            kept.clear();
+            return (vec![], vec![e]);
+        }
+    };
+    paths.sort();
+    kept.retain(|p, _| paths.contains(p));
+    let (mut ok, mut errs) = (vec![], vec![]);
+    for p in paths {
+        match load(&p) {
+            Ok(s) => {
+                kept.insert(p, s.clone());
+                ok.push(s);
+            }
+            Err(e) => match kept.get(&p) {
+                Some(last) => {
+                    ok.push(last.clone());
+                    errs.push(format!("{e} ({KEPT_NOTE})"));
+                }
+                None => errs.push(e),
+            },
+        }
+    }
+    (ok, errs)
+}
+
+/// The `*.json` files in `dir` (not its folders), unsorted.
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => Ok(rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+            .collect()),
+        Err(e) => Err(format!("{}: {e}", dir.display())),
+    }
 }

@@ -175,6 +175,19 @@ impl Engine {
         }
     }
 
+    /// The schemas by action key anew from the files, after they changed on disk: the
+    /// definitions', then the samples' own (as at start). A key whose files are gone loses its
+    /// schemas; a flow run sets its steps' again when it starts.
+    pub fn replace_file_schemas(
+        &self,
+        defs: &crate::domain::definition::Definitions,
+        samples: &[LoadedSample],
+    ) {
+        self.keys_mut().schemas.clear();
+        self.add_definitions(defs);
+        self.add_samples(samples);
+    }
+
     /// Sets the schemas of `action_key` (a flow's step), replacing any a sample gave.
     pub fn set_schemas(&self, action_key: &str, schemas: ActionSchemas) {
         self.keys_mut()

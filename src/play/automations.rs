@@ -218,6 +218,33 @@ impl LocalAutomations {
         });
     }
 
+    /// The flows of `folder` anew after its files changed: each flow read from there is
+    /// replaced by `flows` (an automation switched on or off in the window stays so, by name);
+    /// flows opened from elsewhere stay. Runs already going keep the flow they started with.
+    pub fn replace_folder(&self, folder: &std::path::Path, flows: &[LoadedFlow]) {
+        let mut all = self.flows.write().unwrap_or_else(|e| e.into_inner());
+        let was: std::collections::HashMap<String, bool> = all
+            .iter()
+            .map(|a| (a.flow.flow.name.clone(), a.on))
+            .collect();
+        let from_folder = |f: &LoadedFlow| {
+            f.path
+                .as_deref()
+                .is_some_and(|p| p.parent() == Some(folder))
+        };
+        all.retain(|a| !from_folder(&a.flow));
+        for f in flows {
+            let on = was
+                .get(&f.flow.name)
+                .copied()
+                .unwrap_or(f.flow.trigger.active);
+            all.push(Automation {
+                on,
+                flow: Arc::new(f.clone()),
+            });
+        }
+    }
+
     fn start_one(&self, flow: &Arc<LoadedFlow>, event: &ReportedEvent) -> (String, RunHandle) {
         let activation_id = uuid::Uuid::new_v4().to_string();
         let before = flow

@@ -5,6 +5,7 @@
 //! `check --generate`, `flow run` and the window's tests all start here.
 
 mod options;
+pub mod reload;
 
 pub use options::{DEFAULT_PORT, InboxArgs};
 
@@ -91,6 +92,9 @@ pub struct Plan {
     /// signed as Wix signs it (RS256, ActionBench's key, addressed to `--app-id`): an action on
     /// Wix's SDK refuses anything else. Needs the key ([`KeyUse::Required`]) and `--app-id`.
     pub sign: bool,
+    /// Watch the samples, flows, definitions and triggers folders, and reload what changes
+    /// ([`reload`]).
+    pub watch: bool,
 }
 
 impl Plan {
@@ -108,6 +112,7 @@ impl Plan {
             listen: Listen::Off,
             automate: Automate::Off,
             sign: false,
+            watch: false,
         }
     }
 }
@@ -125,6 +130,7 @@ impl Plan {
             key: KeyUse::Optional,
             relay: Relay::Shared,
             automate: Automate::Shared,
+            watch: true,
             listen,
             ..Plan::new(Mode::Hold)
         }
@@ -176,6 +182,8 @@ pub struct Started {
     /// Things to say about where it listens (another address than loopback, a saved port
     /// that was taken).
     pub notes: Vec<String>,
+    /// The folders watched for changes (with [`Plan::watch`]).
+    pub watching: Option<Arc<reload::Watching>>,
 }
 
 impl Started {
@@ -187,8 +195,10 @@ impl Started {
     /// Stops the inbox, answering held calls first (within `deadline`), and writes the
     /// journal; a scratch journal is removed.
     pub fn stop(&mut self, deadline: std::time::Duration) {
-        // Reported events start nothing more (and the engine lets go of the automations).
+        // Reported events start nothing more (and the engine lets go of the automations);
+        // changed files are not read any more.
         self.engine.set_automations(None);
+        self.watching = None;
         if let Some(h) = self.handle.take() {
             self.rt.block_on(h.stop(deadline));
         }
@@ -288,7 +298,23 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
         automations,
         trigger_errors,
         notes: vec![],
+        watching: None,
     };
+    if plan.watch {
+        let folders = reload::Folders {
+            samples: args.samples_dir(),
+            flows: args.flows_dir(),
+            actions: args.actions_dir(),
+            triggers: args.triggers_dir(),
+        };
+        match reload::watch(folders, started.engine.clone(), started.automations.clone()) {
+            Ok(w) => started.watching = Some(Arc::new(w)),
+            // Everything else works: said, not fatal.
+            Err(e) => started
+                .notes
+                .push(format!("{e}: edited files are read at the next start")),
+        }
+    }
     if let Listen::Port { port, fallback } = plan.listen
         && let Err(e) = listen(args, &mut started, port, fallback)
     {

@@ -5,14 +5,15 @@ use crate::domain::invocation::Phase;
 use crate::ui::theme;
 use egui::{Color32, RichText, Ui};
 
-pub fn phase_color(p: &Phase) -> Color32 {
+/// The colour a phase's words are written in, readable on `ui`'s background.
+pub fn phase_color(ui: &Ui, p: &Phase) -> Color32 {
     use crate::domain::invocation::Tone;
     match p.tone() {
-        Tone::Warning => theme::WARNING,
-        Tone::Waiting => theme::WAITING,
-        Tone::Ok => theme::OK,
-        Tone::Muted => Color32::GRAY,
-        Tone::Error => theme::ERROR,
+        Tone::Warning => theme::ink(ui, theme::WARNING),
+        Tone::Waiting => theme::ink(ui, theme::WAITING),
+        Tone::Ok => theme::ink(ui, theme::OK),
+        Tone::Muted => ui.visuals().weak_text_color(),
+        Tone::Error => theme::ink(ui, theme::ERROR),
     }
 }
 
@@ -21,8 +22,8 @@ pub fn phase_color(p: &Phase) -> Color32 {
 pub fn finding_list(ui: &mut Ui, findings: &[Finding]) {
     for f in findings {
         let (icon, color) = match f.severity {
-            Severity::Error => ("Error:", theme::ERROR),
-            Severity::Warning => ("Warning:", theme::WARNING),
+            Severity::Error => ("Error:", theme::ink(ui, theme::ERROR)),
+            Severity::Warning => ("Warning:", theme::ink(ui, theme::WARNING)),
         };
         let text = match &f.field {
             Some(field) if !f.message.starts_with(field.as_str()) => {

@@ -241,3 +241,90 @@ fn the_log_and_a_run_are_shared_as_one_html_file_each() {
     );
     assert!(html.contains("Order placed"), "the flow's name");
 }
+
+/// A definition, a sample and a flow edited on disk while the window runs: the tabs show the
+/// change within seconds, a file broken halfway through an edit keeps its last good version
+/// with its error in place, and a removed file leaves the list.
+#[test]
+fn files_edited_on_disk_are_read_again_and_a_broken_one_keeps_its_last_good_version() {
+    let dir = TempDir::new("ui-reload");
+    let folder = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(&p).expect("folder");
+        p
+    };
+    let (samples, actions, flows, triggers) = (
+        folder("samples"),
+        folder("actions"),
+        folder("flows"),
+        folder("triggers"),
+    );
+    let definition = root().join("samples/actions/tag-contact.json");
+    std::fs::copy(&definition, actions.join("tag-contact.json")).expect("copied");
+    let arg = |p: &std::path::Path| p.display().to_string();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let b = bench_args(
+        clock.clone(),
+        clock,
+        |_| {},
+        &[
+            "--samples",
+            &arg(&samples),
+            "--actions",
+            &arg(&actions),
+            "--flows",
+            &arg(&flows),
+            "--triggers",
+            &arg(&triggers),
+        ],
+    );
+    let mut h = window(&b)
+        .folders(Folders {
+            samples: samples.clone(),
+            flows: flows.clone(),
+            actions: actions.clone(),
+            sessions: None,
+        })
+        .build();
+    h.run();
+    click(&mut h, "Actions");
+    h.get_by_label("Meets every rule");
+
+    // A title that is not text: the lint error shows, as `actionbench lint` says it.
+    let mut def: Value =
+        serde_json::from_str(&std::fs::read_to_string(&definition).expect("read")).expect("JSON");
+    def["inputSchema"]["properties"]["label"]["title"] = json!(5);
+    std::fs::write(actions.join("tag-contact.json"), def.to_string()).expect("written");
+    step_until(&mut h, "the edited definition's lint", WAIT, |h| {
+        h.query_all_by_label("Meets every rule").next().is_none()
+    });
+    h.get_by_label_contains("error");
+
+    // Broken halfway through an edit: the tab keeps the definition and says why.
+    std::fs::write(actions.join("tag-contact.json"), "{ \"actionKey\": ").expect("written");
+    step_until(
+        &mut h,
+        "the broken definition's error",
+        WAIT,
+        shows("last good version is still in use"),
+    );
+    h.get_by_label("Tag a contact");
+
+    // A sample and a flow added: each listed in its tab.
+    let sample: Value = serde_json::from_slice(&fixture("opened-sample.json")).expect("JSON");
+    std::fs::write(samples.join("new.json"), sample.to_string()).expect("written");
+    let name = sample["name"].as_str().expect("a name").to_string();
+    click(&mut h, "Samples");
+    step_until(&mut h, "the new sample", WAIT, shows(&name));
+    std::fs::copy(
+        root().join("samples/flows/03-shop-order.json"),
+        flows.join("shop.json"),
+    )
+    .expect("copied");
+    click(&mut h, "Flows");
+    step_until(&mut h, "the new flow", WAIT, shows("Run"));
+    std::fs::remove_file(flows.join("shop.json")).expect("removed");
+    step_until(&mut h, "the removed flow gone", WAIT, |h| {
+        h.query_all_by_label("Run").next().is_none()
+    });
+}

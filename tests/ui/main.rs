@@ -115,8 +115,23 @@ fn bench_on(
     manual: Arc<ManualClock>,
     configure: impl FnOnce(&mut actionbench::engine::EngineConfig) + 'static,
 ) -> Bench {
+    bench_args(clock, manual, configure, &[])
+}
+
+/// [`bench_on`] with these options besides the bench's own (`--samples DIR`…).
+fn bench_args(
+    clock: Arc<dyn actionbench::domain::clock::Clock>,
+    manual: Arc<ManualClock>,
+    configure: impl FnOnce(&mut actionbench::engine::EngineConfig) + 'static,
+    more: &[&str],
+) -> Bench {
     use actionbench::startup::{Journaling, KeyUse, Listen, Plan};
-    let args = actionbench::cli::Cli::parse_from(["actionbench", "--instance-id", "inst-ui"]).inbox;
+    let args = actionbench::cli::Cli::parse_from(
+        ["actionbench", "--instance-id", "inst-ui"]
+            .iter()
+            .chain(more),
+    )
+    .inbox;
     let started = actionbench::startup::start(
         &args,
         // The window's plan, on the test's clock, with no journal and no key of the user's.

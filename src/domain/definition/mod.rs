@@ -193,6 +193,24 @@ impl Definitions {
         Definitions { loaded, errors }
     }
 
+    /// [`Definitions::load_dir`] again, keeping the last good version of a file that no longer
+    /// loads.
+    pub fn reload_dir(
+        dir: &Path,
+        kept: &mut super::sample::Kept<(std::path::PathBuf, Definition)>,
+    ) -> Definitions {
+        if !dir.is_dir() {
+            kept.clear();
+            return Definitions::default();
+        }
+        let (loaded, errors) = super::sample::load_json_files_keeping(
+            dir,
+            |p| Definition::load(p).map(|d| (p.to_path_buf(), d)),
+            kept,
+        );
+        Definitions { loaded, errors }
+    }
+
     /// Gives `sample` the schemas it does not write from the definition of its action key (a
     /// schema written in the sample wins), and says so in its `schemas_from`.
     pub fn fill(&self, sample: &mut super::sample::LoadedSample) {

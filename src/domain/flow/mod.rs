@@ -646,6 +646,25 @@ impl LoadedFlow {
         (lists.into_iter().flatten().collect(), errors)
     }
 
+    /// [`LoadedFlow::load_dir`] again, keeping the last good version of a file that no longer
+    /// loads (a side file that no longer reads keeps its flow's too).
+    pub fn reload_dir(
+        dir: &Path,
+        kept: &mut super::sample::Kept<Vec<LoadedFlow>>,
+    ) -> (Vec<LoadedFlow>, Vec<String>) {
+        let (lists, errors) = super::sample::load_json_files_keeping(
+            dir,
+            |p: &Path| {
+                if p.to_string_lossy().ends_with(wix::SIDE_SUFFIX) {
+                    return Ok(vec![]);
+                }
+                LoadedFlow::load_all(p)
+            },
+            kept,
+        );
+        (lists.into_iter().flatten().collect(), errors)
+    }
+
     /// The saved answer of action step `i`: its own, the sample's example, or IMMEDIATE with
     /// the output schema's skeleton.
     pub fn saved_answer(&self, i: usize) -> Value {

@@ -183,7 +183,23 @@ impl Triggers {
         if !dir.is_dir() {
             return Triggers::default();
         }
-        let (mut list, errors) = super::sample::load_json_files(dir, LoadedTrigger::load);
+        let (list, errors) = super::sample::load_json_files(dir, LoadedTrigger::load);
+        Triggers::of(list, errors)
+    }
+
+    /// [`Triggers::load_dir`] again, keeping the last good version of a file that no longer
+    /// loads.
+    pub fn reload_dir(dir: &Path, kept: &mut super::sample::Kept<LoadedTrigger>) -> Triggers {
+        if !dir.is_dir() {
+            kept.clear();
+            return Triggers::default();
+        }
+        let (list, errors) = super::sample::load_json_files_keeping(dir, LoadedTrigger::load, kept);
+        Triggers::of(list, errors)
+    }
+
+    /// The triggers loaded, a key defined twice said in its second definition's findings.
+    fn of(mut list: Vec<LoadedTrigger>, errors: Vec<String>) -> Triggers {
         // A key defined twice: the first definition is the one reports are judged against.
         for i in 1..list.len() {
             let (before, rest) = list.split_at_mut(i);

@@ -167,6 +167,55 @@ impl App {
     }
 }
 
+impl App {
+    /// What the watched folders hold after a change: the samples, flows and definitions the
+    /// tabs list (those opened from elsewhere stay), the keys listed, and a line saying what
+    /// was read again, or the first file that no longer reads.
+    pub(super) fn take_reloads(&mut self) {
+        let Some(rx) = &self.reloads else { return };
+        let mut last = None;
+        while let Ok(r) = rx.try_recv() {
+            last = Some(r);
+        }
+        let Some(r) = last else { return };
+        let from = |folder: &std::path::Path, p: Option<&std::path::Path>| {
+            p.and_then(std::path::Path::parent)
+                .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf()))
+                .is_some_and(|d| d == folder)
+        };
+        let folders = &self.core.folders;
+        self.core
+            .samples
+            .retain(|s| !from(&folders.samples, s.path.as_deref()));
+        self.core.samples.splice(0..0, r.samples.iter().cloned());
+        self.core
+            .flows
+            .retain(|f| !from(&folders.flows, f.path.as_deref()));
+        self.core.flows.splice(0..0, r.flows.iter().cloned());
+        self.core.sample_errors.clone_from(&r.sample_errors);
+        self.core.flow_errors.clone_from(&r.flow_errors);
+        self.core.definitions = r.definitions.clone();
+        for s in &r.samples {
+            if let Some(k) = s.sample.action_key() {
+                self.mirror.keys.insert(k.to_string());
+            }
+        }
+        self.left.files_changed();
+        let names: Vec<String> = r
+            .changed
+            .iter()
+            .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+            .collect();
+        self.status = Some(match r.errors().next() {
+            Some((kind, e)) => (
+                format!("Reloaded {}: a {kind} does not read: {e}", names.join(", ")),
+                true,
+            ),
+            None => (format!("Reloaded {} from disk", names.join(", ")), false),
+        });
+    }
+}
+
 /// `item` into `list`: in place of the one read from the same file (opened or dropped twice),
 /// else at the end. Samples and flows are reloaded alike.
 fn replace_or_push<T>(list: &mut Vec<T>, item: T, path: impl Fn(&T) -> Option<&std::path::Path>) {

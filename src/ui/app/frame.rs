@@ -22,6 +22,7 @@ impl eframe::App for App {
         // Background jobs' results, and anything queued since the last pass.
         self.run_commands();
         self.take_event_runs();
+        self.take_reloads();
         self.follow_runs();
         // Clocks, countdowns and waits move once a second: whatever shows a time asks for its
         // next frame while it is shown (see `widgets::tick_each_second`).
@@ -181,7 +182,7 @@ fn status_bar(ui: &mut Ui, status: Option<&(String, bool)>) {
     match status {
         Some((s, err)) => {
             let color = if *err {
-                theme::ERROR
+                theme::ink(ui, theme::ERROR)
             } else {
                 ui.visuals().text_color()
             };

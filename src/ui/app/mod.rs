@@ -61,6 +61,8 @@ pub struct App {
     stories_kept: usize,
     /// The runs your app's events start, as they start.
     event_runs: Option<Receiver<crate::play::automations::StartedRun>>,
+    /// What the watched folders hold, each time they change.
+    reloads: Option<Receiver<Arc<crate::startup::reload::Reloaded>>>,
     /// Presenter mode waits for the next event-started run of this flow (by name).
     awaiting: Option<String>,
     presenting: Option<Presenter>,
@@ -111,6 +113,7 @@ pub const WHOLE_IN_LIST: usize = 20_000;
 
 impl App {
     pub fn new(core: Core, ctx: &egui::Context) -> App {
+        crate::ui::theme::install(ctx);
         let wake_ctx = ctx.clone();
         // Drained every frame; one that falls behind catches up from the engine's rows (cheap:
         // old ones come packed).
@@ -138,7 +141,12 @@ impl App {
             })));
             a.subscribe()
         });
+        let reloads = core.watching.as_ref().map(|w| {
+            let wake = ctx.clone();
+            w.subscribe(Some(Arc::new(move || wake.request_repaint())))
+        });
         let mut app = App {
+            reloads,
             runs: vec![],
             following: vec![],
             detailed: std::collections::VecDeque::new(),

@@ -37,6 +37,9 @@ pub struct Core {
     pub port: u16,
     /// The flows as automations answering the events apps report, when they do.
     pub automations: Option<Arc<crate::play::automations::LocalAutomations>>,
+    /// The samples, flows, definitions and triggers folders, watched: what changes on disk
+    /// is read again and shown.
+    pub watching: Option<Arc<crate::startup::reload::Watching>>,
 }
 
 impl Core {
@@ -79,6 +82,7 @@ impl Core {
             },
             port,
             automations: s.automations.clone(),
+            watching: s.watching.clone(),
         }
     }
 

@@ -158,11 +158,15 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel) {
         ui.label(
             RichText::new(ex.phase.label())
                 .strong()
-                .color(phase_color(&ex.phase)),
+                .color(phase_color(ui, &ex.phase)),
         );
     });
     if let Some(tag) = &ex.tag {
-        ui.label(RichText::new(tag).strong().color(theme::WARNING));
+        ui.label(
+            RichText::new(tag)
+                .strong()
+                .color(theme::ink(ui, theme::WARNING)),
+        );
     }
     buttons(ui, cx, st, &ex);
     about(ui, cx, &ex);
@@ -261,14 +265,14 @@ fn about(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
                     human_duration(*deadline - cx.now),
                     deadline.format("%Y-%m-%d %H:%M:%S UTC")
                 ))
-                .color(phase_color(&ex.phase)),
+                .color(phase_color(ui, &ex.phase)),
             );
         }
         Phase::Rejected { message, .. } => {
-            ui.label(RichText::new(message).color(theme::ERROR));
+            ui.label(RichText::new(message).color(theme::ink(ui, theme::ERROR)));
         }
         Phase::Failed { reason } => {
-            ui.label(RichText::new(reason).color(theme::ERROR));
+            ui.label(RichText::new(reason).color(theme::ink(ui, theme::ERROR)));
         }
         _ => {}
     }
@@ -282,7 +286,10 @@ fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         ui.label(RichText::new(format!("Your action answered HTTP {}", t.status)).strong());
         finding_list(ui, &t.findings);
         if t.findings.is_empty() {
-            ui.label(RichText::new("Your action's answer meets the contract").color(theme::OK));
+            ui.label(
+                RichText::new("Your action's answer meets the contract")
+                    .color(theme::ink(ui, theme::OK)),
+            );
         }
         if !ex.phase.is_held() {
             let base = ui.scope_id().with(("target-answer", id));
@@ -472,7 +479,7 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
             cx.tx.panel(DetailCmd::Answer(id, r));
         }
         if findings.is_empty() {
-            ui.label(RichText::new("Meets the contract").color(theme::OK));
+            ui.label(RichText::new("Meets the contract").color(theme::ink(ui, theme::OK)));
         }
     });
 }
@@ -549,7 +556,7 @@ fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
     ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
     finding_list(ui, &r.findings);
     if r.findings.is_empty() && r.by == AnsweredBy::Target && ex.target_answer.is_none() {
-        ui.label(RichText::new("Meets the contract").color(theme::OK));
+        ui.label(RichText::new("Meets the contract").color(theme::ink(ui, theme::OK)));
     }
     json_tree(ui, base, "response body", &r.body);
 }

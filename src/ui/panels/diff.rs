@@ -78,7 +78,10 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DiffWindow) {
                 .filter(|d| show_volatile || !d.volatile)
                 .collect();
             if shown.is_empty() {
-                ui.label(RichText::new("The same, but for ids, tokens and times").color(theme::OK));
+                ui.label(
+                    RichText::new("The same, but for ids, tokens and times")
+                        .color(theme::ink(ui, theme::OK)),
+                );
             }
             let value = |v: &Option<serde_json::Value>| match v {
                 Some(v) => clip(&v.to_string(), 300),

@@ -33,7 +33,7 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
         ui.label(
             RichText::new(format!("{n} held {}", plural(n, "call", "calls")))
                 .strong()
-                .color(theme::WARNING),
+                .color(theme::ink(ui, theme::WARNING)),
         );
         if let Some(ex) = cx.mirror.log.get(next as usize - 1) {
             ui.label(format!(
@@ -90,7 +90,7 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HeldStrip) {
                     left(&ex, cx.real_now)
                 );
                 row.col(|ui| {
-                    ui.label(RichText::new(text).color(phase_color(&ex.phase)));
+                    ui.label(RichText::new(text).color(phase_color(ui, &ex.phase)));
                 });
                 if row.response().clicked() {
                     clicked = Some(id);

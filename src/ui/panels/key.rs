@@ -28,7 +28,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 );
             }
             Err(e) => {
-                ui.label(RichText::new(format!("No signing key: {e}")).color(theme::ERROR));
+                ui.label(
+                    RichText::new(format!("No signing key: {e}"))
+                        .color(theme::ink(ui, theme::ERROR)),
+                );
             }
         });
     if !open {

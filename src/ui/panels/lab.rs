@@ -96,7 +96,7 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
                 }
                 None => {}
                 Some(Err(e)) => {
-                    ui.label(RichText::new(e).color(theme::ERROR));
+                    ui.label(RichText::new(e).color(theme::ink(ui, theme::ERROR)));
                 }
                 Some(Ok(rows)) => {
                     if st.running {
@@ -112,12 +112,12 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
                                     for r in rows {
                                         let (mark, color) = match &r.verdict {
                                             crate::domain::lab::LabVerdict::Refused(_) => {
-                                                ("refused", theme::OK)
+                                                ("refused", theme::ink(ui, theme::OK))
                                             }
                                             crate::domain::lab::LabVerdict::Accepted(_) => {
-                                                ("ACCEPTED", theme::ERROR)
+                                                ("ACCEPTED", theme::ink(ui, theme::ERROR))
                                             }
-                                            _ => ("wrong", theme::WARNING),
+                                            _ => ("wrong", theme::ink(ui, theme::WARNING)),
                                         };
                                         if ui.link(format!("#{}", r.id)).clicked() {
                                             select = Some(r.id);

@@ -449,7 +449,7 @@ fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                         });
                         row.col(|ui| {
                             let label = ui.label(
-                                RichText::new(ex.status_label()).color(phase_color(&ex.phase)),
+                                RichText::new(ex.status_label()).color(phase_color(ui, &ex.phase)),
                             );
                             if ex.is_flagged() {
                                 label.on_hover_text(

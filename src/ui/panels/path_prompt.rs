@@ -44,9 +44,9 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut PathPrompt) {
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if let Some(e) = &st.error {
                 ui.label(RichText::new(e).color(if st.replace {
-                    theme::WARNING
+                    theme::ink(ui, theme::WARNING)
                 } else {
-                    theme::ERROR
+                    theme::ink(ui, theme::ERROR)
                 }));
             }
             ui.horizontal(|ui| {

@@ -200,10 +200,12 @@ fn list(ui: &mut Ui, cx: &ViewCtx, st: &SessionsWindow) -> (Option<std::path::Pa
                     if current == Some(l.path.as_path()) {
                         ui.label(RichText::new("this window").weak());
                     } else if let Some(who) = &l.elsewhere {
-                        ui.label(RichText::new("open elsewhere").color(theme::WARNING))
-                            .on_hover_text(format!(
-                                "Open in {who}: one ActionBench writes a session at a time"
-                            ));
+                        ui.label(
+                            RichText::new("open elsewhere").color(theme::ink(ui, theme::WARNING)),
+                        )
+                        .on_hover_text(format!(
+                            "Open in {who}: one ActionBench writes a session at a time"
+                        ));
                     }
                 });
                 let r = row.response();

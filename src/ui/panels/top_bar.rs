@@ -14,7 +14,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         ui.label(RichText::new(&cx.core.inbox_url).monospace().strong());
         if let Some(w) = &cx.core.remote_warning {
             ui.label(
-                RichText::new(format!("WARNING: {w}")).color(theme::ERROR),
+                RichText::new(format!("WARNING: {w}")).color(theme::ink(ui, theme::ERROR)),
             );
         }
         ui.separator();
@@ -42,7 +42,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             ui.label(
                 RichText::new(format!("Simulated {t}"))
                     .monospace()
-                    .color(theme::WARNING),
+                    .color(theme::ink(ui, theme::WARNING)),
             )
             .on_hover_text(format!(
                 "Simulated time is {} ahead of real time",
@@ -106,7 +106,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             ui.separator();
             ui.label(
                 RichText::new("JWT audience not checked (no --app-id)")
-                    .color(theme::WARNING),
+                    .color(theme::ink(ui, theme::WARNING)),
             )
             .on_hover_text(cx.core.engine.jwt_summary());
         }

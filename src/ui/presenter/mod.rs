@@ -350,7 +350,7 @@ pub(super) fn stage_box(
             Align2::CENTER_CENTER,
             state.word(),
             FontId::proportional(12.0),
-            color,
+            theme::ink_on(color, theme::box_ground(state, dark)),
         );
     }
 }

@@ -55,7 +55,7 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
                     );
                 }
                 Err(e) => {
-                    ui.label(RichText::new(e).small().color(theme::WARNING));
+                    ui.label(RichText::new(e).small().color(theme::ink(ui, theme::WARNING)));
                 }
             }
             let lab_sample = cx

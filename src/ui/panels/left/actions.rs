@@ -18,8 +18,7 @@ pub struct ActionsTab {
     /// By definition (its index): the breaking changes against the published file picked.
     published: HashMap<usize, Result<Vec<LintFinding>, String>>,
     report: Option<Result<Report, String>>,
-    /// Each definition's lint findings, found once (definitions do not change while the
-    /// window runs).
+    /// Each definition's lint findings, found once, and again when the files change.
     lint: Option<Vec<Vec<LintFinding>>>,
     /// The definition the last generated run was of.
     report_for: Option<usize>,
@@ -59,6 +58,14 @@ pub enum ActionsCmd {
 }
 
 impl ActionsTab {
+    /// The definitions were read again: their findings are found again, and comparisons and
+    /// generated runs made by index are let go (the indexes may name other files now).
+    pub(super) fn files_changed(&mut self) {
+        self.lint = None;
+        self.published.clear();
+        self.report_for = None;
+    }
+
     pub(super) fn handle(&mut self, cmd: ActionsCmd, cx: &ViewCtx) {
         match cmd {
             ActionsCmd::Generate { action, n, seed } => self.generate(cx, action, n, seed),
@@ -166,8 +173,8 @@ impl ActionsTab {
 fn findings(ui: &mut Ui, list: &[LintFinding]) {
     for f in list {
         let color = match f.level {
-            Level::Error => theme::ERROR,
-            Level::Warning => theme::WARNING,
+            Level::Error => theme::ink(ui, theme::ERROR),
+            Level::Warning => theme::ink(ui, theme::WARNING),
         };
         ui.label(
             RichText::new(format!("{} {} [{}]", f.level.label(), f.path, f.rule))
@@ -189,8 +196,8 @@ fn summary(list: &[LintFinding]) -> (usize, usize) {
 /// definition.
 pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut ActionsTab, target_ok: bool) {
     let defs = &cx.core.definitions;
-    if let Some(e) = defs.errors.first() {
-        ui.label(RichText::new(e).small().color(theme::ERROR));
+    for e in &defs.errors {
+        ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
     }
     if defs.loaded.is_empty() {
         ui.label(
@@ -237,9 +244,9 @@ fn report(ui: &mut Ui, cx: &ViewCtx, st: &ActionsTab) {
                 ))
                 .small()
                 .color(if r.groups.is_empty() {
-                    theme::OK
+                    theme::ink(ui, theme::OK)
                 } else {
-                    theme::ERROR
+                    theme::ink(ui, theme::ERROR)
                 }),
             );
             for (g, group) in r.groups.iter().enumerate() {
@@ -252,7 +259,7 @@ fn report(ui: &mut Ui, cx: &ViewCtx, st: &ActionsTab) {
                             group.count,
                             plural(group.count, "call", "calls")
                         ))
-                        .color(theme::ERROR)
+                        .color(theme::ink(ui, theme::ERROR))
                         .small()
                         .strong(),
                     );
@@ -273,7 +280,7 @@ fn report(ui: &mut Ui, cx: &ViewCtx, st: &ActionsTab) {
             }
         }
         Some(Err(e)) => {
-            ui.label(RichText::new(e).small().color(theme::ERROR));
+            ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
         }
         None => {}
     }
@@ -297,10 +304,10 @@ fn action(
     )
     .on_hover_text(path.display().to_string());
     let (text, color) = match (errors, warnings) {
-        (0, 0) => ("Meets every rule".to_string(), theme::OK),
+        (0, 0) => ("Meets every rule".to_string(), theme::ink(ui, theme::OK)),
         (0, w) => (
             format!("{w} {}", plural(w, "warning", "warnings")),
-            theme::WARNING,
+            theme::ink(ui, theme::WARNING),
         ),
         (e, w) => (
             format!(
@@ -308,7 +315,7 @@ fn action(
                 plural(e, "error", "errors"),
                 plural(w, "warning", "warnings")
             ),
-            theme::ERROR,
+            theme::ink(ui, theme::ERROR),
         ),
     };
     ui.label(RichText::new(text).color(color).small());
@@ -357,7 +364,7 @@ fn action(
         ui.label(
             RichText::new("Generating calls…")
                 .small()
-                .color(theme::WAITING),
+                .color(theme::ink(ui, theme::WAITING)),
         );
     }
 }
@@ -377,14 +384,14 @@ fn published(ui: &mut Ui, st: &ActionsTab, i: usize) {
                 )
             };
             ui.label(RichText::new(text).small().color(if e > 0 {
-                theme::ERROR
+                theme::ink(ui, theme::ERROR)
             } else {
-                theme::OK
+                theme::ink(ui, theme::OK)
             }));
             findings(ui, changes);
         }
         Some(Err(e)) => {
-            ui.label(RichText::new(e).small().color(theme::ERROR));
+            ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
         }
         None => {}
     }

@@ -16,11 +16,14 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 .weak(),
         );
     }
+    for e in &cx.core.flow_errors {
+        ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
+    }
     if let Some(name) = cx.awaiting {
         ui.horizontal_wrapped(|ui| {
             ui.label(
                 RichText::new(format!("Waiting for your app's event… (\"{name}\")"))
-                    .color(theme::WAITING),
+                    .color(theme::ink(ui, theme::WAITING)),
             );
             if ui.small_button("Stop waiting").clicked() {
                 cx.tx.send(Command::AwaitEvent(None));
@@ -92,12 +95,14 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
     let older = cx.runs.len().saturating_sub(RUNS_SHOWN);
     for (r, run) in cx.runs.iter().enumerate().skip(older).rev() {
         let state = match (run.finished(), run.handle.is_done(), run.cut_short()) {
-            (Some(true), ..) => ("as expected", theme::OK),
-            (Some(false), ..) => ("not as expected", theme::ERROR),
-            (None, true, Some(why)) => (why, theme::WARNING),
+            (Some(true), ..) => ("as expected", theme::ink(ui, theme::OK)),
+            (Some(false), ..) => ("not as expected", theme::ink(ui, theme::ERROR)),
+            (None, true, Some(why)) => (why, theme::ink(ui, theme::WARNING)),
             (None, true, None) => ("stopped", Color32::GRAY),
-            (None, false, _) if run.waiting_for_next() => ("waits for Space", theme::WARNING),
-            (None, false, _) => ("running", theme::WAITING),
+            (None, false, _) if run.waiting_for_next() => {
+                ("waits for Space", theme::ink(ui, theme::WARNING))
+            }
+            (None, false, _) => ("running", theme::ink(ui, theme::WAITING)),
         };
         let from = run
             .reported_in
@@ -173,7 +178,7 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                         ui.label(
                             RichText::new(format!("   missing {{{{{m}}}}}"))
                                 .small()
-                                .color(theme::WARNING),
+                                .color(theme::ink(ui, theme::WARNING)),
                         );
                     }
                 }
@@ -243,14 +248,14 @@ fn wix_summary(ui: &mut Ui, f: &crate::domain::flow::LoadedFlow) {
         ui.label(
             RichText::new("Meets the builder's rules")
                 .small()
-                .color(theme::OK),
+                .color(theme::ink(ui, theme::OK)),
         );
         return;
     }
     let color = if errors > 0 {
-        theme::ERROR
+        theme::ink(ui, theme::ERROR)
     } else {
-        theme::WARNING
+        theme::ink(ui, theme::WARNING)
     };
     let title = RichText::new(format!(
         "{errors} error{}, {warnings} warning{} before it runs",
@@ -264,9 +269,9 @@ fn wix_summary(ui: &mut Ui, f: &crate::domain::flow::LoadedFlow) {
         .show(ui, |ui| {
             for x in &f.findings {
                 let c = if x.level == Level::Error {
-                    theme::ERROR
+                    theme::ink(ui, theme::ERROR)
                 } else {
-                    theme::WARNING
+                    theme::ink(ui, theme::WARNING)
                 };
                 ui.label(
                     RichText::new(format!("{} {}: {}", x.level.label(), x.path, x.message))

@@ -41,9 +41,9 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
                 st.applied = None;
             }
             if let Some(e) = &st.error {
-                ui.label(RichText::new(e).color(theme::ERROR));
+                ui.label(RichText::new(e).color(theme::ink(ui, theme::ERROR)));
             } else if let Some(now) = &st.applied {
-                ui.label(RichText::new(now).color(theme::OK));
+                ui.label(RichText::new(now).color(theme::ink(ui, theme::OK)));
             }
         });
 }

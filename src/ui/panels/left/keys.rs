@@ -48,7 +48,7 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel) {
                 ui.label(
                     RichText::new("  Set your action's base URL above: calls are relayed there")
                         .small()
-                        .color(theme::WARNING),
+                        .color(theme::ink(ui, theme::WARNING)),
                 );
             }
         }

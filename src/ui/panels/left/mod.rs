@@ -94,6 +94,11 @@ impl LeftPanel {
         self.tab
     }
 
+    /// The files on disk changed: what the tabs worked out from them is worked out again.
+    pub fn files_changed(&mut self) {
+        self.actions.files_changed();
+    }
+
     /// Your action's form as typed.
     pub fn form(&self) -> &TargetForm {
         &self.action.form

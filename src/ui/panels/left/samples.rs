@@ -4,11 +4,15 @@
 use super::*;
 use crate::domain::contract::Severity;
 use crate::play::Target;
+use crate::ui::theme;
 use crate::ui::widgets::finding_list;
 
 /// Each sample: its name, method, description, where its schemas came from, and its buttons;
 /// `target`: your action, or what to fix in the form.
 pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, target: &Result<Target, String>) {
+    for e in &cx.core.sample_errors {
+        ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
+    }
     for (i, s) in cx.core.samples.iter().enumerate() {
         ui.push_id(i, |ui| {
             ui.horizontal_wrapped(|ui| {

@@ -86,7 +86,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut TriggersTab) {
         );
     }
     for e in &triggers.errors {
-        ui.label(RichText::new(e).small().color(theme::ERROR));
+        ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
     }
     for t in &triggers.list {
         ui.push_id(("trigger", t.key()), |ui| trigger(ui, cx, st, t));
@@ -165,7 +165,7 @@ fn trigger(
         .labelled_by(label.id);
     });
     if let Some(e) = &st.error {
-        ui.label(RichText::new(e).small().color(theme::ERROR));
+        ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
     }
     let buttons = ui.horizontal(|ui| {
         if ui.button("Report").clicked() {
@@ -236,16 +236,16 @@ fn findings(ui: &mut egui::Ui, t: &crate::domain::trigger::LoadedTrigger) {
         ui.label(
             RichText::new("Follows Wix's rules for triggers")
                 .small()
-                .color(theme::OK),
+                .color(theme::ink(ui, theme::OK)),
         );
         return;
     }
     let errors = t.errors().count();
     let warnings = t.findings.len() - errors;
     let color = if errors > 0 {
-        theme::ERROR
+        theme::ink(ui, theme::ERROR)
     } else {
-        theme::WARNING
+        theme::ink(ui, theme::WARNING)
     };
     egui::CollapsingHeader::new(
         RichText::new(format!(
@@ -257,8 +257,8 @@ fn findings(ui: &mut egui::Ui, t: &crate::domain::trigger::LoadedTrigger) {
     .show(ui, |ui| {
         for f in &t.findings {
             let color = match f.level {
-                Level::Error => theme::ERROR,
-                Level::Warning => theme::WARNING,
+                Level::Error => theme::ink(ui, theme::ERROR),
+                Level::Warning => theme::ink(ui, theme::WARNING),
             };
             ui.label(
                 RichText::new(format!("{} {} [{}]", f.level.label(), f.path, f.rule))
@@ -311,9 +311,9 @@ fn try_provider(
         Some(Some(Ok(rows))) => {
             for r in rows {
                 let (mark, color) = if r.errors.is_empty() {
-                    ("meets the contract", theme::OK)
+                    ("meets the contract", theme::ink(ui, theme::OK))
                 } else {
-                    ("breaks the contract", theme::ERROR)
+                    ("breaks the contract", theme::ink(ui, theme::ERROR))
                 };
                 let status = r
                     .status
@@ -337,7 +337,7 @@ fn try_provider(
             }
         }
         Some(Some(Err(e))) => {
-            ui.label(RichText::new(e).small().color(theme::ERROR));
+            ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
         }
         _ => {}
     }
