@@ -53,7 +53,14 @@ fn node(ui: &mut Ui, id: Id, key: &str, value: &Value, depth: usize) {
         }
     };
     let id = id.with(key);
-    CollapsingHeader::new(RichText::new(format!("{key}  ({count} {kind})")).monospace())
+    // A header does not wrap: a long key is cut (whole on the leaves' lines) so that a folded
+    // object never widens a narrow pane.
+    let shown: String = if key.chars().count() > 28 {
+        key.chars().take(27).chain(['…']).collect()
+    } else {
+        key.to_string()
+    };
+    CollapsingHeader::new(RichText::new(format!("{shown}  ({count} {kind})")))
         .id_salt(id)
         .default_open(depth < 2)
         .show(ui, |ui| match value {

@@ -98,8 +98,9 @@ fn without_a_dialog_every_file_button_offers_a_path_field_that_starts_in_its_fol
         h.query_by_label("Path").is_none()
     });
 
-    // Export HAR…: a file named by the time in the current folder, to type over.
-    click(&mut h, "Export HAR…");
+    // Export, HAR…: a file named by the time in the current folder, to type over.
+    click(&mut h, "Export");
+    click(&mut h, "HAR…");
     step_until(&mut h, "the path field", WAIT, |h| {
         h.query_by_label("Path").is_some()
     });
@@ -203,7 +204,8 @@ fn the_log_and_a_run_are_shared_as_one_html_file_each() {
         .picker(FixedPicker::File(log_page.clone()))
         .build();
     step_until(&mut h, "two rows", WAIT, |h| h.state().log().len() == 2);
-    click(&mut h, "Share as HTML…");
+    click(&mut h, "Export");
+    click(&mut h, "HTML page, secrets left out…");
     let said = format!("Shared 2 calls as {}", log_page.display());
     step_until(&mut h, &said, WAIT, shows(&said));
     let read = actionbench::journal::read(&log_page).expect("the page reads back");
@@ -213,6 +215,12 @@ fn the_log_and_a_run_are_shared_as_one_html_file_each() {
             .expect("page")
             .contains("No JWT signature, access header or instanceId was in these calls")
     );
+    // The window asks whether secrets go with the page, as export --no-redact does.
+    click(&mut h, "Export");
+    click(&mut h, "HTML page with secrets…");
+    step_until(&mut h, "the page with its secrets", WAIT, |_| {
+        std::fs::read_to_string(&log_page).is_ok_and(|p| p.contains("Shared with its secrets"))
+    });
 
     // A run: presented, then shared with S.
     let run_page = dir.path().join("run.html");

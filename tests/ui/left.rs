@@ -540,3 +540,51 @@ fn old_finished_runs_keep_their_steps_and_let_their_story_go() {
     assert_eq!(runs[3].finished(), Some(true));
     assert!(runs[3].events.len() > 3);
 }
+
+/// The layout stays put at 1024×640: running a flow (a long run title, its steps) does not
+/// widen the left panel, the log keeps half the window and its toolbar one row, the new run
+/// is scrolled into view, and the tab row stays where it is while the list under it scrolls.
+#[test]
+fn at_1024_a_run_does_not_move_the_layout_and_the_tab_row_stays_pinned() {
+    let b = bench();
+    let mut h = window(&b).size(egui::vec2(1024.0, 640.0)).build();
+    h.run();
+    let before = h.state().panel_widths();
+    assert!(
+        before[1] >= 512.0,
+        "the log keeps half the window: {before:?}"
+    );
+    // The toolbar is one row: Find and Export side by side.
+    let find = h.get_by_label("Find").rect();
+    let export = h.get_by_label("Export").rect();
+    assert!(
+        (find.center().y - export.center().y).abs() < 4.0,
+        "one row: Find at {find:?}, Export at {export:?}"
+    );
+    click(&mut h, "Flows");
+    let tabs_at = h.get_by_label("Flows").rect();
+    click_nth(&mut h, "Run", 2);
+    step_until(&mut h, "the run finished", WAIT, |h| {
+        h.state().runs().first().is_some_and(|r| r.handle.is_done())
+    });
+    h.run();
+    let after = h.state().panel_widths();
+    assert_eq!(before[0], after[0], "the left panel keeps its width");
+    assert!(after[1] >= 512.0, "{after:?}");
+    // The new run's title is in view in the list.
+    let title = h
+        .query_all_by_label_contains("#1 Order placed")
+        .next()
+        .expect("the run's title")
+        .rect();
+    let list_bottom = h.get_by_label("Action keys").rect().top();
+    assert!(
+        title.top() >= tabs_at.bottom() && title.bottom() <= list_bottom,
+        "the run is scrolled into view: {title:?}, the list ends at {list_bottom}"
+    );
+    assert_eq!(
+        h.get_by_label("Flows").rect(),
+        tabs_at,
+        "the tab row stays pinned"
+    );
+}

@@ -112,7 +112,8 @@ fn an_exchange_exports_as_har_curl_and_a_sample_the_list_picks_up() {
     // In the list at once, ready to send.
     h.get_by_label("invoke send-email (saved from #1)");
     // The same picker path again for the HAR export: it overwrites the file with a HAR.
-    h.get_by_label("Export HAR…").click();
+    click(&mut h, "Export");
+    h.get_by_label("HAR…").click();
     step_until(
         &mut h,
         "Exported 1 exchange to",

@@ -254,6 +254,8 @@ fn shows(text: &str) -> impl FnMut(&Harness<'static, App>) -> bool + '_ {
 
 /// Clicks the widget labelled `label` and runs the frame that follows.
 fn click(h: &mut Harness<'static, App>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
     h.get_by_label(label).click();
     h.run();
 }
@@ -301,6 +303,12 @@ impl egui::DroppedFile for TestDrop {
 
 /// Clicks the `nth` button labelled exactly `label` (one per sample).
 fn click_nth(h: &mut Harness<'static, App>, label: &str, nth: usize) {
+    // Scrolled to first, as a user would: a list scrolls under its pinned tab row.
+    h.get_all_by_label(label)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("no button {nth} labelled {label:?}"))
+        .scroll_to_me();
+    h.run();
     h.get_all_by_label(label)
         .nth(nth)
         .unwrap_or_else(|| panic!("no button {nth} labelled {label:?}"))

@@ -41,9 +41,9 @@ impl Common {
     ) -> Common {
         let (lines, redacted) = journal_lines(exchanges, redact);
         let redaction = match (redact, redacted.sentence()) {
-            (false, _) => "Shared with --no-redact: tokens, access headers and instance IDs are as they were sent.".to_string(),
+            (false, _) => "Shared with its secrets: tokens, access headers and instance IDs are as they were sent.".to_string(),
             (true, Some(what)) => format!(
-                "Secrets stayed home: {what} replaced by \"{REDACTED}\" (share with --no-redact to keep them)."
+                "Secrets stayed home: {what} replaced by \"{REDACTED}\" (to keep them: the window's Export, HTML page with secrets; or export --no-redact)."
             ),
             (true, None) => "No JWT signature, access header or instanceId was in these calls.".to_string(),
         };
@@ -150,7 +150,7 @@ pub fn flow_page(
     redact: bool,
     file: &str,
 ) -> Result<String, String> {
-    let beats = story
+    let beats: Vec<BeatView> = story
         .beats
         .iter()
         .enumerate()
@@ -202,9 +202,13 @@ pub fn flow_page(
     let common = Common::new(
         "flow",
         story.title.clone(),
+        // What the pager counts (its parts: the trigger, each step's moments, the end), then
+        // the steps they tell.
         format!(
-            "{} · {} {}",
+            "{} · {} {} to step through ({} {})",
             story.badge,
+            beats.len(),
+            if beats.len() == 1 { "part" } else { "parts" },
             story.steps.len(),
             if story.steps.len() == 1 {
                 "step"

@@ -143,6 +143,10 @@ impl App {
     /// the keys listed, and its schemas the engine's.
     fn take_sample(&mut self, sample: LoadedSample) {
         self.core.engine.add_samples(std::slice::from_ref(&sample));
+        if let Some(p) = &sample.path {
+            self.commands
+                .panel(crate::ui::panels::left::LeftCmd::RevealSample(p.clone()));
+        }
         if let Some(k) = sample.sample.action_key() {
             self.mirror.keys.insert(k.to_string());
         }

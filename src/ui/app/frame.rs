@@ -96,21 +96,27 @@ impl App {
             recording_banner(ui, &why);
         }
         egui::Panel::bottom("status").show(ui, |ui| status_bar(ui, self.status.as_ref()));
-        // Both side panes resize by dragging their edge. Their starting sizes leave the log
-        // room for its Status column at 1024 px.
-        egui::Panel::left("samples")
-            .resizable(true)
-            .default_size(245.0)
-            .min_size(160.0)
-            .show(ui, |ui| self.left.show(ui, &view!(self)));
-        // A third of the window at most to start with: at 1024 px the log keeps room for all
-        // its columns.
-        let detail = (ui.ctx().content_rect().width() / 3.0).clamp(280.0, 410.0);
-        egui::Panel::right("detail")
-            .resizable(true)
-            .default_size(detail)
-            .min_size(240.0)
-            .show(ui, |ui| self.detail.show(ui, &view!(self)));
+        // Both side panes resize by dragging their edge, and only so. Their starting sizes
+        // leave the log half the window at 1024 px.
+        let width = ui.ctx().content_rect().width();
+        let left = steady_panel(
+            ui,
+            egui::Panel::left("samples").min_size(160.0),
+            "samples",
+            &mut self.widths.left_set,
+            LEFT_WIDTH,
+            |ui| self.left.show(ui, &view!(self)),
+        );
+        let detail = (width - LEFT_WIDTH - width / 2.0).clamp(240.0, 410.0);
+        let right = steady_panel(
+            ui,
+            egui::Panel::right("detail").min_size(240.0),
+            "detail",
+            &mut self.widths.detail_set,
+            detail,
+            |ui| self.detail.show(ui, &view!(self)),
+        );
+        self.widths.shown = [left, width - left - right, right];
         if self.open.key {
             panels::key::show(ui, &view!(self));
         }
@@ -126,6 +132,50 @@ impl App {
             self.log_panel.show(ui, &view!(self));
         });
     }
+}
+
+/// The left panel's width to start with.
+const LEFT_WIDTH: f32 = 245.0;
+
+/// The side panels' widths: as the user last dragged them (None: not looked up yet), and as
+/// the last frame drew them (left, log, detail).
+#[derive(Default)]
+pub struct Widths {
+    left_set: Option<f32>,
+    detail_set: Option<f32>,
+    pub shown: [f32; 3],
+}
+
+/// A side panel whose width changes only when the user drags its edge: content wider than it
+/// (a long run title, a wide tree) is clipped and wraps or truncates, never widening it. Its
+/// width as drawn.
+fn steady_panel(
+    ui: &mut Ui,
+    panel: egui::Panel,
+    salt: &str,
+    set: &mut Option<f32>,
+    default: f32,
+    add: impl FnOnce(&mut Ui),
+) -> f32 {
+    let id = ui.scope_id().with(salt);
+    let width = *set.get_or_insert_with(|| {
+        egui::PanelState::load(ui.ctx(), id).map_or(default, |s| s.outer_rect.width())
+    });
+    let dragged = ui
+        .ctx()
+        .read_response(id.with("__resize"))
+        .is_some_and(|r| r.dragged() || r.drag_stopped());
+    let panel = panel.resizable(true).default_size(width);
+    let panel = if dragged {
+        panel
+    } else {
+        panel.max_size(width)
+    };
+    let shown = panel.show(ui, add).response.rect.width();
+    if dragged {
+        *set = Some(shown);
+    }
+    shown
 }
 
 /// A dropped file, read: a flow file (it has a trigger and steps), else a sample.

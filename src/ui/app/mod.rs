@@ -79,6 +79,8 @@ pub struct App {
     lab: LabWindow,
     diff: DiffWindow,
     sessions: SessionsWindow,
+    /// The side panels' widths: the user's, and as drawn.
+    widths: frame::Widths,
 }
 
 /// The shared context of `$app` (an `App`), borrowing its fields one by one so that a panel's
@@ -176,6 +178,7 @@ impl App {
             lab: LabWindow::default(),
             diff: DiffWindow::default(),
             sessions: SessionsWindow::default(),
+            widths: frame::Widths::default(),
             core,
             events,
         };
@@ -239,6 +242,11 @@ impl App {
     /// tests set fewer).
     pub fn keep_run_stories(&mut self, n: usize) {
         self.stories_kept = n;
+    }
+
+    /// The widths the last frame drew the left panel, the log and the detail pane at.
+    pub fn panel_widths(&self) -> [f32; 3] {
+        self.widths.shown
     }
 
     /// The presenter view's state, when presenting.

@@ -25,8 +25,8 @@ pub enum LogCmd {
     FilterActivation(String),
     /// Write the rows shown as HAR here.
     ExportHar(std::path::PathBuf),
-    /// Write the rows shown as one HTML page here.
-    Share(std::path::PathBuf),
+    /// Write the rows shown as one HTML page here; `true`: secrets left out.
+    Share(std::path::PathBuf, bool),
 }
 
 impl Default for LogPanel {
@@ -77,7 +77,7 @@ impl LogPanel {
                     )
                 });
             }
-            LogCmd::Share(path) => {
+            LogCmd::Share(path, redact) => {
                 let exchanges = self.rows_shown(cx);
                 let title = match &cx.core.session {
                     Some(s) => format!("From {}", crate::journal::share::file_name(&s.path)),
@@ -87,7 +87,7 @@ impl LogPanel {
                     let n = exchanges.len();
                     let name = crate::journal::share::file_name(&path);
                     Command::Saved(
-                        crate::journal::share::session_page(&title, &exchanges, true, &name)
+                        crate::journal::share::session_page(&title, &exchanges, redact, &name)
                             .and_then(|page| {
                                 write_creating(&path, page.as_bytes()).map(|()| page.len())
                             })
@@ -244,6 +244,36 @@ fn scanning(st: &LogPanel) -> Option<f32> {
 
 /// Find things: the filter over the log, Ctrl+F to reach it, and the HAR export of what
 /// it shows.
+/// Export: the rows shown as HAR, or as one HTML page with its secrets left out or kept (the
+/// window asks here what `export --no-redact` says on the command line).
+fn export_menu(ui: &mut Ui, cx: &ViewCtx) {
+    ui.menu_button("Export", |ui| {
+        if ui
+            .button("HAR…")
+            .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
+            .clicked()
+        {
+            cx.tx.send(Command::AskFile(FileAsk::save(
+                "Export HAR",
+                here_stamped("actionbench", "har"),
+                |p| Command::Panel(PanelCmd::new(LogCmd::ExportHar(p))),
+            )));
+        }
+        for (label, redact, hover) in [
+            ("HTML page, secrets left out…", true, "The rows shown as one HTML file that opens offline in any browser; tokens, access headers and instance IDs replaced"),
+            ("HTML page with secrets…", false, "The same page with tokens, access headers and instance IDs as they were sent: only for someone who may see them"),
+        ] {
+            if ui.button(label).on_hover_text(hover).clicked() {
+                cx.tx.send(Command::AskFile(FileAsk::save(
+                    "Share as HTML",
+                    here_stamped("actionbench", "html"),
+                    move |p| Command::Panel(PanelCmd::new(LogCmd::Share(p, redact))),
+                )));
+            }
+        }
+    });
+}
+
 fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let scanning = scanning(st);
     let f = &mut st.filter;
@@ -252,8 +282,8 @@ fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
         let text = ui
             .add(
                 egui::TextEdit::singleline(&mut f.text)
-                    .hint_text("text in paths, keys, bodies (Ctrl+F)")
-                    .desired_width(220.0),
+                    .hint_text("e.g. a path, a key, a token")
+                    .desired_width(170.0),
             )
             .labelled_by(find.id);
         if std::mem::take(&mut st.focus_filter) {
@@ -279,28 +309,9 @@ fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
             ui.spinner();
             ui.label(RichText::new(format!("looking… {:.0}%", done * 100.0)).weak());
         }
-        if ui
-            .add_enabled(shown > 0, egui::Button::new("Export HAR…"))
-            .on_hover_text("The rows shown, as an HTTP Archive (HAR 1.2)")
-            .clicked()
-        {
-            cx.tx.send(Command::AskFile(FileAsk::save(
-                "Export HAR",
-                here_stamped("actionbench", "har"),
-                |p| Command::Panel(PanelCmd::new(LogCmd::ExportHar(p))),
-            )));
-        }
-        if ui
-            .add_enabled(shown > 0, egui::Button::new("Share as HTML…"))
-            .on_hover_text("The rows shown as one HTML file that opens offline in any browser (secrets left out)")
-            .clicked()
-        {
-            cx.tx.send(Command::AskFile(FileAsk::save(
-                "Share as HTML",
-                here_stamped("actionbench", "html"),
-                |p| Command::Panel(PanelCmd::new(LogCmd::Share(p))),
-            )));
-        }
+        ui.add_enabled_ui(shown > 0, |ui| export_menu(ui, cx))
+            .response
+            .on_disabled_hover_text("Nothing to export: no rows are shown");
     });
     if !st.show_filters {
         return;
@@ -398,7 +409,8 @@ fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     // Every column is in view: the text ones share the width there is (text that does not
     // fit is clipped); narrower than their minimums, the table scrolls sideways instead of
     // hiding the last ones.
-    let text = (ui.available_width() - id_width - 62.0 - 24.0).max(160.0);
+    let gaps = ui.spacing().item_spacing.x * 6.0;
+    let text = (ui.available_width() - id_width - 62.0 - gaps).max(160.0);
     egui::ScrollArea::horizontal()
         .id_salt("log-sideways")
         .show(ui, |ui| {
@@ -425,7 +437,8 @@ fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                 .header(20.0, |mut h| {
                     for title in ["#", "Time", "Status", "Method", "Action key", "Envelope"] {
                         h.col(|ui| {
-                            ui.strong(title);
+                            // A narrow column truncates its title (whole on hover).
+                            ui.add(egui::Label::new(RichText::new(title).strong()).truncate());
                         });
                     }
                 })

@@ -23,6 +23,6 @@ pub(super) use crate::domain::clock::{WARP_FACTORS, human_duration};
 pub(super) use crate::domain::invocation::{Direction, Exchange, ExchangeId, Phase};
 pub(super) use crate::domain::wire::Method;
 pub(super) use chrono::{DateTime, Utc};
-pub(super) use egui::{Color32, RichText, Ui};
+pub(super) use egui::{RichText, Ui};
 pub(super) use egui_extras::{Column, TableBuilder};
 pub(super) use std::time::{Duration, Instant};

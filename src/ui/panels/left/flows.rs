@@ -8,7 +8,8 @@ const RUNS_SHOWN: usize = 100;
 
 /// Flow files, with Run and Present, and the runs so far, each a group: its steps (with
 /// their invocations in the log) and its timeline.
-pub fn show(ui: &mut Ui, cx: &ViewCtx) {
+/// `runs_seen`: how many runs were shown before; a new one started here is scrolled to.
+pub fn show(ui: &mut Ui, cx: &ViewCtx, runs_seen: &mut usize) {
     if cx.core.flows.is_empty() {
         ui.label(
             RichText::new("No flow files (samples/flows, or --flows DIR)")
@@ -81,11 +82,16 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             });
         });
     }
-    runs(ui, cx);
+    runs(ui, cx, runs_seen);
 }
 
 /// The runs so far, newest first: each one's state, its steps and its timeline.
-fn runs(ui: &mut Ui, cx: &ViewCtx) {
+fn runs(ui: &mut Ui, cx: &ViewCtx, runs_seen: &mut usize) {
+    // A run started here (not by your app's events, which may come by the thousand) is
+    // scrolled into view once, open.
+    let reveal =
+        cx.runs.len() > *runs_seen && cx.runs.last().is_some_and(|r| r.reported_in.is_none());
+    *runs_seen = cx.runs.len();
     if cx.runs.is_empty() {
         return;
     }
@@ -98,7 +104,7 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
             (Some(true), ..) => ("as expected", theme::ink(ui, theme::OK)),
             (Some(false), ..) => ("not as expected", theme::ink(ui, theme::ERROR)),
             (None, true, Some(why)) => (why, theme::ink(ui, theme::WARNING)),
-            (None, true, None) => ("stopped", Color32::GRAY),
+            (None, true, None) => ("stopped", ui.visuals().weak_text_color()),
             (None, false, _) if run.waiting_for_next() => {
                 ("waits for Space", theme::ink(ui, theme::WARNING))
             }
@@ -109,11 +115,12 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
             .map(|id| format!(" · your app's event #{id}"))
             .unwrap_or_default();
         let title = RichText::new(format!("#{} {}{from}", r + 1, run.flow.flow.name));
-        egui::CollapsingHeader::new(title)
+        let newest = r + 1 == cx.runs.len();
+        let shown = egui::CollapsingHeader::new(title)
             .id_salt(("run", r))
-            .default_open(r + 1 == cx.runs.len())
+            .default_open(newest)
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(state.0).color(state.1));
                     let story = run.has_story();
                     let why = "An older run keeps its steps and their calls, not its story: the newest 500 finished runs keep theirs";
@@ -197,11 +204,14 @@ fn runs(ui: &mut Ui, cx: &ViewCtx) {
                         }
                     });
             });
+        if reveal && newest {
+            shown.header_response.scroll_to_me(Some(egui::Align::TOP));
+        }
     }
     if older > 0 {
         ui.label(
             RichText::new(format!(
-                "{older} older run(s) not listed: the newest {RUNS_SHOWN} are; each run's calls stay in the log"
+                "{older} older {} not listed: the newest {RUNS_SHOWN} are; each run's calls stay in the log", plural(older, "run", "runs")
             ))
             .small()
             .weak(),

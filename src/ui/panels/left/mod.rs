@@ -20,10 +20,20 @@ use crate::play::{NotSent, Sent};
 /// The left panel: its tab, your action's form, the allowed hosts being typed, the Actions tab.
 pub struct LeftPanel {
     tab: LeftTab,
+    /// What to scroll into view once: a sample just opened or saved (by its file), the runs
+    /// already shown (a new one started in the window is scrolled to).
+    reveal: Reveal,
     action: YourAction,
     hosts: HostsField,
     actions: actions::ActionsTab,
     triggers: triggers::TriggersTab,
+}
+
+/// What the lists scroll into view once.
+#[derive(Default)]
+pub(super) struct Reveal {
+    pub sample: Option<std::path::PathBuf>,
+    pub runs_seen: usize,
 }
 
 /// The form for your action, and where a sent sample says it came from.
@@ -46,6 +56,8 @@ struct HostsField {
 #[derive(Debug)]
 pub enum LeftCmd {
     ShowTab(LeftTab),
+    /// The sample read from this file joined the list: the Samples tab shows it.
+    RevealSample(std::path::PathBuf),
     /// The form for your action, as restored from the settings.
     SetForm(TargetForm),
     /// The form changed: the target forward mode and flows use follows it.
@@ -76,6 +88,7 @@ impl LeftPanel {
     pub fn new(cx_core: &crate::ui::context::Core) -> LeftPanel {
         LeftPanel {
             tab: LeftTab::Samples,
+            reveal: Reveal::default(),
             action: YourAction {
                 form: cx_core.target_form.clone(),
                 source: SourceChoice::Trigger,
@@ -104,15 +117,23 @@ impl LeftPanel {
         &self.action.form
     }
 
-    /// The left panel is one scroll: on a short window its lower sections (action keys,
-    /// protocol assumptions, allowed hosts) are scrolled to, never squeezed into a strip.
+    /// Your action and the tab row stay where they are; the tab's list scrolls under them,
+    /// and the lower sections (action keys, protocol assumptions, allowed hosts) scroll on
+    /// their own below it. Text wraps within the panel's width rather than widening it.
     pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {
-        // The list takes a good half of what the panel shows; what follows it is scrolled to.
-        let list_height = (ui.available_height() * 0.55).max(200.0);
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+        action::show(ui, cx, &mut self.action);
+        ui.separator();
+        tabs(ui, cx, self);
+        ui.separator();
+        // The list takes a good half of what is left; what follows it scrolls to.
+        let list_height = (ui.available_height() * 0.6).max(160.0);
+        list(ui, cx, self, list_height);
+        ui.separator();
         egui::ScrollArea::vertical()
-            .id_salt("left-panel")
+            .id_salt("left-lower")
             .auto_shrink([false, false])
-            .show(ui, |ui| panel(ui, cx, self, list_height));
+            .show(ui, |ui| keys::show(ui, cx, self));
     }
 
     /// Its own commands, and the Actions and Triggers tabs'; what is not its own is given back.
@@ -143,6 +164,10 @@ impl LeftPanel {
     pub fn handle(&mut self, cmd: LeftCmd, cx: &ViewCtx) {
         match cmd {
             LeftCmd::ShowTab(tab) => self.tab = tab,
+            LeftCmd::RevealSample(path) => {
+                self.tab = LeftTab::Samples;
+                self.reveal.sample = Some(path);
+            }
             LeftCmd::SetForm(form) => {
                 self.action.form = form;
                 self.set_target(cx);
@@ -204,17 +229,15 @@ impl LeftPanel {
     }
 }
 
-fn panel(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
-    action::show(ui, cx, &mut st.action);
-    ui.separator();
-    tabs(ui, cx, st);
-    ui.separator();
+/// The tab's list, at most `list_height` tall, scrolling under the tab row.
+fn list(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
     let target = st.action.form.target();
     match st.tab {
         LeftTab::Actions => {
             egui::ScrollArea::vertical()
                 .id_salt("actions")
                 .max_height(list_height)
+                .auto_shrink([false, true])
                 .show(ui, |ui| {
                     actions::show(ui, cx, &mut st.actions, target.is_ok())
                 });
@@ -223,23 +246,26 @@ fn panel(ui: &mut Ui, cx: &ViewCtx, st: &mut LeftPanel, list_height: f32) {
             egui::ScrollArea::vertical()
                 .id_salt("triggers")
                 .max_height(list_height)
+                .auto_shrink([false, true])
                 .show(ui, |ui| triggers::show(ui, cx, &mut st.triggers));
         }
         LeftTab::Flows => {
             egui::ScrollArea::vertical()
                 .id_salt("flows")
                 .max_height(list_height)
-                .show(ui, |ui| flows::show(ui, cx));
+                .auto_shrink([false, true])
+                .show(ui, |ui| flows::show(ui, cx, &mut st.reveal.runs_seen));
         }
         LeftTab::Samples => {
             egui::ScrollArea::vertical()
                 .id_salt("samples")
                 .max_height(list_height)
-                .show(ui, |ui| samples::show(ui, cx, &target));
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    samples::show(ui, cx, &target, &mut st.reveal.sample)
+                });
         }
     }
-    ui.separator();
-    keys::show(ui, cx, st);
 }
 
 /// Samples, flows and actions share one place: a tab each (the row wraps rather than widening

@@ -9,16 +9,32 @@ use crate::ui::widgets::finding_list;
 
 /// Each sample: its name, method, description, where its schemas came from, and its buttons;
 /// `target`: your action, or what to fix in the form.
-pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, target: &Result<Target, String>) {
+/// `reveal`: a sample's file to scroll into view once, marked.
+pub(super) fn show(
+    ui: &mut Ui,
+    cx: &ViewCtx,
+    target: &Result<Target, String>,
+    reveal: &mut Option<std::path::PathBuf>,
+) {
     for e in &cx.core.sample_errors {
         ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
     }
     for (i, s) in cx.core.samples.iter().enumerate() {
+        let this = reveal.is_some() && s.path.as_ref() == reveal.as_ref();
         ui.push_id(i, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(&s.sample.name).strong());
+            let head = ui.horizontal_wrapped(|ui| {
+                let name = RichText::new(&s.sample.name).strong();
+                if this {
+                    ui.label(name.background_color(ui.visuals().selection.bg_fill));
+                } else {
+                    ui.label(name);
+                }
                 ui.label(RichText::new(s.sample.method.label()).small().monospace());
             });
+            if this {
+                head.response.scroll_to_me(Some(egui::Align::Center));
+                *reveal = None;
+            }
             ui.label(RichText::new(&s.sample.description).small().weak());
             if let Some(from) = &s.schemas_from {
                 let file = from
