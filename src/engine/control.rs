@@ -21,6 +21,39 @@ impl Engine {
         Ok(())
     }
 
+    /// Keeps held call `id` held `more` from now: the developer is still writing its answer,
+    /// and the saved answer would otherwise go. When it would go now.
+    pub fn keep_holding(
+        &self,
+        id: ExchangeId,
+        more: chrono::Duration,
+    ) -> Result<DateTime<Utc>, String> {
+        let real = self.clock.now();
+        let sim = self.now();
+        let st = self.lock();
+        if !st.pending.contains_key(&id) {
+            return Err(format!("#{id} is not held any more"));
+        }
+        let Some(mut ex) = self.log.lock(id) else {
+            return Err(format!("no exchange #{id}"));
+        };
+        let Phase::Held { hold_until } = ex.phase else {
+            return Err(format!("#{id} is not held (it is {})", ex.phase.label()));
+        };
+        let until = hold_until.max(real + more);
+        ex.phase = Phase::Held { hold_until: until };
+        ex.note(
+            sim,
+            format!(
+                "held longer: the saved answer goes at {} unless one is sent",
+                until.format("%H:%M:%S")
+            ),
+        );
+        self.emit(EventKind::Held, ex);
+        drop(st);
+        Ok(until)
+    }
+
     /// The caller of a held call hung up.
     pub fn caller_gone(&self, id: ExchangeId) {
         let sim = self.now();

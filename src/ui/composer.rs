@@ -56,9 +56,37 @@ pub struct AnswerDraft {
     pub body: String,
     pub status: u16,
     pub output: Option<Schema>,
+    /// What the draft said when it was made: it is edited once it says something else.
+    pristine: String,
 }
 
 impl AnswerDraft {
+    /// What the draft says, as one string to compare.
+    fn said(&self) -> String {
+        format!(
+            "{:?}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            self.kind,
+            self.result,
+            self.minutes,
+            self.date,
+            self.error_status,
+            self.error_code,
+            self.body,
+            self.status
+        )
+    }
+
+    /// Whether the developer changed the draft since it was made.
+    pub fn edited(&self) -> bool {
+        self.said() != self.pristine
+    }
+
+    /// Takes what the draft says now as where it started (it was made, not yet edited).
+    fn settle(mut self) -> AnswerDraft {
+        self.pristine = self.said();
+        self
+    }
+
     /// Starts from the sample's example answer, else the output schema's skeleton.
     pub fn new(method: Method, schemas: &ActionSchemas, now: DateTime<Utc>) -> AnswerDraft {
         let start = schemas.starting_answer();
@@ -104,7 +132,9 @@ impl AnswerDraft {
             body: pretty(&body),
             status: 200,
             output: schemas.output.clone(),
+            pristine: String::new(),
         }
+        .settle()
     }
 
     /// Starts from what the developer's action answered (forward mode with pause): the status
@@ -124,7 +154,7 @@ impl AnswerDraft {
             Value::String(s) => s.clone(),
             v => pretty(v),
         };
-        d
+        d.settle()
     }
 
     /// The reply this draft describes, or why it cannot be built (text that is not JSON).

@@ -42,15 +42,29 @@ pub fn finding_list(ui: &mut Ui, findings: &[Finding]) {
     }
 }
 
+/// A JSON editor of at least `rows` lines that grows with its text and never shrinks while it
+/// is shown: the buttons under it stay where the eye found them while the developer types
+/// (a one-line result moved Report success 15 px up between a look and a click).
 pub fn code_editor(ui: &mut Ui, label: &str, text: &mut String, rows: usize) {
     let l = ui.label(label);
-    ui.add(
-        egui::TextEdit::multiline(text)
-            .code_editor()
-            .desired_rows(rows)
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(l.id);
+    let r = ui
+        .add(
+            egui::TextEdit::multiline(text)
+                .code_editor()
+                .desired_rows(rows)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
+    let tallest_id = r.id.with("tallest");
+    let tallest = ui
+        .ctx()
+        .data_mut(|d| *d.get_temp_mut_or(tallest_id, 0.0_f32));
+    let height = r.rect.height();
+    if height < tallest {
+        ui.add_space(tallest - height);
+    } else {
+        ui.ctx().data_mut(|d| d.insert_temp(tallest_id, height));
+    }
 }
 
 pub fn clip(s: &str, max: usize) -> String {

@@ -199,3 +199,69 @@ fn without_an_app_id_the_window_says_the_audience_is_not_checked() {
     b.engine.close();
     let _ = b.rt.block_on(caller);
 }
+
+/// While an answer is being written, Keep holding holds the call a minute more (saying until
+/// when); if the hold still runs out, the saved answer goes and the draft stays in the pane,
+/// marked as not sent, with its findings, to copy or dismiss.
+#[test]
+fn keep_holding_holds_longer_and_a_draft_the_fallback_beat_is_kept_unsent() {
+    let b = bench();
+    let mut h = window(&b).build();
+    let caller = post_sample(&b, "01-");
+    wait_held(&b, 1);
+    h.run();
+    h.get_by_label("Result (JSON)")
+        .set_text_value_accesskit(r#"{"messageId": "draft-7"}"#);
+    h.run();
+    h.get_by_label_contains("then the saved answer goes");
+    click(&mut h, "Keep holding");
+    h.get_by_label_contains("#1 is held until");
+    // Past the usual 25 s: still held.
+    b.clock.advance(Duration::seconds(40));
+    b.engine.tick();
+    h.run();
+    assert!(
+        b.engine.exchange(1).expect("ex").phase.is_held(),
+        "held longer"
+    );
+    // Past the minute: the saved answer goes, the draft stays.
+    b.clock.advance(Duration::seconds(30));
+    b.engine.tick();
+    let (status, body) = b.rt.block_on(caller).expect("answered");
+    assert_eq!(status, 200);
+    assert_ne!(
+        body["result"]["messageId"], "draft-7",
+        "the saved answer went: {body}"
+    );
+    step_until(
+        &mut h,
+        "the unsent draft",
+        WAIT,
+        shows("Your draft was not sent"),
+    );
+    h.get_by_label_contains("draft-7");
+    click(&mut h, "Dismiss");
+    assert!(
+        h.query_by_label_contains("Your draft was not sent")
+            .is_none()
+    );
+}
+
+/// Typing a shorter answer does not move the button under the editor.
+#[test]
+fn a_shorter_report_does_not_move_report_success() {
+    let b = bench();
+    let mut h = window(&b).build();
+    let caller = post_sample(&b, "02-");
+    wait_held(&b, 1);
+    h.run();
+    click(&mut h, "Send answer");
+    let _ = b.rt.block_on(caller).expect("answered");
+    step_until(&mut h, "the report form", WAIT, shows("Report success"));
+    let before = h.get_by_label("Report success").rect();
+    h.get_by_label("Success result (JSON)")
+        .set_text_value_accesskit("{}");
+    h.run();
+    let after = h.get_by_label("Report success").rect();
+    assert_eq!(before, after, "Report success stays where it was");
+}

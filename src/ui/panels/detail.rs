@@ -16,6 +16,9 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub struct DetailPanel {
     drafts: HashMap<ExchangeId, AnswerDraft>,
+    /// Drafts the developer was writing when the hold ran out and the saved answer went:
+    /// kept, marked as not sent, until dismissed.
+    unsent: HashMap<ExchangeId, AnswerDraft>,
     reports: HashMap<ExchangeId, ReportDraft>,
     /// The selected exchange's body, decoded once for display.
     inspected: Option<(
@@ -33,7 +36,14 @@ pub enum DetailCmd {
     Report(ExchangeId, crate::domain::wire::CompletionReport),
     CopyCurl(ExchangeId),
     SaveAsSample(ExchangeId),
+    /// Hold call `id` longer: its answer is still being written.
+    KeepHolding(ExchangeId),
+    /// Let go of the draft that was not sent for call `id`.
+    Dismiss(ExchangeId),
 }
+
+/// How much longer Keep holding holds a call, from the moment it is pressed.
+pub const KEEP_HOLDING: chrono::Duration = chrono::Duration::seconds(60);
 
 impl DetailPanel {
     /// Exchange `ex` changed: a held call gets a draft answer (from what your action said, in
@@ -42,8 +52,16 @@ impl DetailPanel {
         let id = ex.id;
         // A held call's draft answer is made when it is first shown (see `draft_for`): ten
         // thousand held calls need not ten thousand drafts.
-        if !matches!(ex.phase, Phase::Held { .. }) {
-            self.drafts.remove(&id);
+        if !matches!(ex.phase, Phase::Held { .. })
+            && let Some(draft) = self.drafts.remove(&id)
+            && draft.edited()
+            && ex
+                .response
+                .as_ref()
+                .is_some_and(|r| r.by == AnsweredBy::Fallback)
+        {
+            // The hold ran out while the developer wrote: their answer is not thrown away.
+            self.unsent.insert(id, draft);
         }
         if matches!(ex.phase, Phase::Waiting { .. }) {
             self.reports
@@ -114,6 +132,19 @@ impl DetailPanel {
                         .copy_text(crate::journal::export::curl(&ex, &cx.core.inbox_url));
                     cx.say(format!("Copied #{id} as a curl command"), false);
                 }
+            }
+            DetailCmd::KeepHolding(id) => match cx.core.engine.keep_holding(id, KEEP_HOLDING) {
+                Ok(until) => cx.say(
+                    format!(
+                        "#{id} is held until {} (real time): send your answer before then",
+                        until.with_timezone(&chrono::Local).format("%H:%M:%S")
+                    ),
+                    false,
+                ),
+                Err(e) => cx.say(e, true),
+            },
+            DetailCmd::Dismiss(id) => {
+                self.unsent.remove(&id);
             }
             DetailCmd::SaveAsSample(id) => {
                 let Some(ex) = cx.whole(id) else {
@@ -253,10 +284,22 @@ fn about(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
     );
     match &ex.phase {
         Phase::Held { hold_until } => {
-            ui.label(format!(
-                "The caller waits {} more; then the saved answer goes.",
-                human_duration(*hold_until - cx.real_now)
-            ));
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!(
+                    "The caller waits {} more (until {}); then the saved answer goes.",
+                    human_duration(*hold_until - cx.real_now),
+                    hold_until.with_timezone(&chrono::Local).format("%H:%M:%S")
+                ));
+                if ui
+                    .button("Keep holding")
+                    .on_hover_text(
+                        "Hold the call a minute more from now, while you write its answer",
+                    )
+                    .clicked()
+                {
+                    cx.tx.panel(DetailCmd::KeepHolding(ex.id));
+                }
+            });
         }
         Phase::Waiting { deadline } => {
             ui.label(
@@ -299,6 +342,10 @@ fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
     }
     if ex.phase.is_held() {
         composer(ui, cx, st, id);
+        ui.separator();
+    }
+    if let Some(d) = st.unsent.get(&id) {
+        unsent(ui, cx, ex, d);
         ui.separator();
     }
     if matches!(ex.phase, Phase::Waiting { .. }) {
@@ -460,8 +507,9 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
         }
         Err(e) => (None, vec![Finding::error("not-json", e)]),
     };
-    finding_list(ui, &findings);
     let broken = findings.iter().any(|f| f.severity == Severity::Error);
+    // The button before what is found: findings that come and go as the developer types do
+    // not move it.
     ui.horizontal(|ui| {
         let text = if broken {
             "Send anyway (breaks the contract)"
@@ -482,6 +530,54 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
             ui.label(RichText::new("Meets the contract").color(theme::ink(ui, theme::OK)));
         }
     });
+    finding_list(ui, &findings);
+}
+
+/// A draft the hold ran out on: marked as not sent, with what the contract says of it, to copy
+/// or let go.
+fn unsent(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange, d: &AnswerDraft) {
+    let went = ex
+        .response
+        .as_ref()
+        .map(|r| r.at.format("%H:%M:%S").to_string())
+        .unwrap_or_default();
+    ui.label(
+        RichText::new(format!(
+            "Your draft was not sent: the hold ran out at {went} and the saved answer went instead"
+        ))
+        .strong()
+        .color(theme::ink(ui, theme::WARNING)),
+    );
+    let text = match d.kind {
+        AnswerKind::Raw => d.body.clone(),
+        _ if d.method != Method::Invoke => d.body.clone(),
+        _ => d.build().map_or_else(
+            |e| e,
+            |r| serde_json::to_string_pretty(&*r.body).unwrap_or_default(),
+        ),
+    };
+    ui.label(RichText::new(&text).monospace());
+    let times = AnswerTimes {
+        requested: ex.at,
+        answered: ex.response.as_ref().map_or(cx.now, |r| r.at),
+    };
+    match d.build() {
+        Ok(r) => finding_list(ui, &d.findings(&r, times)),
+        Err(e) => finding_list(ui, &[Finding::error("not-json", e)]),
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .button("Copy draft")
+            .on_hover_text("The draft's JSON, to paste into your action's code or a sample")
+            .clicked()
+        {
+            cx.egui.copy_text(text.clone());
+            cx.say(format!("Copied the draft for #{}", ex.id), false);
+        }
+        if ui.button("Dismiss").clicked() {
+            cx.tx.panel(DetailCmd::Dismiss(ex.id));
+        }
+    });
 }
 
 fn report_form(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
@@ -499,14 +595,16 @@ fn report_form(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         Ok(r) => d.findings(r),
         Err(e) => vec![Finding::error("not-json", e.clone())],
     };
-    finding_list(ui, &findings);
+    // The button before what is found: findings that come and go as the developer types do
+    // not move it.
     if ui
         .add_enabled(success.is_ok(), egui::Button::new("Report success"))
         .clicked()
-        && let Ok(r) = success
+        && let Ok(r) = &success
     {
-        cx.tx.panel(DetailCmd::Report(id, r));
+        cx.tx.panel(DetailCmd::Report(id, r.clone()));
     }
+    finding_list(ui, &findings);
     ui.horizontal(|ui| {
         let l = ui.label("Error description");
         ui.add(
