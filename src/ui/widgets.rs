@@ -78,6 +78,32 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{}… ({} bytes in all)", &s[..end], s.len())
 }
 
+/// A time as the window writes it (UTC): `HH:MM:SS` on the real today, with the date on any
+/// other day, and ` sim` after a time later than the real now (it can only be simulated).
+pub fn clock_text(
+    at: chrono::DateTime<chrono::Utc>,
+    real_now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let mut s = if at.date_naive() == real_now.date_naive() {
+        at.format("%H:%M:%S").to_string()
+    } else {
+        at.format("%b %-d %H:%M:%S").to_string()
+    };
+    if at > real_now + chrono::Duration::seconds(1) {
+        s.push_str(" sim");
+    }
+    s
+}
+
+/// Whether the simulated clock is not the real one now (a warp, or time moved ahead).
+pub fn clock_is_simulated(
+    now: chrono::DateTime<chrono::Utc>,
+    real_now: chrono::DateTime<chrono::Utc>,
+    warp: u32,
+) -> bool {
+    warp > 1 || (now - real_now).num_seconds() != 0
+}
+
 /// "1 call", "2 calls".
 pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }

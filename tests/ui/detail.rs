@@ -265,3 +265,34 @@ fn a_shorter_report_does_not_move_report_success() {
     let after = h.get_by_label("Report success").rect();
     assert_eq!(before, after, "Report success stays where it was");
 }
+
+/// After a warp the timeline says its clock is simulated, and a time on another day than the
+/// real one has its date and says `sim`: time no longer seems to run backwards.
+#[test]
+fn after_a_warp_the_timeline_says_which_clock_and_dates_the_simulated_day() {
+    let b = bench();
+    let mut h = window(&b).build();
+    let caller = post_sample(&b, "02-");
+    wait_held(&b, 1);
+    h.run();
+    h.get_by_label("Timeline (UTC)");
+    click(&mut h, "Send answer");
+    let _ = b.rt.block_on(caller).expect("answered");
+    // A day's deadline passes in 30 real seconds at ×3600.
+    b.engine.set_warp(3600);
+    b.clock.advance(Duration::seconds(30));
+    b.engine.tick();
+    step_until(
+        &mut h,
+        "the simulated clock's timeline",
+        WAIT,
+        shows("Timeline (simulated clock, UTC)"),
+    );
+    let tomorrow = (t0() + Duration::days(1)).format("%b %-d").to_string();
+    let dated = h
+        .query_all_by_label_contains(&tomorrow)
+        .filter_map(|n| text_of(&n))
+        .find(|t| t.contains("no completion report before the deadline"))
+        .expect("the timeout entry, dated");
+    assert!(dated.contains(" sim "), "{dated}");
+}

@@ -9,7 +9,7 @@ use crate::engine::ActionSchemas;
 use crate::ui::composer::{AnswerDraft, AnswerKind, ReportDraft};
 use crate::ui::json_tree::json_tree;
 use crate::ui::theme;
-use crate::ui::widgets::{code_editor, finding_list};
+use crate::ui::widgets::{clock_is_simulated, clock_text, code_editor, finding_list};
 use std::collections::HashMap;
 
 /// The detail pane: the answers and reports being written, and the selected body decoded.
@@ -273,13 +273,19 @@ fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
 /// How it came and where it stands: its path and envelope, and what its phase means now.
 fn about(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
     ui.label(
-        RichText::new(format!(
-            "{} {} · {} · {}",
-            ex.http_method,
-            ex.path,
-            ex.envelope.map(|e| e.label()).unwrap_or("not decoded"),
-            ex.at.format("%Y-%m-%d %H:%M:%S UTC")
-        ))
+        RichText::new(
+            format!(
+                "{} {} · {} · {}",
+                ex.http_method,
+                ex.path,
+                ex.envelope.map(|e| e.label()).unwrap_or("not decoded"),
+                ex.at.format("%Y-%m-%d %H:%M:%S UTC"),
+            ) + if clock_is_simulated(cx.now, cx.real_now, cx.warp) {
+                " (simulated clock)"
+            } else {
+                ""
+            },
+        )
         .small(),
     );
     match &ex.phase {
@@ -304,9 +310,14 @@ fn about(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
         Phase::Waiting { deadline } => {
             ui.label(
                 RichText::new(format!(
-                    "Deadline in {} (at {})",
+                    "Deadline in {} (at {}{})",
                     human_duration(*deadline - cx.now),
-                    deadline.format("%Y-%m-%d %H:%M:%S UTC")
+                    deadline.format("%Y-%m-%d %H:%M:%S UTC"),
+                    if clock_is_simulated(cx.now, cx.real_now, cx.warp) {
+                        ", simulated clock"
+                    } else {
+                        ""
+                    }
                 ))
                 .color(phase_color(ui, &ex.phase)),
             );
@@ -352,10 +363,7 @@ fn body(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, ex: &Exchange) {
         report_form(ui, cx, st, ex);
         ui.separator();
     }
-    ui.label(RichText::new("Timeline").strong());
-    for t in &ex.timeline {
-        ui.label(RichText::new(format!("{}  {}", t.at.format("%H:%M:%S"), t.note)).small());
-    }
+    timeline(ui, cx, ex);
     ui.separator();
     // A call to your action: what it answered matters most, so it comes first.
     if ex.direction == Direction::Outbound {
@@ -531,6 +539,36 @@ fn composer(ui: &mut Ui, cx: &ViewCtx, st: &mut DetailPanel, id: ExchangeId) {
         }
     });
     finding_list(ui, &findings);
+}
+
+/// The exchange's timeline. Its times are all on the simulated clock (UTC): the header says so
+/// when that is not the real one, a time on another day has its date, a time past the real
+/// now says `sim`, and where the clock went back (Back to now) the entry says so.
+fn timeline(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
+    let simulated = clock_is_simulated(cx.now, cx.real_now, cx.warp);
+    ui.label(
+        RichText::new(if simulated {
+            "Timeline (simulated clock, UTC)"
+        } else {
+            "Timeline (UTC)"
+        })
+        .strong(),
+    );
+    let mut last = None;
+    for t in &ex.timeline {
+        let back = last.is_some_and(|l| t.at < l);
+        last = Some(t.at);
+        let text = format!(
+            "{}{}  {}",
+            if back { "↶ " } else { "" },
+            clock_text(t.at, cx.real_now),
+            t.note
+        );
+        let label = ui.label(RichText::new(text).small());
+        if back {
+            label.on_hover_text("The simulated clock was set back (Back to now) before this");
+        }
+    }
 }
 
 /// A draft the hold ran out on: marked as not sent, with what the contract says of it, to copy

@@ -456,9 +456,15 @@ fn table(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
                             ui.label(format!("#{}", ex.id));
                         });
                         row.col(|ui| {
+                            // The whole time on hover: its date when not today, `sim` when
+                            // past the real now.
                             ui.label(
                                 RichText::new(ex.at.format("%H:%M:%S").to_string()).monospace(),
-                            );
+                            )
+                            .on_hover_text(format!(
+                                "{} UTC",
+                                crate::ui::widgets::clock_text(ex.at, cx.real_now)
+                            ));
                         });
                         row.col(|ui| {
                             let label = ui.label(

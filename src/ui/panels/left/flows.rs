@@ -196,7 +196,7 @@ fn runs(ui: &mut Ui, cx: &ViewCtx, runs_seen: &mut usize) {
                             ui.label(
                                 RichText::new(format!(
                                     "{}  {}",
-                                    ev.at.format("%H:%M:%S"),
+                                    crate::ui::widgets::clock_text(ev.at, cx.real_now),
                                     ev.caption
                                 ))
                                 .small(),
