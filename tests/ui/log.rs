@@ -344,3 +344,53 @@ fn arrows_keep_the_selected_row_in_view() {
         "↑ in a text field stays there"
     );
 }
+
+/// The empty log shows the three ways in: a shipped sample sent with one click, a curl line
+/// for this inbox that works as copied, and the manual's page on the inbox and tunnels.
+#[test]
+fn the_empty_log_shows_the_three_ways_in_and_each_works() {
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    h.get_by_label_contains("Three ways in");
+    // 2: the line, run as a shell runs it, reaches this inbox and is held.
+    let line = actionbench::ui::panels::first::curl_line(&b.url);
+    h.get_by_label(&line);
+    if have_tool("curl", "the first screen's curl line") {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &line])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("sh runs");
+        wait_held(&b, 1);
+        step_until(&mut h, "the curl call in the log", WAIT, |h| {
+            h.state().log().len() == 1
+        });
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    // 3: the manual's page, inside the window.
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    click(&mut h, "Read: the inbox, and Wix through a tunnel");
+    h.get_by_label("Real Wix through a tunnel");
+    // 1: one click sends a shipped sample.
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    let send = h
+        .query_all_by_label_contains("Send \"")
+        .next()
+        .and_then(|n| text_of(&n))
+        .expect("a Send button");
+    click(&mut h, &send);
+    wait_held(&b, 1);
+    step_until(&mut h, "the sample in the log", WAIT, |h| {
+        h.state().log().len() == 1
+    });
+    assert!(
+        h.query_by_label_contains("Three ways in").is_none(),
+        "the log shows it now"
+    );
+}

@@ -560,7 +560,7 @@ fn timeline(ui: &mut Ui, cx: &ViewCtx, ex: &Exchange) {
         last = Some(t.at);
         let text = format!(
             "{}{}  {}",
-            if back { "↶ " } else { "" },
+            if back { "(clock set back) " } else { "" },
             clock_text(t.at, cx.real_now),
             t.note
         );

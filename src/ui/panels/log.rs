@@ -16,6 +16,8 @@ pub struct LogPanel {
     /// Whether the filter bar shows its second row (direction, method, answer…).
     show_filters: bool,
     focus_filter: bool,
+    /// What the empty log shows: the ways in.
+    first: super::first::FirstScreen,
 }
 
 /// What the log is asked to do.
@@ -39,6 +41,7 @@ impl Default for LogPanel {
             scan: None,
             show_filters: false,
             focus_filter: false,
+            first: Default::default(),
         }
     }
 }
@@ -52,7 +55,13 @@ impl LogPanel {
         }
         refresh(cx, self, ui.ctx());
         filter_bar(ui, cx, self);
-        table(ui, cx, self);
+        if cx.mirror.log.is_empty() {
+            egui::ScrollArea::vertical()
+                .id_salt("first-screen")
+                .show(ui, |ui| super::first::show(ui, cx, &mut self.first));
+        } else {
+            table(ui, cx, self);
+        }
     }
 
     pub fn handle(&mut self, cmd: LogCmd, cx: &ViewCtx) {
