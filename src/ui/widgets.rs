@@ -104,6 +104,26 @@ pub fn clock_is_simulated(
     warp > 1 || (now - real_now).num_seconds() != 0
 }
 
+/// Where the window keeps the top of its work area (below the top bar) for this frame.
+fn work_top_id() -> egui::Id {
+    egui::Id::unique("actionbench-work-area-top")
+}
+
+/// Says where the work area starts this frame (the top bar's bottom edge).
+pub fn set_work_top(ctx: &egui::Context, top: f32) {
+    ctx.data_mut(|d| d.insert_temp(work_top_id(), top));
+}
+
+/// The area a window may open in: the whole window below the top bar, a margin in, so that no
+/// window covers the top bar or starts off screen.
+pub fn work_area(ctx: &egui::Context) -> egui::Rect {
+    let content = ctx.content_rect();
+    let top = ctx
+        .data(|d| d.get_temp::<f32>(work_top_id()))
+        .unwrap_or(content.top());
+    egui::Rect::from_min_max(egui::pos2(content.left(), top), content.max).shrink(8.0)
+}
+
 /// "1 call", "2 calls".
 pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }

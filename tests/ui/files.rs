@@ -248,6 +248,12 @@ fn the_log_and_a_run_are_shared_as_one_html_file_each() {
         "the story so far"
     );
     assert!(html.contains("Order placed"), "the flow's name");
+    // Presenter mode has no status bar: the stage says where the page went.
+    assert!(h.state().presenter().is_some(), "still presenting");
+    step_until(&mut h, "the stage saying the page was shared", WAIT, |h| {
+        h.query_all_by_label_contains("Shared")
+            .any(|n| text_of(&n).is_some_and(|t| t.contains("run.html")))
+    });
 }
 
 /// A definition, a sample and a flow edited on disk while the window runs: the tabs show the

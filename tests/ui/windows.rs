@@ -7,8 +7,16 @@ fn the_public_key_shows_with_a_copy_button() {
     let b = bench();
     let mut h = window(&b).build();
     h.run();
+    let bar = h.get_by_label("Public key").rect();
     click(&mut h, "Public key");
-    h.get_by_label_contains("Paste this where your app's public key goes");
+    // It opens inside the work area, under the top bar, not over it.
+    let text = h
+        .get_by_label_contains("Paste this where your app's public key goes")
+        .rect();
+    assert!(
+        text.top() > bar.bottom() + 20.0,
+        "the window's text at {text:?}, the top bar's button at {bar:?}"
+    );
     click(&mut h, "Copy");
     h.get_by_label("Public key copied");
 }

@@ -82,16 +82,54 @@ impl App {
                 )
                 .show(ui, |ui| presenter::draw(ui, &view));
         }
+        self.presenter_status(ui, p.dark);
         // Sharing the run where no file dialog can open asks for its path here too.
         if let Some(prompt) = &mut self.path_prompt {
             panels::path_prompt::show(ui, &view!(self), prompt);
         }
     }
 
+    /// What the status bar would say (S saved the run's page, or could not), said on the stage
+    /// for a few seconds: presenter mode has no status bar.
+    fn presenter_status(&mut self, ui: &mut Ui, dark: bool) {
+        let Some((text, error)) = &self.status else {
+            return;
+        };
+        if self.stage_status.as_ref().is_none_or(|(t, _)| t != text) {
+            self.stage_status = Some((text.clone(), Instant::now()));
+        }
+        let Some((_, since)) = &self.stage_status else {
+            return;
+        };
+        let left = Duration::from_secs(5).saturating_sub(since.elapsed());
+        if left.is_zero() {
+            return;
+        }
+        ui.ctx().request_repaint_after(left);
+        let ground = theme::by_theme(theme::CARD_FILL, dark);
+        let color = if *error {
+            theme::ink_on(theme::ERROR, ground)
+        } else {
+            theme::by_theme(theme::STAGE_TEXT, dark)
+        };
+        egui::Area::new(egui::Id::unique("presenter-status"))
+            .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -16.0))
+            .show(ui.ctx(), |ui| {
+                egui::Frame::new()
+                    .fill(ground)
+                    .corner_radius(6.0)
+                    .inner_margin(egui::Margin::symmetric(14, 8))
+                    .show(ui, |ui| {
+                        ui.label(RichText::new(text).size(16.0).color(color))
+                    });
+            });
+    }
+
     /// The window: the top bar, the banner when recording stopped, the status bar, the side
     /// panels, the windows over the log, and the held strip and the log.
     fn window_frame(&mut self, ui: &mut Ui) {
-        egui::Panel::top("top").show(ui, |ui| panels::top_bar::show(ui, &view!(self)));
+        let top = egui::Panel::top("top").show(ui, |ui| panels::top_bar::show(ui, &view!(self)));
+        crate::ui::widgets::set_work_top(ui.ctx(), top.response.rect.bottom());
         if let Some(why) = self.core.engine.recording_trouble() {
             recording_banner(ui, &why);
         }

@@ -48,6 +48,8 @@ pub struct App {
     commands: CommandSender,
     command_rx: Receiver<Command>,
     status: Option<(String, bool)>,
+    /// The status as presenter mode last showed it on the stage, and since when.
+    stage_status: Option<(String, Instant)>,
     now: DateTime<Utc>,
     real_now: DateTime<Utc>,
     ctx: egui::Context,
@@ -168,6 +170,7 @@ impl App {
             commands,
             command_rx,
             status: None,
+            stage_status: None,
             now,
             real_now,
             ctx: ctx.clone(),

@@ -63,9 +63,12 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut DiffWindow) {
     let hidden = all.iter().filter(|d| d.volatile).count();
     let mut open = true;
     let mut show_volatile = st.volatile;
+    let area = crate::ui::widgets::work_area(ui.ctx());
     egui::Window::new(format!("#{a} and #{b}"))
         .id(egui::Id::unique("diff-window"))
         .open(&mut open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(24.0, 8.0))
         .default_width(720.0)
         .default_height(460.0)
         .show(ui.ctx(), |ui| {

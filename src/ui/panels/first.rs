@@ -90,10 +90,11 @@ pub fn curl_line(inbox: &str) -> String {
 
 /// The manual's page, in a window of its own.
 fn manual(ui: &mut Ui, open: &mut bool) {
-    let area = ui.ctx().content_rect().shrink(24.0);
+    let area = crate::ui::widgets::work_area(ui.ctx());
     egui::Window::new("The inbox (from the manual, docs/inbox.md)")
         .open(open)
         .constrain_to(area)
+        .default_pos(area.min + egui::vec2(24.0, 8.0))
         .default_width(560.0)
         .default_height(area.height() * 0.8)
         .show(ui.ctx(), |ui| {

@@ -6,8 +6,11 @@ use crate::ui::theme;
 /// ActionBench's public key, with a copy button.
 pub fn show(ui: &mut Ui, cx: &ViewCtx) {
     let mut open = true;
+    let area = crate::ui::widgets::work_area(ui.ctx());
     egui::Window::new("ActionBench's public key")
         .open(&mut open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(24.0, 8.0))
         .default_width(620.0)
         .show(ui.ctx(), |ui| match &cx.core.public_key {
             Ok(pem) => {

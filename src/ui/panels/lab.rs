@@ -81,8 +81,11 @@ impl LabWindow {
 fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
     let mut open = true;
     let mut select = None;
+    let area = crate::ui::widgets::work_area(ui.ctx());
     egui::Window::new("Envelope lab")
         .open(&mut open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(24.0, 8.0))
         .default_width(640.0)
         .default_height(420.0)
         .show(ui.ctx(), |ui| {

@@ -381,7 +381,7 @@ fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
         let act = ui.label("Activation");
         ui.add(
             egui::TextEdit::singleline(&mut f.activation)
-                .hint_text("ID")
+                .hint_text("e.g. an activationId")
                 .desired_width(110.0),
         )
         .labelled_by(act.id);

@@ -67,8 +67,11 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut SessionsWindow) {
     let mut open = true;
     let mut spawn: Option<Vec<String>> = None;
     let mut keys = false;
+    let area = crate::ui::widgets::work_area(ui.ctx());
     egui::Window::new("Sessions")
         .open(&mut open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(24.0, 8.0))
         .default_width(560.0)
         .show(ui.ctx(), |ui| {
             match &cx.core.session {

@@ -18,9 +18,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             );
         }
         ui.separator();
+        let calls = cx.mirror.log.len();
         ui.label(format!(
-            "{} calls · {} held · {} waiting",
-            cx.mirror.log.len(),
+            "{calls} {} · {} held · {} waiting",
+            plural(calls, "call", "calls"),
             cx.mirror.held.len(),
             cx.mirror.waiting.len()
         ));

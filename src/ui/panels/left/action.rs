@@ -16,7 +16,7 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
             let l = ui.label("Base URL");
             ui.add(
                 egui::TextEdit::singleline(&mut f.base)
-                    .hint_text("http://localhost:3000/wix/actions")
+                    .hint_text("e.g. http://localhost:3000/wix/actions")
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(l.id)
@@ -24,7 +24,7 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
             let l = ui.label("App ID");
             ui.add(
                 egui::TextEdit::singleline(&mut f.app_id)
-                    .hint_text("needed for signed requests")
+                    .hint_text("e.g. your app ID; needed to sign")
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(l.id);

@@ -20,7 +20,7 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut HostsField) {
             let edit = ui
                 .add(
                     egui::TextEdit::singleline(&mut st.text)
-                        .hint_text("abc.trycloudflare.com")
+                        .hint_text("e.g. abc.trycloudflare.com")
                         .desired_width(f32::INFINITY),
                 )
                 .labelled_by(l.id);

@@ -16,6 +16,15 @@ pub(super) fn show(
     target: &Result<Target, String>,
     reveal: &mut Option<std::path::PathBuf>,
 ) {
+    // Why Send to your action is off, said once beside the list, not only on each button's
+    // hover.
+    if let Err(why) = target {
+        ui.label(
+            RichText::new(format!("Send to your action is off: {why}"))
+                .small()
+                .weak(),
+        );
+    }
     for e in &cx.core.sample_errors {
         ui.label(RichText::new(e).small().color(theme::ink(ui, theme::ERROR)));
     }

@@ -72,7 +72,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut TriggersTab) {
         let label = ui.label(RichText::new("Your trigger provider").small());
         ui.add(
             egui::TextEdit::singleline(&mut st.provider_url)
-                .hint_text("Your action's URL")
+                .hint_text("e.g. http://localhost:3000; empty: Your action's")
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(label.id)
@@ -116,7 +116,8 @@ fn trigger(
     };
     about.push_str(&match flows.len() {
         0 => " · no flow uses it".to_string(),
-        n => format!(" · {n} flow(s) use it"),
+        1 => " · 1 flow uses it".to_string(),
+        n => format!(" · {n} flows use it"),
     });
     if crate::domain::trigger::provider::implemented(t).is_empty() {
         about.push_str(" · no provider method (Wix calls nothing)");
@@ -159,7 +160,7 @@ fn trigger(
         let label = ui.label(RichText::new("Idempotency key").small());
         ui.add(
             egui::TextEdit::singleline(&mut st.idempotency)
-                .hint_text("none")
+                .hint_text("e.g. order-1001; empty: none")
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(label.id);
@@ -198,7 +199,11 @@ fn report(cx: &ViewCtx, body: serde_json::Value) {
             let answer = s.json().unwrap_or_default();
             match answer.get("activationIds").and_then(|a| a.as_array()) {
                 Some(ids) if s.status == 200 => {
-                    format!("Reported {key}: {} run(s) started", ids.len())
+                    format!(
+                        "Reported {key}: {} {} started",
+                        ids.len(),
+                        plural(ids.len(), "run", "runs")
+                    )
                 }
                 _ => format!(
                     "Reported {key}: HTTP {} {}",
@@ -249,7 +254,9 @@ fn findings(ui: &mut egui::Ui, t: &crate::domain::trigger::LoadedTrigger) {
     };
     egui::CollapsingHeader::new(
         RichText::new(format!(
-            "{errors} error(s), {warnings} warning(s) by Wix's rules"
+            "{errors} {}, {warnings} {} by Wix's rules",
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings")
         ))
         .color(color),
     )
