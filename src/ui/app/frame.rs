@@ -137,11 +137,12 @@ impl App {
         // Both side panes resize by dragging their edge, and only so. Their starting sizes
         // leave the log half the window at 1024 px.
         let width = ui.ctx().content_rect().width();
+        let look_up = !std::mem::replace(&mut self.widths.looked_up, true);
         let left = steady_panel(
             ui,
             egui::Panel::left("samples").min_size(160.0),
             "samples",
-            &mut self.widths.left_set,
+            (&mut self.widths.left_set, look_up),
             LEFT_WIDTH,
             |ui| self.left.show(ui, &view!(self)),
         );
@@ -150,7 +151,7 @@ impl App {
             ui,
             egui::Panel::right("detail").min_size(240.0),
             "detail",
-            &mut self.widths.detail_set,
+            (&mut self.widths.detail_set, look_up),
             detail,
             |ui| self.detail.show(ui, &view!(self)),
         );
@@ -175,39 +176,42 @@ impl App {
 /// The left panel's width to start with.
 const LEFT_WIDTH: f32 = 245.0;
 
-/// The side panels' widths: as the user last dragged them (None: not looked up yet), and as
-/// the last frame drew them (left, log, detail).
+/// The side panels' widths: as the user last dragged them (or as a previous run left them),
+/// None while the panel keeps its starting width; and as the last frame drew them (left, log,
+/// detail).
 #[derive(Default)]
 pub struct Widths {
     left_set: Option<f32>,
     detail_set: Option<f32>,
+    /// Whether a previous run's widths were looked up (on the first frame).
+    looked_up: bool,
     pub shown: [f32; 3],
 }
 
 /// A side panel whose width changes only when the user drags its edge: content wider than it
-/// (a long run title, a wide tree) is clipped and wraps or truncates, never widening it. Its
-/// width as drawn.
+/// (a long run title, a wide tree) is clipped and wraps or truncates, never widening it. Until
+/// it is dragged it keeps `default` (which follows the window's width). Its width as drawn.
 fn steady_panel(
     ui: &mut Ui,
     panel: egui::Panel,
     salt: &str,
-    set: &mut Option<f32>,
+    (set, look_up): (&mut Option<f32>, bool),
     default: f32,
     add: impl FnOnce(&mut Ui),
 ) -> f32 {
     let id = ui.scope_id().with(salt);
-    let width = *set.get_or_insert_with(|| {
-        egui::PanelState::load(ui.ctx(), id).map_or(default, |s| s.outer_rect.width())
-    });
+    if look_up {
+        *set = egui::PanelState::load(ui.ctx(), id).map(|s| s.outer_rect.width());
+    }
     let dragged = ui
         .ctx()
         .read_response(id.with("__resize"))
         .is_some_and(|r| r.dragged() || r.drag_stopped());
-    let panel = panel.resizable(true).default_size(width);
-    let panel = if dragged {
-        panel
-    } else {
-        panel.max_size(width)
+    let panel = panel.resizable(true).default_size(set.unwrap_or(default));
+    let panel = match (dragged, *set) {
+        (true, _) => panel,
+        (false, Some(w)) => panel.max_size(w),
+        (false, None) => panel.exact_size(default),
     };
     let shown = panel.show(ui, add).response.rect.width();
     if dragged {

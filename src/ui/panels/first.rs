@@ -72,7 +72,7 @@ fn curl(ui: &mut Ui, cx: &ViewCtx) {
     ui.label(RichText::new("2. Call it yourself").strong());
     let line = curl_line(&cx.core.inbox_url);
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(&line).monospace().small());
+        ui.label(RichText::new(&line).code());
         if ui.small_button("Copy curl").clicked() {
             cx.egui.copy_text(line.clone());
             cx.say("Copied the curl command", false);
