@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
         Some(Command::Export(args)) => actionbench::cli::run_export(&cli.inbox, args),
         Some(Command::Check(check)) => {
-            return ExitCode::from(actionbench::cli::check::run(&cli.inbox, check));
+            return ExitCode::from(actionbench::cli::run_check(&cli.inbox, check));
         }
         Some(Command::Lint(args)) => {
             return ExitCode::from(actionbench::cli::lint::run(&cli.inbox, args));

@@ -69,9 +69,6 @@ pub fn run(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
 }
 
 fn run_inner(inbox: &InboxArgs, args: &CheckArgs) -> Result<u8, String> {
-    if args.trigger {
-        return crate::cli::trigger_check::run_inner(inbox, args);
-    }
     if let Some(n) = args.generate {
         return crate::cli::generated::run(inbox, args, n);
     }

@@ -333,6 +333,16 @@ impl AutoAnswer {
     }
 }
 
+/// `actionbench check`: the samples (or generated calls) against your action, or with
+/// `--trigger` your trigger provider; the exit code. Chosen here, so that `check` and
+/// `trigger_check` do not import each other (`trigger_check` takes `check`'s rows).
+pub fn run_check(inbox: &InboxArgs, args: &CheckArgs) -> u8 {
+    if args.trigger {
+        return startup::exit_code("check", trigger_check::run_inner(inbox, args));
+    }
+    check::run(inbox, args)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

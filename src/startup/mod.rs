@@ -6,6 +6,7 @@
 
 mod options;
 pub mod reload;
+pub mod shipped;
 
 pub use options::{DEFAULT_PORT, InboxArgs};
 

@@ -178,7 +178,7 @@ impl InboxArgs {
     }
 
     /// The samples folder: the flag, else `samples/` here, else the user's own copy of the
-    /// shipped samples in the platform's data folder (see [`crate::shipped`]).
+    /// shipped samples in the platform's data folder (see [`crate::startup::shipped`]).
     pub fn samples_dir(&self) -> PathBuf {
         if let Some(p) = &self.samples {
             return p.clone();
@@ -188,7 +188,7 @@ impl InboxArgs {
             return here;
         }
         static SHIPPED: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
-        match SHIPPED.get_or_init(crate::shipped::samples_folder) {
+        match SHIPPED.get_or_init(crate::startup::shipped::samples_folder) {
             Ok(dir) => dir.clone(),
             Err(e) => {
                 eprintln!("warning: the shipped samples could not be written: {e}");

@@ -1,10 +1,10 @@
-//! The window's type scale and colours, named once (the states' from `crate::palette`, which a
+//! The window's type scale and colours, named once (the states' from `crate::domain::palette`, which a
 //! shared page's CSS uses too): [`install`] sets the text sizes and the quieter text's colour of
 //! both themes, and [`ink`] makes a state's colour readable as text on the background it is
 //! drawn on (WCAG AA, 4.5:1). A leaf: it imports nothing of the app or its panels.
 
 use crate::domain::flow::Lit;
-use crate::palette;
+use crate::domain::palette;
 use egui::{Color32, FontId, Style, TextStyle, Theme, Ui};
 
 /// The smallest text drawn, at scale 1.

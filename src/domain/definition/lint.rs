@@ -2,40 +2,9 @@
 //! input schema (errors) and its output schema (the same rules, as warnings).
 
 use super::*;
+use crate::domain::findings::{of_type, unknown_format};
 
 const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
-/// The formats Wix's guides list for fields the builder shows: `number` is a numeric string.
-pub(crate) const BUILDER_FORMATS: [&str; 7] = [
-    "uuid",
-    "date-time",
-    "date",
-    "time",
-    "email",
-    "uri",
-    "number",
-];
-/// JSON Schema's built-in formats (2020-12, which Wix's guides point at).
-pub(crate) const JSON_SCHEMA_FORMATS: [&str; 19] = [
-    "date-time",
-    "date",
-    "time",
-    "email",
-    "idn-email",
-    "hostname",
-    "idn-hostname",
-    "ipv4",
-    "ipv6",
-    "uri",
-    "uri-reference",
-    "iri",
-    "iri-reference",
-    "uri-template",
-    "json-pointer",
-    "relative-json-pointer",
-    "regex",
-    "uuid",
-    "duration",
-];
 const IDENTITY_TYPES: [&str; 3] = ["contact", "member", "visitor"];
 
 /// Every documented rule, checked on `def`: its own fields (a definition's), its input schema
@@ -467,37 +436,6 @@ fn format(f: &Field, out: &mut Vec<LintFinding>) {
             "format-string",
             format!("format must be a string, not {format}"),
         ));
-    }
-}
-
-/// Why a string format is one the builder does not interpret (None when it does): a format
-/// JSON Schema knows is validated but shown as plain text; one it does not know is not checked.
-pub(crate) fn unknown_format(name: &str) -> Option<String> {
-    if BUILDER_FORMATS.contains(&name) {
-        return None;
-    }
-    let listed = BUILDER_FORMATS.join(", ");
-    Some(if JSON_SCHEMA_FORMATS.contains(&name) {
-        format!(
-            "format {name:?} is a JSON Schema format, but Wix's guides list only {listed} for the automation builder: it shows a plain text field"
-        )
-    } else {
-        format!(
-            "format {name:?} is not a format Wix's guides list ({listed}) nor one of JSON Schema's: nothing checks values against it"
-        )
-    })
-}
-
-/// Whether `v` is of JSON Schema type `ty` (anything fits no type).
-pub(crate) fn of_type(v: &Value, ty: Option<&str>) -> bool {
-    match ty {
-        Some("string") => v.is_string(),
-        Some("number") => v.is_number(),
-        Some("integer") => v.as_i64().is_some() || v.as_u64().is_some(),
-        Some("boolean") => v.is_boolean(),
-        Some("array") => v.is_array(),
-        Some("object") => v.is_object(),
-        _ => true,
     }
 }
 

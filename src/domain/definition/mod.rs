@@ -18,66 +18,6 @@ pub const SOURCE_ACTIONS_INTRO: &str =
 pub const SOURCE_EDITING: &str = "wix-rest-docs input_schema.md, \"Editing a saved input schema\"";
 pub const SOURCE_IMPLIED: &str = "Wix's own output schemas (draft-07, root object, a title on each property): implied, not documented";
 
-/// How much a finding matters: an error is what Wix refuses (or forbids once published); a
-/// warning is what it rewrites, cannot check, or what the docs only imply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Warning,
-    Error,
-}
-
-impl Level {
-    pub fn label(self) -> &'static str {
-        match self {
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
-
-/// One finding of `lint` or of a comparison with the published definition.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LintFinding {
-    pub level: Level,
-    /// The place, as a JSON path: `inputSchema.properties.first-name`.
-    pub path: String,
-    /// The rule's short name: `key-chars`.
-    pub rule: &'static str,
-    /// What is wrong, and what Wix or a site owner then sees.
-    pub message: String,
-    pub source: &'static str,
-}
-
-impl LintFinding {
-    pub(crate) fn new(
-        level: Level,
-        path: impl Into<String>,
-        rule: &'static str,
-        message: impl Into<String>,
-        source: &'static str,
-    ) -> Self {
-        LintFinding {
-            level,
-            path: path.into(),
-            rule,
-            message: message.into(),
-            source,
-        }
-    }
-
-    /// One line: `error inputSchema.properties.x [key-chars] … (source: …)`.
-    pub fn line(&self) -> String {
-        format!(
-            "{} {} [{}] {} (source: {})",
-            self.level.label(),
-            self.path,
-            self.rule,
-            self.message,
-            self.source
-        )
-    }
-}
-
 /// What a file holds: an action definition, or a sample (which carries schemas too).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DefinitionKind {
@@ -105,7 +45,7 @@ impl Definition {
         let Value::Object(o) = v else {
             return Err("not an action definition: a JSON object is expected".into());
         };
-        if crate::domain::trigger::lint::is_trigger_definition(&o) {
+        if super::findings::is_trigger_definition(&o) {
             return Err(
                 "a trigger definition (it has triggerKey or payloadSchema), not an action's: triggers belong in triggers/ (lint takes both)"
                     .into(),
@@ -263,38 +203,11 @@ impl Definitions {
 mod breaking;
 pub(crate) mod lint;
 
+pub(crate) use super::findings::each_property;
+pub use super::findings::{Level, LintFinding};
+
 pub use breaking::breaking_changes;
 pub use lint::lint;
-
-/// Every property of schema `s` at every depth (an object's properties, an array's items'),
-/// with its path under `at` (`properties.a.items.properties.b`) and whether its parent lists it
-/// as required.
-pub(crate) fn each_property<'a>(
-    s: &'a Value,
-    at: &str,
-    f: &mut dyn FnMut(String, &'a Value, bool),
-) {
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let Some(props) = s.get("properties").and_then(Value::as_object) else {
-        return;
-    };
-    for (k, p) in props {
-        let path = if at.is_empty() {
-            format!("properties.{k}")
-        } else {
-            format!("{at}.properties.{k}")
-        };
-        f(path.clone(), p, required.contains(&k.as_str()));
-        each_property(p, &path, f);
-        if let Some(items) = p.get("items") {
-            each_property(items, &format!("{path}.items"), f);
-        }
-    }
-}
 
 /// The keywords that compose schemas, which Wix does not check for breaking changes.
 const COMPOSITION: [&str; 3] = ["allOf", "anyOf", "oneOf"];

@@ -4,7 +4,8 @@
 //! the finding is a warning that names them.
 
 use super::events::is_guid;
-use crate::domain::definition::{Level, LintFinding};
+pub use crate::domain::findings::is_trigger_definition;
+use crate::domain::findings::{Level, LintFinding};
 use serde_json::{Map, Value};
 
 /// The Trigger Catalog's trigger object (fields, lengths, filters, implemented methods).
@@ -69,13 +70,6 @@ pub fn duplicate_key(key: &str, first: &std::path::Path) -> LintFinding {
         ),
         SOURCE_TRIGGER_KEY,
     )
-}
-
-/// Whether a file's JSON is a trigger definition rather than an action's.
-pub fn is_trigger_definition(v: &Map<String, Value>) -> bool {
-    ["triggerKey", "payloadSchema", "payloadDataSchema"]
-        .iter()
-        .any(|k| v.contains_key(*k))
 }
 
 /// The payload schema, under either name the sources use.

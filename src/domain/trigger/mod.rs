@@ -10,7 +10,7 @@ pub mod provider;
 pub mod published;
 
 use super::contract::Finding;
-use super::definition::{Level, LintFinding};
+use super::findings::{Level, LintFinding};
 use super::schema::Schema;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

@@ -7,7 +7,7 @@ use super::lint::{
     CONFLICT_IDENTITY, CONFLICT_ITEM_FIELDS, CONFLICT_TOP_OBJECT, SOURCE_IDENTITY, SOURCE_PAYLOAD,
     SOURCE_PAYLOAD_LEGACY, TYPES, error, json_type, warning,
 };
-use crate::domain::definition::{LintFinding, lint::of_type, lint::unknown_format};
+use crate::domain::findings::{LintFinding, of_type, unknown_format};
 use serde_json::{Map, Value};
 
 const CONFLICT_IDENTITY_EXAMPLES: &str = "conflict: the payload-schema guide (legacy, 2024) requires examples on every first-level property; Wix's own example schemas (the internal trigger guide, the SDK's TriggerProviderSPIConfig) leave them out on the contact-ID property";
@@ -272,7 +272,7 @@ fn format(o: &Map<String, Value>, at: &str, ty: Option<&str>, out: &mut Vec<Lint
         ));
     } else if let Some(name) = f.as_str() {
         // The guide allows JSON Schema's built-in formats.
-        if crate::domain::definition::lint::JSON_SCHEMA_FORMATS.contains(&name) {
+        if crate::domain::findings::JSON_SCHEMA_FORMATS.contains(&name) {
             return;
         }
         if let Some(why) = unknown_format(name) {

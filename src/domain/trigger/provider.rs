@@ -5,7 +5,7 @@
 use super::LoadedTrigger;
 use super::events::is_guid;
 use crate::domain::contract::Finding;
-use crate::domain::definition::Level;
+use crate::domain::findings::Level;
 use crate::domain::wire::{Method, json_type};
 use serde_json::{Map, Value, json};
 

@@ -4,7 +4,7 @@
 //! optional or back, new filters, a filter's label or entity) are not findings.
 
 use super::lint::payload_schema;
-use crate::domain::definition::{Level, LintFinding};
+use crate::domain::findings::{Level, LintFinding};
 use serde_json::{Map, Value};
 
 /// The dashboard's list of what may and may not change after publishing.
@@ -34,7 +34,7 @@ impl Field<'_> {
 
 fn fields(s: &Value) -> Vec<Field<'_>> {
     let mut out = vec![];
-    crate::domain::definition::each_property(s, "payloadSchema", &mut |path, p, required| {
+    crate::domain::findings::each_property(s, "payloadSchema", &mut |path, p, required| {
         if let Some(p) = p.as_object() {
             out.push(Field { path, p, required });
         }

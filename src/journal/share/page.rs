@@ -71,7 +71,7 @@ impl Common {
 /// The style: ActionBench's, the states' colours from the palette, and the lanes' grid for
 /// `columns` columns of steps and `rows` lanes.
 fn css(columns: usize, rows: usize) -> String {
-    use crate::palette;
+    use crate::domain::palette;
     let mut out = format!(
         ":root{{--ok:{};--error:{};--running:{};--waiting:{};--muted:{}}}\n{CSS}",
         palette::css(palette::OK),
