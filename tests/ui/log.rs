@@ -354,7 +354,7 @@ fn the_empty_log_shows_the_three_ways_in_and_each_works() {
     h.run();
     h.get_by_label_contains("Three ways in");
     // 2: the line, run as a shell runs it, reaches this inbox and is held.
-    let line = actionbench::ui::panels::first::curl_line(&b.url);
+    let line = actionbench::ui::panels::log::first::curl_line(&b.url);
     h.get_by_label(&line);
     if have_tool("curl", "the first screen's curl line") {
         let mut child = std::process::Command::new("sh")

@@ -56,6 +56,23 @@ impl App {
             Command::SampleOpened(read) => self.sample_opened(*read),
             Command::SampleSaved(path, read) => self.sample_saved(path, *read),
             Command::FlowOpened(read) => self.flow_opened(*read),
+            Command::SendSample(i) => {
+                use crate::ui::panels::left::LeftCmd;
+                self.left.handle(LeftCmd::SendSample(i), &view!(self));
+            }
+            Command::RunLab(i) => {
+                use crate::ui::panels::lab::LabCmd;
+                self.lab.handle(LabCmd::Run(i), &view!(self));
+            }
+            Command::CompareFrom(id) => {
+                use crate::ui::panels::diff::DiffCmd;
+                self.diff.handle(DiffCmd::CompareFrom(id), &view!(self));
+            }
+            Command::FilterActivation(a) => {
+                use crate::ui::panels::log::LogCmd;
+                self.log_panel
+                    .handle(LogCmd::FilterActivation(a), &view!(self));
+            }
             Command::Panel(msg) => self.route(msg),
         }
     }

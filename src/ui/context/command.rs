@@ -31,7 +31,16 @@ pub enum Command {
     /// Present the next run of flow `i` that your app's event starts (None: stop waiting).
     AwaitEvent(Option<usize>),
     StopRun(usize),
-    Presenter(presenter::Action),
+    Presenter(PresenterAction),
+    // What one panel asks of another goes through here, never from panel to panel.
+    /// Post sample `i` to the inbox (the first screen's Send).
+    SendSample(usize),
+    /// Run the envelope lab against your action, `i`: which send source.
+    RunLab(usize),
+    /// Compare this exchange with the next one selected.
+    CompareFrom(ExchangeId),
+    /// Show only this activation's calls in the log.
+    FilterActivation(String),
     /// Run `i` as one HTML page, written to the path.
     ShareRun(usize, PathBuf),
     /// Ask where a file is: the dialog, or the path field where none can open.
@@ -57,6 +66,25 @@ pub enum Command {
     FlowOpened(Box<Result<LoadedFlow, String>>),
     /// A panel's own command (see [`PanelCmd`]).
     Panel(PanelCmd),
+}
+
+/// What a key press asks of presenter mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresenterAction {
+    /// Space or →: the next event, or the next step of a step-by-step run.
+    Next,
+    Back,
+    Leave,
+    ToggleFullscreen,
+    ToggleTheme,
+    ToggleJson,
+    /// + and -: time runs faster or slower (the window's time warp steps).
+    Faster,
+    Slower,
+    /// A: a step held for the presenter gets its saved answer.
+    AnswerSaved,
+    /// S: the run as one HTML file, to share.
+    Share,
 }
 
 /// The windows that open over the log.

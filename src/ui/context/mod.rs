@@ -4,7 +4,6 @@
 //! dialog service's types. It imports nothing of the app or the panels.
 
 use super::list::List;
-use super::presenter;
 use crate::domain::assumptions::Assumptions;
 use crate::domain::flow::LoadedFlow;
 use crate::domain::invocation::{Exchange, ExchangeId};
@@ -24,7 +23,7 @@ mod core;
 mod picker;
 
 pub use self::core::{Core, Folders, RunView, Session};
-pub use command::{Command, CommandSender, ListFocus, Window};
+pub use command::{Command, CommandSender, ListFocus, PresenterAction, Window};
 
 pub use picker::{Asked, Picked, RfdPicker, SamplePicker};
 

@@ -239,7 +239,7 @@ fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
             .on_hover_text("Then select another exchange: the two side by side, field by field")
             .clicked()
         {
-            cx.tx.panel(super::diff::DiffCmd::CompareFrom(ex.id));
+            cx.tx.send(Command::CompareFrom(ex.id));
         }
         // A reported event: the runs it started, each one click from its calls.
         let started: Vec<String> = match (&ex.method, &ex.response) {
@@ -256,7 +256,7 @@ fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
                 .on_hover_text(format!("Show only the calls of activation {a}, which this event started"))
                 .clicked()
             {
-                cx.tx.panel(super::log::LogCmd::FilterActivation(a));
+                cx.tx.send(Command::FilterActivation(a));
             }
         }
         if let Some(a) = activation
@@ -265,7 +265,7 @@ fn buttons(ui: &mut Ui, cx: &ViewCtx, st: &DetailPanel, ex: &Exchange) {
                 .on_hover_text("Show only the calls of this activation (one automation run)")
                 .clicked()
         {
-            cx.tx.panel(super::log::LogCmd::FilterActivation(a));
+            cx.tx.send(Command::FilterActivation(a));
         }
     });
 }

@@ -4,7 +4,7 @@
 
 pub mod detail;
 pub mod diff;
-pub mod first;
+
 pub mod held;
 pub mod key;
 pub mod lab;

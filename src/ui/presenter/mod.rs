@@ -26,24 +26,8 @@ pub struct Presenter {
     pub show_json: bool,
 }
 
-/// What a key press asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Space or →: the next event, or the next step of a step-by-step run.
-    Next,
-    Back,
-    Leave,
-    ToggleFullscreen,
-    ToggleTheme,
-    ToggleJson,
-    /// + and -: time runs faster or slower (the window's time warp steps).
-    Faster,
-    Slower,
-    /// A: a step held for the presenter gets its saved answer.
-    AnswerSaved,
-    /// S: the run as one HTML file, to share.
-    Share,
-}
+/// What a key press asks for (the context's, so that commands carry it).
+pub use crate::ui::context::PresenterAction as Action;
 
 /// The keys presenter mode answers to.
 pub fn keys(ui: &Ui) -> Vec<Action> {

@@ -78,7 +78,7 @@ pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {
             if lab.clicked()
                 && let Some(i) = lab_sample
             {
-                cx.tx.panel(crate::ui::panels::lab::LabCmd::Run(i));
+                cx.tx.send(Command::RunLab(i));
             }
             if cx.lab.done && ui.button("Show lab results").clicked() {
                 cx.tx.send(Command::ShowWindow(Window::Lab, true));

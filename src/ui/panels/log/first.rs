@@ -4,11 +4,10 @@
 //! with the manual's page on the inbox one click away, read inside the window (an installed
 //! ActionBench has no docs folder beside it).
 
-use super::left::LeftCmd;
 use super::*;
 
 /// The manual's page on the inbox, shipped inside the binary.
-const INBOX_PAGE: &str = include_str!("../../../docs/inbox.md");
+const INBOX_PAGE: &str = include_str!("../../../../docs/inbox.md");
 
 /// Whether the manual's page is open.
 #[derive(Default)]
@@ -56,7 +55,7 @@ fn send_a_sample(ui: &mut Ui, cx: &ViewCtx) {
                     .on_hover_text("Posted to the inbox as Wix would post it: it is held here for you to answer")
                     .clicked()
                 {
-                    cx.tx.panel(LeftCmd::SendSample(i));
+                    cx.tx.send(Command::SendSample(i));
                 }
                 ui.label(RichText::new("then answer it on the right").weak());
             });

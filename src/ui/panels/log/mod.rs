@@ -1,6 +1,8 @@
 //! The log: the filter bar (Ctrl+F, flagged, more filters, HAR export) and the table, filtered
 //! a slice of the log per frame so that a million rows never hold up a frame.
 
+pub mod first;
+
 use super::*;
 
 /// The log: its filter and the rows it shows.
@@ -17,7 +19,7 @@ pub struct LogPanel {
     show_filters: bool,
     focus_filter: bool,
     /// What the empty log shows: the ways in.
-    first: super::first::FirstScreen,
+    first: first::FirstScreen,
 }
 
 /// What the log is asked to do.
@@ -58,7 +60,7 @@ impl LogPanel {
         if cx.mirror.log.is_empty() {
             egui::ScrollArea::vertical()
                 .id_salt("first-screen")
-                .show(ui, |ui| super::first::show(ui, cx, &mut self.first));
+                .show(ui, |ui| first::show(ui, cx, &mut self.first));
         } else {
             table(ui, cx, self);
         }
