@@ -77,27 +77,16 @@ impl App {
         }
     }
 
-    /// A panel's own command, to the panel whose it is.
+    /// A panel's own command, to the panel whose it is: every panel's, matched.
     fn route(&mut self, msg: PanelCmd) {
-        use crate::ui::panels::{detail::DetailCmd, diff::DiffCmd, lab::LabCmd, log::LogCmd};
-        let msg = match msg.take::<LogCmd>() {
-            Ok(c) => return self.log_panel.handle(c, &view!(self)),
-            Err(m) => m,
-        };
-        let msg = match msg.take::<DetailCmd>() {
-            Ok(c) => return self.detail.handle(c, &view!(self)),
-            Err(m) => m,
-        };
-        let msg = match msg.take::<DiffCmd>() {
-            Ok(c) => return self.diff.handle(c, &view!(self)),
-            Err(m) => m,
-        };
-        let msg = match msg.take::<LabCmd>() {
-            Ok(c) => return self.lab.handle(c, &view!(self)),
-            Err(m) => m,
-        };
-        if let Some(unknown) = self.left.take(msg, &view!(self)) {
-            self.status = Some((format!("a command no panel takes: {unknown:?}"), true));
+        match msg {
+            PanelCmd::Log(c) => self.log_panel.handle(c, &view!(self)),
+            PanelCmd::Detail(c) => self.detail.handle(c, &view!(self)),
+            PanelCmd::Diff(c) => self.diff.handle(c, &view!(self)),
+            PanelCmd::Lab(c) => self.lab.handle(c, &view!(self)),
+            PanelCmd::Left(c) => self.left.handle(c, &view!(self)),
+            PanelCmd::Actions(c) => self.left.handle_actions(c, &view!(self)),
+            PanelCmd::Triggers(c) => self.left.handle_triggers(c, &view!(self)),
         }
     }
 

@@ -148,8 +148,8 @@ impl CommandSender {
     }
 
     /// Queues a panel's own command for it.
-    pub fn panel<C: std::any::Any + Send>(&self, cmd: C) {
-        self.send(Command::Panel(PanelCmd::new(cmd)));
+    pub fn panel(&self, cmd: impl Into<PanelCmd>) {
+        self.send(Command::Panel(cmd.into()));
     }
 
     /// Queues `cmd` from another thread and wakes the window to apply it.

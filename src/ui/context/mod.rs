@@ -20,10 +20,12 @@ use std::time::Duration;
 
 mod command;
 mod core;
+pub mod panel_commands;
 mod picker;
 
 pub use self::core::{Core, Folders, RunView, Session};
 pub use command::{Command, CommandSender, ListFocus, PresenterAction, Window};
+pub use panel_commands::PanelCmd;
 
 pub use picker::{Asked, Picked, RfdPicker, SamplePicker};
 
@@ -226,31 +228,6 @@ pub struct PathPrompt {
     pub error: Option<String>,
     /// The file typed exists: the next press replaces it.
     pub replace: bool,
-}
-
-/// A panel's own command, carried to it by the compositor (which knows the panels; this
-/// module does not). The panel takes back its own type with [`PanelCmd::take`].
-pub struct PanelCmd(Box<dyn std::any::Any + Send>, &'static str);
-
-impl PanelCmd {
-    pub fn new<C: std::any::Any + Send>(cmd: C) -> PanelCmd {
-        PanelCmd(Box::new(cmd), std::any::type_name::<C>())
-    }
-
-    /// The command, if it is a `C`; else itself, for another panel.
-    pub fn take<C: std::any::Any>(self) -> Result<C, PanelCmd> {
-        let name = self.1;
-        self.0
-            .downcast::<C>()
-            .map(|c| *c)
-            .map_err(|b| PanelCmd(b, name))
-    }
-}
-
-impl std::fmt::Debug for PanelCmd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PanelCmd({})", self.1)
-    }
 }
 
 /// "Your action": where the developer's provider listens, who Wix calls it for, how sends

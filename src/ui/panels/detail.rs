@@ -27,20 +27,7 @@ pub struct DetailPanel {
     )>,
 }
 
-/// What the detail pane is asked to do.
-#[derive(Debug)]
-pub enum DetailCmd {
-    /// Send this answer to held call `id`.
-    Answer(ExchangeId, crate::engine::Reply),
-    /// Report completion of waiting invocation `id`.
-    Report(ExchangeId, crate::domain::wire::CompletionReport),
-    CopyCurl(ExchangeId),
-    SaveAsSample(ExchangeId),
-    /// Hold call `id` longer: its answer is still being written.
-    KeepHolding(ExchangeId),
-    /// Let go of the draft that was not sent for call `id`.
-    Dismiss(ExchangeId),
-}
+pub use crate::ui::context::panel_commands::DetailCmd;
 
 /// How much longer Keep holding holds a call, from the moment it is pressed.
 pub const KEEP_HOLDING: chrono::Duration = chrono::Duration::seconds(60);

@@ -13,14 +13,7 @@ pub struct DiffWindow {
     volatile: bool,
 }
 
-/// What the diff window is asked to do.
-#[derive(Debug)]
-pub enum DiffCmd {
-    /// Compare exchange `id` with the next one selected.
-    CompareFrom(ExchangeId),
-    /// Exchange `id` was selected.
-    Selected(ExchangeId),
-}
+pub use crate::ui::context::panel_commands::DiffCmd;
 
 impl DiffWindow {
     pub fn show(&mut self, ui: &mut Ui, cx: &ViewCtx) {

@@ -11,13 +11,7 @@ pub struct LabWindow {
     running: bool,
 }
 
-/// What the envelope lab is asked to do.
-#[derive(Debug)]
-pub enum LabCmd {
-    /// Send the wrong envelopes, built from sample `i`, to your action.
-    Run(usize),
-    Done(Result<Vec<LabRow>, String>),
-}
+pub use crate::ui::context::panel_commands::LabCmd;
 
 impl LabWindow {
     /// Whether it runs, and whether it has results to show.

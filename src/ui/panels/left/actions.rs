@@ -40,22 +40,7 @@ impl Default for ActionsTab {
     }
 }
 
-/// What the Actions tab is asked to do.
-#[derive(Debug)]
-pub enum ActionsCmd {
-    /// Generated calls of definition `action` to your action.
-    Generate {
-        action: usize,
-        n: usize,
-        seed: u64,
-    },
-    Generated(Box<Result<Report, String>>),
-    /// Save failure group `g` of the last generated run as a sample.
-    SaveGenerated(usize),
-    /// Compare definition `i` with the published one at this path.
-    Published(usize, PathBuf),
-    PublishedLoaded(usize, Result<Vec<LintFinding>, String>),
-}
+pub use crate::ui::context::panel_commands::ActionsCmd;
 
 impl ActionsTab {
     /// The definitions were read again: their findings are found again, and comparisons and

@@ -12,7 +12,7 @@ mod samples;
 pub mod triggers;
 
 use super::*;
-pub(super) use crate::domain::assumptions::{Assumptions, EXPLAINED, ExtraReport};
+pub(super) use crate::domain::assumptions::{EXPLAINED, ExtraReport};
 pub(super) use crate::engine::{Mode, Policy};
 use crate::play::sender::SendOutcome;
 use crate::play::{NotSent, Sent};
@@ -52,35 +52,7 @@ struct HostsField {
     applied: Option<String>,
 }
 
-/// What the left panel is asked to do.
-#[derive(Debug)]
-pub enum LeftCmd {
-    ShowTab(LeftTab),
-    /// The sample read from this file joined the list: the Samples tab shows it.
-    RevealSample(std::path::PathBuf),
-    /// The form for your action, as restored from the settings.
-    SetForm(TargetForm),
-    /// The form changed: the target forward mode and flows use follows it.
-    FormChanged,
-    /// Post sample `i` to the inbox.
-    SendSample(usize),
-    /// Send sample `i` to your action; `true`: even though its params are invalid.
-    SendToTarget(usize, bool),
-    /// A sample posted to the inbox was answered, or not.
-    SampleSent {
-        name: String,
-        result: Result<SendOutcome, String>,
-    },
-    /// A sample sent to your action, or why not.
-    TargetSent {
-        name: String,
-        result: Result<Sent, NotSent>,
-    },
-    SetPolicy(String, Policy),
-    SetAssumptions(Assumptions),
-    /// Host names the inbox answers besides loopback ones.
-    SetHosts(Vec<String>),
-}
+pub use crate::ui::context::panel_commands::LeftCmd;
 
 impl LeftPanel {
     /// The panel as the window starts: your action's form from the flags, the hosts the engine
@@ -136,29 +108,14 @@ impl LeftPanel {
             .show(ui, |ui| keys::show(ui, cx, self));
     }
 
-    /// Its own commands, and the Actions and Triggers tabs'; what is not its own is given back.
-    pub fn take(&mut self, msg: PanelCmd, cx: &ViewCtx) -> Option<PanelCmd> {
-        let msg = match msg.take::<LeftCmd>() {
-            Ok(c) => {
-                self.handle(c, cx);
-                return None;
-            }
-            Err(m) => m,
-        };
-        let msg = match msg.take::<actions::ActionsCmd>() {
-            Ok(c) => {
-                self.actions.handle(c, cx);
-                return None;
-            }
-            Err(m) => m,
-        };
-        match msg.take::<triggers::TriggersCmd>() {
-            Ok(c) => {
-                self.triggers.handle(c, cx);
-                None
-            }
-            Err(m) => Some(m),
-        }
+    /// The Actions tab's own commands.
+    pub fn handle_actions(&mut self, cmd: actions::ActionsCmd, cx: &ViewCtx) {
+        self.actions.handle(cmd, cx);
+    }
+
+    /// The Triggers tab's own commands.
+    pub fn handle_triggers(&mut self, cmd: triggers::TriggersCmd, cx: &ViewCtx) {
+        self.triggers.handle(cmd, cx);
     }
 
     pub fn handle(&mut self, cmd: LeftCmd, cx: &ViewCtx) {

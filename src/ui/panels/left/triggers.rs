@@ -24,23 +24,9 @@ pub struct TriggersTab {
     tried: std::collections::HashMap<String, Option<Result<Vec<Tried>, String>>>,
 }
 
-/// One call of Try your provider: the method, the answer's status, and what is wrong with it.
-#[derive(Clone, Debug)]
-pub struct Tried {
-    method: &'static str,
-    status: Option<u16>,
-    /// Findings as lines, errors first; empty when the answer meets the contract.
-    errors: Vec<String>,
-    notes: Vec<String>,
-    exchange: Option<crate::domain::invocation::ExchangeId>,
-}
+pub use crate::ui::context::panel_commands::Tried;
 
-/// The Triggers tab's own commands.
-#[derive(Debug)]
-pub enum TriggersCmd {
-    /// Try your provider for this trigger finished.
-    Tried(String, Result<Vec<Tried>, String>),
-}
+pub use crate::ui::context::panel_commands::TriggersCmd;
 
 impl TriggersTab {
     pub(super) fn handle(&mut self, cmd: TriggersCmd, cx: &ViewCtx) {

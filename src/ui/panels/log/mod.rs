@@ -22,16 +22,7 @@ pub struct LogPanel {
     first: first::FirstScreen,
 }
 
-/// What the log is asked to do.
-#[derive(Debug)]
-pub enum LogCmd {
-    /// Show only this activation's calls.
-    FilterActivation(String),
-    /// Write the rows shown as HAR here.
-    ExportHar(std::path::PathBuf),
-    /// Write the rows shown as one HTML page here; `true`: secrets left out.
-    Share(std::path::PathBuf, bool),
-}
+pub use crate::ui::context::panel_commands::LogCmd;
 
 impl Default for LogPanel {
     fn default() -> Self {
