@@ -1,7 +1,10 @@
 //! Breaking changes: the edits Wix forbids once an action is published, against the published
 //! definition.
 
-use super::*;
+use super::{
+    COMPOSITION, Definition, Level, LintFinding, SOURCE_ACTIONS_INTRO, SOURCE_EDITING,
+    SOURCE_IMPLIED, Value, each_property,
+};
 
 /// A field of a schema, flattened: its path (`properties.a.properties.b`), and what the rules
 /// compare.

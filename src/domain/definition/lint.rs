@@ -1,7 +1,10 @@
 //! Lint: every documented rule of Wix's action definitions, on the definition's own fields, its
 //! input schema (errors) and its output schema (the same rules, as warnings).
 
-use super::*;
+use super::{
+    COMPOSITION, Definition, DefinitionKind, Level, LintFinding, Map, SOURCE_ACTION_OBJECT,
+    SOURCE_IMPLIED, SOURCE_INPUT_SCHEMA, Value,
+};
 use crate::domain::findings::{of_type, unknown_format};
 
 const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];

@@ -3,7 +3,10 @@
 //! Wix's tree has branches: each sees the trigger's payload and its own ancestors' outputs,
 //! never a sibling branch's ([`Branch`]).
 
-use super::*;
+use super::{
+    DateTime, Expect, Filled, Finding, FlowSource, LoadedFlow, Map, Schema, Scope, Source, Step,
+    StepEnd, Utc, Value, fill, json,
+};
 
 /// What one branch of a run has seen so far: the payload its next step receives (the
 /// trigger's, plus its ancestors' outputs) and, for a flow file's templates, each earlier

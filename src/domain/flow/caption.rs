@@ -1,6 +1,6 @@
 //! What happened in a run, in plain words: the captions presenter mode and `flow run` show.
 
-use super::*;
+use super::{Captions, DateTime, Duration, Flow, Step, Utc, Value, parse_duration};
 
 /// "2d" as "2 days".
 pub(super) fn spoken(duration: &str) -> String {

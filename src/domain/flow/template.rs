@@ -1,7 +1,7 @@
 //! Templates in a step's params: `{{payload.x}}` and `{{steps.id.result.x}}` filled from what
 //! the run knows, keeping the referenced value's type, naming what was missing.
 
-use super::*;
+use super::{Map, Value, wire};
 
 /// What a template can read: the payload so far, and each finished step's output.
 pub struct Scope<'a> {

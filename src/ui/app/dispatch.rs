@@ -3,7 +3,7 @@
 //! sample and flow lists, files asked for) to the methods that keep them. No handler calls
 //! back in here: what a handler wants next, it sends.
 
-use super::*;
+use super::{App, Command, ExchangeId, ListFocus, PanelCmd, Window, view};
 
 impl App {
     pub(super) fn apply(&mut self, cmd: Command) {

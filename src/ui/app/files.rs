@@ -2,7 +2,10 @@
 //! window, so no button that needs a file is a dead end), and the window's lists of samples
 //! and flows, which files opened, dropped or saved join.
 
-use super::*;
+use super::{
+    App, Arc, Command, Duration, FileAsk, Instant, LeftTab, LoadedFlow, LoadedSample, PathBuf,
+    PathPrompt, view, write_creating,
+};
 
 /// How soon a dialog that gives no file counts as one that never opened: nobody cancels a
 /// dialog this fast, while a desktop without a dialog service answers at once.

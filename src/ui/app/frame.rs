@@ -1,6 +1,9 @@
 //! The window's frame: eframe's logic and ui steps, saving, and closing.
 
-use super::*;
+use super::{
+    App, Command, Duration, Instant, LoadedFlow, LoadedSample, RichText, Sample, Ui, presenter,
+    view,
+};
 use crate::ui::{panels, theme};
 
 impl eframe::App for App {

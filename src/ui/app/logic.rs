@@ -1,6 +1,8 @@
 //! The logic step: the engine's events taken into the window's copy of the log.
 
-use super::*;
+use super::{
+    App, Arc, Command, DRAIN_BUDGET, Exchange, ExchangeId, Instant, Phase, Row, WHOLE_IN_LIST,
+};
 
 impl App {
     /// Takes row `i` of the engine's log (on opening, or after falling behind): a packed one

@@ -89,7 +89,7 @@ pub struct App {
 /// own state can be borrowed `&mut` beside it. Warp and assumptions are the engine's.
 macro_rules! view {
     ($app:expr) => {
-        ViewCtx {
+        $crate::ui::context::ViewCtx {
             core: &$app.core,
             mirror: &$app.mirror,
             selected: $app.selected,

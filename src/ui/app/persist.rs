@@ -1,7 +1,7 @@
 //! What the window remembers between runs: saved settings applied at start, and what it
 //! would save now.
 
-use super::*;
+use super::{App, Command, LeftTab, TargetForm, WARP_FACTORS};
 use crate::ui::panels::left::LeftCmd;
 
 impl App {

@@ -1,6 +1,9 @@
 //! Flow runs the window follows, presenter mode, and a run shared as one page.
 
-use super::*;
+use super::{
+    App, Arc, Command, Exchange, ExchangeId, FileAsk, LeftTab, LoadedFlow, PathBuf, Presenter,
+    Reply, RunOptions, RunView, WARP_FACTORS, automation, presenter, shared, write_creating,
+};
 
 /// How many finished runs keep their whole story (every event with its captions and payload,
 /// for presenter mode, the timeline and sharing); older ones keep their summary.

@@ -3,7 +3,10 @@
 //! pass, the queue drained until it is empty. A panel's own commands travel as
 //! [`Command::Panel`] and are handled by the panel; the rest are the window's, global to it.
 
-use super::*;
+use super::{
+    Arc, ExchangeId, FileAsk, LoadedFlow, LoadedSample, OpenWindows, PanelCmd, PathBuf, Receiver,
+    Sender, channel,
+};
 
 /// What is asked of the window; applied after the pass.
 #[derive(Debug)]

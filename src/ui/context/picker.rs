@@ -1,6 +1,6 @@
 //! File dialogs: the system's, or a test's.
 
-use super::*;
+use super::PathBuf;
 
 /// What a file dialog gave: a file, nothing (cancelled), or why no dialog could open.
 pub type Picked = Result<Option<PathBuf>, String>;

@@ -1,6 +1,6 @@
 //! The diff window: two exchanges field by field.
 
-use super::*;
+use super::{ExchangeId, RichText, Ui, ViewCtx, clip};
 use crate::ui::theme;
 
 /// Two exchanges compared.

@@ -1,7 +1,10 @@
 //! The held calls as one compact strip: how many, the next to run out, and on demand a
 //! virtualized list of them all, so the log stays in view whatever the queue holds.
 
-use super::*;
+use super::{
+    Column, Command, DateTime, Exchange, ExchangeId, ListFocus, Phase, RichText, TableBuilder, Ui,
+    Utc, ViewCtx, arrow_move, human_duration, phase_color, plural,
+};
 use crate::ui::theme;
 
 /// The held calls' strip.

@@ -1,6 +1,6 @@
 //! ActionBench's public key, to paste where an app's public key goes.
 
-use super::*;
+use super::{Command, RichText, Ui, ViewCtx, Window};
 use crate::ui::theme;
 
 /// ActionBench's public key, with a copy button.

@@ -1,6 +1,6 @@
 //! The envelope lab's window: each deliberately wrong envelope and what your action said.
 
-use super::*;
+use super::{Command, PanelCmd, RichText, Ui, ViewCtx, Window};
 use crate::play::LabRow;
 use crate::ui::theme;
 

@@ -1,7 +1,7 @@
 //! The path field: where no file dialog can open, a button that needs a file asks for its
 //! path here, prefilled where the dialog would have started.
 
-use super::*;
+use super::{Command, RichText, Ui, ViewCtx};
 use crate::ui::context::PathPrompt;
 use crate::ui::theme;
 use std::path::PathBuf;

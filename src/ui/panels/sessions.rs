@@ -2,7 +2,10 @@
 //! open elsewhere). A row is one target: a click anywhere on it selects it, ↑/↓ move, and the
 //! selected one opens in a new window (its button, Enter, or a double click).
 
-use super::*;
+use super::{
+    Column, Command, DateTime, Duration, Instant, ListFocus, RichText, TableBuilder, Ui, Utc,
+    ViewCtx, Window, arrow_move,
+};
 use crate::ui::theme;
 
 /// A recent session as last looked at.

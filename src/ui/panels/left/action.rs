@@ -1,7 +1,8 @@
 //! "Your action": where the developer's provider listens, who Wix calls it for, how sends
 //! start, and the envelope lab.
 
-use super::*;
+use super::super::{Method, Window};
+use super::{Command, LeftCmd, RichText, SourceChoice, Ui, ViewCtx, YourAction};
 use crate::ui::theme;
 
 pub(super) fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut YourAction) {

@@ -3,7 +3,8 @@
 //! summary of the failure groups, each savable as a sample. It owns its commands: generating
 //! the calls, comparing with a published file, saving a failure.
 
-use super::*;
+use super::super::{PanelCmd, plural};
+use super::{Command, FileAsk, RichText, Ui, ViewCtx};
 use crate::domain::definition::{self, Definition, Level, LintFinding};
 use crate::play::generate::Report;
 use crate::ui::theme;

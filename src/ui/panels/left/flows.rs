@@ -1,6 +1,7 @@
 //! The Flows tab: flow files with Run and Present, and the runs so far with their steps.
 
-use super::*;
+use super::super::plural;
+use super::{Command, FileAsk, RichText, Ui, ViewCtx};
 use crate::ui::theme;
 
 /// How many runs the tab lists, the newest.

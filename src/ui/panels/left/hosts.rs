@@ -1,6 +1,6 @@
 //! The allowed hosts: names the inbox answers besides loopback ones (a tunnel's).
 
-use super::*;
+use super::{HostsField, LeftCmd, RichText, Ui, ViewCtx};
 use crate::ui::theme;
 
 /// Which host names the inbox answers besides loopback ones (a tunnel's name), and why

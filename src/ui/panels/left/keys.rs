@@ -1,6 +1,6 @@
 //! The action keys and how each is answered, and the protocol assumptions.
 
-use super::*;
+use super::{EXPLAINED, ExtraReport, LeftCmd, LeftPanel, Mode, Policy, RichText, Ui, ViewCtx};
 use crate::ui::theme;
 
 /// Each key the window lists with how the engine answers it, the assumptions and the hosts.

@@ -11,7 +11,7 @@ pub mod keys;
 mod samples;
 pub mod triggers;
 
-use super::*;
+use super::{Command, FileAsk, LeftTab, RichText, SourceChoice, TargetForm, Ui, ViewCtx};
 pub(super) use crate::domain::assumptions::{EXPLAINED, ExtraReport};
 pub(super) use crate::engine::{Mode, Policy};
 use crate::play::sender::SendOutcome;

@@ -1,7 +1,8 @@
 //! The Samples tab: each sample with Send to inbox and Send to your action, and what those
 //! sends came back with.
 
-use super::*;
+use super::super::{PanelCmd, clip, plural};
+use super::{Command, LeftCmd, LeftPanel, NotSent, RichText, SendOutcome, Sent, Ui, ViewCtx};
 use crate::domain::contract::Severity;
 use crate::play::Target;
 use crate::ui::theme;

@@ -4,7 +4,8 @@
 //! your provider: the Trigger Provider methods the definition implements, sent to your trigger
 //! provider (Your action's target, or a URL of its own) as Wix sends them, each answer judged.
 
-use super::*;
+use super::super::{PanelCmd, plural};
+use super::{Command, RichText, Ui, ViewCtx};
 use crate::ui::theme;
 
 /// The form of the trigger being reported by hand.

@@ -4,7 +4,7 @@
 //! with the manual's page on the inbox one click away, read inside the window (an installed
 //! ActionBench has no docs folder beside it).
 
-use super::*;
+use super::{Command, Method, RichText, Ui, ViewCtx};
 
 /// The manual's page on the inbox, shipped inside the binary.
 const INBOX_PAGE: &str = include_str!("../../../../docs/inbox.md");

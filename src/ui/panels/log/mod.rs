@@ -3,7 +3,11 @@
 
 pub mod first;
 
-use super::*;
+use super::{
+    Column, Command, Direction, Duration, Exchange, ExchangeId, FileAsk, Filter, Instant,
+    ListFocus, Method, PanelCmd, RichText, StatusFilter, TableBuilder, Ui, ViewCtx, arrow_move,
+    here_stamped, phase_color, plural, shared, write_creating,
+};
 
 /// The log: its filter and the rows it shows.
 pub struct LogPanel {
