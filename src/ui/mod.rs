@@ -12,7 +12,8 @@ pub mod settings;
 pub mod theme;
 pub mod widgets;
 
-pub use app::{App, Core, Folders, RfdPicker, SamplePicker, Session, SourceChoice, TargetForm};
+pub use app::{App, Core, Folders, RfdPicker, SamplePicker, Session, TargetForm};
+pub use panels::left::SourceChoice;
 
 use crate::startup::{self, InboxArgs, Listen, Plan, Started};
 use std::sync::Arc;

@@ -10,6 +10,7 @@ use super::panels::held::HeldStrip;
 use super::panels::lab::LabWindow;
 use super::panels::left::LeftPanel;
 use super::panels::log::LogPanel;
+use super::panels::path_prompt::PathPrompt;
 use super::panels::sessions::SessionsWindow;
 use super::presenter::{self, Presenter};
 use crate::domain::clock::WARP_FACTORS;

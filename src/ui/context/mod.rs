@@ -25,7 +25,7 @@ mod picker;
 
 pub use self::core::{Core, Folders, RunView, Session};
 pub use command::{Command, CommandSender, ListFocus, PresenterAction, Window};
-pub use panel_commands::PanelCmd;
+pub use panel_commands::{LeftTab, PanelCmd};
 
 pub use picker::{Asked, Picked, RfdPicker, SamplePicker};
 
@@ -217,19 +217,6 @@ pub fn here_stamped(stem: &str, ext: &str) -> PathBuf {
     ))
 }
 
-/// The path field shown where no file dialog can open: what is asked, why there is no
-/// dialog, the path as typed, and what is wrong with it.
-#[derive(Debug)]
-pub struct PathPrompt {
-    /// What is asked (taken when the path is chosen).
-    pub ask: Option<FileAsk>,
-    pub why: String,
-    pub text: String,
-    pub error: Option<String>,
-    /// The file typed exists: the next press replaces it.
-    pub replace: bool,
-}
-
 /// "Your action": where the developer's provider listens, who Wix calls it for, how sends
 /// start, and the envelope lab.
 /// The "Your action" settings as typed.
@@ -269,41 +256,6 @@ impl TargetForm {
             Duration::from_secs_f64(self.timeout_secs.max(0.1)),
         )
     }
-}
-
-/// How a send to the action starts, as `activationSourceInfo` says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceChoice {
-    Trigger,
-    TestRun,
-    ManualRun,
-    Rerun,
-}
-
-impl SourceChoice {
-    pub const ALL: [SourceChoice; 4] = [
-        SourceChoice::Trigger,
-        SourceChoice::TestRun,
-        SourceChoice::ManualRun,
-        SourceChoice::Rerun,
-    ];
-    pub fn label(self) -> &'static str {
-        match self {
-            SourceChoice::Trigger => "Trigger event",
-            SourceChoice::TestRun => "Manual run, test mode",
-            SourceChoice::ManualRun => "Manual run",
-            SourceChoice::Rerun => "Rerun of the selected",
-        }
-    }
-}
-
-/// Which list the left panel shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeftTab {
-    Samples,
-    Flows,
-    Actions,
-    Triggers,
 }
 
 /// Writes `bytes` to `path`, making its folder first if there is none yet.

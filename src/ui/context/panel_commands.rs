@@ -10,7 +10,7 @@ use crate::engine::Policy;
 use crate::play::generate::Report;
 use crate::play::sender::SendOutcome;
 use crate::play::{LabRow, NotSent, Sent};
-use crate::ui::context::{LeftTab, TargetForm};
+use crate::ui::context::TargetForm;
 use std::path::PathBuf;
 
 // From ui/panels/log/mod.rs.
@@ -127,6 +127,16 @@ pub struct Tried {
     pub errors: Vec<String>,
     pub notes: Vec<String>,
     pub exchange: Option<crate::domain::invocation::ExchangeId>,
+}
+
+// The left panel's, carried by its commands.
+/// Which list the left panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeftTab {
+    Samples,
+    Flows,
+    Actions,
+    Triggers,
 }
 
 /// A panel's own command, for the panel whose it is.

@@ -15,8 +15,8 @@ pub mod sessions;
 pub mod top_bar;
 
 pub(super) use super::context::{
-    Command, FileAsk, LeftTab, ListFocus, PanelCmd, SourceChoice, TargetForm, ViewCtx, Window,
-    here_stamped, shared, write_creating,
+    Command, FileAsk, LeftTab, ListFocus, PanelCmd, TargetForm, ViewCtx, Window, here_stamped,
+    shared, write_creating,
 };
 pub(super) use super::filter::{Filter, StatusFilter};
 pub(super) use super::widgets::{arrow_move, clip, phase_color, plural};

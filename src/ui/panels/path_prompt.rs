@@ -1,10 +1,22 @@
 //! The path field: where no file dialog can open, a button that needs a file asks for its
 //! path here, prefilled where the dialog would have started.
 
-use super::{Command, RichText, Ui, ViewCtx};
-use crate::ui::context::PathPrompt;
+use super::{Command, FileAsk, RichText, Ui, ViewCtx};
 use crate::ui::theme;
 use std::path::PathBuf;
+
+/// The path field shown where no file dialog can open: what is asked, why there is no
+/// dialog, the path as typed, and what is wrong with it.
+#[derive(Debug)]
+pub struct PathPrompt {
+    /// What is asked (taken when the path is chosen).
+    pub ask: Option<FileAsk>,
+    pub why: String,
+    pub text: String,
+    pub error: Option<String>,
+    /// The file typed exists: the next press replaces it.
+    pub replace: bool,
+}
 
 /// The field and its buttons; a path chosen sends what was asked for with it (and leaves the
 /// prompt without its ask: it is then closed).

@@ -11,11 +11,37 @@ pub mod keys;
 mod samples;
 pub mod triggers;
 
-use super::{Command, FileAsk, LeftTab, RichText, SourceChoice, TargetForm, Ui, ViewCtx};
+use super::{Command, FileAsk, LeftTab, RichText, TargetForm, Ui, ViewCtx};
 pub(super) use crate::domain::assumptions::{EXPLAINED, ExtraReport};
 pub(super) use crate::engine::{Mode, Policy};
 use crate::play::sender::SendOutcome;
 use crate::play::{NotSent, Sent};
+
+/// How a send to the action starts, as `activationSourceInfo` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    Trigger,
+    TestRun,
+    ManualRun,
+    Rerun,
+}
+
+impl SourceChoice {
+    pub const ALL: [SourceChoice; 4] = [
+        SourceChoice::Trigger,
+        SourceChoice::TestRun,
+        SourceChoice::ManualRun,
+        SourceChoice::Rerun,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceChoice::Trigger => "Trigger event",
+            SourceChoice::TestRun => "Manual run, test mode",
+            SourceChoice::ManualRun => "Manual run",
+            SourceChoice::Rerun => "Rerun of the selected",
+        }
+    }
+}
 
 /// The left panel: its tab, your action's form, the allowed hosts being typed, the Actions tab.
 pub struct LeftPanel {
