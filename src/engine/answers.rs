@@ -1,5 +1,9 @@
-//! Answers: judging an answer against the contract, writing it into the exchange, and the
-//! saved answers each key gives.
+//! Answers: the developer's answer to a held call, holding it longer, the caller hanging up,
+//! closing (every held call answered 503); judging an answer against the contract, writing it
+//! into the exchange, and the saved answers each key gives.
+//!
+//! Methods: `answer`, `keep_holding`, `caller_gone`, `close`; within the engine `finish`,
+//! `judge_for`, `record_answer`, `judge_saved`.
 
 use super::*;
 
@@ -164,6 +168,82 @@ impl Engine {
             });
         }
         (findings, phase)
+    }
+
+    /// Answers a held call with `reply`, crafted by the developer.
+    pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
+        let sim = self.now();
+        let mut st = self.lock();
+        {
+            let ex = self.load(id).ok_or_else(|| format!("no exchange #{id}"))?;
+            if !ex.phase.is_held() || !st.pending.contains_key(&id) {
+                return Err(format!(
+                    "#{id} is not held any more (it is {})",
+                    ex.phase.label()
+                ));
+            }
+        }
+        self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
+        Ok(())
+    }
+
+    /// Keeps held call `id` held `more` from now: the developer is still writing its answer,
+    /// and the saved answer would otherwise go. When it would go now.
+    pub fn keep_holding(
+        &self,
+        id: ExchangeId,
+        more: chrono::Duration,
+    ) -> Result<DateTime<Utc>, String> {
+        let real = self.clock.now();
+        let sim = self.now();
+        let st = self.lock();
+        if !st.pending.contains_key(&id) {
+            return Err(format!("#{id} is not held any more"));
+        }
+        let Some(mut ex) = self.log.lock(id) else {
+            return Err(format!("no exchange #{id}"));
+        };
+        let Phase::Held { hold_until } = ex.phase else {
+            return Err(format!("#{id} is not held (it is {})", ex.phase.label()));
+        };
+        let until = hold_until.max(real + more);
+        ex.phase = Phase::Held { hold_until: until };
+        ex.note(
+            sim,
+            format!(
+                "held longer: the saved answer goes at {} unless one is sent",
+                until.format("%H:%M:%S")
+            ),
+        );
+        self.emit(EventKind::Held, ex);
+        drop(st);
+        Ok(until)
+    }
+
+    /// The caller of a held call hung up.
+    pub fn caller_gone(&self, id: ExchangeId) {
+        let sim = self.now();
+        let mut st = self.lock();
+        st.fallbacks.remove(&id);
+        if st.pending.remove(&id).is_some()
+            && let Some(mut ex) = self.log.lock(id)
+        {
+            ex.phase = Phase::CallerGone;
+            ex.note(sim, "the caller hung up before it was answered");
+            self.emit(EventKind::CallerGone, ex);
+        }
+    }
+
+    /// Answers every held call 503 and refuses new ones: the server is about to stop.
+    pub fn close(&self) {
+        let sim = self.now();
+        let mut st = self.lock();
+        self.closing.store(true, Ordering::Release);
+        let held: Vec<ExchangeId> = st.pending.keys().copied().collect();
+        for id in held {
+            let reply = Reply::error(503, "SHUTTING_DOWN", "the workbench is closing");
+            self.finish(&mut st, id, reply, AnsweredBy::Shutdown, sim);
+        }
     }
 }
 

@@ -1,4 +1,8 @@
 //! What the engine is told: how each action key is answered, its schemas, the limits.
+//!
+//! Methods: `add_samples`, `add_definitions`, `replace_file_schemas`, `set_schemas`, `schemas`,
+//! `policy`, `set_policy`; within the engine `keys`, `keys_mut`, `output_schema`,
+//! `policy_arc`.
 
 use super::*;
 

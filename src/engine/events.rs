@@ -1,5 +1,7 @@
 //! The stream of changes: every change to an exchange is an event; the window, `serve` and
 //! tests subscribe.
+//!
+//! Methods: `subscribe`; within the engine `emit`, `emit_id`, `emit_prepared`, `send`.
 
 use super::*;
 
@@ -114,55 +116,6 @@ impl Engine {
             });
         self.subscribed.store(true, Ordering::Release);
         Subscription { rx, lagged }
-    }
-
-    /// Every exchange, whole: those sent to disk are read back (slow for a long session; the
-    /// window asks for [`Engine::exchange`] one at a time).
-    pub fn snapshot(&self) -> Vec<Exchange> {
-        let n = self.len() as ExchangeId;
-        (1..=n).filter_map(|id| self.exchange(id)).collect()
-    }
-
-    /// Exchange `id`, whole: read back from the journal if the memory budget sent it there.
-    pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
-        {
-            let cell = self.log.cell(id)?;
-            if let log::Slot::Whole(ex, _) = &cell.slot {
-                return Some((**ex).clone());
-            }
-        }
-        // Read with no lock held: calls go on meanwhile.
-        let mut ex = self.recorder()?.read_back(id)?;
-        ex.id = id;
-        Some(ex)
-    }
-
-    /// Every exchange for the log's rows: whole when in memory, else packed ([`Row`]); fast
-    /// whatever the session's length. An exchange still on its way in is left out (its events
-    /// follow).
-    pub fn rows(&self) -> Vec<Row> {
-        (1..=self.len() as ExchangeId)
-            .filter_map(|id| {
-                let cell = self.log.cell(id)?;
-                Some(match &cell.slot {
-                    log::Slot::Whole(ex, _) => Row::Whole(ex.clone()),
-                    log::Slot::OnDisk(p) => Row::Packed(*p),
-                })
-            })
-            .collect()
-    }
-
-    /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).
-    pub fn in_memory(&self) -> usize {
-        self.log.in_memory()
-    }
-
-    pub fn len(&self) -> usize {
-        self.log.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Records the change to exchange `ex` (the journal, first) and tells every subscriber,

@@ -2,6 +2,8 @@
 //! HTTP client, through [`Relay`]); its answer comes back here, is judged, and goes back to the
 //! caller, or waits in the composer first when the key pauses answers. Both versions are kept:
 //! `target_answer` (what the action said) and `response` (what the caller got).
+//!
+//! Methods: `relay`, `set_relay`, `forwarded`.
 
 use super::*;
 

@@ -1,4 +1,8 @@
 //! Intake: one HTTP request in, logged, and answered now or held.
+//!
+//! Methods: `intake`, `intake_as`, `refused`, `refused_as`; within the engine `arriving`,
+//! `reject`, `plan_plugin`, `note_envelope`, `plan_invoke_tail`, `plan_trigger_provider`,
+//! `plan_answer`.
 
 use super::*;
 

@@ -3,6 +3,8 @@
 //! No lock covers the whole log: appending is lock-free (a `boxcar` vector, which grows in
 //! buckets and never moves what it holds), and each exchange has its own lock. Calls answered
 //! at once append, record and announce their exchange without waiting for one another.
+//!
+//! For the other rooms `append`.
 
 use super::*;
 use std::collections::VecDeque;

@@ -5,15 +5,23 @@
 //! machine, times out waits on the (warpable) clock, and streams every change as an [`Event`].
 //! It knows nothing of axum or egui: callers hand it plain data and get plain data back.
 //!
-//! The modules, by what they hold: `config` (keys, policies, schemas), `http` (requests and
-//! answers as data), `intake` (a request in), `request` (its shape), `answers` (judging and
-//! writing answers), `tokens` (who carried each token), `reports` (completion reports),
-//! `commands` (what the window asks), `events` (the stream of changes), `log` (the record),
-//! `outbound` (calls made to the developer's action), `forward` (forward mode's relayed calls).
+//! The engine is one type, [`Engine`]; this file holds it and its construction (`new`, and the
+//! `lock` and `load` every room uses). Its methods live in rooms named for what they do, each
+//! file's opening comment listing its own: `intake` (a request in; `request`: its shape),
+//! `answers` (the developer's answer, holding longer, judging and writing answers, closing),
+//! `reports` (completion reports), `tokens` (who carried each token), `clock` (real and
+//! simulated time, the warp, the tick), `sessions` (the journal, refusing what cannot be
+//! recorded, restoring, the memory budget), `settings` (allowed hosts and the guard, the
+//! assumptions, what JWT checks cover), `config` (each key's policy and schemas), `events`
+//! (the stream of changes and its subscription), `reading` (the log as it stands), `log` (the
+//! record), `outbound` (calls to the developer's action), `forward` (forward mode's relay),
+//! `triggered` (the Triggered Events API's stand-ins, the automations, rate limits),
+//! `idempotency` (report keys), `http` (requests and answers as data), `guard` (Origin and
+//! Host).
 
 mod answers;
+mod clock;
 mod config;
-mod control;
 mod events;
 mod forward;
 mod guard;
@@ -22,8 +30,11 @@ mod idempotency;
 mod intake;
 mod log;
 mod outbound;
+mod reading;
 mod reports;
 mod request;
+mod sessions;
+mod settings;
 mod tokens;
 mod triggered;
 
@@ -225,322 +236,13 @@ impl Engine {
         })
     }
 
-    /// Whether a run passes rate limit `key` (the automation, its node and the identifier) now,
-    /// on the simulated clock: see [`crate::domain::flow::rate::RateCounts::take`]; the window
-    /// is fixed or sliding as the assumption says.
-    pub fn rate_limit(
-        &self,
-        key: &str,
-        max: u64,
-        window: Option<chrono::Duration>,
-    ) -> crate::domain::flow::rate::RateSaid {
-        let fixed = self.assumptions().rate_limit_fixed_window;
-        let now = self.now();
-        self.rates
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(key, now, max, window, fixed)
-    }
-
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Real (unwarped) time: hold deadlines and JWT times use it.
-    pub fn real_now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// Simulated time: arrival stamps, timeouts and deadlines use it.
-    pub fn now(&self) -> DateTime<Utc> {
-        let warp = *self.warp.lock().unwrap_or_else(|e| e.into_inner());
-        warp.simulated(self.clock.now())
-    }
-
-    pub fn warp(&self) -> TimeWarp {
-        *self.warp.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn set_warp(&self, factor: u32) {
-        let real = self.clock.now();
-        self.warp
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .set_factor(real, factor);
-        self.record_clock();
-    }
-
-    /// Simulated time back to real time, at ×1.
-    pub fn back_to_now(&self) {
-        let real = self.clock.now();
-        self.warp
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .back_to_now(real);
-        self.record_clock();
-    }
-
-    /// Tells the recorder how far simulated time is ahead (a reopened session resumes there).
-    fn record_clock(&self) {
-        let offset = self.warp().offset(self.clock.now());
-        if let Some(r) = self.recorder() {
-            r.clock(offset);
-        }
-    }
-
-    /// Makes every change recorded so far survive the process being killed: the server calls
-    /// it before any response leaves, and refuses the call ([`Engine::unrecorded`]) when it
-    /// says why it could not. With no lock of the engine's held, so calls go on meanwhile and
-    /// one write carries the lines of every call in flight.
-    pub fn durable(&self) -> Result<(), String> {
-        match self.recorder() {
-            Some(r) => r.flush(),
-            None => Ok(()),
-        }
-    }
-
-    /// Why calls cannot be recorded now (the session journal cannot be written: a full disk,
-    /// a read-only or removed file…), if they cannot. Writing is tried again first, so it
-    /// answers `None` as soon as writing works again.
-    pub fn unwritable(&self) -> Option<String> {
-        self.recorder().and_then(|r| r.trouble(true))
-    }
-
-    /// [`Engine::unwritable`] without trying to write: cheap, for a window's every frame.
-    pub fn recording_trouble(&self) -> Option<String> {
-        self.recorder().and_then(|r| r.trouble(false))
-    }
-
-    /// The refusal of a call that cannot be recorded: 503, in Wix's error shape, saying why.
-    pub fn unwritable_reply(why: &str) -> Reply {
-        Engine::session_refusal(
-            why,
-            format!(
-                "{why}: this call cannot be recorded, so it is refused (nothing was done); it can be sent again once the session can be written"
-            ),
-        )
-    }
-
-    /// A 503 `SESSION_NOT_WRITABLE` saying `message`, with the cause `why` as its data.
-    fn session_refusal(why: &str, message: String) -> Reply {
-        let mut r = Reply::json(
-            503,
-            json!({ "message": message,
-                    "details": { "applicationError": {
-                        "code": "SESSION_NOT_WRITABLE",
-                        "description": message,
-                        "data": { "cause": why } } } }),
-        );
-        r.headers.push(("retry-after".into(), "1".into()));
-        r
-    }
-
-    /// Exchange `id` was answered, but its record could not be written (`why`): unless its
-    /// answer was a refusal already, it becomes one (503, [`Engine::unwritable_reply`]),
-    /// flagged, and that is the reply to send instead.
-    pub fn unrecorded(&self, id: ExchangeId, why: &str, sent: Reply) -> Reply {
-        if !(200..300).contains(&sent.status) {
-            return sent;
-        }
-        let sim = self.now();
-        let message = format!(
-            "{why}: the answer (HTTP {}) could not be recorded, so the call was refused with 503 instead",
-            sent.status
-        );
-        let reply = Engine::session_refusal(why, message.clone());
-        if let Some(mut ex) = self.load(id) {
-            workbench_reply(
-                &mut ex,
-                &reply,
-                Phase::Rejected {
-                    code: "SESSION_NOT_WRITABLE".into(),
-                    message,
-                },
-                format!("refused with HTTP 503: {why}"),
-                sim,
-            );
-            self.emit(EventKind::Rejected, ex);
-        }
-        reply
-    }
-
-    /// The recorder, if a session journal is attached.
-    fn recorder(&self) -> Option<&Arc<dyn Recorder>> {
-        self.recording.get().map(|r| &r.recorder)
-    }
-
-    /// Bytes of exchanges kept whole, when the recorder can read the others back.
-    fn budget(&self) -> Option<usize> {
-        self.recording.get().and_then(|r| r.budget)
-    }
-
-    /// Records every change from now on with `recorder` (the session journal). An engine has
-    /// one recorder for its life.
-    pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) -> Result<(), String> {
-        let budget = recorder.reads_back().then_some(self.config.memory_budget);
-        self.recording
-            .set(Recording { recorder, budget })
-            .map_err(|_| "this engine already records to a session".to_string())
-    }
-
-    /// Takes back a session's exchanges into an empty log: tokens filed, waits resumed,
-    /// simulated time `clock_offset` ahead as it was. A wait whose deadline passed while
-    /// closed times out now, saying so; a call still held or relayed when the last run
-    /// stopped is marked as never answered. Returns how many were restored.
-    pub fn restore(
-        &self,
-        exchanges: Vec<Exchange>,
-        clock_offset: Option<Duration>,
-    ) -> Result<usize, String> {
-        let entries = exchanges
-            .into_iter()
-            .map(|ex| Restoring::Whole(Box::new(ex)))
-            .collect();
-        self.restore_entries(entries, clock_offset)
-    }
-
-    /// [`Engine::restore`] with exchanges that stay on disk (the recorder reads them back).
-    pub fn restore_entries(
-        &self,
-        exchanges: Vec<Restoring>,
-        clock_offset: Option<Duration>,
-    ) -> Result<usize, String> {
-        let real = self.clock.now();
-        if let Some(offset) = clock_offset {
-            *self.warp.lock().unwrap_or_else(|e| e.into_inner()) = TimeWarp::resume(real, offset);
-        }
-        let sim = self.now();
-        let mut st = self.lock();
-        if self.log.len() > 0 {
-            return Err("a session can only be restored into an empty log".into());
-        }
-        let n = exchanges.len();
-        for entry in exchanges {
-            let mut ex = match entry {
-                Restoring::Whole(ex) => *ex,
-                Restoring::OnDisk {
-                    invocation_token,
-                    summary,
-                } => {
-                    let id = self.log.push_on_disk(summary);
-                    if let Some(t) = invocation_token {
-                        self.tokens.file(&t, id, false);
-                    }
-                    continue;
-                }
-            };
-            let mut changed = None;
-            match ex.phase.clone() {
-                Phase::Waiting { deadline } if deadline <= sim => {
-                    ex.phase = Phase::TimedOut { deadline };
-                    ex.note(
-                        sim,
-                        "the deadline passed while ActionBench was closed: timed out on reopening, and the run moved on without its output",
-                    );
-                    changed = Some(EventKind::TimedOut);
-                }
-                Phase::Held { .. } | Phase::Forwarding | Phase::Received => {
-                    ex.phase = Phase::ShutDown;
-                    ex.note(sim, "ActionBench stopped before this call was answered");
-                    changed = Some(EventKind::ShutDown);
-                }
-                _ => {}
-            }
-            let live = ex.phase.is_live();
-            let waiting = match ex.phase {
-                Phase::Waiting { deadline } => Some(deadline),
-                _ => None,
-            };
-            // A report carries the token of the invocation it reported on: only invocations
-            // are filed under theirs (as intake does).
-            let invocation = ex.method != Some(Method::CompletionReport);
-            let token = ex.invocation_token.clone().filter(|_| invocation);
-            let id = self.log.push(ex, true);
-            if let Some(t) = token {
-                self.tokens.file(&t, id, live);
-            }
-            if let Some(deadline) = waiting {
-                st.waiting.insert((deadline, id));
-            }
-            if let Some(kind) = changed {
-                self.emit_id(kind, id);
-            }
-        }
-        drop(st);
-        self.trim();
-        Ok(n)
-    }
-
-    /// How many bytes of exchanges are kept whole in memory when a recorder can read the
-    /// others back.
-    pub fn memory_budget(&self) -> usize {
-        self.config.memory_budget
-    }
-
-    /// Sends the oldest ended exchanges to disk when those in memory exceed the budget, if
-    /// the recorder can read them back.
-    fn trim(&self) {
-        // While the journal cannot be written, nothing leaves memory: it might not be on disk.
-        if let Some(budget) = self.budget()
-            && self.recorder().is_none_or(|r| r.trouble(false).is_none())
-        {
-            self.log.trim(budget);
-        }
     }
 
     /// Exchange `id`, locked, brought back into memory if it was sent to disk.
     fn load(&self, id: ExchangeId) -> Option<log::Entry<'_>> {
         self.log
             .lock_or_load(id, || self.recorder().and_then(|r| r.read_back(id)))
-    }
-
-    /// Host names allowed besides loopback ones.
-    pub fn allowed_hosts(&self) -> Arc<Vec<String>> {
-        self.allowed_hosts
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn set_allowed_hosts(&self, hosts: Vec<String>) {
-        *self
-            .allowed_hosts
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Arc::new(hosts);
-    }
-
-    /// Whether a request with these `Origin` and `Host` headers may reach the inbox; the 403
-    /// that says why not (see `guard`).
-    pub fn admit(&self, origin: Option<&str>, host: Option<&str>) -> Result<(), Reply> {
-        check_caller(origin, host, &self.allowed_hosts())
-    }
-
-    /// The protocol assumptions in force.
-    pub fn assumptions(&self) -> Assumptions {
-        *self.assumptions.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn set_assumptions(&self, a: Assumptions) {
-        *self.assumptions.write().unwrap_or_else(|e| e.into_inner()) = a;
-    }
-
-    /// Whether an assumption says to take this refused report with 200 and no effect.
-    fn ignores(&self, refusal: &ReportRefusal) -> bool {
-        let a = self.assumptions();
-        match refusal {
-            ReportRefusal::AlreadyCompleted => a.second_report == ExtraReport::Ignore,
-            ReportRefusal::TimedOut(_) => a.report_after_timeout == ExtraReport::Ignore,
-            ReportRefusal::NotWaiting(_) => false,
-        }
-    }
-
-    /// What a JWT's verification covers, in one line.
-    pub fn jwt_summary(&self) -> String {
-        self.config.jwt.describe()
-    }
-
-    /// Whether JWTs are verified but their audience is not (a public key and no app ID).
-    pub fn audience_unchecked(&self) -> bool {
-        self.config.jwt.public_key.is_some() && self.config.jwt.app_id.is_none()
     }
 }

@@ -1,6 +1,8 @@
 //! Outbound exchanges: calls ActionBench made to the developer's action, playing Wix. They are
 //! entries of the same log as inbound calls, judged by the same contract checks, and a timeout
 //! answer waits by token in the same place, so the completion API completes either.
+//!
+//! Methods: `record_outbound`; within the engine `judge_target`.
 
 use super::*;
 

@@ -1,4 +1,7 @@
 //! Completion reports: the stand-in for Wix's Report Action Invocation Completed API.
+//!
+//! Methods: `report_completion`; within the engine `intake_report`, `authorization`,
+//! `apply_report`.
 
 use super::*;
 
@@ -172,6 +175,20 @@ impl Engine {
                 Err(reply)
             }
         }
+    }
+
+    /// Reports completion of invocation `id` from the window, through the same checks as the
+    /// mock completion API.
+    pub fn report_completion(
+        &self,
+        id: ExchangeId,
+        report: &CompletionReport,
+    ) -> Result<(), Reply> {
+        let sim = self.now();
+        let mut st = self.lock();
+        let value = serde_json::to_value(report).unwrap_or_default();
+        self.apply_report(&mut st, id, &value, "from the window", sim)
+            .map(|_| ())
     }
 }
 

@@ -1,5 +1,7 @@
 //! Invocation tokens: which invocations carried each, and which one a completion report
 //! reaches.
+//!
+//! For the other rooms `register_token`, `report_target`.
 
 use super::*;
 use std::hash::{Hash, Hasher};

@@ -5,6 +5,10 @@
 //! trigger matches is started as an automation by whoever runs them ([`Automations`], above
 //! the engine). Where Wix does not document a behaviour, an assumption decides (see
 //! `domain::assumptions`).
+//!
+//! Methods: `set_triggers`, `triggers`, `set_automations`, `rate_limit`; within the engine
+//! `automations`, `wix`, `intake_wix`, `access_token`, `trigger_known`, `report_event`,
+//! `bulk_report_event`, `judge_event`, `cancel_event`, `bulk_cancel_event`, `cancel_entity`.
 
 use super::idempotency::IdempotencyKeys;
 use super::reports::json_body;
@@ -436,6 +440,23 @@ impl Engine {
                 cancelled.join(", ")
             ),
         }
+    }
+
+    /// Whether a run passes rate limit `key` (the automation, its node and the identifier) now,
+    /// on the simulated clock: see [`crate::domain::flow::rate::RateCounts::take`]; the window
+    /// is fixed or sliding as the assumption says.
+    pub fn rate_limit(
+        &self,
+        key: &str,
+        max: u64,
+        window: Option<chrono::Duration>,
+    ) -> crate::domain::flow::rate::RateSaid {
+        let fixed = self.assumptions().rate_limit_fixed_window;
+        let now = self.now();
+        self.rates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(key, now, max, window, fixed)
     }
 }
 
