@@ -5,7 +5,11 @@
 //! Methods: `answer`, `keep_holding`, `caller_gone`, `close`; within the engine `finish`,
 //! `judge_for`, `record_answer`, `judge_saved`.
 
-use super::*;
+use super::{
+    AnswerTimes, AnsweredBy, Arc, DateTime, Engine, EventKind, Exchange, ExchangeId, Finding,
+    InvokeOutcome, Method, Note, Ordering, Phase, Policy, Reply, Schema, SentResponse, State, Utc,
+    Value, contract, json, log, wire,
+};
 
 impl Engine {
     /// Judges an answer to exchange `id` and records it: for the rarer paths (developer,

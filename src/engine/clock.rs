@@ -4,7 +4,10 @@
 //! Methods: `real_now`, `now`, `warp`, `set_warp`, `back_to_now`, `tick`; within the engine
 //! `record_clock`.
 
-use super::*;
+use super::{
+    AnsweredBy, DateTime, Engine, EventKind, ExchangeId, Method, Phase, Reply, TimeWarp, Utc,
+    auto_body,
+};
 
 impl Engine {
     /// Real (unwarped) time: hold deadlines and JWT times use it.

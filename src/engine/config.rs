@@ -4,7 +4,10 @@
 //! `policy`, `set_policy`; within the engine `keys`, `keys_mut`, `output_schema`,
 //! `policy_arc`.
 
-use super::*;
+use super::{
+    Arc, Assumptions, Duration, Engine, InvokeResponse, JwtConfig, Keys, LoadedSample, Schema,
+    Serialize, Value, json,
+};
 
 /// The largest body the server reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -3,7 +3,10 @@
 //!
 //! Methods: `subscribe`; within the engine `emit`, `emit_id`, `emit_prepared`, `send`.
 
-use super::*;
+use super::{
+    Arc, AtomicBool, Engine, Exchange, ExchangeId, Ordering, Phase, Prepared, Receiver, Serialize,
+    SyncSender, TrySendError, log,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

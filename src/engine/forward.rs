@@ -5,7 +5,10 @@
 //!
 //! Methods: `relay`, `set_relay`, `forwarded`.
 
-use super::*;
+use super::{
+    AnswerTimes, AnsweredBy, Arc, Engine, EventKind, ExchangeId, Finding, Method, Phase, Relay,
+    Reply, SentResponse, TargetAnswer,
+};
 
 /// Why a forwarded call got no answer when no target is set.
 pub const NO_TARGET: &str = "forward mode is on, but no target is set: give your action's base URL in the window or with --target";

@@ -8,7 +8,7 @@
 //! name the developer allowed (`--allow-host NAME`; `.example.com` allows the domain and its
 //! subdomains). A request without `Host` (HTTP/1.0 tools) is not a browser's and is let through.
 
-use super::*;
+use super::{Reply, Value, json};
 use std::net::IpAddr;
 
 /// The host part of a `Host` header value: without its port, and without the brackets of an

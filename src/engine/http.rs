@@ -1,7 +1,7 @@
 //! An HTTP request and its answer as plain data: what the server hands the engine and gets
 //! back. No axum here.
 
-use super::*;
+use super::{Arc, ExchangeId, Finding, Method, Severity, TargetAnswer, Value, json, oneshot};
 
 /// An HTTP answer, as plain data.
 #[derive(Clone, Debug, PartialEq)]

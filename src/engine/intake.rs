@@ -4,7 +4,12 @@
 //! `reject`, `plan_plugin`, `note_envelope`, `plan_invoke_tail`, `plan_trigger_provider`,
 //! `plan_answer`.
 
-use super::*;
+use super::{
+    AnsweredBy, Arc, Arrival, CallOptions, Cow, DateTime, Direction, Engine, EventKind, Exchange,
+    ExchangeId, Finding, Incoming, Intake, Method, Mode, Ordering, Phase, Policy, Refused, Reply,
+    Utc, Value, apply_answer, auto_body, contract, envelope, extension_finding, fail_reply, judge,
+    oneshot, parse_plugin_request, quick, source_finding, workbench_reply,
+};
 
 /// What intake decided before the exchange was appended to the log.
 pub(super) enum Plan<'b> {

@@ -6,7 +6,10 @@
 //!
 //! For the other rooms `append`.
 
-use super::*;
+use super::{
+    Arc, Engine, EventKind, Exchange, ExchangeId, Mutex, MutexGuard, Ordering, Packed, Phase,
+    token_key,
+};
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicUsize;
 

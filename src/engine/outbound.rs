@@ -4,7 +4,10 @@
 //!
 //! Methods: `record_outbound`; within the engine `judge_target`.
 
-use super::*;
+use super::{
+    AnswerTimes, AnsweredBy, Arc, Arrival, DateTime, Direction, Engine, Exchange, ExchangeId,
+    Finding, Method, Phase, Reply, Utc, Value, apply_answer, contract, envelope,
+};
 
 /// A call ActionBench made, as plain data (the caller that made it is not the engine's concern).
 #[derive(Clone, Debug)]

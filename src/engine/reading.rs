@@ -3,7 +3,7 @@
 //!
 //! Methods: `snapshot`, `exchange`, `rows`, `in_memory`, `len`, `is_empty`.
 
-use super::*;
+use super::{Engine, Exchange, ExchangeId, Row, log};
 
 impl Engine {
     /// Every exchange, whole: those sent to disk are read back (slow for a long session; the

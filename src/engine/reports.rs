@@ -3,7 +3,10 @@
 //! Methods: `report_completion`; within the engine `intake_report`, `authorization`,
 //! `apply_report`.
 
-use super::*;
+use super::{
+    CompletionReport, DateTime, Engine, EventKind, ExchangeId, Finding, Phase, Reply, State, Utc,
+    Value, contract, envelope, from_value_at, json, workbench_reply,
+};
 
 impl Engine {
     /// A completion report that arrived over HTTP as exchange `id`. It takes the state's lock:

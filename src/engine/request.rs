@@ -1,6 +1,6 @@
 //! The shape of a service plugin request: what makes it refused, and what is worth a warning.
 
-use super::*;
+use super::{Finding, Method, Value, from_value_at, json_type, wire};
 
 /// What is wrong with a request: the field, named as a path, and the rule it breaks.
 pub(super) type RequestProblem = Finding;

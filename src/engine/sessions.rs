@@ -6,7 +6,10 @@
 //! `set_recorder`, `restore`, `restore_entries`, `memory_budget`; within the engine
 //! `recorder`, `budget`, `trim`, `session_refusal`.
 
-use super::*;
+use super::{
+    Arc, Duration, Engine, EventKind, Exchange, ExchangeId, Method, Phase, Recorder, Recording,
+    Reply, Restoring, TimeWarp, json, workbench_reply,
+};
 
 impl Engine {
     /// Makes every change recorded so far survive the process being killed: the server calls

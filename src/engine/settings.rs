@@ -4,7 +4,7 @@
 //! Methods: `allowed_hosts`, `set_allowed_hosts`, `admit`, `assumptions`, `set_assumptions`,
 //! `jwt_summary`, `audience_unchecked`; within the engine `ignores`.
 
-use super::*;
+use super::{Arc, Assumptions, Engine, ExtraReport, Reply, ReportRefusal, check_caller};
 
 impl Engine {
     /// Host names allowed besides loopback ones.

@@ -3,7 +3,7 @@
 //!
 //! For the other rooms `register_token`, `report_target`.
 
-use super::*;
+use super::{Engine, EventKind, ExchangeId, Finding, HashMap, Mutex, MutexGuard, Phase};
 use std::hash::{Hash, Hasher};
 
 pub(super) fn short_id(id: ExchangeId) -> u32 {

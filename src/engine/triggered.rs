@@ -12,7 +12,10 @@
 
 use super::idempotency::IdempotencyKeys;
 use super::reports::json_body;
-use super::*;
+use super::{
+    Arc, DateTime, Engine, EventKind, ExchangeId, Finding, Method, MutexGuard, Phase, Reply, Utc,
+    Value, contract, envelope, json, workbench_reply,
+};
 use crate::domain::trigger::events::{self, EventInfo};
 use crate::domain::trigger::{LoadedTrigger, Triggers};
 
