@@ -1,7 +1,10 @@
 //! What the window is given and keeps beside its panels: the core handles, the session, the
 //! flow runs it follows, the form for your action, and where a sent sample says it came from.
 
-use super::*;
+use super::{
+    ActionSchemas, Arc, Engine, Exchange, FlowEvent, LoadedFlow, LoadedSample, PathBuf, Player,
+    RunHandle, SamplePicker, Target, TargetForm,
+};
 
 /// What the window is given: handles to the core, never its internals.
 pub struct Core {

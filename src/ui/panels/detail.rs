@@ -1,7 +1,10 @@
 //! The detail pane: the selected exchange (its request, metadata, JWT, answer, findings and
 //! timeline), the composer that answers a held call, and the completion report form.
 
-use super::*;
+use super::{
+    Command, DateTime, Direction, Exchange, ExchangeId, Method, Phase, RichText, Ui, Utc, ViewCtx,
+    clip, human_duration, phase_color,
+};
 use crate::domain::contract::{AnswerTimes, Finding, Severity};
 use crate::domain::invocation::AnsweredBy;
 use crate::domain::wire::COMPLETION_REPORT_PATH;

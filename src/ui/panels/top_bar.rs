@@ -1,6 +1,6 @@
 //! The top bar: the inbox, the counts, time warp, the session and the public key.
 
-use super::*;
+use super::{Command, RichText, Ui, ViewCtx, WARP_FACTORS, Window, human_duration, plural};
 use crate::ui::theme;
 use crate::ui::widgets::tick_each_second;
 
