@@ -587,4 +587,19 @@ fn at_1024_a_run_does_not_move_the_layout_and_the_tab_row_stays_pinned() {
         tabs_at,
         "the tab row stays pinned"
     );
+    // A filter on: Clear joins the row, what it found goes on a line of its own.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run();
+    h.get_by_label("Find").type_text("order");
+    h.run();
+    h.run();
+    let find = h.get_by_label("Find").rect();
+    let export = h.get_by_label("Export").rect();
+    let clear = h.get_by_label("Clear").rect();
+    assert!(
+        (find.center().y - export.center().y).abs() < 4.0
+            && (find.center().y - clear.center().y).abs() < 4.0,
+        "one row with a filter on: Find {find:?}, Clear {clear:?}, Export {export:?}"
+    );
+    h.get_by_label_contains("shown");
 }

@@ -56,16 +56,16 @@ fn the_filter_finds_calls_by_text_flag_and_key_and_ctrl_f_reaches_it() {
     filter.type_text("tok-b");
     h.run();
     h.run();
-    h.get_by_label("1 of 5");
+    h.get_by_label("1 of 5 shown");
     assert!(h.query_by_label("#2").is_some() && h.query_by_label("#1").is_none());
     // Flagged only: the two bad calls.
-    click(&mut h, "Clear filter");
+    click(&mut h, "Clear");
     click(&mut h, "flagged");
     h.run();
-    h.get_by_label("2 of 5");
+    h.get_by_label("2 of 5 shown");
     assert!(h.query_by_label("#4").is_some() && h.query_by_label("#5").is_some());
     assert!(h.query_by_label("#1").is_none());
-    click(&mut h, "Clear filter");
+    click(&mut h, "Clear");
     assert!(
         h.query_by_label_contains(" of 5").is_none(),
         "everything shows again"
@@ -165,7 +165,7 @@ fn the_filter_finds_text_in_exchanges_kept_on_disk_and_selecting_one_reads_it_ba
     h.run();
     h.run();
     h.get_by_label("Find").type_text("NEEDLE-in-row");
-    let found = format!("1 of {calls}");
+    let found = format!("1 of {calls} shown");
     step_until(
         &mut h,
         "the filter to find the one row whose body holds the text",

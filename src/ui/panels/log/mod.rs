@@ -282,6 +282,7 @@ fn export_menu(ui: &mut Ui, cx: &ViewCtx) {
 
 fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let scanning = scanning(st);
+    let shown = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
     let f = &mut st.filter;
     ui.horizontal_wrapped(|ui| {
         let find = ui.label("Find").on_hover_text("Ctrl+F");
@@ -304,21 +305,33 @@ fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
         if ui.button(more).clicked() {
             st.show_filters = !st.show_filters;
         }
-        if !f.is_empty() && ui.button("Clear filter").clicked() {
+        if !f.is_empty()
+            && ui
+                .button("Clear")
+                .on_hover_text("Clear the filter")
+                .clicked()
+        {
             *f = Filter::default();
         }
         let shown = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
-        if st.rows.is_some() {
-            ui.label(format!("{shown} of {}", cx.mirror.log.len()));
-        }
-        if let Some(done) = scanning {
-            ui.spinner();
-            ui.label(RichText::new(format!("looking… {:.0}%", done * 100.0)).weak());
-        }
         ui.add_enabled_ui(shown > 0, |ui| export_menu(ui, cx))
             .response
             .on_disabled_hover_text("Nothing to export: no rows are shown");
     });
+    // What the filter found, on a line of its own: the toolbar stays one row at 1024 px.
+    if st.rows.is_some() || scanning.is_some() {
+        ui.horizontal(|ui| {
+            if st.rows.is_some() {
+                ui.label(
+                    RichText::new(format!("{shown} of {} shown", cx.mirror.log.len())).small(),
+                );
+            }
+            if let Some(done) = scanning {
+                ui.spinner();
+                ui.label(RichText::new(format!("looking… {:.0}%", done * 100.0)).weak());
+            }
+        });
+    }
     if !st.show_filters {
         return;
     }
