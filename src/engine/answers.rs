@@ -182,7 +182,8 @@ pub(super) fn apply_answer(
         Note::Answered {
             by,
             status: reply.status,
-            on_purpose: contract::has_errors(&findings) && by == AnsweredBy::Developer,
+            on_purpose: contract::has_errors(&findings)
+                && matches!(by, AnsweredBy::Developer | AnsweredBy::Agent),
         },
     );
     match &phase {

@@ -219,6 +219,23 @@ impl Engine {
         (*self.policy_arc(action_key)).clone()
     }
 
+    /// The mode of each action key that has one (set, or taken by a call), sorted by key.
+    pub fn modes(&self) -> Vec<(String, Mode)> {
+        let mut all: Vec<(String, Mode)> = self
+            .keys()
+            .policies
+            .iter()
+            .map(|(k, p)| (k.clone(), p.mode))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// The mode of keys nobody set.
+    pub fn default_mode(&self) -> Mode {
+        self.config.default_mode
+    }
+
     pub fn set_policy(&self, action_key: &str, policy: Policy) {
         self.keys_mut()
             .policies

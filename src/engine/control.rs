@@ -6,6 +6,12 @@ use super::*;
 impl Engine {
     /// Answers a held call with `reply`, crafted by the developer.
     pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
+        self.answer_as(id, reply, AnsweredBy::Developer)
+    }
+
+    /// Answers a held call with `reply`, sent by `by` (the developer in the window, or an
+    /// agent through the MCP server).
+    pub fn answer_as(&self, id: ExchangeId, reply: Reply, by: AnsweredBy) -> Result<(), String> {
         let sim = self.now();
         let mut st = self.lock();
         {
@@ -17,7 +23,7 @@ impl Engine {
                 ));
             }
         }
-        self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
+        self.finish(&mut st, id, reply, by, sim);
         Ok(())
     }
 
@@ -98,11 +104,27 @@ impl Engine {
         id: ExchangeId,
         report: &CompletionReport,
     ) -> Result<(), Reply> {
+        self.report_completion_from(id, report, "from the window")
+    }
+
+    /// [`Engine::report_completion`] from `whom` (as the timeline says it: "from the agent").
+    pub fn report_completion_from(
+        &self,
+        id: ExchangeId,
+        report: &CompletionReport,
+        whom: &str,
+    ) -> Result<(), Reply> {
         let sim = self.now();
         let mut st = self.lock();
         let value = serde_json::to_value(report).unwrap_or_default();
-        self.apply_report(&mut st, id, &value, "from the window", sim)
+        self.apply_report(&mut st, id, &value, whom, sim)
             .map(|_| ())
+    }
+
+    /// The invocation a completion report carrying `token` would complete (the oldest one
+    /// still waiting, else the newest with that token), if any carried it.
+    pub fn invocation_of(&self, token: &str) -> Option<ExchangeId> {
+        self.report_target(token)
     }
 
     /// Answers every held call 503 and refuses new ones: the server is about to stop.

@@ -152,6 +152,15 @@ impl Engine {
             .collect()
     }
 
+    /// Exchange `id`'s row: whole when in memory, else packed. Cheap: no read from disk.
+    pub fn row(&self, id: ExchangeId) -> Option<Row> {
+        let cell = self.log.cell(id)?;
+        Some(match &cell.slot {
+            log::Slot::Whole(ex, _) => Row::Whole(ex.clone()),
+            log::Slot::OnDisk(p) => Row::Packed(*p),
+        })
+    }
+
     /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).
     pub fn in_memory(&self) -> usize {
         self.log.in_memory()
