@@ -39,11 +39,7 @@ fn mode_of(m: ModeName) -> Mode {
 
 pub fn status(bench: &Bench) -> StatusOut {
     let engine = &bench.engine;
-    let target = bench
-        .target
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let target = bench.target();
     let inbox = bench.inbox().map(str::to_string);
     StatusOut {
         mcp_url: inbox.as_ref().map(|u| format!("{u}{}", super::http::PATH)),
@@ -320,14 +316,9 @@ pub async fn send(bench: &Bench, s: &SendSampleIn) -> Result<SendSampleOut, Stri
             id
         }
         Destination::Target => {
-            let mut target = bench
-                .target
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
-                .ok_or(
-                    "no target: start with --target URL (or set your action's URL in the window)",
-                )?;
+            let mut target = bench.target().ok_or(
+                "no target: start with --target URL (or set your action's URL in the window)",
+            )?;
             if let Some(signed) = s.signed {
                 target.jwt = signed;
             }

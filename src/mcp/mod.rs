@@ -11,6 +11,8 @@
 mod act;
 mod calls;
 pub mod http;
+mod resources;
+mod run;
 pub mod stdio;
 mod tools;
 mod views;
@@ -22,8 +24,10 @@ use crate::engine::Engine;
 use crate::play::Player;
 use crate::startup::{InboxArgs, SharedTarget};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -35,8 +39,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub struct Bench {
     pub engine: Arc<Engine>,
     pub player: Player,
-    /// Where "to the target" goes: the window's target, or `--target`.
-    pub target: SharedTarget,
+    /// Where "to the target" goes: the window's target (or forward mode's)…
+    target: SharedTarget,
+    /// …else `--target` (signed when `--app-id` is given, as serve signs).
+    flag_target: Option<crate::play::Target>,
     pub samples: Vec<LoadedSample>,
     pub flows: Vec<LoadedFlow>,
     pub definitions: Definitions,
@@ -58,6 +64,10 @@ impl Bench {
             engine: started.engine.clone(),
             player: started.player.clone(),
             target: started.target.clone(),
+            flag_target: args
+                .target(args.app_id.is_some(), crate::play::caller::DEFAULT_TIMEOUT)
+                .ok()
+                .flatten(),
             samples: started.samples.clone(),
             flows: started.flows.clone(),
             definitions: started.definitions.clone(),
@@ -67,6 +77,16 @@ impl Bench {
             agents: AtomicUsize::new(0),
             stops: Mutex::new(vec![]),
         })
+    }
+
+    /// Your action, where tools send to it: the window's target, else `--target`.
+    pub fn target(&self) -> Option<crate::play::Target> {
+        let shared = self
+            .target
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        shared.or_else(|| self.flag_target.clone())
     }
 
     /// The inbox listens at `url` (`http://127.0.0.1:4010`).
@@ -162,6 +182,50 @@ impl ServerHandler for Agent {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         tools::call(&self.bench, request, context).await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &self.bench,
+        )))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(&self.bench, &request.uri).map(Into::into)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(resources::prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        resources::prompt(&request.name, &request.arguments.unwrap_or_default()).map(Into::into)
     }
 
     async fn on_initialized(&self, _context: NotificationContext<RoleServer>) {

@@ -3,16 +3,19 @@
 //! that breaks them; a tool that fails says why in its result (`isError`), an unknown tool or a
 //! bad argument is a JSON-RPC error (invalid params).
 
+use super::run::{
+    LintIn, LintOut, ReportEventIn, ReportEventOut, RunCheckIn, RunCheckOut, RunFlowIn, RunFlowOut,
+};
 use super::views::{
     AnswerCallIn, AnswerCallOut, GetCallIn, ListCallsIn, ListCallsOut, NoInput, ReportCompletionIn,
     ReportCompletionOut, SendSampleIn, SendSampleOut, SetModeIn, SetModeOut, StatusOut,
     WaitForCallIn, WaitForCallOut,
 };
-use super::{Bench, act, calls};
+use super::{Bench, act, calls, run};
 use rmcp::handler::server::common::{schema_for_input, schema_for_output};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, JsonObject, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, JsonObject,
+    ProgressNotificationParam, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer};
@@ -122,8 +125,54 @@ static TOOLS: LazyLock<Vec<Tool>> = LazyLock::new(|| {
             Effect::Changes,
             false,
         ),
+        tool::<RunCheckIn, RunCheckOut>(
+            "run_check",
+            "Run check",
+            "Plays Wix against your action (the target) as `actionbench check` does: the samples, the envelope lab, or N requests generated from the definitions (with a seed). One row per check with PASS or FAIL and why; progress notifications while it runs.",
+            Effect::Changes,
+            true,
+        ),
+        tool::<LintIn, LintOut>(
+            "lint",
+            "Lint definitions",
+            "Checks action and trigger definitions (files, or one written inline) and Wix's automation JSON against Wix's rules, and with published the edits Wix forbids once published: each finding with its rule, path, why and source.",
+            Effect::Reads,
+            false,
+        ),
+        tool::<RunFlowIn, RunFlowOut>(
+            "run_flow",
+            "Run a flow",
+            "Runs a whole automation step by step as `actionbench flow run` does, each action step answered by the workbench (to: inbox) or by your action (to: target), with time warp; the transcript, and the shared HTML page's path if asked.",
+            Effect::Changes,
+            true,
+        ),
+        tool::<ReportEventIn, ReportEventOut>(
+            "report_event",
+            "Report an event",
+            "Reports a trigger's event to the inbox as an app on Wix's SDK does: the Triggered Events API's answer, the activation IDs and the flows it started.",
+            Effect::Changes,
+            false,
+        ),
     ]
 });
+
+/// Tells the client how a long tool goes, if it asked (a progress token): one notification a
+/// line the run prints.
+fn progress(context: &RequestContext<RoleServer>) -> impl FnMut(&str) + use<> {
+    let token = context.meta.get_progress_token();
+    let peer = context.peer.clone();
+    let mut n = 0u32;
+    move |line: &str| {
+        let Some(token) = token.clone() else { return };
+        n += 1;
+        let mut p = ProgressNotificationParam::new(token, f64::from(n));
+        p.message = Some(line.chars().take(200).collect());
+        let peer = peer.clone();
+        tokio::spawn(async move {
+            let _ = peer.notify_progress(p).await;
+        });
+    }
+}
 
 /// Every tool, sorted as they were written.
 pub fn all() -> &'static [Tool] {
@@ -176,6 +225,18 @@ pub async fn call(
         "report_completion" => act::report(bench, &parse(name, &args)?).map(value),
         "send_sample" => act::send(bench, &parse(name, &args)?).await.map(value),
         "set_mode" => act::set_mode(bench, &parse(name, &args)?).map(value),
+        "run_check" => {
+            let a: RunCheckIn = parse(name, &args)?;
+            run::check(bench, &a, progress(&context)).await.map(value)
+        }
+        "lint" => run::lint(bench, &parse(name, &args)?).map(value),
+        "run_flow" => {
+            let a: RunFlowIn = parse(name, &args)?;
+            run::flow(bench, &a, progress(&context)).await.map(value)
+        }
+        "report_event" => run::report_event(bench, &parse(name, &args)?)
+            .await
+            .map(value),
         other => {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool {other:?}: tools/list names the tools"),
