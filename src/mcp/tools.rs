@@ -36,6 +36,51 @@ enum Effect {
     Destroys,
 }
 
+/// `schema` with every `true` subschema (any JSON, as schemars writes `serde_json::Value`)
+/// written as `{}`: the same meaning, and the form clients that check the schemas' own shape
+/// (the TypeScript SDK does) take; and without the integer formats JSON Schema does not have.
+fn plain_subschemas(schema: &mut Value) {
+    let Value::Object(o) = schema else { return };
+    // schemars' `uint64`, `int32`… are not JSON Schema's formats (`minimum` says as much).
+    if o.get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"))
+    {
+        o.remove("format");
+    }
+    for (k, v) in o.iter_mut() {
+        match (k.as_str(), v) {
+            ("properties" | "$defs" | "definitions" | "patternProperties", Value::Object(m)) => {
+                for sub in m.values_mut() {
+                    if sub.as_bool() == Some(true) {
+                        *sub = json!({});
+                    }
+                    plain_subschemas(sub);
+                }
+            }
+            ("anyOf" | "oneOf" | "allOf" | "prefixItems", Value::Array(a)) => {
+                for sub in a.iter_mut() {
+                    if sub.as_bool() == Some(true) {
+                        *sub = json!({});
+                    }
+                    plain_subschemas(sub);
+                }
+            }
+            ("items" | "additionalProperties" | "not", sub) => plain_subschemas(sub),
+            _ => {}
+        }
+    }
+}
+
+fn plain(schema: &JsonObject) -> Arc<JsonObject> {
+    let mut v = Value::Object(schema.clone());
+    plain_subschemas(&mut v);
+    match v {
+        Value::Object(o) => Arc::new(o),
+        _ => Arc::new(schema.clone()),
+    }
+}
+
 /// Tool `name` taking `I` and giving `O`; `open_world`: it may call your action (the target).
 fn tool<I, O>(
     name: &'static str,
@@ -61,9 +106,9 @@ where
         Some(matches!(effect, Effect::Reads)),
         Some(open_world),
     );
-    Tool::new(name, description, input)
+    Tool::new(name, description, plain(&input))
         .with_title(title)
-        .with_raw_output_schema(schema_for_output::<O>())
+        .with_raw_output_schema(plain(&schema_for_output::<O>()))
         .annotate(annotations)
 }
 
