@@ -53,7 +53,7 @@ pub struct Bench {
     /// The inbox's URL, once it listens.
     inbox: OnceLock<String>,
     /// Agents connected now.
-    agents: AtomicUsize,
+    agents: Agents,
     /// What ends the HTTP transport's sessions when the inbox stops.
     stops: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
 }
@@ -74,7 +74,7 @@ impl Bench {
             args: args.clone(),
             session: started.session.as_ref().map(|s| s.path.clone()),
             inbox: OnceLock::new(),
-            agents: AtomicUsize::new(0),
+            agents: Agents::default(),
             stops: Mutex::new(vec![]),
         })
     }
@@ -111,9 +111,14 @@ impl Bench {
         }
     }
 
-    /// How many agents are connected now (the window's top bar shows it).
+    /// How many agents are connected now.
     pub fn agents(&self) -> usize {
-        self.agents.load(Ordering::Acquire)
+        self.agents.connected()
+    }
+
+    /// The count of agents connected, shared (the window's top bar reads it each frame).
+    pub fn agents_handle(&self) -> Agents {
+        self.agents.clone()
     }
 
     /// A handler for one more agent (a stdio client, or one HTTP session).
@@ -122,6 +127,17 @@ impl Bench {
             bench: self.clone(),
             counted: AtomicBool::new(false),
         }
+    }
+}
+
+/// How many agents are connected: a plain count the window can hold without knowing the
+/// protocol.
+#[derive(Clone, Debug, Default)]
+pub struct Agents(Arc<AtomicUsize>);
+
+impl Agents {
+    pub fn connected(&self) -> usize {
+        self.0.load(Ordering::Acquire)
     }
 }
 
@@ -135,7 +151,7 @@ pub struct Agent {
 impl Drop for Agent {
     fn drop(&mut self) {
         if self.counted.swap(false, Ordering::AcqRel) {
-            self.bench.agents.fetch_sub(1, Ordering::AcqRel);
+            self.bench.agents.0.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -230,7 +246,7 @@ impl ServerHandler for Agent {
 
     async fn on_initialized(&self, _context: NotificationContext<RoleServer>) {
         if !self.counted.swap(true, Ordering::AcqRel) {
-            self.bench.agents.fetch_add(1, Ordering::AcqRel);
+            self.bench.agents.0.fetch_add(1, Ordering::AcqRel);
         }
     }
 }

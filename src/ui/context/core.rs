@@ -37,6 +37,8 @@ pub struct Core {
     pub port: u16,
     /// The flows as automations answering the events apps report, when they do.
     pub automations: Option<Arc<crate::play::automations::LocalAutomations>>,
+    /// How many coding agents are connected to the inbox's MCP server (`/mcp`).
+    pub agents: Option<crate::mcp::Agents>,
 }
 
 impl Core {
@@ -79,6 +81,7 @@ impl Core {
             },
             port,
             automations: s.automations.clone(),
+            agents: s.mcp.as_ref().map(|m| m.agents_handle()),
         }
     }
 
