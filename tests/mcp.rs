@@ -530,11 +530,23 @@ async fn bad_requests_get_protocol_errors_and_the_server_goes_on() {
     )
     .await;
     assert_eq!(s, 404, "{body}");
-    // Not JSON at all; JSON but not JSON-RPC.
+    // Not JSON at all; JSON but not JSON-RPC: JSON-RPC's own errors, in JSON.
     let (s, body) = post(&url, &[], "{ this is not json").await;
-    assert!((400..500).contains(&s), "{s} {body}");
+    assert_eq!(s, 400, "{body}");
+    let err: Value = serde_json::from_str(&body).expect("a JSON-RPC error");
+    assert_eq!(err["error"]["code"], -32700, "{body}");
     let (s, body) = post(&url, &[], r#"{"hello":"world"}"#).await;
-    assert!((400..500).contains(&s), "{s} {body}");
+    assert_eq!(s, 400, "{body}");
+    let err: Value = serde_json::from_str(&body).expect("a JSON-RPC error");
+    assert_eq!(err["error"]["code"], -32600, "{body}");
+    let (s, body) = post(&url, &[], r#"{"jsonrpc":"2.0","id":5,"method":7}"#).await;
+    assert_eq!(s, 400, "{body}");
+    let err: Value = serde_json::from_str(&body).expect("a JSON-RPC error");
+    assert_eq!(
+        (err["id"].clone(), err["error"]["code"].clone()),
+        (json!(5), json!(-32600)),
+        "{body}"
+    );
     // Over the inbox's 1 MiB limit.
     let big = format!(
         r#"{{"jsonrpc":"2.0","id":3,"method":"initialize","params":{{"x":"{}"}}}}"#,

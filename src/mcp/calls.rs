@@ -7,6 +7,8 @@ use super::views::{
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::invocation::{Direction, Exchange, ExchangeId, Phase, SentResponse};
 use crate::domain::summary::Row;
+use crate::domain::timeline::AnsweredBy;
+use crate::domain::wire::Method;
 use crate::engine::Engine;
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
@@ -32,42 +34,93 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn label<T: serde::Serialize>(v: T) -> Option<String> {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
+/// A method as the filters and rows name it (its kebab-case wire name).
+pub fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Invoke => "invoke",
+        Method::ValidateConfiguration => "validate-configuration",
+        Method::QuotaInfo => "quota-info",
+        Method::CompletionReport => "completion-report",
+        Method::ReportEvent => "report-event",
+        Method::BulkReportEvent => "bulk-report-event",
+        Method::CancelEvent => "cancel-event",
+        Method::BulkCancelEvent => "bulk-cancel-event",
+        Method::AccessToken => "access-token",
+        Method::TriggerValidateConfiguration => "trigger-validate-configuration",
+        Method::TriggerDynamicSchema => "trigger-dynamic-schema",
+        Method::TriggerRefreshPayload => "trigger-refresh-payload",
+    }
 }
 
-fn direction(d: Direction) -> String {
-    label(d).unwrap_or_default()
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    }
+}
+
+/// Who answered, as the rows name it.
+pub fn by_name(by: AnsweredBy) -> &'static str {
+    match by {
+        AnsweredBy::Developer => "developer",
+        AnsweredBy::Auto => "auto",
+        AnsweredBy::FailPolicy => "fail-policy",
+        AnsweredBy::Fallback => "fallback",
+        AnsweredBy::Workbench => "workbench",
+        AnsweredBy::Shutdown => "shutdown",
+        AnsweredBy::Target => "target",
+        AnsweredBy::Agent => "agent",
+    }
 }
 
 /// What a filter looks at, for a whole exchange or a packed one alike.
 struct Facts<'a> {
     phase: &'a str,
     action_key: Option<&'a str>,
-    method: Option<crate::domain::wire::Method>,
+    method: Option<Method>,
     flagged: bool,
 }
 
+/// A filter made ready to test many rows: its method read once.
+pub struct Ready<'a> {
+    filter: &'a CallFilter,
+    /// `Some(None)`: a method no call has (nothing matches).
+    method: Option<Option<Method>>,
+}
+
 impl CallFilter {
-    fn matches(&self, f: &Facts<'_>) -> bool {
-        if let Some(p) = self.phase
-            && !p.is(f.phase)
-        {
-            return false;
+    pub fn ready(&self) -> Ready<'_> {
+        Ready {
+            filter: self,
+            method: self
+                .method
+                .as_ref()
+                .map(|m| serde_json::from_value::<Method>(Value::String(m.clone())).ok()),
         }
-        if let Some(k) = &self.action_key
+    }
+}
+
+impl Ready<'_> {
+    /// Whether a call matches; `flagged` is asked only when the filter needs it (it reads the
+    /// findings).
+    fn matches(&self, f: &Facts<'_>) -> bool {
+        let c = self.filter;
+        if let Some(k) = &c.action_key
             && f.action_key != Some(k.as_str())
         {
             return false;
         }
-        if let Some(m) = &self.method
-            && f.method.and_then(label).as_deref() != Some(m.as_str())
+        if let Some(m) = self.method
+            && (m.is_none() || f.method != m)
         {
             return false;
         }
-        if let Some(flag) = self.flagged
+        if let Some(p) = c.phase
+            && p.label() != f.phase
+        {
+            return false;
+        }
+        if let Some(flag) = c.flagged
             && f.flagged != flag
         {
             return false;
@@ -77,11 +130,17 @@ impl CallFilter {
 
     /// Whether exchange `ex` matches.
     pub fn matches_exchange(&self, ex: &Exchange) -> bool {
+        // Cheap fields first: most rows fail on the key.
+        if let Some(k) = &self.filter.action_key
+            && ex.action_key.as_deref() != Some(k.as_str())
+        {
+            return false;
+        }
         self.matches(&Facts {
             phase: ex.phase.label(),
             action_key: ex.action_key.as_deref(),
             method: ex.method,
-            flagged: ex.is_flagged(),
+            flagged: self.filter.flagged.is_some() && ex.is_flagged(),
         })
     }
 
@@ -100,10 +159,10 @@ impl CallFilter {
                 self.matches(&facts).then(|| CallRow {
                     id,
                     at: time(s.at),
-                    direction: direction(s.direction),
+                    direction: direction(s.direction).into(),
                     http_method: s.http_method.to_string(),
                     path: s.path.to_string(),
-                    method: s.method.and_then(label),
+                    method: s.method.map(|m| method_name(m).into()),
                     action_key: s.action_key.as_deref().map(str::to_string),
                     phase: s.phase.to_string(),
                     status: s.status,
@@ -121,15 +180,15 @@ pub fn call_row(ex: &Exchange) -> CallRow {
     CallRow {
         id: ex.id,
         at: time(ex.at),
-        direction: direction(ex.direction),
+        direction: direction(ex.direction).into(),
         http_method: ex.http_method.clone(),
         path: ex.path.clone(),
-        method: ex.method.and_then(label),
+        method: ex.method.map(|m| method_name(m).into()),
         action_key: ex.action_key.clone(),
         phase: ex.phase.label().to_string(),
         status: ex.response.as_ref().map(|r| r.status),
         flagged: ex.is_flagged(),
-        answered_by: ex.response.as_ref().and_then(|r| label(r.by)),
+        answered_by: ex.response.as_ref().map(|r| by_name(r.by).into()),
         tag: ex.tag.clone(),
     }
 }
@@ -153,7 +212,8 @@ pub fn findings(fs: &[Finding]) -> Vec<FindingView> {
 
 /// A page of calls: after `since` oldest first, else the newest.
 pub fn list(engine: &Engine, args: &ListCallsIn) -> Result<ListCallsOut, String> {
-    let filter = args.filter();
+    let owned = args.filter();
+    let filter = owned.ready();
     let limit = args.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
     let total = engine.len() as ExchangeId;
     let mut calls = Vec::with_capacity(limit.min(64));
@@ -225,7 +285,7 @@ fn answer_view(r: &SentResponse, max: usize) -> AnswerView {
     AnswerView {
         status: r.status,
         body: cut_value(&r.body, max),
-        answered_by: label(r.by).unwrap_or_default(),
+        answered_by: by_name(r.by).into(),
         at: time(r.at),
         findings: findings(&r.findings),
     }
@@ -294,7 +354,7 @@ pub fn get(engine: &Engine, args: &GetCallIn) -> Result<CallView, String> {
 }
 
 /// The first call after `since` that matches, looked for in the log.
-fn first_after(engine: &Engine, filter: &CallFilter, since: ExchangeId) -> Option<CallRow> {
+fn first_after(engine: &Engine, filter: &Ready<'_>, since: ExchangeId) -> Option<CallRow> {
     let total = engine.len() as ExchangeId;
     (since.saturating_add(1)..=total).find_map(|id| {
         let row = engine.row(id)?;
@@ -310,7 +370,8 @@ pub async fn wait(
     cancelled: impl std::future::Future<Output = ()>,
 ) -> Result<WaitForCallOut, String> {
     tokio::pin!(cancelled);
-    let filter = args.filter();
+    let owned = args.filter();
+    let filter = owned.ready();
     let seconds = args
         .timeout_seconds
         .unwrap_or(DEFAULT_WAIT_SECONDS)

@@ -25,11 +25,23 @@ pub enum PhaseName {
 }
 
 impl PhaseName {
-    /// Whether the workbench's phase label (`"reported failure"`) is this one.
-    pub fn is(self, label: &str) -> bool {
-        let mine = serde_json::to_value(self).unwrap_or_default();
-        mine.as_str()
-            .is_some_and(|m| m.replace('_', " ") == label.replace('_', " "))
+    /// The workbench's label of this phase (`"reported failure"`), as `Phase::label` says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PhaseName::Received => "received",
+            PhaseName::Held => "held",
+            PhaseName::Forwarding => "forwarding",
+            PhaseName::Answered => "answered",
+            PhaseName::Waiting => "waiting",
+            PhaseName::Completed => "completed",
+            PhaseName::ReportedFailure => "reported failure",
+            PhaseName::TimedOut => "timed out",
+            PhaseName::Failed => "failed",
+            PhaseName::Rejected => "rejected",
+            PhaseName::Accepted => "accepted",
+            PhaseName::CallerGone => "caller gone",
+            PhaseName::ShutDown => "shut down",
+        }
     }
 }
 
