@@ -199,7 +199,7 @@ fn memory(n: usize) {
     let _ = child.kill();
     let _ = child.wait();
     println!(
-        "the window's memory with an agent connected (after 150 reads and a wait) {:.2} MB, before it connected {:.2} MB: {:+.2} MB",
+        "the window's memory with an agent connected (6 s after 150 reads and a wait) {:.2} MB, before it connected {:.2} MB: {:+.2} MB",
         with as f64 / 1024.0,
         without as f64 / 1024.0,
         (with as f64 - without as f64) / 1024.0

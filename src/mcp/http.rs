@@ -22,6 +22,9 @@ use std::sync::Arc;
 /// Where the MCP server answers on an inbox.
 pub const PATH: &str = "/mcp";
 
+/// How long a completed response is kept for a client that resumes its stream.
+const COMPLETED_KEPT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The `/mcp` route for `bench`'s inbox (merged into the inbox's router: every other path is
 /// the inbox's).
 pub fn router(bench: Arc<Bench>) -> Router {
@@ -29,11 +32,13 @@ pub fn router(bench: Arc<Bench>) -> Router {
     let stop = config.cancellation_token.clone();
     bench.on_stop(Box::new(move || stop.cancel()));
     let agents = bench.clone();
-    let service = StreamableHttpService::new(
-        move || Ok(agents.agent()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
+    // The SDK keeps each completed response for a client that resumes its stream; 60 s of an
+    // agent's reads (pages of 200 calls) took megabytes of the window's memory. Five seconds
+    // still cover a reconnect.
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.completed_cache_ttl = COMPLETED_KEPT;
+    let service =
+        StreamableHttpService::new(move || Ok(agents.agent()), Arc::new(sessions), config);
     Router::new()
         .route_service(PATH, service)
         .route_layer(axum::middleware::from_fn(guard))
