@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Serve(serve)) => actionbench::cli::serve::run(&cli.inbox, serve),
+        Some(Command::Mcp(serve)) => actionbench::mcp::stdio::run(&cli.inbox, serve),
         Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
         Some(Command::Export(args)) => actionbench::cli::run_export(&cli.inbox, args),
         Some(Command::Check(check)) => {

@@ -143,7 +143,16 @@ async fn answer(engine: Arc<Engine>, req: Request) -> (u64, Reply) {
         });
     }
     let (id, intake) = engine.intake_as(incoming, &CallOptions::default());
-    let reply = match intake {
+    let reply = settle(engine, intake).await;
+    (id, reply)
+}
+
+/// The reply to a call the engine took: at once, when a held call is answered, or when the
+/// action forward mode relays it to has answered (and the answer was checked). A caller that
+/// leaves meanwhile is noted. The server's calls and those the workbench makes to itself (an
+/// agent's `send_sample`) go the same way.
+pub async fn settle(engine: Arc<Engine>, intake: Intake) -> Reply {
+    match intake {
         Intake::Now(reply) => reply,
         Intake::Held { id, reply } => wait_for(engine, id, reply).await,
         Intake::Forward {
@@ -176,8 +185,7 @@ async fn answer(engine: Arc<Engine>, req: Request) -> (u64, Reply) {
             guard.armed = false;
             wait_for(engine, id, reply).await
         }
-    };
-    (id, reply)
+    }
 }
 
 /// Waits for the answer to a held (or forwarded) call; a caller that leaves is noted.
@@ -345,6 +353,16 @@ pub fn check_bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<SocketAdd
 
 /// Binds and serves on the current tokio runtime; ticks the engine's clock in the background.
 pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle, StartError> {
+    start_with(engine, addr, None).await
+}
+
+/// [`start`], with `mount`'s routes beside the inbox's (the MCP server's `/mcp`). Each request
+/// carries its peer's address (`ConnectInfo`), for routes that answer only this machine.
+pub async fn start_with(
+    engine: Arc<Engine>,
+    addr: SocketAddr,
+    mount: Option<Router>,
+) -> Result<ServerHandle, StartError> {
     let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => StartError::InUse(addr),
         _ => StartError::Bind(addr, e),
@@ -353,7 +371,11 @@ pub async fn start(engine: Arc<Engine>, addr: SocketAddr) -> Result<ServerHandle
         .local_addr()
         .map_err(|e| StartError::Bind(addr, e))?;
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(engine.clone());
+    let app = match mount {
+        Some(m) => m.merge(router(engine.clone())),
+        None => router(engine.clone()),
+    };
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = rx.await;

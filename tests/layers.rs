@@ -13,9 +13,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("journal", &["domain", "engine", "platform"]),
     ("play", &["domain", "engine", "platform"]),
     ("server", &["domain", "engine"]),
+    // startup mounts the MCP server's /mcp on the inbox it starts (and mcp starts through
+    // startup): the one circle left, to be opened by handing startup the mount from above.
     (
         "startup",
-        &["domain", "engine", "journal", "play", "server", "platform"],
+        &[
+            "domain", "engine", "journal", "play", "server", "platform", "mcp",
+        ],
     ),
     (
         "mcp",
@@ -26,7 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "ui",
         &[
-            "domain", "engine", "journal", "play", "server", "startup", "platform",
+            "domain", "engine", "journal", "play", "server", "startup", "platform", "mcp",
         ],
     ),
     (

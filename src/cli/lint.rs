@@ -33,15 +33,20 @@ impl Linted {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let at = |e: String| format!("{}: {e}", path.display());
-        match serde_json::from_str::<Value>(&text) {
+        Linted::parse(&text, &path.display().to_string())
+    }
+
+    /// `text` as what it is (told apart by its fields), named `name` in what is said of it.
+    fn parse(text: &str, name: &str) -> Result<Linted, String> {
+        let at = |e: String| format!("{name}: {e}");
+        match serde_json::from_str::<Value>(text) {
             Ok(v) if automation::looks_like(&v) => {
                 automation::read(&v).map(Linted::Automation).map_err(at)
             }
             Ok(Value::Object(o)) if trigger_lint::is_trigger_definition(&o) => {
                 Ok(Linted::Trigger(o))
             }
-            _ => Definition::parse(&text).map(Linted::Action).map_err(at),
+            _ => Definition::parse(text).map(Linted::Action).map_err(at),
         }
     }
 
@@ -101,6 +106,31 @@ impl Linted {
             }
         })
     }
+}
+
+/// What `lint` finds in one definition given as text (`name` says which in errors), against
+/// the published one's text when given; an automation's against the definitions `inbox` loads.
+pub fn lint_text(
+    inbox: &InboxArgs,
+    text: &str,
+    name: &str,
+    published: Option<&str>,
+) -> Result<Vec<LintFinding>, String> {
+    let linted = Linted::parse(text, name)?;
+    let published = published
+        .map(|p| Linted::parse(p, "published"))
+        .transpose()?;
+    let (defs, triggers) = match linted {
+        Linted::Automation(_) => (Some(inbox.definitions()), Some(inbox.triggers())),
+        _ => (None, None),
+    };
+    let known = automation::lint::Known {
+        definitions: defs.as_ref(),
+        triggers: triggers.as_ref(),
+    };
+    linted
+        .findings(published.as_ref(), known)
+        .map_err(|e| format!("{name}: {e}"))
 }
 
 pub fn run(inbox: &InboxArgs, args: &LintArgs) -> u8 {

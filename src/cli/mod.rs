@@ -31,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the inbox headless: one JSON line per event on stdout.
     Serve(ServeArgs),
+    /// The MCP server over stdio, for a coding agent: its own inbox (serve's options), and the
+    /// tools to send samples, read and answer calls, run check, lint and flows. stdout carries
+    /// only the protocol; logs go to stderr.
+    Mcp(ServeArgs),
     /// ActionBench's own signing key (made on first use): print its public key.
     Key(KeyArgs),
     /// Play Wix against your action: send samples, check every answer, exit 0/1/2.

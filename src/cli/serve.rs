@@ -236,36 +236,42 @@ fn signing(inbox: &InboxArgs, sign: bool) -> Value {
     }
 }
 
-pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
+/// What `serve` starts (and `mcp`, which takes the same options): the engine answering on its
+/// own, samples, flows answering reported events, the inbox on `--port` (`fallback`: a taken
+/// port gives way to another, said), and the signing key when what goes to `--target` is
+/// signed.
+pub fn plan(inbox: &InboxArgs, serve: &ServeArgs, fallback: bool) -> Result<Plan, String> {
     let answer = serve.answer.clone();
     let sign = serve.signs(inbox)?;
-    let mut started = startup::start(
-        inbox,
-        Plan {
-            configure: Box::new(move |c| answer.configure(c)),
-            journal: Journaling::GivenOrScratch,
-            samples: true,
-            flows: true,
-            automate: startup::Automate::Flags,
-            relay: if serve.answer == AutoAnswer::Forward {
-                Relay::Flags
-            } else {
-                Relay::Off
-            },
-            listen: Listen::Port {
-                port: inbox.port(),
-                fallback: false,
-            },
-            key: if sign {
-                startup::KeyUse::Required
-            } else {
-                startup::KeyUse::Off
-            },
-            sign,
-            watch: true,
-            ..Plan::new(Mode::Auto)
+    Ok(Plan {
+        configure: Box::new(move |c| answer.configure(c)),
+        journal: Journaling::GivenOrScratch,
+        samples: true,
+        flows: true,
+        automate: startup::Automate::Flags,
+        relay: if serve.answer == AutoAnswer::Forward {
+            Relay::Flags
+        } else {
+            Relay::Off
         },
-    )?;
+        listen: Listen::Port {
+            port: inbox.port(),
+            fallback,
+        },
+        key: if sign {
+            startup::KeyUse::Required
+        } else {
+            startup::KeyUse::Off
+        },
+        sign,
+        watch: true,
+        ..Plan::new(Mode::Auto)
+    })
+}
+
+pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
+    let sign = serve.signs(inbox)?;
+    let mut started = startup::start(inbox, plan(inbox, serve, false)?)?;
     let engine = started.engine.clone();
     engine.set_warp(serve.warp);
     for w in started.session.iter().flat_map(|o| o.warnings.iter()) {

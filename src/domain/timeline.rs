@@ -22,6 +22,8 @@ pub enum AnsweredBy {
     Shutdown,
     /// The developer's own action, called by ActionBench playing Wix.
     Target,
+    /// A coding agent, through the MCP server's `answer_call`.
+    Agent,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,6 +76,7 @@ impl Note {
                     AnsweredBy::Workbench => "refused",
                     AnsweredBy::Shutdown => "the workbench closed: answered 503",
                     AnsweredBy::Target => "your action answered",
+                    AnsweredBy::Agent => "the agent answered",
                 };
                 let on_purpose = if *on_purpose {
                     " (sent on purpose despite contract findings)"

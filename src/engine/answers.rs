@@ -2,7 +2,7 @@
 //! closing (every held call answered 503); judging an answer against the contract, writing it
 //! into the exchange, and the saved answers each key gives.
 //!
-//! Methods: `answer`, `keep_holding`, `caller_gone`, `close`; within the engine `finish`,
+//! Methods: `answer`, `answer_as`, `keep_holding`, `caller_gone`, `close`; within the engine `finish`,
 //! `judge_for`, `record_answer`, `judge_saved`.
 
 use super::{
@@ -176,6 +176,12 @@ impl Engine {
 
     /// Answers a held call with `reply`, crafted by the developer.
     pub fn answer(&self, id: ExchangeId, reply: Reply) -> Result<(), String> {
+        self.answer_as(id, reply, AnsweredBy::Developer)
+    }
+
+    /// Answers a held call with `reply`, sent by `by` (the developer in the window, or an
+    /// agent through the MCP server).
+    pub fn answer_as(&self, id: ExchangeId, reply: Reply, by: AnsweredBy) -> Result<(), String> {
         let sim = self.now();
         let mut st = self.lock();
         {
@@ -187,7 +193,7 @@ impl Engine {
                 ));
             }
         }
-        self.finish(&mut st, id, reply, AnsweredBy::Developer, sim);
+        self.finish(&mut st, id, reply, by, sim);
         Ok(())
     }
 
@@ -266,7 +272,8 @@ pub(super) fn apply_answer(
         Note::Answered {
             by,
             status: reply.status,
-            on_purpose: contract::has_errors(&findings) && by == AnsweredBy::Developer,
+            on_purpose: contract::has_errors(&findings)
+                && matches!(by, AnsweredBy::Developer | AnsweredBy::Agent),
         },
     );
     match &phase {

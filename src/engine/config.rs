@@ -1,6 +1,6 @@
 //! What the engine is told: how each action key is answered, its schemas, the limits.
 //!
-//! Methods: `add_samples`, `add_definitions`, `replace_file_schemas`, `set_schemas`, `schemas`,
+//! Methods: `modes`, `default_mode`, `add_samples`, `add_definitions`, `replace_file_schemas`, `set_schemas`, `schemas`,
 //! `policy`, `set_policy`; within the engine `keys`, `keys_mut`, `output_schema`,
 //! `policy_arc`.
 
@@ -237,6 +237,23 @@ impl Engine {
 
     pub fn policy(&self, action_key: &str) -> Policy {
         (*self.policy_arc(action_key)).clone()
+    }
+
+    /// The mode of each action key that has one (set, or taken by a call), sorted by key.
+    pub fn modes(&self) -> Vec<(String, Mode)> {
+        let mut all: Vec<(String, Mode)> = self
+            .keys()
+            .policies
+            .iter()
+            .map(|(k, p)| (k.clone(), p.mode))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// The mode of keys nobody set.
+    pub fn default_mode(&self) -> Mode {
+        self.config.default_mode
     }
 
     pub fn set_policy(&self, action_key: &str, policy: Policy) {

@@ -1,7 +1,7 @@
 //! Reading the log: every exchange as it stands (whole, or read back from the journal), the
 //! rows the window opens with, and how many there are.
 //!
-//! Methods: `snapshot`, `exchange`, `rows`, `in_memory`, `len`, `is_empty`.
+//! Methods: `snapshot`, `exchange`, `rows`, `row`, `in_memory`, `len`, `is_empty`.
 
 use super::{Engine, Exchange, ExchangeId, Row, log};
 
@@ -55,6 +55,15 @@ impl Engine {
                 })
             })
             .collect()
+    }
+
+    /// Exchange `id`'s row: whole when in memory, else packed. Cheap: no read from disk.
+    pub fn row(&self, id: ExchangeId) -> Option<Row> {
+        let cell = self.log.cell(id)?;
+        Some(match &cell.slot {
+            log::Slot::Whole(ex, _) => Row::Whole(ex.clone()),
+            log::Slot::OnDisk(p) => Row::Packed(*p),
+        })
     }
 
     /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).

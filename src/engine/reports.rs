@@ -1,6 +1,6 @@
 //! Completion reports: the stand-in for Wix's Report Action Invocation Completed API.
 //!
-//! Methods: `report_completion`; within the engine `intake_report`, `authorization`,
+//! Methods: `report_completion`, `report_completion_from`, `invocation_of`; within the engine `intake_report`, `authorization`,
 //! `apply_report`.
 
 use super::{
@@ -187,11 +187,27 @@ impl Engine {
         id: ExchangeId,
         report: &CompletionReport,
     ) -> Result<(), Reply> {
+        self.report_completion_from(id, report, "from the window")
+    }
+
+    /// [`Engine::report_completion`] from `whom` (as the timeline says it: "from the agent").
+    pub fn report_completion_from(
+        &self,
+        id: ExchangeId,
+        report: &CompletionReport,
+        whom: &str,
+    ) -> Result<(), Reply> {
         let sim = self.now();
         let mut st = self.lock();
         let value = serde_json::to_value(report).unwrap_or_default();
-        self.apply_report(&mut st, id, &value, "from the window", sim)
+        self.apply_report(&mut st, id, &value, whom, sim)
             .map(|_| ())
+    }
+
+    /// The invocation a completion report carrying `token` would complete (the oldest one
+    /// still waiting, else the newest with that token), if any carried it.
+    pub fn invocation_of(&self, token: &str) -> Option<ExchangeId> {
+        self.report_target(token)
     }
 }
 

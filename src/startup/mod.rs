@@ -180,6 +180,8 @@ pub struct Started {
     pub automations: Option<Arc<crate::play::automations::LocalAutomations>>,
     /// Trigger definition files that could not be read, and why.
     pub trigger_errors: Vec<String>,
+    /// What the MCP server's tools work on, once the inbox listens (its `/mcp` answers agents).
+    pub mcp: Option<Arc<crate::mcp::Bench>>,
     /// Things to say about where it listens (another address than loopback, a saved port
     /// that was taken).
     pub notes: Vec<String>,
@@ -200,6 +202,10 @@ impl Started {
         // changed files are not read any more.
         self.engine.set_automations(None);
         self.watching = None;
+        // Agents' HTTP sessions end (their streams would hold the server open).
+        if let Some(b) = &self.mcp {
+            b.stop();
+        }
         if let Some(h) = self.handle.take() {
             self.rt.block_on(h.stop(deadline));
         }
@@ -298,6 +304,7 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
         handle: None,
         automations,
         trigger_errors,
+        mcp: None,
         notes: vec![],
         watching: None,
     };
@@ -437,11 +444,15 @@ fn listen(
     port: u16,
     fallback: bool,
 ) -> Result<(), String> {
+    let bench = crate::mcp::Bench::new(started, args);
     let at = |port: u16| -> Result<ServerHandle, StartError> {
         let addr = server::check_bind(args.bind, port, args.allow_remote)?;
-        started
-            .rt
-            .block_on(server::start(started.engine.clone(), addr))
+        let mount = crate::mcp::http::router(bench.clone());
+        started.rt.block_on(server::start_with(
+            started.engine.clone(),
+            addr,
+            Some(mount),
+        ))
     };
     let handle = match at(port) {
         Ok(h) => h,
@@ -467,6 +478,8 @@ fn listen(
             ),
         );
     }
+    bench.set_inbox(format!("http://{}", handle.addr));
     started.handle = Some(handle);
+    started.mcp = Some(bench);
     Ok(())
 }

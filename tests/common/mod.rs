@@ -458,8 +458,20 @@ pub fn run_in(
 /// (`npm ci`, within 5 minutes, when they are missing).
 #[allow(dead_code)]
 pub fn sdk_provider_dir() -> PathBuf {
-    let dir = root().join("tests/sdk-provider");
-    if dir.join("node_modules/@wix/sdk").exists() {
+    node_project("tests/sdk-provider", "node_modules/@wix/sdk")
+}
+
+/// tests/mcp-client, an MCP client on the official TypeScript SDK, its packages installed.
+#[allow(dead_code)]
+pub fn mcp_client_dir() -> PathBuf {
+    node_project("tests/mcp-client", "node_modules/@modelcontextprotocol/sdk")
+}
+
+/// The node project at `path` (under the repository), with its pinned packages installed
+/// (`npm ci`, within 5 minutes) when `marker` is missing.
+fn node_project(path: &str, marker: &str) -> PathBuf {
+    let dir = root().join(path);
+    if dir.join(marker).exists() {
         return dir;
     }
     let limit = std::time::Duration::from_secs(300);
@@ -467,21 +479,16 @@ pub fn sdk_provider_dir() -> PathBuf {
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(&dir)
         .spawn()
-        .unwrap_or_else(|e| {
-            panic!("npm ci in tests/sdk-provider: cannot start ({e}); install node and npm")
-        });
+        .unwrap_or_else(|e| panic!("npm ci in {path}: cannot start ({e}); install node and npm"));
     let start = std::time::Instant::now();
     loop {
         if let Some(status) = child.try_wait().expect("wait") {
-            assert!(
-                status.success(),
-                "npm ci in tests/sdk-provider failed: {status}"
-            );
+            assert!(status.success(), "npm ci in {path} failed: {status}");
             return dir;
         }
         if start.elapsed() > limit {
             let _ = child.kill();
-            panic!("npm ci in tests/sdk-provider did not finish within {limit:?}");
+            panic!("npm ci in {path} did not finish within {limit:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }

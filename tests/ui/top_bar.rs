@@ -66,3 +66,66 @@ fn the_clock_advances_with_no_input() {
         "each tick shows a new second: {seen:?}"
     );
 }
+
+/// An agent connected to the inbox's `/mcp` is shown in the top bar, and a held call it answers
+/// is marked as the agent's in the detail; when it leaves, the top bar says so no more.
+#[test]
+fn an_agent_on_mcp_is_shown_and_its_answer_is_marked_as_its() {
+    use rmcp::ServiceExt;
+    use rmcp::model::CallToolRequestParams;
+    use rmcp::transport::StreamableHttpClientTransport;
+    let b = bench();
+    let mut h = window(&b).build();
+    h.run();
+    assert!(h.query_by_label_contains("Agent connected").is_none());
+    let url = format!("{}/mcp", b.url);
+    let client =
+        b.rt.block_on(async {
+            let transport = StreamableHttpClientTransport::from_uri(url);
+            tokio::time::timeout(std::time::Duration::from_secs(30), ().serve(transport)).await
+        })
+        .expect("connects in time")
+        .expect("connects");
+    let caller = post_sample(&b, "01-");
+    wait_held(&b, 1);
+    step_until(
+        &mut h,
+        "the agent shown",
+        std::time::Duration::from_secs(10),
+        shows("Agent connected"),
+    );
+    let args = json!({ "id": 1, "result": { "messageId": "msg-agent" } });
+    let Value::Object(args) = args else {
+        panic!("an object")
+    };
+    let answered = b
+        .rt
+        .block_on(client.call_tool(CallToolRequestParams::new("answer_call").with_arguments(args)))
+        .expect("answer_call");
+    assert_eq!(
+        answered
+            .structured_content
+            .as_ref()
+            .map(|v| v["taken"].clone()),
+        Some(json!(true)),
+        "{answered:?}"
+    );
+    let (status, body) = b.rt.block_on(caller).expect("answered");
+    assert_eq!(
+        (status, body["result"]["messageId"].clone()),
+        (200, json!("msg-agent"))
+    );
+    step_until(
+        &mut h,
+        "the answer marked as the agent's",
+        std::time::Duration::from_secs(10),
+        shows("Response: HTTP 200 (answered by the agent)"),
+    );
+    let _ = b.rt.block_on(client.cancel());
+    step_until(
+        &mut h,
+        "the agent gone from the top bar",
+        std::time::Duration::from_secs(10),
+        |h| h.query_by_label_contains("Agent connected").is_none(),
+    );
+}

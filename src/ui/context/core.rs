@@ -43,6 +43,8 @@ pub struct Core {
     /// The samples, flows, definitions and triggers folders, watched: what changes on disk
     /// is read again and shown.
     pub watching: Option<Arc<crate::startup::reload::Watching>>,
+    /// How many coding agents are connected to the inbox's MCP server (`/mcp`).
+    pub agents: Option<crate::mcp::Agents>,
 }
 
 impl Core {
@@ -86,6 +88,7 @@ impl Core {
             port,
             automations: s.automations.clone(),
             watching: s.watching.clone(),
+            agents: s.mcp.as_ref().map(|m| m.agents_handle()),
         }
     }
 

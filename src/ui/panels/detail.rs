@@ -678,6 +678,7 @@ fn response_block(ui: &mut Ui, base: egui::Id, ex: &Exchange) {
         AnsweredBy::Workbench => "the workbench's stand-in for Wix",
         AnsweredBy::Shutdown => "the workbench closed",
         AnsweredBy::Target => "your action",
+        AnsweredBy::Agent => "answered by the agent",
     };
     ui.label(RichText::new(format!("Response: HTTP {} ({by})", r.status)).strong());
     finding_list(ui, &r.findings);

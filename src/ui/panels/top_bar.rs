@@ -17,6 +17,19 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 RichText::new(format!("WARNING: {w}")).color(theme::ink(ui, theme::ERROR)),
             );
         }
+        let agents = cx.core.agents.as_ref().map_or(0, |a| a.connected());
+        if agents > 0 {
+            ui.separator();
+            let text = match agents {
+                1 => "Agent connected".to_string(),
+                n => format!("{n} agents connected"),
+            };
+            ui.label(RichText::new(text).strong().color(theme::OK))
+                .on_hover_text(format!(
+                    "A coding agent is connected to {}/mcp: the calls it sends and answers show here, marked as the agent's",
+                    cx.core.inbox_url
+                ));
+        }
         ui.separator();
         let calls = cx.mirror.log.len();
         ui.label(format!(
