@@ -145,17 +145,29 @@ fn serve(n: usize) {
     }
 }
 
+/// The window's side, stopped however the bench ends.
+struct Side(std::process::Child);
+
+impl Drop for Side {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The window's memory with an agent connected and reading, against before it connected.
 fn memory(n: usize) {
     use std::io::BufRead;
-    let mut child = std::process::Command::new(std::env::current_exe().expect("this bench"))
-        .arg("--serve")
-        .env("MCP_CALLS", n.to_string())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the window's side starts");
-    let pid = child.id().to_string();
-    let out = child.stdout.take().expect("stdout");
+    let mut child = Side(
+        std::process::Command::new(std::env::current_exe().expect("this bench"))
+            .arg("--serve")
+            .env("MCP_CALLS", n.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the window's side starts"),
+    );
+    let pid = child.0.id().to_string();
+    let out = child.0.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
@@ -183,7 +195,12 @@ fn memory(n: usize) {
                 json!({ "actionKey": "quote-shipping", "limit": 200 }),
             )
             .await;
-            call(&client, "get_call", json!({ "id": 1 + q * 997 })).await;
+            call(
+                &client,
+                "get_call",
+                json!({ "id": 1 + (q * 997) % n.max(1) as u64 }),
+            )
+            .await;
         }
         call(
             &client,
@@ -191,13 +208,22 @@ fn memory(n: usize) {
             json!({ "actionKey": "nobody", "timeoutSeconds": 1 }),
         )
         .await;
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let burst = common::rss_kib(&pid);
+        // Past the 5 s the server keeps completed responses for a resuming client; one more
+        // read lets the session let them go.
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        call(&client, "get_status", json!({})).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let with = common::rss_kib(&pid);
         let _ = client.cancel().await;
+        println!(
+            "the window's memory just after an agent's 150 reads and a wait: {:+.2} MB",
+            (burst as f64 - without as f64) / 1024.0
+        );
         with
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     println!(
         "the window's memory with an agent connected (6 s after 150 reads and a wait) {:.2} MB, before it connected {:.2} MB: {:+.2} MB",
         with as f64 / 1024.0,
