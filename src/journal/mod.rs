@@ -22,6 +22,7 @@ mod lines;
 mod lock;
 mod output;
 mod reading;
+mod scan;
 pub mod share;
 mod writing;
 
@@ -31,7 +32,9 @@ use lines::*;
 pub use lock::open_elsewhere;
 use lock::*;
 use reading::*;
-pub use reading::{Restored, Scanned, read};
+pub use reading::{Restored, read};
+pub use scan::Scanned;
+use scan::*;
 pub use writing::Journal;
 use writing::*;
 
