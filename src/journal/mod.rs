@@ -24,6 +24,7 @@ mod output;
 mod reading;
 mod scan;
 pub mod share;
+mod sidecar;
 mod writing;
 
 pub use crate::platform::holder;
@@ -74,6 +75,11 @@ pub const RETRY_EVERY: Duration = Duration::from_millis(250);
 /// Bytes of lines kept in memory while the journal cannot be written; past it, new lines are
 /// dropped and counted (the calls they record were refused).
 pub const PENDING_CAP: usize = 32 << 20;
+
+/// Where the index beside the journal at `journal` is (`<journal>.idx`).
+pub fn index_path(journal: &Path) -> PathBuf {
+    sidecar::path_of(journal)
+}
 
 /// Where a new session's journal goes: the platform's data folder (`~/.local/share/actionbench/
 /// sessions` on Linux), one file per run.

@@ -1,5 +1,7 @@
 //! Reopening a journal: scanning it line by line without keeping it, with an index of where
-//! each exchange's lines are.
+//! each exchange's lines are. What the scan learns from each exchange's line is a [`Digest`]:
+//! the index beside the journal (see `sidecar`) keeps them, so that a reopen replays them and
+//! reads only the lines written after its last checkpoint.
 
 use super::*;
 
@@ -20,146 +22,258 @@ pub(super) struct Seen {
     pub(super) size: u64,
 }
 
-/// Reads a journal line by line without keeping it: where each exchange's lines are, and
-/// whether it is live. Then loads whole the live exchanges and the newest ones that fit
-/// `budget` bytes; the others stay on disk.
-pub(super) fn scan(path: &Path, budget: usize) -> Result<(Index, HeaderSets, Scanned), String> {
-    use std::io::BufRead;
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((Index::default(), HeaderSets::default(), Scanned::default()));
+/// What reopening needs of one exchange's line, without its body: where it is, its summary,
+/// whether it is live, its token.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Digest {
+    pub(super) id: u64,
+    /// Where the line starts, and its bytes with the newline.
+    pub(super) start: u64,
+    pub(super) len: u64,
+    pub(super) body: bool,
+    /// The header set it names.
+    pub(super) set: Option<u32>,
+    pub(super) summary: Packed,
+    pub(super) live: bool,
+    pub(super) token: Option<String>,
+}
+
+/// What one line is, to a scan.
+pub(super) enum Read {
+    /// Empty, or only whitespace.
+    Blank,
+    /// An exchange's line.
+    Exchange(Digest),
+    /// Any other: a session's, the clock's, a header set's, a `trouble` line, a line that
+    /// could not be read or that lacks what it needs.
+    Other,
+}
+
+/// A scan under way: what the lines read so far say.
+#[derive(Default)]
+pub(super) struct Scan {
+    pub(super) out: Scanned,
+    pub(super) explain: Explainer,
+    pub(super) index: Index,
+    pub(super) sets: HeaderSets,
+    /// The header set each exchange's first line names, to say those no line defines.
+    pub(super) named: Vec<(u64, u32)>,
+    pub(super) seen: Vec<Option<Seen>>,
+    /// Lines read so far (blank ones too: warnings name lines by their number).
+    pub(super) lines: usize,
+    /// Where the lines read so far end, and where the last one that ends with a newline
+    /// ends, with the count of lines up to it.
+    pub(super) at: u64,
+    pub(super) complete: (u64, usize),
+}
+
+impl Scan {
+    /// Takes the line `raw` (without its newline) that starts at `start` and takes `len`
+    /// bytes with it; `last`: the file ends inside it (no newline).
+    pub(super) fn line(
+        &mut self,
+        path: &Path,
+        raw: &[u8],
+        start: u64,
+        len: u64,
+        last: bool,
+    ) -> Read {
+        let n = self.lines;
+        self.lines += 1;
+        self.at = start + len;
+        if !last {
+            self.complete = (self.at, self.lines);
         }
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, &file);
-    let mut out = Scanned::default();
-    let mut explain = Explainer::default();
-    let mut index = Index::default();
-    let mut sets = HeaderSets::default();
-    // The header set each exchange's first line names, to say those no line defines.
-    let mut named: Vec<(u64, u32)> = vec![];
-    let mut seen: Vec<Option<Seen>> = vec![];
-    let mut buf = Vec::new();
-    let (mut at, mut n) = (0u64, 0usize);
-    loop {
-        buf.clear();
-        let len = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if len == 0 {
-            break;
-        }
-        let start = at;
-        at += len as u64;
-        n += 1;
-        let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
         if raw.iter().all(u8::is_ascii_whitespace) {
-            continue;
+            return Read::Blank;
         }
-        let last = !buf.ends_with(b"\n");
         let parsed: Parsed<PeekExchange, Peek2> = match parse(raw) {
             Ok(l) => l,
             Err(e) => {
-                explain.bad(n - 1, last, &e);
-                continue;
+                self.explain.bad(n, last, &e);
+                return Read::Other;
             }
         };
-        let ex = match parsed.got(path, n - 1, &mut explain, &mut out.warnings) {
-            Got::Nothing => continue,
+        let ex = match parsed.got(path, n, &mut self.explain, &mut self.out.warnings) {
+            Got::Nothing => return Read::Other,
             Got::Clock(offset_ms) => {
-                out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
-                continue;
+                self.out.clock_offset = Some(chrono::Duration::milliseconds(offset_ms));
+                return Read::Other;
             }
             Got::Headers(id, text) => {
-                sets.define(id, &text);
-                continue;
+                self.sets.define(id, &text);
+                return Read::Other;
             }
             Got::One(ex) => Peeked::One(ex),
             Got::Two(ex) => Peeked::Two(ex),
             Got::Odd(kind) => {
-                out.warnings.push(line_warning(
+                self.out.warnings.push(line_warning(
                     path,
-                    n - 1,
+                    n,
                     last,
                     &format!("a {kind:?} line without what it needs"),
                 ));
-                continue;
+                return Read::Other;
             }
         };
         let id = ex.id();
         if id == 0 {
-            continue;
+            return Read::Other;
         }
-        let i = (id - 1) as usize;
-        if seen.len() <= i {
-            seen.resize_with(i + 1, || None);
+        let d = Digest {
+            id,
+            start,
+            len,
+            body: ex.carries_body(),
+            set: ex.header_set(),
+            summary: ex.summary().pack(),
+            live: ex.live(),
+            token: ex.token(),
+        };
+        Read::Exchange(d)
+    }
+
+    /// Takes what an exchange's line says (read now, or replayed from the index).
+    pub(super) fn take(&mut self, d: Digest) {
+        let i = (d.id - 1) as usize;
+        if self.seen.len() <= i {
+            self.seen.resize_with(i + 1, || None);
         }
-        if let Some(set) = ex.header_set() {
-            named.push((id, set));
+        if let Some(set) = d.set {
+            self.named.push((d.id, set));
         }
-        let body = ex.carries_body();
-        let summary = ex.summary().pack();
-        let s = seen[i].get_or_insert(Seen {
+        let s = self.seen[i].get_or_insert(Seen {
             live: false,
             token: None,
-            summary,
+            summary: d.summary,
             size: 0,
         });
-        s.summary = summary;
-        s.live = ex.live();
-        s.token = ex.token();
-        if body {
-            s.size += len as u64;
+        s.summary = d.summary;
+        s.live = d.live;
+        s.token = d.token;
+        if d.body {
+            s.size += d.len;
         }
-        index.set(id, start);
+        self.index.set(d.id, d.start);
     }
-    out.warnings.extend(explain.warnings(path));
-    named.retain(|(_, set)| sets.get(*set).is_none());
-    out.warnings.extend(missing_sets(path, &named));
-    // Newest first: which are loaded whole.
-    let mut whole = vec![false; seen.len()];
-    let mut used = 0u64;
-    for (i, s) in seen.iter().enumerate().rev() {
-        let Some(s) = s else { continue };
-        let size = s.size + 512;
-        if s.live || used + size <= budget as u64 {
-            whole[i] = true;
-            used += size;
+
+    /// Reads the lines of `file` from where the scan is to its end.
+    pub(super) fn read_to_end(&mut self, path: &Path, file: &std::fs::File) -> Result<(), String> {
+        use std::io::BufRead;
+        let mut f = file;
+        f.seek(SeekFrom::Start(self.at))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            let len = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if len == 0 {
+                return Ok(());
+            }
+            let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let last = !buf.ends_with(b"\n");
+            if let Read::Exchange(d) = self.line(path, raw, self.at, len as u64, last) {
+                self.take(d);
+            }
         }
     }
-    // Ids as the engine gives them (1, 2, …): a gap left by an unreadable line closes up.
-    let mut renumbered = Index::default();
-    for (i, s) in seen.into_iter().enumerate() {
-        let Some(s) = s else { continue };
-        let Some(place) = index.get(i as u64 + 1) else {
-            continue;
-        };
-        let id = out.exchanges.len() as u64 + 1;
-        let entry = if whole[i] {
-            match exchange_at(&file, place, &sets) {
-                Some(mut ex) => {
-                    ex.id = id;
-                    Restoring::Whole(Box::new(ex))
-                }
-                None => {
-                    out.warnings.push(format!(
-                        "{}: exchange #{} could not be read back, skipped",
-                        path.display(),
-                        i + 1
-                    ));
-                    continue;
-                }
+
+    /// What the scan found, once every line is read: loads whole the live exchanges and the
+    /// newest ones that fit `budget` bytes from `file`; the others stay on disk.
+    pub(super) fn finish(
+        self,
+        path: &Path,
+        file: &std::fs::File,
+        budget: usize,
+    ) -> (Index, HeaderSets, Scanned) {
+        let Scan {
+            mut out,
+            explain,
+            index,
+            sets,
+            mut named,
+            seen,
+            ..
+        } = self;
+        out.warnings.extend(explain.warnings(path));
+        named.retain(|(_, set)| sets.get(*set).is_none());
+        out.warnings.extend(missing_sets(path, &named));
+        // Newest first: which are loaded whole.
+        let mut whole = vec![false; seen.len()];
+        let mut used = 0u64;
+        for (i, s) in seen.iter().enumerate().rev() {
+            let Some(s) = s else { continue };
+            let size = s.size + 512;
+            if s.live || used + size <= budget as u64 {
+                whole[i] = true;
+                used += size;
             }
-        } else {
-            Restoring::OnDisk {
-                invocation_token: s.token,
-                summary: s.summary,
-            }
-        };
-        renumbered.set(id, place[0]);
-        renumbered.set(id, place[1]);
-        out.exchanges.push(entry);
+        }
+        // Ids as the engine gives them (1, 2, …): a gap left by an unreadable line closes up.
+        let mut renumbered = Index::default();
+        for (i, s) in seen.into_iter().enumerate() {
+            let Some(s) = s else { continue };
+            let Some(place) = index.get(i as u64 + 1) else {
+                continue;
+            };
+            let id = out.exchanges.len() as u64 + 1;
+            let entry = if whole[i] {
+                match exchange_at(file, place, &sets) {
+                    Some(mut ex) => {
+                        ex.id = id;
+                        Restoring::Whole(Box::new(ex))
+                    }
+                    None => {
+                        out.warnings.push(format!(
+                            "{}: exchange #{} could not be read back, skipped",
+                            path.display(),
+                            i + 1
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                Restoring::OnDisk {
+                    invocation_token: s.token,
+                    summary: s.summary,
+                }
+            };
+            renumbered.set(id, place[0]);
+            renumbered.set(id, place[1]);
+            out.exchanges.push(entry);
+        }
+        (renumbered, sets, out)
     }
-    Ok((renumbered, sets, out))
+}
+
+/// Reads a journal line by line without keeping it: where each exchange's lines are, and
+/// whether it is live, replaying what its index (see `sidecar`) holds and reading only the
+/// lines after the index's last checkpoint. Then loads whole the live exchanges and the
+/// newest ones that fit `budget` bytes; the others stay on disk. Also gives where the index
+/// goes on from.
+pub(super) fn scan(
+    path: &Path,
+    budget: usize,
+) -> Result<(Index, HeaderSets, Scanned, sidecar::Resume), String> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((
+                Index::default(),
+                HeaderSets::default(),
+                Scanned::default(),
+                sidecar::Resume::default(),
+            ));
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut scan = Scan::default();
+    let (resume, said) = sidecar::replay(path, &file, &mut scan);
+    scan.read_to_end(path, &file)?;
+    let (index, sets, mut out) = scan.finish(path, &file, budget);
+    out.warnings.extend(said);
+    Ok((index, sets, out, resume))
 }
