@@ -141,6 +141,24 @@ impl Log {
         self.resident.load(Ordering::Relaxed)
     }
 
+    /// What the whole exchanges are reckoned to take (the memory budget's measure).
+    pub(super) fn resident_bytes(&self) -> usize {
+        self.resident_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of the cells' buckets in use: boxcar's buckets hold 32, 64, 128… cells (the
+    /// next one is allocated when seven eighths of the last are used; its pages are only
+    /// touched when written, so it is left out).
+    pub(super) fn cells_bytes(&self) -> usize {
+        let cell = std::mem::size_of::<Mutex<Cell>>() + std::mem::align_of::<Mutex<Cell>>();
+        let (mut room, mut bucket) = (0usize, 32usize);
+        while room < self.len() {
+            room += bucket;
+            bucket *= 2;
+        }
+        room * cell
+    }
+
     /// Exchange `id`'s cell, locked, however it is kept.
     pub(super) fn cell(&self, id: ExchangeId) -> Option<MutexGuard<'_, Cell>> {
         self.cells.get(index(id)).map(lock_cell)
@@ -257,7 +275,33 @@ pub(super) fn index(id: ExchangeId) -> usize {
     (id as usize).wrapping_sub(1)
 }
 
+/// What the engine keeps in memory, reckoned from its structures' sizes and capacities
+/// (benches/window.rs prints it beside what the allocator counted).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Footprint {
+    /// Exchanges in the log, and how many of them are whole in memory.
+    pub exchanges: usize,
+    pub whole: usize,
+    /// The log's cells, one per exchange whether whole or on disk.
+    pub cells_bytes: usize,
+    /// What the whole exchanges are reckoned to take (the memory budget's own measure).
+    pub whole_reckoned: usize,
+    /// The token map's tables (entries, control bytes and the room they keep).
+    pub tokens_bytes: usize,
+}
+
 impl Engine {
+    /// What the log and the token map take in memory.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            exchanges: self.log.len(),
+            whole: self.log.in_memory(),
+            cells_bytes: self.log.cells_bytes(),
+            whole_reckoned: self.log.resident_bytes(),
+            tokens_bytes: self.tokens.bytes(),
+        }
+    }
+
     /// Appends a new exchange to the log: gives it its id, files its token (`live`: held or
     /// waiting, so reports can reach it) and its deadline. Returns the id and the event its
     /// phase makes; the caller emits it when its own work is done. Takes the state's lock only

@@ -77,6 +77,27 @@ impl Tokens {
         }
     }
 
+    /// Bytes of the shards' tables: each table has a power of two of buckets, seven eighths
+    /// of which it fills, and a control byte per bucket.
+    pub(super) fn bytes(&self) -> usize {
+        fn table<V>(m: &HashMap<TokenKey, V>) -> usize {
+            let buckets = match m.capacity() {
+                0 => 0,
+                c if c < 8 => (c + 1).next_power_of_two(),
+                c => (c * 8 / 7).next_power_of_two(),
+            };
+            buckets * (std::mem::size_of::<(TokenKey, V)>() + 1)
+        }
+        self.shards
+            .iter()
+            .map(|s| {
+                let s = s.lock().unwrap_or_else(|e| e.into_inner());
+                let lists: usize = s.live.values().map(|v| v.capacity() * 8).sum();
+                table(&s.uses) + table(&s.live) + lists
+            })
+            .sum()
+    }
+
     /// How many invocations carried `token`.
     pub(super) fn count(&self, token: &str) -> usize {
         let key = token_key(token);

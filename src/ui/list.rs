@@ -16,6 +16,12 @@ impl List {
         self.rows.len()
     }
 
+    /// Bytes of the rows themselves (a whole row's exchange is shared with the engine's log
+    /// and not counted here).
+    pub fn bytes(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<Row>()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
