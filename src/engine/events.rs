@@ -152,6 +152,16 @@ impl Engine {
             .collect()
     }
 
+    /// Exchange `id`'s packed summary, however the log keeps it (the window's list reads those
+    /// of the rows it keeps no copy of).
+    pub fn packed(&self, id: ExchangeId) -> Option<Packed> {
+        let cell = self.log.cell(id)?;
+        Some(match &cell.slot {
+            log::Slot::Whole(ex, _) => ex.pack(),
+            log::Slot::OnDisk(p) => *p,
+        })
+    }
+
     /// How many exchanges are kept whole in memory (the rest are on disk, in the journal).
     pub fn in_memory(&self) -> usize {
         self.log.in_memory()

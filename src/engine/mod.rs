@@ -43,7 +43,8 @@ use answers::*;
 use events::Subscriber;
 use log::Log;
 use request::*;
-use tokens::{Tokens, token_key};
+use tokens::Tokens;
+pub use tokens::{TokenKey, token_key};
 
 use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::clock::{Clock, TimeWarp};
@@ -125,7 +126,9 @@ pub struct Prepared {
 pub enum Restoring {
     Whole(Box<Exchange>),
     OnDisk {
-        invocation_token: Option<String>,
+        /// The hash of the token it is filed under ([`token_key`]): a reopened session's
+        /// million tokens are not each kept as a string on the way in.
+        invocation_token: Option<TokenKey>,
         summary: Packed,
     },
 }
@@ -424,8 +427,8 @@ impl Engine {
                     summary,
                 } => {
                     let id = self.log.push_on_disk(summary);
-                    if let Some(t) = invocation_token {
-                        self.tokens.file(&t, id, false);
+                    if let Some(key) = invocation_token {
+                        self.tokens.file_key(key, id, false);
                     }
                     continue;
                 }
@@ -468,6 +471,7 @@ impl Engine {
             }
         }
         drop(st);
+        self.tokens.freeze();
         self.trim();
         Ok(n)
     }

@@ -163,6 +163,7 @@ impl App {
             open: OpenWindows::default(),
             mirror: Mirror {
                 keys,
+                log: crate::ui::list::List::over(core.engine.clone()),
                 ..Mirror::default()
             },
             selected: None,
