@@ -263,7 +263,8 @@ impl Breakdown {
         println!("memory, {} ({}):", self.label, counting::name());
         let b_started = base.map_or(0, |b| b.started);
         let b_window = base.map_or(0, |b| b.window);
-        let known = f.cells_bytes + f.tokens_bytes + self.index + self.buffers;
+        let known =
+            f.cells_bytes + f.cells_ahead_bytes + f.tokens_bytes + self.index + self.buffers;
         let rows = |what: &str, bytes: usize, note: String| {
             println!("  {what:<44} {} {note}", mib(bytes));
         };
@@ -276,6 +277,11 @@ impl Breakdown {
             "  of which the log's cells",
             f.cells_bytes,
             format!("({} exchanges, {} whole)", f.exchanges, f.whole),
+        );
+        rows(
+            "  of which the log's next bucket (ahead)",
+            f.cells_ahead_bytes,
+            "(empty cells, zeroed)".into(),
         );
         rows("  of which the token map", f.tokens_bytes, String::new());
         rows("  of which the journal's index", self.index, String::new());
@@ -416,14 +422,25 @@ fn child(role: &str) {
     drop(empty);
     let label = std::env::var("BENCH_LABEL").unwrap_or_default();
     // BENCH_DRIVE=0: memory only (the frames are not driven).
-    let (big, memory, started) = measure(label.clone(), Some(&path), env("BENCH_DRIVE", 1) != 0);
+    let (big, breakdown, started) = measure(label.clone(), Some(&path), env("BENCH_DRIVE", 1) != 0);
     report(&label, &big);
     println!(
         "p95 {label}: {:.2} ms (target ≤ 16 ms, issue 35: ≤ 8 ms); RSS {} MiB",
         big.pct(0.95),
         rss_kib("self") / 1024
     );
-    memory.print(Some(&base));
+    breakdown.print(Some(&base));
+    // What of the slack the allocator gives back when asked (mimalloc's mi_collect, forced).
+    let before = memory();
+    counting::collect();
+    let after = memory();
+    println!(
+        "  after the allocator's collect: resident {}, anonymous minus heap {} (was {} and {})",
+        mib(after.rss).trim(),
+        mib(after.anon.saturating_sub(after.heap)).trim(),
+        mib(before.rss).trim(),
+        mib(before.anon.saturating_sub(before.heap)).trim()
+    );
     if std::env::var("BENCH_INDEX").is_ok()
         && let Some(j) = &started.journal
     {

@@ -18,6 +18,16 @@ static WHICH: AtomicU8 = AtomicU8::new(0);
 unsafe extern "C" {
     /// libc's, which allocates nothing (std's `env::var` would, inside the allocator).
     fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
+    /// mimalloc's (linked in by the mimalloc crate): frees what it can give back to the system.
+    fn mi_collect(force: bool);
+}
+
+/// Asks the allocator to give back what it can (mimalloc's forced collect; glibc's trim).
+pub fn collect() {
+    if which() == 1 {
+        // SAFETY: mimalloc's own entry point, safe to call at any time from any thread.
+        unsafe { mi_collect(true) }
+    }
 }
 
 fn which() -> u8 {

@@ -146,17 +146,23 @@ impl Log {
         self.resident_bytes.load(Ordering::Relaxed)
     }
 
-    /// Bytes of the cells' buckets in use: boxcar's buckets hold 32, 64, 128… cells (the
-    /// next one is allocated when seven eighths of the last are used; its pages are only
-    /// touched when written, so it is left out).
-    pub(super) fn cells_bytes(&self) -> usize {
+    /// Bytes of the cells' buckets in use, and of the next one when it is allocated ahead:
+    /// boxcar's buckets hold 32, 64, 128… cells, and the next is allocated (zeroed) once
+    /// seven eighths of the last are used.
+    pub(super) fn cells_bytes(&self) -> (usize, usize) {
         let cell = std::mem::size_of::<Mutex<Cell>>() + std::mem::align_of::<Mutex<Cell>>();
         let (mut room, mut bucket) = (0usize, 32usize);
         while room < self.len() {
             room += bucket;
             bucket *= 2;
         }
-        room * cell
+        let last = bucket / 2;
+        let ahead = if self.len() > room - last / 8 {
+            bucket
+        } else {
+            0
+        };
+        (room * cell, ahead * cell)
     }
 
     /// Exchange `id`'s cell, locked, however it is kept.
@@ -284,6 +290,9 @@ pub struct Footprint {
     pub whole: usize,
     /// The log's cells, one per exchange whether whole or on disk.
     pub cells_bytes: usize,
+    /// The log's next bucket of cells, allocated ahead (boxcar does, at seven eighths of the
+    /// last): empty cells, zeroed.
+    pub cells_ahead_bytes: usize,
     /// What the whole exchanges are reckoned to take (the memory budget's own measure).
     pub whole_reckoned: usize,
     /// The token map's tables (entries, control bytes and the room they keep).
@@ -296,7 +305,8 @@ impl Engine {
         Footprint {
             exchanges: self.log.len(),
             whole: self.log.in_memory(),
-            cells_bytes: self.log.cells_bytes(),
+            cells_bytes: self.log.cells_bytes().0,
+            cells_ahead_bytes: self.log.cells_bytes().1,
             whole_reckoned: self.log.resident_bytes(),
             tokens_bytes: self.tokens.bytes(),
         }

@@ -159,8 +159,11 @@ pub fn attach(engine: &crate::engine::Engine, path: &Path) -> Result<Opened, Str
         ));
     }
     let (journal, scanned) = Journal::open(path, engine.memory_budget())?;
+    // The scan's tables are gone: their pages go back before the log's are made.
+    crate::platform::give_back_memory();
     engine.set_recorder(journal.clone())?;
     let n = engine.restore_entries(scanned.exchanges, scanned.clock_offset)?;
+    crate::platform::give_back_memory();
     Ok(Opened {
         journal,
         restored: n,
