@@ -430,6 +430,9 @@ fn child(role: &str) {
         rss_kib("self") / 1024
     );
     breakdown.print(Some(&base));
+    if std::env::var("BENCH_SMAPS").is_ok() {
+        big_mappings();
+    }
     // What of the slack the allocator gives back when asked (mimalloc's mi_collect, forced).
     let before = memory();
     counting::collect();
@@ -454,6 +457,33 @@ fn child(role: &str) {
     }
     let mut started = started;
     started.stop(Duration::from_secs(2));
+}
+
+/// Prints the anonymous mappings of 8 MiB or more, with how much of each is resident: a block
+/// allocated but never touched (the log's bucket allocated ahead) shows as such.
+fn big_mappings() {
+    let Ok(text) = std::fs::read_to_string("/proc/self/smaps") else {
+        return;
+    };
+    let mut size = 0usize;
+    let mut name = String::new();
+    for line in text.lines() {
+        let mut f = line.split_whitespace();
+        match (f.next(), f.next()) {
+            (Some("Size:"), Some(v)) => size = v.parse().unwrap_or(0),
+            (Some("Rss:"), Some(v)) if size >= 8 << 10 && name.is_empty() => {
+                println!(
+                    "  mapping of {} MiB: {} MiB resident",
+                    size >> 10,
+                    v.parse::<usize>().unwrap_or(0) >> 10
+                );
+            }
+            (Some(range), _) if range.contains('-') && !range.ends_with(':') => {
+                name = line.split_whitespace().nth(5).unwrap_or("").to_string();
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Runs this bench again as a child doing `role`, with `envs`; its output comes through.

@@ -157,7 +157,7 @@ impl Log {
             bucket *= 2;
         }
         let last = bucket / 2;
-        let ahead = if self.len() > room - last / 8 {
+        let ahead = if self.len() > 0 && self.len() > room.saturating_sub(last / 8) {
             bucket
         } else {
             0
@@ -336,6 +336,11 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     /// A million exchanges on disk take 40 MB of cells: a field added to a slot shows here.
+    #[test]
+    fn an_empty_log_reckons_no_cells() {
+        assert_eq!(super::Log::default().cells_bytes(), (0, 0));
+    }
+
     #[test]
     fn a_cell_takes_40_bytes_with_its_lock() {
         assert_eq!(std::mem::size_of::<super::Slot>(), 32);
