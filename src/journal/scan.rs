@@ -141,7 +141,9 @@ impl Scan {
 
     /// Takes what an exchange's line says (read now, or replayed from the index).
     pub(super) fn take(&mut self, d: Digest) {
-        let i = (d.id - 1) as usize;
+        let Some(i) = d.id.checked_sub(1).map(|i| i as usize) else {
+            return;
+        };
         if self.seen.len() <= i {
             self.seen.resize_with(i + 1, || None);
         }

@@ -301,6 +301,12 @@ pub(super) fn replay(path: &Path, file: &std::fs::File, scan: &mut Scan) -> (Res
             );
             return (good, vec![said(path, &idx, &why, good.at)]);
         }
+        // What a checksum cannot vouch for (it is no signature): every line it names lies
+        // within what the checkpoint covers, and every exchange has an id.
+        if let Some(bad) = batch.iter().find_map(|r| outside(r, good.at, at, lines)) {
+            let why = format!("names {bad}, which its checkpoint does not cover");
+            return (good, vec![said(path, &idx, &why, good.at)]);
+        }
         apply(path, file, scan, std::mem::take(&mut batch));
         scan.lines = lines;
         scan.at = at;
@@ -313,6 +319,21 @@ pub(super) fn replay(path: &Path, file: &std::fs::File, scan: &mut Scan) -> (Res
         start = cur.pos;
     }
     (good, vec![])
+}
+
+/// What record `r` of a batch covering the journal from `from` to `at` (`lines` lines in all)
+/// names outside it, in words; `None` when it names nothing outside.
+fn outside(r: &Rec, from: u64, at: u64, lines: usize) -> Option<String> {
+    let within =
+        |start: u64, len: u64| start >= from && start.checked_add(len).is_some_and(|e| e <= at);
+    match r {
+        Rec::Exchange(d) if d.id == 0 => Some("exchange #0".into()),
+        Rec::Exchange(d) if !within(d.start, d.len) => Some(format!("a line at byte {}", d.start)),
+        Rec::Other { start, len, n } if !within(*start, *len) || *n >= lines => {
+            Some(format!("a line at byte {start}"))
+        }
+        _ => None,
+    }
 }
 
 /// Takes a checked batch's records into `scan`.
@@ -548,6 +569,66 @@ impl Indexer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn packed() -> Packed {
+        crate::domain::invocation::Summary {
+            id: 3,
+            at: Utc::now(),
+            direction: Direction::Inbound,
+            method: Some(Method::Invoke),
+            envelope: None,
+            status: Some(200),
+            flagged: false,
+            phase: "answered",
+            http_method: "POST".into(),
+            path: "/v1/invoke".into(),
+            action_key: Some("k".into()),
+            tag: None,
+        }
+        .pack()
+    }
+
+    /// A checksum is no signature: an index whose batch sums right but names an exchange or a
+    /// line its checkpoint does not cover is read no further.
+    #[test]
+    fn a_record_its_checkpoint_does_not_cover_is_not_trusted() {
+        let dir = std::env::temp_dir().join(format!("actionbench-sidecar-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let journal = dir.join("s.jsonl");
+        let line = b"{\"v\":2,\"kind\":\"session\"}\n";
+        std::fs::write(&journal, line).expect("journal");
+        let file = std::fs::File::open(&journal).expect("open");
+        let at = line.len() as u64;
+        for (id, start, says) in [(0, 0, "exchange #0"), (1, 5, "a line at byte 5")] {
+            let mut b = MAGIC.to_vec();
+            b.extend(identity(&file).expect("a first line").to_le_bytes());
+            let first = b.len();
+            let d = Digest {
+                id,
+                start,
+                len: at,
+                body: false,
+                set: None,
+                summary: packed(),
+                live: false,
+                token: None,
+            };
+            put_exchange(&mut b, &d);
+            let sum = fnv(&b[first..]);
+            b.push(b'C');
+            for v in [at, 1, tail_hash(&file, at).expect("tail"), sum] {
+                b.extend(v.to_le_bytes());
+            }
+            std::fs::write(path_of(&journal), &b).expect("index");
+            let mut scan = Scan::default();
+            let (resume, said) = replay(&journal, &file, &mut scan);
+            assert_eq!(resume.at, 0, "{says}");
+            assert_eq!(said.len(), 1, "{says}");
+            assert!(said[0].contains(says), "{}", said[0]);
+            assert!(scan.seen.is_empty(), "nothing of it was taken");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn an_exchange_record_reads_back_as_written_and_a_cut_one_is_short() {
