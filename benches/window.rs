@@ -11,6 +11,15 @@
 //! say what their structures take; the rest of the resident memory is the allocator's slack
 //! and the mapped binary. Printed for the empty window and the big one alike.
 //!
+//! Each case runs in a process of its own (the bench runs itself again), so that each resident
+//! figure is its own: the empty window; the session reopened without an index (as older
+//! sessions are), then indexed whole, timed; the session reopened with its index (issue 35:
+//! reopening ≤ 2 s, p95 ≤ 8 ms, ≤ 200 MB).
+//!
+//! Knobs: BENCH_ROWS (default 1,000,000), BENCH_DRIVE=0 (memory only, no frames driven),
+//! BENCH_ALLOCATOR=system (glibc's allocator instead of mimalloc), BENCH_SMAPS=1 (the large
+//! mappings and what of each is resident).
+//!
 //! The session is written as the journal's own lines, copied from one real exchange with its id
 //! and token changed, so that a million of them take seconds to make rather than minutes.
 
