@@ -42,8 +42,8 @@ use writing::*;
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{
-    AnsweredBy, Arrival, Direction, Exchange, Note, Packed, Phase, SentResponse, Summary,
-    SummaryOf, TimelineEntry,
+    AnsweredBy, Arrival, Direction, Exchange, Note, Phase, SentResponse, Summary, SummaryOf,
+    TimelineEntry,
 };
 use crate::domain::wire::Method;
 use crate::engine::{EventKind, Restoring};

@@ -3,7 +3,16 @@
 //! the index beside the journal (see `sidecar`) keeps them, so that a reopen replays them and
 //! reads only the lines written after its last checkpoint.
 
-use super::*;
+use super::compact::{HeaderSets, Peek2};
+use super::reading::{
+    Explainer, Got, Index, Parsed, PeekExchange, Peeked, exchange_at, line_warning, missing_sets,
+    parse,
+};
+use super::sidecar;
+use crate::domain::invocation::Packed;
+use crate::engine::Restoring;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
 
 /// What opening a journal found, before the engine takes it.
 #[derive(Debug, Default)]

@@ -17,10 +17,14 @@
 //! from the journal itself, they are few), `T` a text a summary names (numbered in the batch),
 //! `C` a checkpoint. Little-endian throughout.
 
-use super::*;
+use super::reading::{Explainer, line_at, read_at};
+use super::scan::{Digest, Read, Scan};
+use crate::domain::invocation::Packed;
 use crate::domain::summary::PACKED_BYTES;
-use scan::{Digest, Read, Scan};
 use std::collections::HashMap;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 pub(super) const MAGIC: &[u8; 8] = b"ABIDX01\n";
 
@@ -569,6 +573,9 @@ impl Indexer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::invocation::Direction;
+    use crate::domain::wire::Method;
+    use chrono::Utc;
 
     fn packed() -> Packed {
         crate::domain::invocation::Summary {
