@@ -1,6 +1,8 @@
 //! What the benchmarks share: their knobs, a reading of resident memory, and a session journal
 //! of many exchanges made quickly.
 
+pub mod counting;
+
 use actionbench::domain::clock::SystemClock;
 use actionbench::engine::{Engine, EngineConfig, Incoming, Mode};
 use std::io::Write;

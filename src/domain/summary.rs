@@ -255,3 +255,186 @@ impl Packed {
         }
     }
 }
+
+const METHODS: [Method; 12] = [
+    Method::Invoke,
+    Method::ValidateConfiguration,
+    Method::QuotaInfo,
+    Method::CompletionReport,
+    Method::ReportEvent,
+    Method::BulkReportEvent,
+    Method::CancelEvent,
+    Method::BulkCancelEvent,
+    Method::AccessToken,
+    Method::TriggerValidateConfiguration,
+    Method::TriggerDynamicSchema,
+    Method::TriggerRefreshPayload,
+];
+
+const ENVELOPES: [EnvelopeKind; 5] = [
+    EnvelopeKind::PlainJson,
+    EnvelopeKind::PlainEnvelope,
+    EnvelopeKind::JwtVerified,
+    EnvelopeKind::JwtVerifiedNoAudience,
+    EnvelopeKind::JwtUnverified,
+];
+
+/// The text numbered `n` in this process's table (empty if there is none).
+pub fn text(n: u32) -> Arc<str> {
+    texts()
+        .all
+        .get(n as usize)
+        .cloned()
+        .unwrap_or_else(|| EMPTY.clone())
+}
+
+/// The number `s` has in this process's table.
+pub fn text_number_of(s: &str) -> u32 {
+    text_number(&mut texts(), s)
+}
+
+/// Bytes of a packed summary written out ([`Packed::to_bytes`]).
+pub const PACKED_BYTES: usize = 31;
+
+impl Packed {
+    /// The numbers of the texts it names: HTTP method, path, action key, tag (0: none).
+    pub fn texts(&self) -> [u32; 4] {
+        [self.http_method, self.path, self.action_key, self.tag]
+    }
+
+    /// The same summary naming texts `t` (as [`Packed::texts`] gives them).
+    pub fn with_texts(self, t: [u32; 4]) -> Packed {
+        Packed {
+            http_method: t[0],
+            path: t[1],
+            action_key: t[2],
+            tag: t[3],
+            ..self
+        }
+    }
+
+    /// Written out, little-endian, its texts by this process's numbers (the journal's index
+    /// writes the texts beside it).
+    pub fn to_bytes(&self) -> [u8; PACKED_BYTES] {
+        let mut b = [0u8; PACKED_BYTES];
+        b[..8].copy_from_slice(&self.at_nanos.to_le_bytes());
+        for (i, t) in self.texts().iter().enumerate() {
+            b[8 + 4 * i..12 + 4 * i].copy_from_slice(&t.to_le_bytes());
+        }
+        b[24..26].copy_from_slice(&self.status.to_le_bytes());
+        b[26] = self.phase;
+        b[27] = self.flagged as u8;
+        b[28] = (self.direction == Direction::Outbound) as u8;
+        let place = |i: Option<usize>| i.map_or(0, |i| i as u8 + 1);
+        b[29] = place(
+            self.method
+                .and_then(|m| METHODS.iter().position(|x| *x == m)),
+        );
+        b[30] = place(
+            self.envelope
+                .and_then(|e| ENVELOPES.iter().position(|x| *x == e)),
+        );
+        b
+    }
+
+    /// Read back from [`Packed::to_bytes`]; `None` for bytes no summary writes.
+    pub fn from_bytes(b: &[u8; PACKED_BYTES]) -> Option<Packed> {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut at = [0u8; 8];
+        at.copy_from_slice(&b[..8]);
+        let pick = |n: u8, len: usize| match n {
+            0 => Some(None),
+            n if (n as usize) <= len => Some(Some(n as usize - 1)),
+            _ => None,
+        };
+        if b[26] as usize >= PHASES.len() || b[27] > 1 || b[28] > 1 {
+            return None;
+        }
+        Some(Packed {
+            at_nanos: i64::from_le_bytes(at),
+            http_method: u32_at(8),
+            path: u32_at(12),
+            action_key: u32_at(16),
+            tag: u32_at(20),
+            status: u16::from_le_bytes([b[24], b[25]]),
+            phase: b[26],
+            flagged: b[27] == 1,
+            direction: if b[28] == 1 {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            },
+            method: pick(b[29], METHODS.len())?.map(|i| METHODS[i]),
+            envelope: pick(b[30], ENVELOPES.len())?.map(|i| ENVELOPES[i]),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A method or envelope added without a place in the tables would be written as none:
+    /// this match stops compiling first.
+    #[test]
+    fn every_method_and_envelope_round_trips_through_bytes() {
+        for m in METHODS {
+            match m {
+                Method::Invoke
+                | Method::ValidateConfiguration
+                | Method::QuotaInfo
+                | Method::CompletionReport
+                | Method::ReportEvent
+                | Method::BulkReportEvent
+                | Method::CancelEvent
+                | Method::BulkCancelEvent
+                | Method::AccessToken
+                | Method::TriggerValidateConfiguration
+                | Method::TriggerDynamicSchema
+                | Method::TriggerRefreshPayload => {}
+            }
+        }
+        for e in ENVELOPES {
+            match e {
+                EnvelopeKind::PlainJson
+                | EnvelopeKind::PlainEnvelope
+                | EnvelopeKind::JwtVerified
+                | EnvelopeKind::JwtVerifiedNoAudience
+                | EnvelopeKind::JwtUnverified => {}
+            }
+        }
+        let base = Summary {
+            id: 7,
+            at: DateTime::from_timestamp_nanos(1_795_773_600_123_456_789),
+            direction: Direction::Outbound,
+            method: None,
+            envelope: None,
+            status: Some(503),
+            flagged: true,
+            phase: "timed out",
+            http_method: "POST".into(),
+            path: "/v1/invoke".into(),
+            action_key: Some("send-email".into()),
+            tag: None,
+        };
+        let mut all = vec![base.clone()];
+        all.extend(METHODS.iter().map(|m| Summary {
+            method: Some(*m),
+            ..base.clone()
+        }));
+        all.extend(ENVELOPES.iter().map(|e| Summary {
+            envelope: Some(*e),
+            direction: Direction::Inbound,
+            status: None,
+            ..base.clone()
+        }));
+        for s in all {
+            let p = s.pack();
+            assert_eq!(Packed::from_bytes(&p.to_bytes()), Some(p));
+            assert_eq!(p.unpack(7), s);
+        }
+        let mut bad = base.pack().to_bytes();
+        bad[29] = 200;
+        assert_eq!(Packed::from_bytes(&bad), None, "no such method");
+    }
+}

@@ -146,6 +146,30 @@ impl Log {
         self.resident.load(Ordering::Relaxed)
     }
 
+    /// What the whole exchanges are reckoned to take (the memory budget's measure).
+    pub(super) fn resident_bytes(&self) -> usize {
+        self.resident_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of the cells' buckets in use, and of the next one when it is allocated ahead:
+    /// boxcar's buckets hold 32, 64, 128… cells, and the next is allocated (zeroed) once
+    /// seven eighths of the last are used.
+    pub(super) fn cells_bytes(&self) -> (usize, usize) {
+        let cell = std::mem::size_of::<Mutex<Cell>>() + std::mem::align_of::<Mutex<Cell>>();
+        let (mut room, mut bucket) = (0usize, 32usize);
+        while room < self.len() {
+            room += bucket;
+            bucket *= 2;
+        }
+        let last = bucket / 2;
+        let ahead = if self.len() > 0 && self.len() > room.saturating_sub(last / 8) {
+            bucket
+        } else {
+            0
+        };
+        (room * cell, ahead * cell)
+    }
+
     /// Exchange `id`'s cell, locked, however it is kept.
     pub(super) fn cell(&self, id: ExchangeId) -> Option<MutexGuard<'_, Cell>> {
         self.cells.get(index(id)).map(lock_cell)
@@ -262,7 +286,37 @@ pub(super) fn index(id: ExchangeId) -> usize {
     (id as usize).wrapping_sub(1)
 }
 
+/// What the engine keeps in memory, reckoned from its structures' sizes and capacities
+/// (benches/window.rs prints it beside what the allocator counted).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Footprint {
+    /// Exchanges in the log, and how many of them are whole in memory.
+    pub exchanges: usize,
+    pub whole: usize,
+    /// The log's cells, one per exchange whether whole or on disk.
+    pub cells_bytes: usize,
+    /// The log's next bucket of cells, allocated ahead (boxcar does, at seven eighths of the
+    /// last): empty cells, zeroed.
+    pub cells_ahead_bytes: usize,
+    /// What the whole exchanges are reckoned to take (the memory budget's own measure).
+    pub whole_reckoned: usize,
+    /// The token map's tables (entries, control bytes and the room they keep).
+    pub tokens_bytes: usize,
+}
+
 impl Engine {
+    /// What the log and the token map take in memory.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            exchanges: self.log.len(),
+            whole: self.log.in_memory(),
+            cells_bytes: self.log.cells_bytes().0,
+            cells_ahead_bytes: self.log.cells_bytes().1,
+            whole_reckoned: self.log.resident_bytes(),
+            tokens_bytes: self.tokens.bytes(),
+        }
+    }
+
     /// Appends a new exchange to the log: gives it its id, files its token (`live`: held or
     /// waiting, so reports can reach it) and its deadline. Returns the id and the event its
     /// phase makes; the caller emits it when its own work is done. Takes the state's lock only
@@ -287,6 +341,11 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     /// A million exchanges on disk take 40 MB of cells: a field added to a slot shows here.
+    #[test]
+    fn an_empty_log_reckons_no_cells() {
+        assert_eq!(super::Log::default().cells_bytes(), (0, 0));
+    }
+
     #[test]
     fn a_cell_takes_40_bytes_with_its_lock() {
         assert_eq!(std::mem::size_of::<super::Slot>(), 32);

@@ -46,6 +46,7 @@ pub use events::{Event, EventKind, Subscription};
 pub use forward::NO_TARGET;
 pub use guard::{check_caller, host_name, is_loopback_name, parse_allowed_hosts};
 pub use http::{Incoming, Intake, Refused, Relay, Reply};
+pub use log::Footprint;
 pub use outbound::{Outbound, TargetAnswer};
 pub use triggered::{Automations, ReportedEvent};
 
@@ -53,7 +54,8 @@ use answers::*;
 use events::Subscriber;
 use log::Log;
 use request::*;
-use tokens::{Tokens, token_key};
+use tokens::Tokens;
+pub use tokens::{TokenKey, token_key};
 
 use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::clock::{Clock, TimeWarp};
@@ -135,7 +137,9 @@ pub struct Prepared {
 pub enum Restoring {
     Whole(Box<Exchange>),
     OnDisk {
-        invocation_token: Option<String>,
+        /// The hash of the token it is filed under ([`token_key`]): a reopened session's
+        /// million tokens are not each kept as a string on the way in.
+        invocation_token: Option<TokenKey>,
         summary: Packed,
     },
 }

@@ -1,9 +1,9 @@
 //! Reading the log: every exchange as it stands (whole, or read back from the journal), the
 //! rows the window opens with, and how many there are.
 //!
-//! Methods: `snapshot`, `exchange`, `rows`, `row`, `in_memory`, `len`, `is_empty`.
+//! Methods: `snapshot`, `exchange`, `rows`, `row`, `packed`, `in_memory`, `len`, `is_empty`.
 
-use super::{Engine, Exchange, ExchangeId, Row, log};
+use super::{Engine, Exchange, ExchangeId, Packed, Row, log};
 
 /// How many times an exchange on disk is looked for before it is said to be missing (5 ms
 /// apart: at most a quarter second, only when the journal cannot give it back).
@@ -63,6 +63,16 @@ impl Engine {
         Some(match &cell.slot {
             log::Slot::Whole(ex, _) => Row::Whole(ex.clone()),
             log::Slot::OnDisk(p) => Row::Packed(*p),
+        })
+    }
+
+    /// Exchange `id`'s packed summary, however the log keeps it (the window's list reads those
+    /// of the rows it keeps no copy of).
+    pub fn packed(&self, id: ExchangeId) -> Option<Packed> {
+        let cell = self.log.cell(id)?;
+        Some(match &cell.slot {
+            log::Slot::Whole(ex, _) => ex.pack(),
+            log::Slot::OnDisk(p) => *p,
         })
     }
 

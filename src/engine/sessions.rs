@@ -147,8 +147,8 @@ impl Engine {
                     summary,
                 } => {
                     let id = self.log.push_on_disk(summary);
-                    if let Some(t) = invocation_token {
-                        self.tokens.file(&t, id, false);
+                    if let Some(key) = invocation_token {
+                        self.tokens.file_key(key, id, false);
                     }
                     continue;
                 }
@@ -191,6 +191,7 @@ impl Engine {
             }
         }
         drop(st);
+        self.tokens.freeze();
         self.trim();
         Ok(n)
     }

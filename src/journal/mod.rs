@@ -22,7 +22,9 @@ mod lines;
 mod lock;
 mod output;
 mod reading;
+mod scan;
 pub mod share;
+mod sidecar;
 mod writing;
 
 pub use crate::platform::holder;
@@ -31,15 +33,17 @@ use lines::*;
 pub use lock::open_elsewhere;
 use lock::*;
 use reading::*;
-pub use reading::{Restored, Scanned, read};
+pub use reading::{Restored, read};
+pub use scan::Scanned;
+use scan::*;
 pub use writing::Journal;
 use writing::*;
 
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
 use crate::domain::invocation::{
-    AnsweredBy, Arrival, Direction, Exchange, Note, Packed, Phase, SentResponse, Summary,
-    SummaryOf, TimelineEntry,
+    AnsweredBy, Arrival, Direction, Exchange, Note, Phase, SentResponse, Summary, SummaryOf,
+    TimelineEntry,
 };
 use crate::domain::wire::Method;
 use crate::engine::{EventKind, Restoring};
@@ -71,6 +75,11 @@ pub const RETRY_EVERY: Duration = Duration::from_millis(250);
 /// Bytes of lines kept in memory while the journal cannot be written; past it, new lines are
 /// dropped and counted (the calls they record were refused).
 pub const PENDING_CAP: usize = 32 << 20;
+
+/// Where the index beside the journal at `journal` is (`<journal>.idx`).
+pub fn index_path(journal: &Path) -> PathBuf {
+    sidecar::path_of(journal)
+}
 
 /// Where a new session's journal goes: the platform's data folder (`~/.local/share/actionbench/
 /// sessions` on Linux), one file per run.
@@ -150,8 +159,11 @@ pub fn attach(engine: &crate::engine::Engine, path: &Path) -> Result<Opened, Str
         ));
     }
     let (journal, scanned) = Journal::open(path, engine.memory_budget())?;
+    // The scan's tables are gone: their pages go back before the log's are made.
+    crate::platform::give_back_memory();
     engine.set_recorder(journal.clone())?;
     let n = engine.restore_entries(scanned.exchanges, scanned.clock_offset)?;
+    crate::platform::give_back_memory();
     Ok(Opened {
         journal,
         restored: n,

@@ -303,6 +303,15 @@ impl Journal {
                             None => return,
                         }
                     }
+                    // The index follows what was written, in bounded steps.
+                    let began = Instant::now();
+                    while began.elapsed() < sidecar::STEPPING {
+                        match journal.upgrade().map(|j| j.index_step(sidecar::STEP)) {
+                            Some(sidecar::Progress::More) => {}
+                            Some(_) => break,
+                            None => return,
+                        }
+                    }
                 }
             })
             .ok();

@@ -83,6 +83,8 @@ pub struct Journal {
     pub(super) in_trouble: AtomicBool,
     /// The header sets defined so far (read back, and written).
     pub(super) sets: Mutex<HeaderSets>,
+    /// Writes the index beside the journal from the lines written (see `sidecar`).
+    pub(super) indexer: Mutex<sidecar::Indexer>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -130,7 +132,7 @@ impl Journal {
                 path.display()
             ));
         }
-        let (index, sets, scanned) = scan(path, budget)?;
+        let (index, sets, scanned, resume) = scan(path, budget)?;
         let mut len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if len > 0 {
             let mut last = [0u8; 1];
@@ -173,6 +175,7 @@ impl Journal {
             trouble: Mutex::new(None),
             in_trouble: AtomicBool::new(false),
             sets: Mutex::new(sets),
+            indexer: Mutex::new(sidecar::Indexer::new(path, resume)),
         });
         journal.write(&Line {
             v: FORMAT,
@@ -204,6 +207,67 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Indexes the lines written since the last step (a bounded step, while the journal can be
+    /// written: an index that lags is caught up on reopening).
+    pub(super) fn index_step(&self, limit: u64) -> sidecar::Progress {
+        // A journal removed (a scratch one, when serve stops) gets no index.
+        if self.in_trouble() || !self.path.exists() {
+            return sidecar::Progress::Stuck;
+        }
+        let end = self
+            .output
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .written;
+        self.indexer.lock().unwrap_or_else(|e| e.into_inner()).step(
+            &self.path,
+            &self.reader,
+            end,
+            limit,
+        )
+    }
+
+    /// Writes every line recorded and indexes them all, now (tests and benches: the journal's
+    /// own thread does it as it goes). Why not, if it could not.
+    #[doc(hidden)]
+    pub fn index_now(&self) -> Result<(), String> {
+        self.flush()?;
+        loop {
+            match self.index_step(64 << 20) {
+                sidecar::Progress::CaughtUp => return Ok(()),
+                sidecar::Progress::More => {}
+                sidecar::Progress::Stuck => {
+                    return Err("the index could not catch up with the journal".into());
+                }
+            }
+        }
+    }
+
+    /// Bytes this journal keeps in memory: where each exchange's lines are (the index), and
+    /// its buffers of lines (the shards', the gathering one's, and any kept while in trouble).
+    pub fn footprint(&self) -> (usize, usize) {
+        let index: usize = self
+            .index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .chunks
+            .iter()
+            .map(|c| c.capacity() * 16)
+            .sum();
+        let mut buffers: usize = self
+            .shards
+            .iter()
+            .map(|s| {
+                let s = s.lock().unwrap_or_else(|e| e.into_inner());
+                s.buf.capacity() + s.lines.capacity() * 16
+            })
+            .sum();
+        let out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+        buffers += out.spare.capacity() + out.pending.capacity();
+        buffers += (out.placed.capacity() + out.pending_placed.capacity()) * 16;
+        (index, buffers)
     }
 
     /// Encodes new exchange `ex` after `event`, with its headers and body, with 0 for its id.
@@ -360,6 +424,13 @@ impl Drop for Journal {
                     "journal: closing with {} bytes of lines that could not be written ({why}); the calls they record were refused",
                     out.pending.len()
                 );
+            }
+        }
+        // A session closed with its index caught up reopens without reading its journal
+        // (a large one's first index is left to its next opening to go on with).
+        for _ in 0..4 {
+            if self.index_step(64 << 20) != sidecar::Progress::More {
+                break;
             }
         }
         // The lock goes with the journal, not when the sync thread's handle closes too.

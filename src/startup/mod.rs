@@ -214,7 +214,8 @@ impl Started {
         }
         if let Some(path) = self.scratch.take() {
             self.journal = None;
-            let _ = std::fs::remove_file(path);
+            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(crate::journal::index_path(&path));
         }
     }
 }

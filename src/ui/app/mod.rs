@@ -164,6 +164,7 @@ impl App {
             open: OpenWindows::default(),
             mirror: Mirror {
                 keys,
+                log: crate::ui::list::List::over(core.engine.clone()),
                 ..Mirror::default()
             },
             selected: None,
@@ -191,6 +192,8 @@ impl App {
         for (i, row) in log.into_iter().enumerate() {
             app.take_row(i, row);
         }
+        // A reopened session's rows came in a table of their own, gone now.
+        crate::platform::give_back_memory();
         app.status = app.opening_status();
         if let Some(flow) = app.core.present.take() {
             app.start_run(flow, true);

@@ -1,0 +1,328 @@
+//! The index beside a session journal: written as the session goes, replayed on reopening (the
+//! journal read only after its last checkpoint), and never trusted blindly: each reopen here
+//! is checked against the same journal reopened without its index (read whole, as sessions
+//! without one are): every row's summary, every warning, and tokens filed (a token used before
+//! the reopen is found reused after it). A crash (`serve` killed with SIGKILL under load), an
+//! index cut short, damaged, of another journal, or of a journal cut short since, and a time
+//! when the journal could not be written.
+
+mod common;
+
+use actionbench::domain::invocation::Summary;
+use actionbench::engine::{Engine, Incoming, Intake, Mode};
+use actionbench::journal;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn call(engine: &Engine, token: &str) -> Value {
+    let body = invoke_request("send-email", token).to_string();
+    match engine.intake(Incoming::post("/v1/invoke", body).expect("a route")) {
+        Intake::Now(r) => (*r.body).clone(),
+        _ => panic!("auto mode answers at once"),
+    }
+}
+
+/// An engine keeping nothing whole beyond the newest few, recording to `path`.
+fn open(path: &Path) -> (Arc<Engine>, journal::Opened) {
+    let (engine, _clock) = engine_with(Mode::Auto, |c| c.memory_budget = 0);
+    let opened = journal::attach(&engine, path).expect("the journal opens");
+    (engine, opened)
+}
+
+/// What a reopen gives: every row's summary, the warnings, and whether the first call's
+/// token is known (a call carrying it again is told it was used before).
+#[derive(Debug, PartialEq)]
+struct Reopened {
+    rows: Vec<Summary>,
+    warnings: Vec<String>,
+    token_known: bool,
+}
+
+fn reopen(path: &Path, token: &str) -> Reopened {
+    let (engine, opened) = open(path);
+    let rows = (1..=engine.len() as u64)
+        .map(|id| {
+            let row = &engine.rows()[id as usize - 1];
+            row.exchange(id).summary()
+        })
+        .collect();
+    let answer = call(&engine, token);
+    let last = engine.exchange(engine.len() as u64).expect("the new call");
+    let token_known = last.findings.iter().any(|f| f.code == "token-reused");
+    let _ = answer;
+    let warnings = opened
+        .warnings
+        .iter()
+        .map(|w| w.replace(path.to_str().unwrap_or("?"), "S"))
+        .collect();
+    drop(opened);
+    drop(engine);
+    Reopened {
+        rows,
+        warnings,
+        token_known,
+    }
+}
+
+/// Reopens `path` with its index (as it stands) and a copy of its journal without one, read
+/// whole; returns both. The index is written as the reopen goes on, so a second reopen of
+/// `path` replays it.
+fn both(dir: &Path, path: &Path, n: usize) -> (Reopened, Reopened) {
+    let plain = dir.join(format!("plain-{n}.jsonl"));
+    std::fs::copy(path, &plain).expect("copy");
+    let with = reopen(path, "tok-0");
+    let mut without = reopen(&plain, "tok-0");
+    for w in &mut without.warnings {
+        *w = w.replace(&format!("plain-{n}.jsonl"), "s.jsonl");
+    }
+    (with, without)
+}
+
+/// A session of `batches` × `per` calls, its index caught up after each batch (its tokens
+/// `tok-0`…), closed.
+fn session(dir: &Path, batches: usize, per: usize) -> PathBuf {
+    let path = dir.join("s.jsonl");
+    let (engine, opened) = open(&path);
+    for b in 0..batches {
+        for i in 0..per {
+            call(&engine, &format!("tok-{}", b * per + i));
+        }
+        opened.journal.index_now().expect("indexed");
+    }
+    drop(opened);
+    drop(engine);
+    path
+}
+
+fn idx(path: &Path) -> PathBuf {
+    journal::index_path(path)
+}
+
+#[test]
+fn a_reopen_replays_the_index_and_gives_what_reading_the_whole_journal_gives() {
+    let dir = TempDir::new("index-replay");
+    let path = session(dir.path(), 3, 100);
+    let (journal_len, index_len) = (
+        std::fs::metadata(&path).expect("journal").len(),
+        std::fs::metadata(idx(&path))
+            .expect("an index beside it")
+            .len(),
+    );
+    assert!(
+        index_len * 5 < journal_len,
+        "the index is small beside the journal: {index_len} bytes against {journal_len}"
+    );
+    let (with, without) = both(dir.path(), &path, 0);
+    assert_eq!(with.rows.len(), 300);
+    assert!(with.token_known, "tokens are filed from the index");
+    assert!(with.warnings.is_empty(), "{:?}", with.warnings);
+    assert_eq!(with, without);
+    // Reopened again: the calls made since are indexed too.
+    let (again, plain) = both(dir.path(), &path, 1);
+    assert_eq!(again.rows.len(), 301);
+    assert_eq!(again, plain);
+}
+
+#[test]
+fn an_index_cut_short_is_caught_up_from_the_journal_silently() {
+    let dir = TempDir::new("index-cut");
+    let path = session(dir.path(), 3, 40);
+    let whole = std::fs::read(idx(&path)).expect("index");
+    for (n, cut) in [16, whole.len() / 3, whole.len() / 2, whole.len() - 1]
+        .into_iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("cut-{n}.jsonl"));
+        std::fs::copy(dir.path().join("s.jsonl"), &path).expect("copy");
+        std::fs::write(idx(&path), &whole[..cut]).expect("cut");
+        let (with, mut without) = both(dir.path(), &path, 10 + n);
+        for w in &mut without.warnings {
+            *w = w.replace("s.jsonl", &format!("cut-{n}.jsonl"));
+        }
+        assert!(
+            with.warnings.is_empty(),
+            "cut at {cut}: {:?}",
+            with.warnings
+        );
+        assert_eq!(with, without, "cut at {cut}");
+    }
+}
+
+/// Reopens `path` (with its index made bad by `spoil`), expecting a line with `says`, and
+/// what reading the journal whole gives; then again, the index rewritten, without the line.
+fn rebuilt(dir: &Path, name: &str, spoil: impl FnOnce(&Path), says: &str) {
+    let path = dir.join(format!("{name}.jsonl"));
+    std::fs::copy(dir.join("s.jsonl"), &path).expect("copy");
+    std::fs::copy(idx(&dir.join("s.jsonl")), idx(&path)).expect("copy");
+    spoil(&path);
+    let plain = dir.join(format!("{name}-plain.jsonl"));
+    std::fs::copy(&path, &plain).expect("copy");
+    let with = reopen(&path, "tok-0");
+    let said: Vec<&String> = with.warnings.iter().filter(|w| w.contains(says)).collect();
+    assert_eq!(
+        said.len(),
+        1,
+        "{name}: one line says {says:?}: {:?}",
+        with.warnings
+    );
+    assert!(said[0].contains("index"), "{}", said[0]);
+    let without = reopen(&plain, "tok-0");
+    assert_eq!(with.rows, without.rows, "{name}");
+    assert!(with.token_known, "{name}");
+    // Again: the index was rewritten, and says what reading the journal whole says.
+    let plain = dir.join(format!("{name}-plain-again.jsonl"));
+    std::fs::copy(&path, &plain).expect("copy");
+    let again = reopen(&path, "tok-0");
+    assert!(
+        !again.warnings.iter().any(|w| w.contains("index")),
+        "{name}: the index was rewritten: {:?}",
+        again.warnings
+    );
+    assert_eq!(again.rows, reopen(&plain, "tok-0").rows, "{name}");
+}
+
+#[test]
+fn a_damaged_or_stale_index_is_rebuilt_from_the_journal_with_a_line_saying_so() {
+    let dir = TempDir::new("index-bad");
+    session(dir.path(), 3, 40);
+    let flip = |at: fn(usize) -> usize| {
+        move |p: &Path| {
+            let mut b = std::fs::read(idx(p)).expect("index");
+            let i = at(b.len());
+            b[i] ^= 0x5a;
+            std::fs::write(idx(p), b).expect("write");
+        }
+    };
+    rebuilt(dir.path(), "damaged", flip(|len| len / 2), "damaged");
+    rebuilt(dir.path(), "header", flip(|_| 3), "not an index");
+    // Another session's index beside this journal.
+    let other = TempDir::new("index-other");
+    let other_path = session(other.path(), 1, 5);
+    rebuilt(
+        dir.path(),
+        "other",
+        |p| {
+            std::fs::copy(idx(&other_path), idx(p)).expect("copy");
+        },
+        "another journal",
+    );
+    // The journal cut short after its index was written (to its first 20 calls' lines).
+    rebuilt(
+        dir.path(),
+        "shorter",
+        |p| {
+            let text = std::fs::read(p).expect("journal");
+            let ends: Vec<usize> = text
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1)
+                .collect();
+            std::fs::write(p, &text[..ends[20]]).expect("cut");
+        },
+        "does not match the journal",
+    );
+}
+
+#[test]
+fn lines_kept_while_the_journal_could_not_be_written_are_indexed_once_written() {
+    let dir = TempDir::new("index-full");
+    let path = dir.path().join("s.jsonl");
+    let (engine, opened) = open(&path);
+    for i in 0..30 {
+        call(&engine, &format!("tok-{i}"));
+    }
+    opened.journal.index_now().expect("indexed");
+    opened
+        .journal
+        .fail_writes(Some(std::io::ErrorKind::StorageFull));
+    for i in 30..40 {
+        call(&engine, &format!("tok-{i}"));
+    }
+    assert!(opened.journal.flush().is_err(), "the disk is full");
+    assert!(
+        opened.journal.index_now().is_err(),
+        "nothing is indexed while the journal cannot be written"
+    );
+    opened.journal.fail_writes(None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while opened.journal.trouble(true).is_some() {
+        assert!(Instant::now() < deadline, "writing never resumed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    opened.journal.index_now().expect("indexed");
+    drop(opened);
+    drop(engine);
+    let (with, without) = both(dir.path(), &path, 0);
+    assert_eq!(with.rows.len(), 40);
+    assert_eq!(with, without);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sigkill_mid_load_leaves_an_index_that_a_reopen_catches_up() {
+    let dir = TempDir::new("index-crash");
+    let path = dir.path().join("crash.jsonl");
+    let args = [
+        "--answer",
+        "immediate",
+        "--session",
+        path.to_str().expect("path"),
+    ];
+    let (mut child, rx) = serve_lines(&args);
+    let listening = std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(20)).ok())
+        .find(|v| v["event"] == "listening")
+        .expect("a listening line within 20 s");
+    let url = listening["url"].as_str().expect("url").to_string();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let send = |i: usize| {
+        let body = invoke_request("send-email", &format!("tok-{i}")).to_string();
+        let res = client.post(format!("{url}/v1/invoke")).body(body).send();
+        assert_eq!(res.expect("answered").status().as_u16(), 200);
+    };
+    // Calls until the journal's thread has written an index, then more while it is killed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut i = 0;
+    while std::fs::metadata(idx(&path)).map_or(0, |m| m.len()) < 1_000 {
+        assert!(Instant::now() < deadline, "no index within 30 s");
+        send(i);
+        i += 1;
+    }
+    let more = i + 2_000;
+    let killer = {
+        let pid = child.id().to_string();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid])
+                .status();
+        })
+    };
+    while i < more {
+        let body = invoke_request("send-email", &format!("tok-{i}")).to_string();
+        if client
+            .post(format!("{url}/v1/invoke"))
+            .body(body)
+            .send()
+            .is_err()
+        {
+            break;
+        }
+        i += 1;
+    }
+    let _ = killer.join();
+    let _ = child.wait();
+    let (with, without) = both(dir.path(), &path, 0);
+    assert!(
+        with.rows.len() >= i.min(more) - 1,
+        "{} rows",
+        with.rows.len()
+    );
+    assert_eq!(with, without);
+}
