@@ -1,7 +1,7 @@
 //! Contract checks: what protocol.md says an answer or a report must be, as findings.
 
 use super::schema::Schema;
-use super::wire::*;
+use super::wire::{MAX_ERROR_DESCRIPTION_LEN, MAX_TIMEOUT_MINUTES, MAX_TOKEN_LEN, json_type};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

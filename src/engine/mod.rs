@@ -50,10 +50,10 @@ pub use log::Footprint;
 pub use outbound::{Outbound, TargetAnswer};
 pub use triggered::{Automations, ReportedEvent};
 
-use answers::*;
+use answers::{apply_answer, auto_body, fail_reply, judge, workbench_reply};
 use events::Subscriber;
 use log::Log;
-use request::*;
+use request::{extension_finding, parse_plugin_request, source_finding};
 use tokens::Tokens;
 pub use tokens::{TokenKey, token_key};
 
@@ -61,7 +61,10 @@ use crate::domain::assumptions::{Assumptions, ExtraReport};
 use crate::domain::clock::{Clock, TimeWarp};
 use crate::domain::contract::{self, AnswerTimes, Finding, InvokeOutcome, Severity};
 use crate::domain::envelope::{self, JwtConfig};
-use crate::domain::invocation::*;
+use crate::domain::invocation::{
+    AnsweredBy, Arrival, Direction, Exchange, ExchangeId, Note, Packed, Phase, ReportRefusal, Row,
+    SentResponse,
+};
 use crate::domain::quick;
 use crate::domain::sample::LoadedSample;
 use crate::domain::schema::Schema;

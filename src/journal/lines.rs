@@ -1,7 +1,12 @@
 //! The journal's lines: what each kind of line holds, and format 1's exchange lines read back
 //! into exchanges (format 2's are in `compact`).
 
-use super::*;
+use super::{
+    AnsweredBy, Arc, Arrival, DateTime, Deserialize, Direction, EnvelopeKind, Exchange, Finding,
+    Method, Mutex, Note, Phase, STANDARD, SentResponse, Serialize, Severity, TimelineEntry, Utc,
+    Value,
+};
+use base64::Engine as _;
 
 #[derive(Serialize, Deserialize)]
 pub(super) struct Line {

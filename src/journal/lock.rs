@@ -1,8 +1,9 @@
 //! One writer per session: who holds a session file's lock, and whether one is open elsewhere;
 //! and the format a file was written in, read before anything is appended.
 
-use super::*;
+use super::{Deserialize, Path};
 use crate::platform::holder;
+use std::io::Read as _;
 
 /// Whether session file `path` is open for writing in another ActionBench: who, when it is.
 /// (The file is opened for reading and a shared lock tried; nothing is written.)

@@ -28,16 +28,16 @@ mod sidecar;
 mod writing;
 
 pub use crate::platform::holder;
-use compact::*;
-use lines::*;
+use compact::{Encoded, HeaderSets, Peek2, Record2, encode};
+use lines::{ExchangeRecord, Line, What, arrival_of, carries_body, exchange, intern, record_of};
+use lock::first_format;
 pub use lock::open_elsewhere;
-use lock::*;
-use reading::*;
+use reading::{Index, exchange_at};
 pub use reading::{Restored, read};
 pub use scan::Scanned;
-use scan::*;
+use scan::scan;
 pub use writing::Journal;
-use writing::*;
+use writing::{Output, Shard, Trouble, TroubleKind};
 
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::envelope::EnvelopeKind;
@@ -47,12 +47,11 @@ use crate::domain::invocation::{
 };
 use crate::domain::wire::Method;
 use crate::engine::{EventKind, Restoring};
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};

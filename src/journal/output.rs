@@ -1,7 +1,11 @@
 //! The write itself and what happens when it fails: a failed write cut back out of the file,
 //! lines kept until writing works again, retried by itself, and the syncs to disk.
 
-use super::*;
+use super::{
+    FORMAT, Instant, Journal, Line, Ordering, Output, PENDING_CAP, RETRY_EVERY, SYNC_EVERY, Shard,
+    Trouble, TroubleKind, Utc, Weak, What, sidecar,
+};
+use std::io::Write as _;
 
 /// Bytes a buffer of lines keeps between writes. A burst (thousands of held calls arriving
 /// within the second between syncs, when nothing else flushes) grows the shards and the

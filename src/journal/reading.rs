@@ -2,7 +2,11 @@
 //! exchange's lines are, and unreadable lines explained by their real cause where it is known
 //! (reopening scans it line by line: see `scan`).
 
-use super::*;
+use super::{
+    Arc, Arrival, DateTime, Deserialize, Direction, EnvelopeKind, Exchange, ExchangeRecord, FORMAT,
+    HeaderSets, Method, Path, Peek2, Phase, Record2, Severity, Summary, SummaryOf, Utc, arrival_of,
+    carries_body, exchange,
+};
 
 /// A line as read back, with `E` the exchange record it carries: whole ([`Whole`]) or only
 /// what reopening needs ([`Peeked`]). Plain optional fields rather than [`Line`]'s flattened,

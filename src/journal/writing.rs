@@ -1,7 +1,14 @@
 //! Writing a journal: lines gathered in shards and written together (group commit), the open
 //! file with its lock, and the journal as the engine's recorder.
 
-use super::*;
+use super::{
+    Arc, AtomicBool, AtomicU64, DateTime, Encoded, Exchange, FORMAT, HeaderSets, Index, Instant,
+    Line, Mutex, Ordering, Path, PathBuf, Scanned, SeekFrom, Serialize, Utc, What, encode,
+    exchange_at, first_format, holder, scan, sidecar,
+};
+use std::io::Read as _;
+use std::io::Seek as _;
+use std::io::Write as _;
 
 /// Lines waiting to be written, in shards by exchange id: one exchange's lines stay in order
 /// in its shard, and calls recording different exchanges take different locks (no lock every

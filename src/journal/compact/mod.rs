@@ -14,9 +14,11 @@
 //! - Fields with their usual value are left out (an inbound POST to its method's path, no
 //!   findings, the event its phase implies), and names are short.
 
-use super::*;
+use super::{
+    Arc, Arrival, DateTime, Deserialize, EnvelopeKind, EventKind, Method, Mutex, Phase, Serialize,
+    Severity, Utc,
+};
 use serde::de::{self, SeqAccess, Visitor};
-use serde::ser::SerializeSeq;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
@@ -288,9 +290,11 @@ impl<'de> Deserialize<'de> for Sev {
 
 #[cfg(test)]
 mod tests {
+    use crate::journal::reading::{Parsed, parse};
     use super::read::*;
     use super::write::*;
     use super::*;
+    use crate::journal::read;
 
     #[test]
     fn a_content_length_equal_to_the_body_is_shared_and_given_back() {

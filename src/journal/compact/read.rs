@@ -1,6 +1,15 @@
 //! Reading format 2's exchange lines back: whole, or only what reopening needs.
 
-use super::*;
+use super::super::{
+    AnsweredBy, Direction, Exchange, Finding, Note, STANDARD, SentResponse, Summary, SummaryOf,
+    TimelineEntry, Value, intern,
+};
+use super::{
+    Arc, Arrival, BROKEN, DateTime, Deserialize, EnvelopeKind, HeaderSets, Method, Phase, RawValue,
+    SeqAccess, Sev, Severity, Utc, Visitor, de, de_envelope, de_phase, de_time, de_time_opt,
+    default_method, headers_from_set, said_text,
+};
+use base64::Engine as _;
 
 /// An exchange's line of format 2 as read back: whole ([`Record2`]), or only what reopening
 /// needs ([`Peek2`]: the body and the timeline skipped without being kept). `J` is what the

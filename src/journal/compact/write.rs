@@ -1,7 +1,16 @@
 //! Writing format 2's exchange lines: borrowed from the live exchange, what can be rebuilt
 //! left out.
 
-use super::*;
+use super::super::{
+    AnsweredBy, Direction, Exchange, FORMAT, Finding, Note, STANDARD, SentResponse, TimelineEntry,
+    Value,
+};
+use super::{
+    BARE_PHASES, BROKEN, DateTime, EnvelopeKind, EventKind, HeaderSets, Method, Mutex, Phase,
+    RawValue, Serialize, Sev, Time, Utc, envelope_name, headers_for_set, nanos, said_code,
+};
+use base64::Engine as _;
+use serde::ser::SerializeSeq as _;
 
 /// An exchange's line, borrowed from the live exchange (it is written while it is locked).
 #[derive(Serialize)]

@@ -13,7 +13,11 @@ mod redact;
 pub use page::{flow_page, session_page};
 pub use redact::{REDACTED, Redacted};
 
-use super::*;
+use super::{
+    Deserialize, EventKind, Exchange, ExchangeRecord, Line, Method, Path, STANDARD, Serialize, Utc,
+    Value, What, record_of,
+};
+use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The embedded journal's element id.

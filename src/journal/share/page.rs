@@ -4,11 +4,12 @@
 //! (`assets/share/share.css`, `share.js`), inline and named by their SHA-256 in the page's
 //! Content-Security-Policy, which forbids everything else.
 
-use super::*;
+use super::{Exchange, REDACTED, STANDARD, Utc, embed, journal_lines};
 use crate::domain::clock::spoken_duration;
 use crate::domain::flow::{Lit, Story};
 use crate::domain::invocation::ExchangeId;
 use askama::Template;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 const CSS: &str = include_str!("../../../assets/share/share.css");

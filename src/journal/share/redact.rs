@@ -3,7 +3,9 @@
 //! `Proxy-Authorization` headers (access tokens), and the app's `instanceId` (which names the
 //! site it is installed on), in bodies, answers and tokens' claims alike.
 
-use super::*;
+use super::super::{Arc, Arrival};
+use super::{Exchange, URL_SAFE_NO_PAD, Value, jwt_part};
+use base64::Engine as _;
 
 /// What stands where a secret was.
 pub const REDACTED: &str = "[redacted]";
