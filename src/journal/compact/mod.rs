@@ -290,11 +290,11 @@ impl<'de> Deserialize<'de> for Sev {
 
 #[cfg(test)]
 mod tests {
-    use crate::journal::reading::{Parsed, parse};
     use super::read::*;
     use super::write::*;
     use super::*;
     use crate::journal::read;
+    use crate::journal::reading::{Parsed, parse};
 
     #[test]
     fn a_content_length_equal_to_the_body_is_shared_and_given_back() {
