@@ -7,7 +7,7 @@
 
 use super::{
     NodeInfo, SOURCE_CONDITIONS, SOURCE_DELAYS, SOURCE_GRAPH, SOURCE_SDK, SOURCE_TRIGGER,
-    SOURCE_VALIDATION, TimeUnit, WixAutomation, WixNode,
+    SOURCE_VALIDATION, SplitPath, TimeUnit, WixAutomation, WixNode,
 };
 use crate::domain::definition::{Level, LintFinding};
 use std::collections::{HashMap, HashSet};
@@ -475,42 +475,7 @@ fn info(at: &str, n: &WixNode, out: &mut Vec<LintFinding>) {
             yes,
             no,
         } => {
-            if language != "JAVASCRIPT" {
-                out.push(error(
-                    format!("{at}.{f}.snippet.language"),
-                    "code-language",
-                    format!("{language}: code conditions are JAVASCRIPT"),
-                    SOURCE_CONDITIONS,
-                ));
-            }
-            let len = chars(code);
-            if len > 1000 {
-                out.push(error(
-                    format!("{at}.{f}.snippet.code"),
-                    "code-length",
-                    format!("{len} characters: the whole code is at most 1000"),
-                    SOURCE_CONDITIONS,
-                ));
-            }
-            if !code.contains("export default") {
-                out.push(error(
-                    format!("{at}.{f}.snippet.code"),
-                    "code-default-export",
-                    "the code must default-export a function (payload) returning a boolean",
-                    SOURCE_CONDITIONS,
-                ));
-            }
-            for (i, d) in declared.iter().enumerate() {
-                let t = d.trim();
-                if !(t.starts_with("{{var(") && t.ends_with(")}}")) {
-                    out.push(error(
-                        format!("{at}.{f}.dynamicVariableExpressions[{i}]"),
-                        "code-declared",
-                        format!("{d:?}: each entry is one {{{{var(\"<path>\")}}}}"),
-                        SOURCE_CONDITIONS,
-                    ));
-                }
-            }
+            code_condition(at, f, language, code, declared, out);
             branches(at, f, yes, no, out);
         }
         NodeInfo::Delay {
@@ -565,44 +530,7 @@ fn info(at: &str, n: &WixNode, out: &mut Vec<LintFinding>) {
                 ));
             }
         }
-        NodeInfo::Split { paths } => {
-            let p = format!("{at}.{f}.paths");
-            if !(2..=10).contains(&paths.len()) {
-                out.push(error(
-                    &p,
-                    "split-paths",
-                    format!("{} paths: a SPLIT has 2–10", paths.len()),
-                    SOURCE_DELAYS,
-                ));
-            }
-            let mut ids = HashSet::new();
-            for (i, path) in paths.iter().enumerate() {
-                if !(1..=100).contains(&chars(&path.name)) {
-                    out.push(error(
-                        format!("{p}[{i}].name"),
-                        "split-path-name",
-                        "a path's name has 1–100 characters",
-                        SOURCE_DELAYS,
-                    ));
-                }
-                if !ids.insert(path.id.as_str()) || path.id.is_empty() {
-                    out.push(error(
-                        format!("{p}[{i}].id"),
-                        "split-path-id",
-                        "each path has an id of its own",
-                        SOURCE_GRAPH,
-                    ));
-                }
-            }
-            if n.raw.pointer("/splitInfo/postActionIds").is_some() {
-                out.push(warning(
-                    format!("{at}.{f}.postActionIds"),
-                    "split-no-post",
-                    "a SPLIT has only paths, no postActionIds: they are not read",
-                    SOURCE_DELAYS,
-                ));
-            }
-        }
+        NodeInfo::Split { paths } => split(at, f, n, paths, out),
         NodeInfo::SetVariables { schema, next, .. } => {
             successors_limit(at, &format!("{f}.postActionIds"), next, out);
             if n.namespace.as_deref() != Some("setVariable") {
@@ -611,6 +539,94 @@ fn info(at: &str, n: &WixNode, out: &mut Vec<LintFinding>) {
             variables(at, f, schema.as_ref(), out);
         }
         NodeInfo::NotRunLocally { .. } => {}
+    }
+}
+
+/// A code condition's snippet: JavaScript, at most 1000 characters, a default export, and
+/// each declared variable one `{{var("…")}}`.
+fn code_condition(
+    at: &str,
+    f: &str,
+    language: &str,
+    code: &str,
+    declared: &[String],
+    out: &mut Vec<LintFinding>,
+) {
+    if language != "JAVASCRIPT" {
+        out.push(error(
+            format!("{at}.{f}.snippet.language"),
+            "code-language",
+            format!("{language}: code conditions are JAVASCRIPT"),
+            SOURCE_CONDITIONS,
+        ));
+    }
+    let len = chars(code);
+    if len > 1000 {
+        out.push(error(
+            format!("{at}.{f}.snippet.code"),
+            "code-length",
+            format!("{len} characters: the whole code is at most 1000"),
+            SOURCE_CONDITIONS,
+        ));
+    }
+    if !code.contains("export default") {
+        out.push(error(
+            format!("{at}.{f}.snippet.code"),
+            "code-default-export",
+            "the code must default-export a function (payload) returning a boolean",
+            SOURCE_CONDITIONS,
+        ));
+    }
+    for (i, d) in declared.iter().enumerate() {
+        let t = d.trim();
+        if !(t.starts_with("{{var(") && t.ends_with(")}}")) {
+            out.push(error(
+                format!("{at}.{f}.dynamicVariableExpressions[{i}]"),
+                "code-declared",
+                format!("{d:?}: each entry is one {{{{var(\"<path>\")}}}}"),
+                SOURCE_CONDITIONS,
+            ));
+        }
+    }
+}
+
+/// A SPLIT: 2–10 paths, each named and with an id of its own, and no postActionIds.
+fn split(at: &str, f: &str, n: &WixNode, paths: &[SplitPath], out: &mut Vec<LintFinding>) {
+    let p = format!("{at}.{f}.paths");
+    if !(2..=10).contains(&paths.len()) {
+        out.push(error(
+            &p,
+            "split-paths",
+            format!("{} paths: a SPLIT has 2–10", paths.len()),
+            SOURCE_DELAYS,
+        ));
+    }
+    let mut ids = HashSet::new();
+    for (i, path) in paths.iter().enumerate() {
+        if !(1..=100).contains(&chars(&path.name)) {
+            out.push(error(
+                format!("{p}[{i}].name"),
+                "split-path-name",
+                "a path's name has 1–100 characters",
+                SOURCE_DELAYS,
+            ));
+        }
+        if !ids.insert(path.id.as_str()) || path.id.is_empty() {
+            out.push(error(
+                format!("{p}[{i}].id"),
+                "split-path-id",
+                "each path has an id of its own",
+                SOURCE_GRAPH,
+            ));
+        }
+    }
+    if n.raw.pointer("/splitInfo/postActionIds").is_some() {
+        out.push(warning(
+            format!("{at}.{f}.postActionIds"),
+            "split-no-post",
+            "a SPLIT has only paths, no postActionIds: they are not read",
+            SOURCE_DELAYS,
+        ));
     }
 }
 

@@ -333,6 +333,69 @@ fn delay_name(d: &WixDelay) -> String {
     "Wait until the due date".into()
 }
 
+/// An APP_DEFINED node's fields.
+struct WixCall<'a> {
+    app_id: &'a String,
+    action_key: &'a String,
+    input_mapping: &'a Value,
+    skip_groups: &'a Vec<crate::domain::automation::Group>,
+}
+
+/// An APP_DEFINED node as an action step: what its side file says of it (by id, else by its
+/// namespace) filled in.
+fn action_of(
+    id: &str,
+    n: &WixNode,
+    wix: &WixCall<'_>,
+    namespace: Option<&str>,
+    side: &SideFile,
+) -> ActionStep {
+    let WixCall {
+        app_id,
+        action_key,
+        input_mapping,
+        skip_groups,
+    } = *wix;
+    let ns = namespace.map_or_else(|| action_key.clone(), str::to_string);
+    let own = side
+        .actions
+        .get(id)
+        .or_else(|| side.actions.get(&ns))
+        .cloned()
+        .unwrap_or_default();
+    let answered_by_given = own.answered_by.is_some();
+    ActionStep {
+        id: id.to_string(),
+        name: n
+            .display_name
+            .clone()
+            .unwrap_or_else(|| namespace.unwrap_or(action_key).to_string()),
+        action_key: action_key.clone(),
+        sample: own.sample,
+        input_schema: own.input_schema,
+        output_schema: own.output_schema,
+        params: input_mapping.clone(),
+        answered_by: own.answered_by.unwrap_or_default(),
+        answer: own.answer,
+        fail: own.fail,
+        completion: own.completion,
+        expect: own.expect,
+        caption: own.caption,
+        captions: own.captions,
+        wix: Some(WixAction {
+            app_id: app_id.clone(),
+            namespace: ns,
+            skip: Skip {
+                expression: n.skip.clone(),
+                groups: skip_groups.clone(),
+            },
+            yours: own.yours,
+            answered_by_given,
+            simulated: None,
+        }),
+    }
+}
+
 type Pos<'a> = dyn Fn(&[String]) -> Vec<usize> + 'a;
 
 fn step_of(id: &str, n: &WixNode, pos: &Pos<'_>, side: &SideFile) -> Result<(Step, Links), String> {
@@ -351,41 +414,13 @@ fn step_of(id: &str, n: &WixNode, pos: &Pos<'_>, side: &SideFile) -> Result<(Ste
             next,
             ..
         } => {
-            let ns = namespace.clone().unwrap_or_else(|| action_key.clone());
-            let own = side
-                .actions
-                .get(id)
-                .or_else(|| side.actions.get(&ns))
-                .cloned()
-                .unwrap_or_default();
-            let answered_by_given = own.answered_by.is_some();
-            let step = ActionStep {
-                id: id.to_string(),
-                name: name(namespace.as_deref().unwrap_or(action_key)),
-                action_key: action_key.clone(),
-                sample: own.sample,
-                input_schema: own.input_schema,
-                output_schema: own.output_schema,
-                params: input_mapping.clone(),
-                answered_by: own.answered_by.unwrap_or_default(),
-                answer: own.answer,
-                fail: own.fail,
-                completion: own.completion,
-                expect: own.expect,
-                caption: own.caption,
-                captions: own.captions,
-                wix: Some(WixAction {
-                    app_id: app_id.clone(),
-                    namespace: ns,
-                    skip: Skip {
-                        expression: n.skip.clone(),
-                        groups: skip_groups.clone(),
-                    },
-                    yours: own.yours,
-                    answered_by_given,
-                    simulated: None,
-                }),
+            let wix = WixCall {
+                app_id,
+                action_key,
+                input_mapping,
+                skip_groups,
             };
+            let step = action_of(id, n, &wix, namespace.as_deref(), side);
             (Step::Action(Box::new(step)), Links::Then(pos(next)))
         }
         NodeInfo::Delay {

@@ -218,29 +218,14 @@ pub fn expressions(a: &WixAutomation, known: Known<'_>) -> Vec<LintFinding> {
                 due_epoch,
                 ..
             } => {
-                if let Some(o) = offset {
-                    push(
-                        format!("{at}.{f}.offsetExpression"),
-                        o,
-                        ExprContext::DelayOffset,
-                        Some(id),
-                    );
-                }
-                if let Some(d) = due_date {
-                    push(
-                        format!("{at}.{f}.dueDateExpression"),
-                        d,
-                        ExprContext::DueDate,
-                        Some(id),
-                    );
-                }
-                if let Some(d) = due_epoch {
-                    push(
-                        format!("{at}.{f}.dueDateEpochExpression"),
-                        d,
-                        ExprContext::DueDate,
-                        Some(id),
-                    );
+                for (e, field, ctx) in [
+                    (offset, "offsetExpression", ExprContext::DelayOffset),
+                    (due_date, "dueDateExpression", ExprContext::DueDate),
+                    (due_epoch, "dueDateEpochExpression", ExprContext::DueDate),
+                ] {
+                    if let Some(x) = e {
+                        push(format!("{at}.{f}.{field}"), x, ctx, Some(id));
+                    }
                 }
             }
             NodeInfo::RateLimit { limit, .. } => {
