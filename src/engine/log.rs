@@ -271,7 +271,10 @@ impl Log {
         };
         let packed = match &cell.slot {
             Slot::OnDisk(_) => return true,
-            Slot::Whole(ex, _) if ex.phase.is_live() => return false,
+            // Live, or not recorded yet (its call appended it and has not written its first
+            // line: a call descheduled that long on a busy machine lost its exchange, which
+            // then could never be read back): left whole, looked at again later.
+            Slot::Whole(ex, recorded) if ex.phase.is_live() || !*recorded => return false,
             Slot::Whole(ex, _) => (ex.pack(), reckon(ex)),
         };
         cell.slot = Slot::OnDisk(packed.0);
