@@ -5,10 +5,6 @@
 
 use super::{Engine, Exchange, ExchangeId, Packed, Row, log};
 
-/// How many times an exchange on disk is looked for before it is said to be missing (5 ms
-/// apart: at most a quarter second, only when the journal cannot give it back).
-const READ_BACK_TRIES: usize = 50;
-
 impl Engine {
     /// Every exchange, whole: those sent to disk are read back (slow for a long session; the
     /// window asks for [`Engine::exchange`] one at a time).
@@ -17,29 +13,19 @@ impl Engine {
         (1..=n).filter_map(|id| self.exchange(id)).collect()
     }
 
-    /// Exchange `id`, whole: read back from the journal if the memory budget sent it there.
+    /// Exchange `id`, whole: read back from the journal if the memory budget sent it there
+    /// (only an exchange already recorded is ever sent there: see `Log::evict`).
     pub fn exchange(&self, id: ExchangeId) -> Option<Exchange> {
-        // An exchange just sent to disk may not be readable for a moment: another call's
-        // writer can hold its line in a buffer of its own, and the journal's index learns of
-        // it when that write ends. Under load (a test on two busy cores) a read fell in that
-        // moment and found nothing; it is tried again, briefly, rather than said missing.
-        for attempt in 0..READ_BACK_TRIES {
-            {
-                let cell = self.log.cell(id)?;
-                if let log::Slot::Whole(ex, _) = &cell.slot {
-                    return Some((**ex).clone());
-                }
-            }
-            // Read with no lock held: calls go on meanwhile.
-            if let Some(mut ex) = self.recorder()?.read_back(id) {
-                ex.id = id;
-                return Some(ex);
-            }
-            if attempt + 1 < READ_BACK_TRIES {
-                std::thread::sleep(std::time::Duration::from_millis(5));
+        {
+            let cell = self.log.cell(id)?;
+            if let log::Slot::Whole(ex, _) = &cell.slot {
+                return Some((**ex).clone());
             }
         }
-        None
+        // Read with no lock held: calls go on meanwhile.
+        let mut ex = self.recorder()?.read_back(id)?;
+        ex.id = id;
+        Some(ex)
     }
 
     /// Every exchange for the log's rows: whole when in memory, else packed ([`Row`]); fast

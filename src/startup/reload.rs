@@ -112,8 +112,6 @@ type Subscribers = Arc<Mutex<Vec<(Sender<Arc<Reloaded>>, Option<Wake>)>>>;
 pub struct Watching {
     _debouncer: Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
     subscribers: Subscribers,
-    /// The folders watched (those that exist).
-    pub watched: Vec<PathBuf>,
 }
 
 impl Watching {
@@ -168,7 +166,6 @@ pub fn watch(
     }
     let subs = subscribers.clone();
     let mut stamps = stamps_of(&watched);
-    let looked_at = watched.clone();
     std::thread::Builder::new()
         .name("reload".into())
         .spawn(move || {
@@ -177,7 +174,7 @@ pub fn watch(
                 while rx.try_recv().is_ok() {}
                 // What changed is what the files' sizes and times say, not the events: a file
                 // only read (by this very reload, by a test, by a backup) is no change.
-                let now = stamps_of(&looked_at);
+                let now = stamps_of(&watched);
                 let changed = changed_files(&stamps, &now);
                 stamps = now;
                 if changed.is_empty() {
@@ -199,7 +196,6 @@ pub fn watch(
     Ok(Watching {
         _debouncer: debouncer,
         subscribers,
-        watched,
     })
 }
 

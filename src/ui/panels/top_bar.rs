@@ -52,7 +52,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         let t = cx.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
         let ahead = cx.now - cx.real_now;
         // Whole seconds: the two clocks are read a moment apart.
-        if cx.warp > 1 || ahead.num_seconds() != 0 {
+        if crate::ui::widgets::clock_is_simulated(cx.now, cx.real_now, cx.warp) {
             ui.label(
                 RichText::new(format!("Simulated {t}"))
                     .monospace()
