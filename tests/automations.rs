@@ -152,22 +152,7 @@ fn serve_next(
     what: &str,
     pick: impl Fn(&Value) -> bool,
 ) -> Value {
-    let start = Instant::now();
-    loop {
-        let left = Duration::from_secs(30).saturating_sub(start.elapsed());
-        let v = rx.recv_timeout(left).unwrap_or_else(|_| {
-            panic!(
-                "serve printed no {what} within 30 s; the run lines: {:#?}",
-                seen.iter()
-                    .filter(|l| l["event"] == "run")
-                    .collect::<Vec<_>>()
-            )
-        });
-        seen.push(v.clone());
-        if pick(&v) {
-            return v;
-        }
-    }
+    common::next_line(rx, seen, what, Duration::from_secs(30), pick)
 }
 
 /// ActionBench's own signing key, made in `dir/keys`: its folder, and its public half written

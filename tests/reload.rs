@@ -7,7 +7,7 @@ mod common;
 use common::{TempDir, serve_lines};
 use serde_json::{Value, json};
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn write(dir: &std::path::Path, name: &str, v: &Value) {
     std::fs::create_dir_all(dir).expect("folder");
@@ -43,17 +43,7 @@ fn next(
     what: &str,
     pick: impl Fn(&Value) -> bool,
 ) -> Value {
-    let start = Instant::now();
-    loop {
-        let left = Duration::from_secs(10).saturating_sub(start.elapsed());
-        let v = rx.recv_timeout(left).unwrap_or_else(|_| {
-            panic!("serve printed no {what} within 10 s; it printed: {seen:#?}")
-        });
-        seen.push(v.clone());
-        if pick(&v) {
-            return v;
-        }
-    }
+    common::next_line(rx, seen, what, Duration::from_secs(10), pick)
 }
 
 fn reloaded(file: &'static str) -> impl Fn(&Value) -> bool {

@@ -549,3 +549,25 @@ impl NodeApp {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
+
+/// Lines from `rx` (a `serve_lines` reader) until `pick` accepts one, within `within` (all kept
+/// in `seen`, and printed when none comes).
+pub fn next_line(
+    rx: &std::sync::mpsc::Receiver<Value>,
+    seen: &mut Vec<Value>,
+    what: &str,
+    within: std::time::Duration,
+    pick: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let left = within.saturating_sub(start.elapsed());
+        let v = rx.recv_timeout(left).unwrap_or_else(|_| {
+            panic!("serve printed no {what} within {within:?}; it printed: {seen:#?}")
+        });
+        seen.push(v.clone());
+        if pick(&v) {
+            return v;
+        }
+    }
+}
