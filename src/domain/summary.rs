@@ -66,6 +66,12 @@ fn text_number(t: &mut Texts, s: &str) -> u32 {
     n
 }
 
+/// The number text `s` has, if any summary has named it: a filter asks once, then compares
+/// numbers row by row instead of unpacking each row's texts.
+pub fn known_text_number(s: &str) -> Option<u32> {
+    texts().numbers.get(s).copied()
+}
+
 /// One copy of a text the summaries name.
 pub fn shared_text(s: &str) -> Arc<str> {
     let mut t = texts();
@@ -244,10 +250,7 @@ impl Packed {
             envelope: self.envelope,
             status: (self.status != 0).then_some(self.status),
             flagged: self.flagged,
-            phase: PHASES
-                .get(self.phase as usize)
-                .copied()
-                .unwrap_or("shut down"),
+            phase: self.phase_label(),
             http_method: text(self.http_method),
             path: text(self.path),
             action_key: opt(self.action_key),
@@ -300,6 +303,28 @@ impl Packed {
     /// The numbers of the texts it names: HTTP method, path, action key, tag (0: none).
     pub fn texts(&self) -> [u32; 4] {
         [self.http_method, self.path, self.action_key, self.tag]
+    }
+
+    /// The number of the action key it names (0: none), to compare with
+    /// [`known_text_number`] without unpacking.
+    pub fn action_key_number(&self) -> u32 {
+        self.action_key
+    }
+
+    /// Its phase's name, as [`Summary::phase`] gives it.
+    pub fn phase_label(&self) -> &'static str {
+        PHASES
+            .get(self.phase as usize)
+            .copied()
+            .unwrap_or("shut down")
+    }
+
+    pub fn method(&self) -> Option<Method> {
+        self.method
+    }
+
+    pub fn flagged(&self) -> bool {
+        self.flagged
     }
 
     /// The same summary naming texts `t` (as [`Packed::texts`] gives them).

@@ -6,7 +6,7 @@ use super::views::{
 };
 use crate::domain::contract::{Finding, Severity};
 use crate::domain::invocation::{Direction, Exchange, ExchangeId, Phase, SentResponse};
-use crate::domain::summary::Row;
+use crate::domain::summary::{Row, known_text_number};
 use crate::domain::timeline::AnsweredBy;
 use crate::domain::wire::Method;
 use crate::engine::Engine;
@@ -86,6 +86,10 @@ pub struct Ready<'a> {
     filter: &'a CallFilter,
     /// `Some(None)`: a method no call has (nothing matches).
     method: Option<Option<Method>>,
+    /// The action key's number in the summaries' texts; `Some(None)`: no summary names it, so
+    /// no packed row matches. Read once, so a packed row is tested by numbers, never unpacked
+    /// unless it matches (a scan of every row stays a scan of integers).
+    key_number: Option<Option<u32>>,
 }
 
 impl CallFilter {
@@ -96,6 +100,7 @@ impl CallFilter {
                 .method
                 .as_ref()
                 .map(|m| serde_json::from_value::<Method>(Value::String(m.clone())).ok()),
+            key_number: self.action_key.as_deref().map(known_text_number),
         }
     }
 }
@@ -104,12 +109,17 @@ impl Ready<'_> {
     /// Whether a call matches; `flagged` is asked only when the filter needs it (it reads the
     /// findings).
     fn matches(&self, f: &Facts<'_>) -> bool {
-        let c = self.filter;
-        if let Some(k) = &c.action_key
+        if let Some(k) = &self.filter.action_key
             && f.action_key != Some(k.as_str())
         {
             return false;
         }
+        self.matches_but_key(f)
+    }
+
+    /// Whether a call matches on everything but its action key (tested before, by number).
+    fn matches_but_key(&self, f: &Facts<'_>) -> bool {
+        let c = self.filter;
         if let Some(m) = self.method
             && (m.is_none() || f.method != m)
         {
@@ -149,14 +159,22 @@ impl Ready<'_> {
         match row {
             Row::Whole(ex) => self.matches_exchange(ex).then(|| call_row(ex)),
             Row::Packed(p) => {
-                let s = p.unpack(id);
+                if let Some(k) = self.key_number
+                    && k != Some(p.action_key_number())
+                {
+                    return None;
+                }
                 let facts = Facts {
-                    phase: s.phase,
-                    action_key: s.action_key.as_deref(),
-                    method: s.method,
-                    flagged: s.flagged,
+                    phase: p.phase_label(),
+                    action_key: None,
+                    method: p.method(),
+                    flagged: p.flagged(),
                 };
-                self.matches(&facts).then(|| CallRow {
+                if !self.matches_but_key(&facts) {
+                    return None;
+                }
+                let s = p.unpack(id);
+                Some(CallRow {
                     id,
                     at: time(s.at),
                     direction: direction(s.direction).into(),
