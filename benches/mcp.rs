@@ -121,6 +121,7 @@ fn window(n: usize) -> startup::Started {
             configure: Box::new(|c| c.default_mode = Mode::Auto),
             journal: Journaling::Off,
             key: KeyUse::Off,
+            mount: Some(actionbench::mcp::mounting().0),
             ..Plan::window(Listen::Port {
                 port: 0,
                 fallback: false,

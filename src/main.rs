@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        Some(Command::Serve(serve)) => actionbench::cli::serve::run(&cli.inbox, serve),
+        // Agents reach serve's session at /mcp.
+        Some(Command::Serve(serve)) => {
+            actionbench::cli::serve::run(&cli.inbox, serve, Some(actionbench::mcp::mounting().0))
+        }
         Some(Command::Mcp(serve)) => actionbench::mcp::stdio::run(&cli.inbox, serve),
         Some(Command::Key(key)) => actionbench::cli::run_key(&cli.inbox, key),
         Some(Command::Export(args)) => actionbench::cli::run_export(&cli.inbox, args),

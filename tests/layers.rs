@@ -13,13 +13,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("journal", &["domain", "engine", "platform"]),
     ("play", &["domain", "engine", "platform"]),
     ("server", &["domain", "engine"]),
-    // startup mounts the MCP server's /mcp on the inbox it starts (and mcp starts through
-    // startup): the one circle left, to be opened by handing startup the mount from above.
+    // startup serves what it is handed (a Mount) beside the inbox, and names no layer above.
     (
         "startup",
-        &[
-            "domain", "engine", "journal", "play", "server", "platform", "mcp",
-        ],
+        &["domain", "engine", "journal", "play", "server", "platform"],
     ),
     (
         "mcp",

@@ -300,3 +300,124 @@ async fn run_check_and_run_flow_report_rows_with_reasons_and_progress() {
     assert_eq!(unknown.is_error, Some(true));
     within("close", client.cancel()).await.expect("closes");
 }
+
+/// Over stdio, a line that is not JSON or not JSON-RPC is answered with JSON-RPC's error on a
+/// line of its own, and the session goes on: the next request is answered.
+#[test]
+fn stdio_answers_a_malformed_line_and_goes_on() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_actionbench"))
+            .args(["mcp", "--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("actionbench mcp starts"),
+    );
+    let mut stdin = child.0.stdin.take().expect("stdin");
+    let stdout = child.0.stdout.take().expect("stdout");
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines() {
+            let Ok(l) = l else { break };
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut exchange = |line: &str| -> Value {
+        writeln!(stdin, "{line}").expect("write a line");
+        stdin.flush().expect("flush");
+        let got = lines
+            .recv_timeout(DEADLINE)
+            .unwrap_or_else(|_| panic!("no answer to {line:?} within {DEADLINE:?}"));
+        serde_json::from_str(&got).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {got}"))
+    };
+    let a = exchange("{ this is not json");
+    assert_eq!(a["error"]["code"], -32700, "{a}");
+    assert_eq!(a["id"], Value::Null, "{a}");
+    let a = exchange(r#"{"hello":"world"}"#);
+    assert_eq!(a["error"]["code"], -32600, "{a}");
+    let a = exchange(r#"{"jsonrpc":"2.0","id":4,"method":7}"#);
+    assert_eq!(
+        (a["id"].clone(), a["error"]["code"].clone()),
+        (json!(4), json!(-32600)),
+        "{a}"
+    );
+    let a = exchange(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"by-hand","version":"0"}}}"#,
+    );
+    assert_eq!(a["id"], 1, "{a}");
+    assert_eq!(a["result"]["serverInfo"]["name"], "actionbench", "{a}");
+    // The notification is not answered; the line after it is.
+    let a = exchange(concat!(
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        "\n]]]"
+    ));
+    assert_eq!(a["error"]["code"], -32700, "{a}");
+    let a = exchange(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#);
+    assert_eq!(a["id"], 2, "{a}");
+    assert!(
+        a["result"]["tools"]
+            .as_array()
+            .is_some_and(|t| t.len() >= 12),
+        "{a}"
+    );
+}
+
+/// A sample added to the folder while an agent is connected is in what the tools list and send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tools_follow_files_edited_on_disk() {
+    let dir = common::TempDir::new("mcp-reload");
+    let samples = dir.path().join("samples");
+    std::fs::create_dir_all(&samples).expect("dir");
+    let shipped = common::root().join("samples").join("01-send-email.json");
+    std::fs::copy(&shipped, samples.join("01-send-email.json")).expect("copy");
+    let (client, _) = connect(&["--samples", &samples.display().to_string()]).await;
+    let names = |status: &Value| -> Vec<String> {
+        status["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    let status = call(&client, "get_status", json!({})).await;
+    assert_eq!(names(&status), vec!["Send confirmation email".to_string()]);
+    let mut added: Value =
+        serde_json::from_slice(&std::fs::read(&shipped).expect("read")).expect("json");
+    added["name"] = json!("Added while connected");
+    std::fs::write(samples.join("02-added.json"), added.to_string()).expect("write");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = call(&client, "get_status", json!({})).await;
+        if names(&status).iter().any(|n| n == "Added while connected") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the added sample is not listed 20 s after it was written: {status:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent = call(
+        &client,
+        "send_sample",
+        json!({ "sample": "Added while connected", "to": "inbox" }),
+    )
+    .await;
+    assert_eq!(sent["sent"], true, "{sent:#}");
+    assert_eq!(sent["call"]["actionKey"], "send-email", "{sent:#}");
+    let listed = within("resources/list", client.list_all_resources())
+        .await
+        .expect("resources");
+    assert!(
+        listed
+            .iter()
+            .any(|r| r.uri == "actionbench://samples/02-added.json"),
+        "the added sample is not among the resources"
+    );
+    within("close", client.cancel()).await.expect("closes");
+}

@@ -5,7 +5,7 @@ use crate::cli::{AutoAnswer, InboxArgs, ServeArgs};
 use crate::domain::contract::Finding;
 use crate::domain::invocation::{AnsweredBy, Exchange, ExchangeId, Phase, flagged};
 use crate::engine::{Event, EventKind, Mode};
-use crate::startup::{self, Journaling, Listen, Plan, Relay};
+use crate::startup::{self, Journaling, Listen, Mounting, Plan, Relay};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -269,9 +269,14 @@ pub fn plan(inbox: &InboxArgs, serve: &ServeArgs, fallback: bool) -> Result<Plan
     })
 }
 
-pub fn run(inbox: &InboxArgs, serve: &ServeArgs) -> Result<(), String> {
+/// `serve`, with `mount`'s routes beside the inbox's (main hands in the MCP server's `/mcp`).
+pub fn run(inbox: &InboxArgs, serve: &ServeArgs, mount: Option<Mounting>) -> Result<(), String> {
     let sign = serve.signs(inbox)?;
-    let mut started = startup::start(inbox, plan(inbox, serve, false)?)?;
+    let plan = Plan {
+        mount,
+        ..plan(inbox, serve, false)?
+    };
+    let mut started = startup::start(inbox, plan)?;
     let engine = started.engine.clone();
     engine.set_warp(serve.warp);
     for w in started.session.iter().flat_map(|o| o.warnings.iter()) {

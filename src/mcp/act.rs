@@ -56,12 +56,19 @@ pub fn status(bench: &Bench) -> StatusOut {
             })
             .collect(),
         samples: bench
+            .files()
             .samples
             .iter()
             .map(|s| s.sample.name.clone())
             .collect(),
-        flows: bench.flows.iter().map(|f| f.flow.name.clone()).collect(),
+        flows: bench
+            .files()
+            .flows
+            .iter()
+            .map(|f| f.flow.name.clone())
+            .collect(),
         definitions: bench
+            .files()
             .definitions
             .loaded
             .iter()
@@ -240,6 +247,7 @@ pub fn report(bench: &Bench, r: &ReportCompletionIn) -> Result<ReportCompletionO
 fn sample_of(bench: &Bench, s: &SendSampleIn) -> Result<LoadedSample, String> {
     match (&s.sample, &s.inline) {
         (Some(name), None) => bench
+            .files()
             .samples
             .iter()
             .find(|l| {
@@ -251,7 +259,8 @@ fn sample_of(bench: &Bench, s: &SendSampleIn) -> Result<LoadedSample, String> {
             })
             .cloned()
             .ok_or_else(|| {
-                let names: Vec<&str> = bench
+                let files = bench.files();
+                let names: Vec<&str> = files
                     .samples
                     .iter()
                     .map(|l| l.sample.name.as_str())

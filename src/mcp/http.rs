@@ -47,9 +47,7 @@ pub fn router(bench: Arc<Bench>) -> Router {
         .route_layer(axum::middleware::from_fn(guard))
 }
 
-/// JSON-RPC's codes for a request that is not JSON, and one that is not a JSON-RPC message.
-const PARSE_ERROR: i32 = -32700;
-const INVALID_REQUEST: i32 = -32600;
+use super::gate::INVALID_REQUEST;
 
 /// A refusal in JSON-RPC's shape (no request id: it was not read).
 fn refuse(status: StatusCode, message: &str) -> Response {
@@ -157,54 +155,13 @@ async fn guard(request: Request, next: Next) -> Response {
         .await
 }
 
-/// The JSON-RPC error for a body that is not JSON, or not a JSON-RPC 2.0 message, if it is not.
-/// (A batch goes on to the transport, which says what it makes of it.)
+/// The JSON-RPC error for a body that is not JSON-RPC, in a 400, if it is not.
 fn malformed(bytes: &[u8]) -> Option<Response> {
-    let value: serde_json::Value = match serde_json::from_slice(bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return Some(refuse_with(
-                StatusCode::BAD_REQUEST,
-                PARSE_ERROR,
-                serde_json::Value::Null,
-                &format!("parse error: the body is not JSON ({e})"),
-            ));
-        }
-    };
-    let serde_json::Value::Object(o) = &value else {
-        return match value {
-            serde_json::Value::Array(_) => None,
-            _ => Some(refuse(
-                StatusCode::BAD_REQUEST,
-                "invalid request: a JSON-RPC message is an object",
-            )),
-        };
-    };
-    let id = o.get("id").cloned().unwrap_or(serde_json::Value::Null);
-    if o.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0") {
-        return Some(refuse_with(
-            StatusCode::BAD_REQUEST,
-            INVALID_REQUEST,
-            id,
-            "invalid request: \"jsonrpc\" must be \"2.0\"",
-        ));
-    }
-    let method = o.get("method").map(|m| m.is_string());
-    let answer = o.contains_key("result") || o.contains_key("error");
-    match method {
-        Some(true) => None,
-        Some(false) => Some(refuse_with(
-            StatusCode::BAD_REQUEST,
-            INVALID_REQUEST,
-            id,
-            "invalid request: \"method\" must be a string",
-        )),
-        None if answer => None,
-        None => Some(refuse_with(
-            StatusCode::BAD_REQUEST,
-            INVALID_REQUEST,
-            id,
-            "invalid request: a JSON-RPC message has a method (a request or notification) or a result or error (a response)",
-        )),
-    }
+    let m = super::gate::malformed(bytes)?;
+    Some(refuse_with(
+        StatusCode::BAD_REQUEST,
+        m.code,
+        m.id,
+        &m.message,
+    ))
 }

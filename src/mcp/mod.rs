@@ -10,6 +10,7 @@
 
 mod act;
 mod calls;
+mod gate;
 pub mod http;
 mod resources;
 mod run;
@@ -22,7 +23,8 @@ use crate::domain::flow::LoadedFlow;
 use crate::domain::sample::LoadedSample;
 use crate::engine::Engine;
 use crate::play::Player;
-use crate::startup::{InboxArgs, SharedTarget};
+use crate::startup::reload::Reloaded;
+use crate::startup::{Connected, InboxArgs, Mount, Mounting, SharedTarget, Started};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
     Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
@@ -31,8 +33,16 @@ use rmcp::model::{
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// What the folders hold, as the tools list and send them.
+pub struct Files {
+    pub samples: Vec<LoadedSample>,
+    pub flows: Vec<LoadedFlow>,
+    pub definitions: Definitions,
+}
 
 /// What the tools work on: the engine and what the start loaded beside it, shared by every
 /// agent connected (over stdio, or each HTTP session).
@@ -43,9 +53,10 @@ pub struct Bench {
     target: SharedTarget,
     /// …else `--target` (signed when `--app-id` is given, as serve signs).
     flag_target: Option<crate::play::Target>,
-    pub samples: Vec<LoadedSample>,
-    pub flows: Vec<LoadedFlow>,
-    pub definitions: Definitions,
+    /// The samples, flows and definitions: those the start loaded, then each reload's.
+    files: RwLock<Arc<Files>>,
+    /// Reloads not yet taken in (the reload thread wakes [`Bench::take_reloads`] after each).
+    reloads: Mutex<Option<Receiver<Arc<Reloaded>>>>,
     /// The options the workbench started with (check, lint and flow runs start from them).
     pub args: InboxArgs,
     /// The session journal, when one records.
@@ -53,14 +64,14 @@ pub struct Bench {
     /// The inbox's URL, once it listens.
     inbox: OnceLock<String>,
     /// Agents connected now.
-    agents: Agents,
+    agents: Connected,
     /// What ends the HTTP transport's sessions when the inbox stops.
     stops: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Bench {
-    pub fn new(started: &crate::startup::Started, args: &InboxArgs) -> Arc<Bench> {
-        Arc::new(Bench {
+    pub fn new(started: &Started, args: &InboxArgs) -> Arc<Bench> {
+        let bench = Arc::new(Bench {
             engine: started.engine.clone(),
             player: started.player.clone(),
             target: started.target.clone(),
@@ -68,15 +79,50 @@ impl Bench {
                 .target(args.app_id.is_some(), crate::play::caller::DEFAULT_TIMEOUT)
                 .ok()
                 .flatten(),
-            samples: started.samples.clone(),
-            flows: started.flows.clone(),
-            definitions: started.definitions.clone(),
+            files: RwLock::new(Arc::new(Files {
+                samples: started.samples.clone(),
+                flows: started.flows.clone(),
+                definitions: started.definitions.clone(),
+            })),
+            reloads: Mutex::new(None),
             args: args.clone(),
             session: started.session.as_ref().map(|s| s.path.clone()),
             inbox: OnceLock::new(),
-            agents: Agents::default(),
+            agents: Connected::default(),
             stops: Mutex::new(vec![]),
-        })
+        });
+        // The files the tools list follow the folders as the window's tabs do: each reload is
+        // taken in as it happens (a weak handle, so the watching does not keep the bench).
+        if let Some(w) = &started.watching {
+            let weak = Arc::downgrade(&bench);
+            let rx = w.subscribe(Some(Arc::new(move || {
+                if let Some(b) = weak.upgrade() {
+                    b.take_reloads();
+                }
+            })));
+            *bench.reloads.lock().unwrap_or_else(|e| e.into_inner()) = Some(rx);
+        }
+        bench
+    }
+
+    /// The samples, flows and definitions as the folders hold them now.
+    pub fn files(&self) -> Arc<Files> {
+        self.take_reloads();
+        self.files.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Takes in the reloads that came: the last one is what the folders hold.
+    fn take_reloads(&self) {
+        let reloads = self.reloads.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(rx) = reloads.as_ref() else { return };
+        let Some(last) = rx.try_iter().last() else {
+            return;
+        };
+        *self.files.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Files {
+            samples: last.samples.clone(),
+            flows: last.flows.clone(),
+            definitions: last.definitions.clone(),
+        });
     }
 
     /// Your action, where tools send to it: the window's target, else `--target`.
@@ -113,12 +159,7 @@ impl Bench {
 
     /// How many agents are connected now.
     pub fn agents(&self) -> usize {
-        self.agents.connected()
-    }
-
-    /// The count of agents connected, shared (the window's top bar reads it each frame).
-    pub fn agents_handle(&self) -> Agents {
-        self.agents.clone()
+        self.agents.now()
     }
 
     /// A handler for one more agent (a stdio client, or one HTTP session).
@@ -130,14 +171,35 @@ impl Bench {
     }
 }
 
-/// How many agents are connected: a plain count the window can hold without knowing the
-/// protocol.
-#[derive(Clone, Debug, Default)]
-pub struct Agents(Arc<AtomicUsize>);
+/// `/mcp` on the inbox a start opens: handed to startup as [`Plan::mount`], it makes the
+/// bench once the engine is up. The slot holds that bench after the start (`actionbench mcp`
+/// serves its stdio client from it).
+pub fn mounting() -> (Mounting, Arc<OnceLock<Arc<Bench>>>) {
+    let slot: Arc<OnceLock<Arc<Bench>>> = Arc::default();
+    let filled = slot.clone();
+    let mounting: Mounting = Box::new(move |started: &Started, args: &InboxArgs| {
+        let bench = Bench::new(started, args);
+        let _ = filled.set(bench.clone());
+        bench as Arc<dyn Mount>
+    });
+    (mounting, slot)
+}
 
-impl Agents {
-    pub fn connected(&self) -> usize {
-        self.0.load(Ordering::Acquire)
+impl Mount for Bench {
+    fn router(self: Arc<Self>) -> axum::Router {
+        http::router(self)
+    }
+
+    fn listening(&self, url: &str) {
+        self.set_inbox(url.to_string());
+    }
+
+    fn stop(&self) {
+        Bench::stop(self)
+    }
+
+    fn connected(&self) -> Connected {
+        self.agents.clone()
     }
 }
 
@@ -151,7 +213,7 @@ pub struct Agent {
 impl Drop for Agent {
     fn drop(&mut self) {
         if self.counted.swap(false, Ordering::AcqRel) {
-            self.bench.agents.0.fetch_sub(1, Ordering::AcqRel);
+            self.bench.agents.remove();
         }
     }
 }
@@ -246,7 +308,7 @@ impl ServerHandler for Agent {
 
     async fn on_initialized(&self, _context: NotificationContext<RoleServer>) {
         if !self.counted.swap(true, Ordering::AcqRel) {
-            self.bench.agents.0.fetch_add(1, Ordering::AcqRel);
+            self.bench.agents.add();
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn list(bench: &Bench) -> Vec<Resource> {
         "calls".into(),
         "The newest 200 calls in the session, as list_calls gives them".into(),
     )];
-    for s in &bench.samples {
+    for s in &bench.files().samples {
         if let Some(p) = &s.path {
             out.push(json_resource(
                 format!("{SAMPLE}{}", file_name(p)),
@@ -46,7 +46,7 @@ pub fn list(bench: &Bench) -> Vec<Resource> {
             ));
         }
     }
-    for f in &bench.flows {
+    for f in &bench.files().flows {
         if let Some(p) = &f.path {
             out.push(json_resource(
                 format!("{FLOW}{}", file_name(p)),
@@ -55,7 +55,7 @@ pub fn list(bench: &Bench) -> Vec<Resource> {
             ));
         }
     }
-    for (p, d) in &bench.definitions.loaded {
+    for (p, d) in &bench.files().definitions.loaded {
         let key = d.action_key().unwrap_or_default();
         out.push(json_resource(
             format!("{DEFINITION}{}", file_name(p)),
@@ -126,6 +126,7 @@ pub fn read(bench: &Bench, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     let named = |prefix: &str| uri.strip_prefix(prefix).map(str::to_string);
     if let Some(name) = named(SAMPLE)
         && let Some(p) = bench
+            .files()
             .samples
             .iter()
             .filter_map(|s| s.path.as_ref())
@@ -135,6 +136,7 @@ pub fn read(bench: &Bench, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     }
     if let Some(name) = named(FLOW)
         && let Some(p) = bench
+            .files()
             .flows
             .iter()
             .filter_map(|f| f.path.as_ref())
@@ -144,6 +146,7 @@ pub fn read(bench: &Bench, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     }
     if let Some(name) = named(DEFINITION)
         && let Some((p, _)) = bench
+            .files()
             .definitions
             .loaded
             .iter()

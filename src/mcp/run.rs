@@ -290,6 +290,7 @@ pub fn parse_rows(transcript: &str) -> Vec<CheckRow> {
 fn sample_paths(bench: &Bench, names: &[String]) -> Result<Vec<OsString>, String> {
     if names.is_empty() {
         let paths: Vec<OsString> = bench
+            .files()
             .samples
             .iter()
             .filter_map(|s| s.path.clone().map(Into::into))
@@ -302,7 +303,7 @@ fn sample_paths(bench: &Bench, names: &[String]) -> Result<Vec<OsString>, String
     names
         .iter()
         .map(|n| {
-            match bench.samples.iter().find(|s| s.sample.name == *n) {
+            match bench.files().samples.iter().find(|s| s.sample.name == *n) {
                 Some(s) => s.path.clone().map(Into::into),
                 None => Some(PathBuf::from(n).into()),
             }
@@ -369,13 +370,15 @@ pub async fn flow(
     progress: impl FnMut(&str),
 ) -> Result<RunFlowOut, String> {
     let file = bench
+        .files()
         .flows
         .iter()
         .find(|f| f.flow.name == a.flow)
         .and_then(|f| f.path.clone())
         .unwrap_or_else(|| PathBuf::from(&a.flow));
     if !file.is_file() {
-        let names: Vec<&str> = bench.flows.iter().map(|f| f.flow.name.as_str()).collect();
+        let files = bench.files();
+        let names: Vec<&str> = files.flows.iter().map(|f| f.flow.name.as_str()).collect();
         return Err(format!(
             "flow: no flow named {:?}; loaded: {}",
             a.flow,
@@ -483,6 +486,7 @@ pub async fn report_event(bench: &Bench, a: &ReportEventIn) -> Result<ReportEven
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
     let runs = bench
+        .files()
         .flows
         .iter()
         .filter(|f| f.flow.trigger.key == a.trigger_key)

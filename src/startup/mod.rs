@@ -96,6 +96,44 @@ pub struct Plan {
     /// Watch the samples, flows, definitions and triggers folders, and reload what changes
     /// ([`reload`]).
     pub watch: bool,
+    /// Routes to serve beside the inbox's (the MCP server's `/mcp`), made once the rest has
+    /// started: the window, `serve` and `mcp` hand one in; startup knows only [`Mount`].
+    pub mount: Option<Mounting>,
+}
+
+/// Routes served beside the inbox's, and what they keep: made by whoever starts (the MCP
+/// server's `/mcp`), so that startup knows nothing of what they serve.
+pub trait Mount: Send + Sync {
+    /// The routes, to serve beside the inbox's (made again if the port is tried twice).
+    fn router(self: Arc<Self>) -> axum::Router;
+    /// The inbox listens at `url` (`http://127.0.0.1:4010`).
+    fn listening(&self, url: &str);
+    /// The inbox is stopping: end what would hold it open (an agent's open stream).
+    fn stop(&self);
+    /// How many clients are connected to the routes now (the window's top bar shows it).
+    fn connected(&self) -> Connected;
+}
+
+/// Makes the mount from what has started and the options.
+pub type Mounting = Box<dyn FnOnce(&Started, &InboxArgs) -> Arc<dyn Mount>>;
+
+/// How many clients are connected: a plain count the window can hold without knowing the
+/// protocol.
+#[derive(Clone, Debug, Default)]
+pub struct Connected(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Connected {
+    pub fn now(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub fn add(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    pub fn remove(&self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl Plan {
@@ -114,6 +152,7 @@ impl Plan {
             automate: Automate::Off,
             sign: false,
             watch: false,
+            mount: None,
         }
     }
 }
@@ -180,8 +219,8 @@ pub struct Started {
     pub automations: Option<Arc<crate::play::automations::LocalAutomations>>,
     /// Trigger definition files that could not be read, and why.
     pub trigger_errors: Vec<String>,
-    /// What the MCP server's tools work on, once the inbox listens (its `/mcp` answers agents).
-    pub mcp: Option<Arc<crate::mcp::Bench>>,
+    /// The routes served beside the inbox's (the MCP server's `/mcp`), once it listens.
+    pub mounted: Option<Arc<dyn Mount>>,
     /// Things to say about where it listens (another address than loopback, a saved port
     /// that was taken).
     pub notes: Vec<String>,
@@ -203,8 +242,8 @@ impl Started {
         self.engine.set_automations(None);
         self.watching = None;
         // Agents' HTTP sessions end (their streams would hold the server open).
-        if let Some(b) = &self.mcp {
-            b.stop();
+        if let Some(m) = &self.mounted {
+            m.stop();
         }
         if let Some(h) = self.handle.take() {
             self.rt.block_on(h.stop(deadline));
@@ -305,7 +344,7 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
         handle: None,
         automations,
         trigger_errors,
-        mcp: None,
+        mounted: None,
         notes: vec![],
         watching: None,
     };
@@ -325,7 +364,7 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
         }
     }
     if let Listen::Port { port, fallback } = plan.listen
-        && let Err(e) = listen(args, &mut started, port, fallback)
+        && let Err(e) = listen(args, &mut started, port, fallback, plan.mount)
     {
         // What could not start leaves nothing behind (a scratch journal goes with it).
         started.stop(std::time::Duration::ZERO);
@@ -444,16 +483,15 @@ fn listen(
     started: &mut Started,
     port: u16,
     fallback: bool,
+    mount: Option<Mounting>,
 ) -> Result<(), String> {
-    let bench = crate::mcp::Bench::new(started, args);
+    let mount = mount.map(|m| m(started, args));
     let at = |port: u16| -> Result<ServerHandle, StartError> {
         let addr = server::check_bind(args.bind, port, args.allow_remote)?;
-        let mount = crate::mcp::http::router(bench.clone());
-        started.rt.block_on(server::start_with(
-            started.engine.clone(),
-            addr,
-            Some(mount),
-        ))
+        let routes = mount.clone().map(|m| m.router());
+        started
+            .rt
+            .block_on(server::start_with(started.engine.clone(), addr, routes))
     };
     let handle = match at(port) {
         Ok(h) => h,
@@ -479,8 +517,10 @@ fn listen(
             ),
         );
     }
-    bench.set_inbox(format!("http://{}", handle.addr));
+    if let Some(m) = &mount {
+        m.listening(&format!("http://{}", handle.addr));
+    }
     started.handle = Some(handle);
-    started.mcp = Some(bench);
+    started.mounted = mount;
     Ok(())
 }

@@ -71,10 +71,14 @@ pub fn prepare(inbox: &InboxArgs) -> Result<Prepared, String> {
     );
     let started = startup::start(
         inbox,
-        Plan::window(Listen::Port {
-            port,
-            fallback: saved_port,
-        }),
+        Plan {
+            // Agents reach the window's session at /mcp.
+            mount: Some(crate::mcp::mounting().0),
+            ..Plan::window(Listen::Port {
+                port,
+                fallback: saved_port,
+            })
+        },
     )?;
     for w in &started.notes {
         eprintln!("warning: {w}");

@@ -140,6 +140,7 @@ fn bench_args(
             configure: Box::new(configure),
             journal: Journaling::Off,
             key: KeyUse::Off,
+            mount: Some(actionbench::mcp::mounting().0),
             ..Plan::window(Listen::Port {
                 port: 0,
                 fallback: false,

@@ -44,7 +44,7 @@ pub struct Core {
     /// is read again and shown.
     pub watching: Option<Arc<crate::startup::reload::Watching>>,
     /// How many coding agents are connected to the inbox's MCP server (`/mcp`).
-    pub agents: Option<crate::mcp::Agents>,
+    pub agents: Option<crate::startup::Connected>,
 }
 
 impl Core {
@@ -88,7 +88,7 @@ impl Core {
             port,
             automations: s.automations.clone(),
             watching: s.watching.clone(),
-            agents: s.mcp.as_ref().map(|m| m.agents_handle()),
+            agents: s.mounted.as_ref().map(|m| m.connected()),
         }
     }
 

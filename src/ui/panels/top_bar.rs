@@ -17,7 +17,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 RichText::new(format!("WARNING: {w}")).color(theme::ink(ui, theme::ERROR)),
             );
         }
-        let agents = cx.core.agents.as_ref().map_or(0, |a| a.connected());
+        let agents = cx.core.agents.as_ref().map_or(0, |a| a.now());
         if agents > 0 {
             ui.separator();
             let text = match agents {
