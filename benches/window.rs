@@ -188,6 +188,7 @@ fn start(session: Option<&std::path::Path>) -> Started {
             Journaling::Off
         },
         key: KeyUse::Off,
+        mount: Some(actionbench::mcp::mounting().0),
         ..Plan::window(Listen::Port {
             port: 0,
             fallback: false,
@@ -272,8 +273,7 @@ impl Breakdown {
         println!("memory, {} ({}):", self.label, counting::name());
         let b_started = base.map_or(0, |b| b.started);
         let b_window = base.map_or(0, |b| b.window);
-        let known =
-            f.cells_bytes + f.cells_ahead_bytes + f.tokens_bytes + self.index + self.buffers;
+        let known = f.cells_bytes + f.tokens_bytes + self.index + self.buffers;
         let rows = |what: &str, bytes: usize, note: String| {
             println!("  {what:<44} {} {note}", mib(bytes));
         };
@@ -286,11 +286,6 @@ impl Breakdown {
             "  of which the log's cells",
             f.cells_bytes,
             format!("({} exchanges, {} whole)", f.exchanges, f.whole),
-        );
-        rows(
-            "  of which the log's next bucket (ahead)",
-            f.cells_ahead_bytes,
-            "(empty cells, zeroed)".into(),
         );
         rows("  of which the token map", f.tokens_bytes, String::new());
         rows("  of which the journal's index", self.index, String::new());

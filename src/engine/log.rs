@@ -1,11 +1,13 @@
 //! The log of exchanges, and how much of it is kept whole in memory.
 //!
-//! No lock covers the whole log: appending is lock-free (a `boxcar` vector, which grows in
-//! buckets and never moves what it holds), and each exchange has its own lock. Calls answered
+//! No lock covers the whole log: appending is lock-free (an append-only vector, [`Cells`],
+//! which grows a chunk at a time and never moves what it holds), and each exchange has its own
+//! lock. Calls answered
 //! at once append, record and announce their exchange without waiting for one another.
 //!
 //! For the other rooms `append`.
 
+use super::cells::Cells;
 use super::{
     Arc, Engine, EventKind, Exchange, ExchangeId, Mutex, MutexGuard, Ordering, Packed, Phase,
     token_key,
@@ -18,7 +20,7 @@ use std::sync::atomic::AtomicUsize;
 /// when asked for.
 #[derive(Default)]
 pub(super) struct Log {
-    cells: boxcar::Vec<Mutex<Cell>>,
+    cells: Cells<Mutex<Cell>>,
     /// Exchanges kept whole, and the bytes they are reckoned to take.
     resident: AtomicUsize,
     resident_bytes: AtomicUsize,
@@ -34,7 +36,7 @@ pub(super) struct Cell {
     pub(super) slot: Slot,
 }
 
-/// 32 bytes: with its lock and boxcar's flag a cell takes 48 bytes of the log.
+/// 32 bytes: with its lock and its slot's ready flag a cell takes 48 bytes of the log.
 pub(super) enum Slot {
     /// The exchange, and whether the recorder has had a line of it yet (the first carries its
     /// headers and body). Shared with the events that announced it (and the window's list,
@@ -151,23 +153,9 @@ impl Log {
         self.resident_bytes.load(Ordering::Relaxed)
     }
 
-    /// Bytes of the cells' buckets in use, and of the next one when it is allocated ahead:
-    /// boxcar's buckets hold 32, 64, 128… cells, and the next is allocated (zeroed) once
-    /// seven eighths of the last are used.
-    pub(super) fn cells_bytes(&self) -> (usize, usize) {
-        let cell = std::mem::size_of::<Mutex<Cell>>() + std::mem::align_of::<Mutex<Cell>>();
-        let (mut room, mut bucket) = (0usize, 32usize);
-        while room < self.len() {
-            room += bucket;
-            bucket *= 2;
-        }
-        let last = bucket / 2;
-        let ahead = if self.len() > 0 && self.len() > room.saturating_sub(last / 8) {
-            bucket
-        } else {
-            0
-        };
-        (room * cell, ahead * cell)
+    /// Bytes of the cells' chunks (at most one chunk is allocated ahead of use).
+    pub(super) fn cells_bytes(&self) -> usize {
+        self.cells.bytes()
     }
 
     /// Exchange `id`'s cell, locked, however it is kept.
@@ -298,9 +286,6 @@ pub struct Footprint {
     pub whole: usize,
     /// The log's cells, one per exchange whether whole or on disk.
     pub cells_bytes: usize,
-    /// The log's next bucket of cells, allocated ahead (boxcar does, at seven eighths of the
-    /// last): empty cells, zeroed.
-    pub cells_ahead_bytes: usize,
     /// What the whole exchanges are reckoned to take (the memory budget's own measure).
     pub whole_reckoned: usize,
     /// The token map's tables (entries, control bytes and the room they keep).
@@ -313,8 +298,7 @@ impl Engine {
         Footprint {
             exchanges: self.log.len(),
             whole: self.log.in_memory(),
-            cells_bytes: self.log.cells_bytes().0,
-            cells_ahead_bytes: self.log.cells_bytes().1,
+            cells_bytes: self.log.cells_bytes(),
             whole_reckoned: self.log.resident_bytes(),
             tokens_bytes: self.tokens.bytes(),
         }
@@ -346,7 +330,7 @@ mod tests {
     /// A million exchanges on disk take 40 MB of cells: a field added to a slot shows here.
     #[test]
     fn an_empty_log_reckons_no_cells() {
-        assert_eq!(super::Log::default().cells_bytes(), (0, 0));
+        assert_eq!(super::Log::default().cells_bytes(), 0);
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! Host).
 
 mod answers;
+mod cells;
 mod clock;
 mod config;
 mod events;
