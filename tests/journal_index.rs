@@ -326,3 +326,70 @@ fn a_sigkill_mid_load_leaves_an_index_that_a_reopen_catches_up() {
     );
     assert_eq!(with, without);
 }
+
+/// An id with no line (a call refused while the journal could not be written, a line lost) is
+/// listed as not recorded, and every other exchange keeps its number, across reopens: closing
+/// the gap up gave the calls after a reopen the numbers of exchanges already in the file. A
+/// line naming an id far past the others is damage: skipped, said, nothing allocated for it.
+#[test]
+fn a_gap_in_the_ids_keeps_every_other_exchange_its_number_across_reopens() {
+    let dir = TempDir::new("journal-gap");
+    let path = session(dir.path(), 1, 5);
+    let whole = dir.path().join("whole.jsonl");
+    std::fs::copy(&path, &whole).expect("copy");
+    let before = reopen(&whole, "tok-9");
+    let text = std::fs::read_to_string(&path).expect("the journal");
+    let mut kept = String::new();
+    let mut far = None;
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap_or(Value::Null);
+        // An exchange's line: {"v": 2, "ex": {"id": …, …}}.
+        if v["ex"]["id"] == 3 {
+            continue;
+        }
+        if v["ex"]["id"] == 5 && far.is_none() {
+            let mut f = v.clone();
+            f["ex"]["id"] = serde_json::json!(1_000_000_000_000u64);
+            far = Some(f.to_string());
+        }
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    kept.push_str(&far.expect("a line of #5"));
+    kept.push('\n');
+    std::fs::write(&path, kept).expect("write");
+    let _ = std::fs::remove_file(idx(&path));
+
+    let first = reopen(&path, "tok-9");
+    assert_eq!(first.rows.len(), 5, "{:?}", first.warnings);
+    let gap = &first.rows[2];
+    assert_eq!(
+        (gap.id, gap.tag.as_deref(), gap.flagged),
+        (3, Some("not recorded"), true)
+    );
+    for i in [0, 1, 3, 4] {
+        assert_eq!(first.rows[i], before.rows[i], "#{} kept its number", i + 1);
+    }
+    let says = |w: &[String], what: &str| w.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(
+        says(&first.warnings, "no line in the journal"),
+        1,
+        "{:?}",
+        first.warnings
+    );
+    assert_eq!(
+        says(&first.warnings, "far past the others"),
+        1,
+        "{:?}",
+        first.warnings
+    );
+
+    // The call the first reopen took is #6; the next reopen finds #4 and #5 as they were.
+    let second = reopen(&path, "tok-8");
+    assert_eq!(second.rows.len(), 6, "{:?}", second.warnings);
+    for i in [0, 1, 3, 4] {
+        assert_eq!(second.rows[i], before.rows[i], "#{} kept its number", i + 1);
+    }
+    assert_eq!(second.rows[5].id, 6);
+    assert_eq!(second.rows[5].action_key.as_deref(), Some("send-email"));
+}

@@ -27,6 +27,12 @@ pub struct Scanned {
 /// when it is selected, while each one loaded whole costs its kilobytes from the start.
 pub(super) const REOPEN_SHARE: usize = 4;
 
+/// How far past the highest id read so far a line's id may be. A gap is calls never recorded
+/// (refused while the journal could not be written) or lines lost, and reopening lists each
+/// missing id so that every other keeps its number; an id further on than this is damage, and
+/// its line is skipped (an id of 10^12 would have reopening allocate for every id below it).
+pub(super) const MAX_ID_AHEAD: u64 = 1 << 22;
+
 /// What reopening learnt of one exchange from its lines.
 pub(super) struct Seen {
     pub(super) live: bool,
@@ -74,6 +80,9 @@ pub(super) struct Scan {
     /// The header set each exchange's first line names, to say those no line defines.
     pub(super) named: Vec<(u64, u32)>,
     pub(super) seen: Vec<Option<Seen>>,
+    /// Lines skipped for an id too far past the others ([`MAX_ID_AHEAD`]): how many, and the
+    /// first such id.
+    pub(super) far: Option<(usize, u64)>,
     /// Lines read so far (blank ones too: warnings name lines by their number).
     pub(super) lines: usize,
     /// Where the lines read so far end, and where the last one that ends with a newline
@@ -153,6 +162,11 @@ impl Scan {
         let Some(i) = d.id.checked_sub(1).map(|i| i as usize) else {
             return;
         };
+        if d.id > self.seen.len() as u64 + MAX_ID_AHEAD {
+            let far = self.far.get_or_insert((0, d.id));
+            far.0 += 1;
+            return;
+        }
         if self.seen.len() <= i {
             self.seen.resize_with(i + 1, || None);
         }
@@ -213,8 +227,15 @@ impl Scan {
             sets,
             mut named,
             seen,
+            far,
             ..
         } = self;
+        if let Some((n, first)) = far {
+            out.warnings.push(format!(
+                "{}: {n} line(s) name an exchange id far past the others (the first: #{first}), which a session does not write: damaged, skipped",
+                path.display()
+            ));
+        }
         out.warnings.extend(explain.warnings(path));
         named.retain(|(_, set)| sets.get(*set).is_none());
         out.warnings.extend(missing_sets(path, &named));
@@ -234,14 +255,26 @@ impl Scan {
                 used += size;
             }
         }
-        // Ids as the engine gives them (1, 2, …): a gap left by an unreadable line closes up.
-        let mut renumbered = Index::default();
+        // Every exchange keeps its id: an id with no line (a call refused while the journal
+        // could not be written, a line lost) is listed as not recorded. Closing the gap up
+        // instead gave the exchanges after it new numbers, and the calls after the reopen the
+        // numbers of exchanges already in the file, whose lines a later reopen then mixed up.
+        let mut kept = Index::default();
+        let (mut gaps, mut before) = (0usize, None::<Packed>);
         for (i, s) in seen.into_iter().enumerate() {
-            let Some(s) = s else { continue };
-            let Some(place) = index.get(i as u64 + 1) else {
+            let id = i as u64 + 1;
+            let (Some(s), Some(place)) = (s, index.get(id)) else {
+                gaps += 1;
+                out.exchanges.push(Restoring::OnDisk {
+                    invocation_token: None,
+                    summary: not_recorded(id, before),
+                });
                 continue;
             };
-            let id = out.exchanges.len() as u64 + 1;
+            let on_disk = || Restoring::OnDisk {
+                invocation_token: s.token,
+                summary: s.summary,
+            };
             let entry = if whole[i] {
                 match exchange_at(file, place, &sets) {
                     Some(mut ex) => {
@@ -250,25 +283,48 @@ impl Scan {
                     }
                     None => {
                         out.warnings.push(format!(
-                            "{}: exchange #{} could not be read back, skipped",
+                            "{}: exchange #{id} could not be read back: listed by its summary",
                             path.display(),
-                            i + 1
                         ));
-                        continue;
+                        on_disk()
                     }
                 }
             } else {
-                Restoring::OnDisk {
-                    invocation_token: s.token,
-                    summary: s.summary,
-                }
+                on_disk()
             };
-            renumbered.set(id, place[0]);
-            renumbered.set(id, place[1]);
+            before = Some(s.summary);
+            kept.set(id, place[0]);
+            kept.set(id, place[1]);
             out.exchanges.push(entry);
         }
-        (renumbered, sets, out)
+        if gaps > 0 {
+            out.warnings.push(format!(
+                "{}: {gaps} exchange id(s) have no line in the journal (calls refused while it could not be written, or lines lost): each is listed as not recorded, and every other keeps its number",
+                path.display()
+            ));
+        }
+        (kept, sets, out)
     }
+}
+
+/// The row of an id with no line in the journal: at the time of the exchange before it.
+fn not_recorded(id: u64, before: Option<Packed>) -> Packed {
+    let at = before.map_or(chrono::DateTime::UNIX_EPOCH, |p| p.unpack(id).at);
+    crate::domain::invocation::Summary {
+        id,
+        at,
+        direction: crate::domain::invocation::Direction::Inbound,
+        method: None,
+        envelope: None,
+        status: None,
+        flagged: true,
+        phase: "shut down",
+        http_method: "-".into(),
+        path: "(not in the journal: not recorded)".into(),
+        action_key: None,
+        tag: Some("not recorded".into()),
+    }
+    .pack()
 }
 
 /// Reads a journal line by line without keeping it: where each exchange's lines are, and
