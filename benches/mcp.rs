@@ -16,8 +16,10 @@
 //! Knobs: MCP_CALLS (default 100000), MCP_QUERIES (repetitions of each query, default 200),
 //! MCP_WAITS (default 30). Every wait is bounded. Run: `cargo bench --bench mcp`.
 
+// mimalloc, as the binary ships, behind a counter of the bytes live on the heap: the memory
+// figure is broken down into the heap, the allocator's slack and the threads.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: common::counting::Counting = common::counting::Counting;
 
 use actionbench::domain::summary::Row;
 use actionbench::engine::{Incoming, Mode};
@@ -141,9 +143,74 @@ fn serve(n: usize) {
     let started = window(n);
     println!("url {}/mcp", started.url().expect("listening"));
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    loop {
-        std::thread::park();
+    // Each line on stdin asks for a reading of this process's memory, printed on one line.
+    for _ in std::io::stdin().lines().map_while(Result::ok) {
+        println!("{}", Reading::now().to_line());
+        let _ = std::io::Write::flush(&mut std::io::stdout());
     }
+    drop(started);
+}
+
+/// What the window's side holds at one moment.
+#[derive(Clone, Copy, Debug, Default)]
+struct Reading {
+    /// Bytes live on the heap (the counting allocator's).
+    heap: usize,
+    /// Resident, anonymous and file-backed, KiB.
+    anon: usize,
+    file: usize,
+    threads: usize,
+}
+
+impl Reading {
+    fn now() -> Reading {
+        use common::counting::{live, status_kib};
+        Reading {
+            heap: live(),
+            anon: status_kib("RssAnon"),
+            file: status_kib("RssFile"),
+            threads: status_kib("Threads"),
+        }
+    }
+
+    fn to_line(self) -> String {
+        format!(
+            "reading {} {} {} {}",
+            self.heap, self.anon, self.file, self.threads
+        )
+    }
+
+    fn parse(line: &str) -> Option<Reading> {
+        let mut f = line.strip_prefix("reading ")?.split(' ');
+        let mut next = || f.next()?.parse::<usize>().ok();
+        Some(Reading {
+            heap: next()?,
+            anon: next()?,
+            file: next()?,
+            threads: next()?,
+        })
+    }
+
+    /// Resident, MB.
+    fn rss_mb(&self) -> f64 {
+        (self.anon + self.file) as f64 / 1024.0
+    }
+}
+
+/// What an agent added, by owner: the heap, the allocator's slack beyond it, mapped files, and
+/// threads.
+fn breakdown(what: &str, before: Reading, after: Reading) {
+    let mb = |kib: f64| kib / 1024.0;
+    let heap = (after.heap as f64 - before.heap as f64) / 1024.0 / 1024.0;
+    let anon = mb(after.anon as f64 - before.anon as f64);
+    println!(
+        "{what}: resident {:+.2} MB = heap {heap:+.2} MB + the allocator's slack and thread stacks {:+.2} MB + mapped files {:+.2} MB; threads {} -> {}",
+        after.rss_mb() - before.rss_mb(),
+        anon - heap,
+        mb(after.file as f64 - before.file as f64),
+        before.threads,
+        after.threads
+    );
 }
 
 /// The window's side, stopped however the bench ends.
@@ -163,12 +230,13 @@ fn memory(n: usize) {
         std::process::Command::new(std::env::current_exe().expect("this bench"))
             .arg("--serve")
             .env("MCP_CALLS", n.to_string())
+            .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("the window's side starts"),
     );
-    let pid = child.0.id().to_string();
     let out = child.0.stdout.take().expect("stdout");
+    let mut ask = child.0.stdin.take().expect("stdin");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
@@ -179,8 +247,16 @@ fn memory(n: usize) {
         .recv_timeout(Duration::from_secs(120))
         .expect("the window's side is ready within 120 s");
     let url = url.strip_prefix("url ").expect("its URL").to_string();
+    let mut reading = move || -> Reading {
+        use std::io::Write;
+        writeln!(ask, "read").expect("ask the window's side");
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a reading within 30 s");
+        Reading::parse(&line).unwrap_or_else(|| panic!("not a reading: {line}"))
+    };
     std::thread::sleep(Duration::from_secs(1));
-    let without = common::rss_kib(&pid);
+    let without = reading();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let with = rt.block_on(async {
         let transport = StreamableHttpClientTransport::from_uri(url);
@@ -210,26 +286,28 @@ fn memory(n: usize) {
         )
         .await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let burst = common::rss_kib(&pid);
+        let burst = reading();
         // Past the 5 s the server keeps completed responses for a resuming client; one more
         // read lets the session let them go.
         tokio::time::sleep(Duration::from_secs(6)).await;
         call(&client, "get_status", json!({})).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let with = common::rss_kib(&pid);
+        let with = reading();
         let _ = client.cancel().await;
-        println!(
-            "the window's memory just after an agent's 150 reads and a wait: {:+.2} MB",
-            (burst as f64 - without as f64) / 1024.0
-        );
-        with
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let gone = reading();
+        breakdown("just after an agent's 150 reads and a wait", without, burst);
+        (with, gone)
     });
+    let (with, gone) = with;
     drop(child);
+    breakdown("6 s later, the agent still connected", without, with);
+    breakdown("the agent gone", without, gone);
     println!(
         "the window's memory with an agent connected (6 s after 150 reads and a wait) {:.2} MB, before it connected {:.2} MB: {:+.2} MB",
-        with as f64 / 1024.0,
-        without as f64 / 1024.0,
-        (with as f64 - without as f64) / 1024.0
+        with.rss_mb(),
+        without.rss_mb(),
+        with.rss_mb() - without.rss_mb()
     );
 }
 

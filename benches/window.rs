@@ -142,7 +142,7 @@ fn drive(h: &mut Harness<'static, App>) -> Figures {
     }
     let rows = h.state().log().len();
     assert!(
-        rows == 0 || h.query_by_label(&format!("0 of {rows}")).is_some(),
+        rows == 0 || h.query_by_label(&format!("0 of {rows} shown")).is_some(),
         "the filter ran over every row"
     );
     for _ in 0..needle.len() {
