@@ -259,6 +259,25 @@ async fn run_check_and_run_flow_report_rows_with_reasons_and_progress() {
     common::wait_until("progress notifications", || {
         handler.progress.load(Ordering::Acquire) > 0
     });
+    // The call the check made is in this session's log, marked as the agent's check, with
+    // the same failing answer.
+    let ids = out["callIds"].as_array().expect("callIds");
+    assert_eq!(ids.len(), 1, "{out:#}");
+    let failing = call(&client, "get_call", json!({ "id": ids[0] })).await;
+    assert_eq!(failing["tag"], "run_check by agent", "{failing:#}");
+    assert_eq!(failing["direction"], "outbound", "{failing:#}");
+    assert_eq!(failing["flagged"], true, "{failing:#}");
+    assert!(
+        failing.to_string().contains("amount"),
+        "the finding is there: {failing:#}"
+    );
+    let listed = call(&client, "list_calls", json!({ "limit": 200 })).await;
+    assert!(
+        listed["calls"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["id"] == ids[0])),
+        "{listed:#}"
+    );
 
     let good = common::root().join("samples/08-quota-info.json");
     let passed = call(
@@ -283,6 +302,13 @@ async fn run_check_and_run_flow_report_rows_with_reasons_and_progress() {
         "{flow:#}"
     );
     assert!(flow["exitCode"].as_i64().is_some_and(|c| c < 2), "{flow:#}");
+    let steps = flow["callIds"].as_array().expect("callIds");
+    assert!(
+        steps.len() >= 3,
+        "the flow's calls are in the session: {flow:#}"
+    );
+    let step = call(&client, "get_call", json!({ "id": steps[0] })).await;
+    assert_eq!(step["tag"], "run_flow by agent", "{step:#}");
     let page = flow["sharedPage"].as_str().expect("a shared page");
     assert!(
         std::fs::read_to_string(page).is_ok_and(|p| p.contains("<html")),

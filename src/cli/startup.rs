@@ -3,7 +3,7 @@
 
 use crate::cli::InboxArgs;
 use crate::engine::Mode;
-use crate::startup::{KeyUse, Listen, Plan, Started};
+use crate::startup::{Journaling, KeyUse, Listen, Plan, Started};
 use std::path::Path;
 
 /// What `check`, `check --generate` and `flow run` start: the engine answering at once,
@@ -22,6 +22,8 @@ pub fn start_headless(inbox: &InboxArgs, signed: bool) -> Result<Started, String
                 port: inbox.port(),
                 fallback: false,
             },
+            // With --session, what the run sends and hears is recorded there.
+            journal: Journaling::Given,
             ..Plan::new(Mode::Auto)
         },
     )

@@ -2,11 +2,11 @@
 //! entries of the same log as inbound calls, judged by the same contract checks, and a timeout
 //! answer waits by token in the same place, so the completion API completes either.
 //!
-//! Methods: `record_outbound`; within the engine `judge_target`.
+//! Methods: `record_outbound`, `adopt`; within the engine `judge_target`.
 
 use super::{
-    AnswerTimes, AnsweredBy, Arc, Arrival, DateTime, Direction, Engine, Exchange, ExchangeId,
-    Finding, Method, Phase, Reply, Utc, Value, apply_answer, contract, envelope,
+    AnswerTimes, AnsweredBy, Arc, Arrival, DateTime, Direction, Engine, EventKind, Exchange,
+    ExchangeId, Finding, Method, Phase, Reply, Utc, Value, apply_answer, contract, envelope,
 };
 
 /// A call ActionBench made, as plain data (the caller that made it is not the engine's concern).
@@ -147,6 +147,22 @@ impl Engine {
 }
 
 impl Engine {
+    /// Logs an exchange another workbench had (the child an agent's `run_check` or `run_flow`
+    /// runs in), as it ended there and marked `tag`: never live here, its token filed nowhere
+    /// (a report for it went to that workbench, which has stopped).
+    pub fn adopt(&self, mut ex: Exchange, tag: &str) -> ExchangeId {
+        if ex.phase.is_live() {
+            let sim = self.now();
+            ex.phase = Phase::ShutDown;
+            ex.note(sim, "the workbench that ran it stopped before it ended");
+        }
+        ex.tag = Some(tag.to_string());
+        let kind = EventKind::of(&ex.phase);
+        let id = self.log.push(ex, false);
+        self.emit_id(kind, id);
+        id
+    }
+
     /// The developer's action's answer, judged: as a reply (a body that is not JSON is kept
     /// as a string), its findings and the phase it leads to.
     pub(super) fn judge_target(

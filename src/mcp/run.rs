@@ -1,5 +1,6 @@
 //! The longer tools: `run_check` and `run_flow` (the workbench's own `check` and `flow run`, as
-//! child processes of the same binary, their lines told as progress while they run), `lint`
+//! child processes of the same binary, their lines told as progress while they run, and what
+//! they sent and heard taken into this session's log when they end), `lint`
 //! (in process), and `report_event` (to the inbox, as an app on Wix's SDK reports one).
 
 use super::Bench;
@@ -73,6 +74,9 @@ pub struct RunCheckOut {
     pub error: Option<String>,
     /// What check printed, as a person reads it (cut past 64 KB).
     pub transcript: String,
+    /// The calls the check made and heard, now in this session's log (get_call reads each;
+    /// the window shows them tagged "run_check by agent").
+    pub call_ids: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
@@ -142,6 +146,9 @@ pub struct RunFlowOut {
     /// The shared HTML page, when asked for.
     pub shared_page: Option<String>,
     pub error: Option<String>,
+    /// The calls the run made and heard, now in this session's log (tagged "run_flow by
+    /// agent").
+    pub call_ids: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
@@ -247,6 +254,46 @@ async fn run_child(
     Ok((status.code().unwrap_or(2), out, errors))
 }
 
+/// Where a child records what it sends and hears, to be taken into this session after it ends.
+struct ChildSession(PathBuf);
+
+impl ChildSession {
+    fn new(what: &str) -> ChildSession {
+        ChildSession(
+            std::env::temp_dir().join(format!("actionbench-{what}-{}.jsonl", uuid::Uuid::new_v4())),
+        )
+    }
+
+    fn args(&self) -> [OsString; 2] {
+        ["--session".into(), self.0.clone().into()]
+    }
+
+    /// Its exchanges, logged in `bench`'s session marked `tag`: their ids here. A journal
+    /// that cannot be read is said in `errors`, not fatal: the run's result stands.
+    fn adopt(&self, bench: &Bench, tag: &str, errors: &mut String) -> Vec<u64> {
+        match crate::journal::read(&self.0) {
+            Ok(r) => r
+                .exchanges
+                .into_iter()
+                .map(|ex| bench.engine.adopt(ex, tag))
+                .collect(),
+            Err(e) => {
+                errors.push_str(&format!(
+                    "\nits calls could not be taken into this session: {e}"
+                ));
+                vec![]
+            }
+        }
+    }
+}
+
+impl Drop for ChildSession {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(crate::journal::index_path(&self.0));
+    }
+}
+
 /// The rows `check` printed (`PASS name [method] HTTP 200 12 ms answered`, its reasons below).
 pub fn parse_rows(transcript: &str) -> Vec<CheckRow> {
     let mut rows: Vec<CheckRow> = vec![];
@@ -349,7 +396,10 @@ pub async fn check(
         }
         None => args.extend(sample_paths(bench, &a.samples)?),
     }
-    let (code, transcript, errors) = run_child(args, progress).await?;
+    let recorded = ChildSession::new("check");
+    args.extend(recorded.args());
+    let (code, transcript, mut errors) = run_child(args, progress).await?;
+    let call_ids = recorded.adopt(bench, "run_check by agent", &mut errors);
     let rows = parse_rows(&transcript);
     let passed_count = rows.iter().filter(|r| r.passed).count() as u32;
     Ok(RunCheckOut {
@@ -360,6 +410,7 @@ pub async fn check(
         rows,
         error: (code == 2).then(|| errors.trim().to_string()),
         transcript,
+        call_ids,
     })
 }
 
@@ -403,7 +454,10 @@ pub async fn flow(
     if let Some(p) = &page {
         args.extend(["--share".into(), p.clone().into()]);
     }
-    let (code, transcript, errors) = run_child(args, progress).await?;
+    let recorded = ChildSession::new("flow");
+    args.extend(recorded.args());
+    let (code, transcript, mut errors) = run_child(args, progress).await?;
+    let call_ids = recorded.adopt(bench, "run_flow by agent", &mut errors);
     Ok(RunFlowOut {
         passed: code == 0,
         exit_code: code,
@@ -412,6 +466,7 @@ pub async fn flow(
             .filter(|p| p.is_file())
             .map(|p| p.display().to_string()),
         error: (code == 2).then(|| errors.trim().to_string()),
+        call_ids,
     })
 }
 

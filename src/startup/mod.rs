@@ -20,6 +20,9 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Journaling {
     Off,
+    /// `--session` when given, else none (`check` and `flow run`: an agent's run_check reads
+    /// back what its child recorded).
+    Given,
     /// `--session`, else a scratch journal in the temp folder, removed on stop (`serve`: its
     /// memory stays within the budget however long it runs).
     GivenOrScratch,
@@ -388,6 +391,7 @@ fn open_session(
     let (path, scratch) = match (journaling, &args.session) {
         (Journaling::Off, _) => return Ok((None, None, None)),
         (_, Some(p)) => (Some(p.clone()), None),
+        (Journaling::Given, None) => return Ok((None, None, None)),
         (Journaling::GivenOrScratch, None) => {
             // Killed, serve leaves it for the system's temp cleaning.
             let p = std::env::temp_dir()
