@@ -22,6 +22,7 @@ mod lines;
 mod lock;
 mod output;
 mod reading;
+mod reopen;
 mod scan;
 pub mod share;
 mod sidecar;
@@ -34,8 +35,8 @@ use lock::first_format;
 pub use lock::open_elsewhere;
 use reading::{Index, exchange_at};
 pub use reading::{Restored, read};
+use reopen::scan;
 pub use scan::Scanned;
-use scan::scan;
 pub use writing::Journal;
 use writing::{Output, Shard, Trouble, TroubleKind};
 

@@ -8,7 +8,6 @@ use super::reading::{
     Explainer, Got, Index, Parsed, PeekExchange, Peeked, exchange_at, line_warning, missing_sets,
     parse,
 };
-use super::sidecar;
 use crate::domain::invocation::Packed;
 use crate::engine::Restoring;
 use std::io::{Seek, SeekFrom};
@@ -325,33 +324,4 @@ fn not_recorded(id: u64, before: Option<Packed>) -> Packed {
         tag: Some("not recorded".into()),
     }
     .pack()
-}
-
-/// Reads a journal line by line without keeping it: where each exchange's lines are, and
-/// whether it is live, replaying what its index (see `sidecar`) holds and reading only the
-/// lines after the index's last checkpoint. Then loads whole the live exchanges and the
-/// newest ones that fit `budget` bytes; the others stay on disk. Also gives where the index
-/// goes on from.
-pub(super) fn scan(
-    path: &Path,
-    budget: usize,
-) -> Result<(Index, HeaderSets, Scanned, sidecar::Resume), String> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((
-                Index::default(),
-                HeaderSets::default(),
-                Scanned::default(),
-                sidecar::Resume::default(),
-            ));
-        }
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let mut scan = Scan::default();
-    let (resume, said) = sidecar::replay(path, &file, &mut scan);
-    scan.read_to_end(path, &file)?;
-    let (index, sets, mut out) = scan.finish(path, &file, budget);
-    out.warnings.extend(said);
-    Ok((index, sets, out, resume))
 }

@@ -7,42 +7,14 @@
 
 pub use crate::domain::flow::{FlowEvent, cards};
 use crate::domain::flow::{FlowRun, LoadedFlow, Step};
-use crate::domain::invocation::ExchangeId;
 use crate::engine::Engine;
-use crate::play::{Player, Target};
-use chrono::{DateTime, Utc};
+use crate::play::Player;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 
-/// How a run is driven.
-#[derive(Clone, Default)]
-pub struct RunOptions {
-    /// Every action step goes to this target instead (`flow run --target`).
-    pub all_to: Option<Target>,
-    /// Where steps answered by "target" go.
-    pub target: Option<Target>,
-    /// Wait for [`RunHandle::advance`] before each step (presenter mode).
-    pub step_by_step: bool,
-    /// Called after each event (the window repaints).
-    pub wake: Option<Arc<dyn Fn() + Send + Sync>>,
-    /// Started by an app's reported event: its activation, payload and entity, instead of a
-    /// new activation with the file's payload.
-    pub event: Option<EventStart>,
-}
-
-/// A run an app's reported event starts.
-#[derive(Clone, Debug)]
-pub struct EventStart {
-    pub activation_id: String,
-    /// The reported payload, in place of the flow file's.
-    pub payload: serde_json::Value,
-    pub external_entity_id: Option<String>,
-    /// A scheduled event's run starts then (the event's date, less the flow's `before`).
-    pub starts_at: Option<DateTime<Utc>>,
-    /// The exchange that reported the event.
-    pub reported_in: ExchangeId,
-}
+// How a run is driven lives with the runner that reads it; named here too, as before.
+pub use crate::play::run::{EventStart, RunOptions};
 
 /// What anyone may do to a run besides reading its events: cancel it as the app's Cancel
 /// Event does, stop it, read its state.

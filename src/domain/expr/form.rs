@@ -4,8 +4,8 @@
 
 use crate::domain::definition::Level;
 use crate::domain::expr::dates::date_time_of;
+use crate::domain::expr::grammar::{Lax, Note};
 use crate::domain::expr::literal::{percent_decode, percent_encode};
-use crate::domain::expr::parse::{Lax, Note};
 use crate::domain::expr::table::{self, Ty};
 use crate::domain::expr::whole::only_expression;
 use crate::domain::expr::{Expr, ExprContext, ExprFinding, Part, Text};

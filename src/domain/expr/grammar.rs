@@ -4,7 +4,6 @@
 use crate::domain::expr::literal::{
     builder_number_form, has_stray_percent, needs_encoding, number_literal, percent_decode,
 };
-use crate::domain::expr::parse::{Lax, Note};
 use crate::domain::expr::{Expr, ParseError};
 use serde_json::Value;
 
@@ -18,6 +17,32 @@ fn path_char(c: char) -> bool {
 
 fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// A form the runtime may take and the builder rejects (facts §3.1, §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Lax {
+    /// Whitespace outside string literals.
+    Whitespace,
+    /// `'x'` instead of `"x"`.
+    SingleQuotes,
+    /// `var(contact.email)`.
+    UnquotedPath(String),
+    /// `{{someField}}` for `var("someField")`.
+    BareField(String),
+    /// A number the builder never writes: `0.5`, `.5`, `05`, `1e3`.
+    NumberForm(String),
+    /// A string literal with characters `encodeURIComponent` would have encoded.
+    NotEncoded(String),
+    /// A `%` not followed by two hex digits in a string literal.
+    StrayPercent(String),
+}
+
+/// A lax form and where it starts (character offset in the parsed text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Note {
+    pub at: usize,
+    pub lax: Lax,
 }
 
 /// A cursor over the characters of a value; `parse` drives it through the text and hands it

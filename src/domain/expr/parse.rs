@@ -1,34 +1,8 @@
 //! Reading a field value: plain text and `{{…}}` parts, and the expression inside each. The
 //! parser accepts the lax forms of older automations and notes each one, for `check`.
 
-use crate::domain::expr::grammar::Parser;
+use crate::domain::expr::grammar::{Note, Parser};
 use crate::domain::expr::{Expr, ParseError, Part, Text};
-
-/// A form the runtime may take and the builder rejects (facts §3.1, §8).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Lax {
-    /// Whitespace outside string literals.
-    Whitespace,
-    /// `'x'` instead of `"x"`.
-    SingleQuotes,
-    /// `var(contact.email)`.
-    UnquotedPath(String),
-    /// `{{someField}}` for `var("someField")`.
-    BareField(String),
-    /// A number the builder never writes: `0.5`, `.5`, `05`, `1e3`.
-    NumberForm(String),
-    /// A string literal with characters `encodeURIComponent` would have encoded.
-    NotEncoded(String),
-    /// A `%` not followed by two hex digits in a string literal.
-    StrayPercent(String),
-}
-
-/// A lax form and where it starts (character offset in the parsed text).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Note {
-    pub at: usize,
-    pub lax: Lax,
-}
 
 /// A whole value as written, with a [`Note`] for each lax form in it.
 pub(crate) struct Parsed {
@@ -97,6 +71,7 @@ pub(crate) fn parse_text_noted(s: &str) -> Result<Parsed, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::expr::grammar::Lax;
     use serde_json::{Value, json};
 
     fn call(name: &str, args: Vec<Expr>) -> Expr {

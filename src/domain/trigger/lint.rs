@@ -4,32 +4,17 @@
 //! the finding is a warning that names them.
 
 use super::events::is_guid;
+pub use super::rules::{
+    SOURCE_IDENTITY, SOURCE_PAYLOAD, SOURCE_PAYLOAD_LEGACY, SOURCE_PROVIDER, SOURCE_TRIGGER_KEY,
+    SOURCE_TRIGGER_OBJECT,
+};
+use super::rules::{error, json_type, warning};
+use crate::domain::findings::LintFinding;
 pub use crate::domain::findings::is_trigger_definition;
-use crate::domain::findings::{Level, LintFinding};
 use serde_json::{Map, Value};
-
-/// The Trigger Catalog's trigger object (fields, lengths, filters, implemented methods).
-pub const SOURCE_TRIGGER_OBJECT: &str = "dev.wix.com/docs/api-reference/business-management/automations/triggers/trigger-catalog/trigger-object";
-/// The dashboard's rules for a trigger key.
-pub const SOURCE_TRIGGER_KEY: &str = "dev.wix.com/docs/rest/business-management/automations/triggers/add-a-trigger-in-the-dev-center";
-/// The payload schema's rules.
-pub const SOURCE_PAYLOAD: &str =
-    "dev.wix.com/docs/rest/business-management/automations/triggers/the-trigger-payload-schema";
-/// The older, longer text of the same rules (nesting, examples, futureDate).
-pub const SOURCE_PAYLOAD_LEGACY: &str =
-    "wix-rest-docs triggered-events/docs/the-payload-schema.md (2024)";
-/// Connecting a property to a contact.
-pub const SOURCE_IDENTITY: &str = "dev.wix.com/docs/build-apps/develop-your-app/extensions/backend-extensions/automations/triggers/payload-schema";
-/// The Trigger Provider service plugin and what the SDK dispatches.
-pub const SOURCE_PROVIDER: &str = "dev.wix.com/docs/sdk/backend-modules/automations/service-plugins/trigger-provider/introduction";
 
 const CONFLICT_NAME: &str = "conflict: the legacy internal guide (2024) says a name of at most 50 characters; the newer Trigger Catalog object says 5 to 80";
 const CONFLICT_DESCRIPTION: &str = "conflict: the legacy internal guide (2024) has a description of at most 250 characters; the newer catalog object and the trigger-configuration skills page have none";
-pub(super) const CONFLICT_TOP_OBJECT: &str = "conflict: the payload-schema guide (legacy, 2024) allows first-level objects; Report Event's field description (2026 SDK, newest) lists only primitives and arrays of objects";
-pub(super) const CONFLICT_ITEM_FIELDS: &str = "conflict: the 2023 text and Report Event's field description (2026 SDK, newest) allow only primitive fields in array items; the 2024 text allows what first-level properties allow";
-pub(super) const CONFLICT_IDENTITY: &str = "conflict: public docs (2023/2024) and Get Identities Schema (newest SDK) say contact only; the internal guide adds visitor and member, an SDK comment visitor and user";
-
-pub(super) const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
 const METHODS: [&str; 5] = [
     "validateConfiguration",
     "getDynamicSchema",
@@ -40,24 +25,6 @@ const METHODS: [&str; 5] = [
 const MATURITIES: [&str; 4] = ["CREATED", "BETA", "GA", "ARCHIVED"];
 const VALUE_INPUTS: [&str; 3] = ["ENTITY_SELECTOR", "USER_INPUT", "STATIC_ITEMS"];
 const FIELD_KEY_TYPES: [&str; 2] = ["STATIC_FIELD_KEY", "DYNAMIC_FIELD_KEY"];
-
-pub(super) fn error(
-    path: impl Into<String>,
-    rule: &'static str,
-    why: impl Into<String>,
-    source: &'static str,
-) -> LintFinding {
-    LintFinding::new(Level::Error, path, rule, why, source)
-}
-
-pub(super) fn warning(
-    path: impl Into<String>,
-    rule: &'static str,
-    why: impl Into<String>,
-    source: &'static str,
-) -> LintFinding {
-    LintFinding::new(Level::Warning, path, rule, why, source)
-}
 
 /// A second definition with the key of `first`'s: keys are unique within an app.
 pub fn duplicate_key(key: &str, first: &std::path::Path) -> LintFinding {
@@ -117,10 +84,6 @@ pub fn lint(d: &Map<String, Value>) -> Vec<LintFinding> {
         }
     }
     out
-}
-
-pub(super) fn json_type(v: &Value) -> &'static str {
-    crate::domain::wire::json_type(v)
 }
 
 fn key_and_name(d: &Map<String, Value>, out: &mut Vec<LintFinding>) {

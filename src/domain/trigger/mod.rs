@@ -8,6 +8,7 @@ pub mod lint;
 pub mod payload;
 pub mod provider;
 pub mod published;
+mod rules;
 
 use super::contract::Finding;
 use super::findings::{Level, LintFinding};

@@ -3,7 +3,7 @@
 //! A trigger definition's schema and a Get Dynamic Schema answer are held to the same rules.
 
 use super::events::check_payload_key;
-use super::lint::{
+use super::rules::{
     CONFLICT_IDENTITY, CONFLICT_ITEM_FIELDS, CONFLICT_TOP_OBJECT, SOURCE_IDENTITY, SOURCE_PAYLOAD,
     SOURCE_PAYLOAD_LEGACY, TYPES, error, json_type, warning,
 };

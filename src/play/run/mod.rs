@@ -10,13 +10,43 @@ mod wait;
 use crate::domain::flow::{
     self, Branch, FlowEvent, FlowEventKind, FlowRun, Links, Step, StepEnd, StepStatus,
 };
+use crate::domain::invocation::ExchangeId;
 use crate::engine::Engine;
-use crate::play::automation::RunOptions;
 use crate::play::{Player, Target};
+use chrono::{DateTime, Utc};
 use futures_util::future::{BoxFuture, join_all};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How a run is driven.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Every action step goes to this target instead (`flow run --target`).
+    pub all_to: Option<Target>,
+    /// Where steps answered by "target" go.
+    pub target: Option<Target>,
+    /// Wait for [`crate::play::automation::RunHandle::advance`] before each step (presenter mode).
+    pub step_by_step: bool,
+    /// Called after each event (the window repaints).
+    pub wake: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Started by an app's reported event: its activation, payload and entity, instead of a
+    /// new activation with the file's payload.
+    pub event: Option<EventStart>,
+}
+
+/// A run an app's reported event starts.
+#[derive(Clone, Debug)]
+pub struct EventStart {
+    pub activation_id: String,
+    /// The reported payload, in place of the flow file's.
+    pub payload: serde_json::Value,
+    pub external_entity_id: Option<String>,
+    /// A scheduled event's run starts then (the event's date, less the flow's `before`).
+    pub starts_at: Option<DateTime<Utc>>,
+    /// The exchange that reported the event.
+    pub reported_in: ExchangeId,
+}
 
 /// How often a run looks at the engine for its step's phase (real time).
 pub(crate) const POLL: std::time::Duration = std::time::Duration::from_millis(40);
