@@ -81,7 +81,9 @@ fn show(ui: &mut Ui, cx: &ViewCtx, st: &mut LabWindow) {
         .constrain_to(area)
         .default_pos(area.min + egui::vec2(24.0, 8.0))
         .default_width(640.0)
-        .default_height(420.0)
+        // Tall enough for the twelve envelopes and the text above them (420 cut the eleventh),
+        // within the window.
+        .default_height(560.0_f32.min(area.height() - 16.0))
         .show(ui.ctx(), |ui| {
             ui.label(
                 "Each envelope is wrong on purpose. A correct action refuses every one (any 4xx), \

@@ -76,11 +76,12 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         ui.separator();
         let session = match &cx.core.session {
             Some(s) => {
-                let name = s
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = short_name(
+                    &s.path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
                 if s.read_only {
                     format!("{name} (read-only)")
                 } else {
@@ -125,4 +126,37 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             .on_hover_text(cx.core.engine.jwt_summary());
         }
     });
+}
+
+/// The longest session name the bar shows whole: a new session's own name
+/// (`session-20261206-045224-758.jsonl`) wrapped the bar onto a second row at 1280 px.
+const NAME_CHARS: usize = 24;
+
+/// A session's file name as the bar shows it: elided in the middle past [`NAME_CHARS`] (the
+/// whole path is in the hover).
+fn short_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= NAME_CHARS {
+        return name.to_string();
+    }
+    let head: String = chars[..NAME_CHARS / 2].iter().collect();
+    let tail: String = chars[chars.len() - (NAME_CHARS / 2 - 1)..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_session_name_is_elided_in_the_middle_and_a_short_one_kept() {
+        assert_eq!(super::short_name("demo.jsonl"), "demo.jsonl");
+        let s = super::short_name("session-20261206-045224-758.jsonl");
+        assert_eq!(s, "session-2026…4-758.jsonl");
+        assert_eq!(s.chars().count(), super::NAME_CHARS);
+        assert_eq!(
+            super::short_name("日本語のセッションの名前はとても長いです.jsonl")
+                .chars()
+                .count(),
+            24
+        );
+    }
 }
