@@ -142,6 +142,7 @@ pub fn start(
         stop: stop.clone(),
         cancel: cancel.clone(),
         provider_cancelled: Mutex::new(None),
+        paused: Mutex::new(chrono::Duration::zero()),
     };
     let finished = done.clone();
     rt.spawn(async move {

@@ -20,6 +20,9 @@ pub struct FlowEvent {
     pub caption: String,
     /// The payload later steps see, as it stands after this event.
     pub payload: Value,
+    /// Simulated time the run waited for the presenter just before this event (presenter
+    /// mode's step by step): not time the automation took, so "… later" leaves it out.
+    pub paused: Duration,
 }
 
 /// A step's state as of a beat.
@@ -206,7 +209,7 @@ impl Story {
                 .collect();
             let later = beats
                 .last()
-                .map(|b| ev.at - b.at)
+                .map(|b| ev.at - b.at - ev.paused)
                 .filter(|d| *d >= Duration::minutes(1))
                 .map(|d| format!("{} later", spoken_duration(d)));
             beats.push(Beat {
@@ -476,6 +479,7 @@ mod tests {
             kind,
             caption: format!("beat at {h}"),
             payload,
+            paused: Duration::zero(),
         }
     }
 
@@ -539,6 +543,17 @@ mod tests {
         assert_eq!(s.beats[2].wait, Some((at(24), Duration::days(1))));
         assert_eq!(s.beats[3].later.as_deref(), Some("3 hours later"));
         assert_eq!(s.beats[2].later, None, "no time passed");
+        // The same three hours, two of them spent waiting for the presenter: one hour later.
+        let mut paused = events.clone();
+        paused[3].paused = Duration::hours(2);
+        let p = Story::of(&f, &paused);
+        assert_eq!(p.beats[3].later.as_deref(), Some("1 hour later"));
+        paused[3].paused = Duration::hours(3);
+        assert_eq!(
+            Story::of(&f, &paused).beats[3].later,
+            None,
+            "only the pause"
+        );
         assert_eq!(
             s.beats[3].states[..3],
             [Lit::Done, Lit::Pending, Lit::Pending]

@@ -65,6 +65,8 @@ pub(crate) struct Runner {
     pub cancel: Arc<AtomicBool>,
     /// Why Refresh Payload ended the run (set by the branch whose delay asked it).
     pub provider_cancelled: Mutex<Option<String>>,
+    /// Simulated time the last wait for the presenter took, told with the next event.
+    pub paused: Mutex<chrono::Duration>,
 }
 
 impl Runner {
@@ -101,12 +103,14 @@ impl Runner {
                 branch.map_or_else(|| run.payload.clone(), |b| b.payload.clone()),
             )
         };
+        let paused = std::mem::take(&mut *self.paused.lock().unwrap_or_else(|e| e.into_inner()));
         let _ = self.tx.send(FlowEvent {
             at: self.engine.now(),
             step,
             kind,
             caption,
             payload,
+            paused,
         });
         if let Some(w) = &self.options.wake {
             w();
@@ -275,7 +279,9 @@ impl Runner {
     fn run_node(&self, i: usize, mut branch: Branch) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if self.options.step_by_step && !self.halted() {
+                let asked = self.engine.now();
                 self.advance.notified().await;
+                *self.paused.lock().unwrap_or_else(|e| e.into_inner()) = self.engine.now() - asked;
             }
             if self.halted() {
                 return;
