@@ -394,3 +394,20 @@ fn the_empty_log_shows_the_three_ways_in_and_each_works() {
         "the log shows it now"
     );
 }
+
+/// A narrow log (a wide left panel, a small window) moves a toolbar button to the next row
+/// whole: wrapping its text stood "Export" up as a column of letters.
+#[test]
+fn a_narrow_log_keeps_each_toolbar_button_on_one_line() {
+    let b = bench();
+    let mut h = window(&b).size(egui::vec2(700.0, 600.0)).build();
+    h.run();
+    let export = h.get_by_label("Export").rect();
+    let more = h.get_by_label("More filters").rect();
+    for (name, r) in [("Export", export), ("More filters", more)] {
+        assert!(
+            r.width() > r.height() && r.height() < 32.0,
+            "{name} is one line of text: {r:?}"
+        );
+    }
+}

@@ -285,6 +285,9 @@ fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
     let shown = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
     let f = &mut st.filter;
     ui.horizontal_wrapped(|ui| {
+        // A narrow log moves a button to the next row whole: wrapping its text stood "Export"
+        // up as a column of letters.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
         let find = ui.label("Find").on_hover_text("Ctrl+F");
         let text = ui
             .add(
