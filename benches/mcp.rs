@@ -93,9 +93,14 @@ fn print(what: &str, mcp: (f64, f64), direct: (f64, f64)) {
 /// The same query as `list_calls` with an action key and a limit, newest first, on the engine.
 fn list_direct(engine: &actionbench::engine::Engine, key: &str, limit: usize) -> usize {
     let mut found = 0;
+    let tag = actionbench::engine::key_tag(Some(key));
     for id in (1..=engine.len() as u64).rev() {
         if found == limit {
             break;
+        }
+        // The engine's own way to pass a row over: its key's tag, read without its lock.
+        if engine.key_tag_of(id).is_some_and(|t| t != tag) {
+            continue;
         }
         let Some(row) = engine.row(id) else { continue };
         let matches = match &row {

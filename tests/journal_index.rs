@@ -43,12 +43,22 @@ struct Reopened {
 
 fn reopen(path: &Path, token: &str) -> Reopened {
     let (engine, opened) = open(path);
-    let rows = (1..=engine.len() as u64)
+    let rows: Vec<Summary> = (1..=engine.len() as u64)
         .map(|id| {
             let row = &engine.rows()[id as usize - 1];
             row.exchange(id).summary()
         })
         .collect();
+    // Each row's key tag (read without its lock, as list_calls skips rows by it) is its key's,
+    // on disk or whole.
+    for r in &rows {
+        assert_eq!(
+            engine.key_tag_of(r.id),
+            Some(actionbench::engine::key_tag(r.action_key.as_deref())),
+            "#{}",
+            r.id
+        );
+    }
     let answer = call(&engine, token);
     let last = engine.exchange(engine.len() as u64).expect("the new call");
     let token_known = last.findings.iter().any(|f| f.code == "token-reused");

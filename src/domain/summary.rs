@@ -311,6 +311,13 @@ impl Packed {
         self.action_key
     }
 
+    /// The action key it names, if any.
+    pub fn action_key_text(&self) -> Option<Arc<str>> {
+        (self.action_key != 0)
+            .then(|| texts().all.get(self.action_key as usize).cloned())
+            .flatten()
+    }
+
     /// Its phase's name, as [`Summary::phase`] gives it.
     pub fn phase_label(&self) -> &'static str {
         PHASES

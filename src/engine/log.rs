@@ -62,6 +62,19 @@ const TRIM_STEP: usize = 256;
 /// How many of the exchanges a trim had to leave whole it looks at again, at most.
 const KEPT_STEP: usize = 16;
 
+/// A number for an action key, kept beside each exchange in the log and read without its lock
+/// (see [`Engine::key_tag_of`]): 0 for none, else the key's FNV-1a hash (never 0). Equal keys
+/// have equal tags; different keys rarely do, so a tag that matches is checked against the key.
+pub fn key_tag(key: Option<&str>) -> u32 {
+    let Some(key) = key else { return 0 };
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h.max(1)
+}
+
 /// What an exchange is reckoned to take in memory: its headers and body, and a fixed part for
 /// the rest (measured: about 1.5 KiB for the shipped samples' calls with their answers).
 fn reckon(ex: &Exchange) -> usize {
@@ -125,7 +138,8 @@ impl Log {
     /// Appends `ex` and returns its id (its place, from 1).
     pub(super) fn push(&self, mut ex: Exchange, recorded: bool) -> ExchangeId {
         let size = reckon(&ex);
-        let i = self.cells.push_with(move |i| {
+        let tag = super::key_tag(ex.action_key.as_deref());
+        let i = self.cells.push_with(tag, move |i| {
             ex.id = i as ExchangeId + 1;
             Mutex::new(Cell {
                 slot: Slot::Whole(Arc::new(ex), recorded),
@@ -138,9 +152,13 @@ impl Log {
 
     /// Appends an exchange that stays on disk.
     pub(super) fn push_on_disk(&self, summary: Packed) -> ExchangeId {
-        let i = self.cells.push(Mutex::new(Cell {
-            slot: Slot::OnDisk(summary),
-        }));
+        let tag = super::key_tag(summary.action_key_text().as_deref());
+        let i = self.cells.push(
+            tag,
+            Mutex::new(Cell {
+                slot: Slot::OnDisk(summary),
+            }),
+        );
         i as ExchangeId + 1
     }
 
@@ -156,6 +174,11 @@ impl Log {
     /// Bytes of the cells' chunks (at most one chunk is allocated ahead of use).
     pub(super) fn cells_bytes(&self) -> usize {
         self.cells.bytes()
+    }
+
+    /// The [`key_tag`](super::key_tag) of exchange `id`'s action key, without locking it.
+    pub(super) fn key_tag(&self, id: ExchangeId) -> Option<u32> {
+        self.cells.tag(index(id))
     }
 
     /// Exchange `id`'s cell, locked, however it is kept.
@@ -331,6 +354,20 @@ mod tests {
     #[test]
     fn an_empty_log_reckons_no_cells() {
         assert_eq!(super::Log::default().cells_bytes(), 0);
+    }
+
+    #[test]
+    fn a_key_tag_is_0_for_no_key_and_the_same_for_the_same_key() {
+        assert_eq!(super::key_tag(None), 0);
+        assert_ne!(super::key_tag(Some("")), 0);
+        assert_eq!(
+            super::key_tag(Some("send-email")),
+            super::key_tag(Some("send-email"))
+        );
+        assert_ne!(
+            super::key_tag(Some("send-email")),
+            super::key_tag(Some("quote-shipping"))
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub use events::{Event, EventKind, Subscription};
 pub use forward::NO_TARGET;
 pub use guard::{check_caller, host_name, is_loopback_name, parse_allowed_hosts};
 pub use http::{Incoming, Intake, Refused, Relay, Reply};
-pub use log::Footprint;
+pub use log::{Footprint, key_tag};
 pub use outbound::{Outbound, TargetAnswer};
 pub use triggered::{Automations, ReportedEvent};
 

@@ -52,6 +52,13 @@ impl Engine {
         })
     }
 
+    /// A number for exchange `id`'s action key ([`key_tag`](super::key_tag)), read without
+    /// locking the exchange: a scan for one key skips the others at a few nanoseconds each.
+    /// Equal keys have equal tags; a tag that matches is checked against the key itself.
+    pub fn key_tag_of(&self, id: ExchangeId) -> Option<u32> {
+        self.log.key_tag(id)
+    }
+
     /// Exchange `id`'s packed summary, however the log keeps it (the window's list reads those
     /// of the rows it keeps no copy of).
     pub fn packed(&self, id: ExchangeId) -> Option<Packed> {

@@ -9,7 +9,7 @@ use crate::domain::invocation::{Direction, Exchange, ExchangeId, Phase, SentResp
 use crate::domain::summary::{Row, known_text_number};
 use crate::domain::timeline::AnsweredBy;
 use crate::domain::wire::Method;
-use crate::engine::Engine;
+use crate::engine::{Engine, key_tag};
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -90,6 +90,9 @@ pub struct Ready<'a> {
     /// no packed row matches. Read once, so a packed row is tested by numbers, never unpacked
     /// unless it matches (a scan of every row stays a scan of integers).
     key_number: Option<Option<u32>>,
+    /// The action key's tag ([`key_tag`]): a row whose tag differs is skipped without being
+    /// read (a scan of every row for a key reads a number a row).
+    key_tag: Option<u32>,
 }
 
 impl CallFilter {
@@ -101,6 +104,7 @@ impl CallFilter {
                 .as_ref()
                 .map(|m| serde_json::from_value::<Method>(Value::String(m.clone())).ok()),
             key_number: self.action_key.as_deref().map(known_text_number),
+            key_tag: self.action_key.as_deref().map(|k| key_tag(Some(k))),
         }
     }
 }
@@ -152,6 +156,13 @@ impl Ready<'_> {
             method: ex.method,
             flagged: self.filter.flagged.is_some() && ex.is_flagged(),
         })
+    }
+
+    /// Whether row `id` can be passed over on its key's tag alone (it is written, and its tag
+    /// is not the filter's).
+    fn skips(&self, engine: &Engine, id: ExchangeId) -> bool {
+        self.key_tag
+            .is_some_and(|t| engine.key_tag_of(id).is_some_and(|k| k != t))
     }
 
     /// Row `id`, as a list shows it, if it matches.
@@ -244,6 +255,11 @@ pub fn list(engine: &Engine, args: &ListCallsIn) -> Result<ListCallsOut, String>
             let mut covered = since.min(total);
             let mut id = since.saturating_add(1);
             while id <= total {
+                if filter.skips(engine, id) {
+                    covered = id;
+                    id += 1;
+                    continue;
+                }
                 let Some(row) = engine.row(id) else { break };
                 if let Some(r) = filter.row_if(id, &row) {
                     if calls.len() == limit {
@@ -261,6 +277,9 @@ pub fn list(engine: &Engine, args: &ListCallsIn) -> Result<ListCallsOut, String>
             for id in (1..=total).rev() {
                 if calls.len() == limit {
                     break;
+                }
+                if filter.skips(engine, id) {
+                    continue;
                 }
                 if let Some(row) = engine.row(id)
                     && let Some(r) = filter.row_if(id, &row)
