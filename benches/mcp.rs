@@ -9,9 +9,10 @@
 //! - `wait_for_call`: from a call's arrival at the engine to the waiting client's result,
 //!   against an engine subscription woken by the same arrival. Target: ≤ 10 ms.
 //! - The window's engine, samples, flows and inbox (its start-up plan, calls answered at once,
-//!   the same 100,000 calls) in a process of its own (this binary, re-run with `--serve`), with
-//!   an agent connected and reading, against the same process before it connected: resident
-//!   memory. Target: within 2 MB.
+//!   the same 100,000 calls, sent to its inbox over HTTP as a window's come) in a process of its
+//!   own (this binary, re-run with `--serve`), with an agent connected and reading, against the
+//!   same process before it connected: resident memory, broken down into the heap, the
+//!   allocator's slack and mapped files. Target: within 2 MB.
 //!
 //! Knobs: MCP_CALLS (default 100000), MCP_QUERIES (repetitions of each query, default 200),
 //! MCP_WAITS (default 30). Every wait is bounded. Run: `cargo bench --bench mcp`.
@@ -145,8 +146,33 @@ fn window(n: usize) -> startup::Started {
 
 /// `--serve`: the window's side alone, for its memory to be read from outside.
 fn serve(n: usize) {
-    let started = window(n);
-    println!("url {}/mcp", started.url().expect("listening"));
+    // The calls come through the inbox, as a window's do: the runtime's threads that then
+    // serve /mcp have served calls before, as they have in a window that holds a session.
+    let started = window(0);
+    let url = started.url().expect("listening");
+    started.rt.block_on(async {
+        let client = reqwest::Client::new();
+        let tasks: Vec<_> = (0..8)
+            .map(|t| {
+                let (client, url) = (client.clone(), format!("{url}/v1/invoke"));
+                tokio::spawn(async move {
+                    for i in (t..n).step_by(8) {
+                        let sent = client.post(&url).body(body(i)).send();
+                        let r = tokio::time::timeout(Duration::from_secs(30), sent)
+                            .await
+                            .expect("answered within 30 s")
+                            .expect("answered");
+                        assert!(r.status().is_success(), "{}", r.status());
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("a sender");
+        }
+    });
+    assert_eq!(started.engine.len(), n);
+    println!("url {url}/mcp");
     let _ = std::io::Write::flush(&mut std::io::stdout());
     // Each line on stdin asks for a reading of this process's memory, printed on one line.
     for _ in std::io::stdin().lines().map_while(Result::ok) {
