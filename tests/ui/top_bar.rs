@@ -129,3 +129,29 @@ fn an_agent_on_mcp_is_shown_and_its_answer_is_marked_as_its() {
         |h| h.query_by_label_contains("Agent connected").is_none(),
     );
 }
+
+/// At 1280 px the bar is one row even with simulated time ahead (its Back to now, the clock
+/// labelled), with room left for a session's name (here "no journal"; a new session's is about
+/// nine characters longer): a bar that wrapped when time was warped moved everything under it.
+#[test]
+fn at_1280_the_bar_is_one_row_with_simulated_time_ahead() {
+    let b = bench();
+    let mut h = window(&b).size(egui::vec2(1280.0, 800.0)).build();
+    h.run();
+    b.engine.set_warp(3600);
+    b.clock.advance(Duration::seconds(4));
+    h.run();
+    h.run();
+    h.get_by_label("Back to now");
+    let title = h.get_by_label("ActionBench").rect();
+    let key = h.get_by_label("Public key").rect();
+    assert!(
+        (title.center().y - key.center().y).abs() < 4.0,
+        "one row: the title at {title:?}, Public key at {key:?}"
+    );
+    assert!(
+        key.right() <= 1280.0 - 70.0,
+        "room for a session's name: Public key ends at {}",
+        key.right()
+    );
+}

@@ -11,7 +11,10 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         ui.heading(RichText::new("ActionBench").strong());
         ui.separator();
         ui.label("Inbox");
-        ui.label(RichText::new(&cx.core.inbox_url).monospace().strong());
+        // The address without its scheme: the bar's room goes to what changes.
+        let inbox = cx.core.inbox_url.trim_start_matches("http://");
+        ui.label(RichText::new(inbox).monospace().strong())
+            .on_hover_text(format!("Calls go to {}", cx.core.inbox_url));
         if let Some(w) = &cx.core.remote_warning {
             ui.label(
                 RichText::new(format!("WARNING: {w}")).color(theme::ink(ui, theme::ERROR)),
@@ -53,6 +56,12 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         let ahead = cx.now - cx.real_now;
         // Whole seconds: the two clocks are read a moment apart.
         if crate::ui::widgets::clock_is_simulated(cx.now, cx.real_now, cx.warp) {
+            // The date only when it is not today's: the bar stays one row at 1280.
+            let t = if cx.now.date_naive() == cx.real_now.date_naive() {
+                cx.now.format("%H:%M:%S UTC").to_string()
+            } else {
+                t
+            };
             ui.label(
                 RichText::new(format!("Simulated {t}"))
                     .monospace()
@@ -62,7 +71,6 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                 "Simulated time is {} ahead of real time",
                 human_duration(ahead)
             ));
-            ui.label(RichText::new(format!("+{}", human_duration(ahead))).small());
             if ui
                 .button("Back to now")
                 .on_hover_text("Simulated time back to real time, at ×1")
@@ -129,12 +137,19 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
 }
 
 /// The longest session name the bar shows whole: a new session's own name
-/// (`session-20261206-045224-758.jsonl`) wrapped the bar onto a second row at 1280 px.
+/// (`session-20261206-045224-758.jsonl`) wrapped the bar onto a second row at 1280 px; it is
+/// shown as its date and time (`20261206-045224-758`).
 const NAME_CHARS: usize = 24;
 
 /// A session's file name as the bar shows it: elided in the middle past [`NAME_CHARS`] (the
 /// whole path is in the hover).
 fn short_name(name: &str) -> String {
+    // A new session's own name says its date and time between these: those tell sessions
+    // apart, the rest does not.
+    let name = name
+        .strip_prefix("session-")
+        .and_then(|n| n.strip_suffix(".jsonl"))
+        .unwrap_or(name);
     let chars: Vec<char> = name.chars().collect();
     if chars.len() <= NAME_CHARS {
         return name.to_string();
@@ -149,8 +164,12 @@ mod tests {
     #[test]
     fn a_long_session_name_is_elided_in_the_middle_and_a_short_one_kept() {
         assert_eq!(super::short_name("demo.jsonl"), "demo.jsonl");
-        let s = super::short_name("session-20261206-045224-758.jsonl");
-        assert_eq!(s, "session-2026…4-758.jsonl");
+        assert_eq!(
+            super::short_name("session-20261206-045224-758.jsonl"),
+            "20261206-045224-758"
+        );
+        let s = super::short_name("a-session-I-named-myself-rather-long.jsonl");
+        assert_eq!(s, "a-session-I-…-long.jsonl");
         assert_eq!(s.chars().count(), super::NAME_CHARS);
         assert_eq!(
             super::short_name("日本語のセッションの名前はとても長いです.jsonl")
