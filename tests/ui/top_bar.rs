@@ -154,4 +154,15 @@ fn at_1280_the_bar_is_one_row_with_simulated_time_ahead() {
         "room for a session's name: Public key ends at {}",
         key.right()
     );
+    // A day and more ahead: the clock says the date too, and the bar is still one row.
+    b.clock.advance(Duration::seconds(30));
+    h.run();
+    h.run();
+    let clock = text_of(&h.get_by_label_contains("Simulated")).expect("the clock's text");
+    assert!(clock.contains('-'), "the date is said: {clock}");
+    let key = h.get_by_label("Public key").rect();
+    assert!(
+        (title.center().y - key.center().y).abs() < 4.0 && key.right() <= 1280.0 - 70.0,
+        "one row with the date ({clock}): Public key at {key:?}"
+    );
 }

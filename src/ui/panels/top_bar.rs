@@ -3,6 +3,7 @@
 use super::{Command, RichText, Ui, ViewCtx, WARP_FACTORS, Window, human_duration, plural};
 use crate::ui::theme;
 use crate::ui::widgets::tick_each_second;
+use chrono::Datelike;
 
 pub fn show(ui: &mut Ui, cx: &ViewCtx) {
     // The clock's seconds move while nothing else happens.
@@ -42,7 +43,8 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
             cx.mirror.waiting.len()
         ));
         ui.separator();
-        ui.label("Time warp");
+        ui.label("Warp")
+            .on_hover_text("Time warp: how many times faster simulated time runs");
         for f in WARP_FACTORS {
             if ui
                 .selectable_label(cx.warp == f, format!("×{f}"))
@@ -56,9 +58,13 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
         let ahead = cx.now - cx.real_now;
         // Whole seconds: the two clocks are read a moment apart.
         if crate::ui::widgets::clock_is_simulated(cx.now, cx.real_now, cx.warp) {
-            // The date only when it is not today's: the bar stays one row at 1280.
+            // The date only when it is not today's, and the year only when it is not this
+            // year's: the bar stays one row at 1280.
             let t = if cx.now.date_naive() == cx.real_now.date_naive() {
                 cx.now.format("%H:%M:%S UTC").to_string()
+            } else if cx.now.year() == cx.real_now.year() {
+                // UTC in the hover, as the lead is.
+                cx.now.format("%m-%d %H:%M:%S").to_string()
             } else {
                 t
             };
@@ -68,7 +74,7 @@ pub fn show(ui: &mut Ui, cx: &ViewCtx) {
                     .color(theme::ink(ui, theme::WARNING)),
             )
             .on_hover_text(format!(
-                "Simulated time is {} ahead of real time",
+                "Simulated time (UTC) is {} ahead of real time",
                 human_duration(ahead)
             ));
             if ui
