@@ -247,6 +247,33 @@ pub fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<us
 /// allocated next may reuse them and be zeroed by hand rather than come fresh from the system.
 /// Harmless under another global allocator: mimalloc's own heaps are then empty.
 pub fn give_back_memory() {
+    collect(true)
+}
+
+/// How many times [`give_back_when_idle`] was asked, and on each thread how many of those it
+/// has carried out.
+static COLLECTS_ASKED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+thread_local! {
+    static COLLECTS_DONE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Asks each thread of the runtime to give back what its allocator holds free, the next time
+/// it has nothing to do. mimalloc keeps each thread's freed pages until that thread purges
+/// them, which an idle thread never does: a collect from one thread leaves the others'.
+pub fn give_back_when_idle() {
+    COLLECTS_ASKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Called by each runtime thread as it goes idle: carries out a collect asked for since it last
+/// looked (a load and a compare when none was).
+pub fn on_idle() {
+    let asked = COLLECTS_ASKED.load(std::sync::atomic::Ordering::Relaxed);
+    if COLLECTS_DONE.with(|d| d.replace(asked)) != asked {
+        collect(true);
+    }
+}
+
+fn collect(force: bool) {
     // Links mimalloc's C library into every binary of this crate (tests too), whichever
     // allocator the binary uses: `mi_collect` below is its.
     extern crate mimalloc as _;
@@ -255,5 +282,5 @@ pub fn give_back_memory() {
     }
     // SAFETY: mimalloc's own entry point; it takes no pointer and may be called at any time
     // from any thread.
-    unsafe { mi_collect(true) }
+    unsafe { mi_collect(force) }
 }

@@ -161,9 +161,10 @@ impl Bench {
     }
 
     /// Gives back to the system, a moment after a burst of tool calls ends, the pages their
-    /// answers freed: the allocator otherwise keeps them resident until it next purges, which
-    /// an idle window never makes it do (an agent's 150 reads left 4.7 MB of freed pages;
-    /// `benches/mcp.rs`). One collect is pending at a time, however many calls end meanwhile.
+    /// answers freed, on every runtime thread: the allocator otherwise keeps them resident
+    /// until it next purges, which an idle window never makes it do (an agent's 150 reads left
+    /// 4.7 MB of freed pages; `benches/mcp.rs`). One collect is pending at a time, however
+    /// many calls end meanwhile.
     fn give_back_soon(&self) {
         if self.collect_pending.swap(true, Ordering::AcqRel) {
             return;
@@ -172,7 +173,12 @@ impl Bench {
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             pending.store(false, Ordering::Release);
-            crate::platform::give_back_memory();
+            // Each runtime thread collects as it next goes idle; a task for each wakes those
+            // asleep, so that they go idle again.
+            crate::platform::give_back_when_idle();
+            for _ in 0..tokio::runtime::Handle::current().metrics().num_workers() {
+                tokio::spawn(async {});
+            }
         });
     }
 

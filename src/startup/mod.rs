@@ -284,8 +284,13 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
     let definitions = args.definitions();
     // Each key's calls are judged with its action definition's schemas.
     engine.add_definitions(&definitions);
-    let rt =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // As Runtime::new, and each thread going idle gives back freed memory when asked
+    // (`platform::give_back_when_idle`: after an agent's burst of tool calls).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(crate::platform::on_idle)
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let (session, journal, scratch) = open_session(args, plan.journal, &engine)?;
     let (samples, sample_errors) = if plan.samples {
         args.load_samples()
