@@ -568,6 +568,17 @@ fn at_1024_a_run_does_not_move_the_layout_and_the_tab_row_stays_pinned() {
         h.state().runs().first().is_some_and(|r| r.handle.is_done())
     });
     h.run();
+    // The status line no longer says it is running: it says how it ended.
+    assert!(
+        h.query_by_label_contains("Running \"").is_none(),
+        "the status line still says the run is running"
+    );
+    assert!(
+        h.query_by_label_contains("\" ended as expected").is_some()
+            || h.query_by_label_contains("\" did not end as expected")
+                .is_some(),
+        "the status line says how the run ended"
+    );
     let after = h.state().panel_widths();
     assert_eq!(before[0], after[0], "the left panel keeps its width");
     assert!(after[1] >= 512.0, "{after:?}");

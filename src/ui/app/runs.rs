@@ -91,6 +91,19 @@ impl App {
         });
         for i in ended {
             self.detailed.push_back(i);
+            // The status line said it was running: it now says how it ended.
+            if let Some(run) = self.runs.get(i) {
+                let name = &run.flow.flow.name;
+                let running = format!("Running \"{name}\"");
+                if self.status.as_ref().is_some_and(|(s, _)| *s == running) {
+                    self.status = Some(match (run.finished(), run.cut_short()) {
+                        (Some(true), _) => (format!("\"{name}\" ended as expected"), false),
+                        (Some(false), _) => (format!("\"{name}\" did not end as expected"), true),
+                        (None, Some(why)) => (format!("\"{name}\": {why}"), true),
+                        (None, None) => (format!("\"{name}\" stopped"), false),
+                    });
+                }
+            }
         }
         // Beyond the newest finished runs (RUN_DETAILS_KEPT unless a test says fewer), a run keeps its summary (each
         // step's end and its call, read back from the journal when selected, and how it
