@@ -402,12 +402,22 @@ fn a_narrow_log_keeps_each_toolbar_button_on_one_line() {
     let b = bench();
     let mut h = window(&b).size(egui::vec2(700.0, 600.0)).build();
     h.run();
+    // A row, so that Export is enabled (a disabled one was drawn in a scope of its own).
+    let _ = post_raw(&b, "/v1/invoke", "{oops");
+    h.run();
+    h.run();
     let export = h.get_by_label("Export").rect();
     let more = h.get_by_label("More filters").rect();
+    let [left, log, _] = h.state().panel_widths();
+    let log_right = left + log + 8.0;
     for (name, r) in [("Export", export), ("More filters", more)] {
         assert!(
             r.width() > r.height() && r.height() < 32.0,
             "{name} is one line of text: {r:?}"
+        );
+        assert!(
+            r.right() <= log_right,
+            "{name} is whole inside the log (ends at {log_right}): {r:?}"
         );
     }
 }

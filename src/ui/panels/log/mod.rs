@@ -252,7 +252,7 @@ fn scanning(st: &LogPanel) -> Option<f32> {
 /// it shows.
 /// Export: the rows shown as HAR, or as one HTML page with its secrets left out or kept (the
 /// window asks here what `export --no-redact` says on the command line).
-fn export_menu(ui: &mut Ui, cx: &ViewCtx) {
+fn export_menu(ui: &mut Ui, cx: &ViewCtx) -> egui::Response {
     ui.menu_button("Export", |ui| {
         if ui
             .button("HAR…")
@@ -277,7 +277,8 @@ fn export_menu(ui: &mut Ui, cx: &ViewCtx) {
                 )));
             }
         }
-    });
+    })
+    .response
 }
 
 fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
@@ -317,9 +318,12 @@ fn filter_bar(ui: &mut Ui, cx: &ViewCtx, st: &mut LogPanel) {
             *f = Filter::default();
         }
         let shown = st.rows.as_ref().map_or(cx.mirror.log.len(), Vec::len);
-        ui.add_enabled_ui(shown > 0, |ui| export_menu(ui, cx))
-            .response
-            .on_disabled_hover_text("Nothing to export: no rows are shown");
+        // Last in the row, so disabling the row from here disables it alone; added straight
+        // to the row (not in a scope of its own) so that it wraps to the next row whole.
+        if shown == 0 {
+            ui.disable();
+        }
+        export_menu(ui, cx).on_disabled_hover_text("Nothing to export: no rows are shown");
     });
     // What the filter found, on a line of its own: the toolbar stays one row at 1024 px.
     if st.rows.is_some() || scanning.is_some() {
