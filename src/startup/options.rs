@@ -50,7 +50,8 @@ pub struct InboxArgs {
     pub key_dir: Option<PathBuf>,
     /// The session journal: appended to, or reopened when it exists (every exchange and its
     /// timeline come back). The window otherwise starts a new one in the data folder; serve
-    /// keeps a scratch journal in the temp folder, removed when it stops.
+    /// keeps a scratch journal in the temp folder, removed when it stops; check and flow run
+    /// record only when it is given.
     #[arg(long, global = true, value_name = "FILE")]
     pub session: Option<PathBuf>,
     /// Megabytes of exchanges kept whole in memory; older ended ones are read back from the
