@@ -70,19 +70,25 @@ fn send_a_sample(ui: &mut Ui, cx: &ViewCtx) {
 fn curl(ui: &mut Ui, cx: &ViewCtx) {
     ui.label(RichText::new("2. Call it yourself").strong());
     let line = curl_line(&cx.core.inbox_url);
-    ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(&line).code());
-        if ui.small_button("Copy curl").clicked() {
-            cx.egui.copy_text(line.clone());
-            cx.say("Copied the curl command", false);
-        }
-    });
+    // Its lines as a shell takes them, never wrapped inside a word (wrapped, `"send-` and
+    // `email"` came apart): what does not fit scrolls sideways.
+    egui::ScrollArea::horizontal()
+        .id_salt("curl-line")
+        .show(ui, |ui| {
+            ui.add(
+                egui::Label::new(RichText::new(&line).code()).wrap_mode(egui::TextWrapMode::Extend),
+            );
+        });
+    if ui.small_button("Copy curl").clicked() {
+        cx.egui.copy_text(line.clone());
+        cx.say("Copied the curl command", false);
+    }
 }
 
 /// An Invoke of the shipped send-email action, posted to `inbox`.
 pub fn curl_line(inbox: &str) -> String {
     format!(
-        "curl {inbox}/v1/invoke -H 'content-type: application/json' -d '{}'",
+        "curl {inbox}/v1/invoke \\\n  -H 'content-type: application/json' \\\n  -d '{}'",
         r#"{"actionKey":"send-email","actionParams":{"to":"dana@example.com","subject":"Hello","body":"Welcome"},"activationContext":{"activationId":"act-1","invocationToken":"tok-1"}}"#
     )
 }
