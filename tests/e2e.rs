@@ -285,8 +285,14 @@ impl Drop for KillOnDrop<'_> {
 #[cfg(unix)]
 #[test]
 fn serve_prints_every_line_before_it_exits() {
+    // A session of the test's own (not serve's scratch one, removed on stop): when the count
+    // does not add up, the journal says what the exchanges not printed were.
+    let dir = TempDir::new("serve-prints");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let session = dir.path().join("s.jsonl");
     let mut child = Command::new(env!("CARGO_BIN_EXE_actionbench"))
-        .args(["serve", "--port", "0"])
+        .args(["serve", "--port", "0", "--session"])
+        .arg(&session)
         .arg("--public-key")
         .arg(root().join("tests/fixtures/test-wix-public.pem"))
         .stdout(Stdio::piped())
@@ -341,9 +347,26 @@ fn serve_prints_every_line_before_it_exits() {
     let answered = rest.iter().filter(|v| v["event"] == "failed").count();
     assert_eq!((arrived, answered), (CALLS, CALLS), "every line is printed");
     let last = rest.last().expect("a last line");
+    let printed: std::collections::BTreeSet<u64> =
+        rest.iter().filter_map(|v| v["id"].as_u64()).collect();
+    let not_printed = || -> Vec<String> {
+        std::fs::read_to_string(&session)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<Value>(l)
+                    .ok()
+                    .and_then(|v| v["ex"]["id"].as_u64())
+                    .is_some_and(|id| !printed.contains(&id))
+            })
+            .map(|l| l.chars().take(400).collect())
+            .collect()
+    };
     assert_eq!(
         (last["event"].clone(), last["calls"].clone()),
-        (json!("stopped"), json!(CALLS))
+        (json!("stopped"), json!(CALLS)),
+        "serve logged exchanges it did not print: {:#?}",
+        not_printed()
     );
 }
 
