@@ -381,6 +381,28 @@ pub fn start(args: &InboxArgs, plan: Plan) -> Result<Started, String> {
     Ok(started)
 }
 
+/// A new scratch journal's path in the temp folder: one no file has. Killed, serve leaves its
+/// scratch journal for the system's temp cleaning; named by the process id alone, a later serve
+/// given the same id reopened a dead one's journal and started with its exchanges (seen as a
+/// serve that stopped with one call more than it was sent).
+fn scratch_path() -> Result<std::path::PathBuf, String> {
+    let dir = std::env::temp_dir();
+    for _ in 0..8 {
+        let p = dir.join(format!(
+            "actionbench-serve-{}-{}.jsonl",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        ));
+        if !p.exists() && !crate::journal::index_path(&p).exists() {
+            return Ok(p);
+        }
+    }
+    Err(format!(
+        "no new scratch journal could be named in {}",
+        dir.display()
+    ))
+}
+
 /// The session journal the plan asks for: what it restored, the journal, and a scratch path.
 type Opened = (
     Option<Session>,
@@ -398,9 +420,7 @@ fn open_session(
         (_, Some(p)) => (Some(p.clone()), None),
         (Journaling::Given, None) => return Ok((None, None, None)),
         (Journaling::GivenOrScratch, None) => {
-            // Killed, serve leaves it for the system's temp cleaning.
-            let p = std::env::temp_dir()
-                .join(format!("actionbench-serve-{}.jsonl", std::process::id()));
+            let p = scratch_path()?;
             (Some(p.clone()), Some(p))
         }
         (Journaling::GivenOrNew, None) => (crate::journal::new_session_path(), None),
@@ -532,4 +552,23 @@ fn listen(
     started.handle = Some(handle);
     started.mounted = mount;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A scratch journal is always a new file: never one a dead serve with the same process id
+    /// left behind.
+    #[test]
+    fn a_scratch_journal_is_never_a_file_that_exists() {
+        let first = super::scratch_path().expect("a path");
+        assert!(!first.exists());
+        std::fs::write(&first, "{}\n").expect("write");
+        let second = super::scratch_path().expect("a path");
+        assert_ne!(first, second);
+        assert!(!second.exists());
+        let old =
+            std::env::temp_dir().join(format!("actionbench-serve-{}.jsonl", std::process::id()));
+        assert_ne!(second, old, "not named by the process id alone");
+        let _ = std::fs::remove_file(&first);
+    }
 }
