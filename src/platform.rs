@@ -247,7 +247,7 @@ pub fn read_at(f: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<us
 /// allocated next may reuse them and be zeroed by hand rather than come fresh from the system.
 /// Harmless under another global allocator: mimalloc's own heaps are then empty.
 pub fn give_back_memory() {
-    collect(true)
+    collect()
 }
 
 /// How many times [`give_back_when_idle`] was asked, and on each thread how many of those it
@@ -269,11 +269,11 @@ pub fn give_back_when_idle() {
 pub fn on_idle() {
     let asked = COLLECTS_ASKED.load(std::sync::atomic::Ordering::Relaxed);
     if COLLECTS_DONE.with(|d| d.replace(asked)) != asked {
-        collect(true);
+        collect();
     }
 }
 
-fn collect(force: bool) {
+fn collect() {
     // Links mimalloc's C library into every binary of this crate (tests too), whichever
     // allocator the binary uses: `mi_collect` below is its.
     extern crate mimalloc as _;
@@ -282,5 +282,5 @@ fn collect(force: bool) {
     }
     // SAFETY: mimalloc's own entry point; it takes no pointer and may be called at any time
     // from any thread.
-    unsafe { mi_collect(force) }
+    unsafe { mi_collect(true) }
 }

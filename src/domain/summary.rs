@@ -259,6 +259,9 @@ impl Packed {
     }
 }
 
+/// The methods as a packed summary numbers them (its byte 29, written into the journal's
+/// index): the same list as [`Method::ALL`] today, kept apart so that reordering that one
+/// cannot change what an index on disk means.
 const METHODS: [Method; 12] = [
     Method::Invoke,
     Method::ValidateConfiguration,

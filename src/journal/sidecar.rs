@@ -639,21 +639,7 @@ mod tests {
 
     #[test]
     fn an_exchange_record_reads_back_as_written_and_a_cut_one_is_short() {
-        let summary = crate::domain::invocation::Summary {
-            id: 3,
-            at: Utc::now(),
-            direction: Direction::Inbound,
-            method: Some(Method::Invoke),
-            envelope: None,
-            status: Some(200),
-            flagged: false,
-            phase: "answered",
-            http_method: "POST".into(),
-            path: "/v1/invoke".into(),
-            action_key: Some("k".into()),
-            tag: None,
-        }
-        .pack();
+        let summary = packed();
         for token in [None, Some("tok-é".to_string())] {
             let d = Digest {
                 id: 3,
